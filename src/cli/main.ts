@@ -1,0 +1,83 @@
+/** The gateway's command line. The only module that reads argv or decides the exit code. */
+import { readFile, writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { registry } from '../plugins/registry.js'
+import { FORMATS, type Format } from './report.js'
+import { jsonSchema } from './schemas.js'
+import { validate, type Io } from './validate.js'
+
+const USAGE = `Usage:
+  gateway validate FILE... [--format text|json|github]
+      Check declarative files exactly as the gateway loads them.
+      Exit 0 when every file is valid, 1 when one is not, 2 on usage or I/O errors.
+  gateway schemas [--out FILE] [--check]
+      Print (or write) the JSON Schema of kong.yml; --check exits 1 when FILE is out of date.
+  gateway --version`
+
+export const VERSION = '0.1.0'
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === '--version' || command === '-v') {
+    io.out(VERSION)
+    return 0
+  }
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE)
+    return command === undefined ? 2 : 0
+  }
+  switch (command) {
+    case 'validate': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { format: { type: 'string', default: 'text' } } })
+      if (!(FORMATS as readonly string[]).includes(values.format)) {
+        io.err(`gateway validate: --format must be one of: ${FORMATS.join(', ')}`)
+        return 2
+      }
+      if (positionals.length === 0) {
+        io.err('gateway validate: expected at least one declarative configuration file')
+        return 2
+      }
+      return validate(positionals, values.format as Format, io)
+    }
+    case 'schemas': {
+      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, check: { type: 'boolean', default: false } } })
+      const text = jsonSchema(registry)
+      if (values.check) {
+        if (!values.out) {
+          io.err('gateway schemas: --check needs --out FILE')
+          return 2
+        }
+        const current = await readFile(values.out, 'utf8').catch(() => '')
+        if (current !== text) {
+          io.err(`${values.out} is out of date: run \`npm run schemas\``)
+          return 1
+        }
+        return 0
+      }
+      if (values.out) await writeFile(values.out, text)
+      else io.out(text)
+      return 0
+    }
+    default:
+      io.err(`gateway: unknown command '${command}'\n${USAGE}`)
+      return 2
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  // `gateway validate ... | head` closes stdout early: that is not a failure.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw err
+  })
+  const io: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`), env: process.env }
+  try {
+    process.exitCode = await run(argv, io)
+  } catch (err) {
+    // parseArgs throws on unknown flags (a usage error); anything else is a bug, reported, not a crash.
+    io.err(`gateway: ${(err as Error).message}`)
+    process.exitCode = 2
+  }
+}
+
+export { run }

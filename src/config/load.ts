@@ -1,0 +1,246 @@
+/**
+ * text → frozen Config: YAML with positions → decK env substitution → root
+ * checks → legacy path migration → per-entity zod validation (with vault
+ * references resolved) → normalization and whole-file checks → freeze.
+ * `gateway validate` and `gateway serve` (first load and every reload) run
+ * exactly this. Nothing here throws on bad input: every problem is a ConfigIssue.
+ */
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import type { Node } from 'yaml'
+import { registry as bundled, type PluginRegistry } from '../plugins/registry.js'
+import { compareIssues, formatPath, fromZod, kongErrorMap, unknownFieldMessage, type ConfigIssue, type PathSegment, type RawIssue } from './issues.js'
+import { deepFreeze, type Config, type Entities } from './model.js'
+import { Normalizer } from './normalize.js'
+import { migrateLegacyPath } from './paths.js'
+import type { Collection } from './schema/context.js'
+import { COLLECTIONS, FORMAT_VERSIONS, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
+import { vaultSchema } from './schema/tls.js'
+import { isSubstituted, substituteEnv, type Substitution } from './templates.js'
+import { createResolver, withResolver, type VaultEntity } from './vault.js'
+import { locate, parseYaml, scalarAt, type SourceFile } from './yaml.js'
+
+export interface LoadOptions {
+  /** Shown in every issue. */
+  file: string
+  /** For `${{ env "DECK_X" }}` and `{vault://env/X}`; defaults to process.env. */
+  env?: NodeJS.ProcessEnv
+  registry?: PluginRegistry
+}
+
+export type LoadResult =
+  | { ok: true; config: Config; warnings: ConfigIssue[]; hash: string }
+  | { ok: false; issues: ConfigIssue[]; warnings: ConfigIssue[]; hash: string }
+
+const schemaCache = new WeakMap<PluginRegistry, Record<Collection, import('zod').ZodType>>()
+
+function schemasFor(registry: PluginRegistry) {
+  let s = schemaCache.get(registry)
+  if (!s) {
+    s = topLevelSchemas('validate', registry)
+    schemaCache.set(registry, s)
+  }
+  return s
+}
+
+/** sha256 of the raw bytes: the config's identity for reloads and the status API. */
+export function configHash(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+export async function loadFile(path: string, opts: Omit<LoadOptions, 'file'> & { file?: string } = {}): Promise<LoadResult> {
+  const text = await readFile(path, 'utf8')
+  return loadConfig(text, { ...opts, file: opts.file ?? path })
+}
+
+export function loadConfig(text: string, opts: LoadOptions): LoadResult {
+  const hash = configHash(text)
+  const registry = opts.registry ?? bundled
+  const env = opts.env ?? process.env
+  const parsed = parseYaml(text, opts.file)
+  const source = parsed.source
+  const toIssue = (position: { line: number; column: number }, message: string): ConfigIssue => ({ file: opts.file, line: position.line, column: position.column, path: '', message })
+  const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, w.message))
+  if (parsed.errors.length > 0) {
+    return { ok: false, hash, issues: parsed.errors.map((e) => toIssue(e.position, e.message)), warnings: yamlWarnings }
+  }
+
+  const substitution = substituteEnv(source, env)
+  const issues: ConfigIssue[] = substitution.errors.map((e) => toIssue(e.position, e.message))
+
+  let raw: unknown
+  try {
+    raw = source.doc.toJS({ maxAliasCount: 100 })
+  } catch (err) {
+    issues.push(toIssue({ line: 1, column: 1 }, `YAML: ${(err as Error).message}`))
+    return { ok: false, hash, issues, warnings: yamlWarnings }
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    issues.push(toIssue({ line: 1, column: 1 }, 'failed parsing declarative configuration: expected an object'))
+    return { ok: false, hash, issues, warnings: yamlWarnings }
+  }
+  const root = dropNulls(raw) as Record<string, unknown>
+
+  const raws: RawIssue[] = []
+  const version = checkRoot(root, raws)
+  if (version === '1.1' || version === '2.1') migrateLegacyRoutes(root)
+
+  const transform = typeof root._transform === 'boolean' ? root._transform : true
+  const resolver = createResolver(env, validVaults(root.vaults))
+  const normalizer = new Normalizer(registry, transform)
+  const schemas = schemasFor(registry)
+
+  withResolver(resolver, () => {
+    for (const collection of COLLECTIONS) {
+      const items = root[collection]
+      if (!Array.isArray(items)) continue
+      const schema = schemas[collection]
+      items.forEach((item, i) => {
+        const result = schema.safeParse(item, { error: kongErrorMap })
+        if (result.success) normalizer.add(collection, result.data as Record<string, unknown>, [collection, i])
+        else raws.push(...fromZod(result.error.issues, [collection, i]))
+      })
+    }
+  })
+
+  // Reference and uniqueness checks only make sense once every entity is valid
+  // on its own: an entity that failed would show up again as a dangling reference.
+  const schemaFailed = raws.length > 0 || issues.length > 0
+  const normalized = normalizer.finish()
+  if (!schemaFailed) raws.push(...normalized.issues)
+  else raws.push(...normalized.issues.filter((i) => !i.message.startsWith('invalid reference') && !i.message.startsWith('uniqueness violation')))
+
+  const secrets = new Set([...substitution.secrets, ...resolver.secrets])
+  const place = (r: RawIssue): ConfigIssue => placeIssue(source, root, r, secrets, substitution)
+  issues.push(...raws.map(place))
+  const warnings = [...yamlWarnings, ...normalized.warnings.map(place)]
+  issues.sort(compareIssues)
+  warnings.sort(compareIssues)
+  if (issues.length > 0 || version === undefined) return { ok: false, hash, issues, warnings }
+
+  const entities = Object.fromEntries(COLLECTIONS.map((c) => [c, normalized.entities[c].map((l) => l.entity)])) as unknown as Entities
+  const config: Config = deepFreeze({ formatVersion: version, transform, ...entities })
+  return { ok: true, hash, config, warnings }
+}
+
+function checkRoot(root: Record<string, unknown>, raws: RawIssue[]): FormatVersion | undefined {
+  const known = [...ROOT_META_KEYS, ...COLLECTIONS]
+  for (const key of Object.keys(root)) {
+    if (!(known as readonly string[]).includes(key)) raws.push({ path: [key], message: unknownFieldMessage(key, known), atKey: true })
+  }
+  for (const c of COLLECTIONS) {
+    if (root[c] !== undefined && !Array.isArray(root[c])) raws.push({ path: [c], message: 'expected an array' })
+  }
+  if (root._transform !== undefined && typeof root._transform !== 'boolean') raws.push({ path: ['_transform'], message: 'expected a boolean' })
+  if (root._comment !== undefined && typeof root._comment !== 'string') raws.push({ path: ['_comment'], message: 'expected a string' })
+  const v = root._format_version
+  if (v === undefined) {
+    raws.push({ path: ['_format_version'], message: 'required field missing' })
+    return undefined
+  }
+  if (typeof v !== 'string') {
+    raws.push({ path: ['_format_version'], message: 'expected a string' })
+    return undefined
+  }
+  if (!(FORMAT_VERSIONS as readonly string[]).includes(v)) {
+    raws.push({ path: ['_format_version'], message: `expected one of: ${FORMAT_VERSIONS.join(', ')}` })
+    return undefined
+  }
+  return v as FormatVersion
+}
+
+/** Kong treats a YAML null as "not set"; removing nulls from mappings gives exactly that. */
+function dropNulls(v: unknown, depth = 0): unknown {
+  if (depth > 200) return v
+  if (Array.isArray(v)) return v.map((x) => dropNulls(x, depth + 1))
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x, depth + 1)
+    return out
+  }
+  return v
+}
+
+/** Pre-3.0 route paths: regex-looking paths become `~` paths (Kong's migration). */
+function migrateLegacyRoutes(root: Record<string, unknown>): void {
+  const migrate = (routes: unknown) => {
+    if (!Array.isArray(routes)) return
+    for (const r of routes) {
+      const paths = (r as Record<string, unknown> | null)?.paths
+      if (Array.isArray(paths)) (r as Record<string, unknown>).paths = paths.map((p) => (typeof p === 'string' ? migrateLegacyPath(p) : p))
+    }
+  }
+  migrate(root.routes)
+  if (Array.isArray(root.services)) for (const s of root.services) migrate((s as Record<string, unknown> | null)?.routes)
+}
+
+function validVaults(items: unknown): VaultEntity[] {
+  if (!Array.isArray(items)) return []
+  return items.flatMap((v) => {
+    const r = vaultSchema.safeParse(v)
+    return r.success ? [r.data] : []
+  })
+}
+
+const LABEL_FIELD: Record<string, readonly string[]> = {
+  services: ['name'],
+  routes: ['name'],
+  consumers: ['username', 'custom_id'],
+  plugins: ['instance_name', 'name'],
+  upstreams: ['name'],
+  targets: ['target'],
+  snis: ['name'],
+  vaults: ['prefix'],
+  basicauth_credentials: ['username'],
+  hmacauth_credentials: ['username'],
+  acls: ['group'],
+}
+
+const KIND: Record<string, string> = {
+  services: 'service',
+  routes: 'route',
+  consumers: 'consumer',
+  plugins: 'plugin',
+  upstreams: 'upstream',
+  targets: 'target',
+  snis: 'sni',
+  vaults: 'vault',
+  basicauth_credentials: 'basic-auth credential',
+  hmacauth_credentials: 'hmac-auth credential',
+  acls: 'acl',
+}
+
+/** The innermost named entity on a path, e.g. `route 'orders'`. */
+function describeEntity(root: unknown, path: readonly PathSegment[]): string | undefined {
+  let node: unknown = root
+  let label: string | undefined
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!
+    node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[seg] : undefined
+    const collection = path[i - 1]
+    if (typeof seg === 'number' && typeof collection === 'string' && node !== null && typeof node === 'object') {
+      for (const f of LABEL_FIELD[collection] ?? []) {
+        const v = (node as Record<string, unknown>)[f]
+        if (typeof v === 'string') {
+          label = `${KIND[collection]} '${v}'`
+          break
+        }
+      }
+    }
+  }
+  return label
+}
+
+function placeIssue(source: SourceFile, root: unknown, r: RawIssue, secrets: Set<string>, sub: Substitution): ConfigIssue {
+  const pos = locate(source, r)
+  let message = r.message
+  const node: Node | undefined = scalarAt(source, r.path)
+  const substituted = isSubstituted(sub, node)
+  for (const s of secrets) {
+    if (s.length >= 4 || (substituted && s.length > 0)) message = message.split(s).join('<redacted>')
+  }
+  const issue: ConfigIssue = { file: source.file, line: pos.line, column: pos.column, path: formatPath(r.path), message }
+  const entity = describeEntity(root, r.path)
+  if (entity) issue.entity = entity
+  return issue
+}

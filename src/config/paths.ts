@@ -1,0 +1,83 @@
+/**
+ * Path rules shared by validation and (later) the router: Kong's path
+ * normalization, the regex-path prefix, and the migration of pre-3.0 paths.
+ */
+
+const UNRESERVED_RE = /[A-Za-z0-9\-._~]/
+const REGEX_META = new Set(['.', '^', '$', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '\\'])
+
+/**
+ * Kong's path normalization (RFC 3986 6.2.2): percent-encoded unreserved
+ * characters are decoded, the remaining escapes are upper-cased, and dot
+ * segments are removed. Empty segments are kept (they are rejected elsewhere).
+ */
+export function normalizePath(path: string): string {
+  const decoded = path.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => {
+    const ch = String.fromCharCode(parseInt(hex, 16))
+    return UNRESERVED_RE.test(ch) ? ch : `%${hex.toUpperCase()}`
+  })
+  return removeDotSegments(decoded)
+}
+
+/** RFC 3986 section 5.2.4. */
+export function removeDotSegments(path: string): string {
+  if (!path.includes('.')) return path
+  const segments = path.split('/')
+  const out: string[] = []
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!
+    const last = i === segments.length - 1
+    if (seg === '.') {
+      if (last) out.push('')
+      continue
+    }
+    if (seg === '..') {
+      if (out.length > 1) out.pop()
+      if (last) out.push('')
+      continue
+    }
+    out.push(seg)
+  }
+  const result = out.join('/')
+  return result.startsWith('/') || !path.startsWith('/') ? result : `/${result}`
+}
+
+export function isRegexPath(path: string): boolean {
+  return path.startsWith('~')
+}
+
+// Pre-3.0 files: a path made only of these characters is a plain prefix.
+const LEGACY_PLAIN_RE = /^[a-zA-Z0-9.\-_~/%]*$/
+
+/**
+ * Kong's migration of a `_format_version` 1.1/2.1 route path: anything that is
+ * not plainly a prefix was a regex then and becomes a `~` path now.
+ */
+export function migrateLegacyPath(path: string): string {
+  if (LEGACY_PLAIN_RE.test(path)) return path
+  const body = path.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+    const ch = String.fromCharCode(parseInt(hex, 16))
+    if (!UNRESERVED_RE.test(ch)) return m
+    return REGEX_META.has(ch) ? `\\${ch}` : ch
+  })
+  return `~${body}`
+}
+
+/**
+ * Compiles a Kong (PCRE) route regex for JavaScript. A leading inline `(?i)`
+ * flag, common in Kong files, becomes the `i` flag; everything else must be
+ * valid JavaScript regex syntax.
+ */
+export function compileRouteRegex(source: string): RegExp | string {
+  let body = source
+  let flags = ''
+  if (body.startsWith('(?i)')) {
+    body = body.slice(4)
+    flags = 'i'
+  }
+  try {
+    return new RegExp(body, flags)
+  } catch (err) {
+    return (err as Error).message.replace(/^Invalid regular expression: /, '')
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The root of a declarative file: `_format_version`, `_transform` and the
+ * entity collections. While validating, the loader checks the root keys itself
+ * and parses each entity with `topLevelSchemas` so one bad entity does not hide
+ * the problems of the others; `documentSchema` is the whole file as one schema,
+ * for the JSON Schema that editors use.
+ */
+import * as z from 'zod'
+import type { PluginRegistry } from '../../plugins/registry.js'
+import type { Collection, SchemaMode } from './context.js'
+import { aclSchema, basicauthCredentialSchema, consumerSchema, hmacauthCredentialSchema, jwtSecretSchema, keyauthCredentialSchema } from './consumer.js'
+import { pluginSchema } from './plugin.js'
+import { routeSchema } from './route.js'
+import { serviceSchema } from './service.js'
+import { caCertificateSchema, certificateSchema, sniSchema, vaultSchema } from './tls.js'
+import { metaFields } from './typedefs.js'
+import { targetSchema, upstreamSchema } from './upstream.js'
+
+export const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'] as const
+export type FormatVersion = (typeof FORMAT_VERSIONS)[number]
+
+/** Collections in the order Kong loads them (parents before children). */
+export const COLLECTIONS: readonly Collection[] = [
+  'vaults',
+  'certificates',
+  'snis',
+  'ca_certificates',
+  'services',
+  'routes',
+  'consumers',
+  'upstreams',
+  'targets',
+  'plugins',
+  'keyauth_credentials',
+  'basicauth_credentials',
+  'jwt_secrets',
+  'hmacauth_credentials',
+  'acls',
+]
+
+/** Root keys that are not collections. */
+export const ROOT_META_KEYS = ['_format_version', '_transform', '_comment', '_ignore'] as const
+
+export function topLevelSchemas(mode: SchemaMode, registry: PluginRegistry): Record<Collection, z.ZodType> {
+  const ctx = { mode }
+  return {
+    vaults: vaultSchema,
+    certificates: certificateSchema(ctx),
+    snis: sniSchema(ctx),
+    ca_certificates: caCertificateSchema(ctx),
+    services: serviceSchema(ctx, registry),
+    routes: routeSchema(ctx, registry),
+    consumers: consumerSchema(ctx, registry),
+    upstreams: upstreamSchema(ctx),
+    targets: targetSchema(ctx),
+    plugins: pluginSchema(ctx, registry),
+    keyauth_credentials: keyauthCredentialSchema(ctx),
+    basicauth_credentials: basicauthCredentialSchema(ctx),
+    jwt_secrets: jwtSecretSchema(ctx),
+    hmacauth_credentials: hmacauthCredentialSchema(ctx),
+    acls: aclSchema(ctx),
+  }
+}
+
+const DESCRIPTIONS: Record<Collection, string> = {
+  vaults: 'Vault entities: named prefixes for {vault://...} references.',
+  certificates: 'TLS certificates served to clients (chosen by SNI) or presented to upstreams.',
+  snis: 'Server names mapped to certificates.',
+  ca_certificates: 'CA certificates trusted when verifying upstreams.',
+  services: 'Upstream services (the nested form may hold routes and plugins).',
+  routes: 'Routes; at top level they name their service.',
+  consumers: 'Consumers of the API and their credentials.',
+  upstreams: 'Load balancers: a service whose host is an upstream name is balanced over its targets.',
+  targets: 'Targets of upstreams; at top level they name their upstream.',
+  plugins: 'Plugins: global when they name no route, service or consumer.',
+  keyauth_credentials: 'key-auth API keys; at top level they name their consumer.',
+  basicauth_credentials: 'basic-auth username/password pairs.',
+  jwt_secrets: 'jwt credentials.',
+  hmacauth_credentials: 'hmac-auth credentials.',
+  acls: 'ACL group memberships of consumers.',
+}
+
+export function documentSchema(registry: PluginRegistry) {
+  const entities = topLevelSchemas('document', registry)
+  const collections = Object.fromEntries(COLLECTIONS.map((c) => [c, z.array(entities[c]).optional().describe(DESCRIPTIONS[c])]))
+  return z
+    .strictObject({
+      _format_version: z.enum(FORMAT_VERSIONS).describe('The declarative format: "3.0" (Kong 3.x); "1.1" and "2.1" files are migrated on load.'),
+      _transform: z.boolean().default(true).describe('Apply load-time transformations such as hashing basic-auth passwords.'),
+      ...metaFields,
+      ...collections,
+    })
+    .meta({
+      title: 'kong.yml',
+      description: "A DB-less declarative configuration in Kong's format, as this gateway reads it.",
+    })
+}

@@ -1,0 +1,85 @@
+/** The service entity (Kong: kong/db/schema/entities/services.lua). */
+import * as z from 'zod'
+import type { PluginRegistry } from '../../plugins/registry.js'
+import type { SchemaContext } from './context.js'
+import { pluginSchema } from './plugin.js'
+import { routeSchema } from './route.js'
+import { foreignRef, host, integer, metaFields, oneOf, port, protocolNames, servicePath, tags, timeoutMs, utf8Name, uuid } from './typedefs.js'
+
+const TLS_ONLY_FIELDS = ['client_certificate', 'tls_verify', 'tls_verify_depth', 'ca_certificates'] as const
+const NO_PATH_PROTOCOLS = new Set(['tcp', 'tls', 'tls_passthrough', 'udp', 'grpc', 'grpcs'])
+
+/**
+ * Splits the `url` shorthand into protocol, host, port and path. Kong lets the
+ * url override those fields; a missing port follows the scheme.
+ */
+export function expandServiceUrl(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw
+  const svc = raw as Record<string, unknown>
+  if (typeof svc.url !== 'string') return raw
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/?#:]*)(?::([^/?#]*))?([^?#]*)/.exec(svc.url)
+  const out: Record<string, unknown> = { ...svc }
+  delete out.url
+  if (!m) {
+    out.host = svc.url // reported as an invalid host, pointing at `url`
+    return out
+  }
+  const protocol = m[1]!.toLowerCase()
+  out.protocol = protocol
+  out.host = m[2]!
+  out.port = m[3] !== undefined && m[3] !== '' ? (/^\d+$/.test(m[3]) ? Number(m[3]) : m[3]) : protocol === 'https' || protocol === 'grpcs' || protocol === 'tls' ? 443 : 80
+  if (m[4]) out.path = m[4]
+  else delete out.path
+  return out
+}
+
+export function serviceSchema(ctx: SchemaContext, registry: PluginRegistry) {
+  const child: SchemaContext = { mode: ctx.mode, parent: 'services' }
+  const shape = {
+    id: uuid.optional(),
+    name: utf8Name('The service name; routes and plugins refer to it.').optional(),
+    protocol: oneOf(protocolNames).default('http').describe('The protocol used to reach the upstream.'),
+    host: host.describe('The upstream host: a hostname, an IP address, or the name of an upstream entity (then load-balanced).'),
+    port: port.default(80).describe('The upstream port.'),
+    path: servicePath.optional().describe('The path prefix used in requests to the upstream.'),
+    retries: integer(0, 32767).default(5).describe('How many times to retry a failed connection.'),
+    connect_timeout: timeoutMs.default(60000).describe('Milliseconds to establish a connection to the upstream.'),
+    write_timeout: timeoutMs.default(60000).describe('Milliseconds between two successive writes to the upstream.'),
+    read_timeout: timeoutMs.default(60000).describe('Milliseconds between two successive reads from the upstream.'),
+    tags: tags.optional(),
+    client_certificate: foreignRef.optional().describe('Certificate (id) presented to the upstream as a TLS client certificate; https/tls only.'),
+    tls_verify: z.boolean().optional().describe("Whether to verify the upstream's TLS certificate; https/tls only."),
+    tls_verify_depth: integer(0, 64).optional().describe('Maximum depth of the certificate chain checked; https/tls only.'),
+    ca_certificates: z.array(uuid).optional().describe('ids of CA certificates trusted for the upstream; https/tls only.'),
+    enabled: z.boolean().default(true).describe('A disabled service is not routed to: its routes answer 404.'),
+    routes: z.array(routeSchema(child, registry)).optional().describe('Routes of this service (nested form).'),
+    plugins: z.array(pluginSchema(child, registry)).optional().describe('Plugins scoped to this service (nested form).'),
+    ...metaFields,
+  }
+  if (ctx.mode === 'document') {
+    return z
+      .strictObject({
+        ...shape,
+        url: z.string().optional().describe('Shorthand for protocol, host, port and path at once; overrides them.'),
+        host: shape.host.optional(),
+      })
+      .meta({ title: 'Service' })
+  }
+  const object = z.strictObject(shape).superRefine((s, ctx) => {
+    if (s.path !== undefined && NO_PATH_PROTOCOLS.has(s.protocol)) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'value must be null' })
+      ctx.addIssue({ code: 'custom', path: [], message: "failed conditional validation given value of field 'protocol'" })
+    }
+    if (s.protocol !== 'https' && s.protocol !== 'tls') {
+      for (const f of TLS_ONLY_FIELDS) {
+        if (s[f] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [f], message: 'value must be null' })
+          ctx.addIssue({ code: 'custom', path: [], message: "failed conditional validation given value of field 'protocol'" })
+        }
+      }
+    }
+  })
+  return z.preprocess(expandServiceUrl, object)
+}
+
+export type ServiceInput = z.output<ReturnType<typeof serviceSchema>>

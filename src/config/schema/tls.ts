@@ -1,0 +1,149 @@
+/** Certificates, SNIs, CA certificates and vaults (Kong: certificates.lua, snis.lua, ca_certificates.lua, vaults.lua). */
+import { X509Certificate, createPrivateKey, createHash } from 'node:crypto'
+import * as z from 'zod'
+import type { SchemaContext } from './context.js'
+import { foreignRef, metaFields, oneOf, referenceable, tags, uuid } from './typedefs.js'
+import { wildcardHost } from './route.js'
+
+const PEM_CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
+
+function checkCertificate(pem: string): string | undefined {
+  try {
+    new X509Certificate(pem)
+    return undefined
+  } catch (err) {
+    return `invalid certificate: ${(err as Error).message}`
+  }
+}
+
+function checkKey(pem: string): string | undefined {
+  try {
+    createPrivateKey(pem)
+    return undefined
+  } catch (err) {
+    return `invalid key: ${(err as Error).message}`
+  }
+}
+
+const certPem = z.string().superRefine((v, c) => {
+  const err = checkCertificate(v)
+  if (err) c.addIssue({ code: 'custom', message: err })
+})
+const keyPem = z.string().superRefine((v, c) => {
+  const err = checkKey(v)
+  if (err) c.addIssue({ code: 'custom', message: err })
+})
+
+function matches(cert: string, key: string): boolean {
+  try {
+    return new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))
+  } catch {
+    return false
+  }
+}
+
+export function certificateSchema(ctx: SchemaContext) {
+  const pemCert = ctx.mode === 'validate' ? referenceable(certPem, 'PEM certificate (chain).') : z.string().describe('PEM certificate (chain). May be a vault reference.')
+  const pemKey = ctx.mode === 'validate' ? referenceable(keyPem, 'PEM private key.') : z.string().describe('PEM private key. May be a vault reference.')
+  const shape = {
+    id: uuid.optional(),
+    cert: pemCert,
+    key: pemKey,
+    cert_alt: pemCert.optional().describe('An alternate certificate of another key type (e.g. ECDSA beside RSA).'),
+    key_alt: pemKey.optional().describe('The private key of cert_alt.'),
+    snis: z
+      .array(z.union([z.string(), z.strictObject({ name: z.string(), tags: tags.optional(), id: uuid.optional() })]))
+      .optional()
+      .describe('Server names served with this certificate (strings, or decK-style objects).'),
+    tags: tags.optional(),
+    ...metaFields,
+  }
+  if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Certificate' })
+  return z.strictObject(shape).superRefine((cert, c) => {
+    if ((cert.cert_alt === undefined) !== (cert.key_alt === undefined)) {
+      c.addIssue({ code: 'custom', path: [], message: "all or none of these fields must be set: 'cert_alt', 'key_alt'" })
+    }
+    // A cert or key that does not parse was reported by its own field already.
+    if (checkCertificate(cert.cert) === undefined && checkKey(cert.key) === undefined && !matches(cert.cert, cert.key)) c.addIssue({ code: 'custom', path: ['key'], message: 'certificate does not match key' })
+    if (cert.cert_alt !== undefined && cert.key_alt !== undefined && !matches(cert.cert_alt, cert.key_alt)) {
+      c.addIssue({ code: 'custom', path: ['key_alt'], message: 'alternative certificate does not match key' })
+    }
+  })
+}
+
+export function sniSchema(ctx: SchemaContext) {
+  return z
+    .strictObject({
+      id: uuid.optional(),
+      name: wildcardHost.describe('The server name; `*.example.com` wildcards allowed.'),
+      certificate: ctx.parent === 'certificates' ? foreignRef.optional() : foreignRef.describe('The certificate (id) served for this name.'),
+      tags: tags.optional(),
+      ...metaFields,
+    })
+    .meta({ title: 'SNI' })
+}
+
+export function caCertificateSchema(ctx: SchemaContext) {
+  const shape = {
+    id: uuid.optional(),
+    cert: z.string().describe('One PEM CA certificate.'),
+    cert_digest: z.string().optional().describe('sha256 of the certificate (computed when omitted).'),
+    tags: tags.optional(),
+    ...metaFields,
+  }
+  if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'CA certificate' })
+  return z.strictObject(shape).superRefine((ca, c) => {
+    const count = ca.cert.match(PEM_CERT_RE)?.length ?? 0
+    if (count > 1) {
+      c.addIssue({ code: 'custom', path: ['cert'], message: 'please submit only one certificate at a time' })
+      return
+    }
+    let x509: X509Certificate
+    try {
+      x509 = new X509Certificate(ca.cert)
+    } catch (err) {
+      c.addIssue({ code: 'custom', path: ['cert'], message: `invalid certificate: ${(err as Error).message}` })
+      return
+    }
+    if (!x509.ca) {
+      c.addIssue({ code: 'custom', path: ['cert'], message: 'certificate does not appear to be a CA because it is missing the "CA" basic constraint' })
+    }
+    if (Date.parse(x509.validTo) < Date.now()) {
+      c.addIssue({ code: 'custom', path: ['cert'], message: 'certificate expired, "Not After" time is in the past' })
+    }
+  })
+}
+
+/** sha256 hex of a certificate's DER form, as Kong's `cert_digest`. */
+export function certDigest(pem: string): string {
+  return createHash('sha256').update(new X509Certificate(pem).raw).digest('hex')
+}
+
+const VAULT_PREFIX_RE = /^[a-z][a-z0-9-]*[a-z0-9]$/
+
+export const vaultSchema = z
+  .strictObject({
+    id: uuid.optional(),
+    prefix: z
+      .string()
+      .superRefine((v, c) => {
+        if (!VAULT_PREFIX_RE.test(v)) c.addIssue({ code: 'custom', message: `invalid value: ${v}` })
+        else if (v === 'env') c.addIssue({ code: 'custom', message: "must not be one of: env" })
+      })
+      .describe('The name references use: {vault://<prefix>/...}.'),
+    name: oneOf(['env']).describe('The vault type. Only `env` (environment variables) is available, as in Kong OSS.'),
+    description: z.string().optional(),
+    config: z
+      .strictObject({
+        prefix: z
+          .string()
+          .regex(/^[A-Za-z_-][A-Za-z0-9_-]*$/, { error: (iss) => `invalid value: ${String(iss.input)}` })
+          .optional()
+          .describe('Prefix added to the environment variable name.'),
+        base64_decode: z.boolean().optional().describe('Decode the variable as base64.'),
+      })
+      .optional(),
+    tags: tags.optional(),
+    ...metaFields,
+  })
+  .meta({ title: 'Vault' })

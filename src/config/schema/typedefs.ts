@@ -1,0 +1,195 @@
+/**
+ * Shared field types for every entity and plugin schema (Kong's typedefs.lua).
+ * Each helper carries Kong's exact error wording so a user migrating from Kong
+ * reads the messages they already know.
+ */
+import * as z from 'zod'
+import { resolveReference, isReference } from '../vault.js'
+
+/** Kong's range message, used by every bounded integer. */
+export function between(min: number, max: number): string {
+  return `value should be between ${min} and ${max}`
+}
+
+/** An integer in [min, max], with Kong's messages for both the type and the range. */
+export function integer(min: number, max: number) {
+  return z
+    .number({ error: (iss) => (iss.input === undefined ? undefined : 'expected an integer') })
+    .int({ error: 'expected an integer' })
+    .min(min, { error: between(min, max) })
+    .max(max, { error: between(min, max) })
+}
+
+/** A number (not necessarily an integer) in [min, max]. */
+export function number(min: number, max: number) {
+  return z.number().min(min, { error: between(min, max) }).max(max, { error: between(min, max) })
+}
+
+/** One of a closed list of strings, with Kong's `expected one of:` message. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: (iss) => (iss.input === undefined ? undefined : `expected one of: ${values.join(', ')}`) })
+}
+
+/** One of a closed list of integers (Kong's `one_of` on integer fields). */
+export function oneOfInt(values: readonly number[]) {
+  return z
+    .number({ error: (iss) => (iss.input === undefined ? undefined : 'expected an integer') })
+    .int({ error: 'expected an integer' })
+    .refine((v) => values.includes(v), { error: `expected one of: ${values.join(', ')}` })
+}
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export const uuid = z.string().regex(UUID_RE, { error: 'expected a valid UUID' }).describe('A UUID. Derived deterministically from the entity when omitted, as Kong does.')
+
+// utf8_name: ASCII limited to alphanumerics and . - _ ~ ; any non-ASCII UTF-8 is allowed.
+const UTF8_NAME_RE = /^(?:[A-Za-z0-9._~-]|[^\x00-\x7f])+$/u
+
+export function utf8Name(description: string) {
+  return z
+    .string()
+    .min(1, { error: 'length must be at least 1' })
+    .refine((v) => UTF8_NAME_RE.test(v), {
+      error: (iss) => `invalid value '${String(iss.input)}': the only accepted ascii characters are alphanumerics or ., -, _, and ~`,
+    })
+    .describe(description)
+}
+
+// A tag: printable ASCII except ',' and '/', or any UTF-8 text.
+const TAG_RE = /^(?:[\x21-\x2b\x2d\x2e\x30-\x7e]|[^\x00-\x7f])+$/u
+
+export const tags = z
+  .array(
+    z.string().refine((v) => TAG_RE.test(v), {
+      error: (iss) => `invalid tag '${String(iss.input)}': expected printable ascii (except \`,\` and \`/\`) or valid utf-8 sequences`,
+    }),
+  )
+  .describe('Free-form tags for grouping and filtering. They have no effect on proxying.')
+
+export const protocolNames = ['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls', 'tls_passthrough', 'udp'] as const
+export type Protocol = (typeof protocolNames)[number]
+
+export const port = integer(0, 65535)
+
+/** Milliseconds for connect/read/write timeouts. */
+export const timeoutMs = integer(1, 2147483646)
+
+// A hostname label may carry '_' (Kong accepts it: docker-compose service names).
+const HOSTNAME_RE = /^(?=.{1,253}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/
+const IPV4_RE = /^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/
+const IPV6_CHARS_RE = /^[0-9A-Fa-f:.]+$/
+
+export function isIPv4(v: string): boolean {
+  return IPV4_RE.test(v)
+}
+
+export function isIPv6(v: string): boolean {
+  if (!v.includes(':') || !IPV6_CHARS_RE.test(v)) return false
+  const double = v.split('::').length - 1
+  if (double > 1) return false
+  const groups = v.split(':').filter((g) => g !== '')
+  const last = groups[groups.length - 1] ?? ''
+  const hasV4 = last.includes('.')
+  if (hasV4 && !isIPv4(last)) return false
+  const count = groups.length + (hasV4 ? 1 : 0)
+  if (groups.some((g) => !g.includes('.') && !/^[0-9A-Fa-f]{1,4}$/.test(g))) return false
+  return double === 1 ? count < 8 : count === 8
+}
+
+export function isHostname(v: string): boolean {
+  return HOSTNAME_RE.test(v)
+}
+
+/** A hostname or IP address without a port (service host). */
+export const host = z.string().superRefine((v, ctx) => {
+  const bare = v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v
+  if (isIPv4(bare) || isIPv6(bare) || isHostname(bare)) return
+  const m = /^(.+):(\d+)$/.exec(v)
+  if (m && (isHostname(m[1]!) || isIPv4(m[1]!))) {
+    ctx.addIssue({ code: 'custom', message: 'must not have a port' })
+    return
+  }
+  ctx.addIssue({ code: 'custom', message: `invalid value: ${v}` })
+})
+
+/** A host with an optional port, as `host_header` takes it. */
+export const hostWithOptionalPort = z.string().refine(
+  (v) => {
+    const m = /^(.+?)(?::(\d{1,5}))?$/.exec(v)
+    if (!m) return false
+    const h = m[1]!
+    const bare = h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h
+    return isHostname(bare) || isIPv4(bare) || isIPv6(bare)
+  },
+  { error: (iss) => `invalid value: ${String(iss.input)}` },
+)
+
+// RFC 3986 unreserved + reserved + '%'.
+const RFC3986_RE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/
+const BAD_PERCENT_RE = /%(?![0-9A-Fa-f]{2})/
+
+/** Checks shared by service paths and plain route paths; returns Kong's message or undefined. */
+export function checkUrlPath(p: string): string | undefined {
+  if (!RFC3986_RE.test(p)) return `invalid path: '${p}' (characters outside of the reserved list of RFC 3986 found)`
+  const bad = BAD_PERCENT_RE.exec(p)
+  if (bad) return `invalid url-encoded value: '${p.slice(bad.index, bad.index + 3)}'`
+  if (p.includes('//')) return 'must not have empty segments'
+  return undefined
+}
+
+/** A service path: starts with '/', RFC 3986 characters, no empty segments. */
+export const servicePath = z.string().superRefine((v, ctx) => {
+  if (!v.startsWith('/')) {
+    ctx.addIssue({ code: 'custom', message: 'should start with: /' })
+    return
+  }
+  const err = checkUrlPath(v)
+  if (err) ctx.addIssue({ code: 'custom', message: err })
+})
+
+// Kong's header_name: letters, digits, '-' and '_'.
+const HEADER_NAME_RE = /^[A-Za-z0-9_-]+$/
+
+export const headerName = z.string().refine((v) => HEADER_NAME_RE.test(v), {
+  error: (iss) => `bad header name '${String(iss.input)}', allowed characters are A-Z, a-z, 0-9, '_', and '-'`,
+})
+
+/** A field that may hold a `{vault://...}` reference, resolved when the file is loaded. */
+export function referenceable<T extends z.ZodType<string, string>>(inner: T, description: string) {
+  return z
+    .string()
+    .transform((v, ctx) => {
+      if (!isReference(v)) return v
+      const resolved = resolveReference(v)
+      if (!resolved.ok) {
+        ctx.addIssue({ code: 'custom', message: resolved.error })
+        return z.NEVER
+      }
+      return resolved.value
+    })
+    .pipe(inner)
+    .describe(`${description} May be a vault reference such as {vault://env/NAME}.`)
+}
+
+/** `_comment` and `_ignore` are accepted on every entity and ignored (Kong). */
+export const metaFields = {
+  _comment: z.string().optional().describe('A comment; ignored.'),
+  _ignore: z.array(z.unknown()).optional().describe('Anything; ignored.'),
+}
+
+/**
+ * A foreign reference written at top level: the referenced entity's name
+ * (or username, prefix, ...) or its id. decK's `{ id: ... }` / `{ name: ... }`
+ * objects are accepted too.
+ */
+export const foreignRef = z
+  .union(
+    [
+      z.string().min(1, { error: 'length must be at least 1' }),
+      z.strictObject({ id: z.string().optional(), name: z.string().optional(), username: z.string().optional() }),
+    ],
+    { error: 'expected a string' },
+  )
+  .describe('A reference to another entity by its name (username for consumers) or id.')
+
+export type ForeignRef = z.infer<typeof foreignRef>

@@ -1,0 +1,100 @@
+/**
+ * YAML (and JSON, a subset of it) parsed with source positions kept, so that
+ * every problem can be reported as file:line:column.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml'
+import type { PathSegment, RawIssue } from './issues.js'
+
+export interface Position {
+  line: number
+  column: number
+}
+
+export interface SourceFile {
+  readonly file: string
+  readonly doc: Document.Parsed
+  readonly lines: LineCounter
+}
+
+export interface ParsedYaml {
+  source: SourceFile
+  /** Syntax errors; when present the document is not usable. */
+  errors: { position: Position; message: string }[]
+  warnings: { position: Position; message: string }[]
+}
+
+export function parseYaml(text: string, file: string): ParsedYaml {
+  const lines = new LineCounter()
+  // YAML 1.2 core schema: `yes`/`no` stay strings and there are no sexagesimal
+  // numbers. Duplicate keys are errors: one of the two values would be lost.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
+  const source: SourceFile = { file, doc, lines }
+  const at = (offset: number | undefined): Position => {
+    const p = lines.linePos(offset ?? 0)
+    return { line: p.line, column: p.col }
+  }
+  return {
+    source,
+    errors: doc.errors.map((e) => ({ position: at(e.pos[0]), message: cleanYamlMessage(e.message) })),
+    warnings: doc.warnings.map((w) => ({ position: at(w.pos[0]), message: cleanYamlMessage(w.message) })),
+  }
+}
+
+function cleanYamlMessage(m: string): string {
+  // The yaml package appends a source excerpt after a blank line; we print our own position.
+  const first = m.split('\n')[0] ?? m
+  return `YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`
+}
+
+/** The node at `path`, or the deepest existing ancestor, with the pair that holds it. */
+function walk(source: SourceFile, path: readonly PathSegment[]): { node: Node | null; pair?: Pair | undefined; complete: boolean; parentMap?: Node | undefined } {
+  let node = source.doc.contents as Node | null
+  let pair: Pair | undefined
+  let parentMap: Node | undefined
+  for (const seg of path) {
+    if (isMap(node)) {
+      const found = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg))
+      if (!found) return { node, pair, complete: false, parentMap: node }
+      parentMap = node
+      pair = found as Pair
+      node = (found.value as Node | null) ?? (found.key as Node)
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined
+      if (!item) return { node, pair, complete: false }
+      pair = undefined
+      parentMap = undefined
+      node = item
+    } else {
+      return { node, pair, complete: false }
+    }
+  }
+  return { node, pair, complete: true, parentMap }
+}
+
+const URL_FIELDS = new Set(['protocol', 'host', 'port', 'path'])
+
+/** Where an issue points: the value at its path, the key for unknown keys, or the nearest parent. */
+export function locate(source: SourceFile, issue: Pick<RawIssue, 'path' | 'atKey'>): Position {
+  const { node, pair, complete, parentMap } = walk(source, issue.path)
+  let offset: number | undefined
+  if (complete && issue.atKey && pair && isScalar(pair.key)) offset = pair.key.range?.[0]
+  else if (complete) offset = node?.range?.[0]
+  else {
+    // A field that came from a service's `url` shorthand points at the url.
+    const last = issue.path[issue.path.length - 1]
+    const target = parentMap ?? node
+    if (typeof last === 'string' && URL_FIELDS.has(last) && isMap(target)) {
+      const urlPair = target.items.find((p) => isScalar(p.key) && p.key.value === 'url')
+      if (urlPair) offset = (urlPair.value as Node | null)?.range?.[0]
+    }
+    offset ??= node?.range?.[0]
+  }
+  const p = source.lines.linePos(offset ?? 0)
+  return { line: p.line, column: p.col }
+}
+
+/** The scalar node at `path`, if there is one (used to mark substituted values). */
+export function scalarAt(source: SourceFile, path: readonly PathSegment[]): Node | undefined {
+  const { node, complete } = walk(source, path)
+  return complete && isScalar(node) ? node : undefined
+}

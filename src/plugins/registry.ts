@@ -1,0 +1,32 @@
+/**
+ * The explicit list of plugins this gateway implements. No scanning of the
+ * file system: adding a plugin is one folder and one line here. The list is
+ * checked when this module loads, so a broken definition fails at start, not
+ * on a request.
+ */
+import type { PluginDefinition } from './types.js'
+import requestTermination from './request-termination/schema.js'
+
+export const BUNDLED: readonly PluginDefinition[] = [requestTermination]
+
+export type PluginRegistry = ReadonlyMap<string, PluginDefinition>
+
+/** Builds a registry, rejecting a definition that breaks the contract. */
+export function createRegistry(defs: readonly PluginDefinition[]): PluginRegistry {
+  const byName = new Map<string, PluginDefinition>()
+  const byPriority = new Map<number, string>()
+  for (const def of defs) {
+    if (!/^[a-z][a-z0-9-]*$/.test(def.name)) throw new TypeError(`plugin name '${def.name}' must be kebab-case`)
+    if (!Number.isInteger(def.priority)) throw new TypeError(`plugin '${def.name}' needs an integer priority`)
+    if (typeof def.version !== 'string' || def.version === '') throw new TypeError(`plugin '${def.name}' needs a version`)
+    if (typeof def.config?.safeParse !== 'function') throw new TypeError(`plugin '${def.name}' needs a zod config schema`)
+    if (byName.has(def.name)) throw new TypeError(`plugin '${def.name}' is registered twice`)
+    const clash = byPriority.get(def.priority)
+    if (clash) throw new TypeError(`plugins '${clash}' and '${def.name}' share priority ${def.priority}`)
+    byName.set(def.name, def)
+    byPriority.set(def.priority, def.name)
+  }
+  return byName
+}
+
+export const registry: PluginRegistry = createRegistry(BUNDLED)

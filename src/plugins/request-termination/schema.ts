@@ -1,0 +1,37 @@
+/** request-termination (Kong PRIORITY 2): answer with a fixed response. */
+import * as z from 'zod'
+import { integer, metaFields } from '../../config/schema/typedefs.js'
+import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
+
+export const config = z
+  .strictObject({
+    status_code: integer(100, 599).default(503).describe('The response code to send.'),
+    message: z.string().optional().describe('The message to send, as JSON {"message": ...}, when no body is given.'),
+    content_type: z.string().optional().describe('Content-Type of the raw body; requires `body`.'),
+    body: z.string().optional().describe('The raw response body to send; excludes `message`.'),
+    echo: z.boolean().default(false).describe('When true, echo the request back (as JSON) in the response body.'),
+    trigger: z.string().optional().describe('When set, the plugin only terminates requests carrying a header or query argument with this name.'),
+    ...metaFields,
+  })
+  .superRefine((c, ctx) => {
+    if (c.message !== undefined && (c.content_type !== undefined || c.body !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'message cannot be used with content_type or body' })
+    }
+    if (c.content_type !== undefined && c.body === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'content_type requires a body' })
+    }
+    if (c.echo && c.content_type !== undefined && c.body !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'echo cannot be used with content_type and body' })
+    }
+  })
+
+export type RequestTerminationConfig = z.infer<typeof config>
+
+export default definePlugin({
+  name: 'request-termination',
+  priority: 2,
+  version: '3.10.0',
+  config,
+  protocols: PROTOCOLS_ALL,
+  scopes: ANY_SCOPE,
+})
