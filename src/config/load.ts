@@ -16,7 +16,7 @@ import { migrateLegacyPath } from './paths.js'
 import type { Collection } from './schema/context.js'
 import { COLLECTIONS, FORMAT_VERSIONS, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
 import { vaultSchema } from './schema/tls.js'
-import { isSubstituted, substituteEnv, type Substitution } from './templates.js'
+import { isSubstituted, substituteEnv, substitutionFailed, type Substitution } from './templates.js'
 import { createResolver, withResolver, type VaultEntity } from './vault.js'
 import { locate, parseYaml, scalarAt, type SourceFile } from './yaml.js'
 
@@ -112,7 +112,7 @@ export function loadConfig(text: string, opts: LoadOptions): LoadResult {
 
   const secrets = new Set([...substitution.secrets, ...resolver.secrets])
   const place = (r: RawIssue): ConfigIssue => placeIssue(source, root, r, secrets, substitution)
-  issues.push(...raws.map(place))
+  issues.push(...raws.filter((r) => !substitutionFailed(substitution, scalarAt(source, r.path))).map(place))
   const warnings = [...yamlWarnings, ...normalized.warnings.map(place)]
   issues.sort(compareIssues)
   warnings.sort(compareIssues)

@@ -20,6 +20,8 @@ export interface Located {
   path: PathSegment[]
   /** The collection it was nested in, if any. */
   parent?: Collection | undefined
+  /** The id was derived from the file, not written in it. */
+  derived: boolean
 }
 
 /** Children that may be nested in a parent, and the field that points back at it. */
@@ -58,6 +60,9 @@ const CACHE_KEY: Partial<Record<Collection, readonly string[]>> = {
 
 /** Collections whose id Kong never derives (a cache-key field is generated, or there is no key). */
 const RANDOM_ID = new Set<Collection>(['keyauth_credentials', 'jwt_secrets', 'certificates', 'ca_certificates'])
+
+/** Collections whose derived id comes from a unique field: a collision is reported as that field's. */
+const ID_FROM_UNIQUE_FIELD = new Set<Collection>(['services', 'routes', 'consumers', 'upstreams', 'snis', 'vaults', 'basicauth_credentials', 'hmacauth_credentials'])
 
 /** Reference fields: field → referenced collection. */
 const REFERENCES: Partial<Record<Collection, Record<string, Collection>>> = {
@@ -153,11 +158,12 @@ export class Normalizer {
       }
       delete flat[parent.fk]
     }
-    const id = typeof flat.id === 'string' ? flat.id : this.deriveId(collection, flat, parent?.fk, parent?.entity.id)
+    const derived = typeof flat.id !== 'string'
+    const id = derived ? this.deriveId(collection, flat, parent?.fk, parent?.entity.id) : (flat.id as string)
     if (parent) flat[parent.fk] = parent.entity.id
     flat.id = id
     const entity = flat as Entity
-    this.out[collection].push({ entity, path, parent: parent?.collection })
+    this.out[collection].push({ entity, path, parent: parent?.collection, derived })
 
     for (const [child, fk] of Object.entries(nested) as [Collection, string][]) {
       const items = value[child]
@@ -238,6 +244,7 @@ export class Normalizer {
       const seen = new Map<string, Located>()
       for (const located of this.out[collection]) {
         const first = seen.get(located.entity.id)
+        if (first && first.derived && located.derived && ID_FROM_UNIQUE_FIELD.has(collection)) continue
         if (first) {
           const why = collection === 'plugins' ? ` (plugin '${String(located.entity.name)}' is configured twice on the same route, service and consumer)` : ''
           this.issues.push({ path: located.path, message: `uniqueness violation: '${collection}' entity with primary key set to '${located.entity.id}' already declared${why}` })

@@ -78,6 +78,7 @@ export function compileRouteRegex(source: string): RegExp | string {
   try {
     return new RegExp(body, flags)
   } catch (err) {
-    return (err as Error).message.replace(/^Invalid regular expression: /, '')
+    // V8 says "Invalid regular expression: /<source>/<flags>: <reason>"; keep the reason.
+    return (err as Error).message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, '')
   }
 }

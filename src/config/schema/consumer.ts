@@ -91,11 +91,11 @@ export function consumerSchema(ctx: SchemaContext, registry: PluginRegistry) {
     custom_id: z.string().min(1, { error: 'length must be at least 1' }).optional().describe('Unique id from another system.'),
     tags: tags.optional(),
     plugins: z.array(pluginSchema(child, registry)).optional().describe('Plugins scoped to this consumer (nested form).'),
-    keyauth_credentials: z.array(keyauthCredentialSchema(child)).optional(),
-    basicauth_credentials: z.array(basicauthCredentialSchema(child)).optional(),
-    jwt_secrets: z.array(jwtSecretSchema(child)).optional(),
-    hmacauth_credentials: z.array(hmacauthCredentialSchema(child)).optional(),
-    acls: z.array(aclSchema(child)).optional(),
+    keyauth_credentials: z.array(keyauthCredentialSchema(child)).optional().describe('key-auth API keys of this consumer.'),
+    basicauth_credentials: z.array(basicauthCredentialSchema(child)).optional().describe('basic-auth credentials of this consumer.'),
+    jwt_secrets: z.array(jwtSecretSchema(child)).optional().describe('jwt credentials of this consumer.'),
+    hmacauth_credentials: z.array(hmacauthCredentialSchema(child)).optional().describe('hmac-auth credentials of this consumer.'),
+    acls: z.array(aclSchema(child)).optional().describe('ACL groups this consumer belongs to.'),
     ...metaFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Consumer' })

@@ -75,7 +75,7 @@ const cidrOrIp = z.string().refine(
 )
 
 const endpoint = z
-  .strictObject({ ip: cidrOrIp.optional(), port: port.optional() })
+  .strictObject({ ip: cidrOrIp.optional().describe('An IP address or CIDR range.'), port: port.optional().describe('A port.') })
   .refine((e) => e.ip !== undefined || e.port !== undefined, { error: "at least one of these fields must be non-empty: 'ip', 'port'" })
 
 const PROTOCOL_GROUPS: readonly (readonly Protocol[])[] = [['http', 'https'], ['tcp', 'tls', 'udp'], ['tls_passthrough'], ['grpc', 'grpcs']]

@@ -52,7 +52,7 @@ export function certificateSchema(ctx: SchemaContext) {
     cert_alt: pemCert.optional().describe('An alternate certificate of another key type (e.g. ECDSA beside RSA).'),
     key_alt: pemKey.optional().describe('The private key of cert_alt.'),
     snis: z
-      .array(z.union([z.string(), z.strictObject({ name: z.string(), tags: tags.optional(), id: uuid.optional() })]))
+      .array(z.union([z.string(), z.strictObject({ name: z.string().describe('The server name.'), tags: tags.optional(), id: uuid.optional() })]))
       .optional()
       .describe('Server names served with this certificate (strings, or decK-style objects).'),
     tags: tags.optional(),
@@ -132,7 +132,7 @@ export const vaultSchema = z
       })
       .describe('The name references use: {vault://<prefix>/...}.'),
     name: oneOf(['env']).describe('The vault type. Only `env` (environment variables) is available, as in Kong OSS.'),
-    description: z.string().optional(),
+    description: z.string().optional().describe('Free text.'),
     config: z
       .strictObject({
         prefix: z
@@ -142,7 +142,8 @@ export const vaultSchema = z
           .describe('Prefix added to the environment variable name.'),
         base64_decode: z.boolean().optional().describe('Decode the variable as base64.'),
       })
-      .optional(),
+      .optional()
+      .describe('Configuration of the env vault.'),
     tags: tags.optional(),
     ...metaFields,
   })

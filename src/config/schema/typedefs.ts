@@ -38,7 +38,7 @@ export function oneOfInt(values: readonly number[]) {
     .refine((v) => values.includes(v), { error: `expected one of: ${values.join(', ')}` })
 }
 
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 
 export const uuid = z.string().regex(UUID_RE, { error: 'expected a valid UUID' }).describe('A UUID. Derived deterministically from the entity when omitted, as Kong does.')
 
@@ -186,7 +186,11 @@ export const foreignRef = z
   .union(
     [
       z.string().min(1, { error: 'length must be at least 1' }),
-      z.strictObject({ id: z.string().optional(), name: z.string().optional(), username: z.string().optional() }),
+      z.strictObject({
+        id: z.string().optional().describe('The id of the referenced entity.'),
+        name: z.string().optional().describe('The name of the referenced entity.'),
+        username: z.string().optional().describe('The username of the referenced consumer.'),
+      }),
     ],
     { error: 'expected a string' },
   )

@@ -48,16 +48,16 @@ const healthchecks = z
         https_sni: z.string().optional().describe('SNI sent by https probes.'),
         https_verify_certificate: z.boolean().default(true).describe("Verify the target's certificate on https probes."),
         headers: z.record(z.string(), z.array(z.string())).optional().describe('Extra headers sent with probes.'),
-        healthy: activeHealthy.prefault({}),
-        unhealthy: activeUnhealthy.prefault({}),
+        healthy: activeHealthy.prefault({}).describe('When active probes mark a target healthy.'),
+        unhealthy: activeUnhealthy.prefault({}).describe('When active probes mark a target unhealthy.'),
       })
       .prefault({})
       .describe('Active health checks: the gateway probes each target.'),
     passive: z
       .strictObject({
-        type: oneOf(['tcp', 'http', 'https', 'grpc', 'grpcs']).default('http'),
-        healthy: passiveHealthy.prefault({}),
-        unhealthy: passiveUnhealthy.prefault({}),
+        type: oneOf(['tcp', 'http', 'https', 'grpc', 'grpcs']).default('http').describe('What kind of traffic is observed.'),
+        healthy: passiveHealthy.prefault({}).describe('When proxied traffic marks a target healthy again.'),
+        unhealthy: passiveUnhealthy.prefault({}).describe('When proxied traffic marks a target unhealthy.'),
       })
       .prefault({})
       .describe('Passive health checks (circuit breaker): proxied traffic marks targets unhealthy.'),
@@ -85,15 +85,15 @@ export function upstreamSchema(ctx: SchemaContext) {
     hash_fallback_header: headerName.optional().describe('Header hashed when hash_fallback is header.'),
     hash_on_cookie: z.string().optional().describe('Cookie hashed when hash_on or hash_fallback is cookie; set when missing.'),
     hash_on_cookie_path: servicePath.default('/').describe('Path of the cookie the gateway sets.'),
-    hash_on_query_arg: z.string().min(1).optional(),
-    hash_fallback_query_arg: z.string().min(1).optional(),
-    hash_on_uri_capture: z.string().min(1).optional(),
-    hash_fallback_uri_capture: z.string().min(1).optional(),
+    hash_on_query_arg: z.string().min(1).optional().describe('Query argument hashed when hash_on is query_arg.'),
+    hash_fallback_query_arg: z.string().min(1).optional().describe('Query argument hashed when hash_fallback is query_arg.'),
+    hash_on_uri_capture: z.string().min(1).optional().describe('Route regex capture hashed when hash_on is uri_capture.'),
+    hash_fallback_uri_capture: z.string().min(1).optional().describe('Route regex capture hashed when hash_fallback is uri_capture.'),
     slots: integer(10, 65536).default(10000).describe('Slots in the consistent-hashing ring.'),
     healthchecks,
     host_header: hostWithOptionalPort.optional().describe('Host header sent to the targets of this upstream.'),
     client_certificate: foreignRef.optional().describe('Certificate presented to targets as a TLS client certificate.'),
-    use_srv_name: z.boolean().default(false),
+    use_srv_name: z.boolean().default(false).describe('Use the SRV record name as the TLS SNI (accepted for compatibility).'),
     tags: tags.optional(),
     targets: z.array(targetSchema(child)).optional().describe('Targets of this upstream (nested form).'),
     ...metaFields,
