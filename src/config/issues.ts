@@ -82,7 +82,7 @@ const KNOWN_FOREIGN_KEYS: Record<string, string> = {
 }
 
 export function unknownFieldMessage(key: string, known: readonly string[]): string {
-  const hint = KNOWN_FOREIGN_KEYS[key]
+  const hint = Object.hasOwn(KNOWN_FOREIGN_KEYS, key) ? KNOWN_FOREIGN_KEYS[key] : undefined
   if (hint) return `unknown field (${hint})`
   const s = suggest(key, known)
   return s ? `unknown field (did you mean '${s}'?)` : 'unknown field'
@@ -93,7 +93,7 @@ export const kongErrorMap: z.core.$ZodErrorMap = (iss) => {
   switch (iss.code) {
     case 'invalid_type':
       if (iss.input === undefined) return 'required field missing'
-      return TYPE_NAMES[iss.expected] ?? `expected ${iss.expected}`
+      return (Object.hasOwn(TYPE_NAMES, iss.expected) ? TYPE_NAMES[iss.expected] : undefined) ?? `expected ${iss.expected}`
     case 'unrecognized_keys': {
       const def = (iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def
       const known = Object.keys(def?.shape ?? {})

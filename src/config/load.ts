@@ -155,7 +155,12 @@ function dropNulls(v: unknown, depth = 0): unknown {
   if (Array.isArray(v)) return v.map((x) => dropNulls(x, depth + 1))
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x, depth + 1)
+    for (const [k, x] of Object.entries(v)) {
+      if (x === null) continue
+      // defineProperty, not assignment: a `__proto__` key must stay a key (and be
+      // reported as unknown), never become the object's prototype.
+      Object.defineProperty(out, k, { value: dropNulls(x, depth + 1), enumerable: true, writable: true, configurable: true })
+    }
     return out
   }
   return v
@@ -218,7 +223,9 @@ function describeEntity(root: unknown, path: readonly PathSegment[]): string | u
     const seg = path[i]!
     node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[seg] : undefined
     const collection = path[i - 1]
-    if (typeof seg === 'number' && typeof collection === 'string' && node !== null && typeof node === 'object') {
+    // Own keys only: a path segment is any key the file wrote, and `constructor[0]`
+    // (e.g. under a `headers` map) found Object in LABEL_FIELD and threw.
+    if (typeof seg === 'number' && typeof collection === 'string' && Object.hasOwn(LABEL_FIELD, collection) && node !== null && typeof node === 'object') {
       for (const f of LABEL_FIELD[collection] ?? []) {
         const v = (node as Record<string, unknown>)[f]
         if (typeof v === 'string') {

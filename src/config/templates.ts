@@ -8,7 +8,10 @@
 import { isCollection, isPair, isScalar, type Document, type Scalar } from 'yaml'
 import type { Position, SourceFile } from './yaml.js'
 
-const TEMPLATE_RE = /\$\{\{\s*(.*?)\s*\}\}/g
+// One lazy group that cannot run past the next `${{`, trimmed in code: the former
+// `\s*(.*?)\s*` backtracked cubically on blanks after an unclosed `${{` (a 4 kB
+// scalar took 20 s; 100 kB hung loadConfig).
+const TEMPLATE_RE = /\$\{\{((?:(?!\$\{\{)[^])*?)\}\}/g
 const EXPR_RE = /^env\s+"([^"]*)"\s*(?:\|\s*(toInt|toFloat|toBool|indent\s+\d+)\s*)?$/
 
 export interface Substitution {
@@ -44,7 +47,8 @@ export function substituteEnv(source: SourceFile, env: NodeJS.ProcessEnv): Subst
     let conversion: string | undefined
     let failed = false
     const whole = /^\$\{\{[^}]*\}\}$/.test(text.trim())
-    const replaced = text.replace(TEMPLATE_RE, (_m, expr: string) => {
+    const replaced = text.replace(TEMPLATE_RE, (_m, inner: string) => {
+      const expr = inner.trim()
       const m = EXPR_RE.exec(expr)
       if (!m) {
         result.errors.push({ position: pos(node), message: `unsupported template expression '${expr}': only env "DECK_NAME" with toInt, toFloat or toBool is available` })

@@ -2,7 +2,7 @@
  * YAML (and JSON, a subset of it) parsed with source positions kept, so that
  * every problem can be reported as file:line:column.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml'
+import { Composer, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type CST, type Document, type Node, type Pair } from 'yaml'
 import type { PathSegment, RawIssue } from './issues.js'
 
 export interface Position {
@@ -23,11 +23,26 @@ export interface ParsedYaml {
   warnings: { position: Position; message: string }[]
 }
 
+/**
+ * Collections nested deeper than this are refused before they are composed.
+ * yaml's composer recurses per level and reports a stack overflow as an error,
+ * but on Node 20 a regex compiled at that depth kills the process ("FATAL
+ * ERROR: RegExpCompiler Allocation failed"): the second ~1000-level file in
+ * one process did, so a bad file could take `gateway serve` down on reload.
+ */
+export const MAX_NESTING = 256
+
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lines = new LineCounter()
-  // YAML 1.2 core schema: `yes`/`no` stay strings and there are no sexagesimal
-  // numbers. Duplicate keys are errors: one of the two values would be lost.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
+  // What parseDocument does, with the nesting checked between parsing and
+  // composing. YAML 1.2 core schema: `yes`/`no` stay strings and there are no
+  // sexagesimal numbers. Duplicate keys are errors: one of the two values would be lost.
+  const tokens = [...new Parser(lines.addNewLine).parse(text)]
+  const tooDeep = tooDeepAt(tokens)
+  const docs = [...new Composer({ prettyErrors: false, uniqueKeys: true }).compose(tooDeep === undefined ? tokens : [], true, text.length)]
+  const doc = docs[0]!
+  if (docs[1]) doc.errors.push(new YAMLParseError([docs[1].range[0], docs[1].range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'))
+  if (tooDeep !== undefined) doc.errors.push(new YAMLParseError([tooDeep, tooDeep + 1], 'RESOURCE_EXHAUSTION', `collections nested more than ${MAX_NESTING} levels deep`))
   const source: SourceFile = { file, doc, lines }
   const at = (offset: number | undefined): Position => {
     const p = lines.linePos(offset ?? 0)
@@ -38,6 +53,24 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     errors: doc.errors.map((e) => ({ position: at(e.pos[0]), message: cleanYamlMessage(e.message) })),
     warnings: doc.warnings.map((w) => ({ position: at(w.pos[0]), message: cleanYamlMessage(w.message) })),
   }
+}
+
+/** Offset of a collection nested deeper than MAX_NESTING, if any; iterative, as the check must not overflow itself. */
+function tooDeepAt(tokens: readonly CST.Token[]): number | undefined {
+  const stack: [CST.Token, number][] = tokens.map((t) => [t, 0])
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [token, depth] = next
+    if (token.type === 'document') {
+      if (token.value) stack.push([token.value, depth])
+    } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth >= MAX_NESTING) return token.offset
+      for (const item of token.items) {
+        if (item.key) stack.push([item.key, depth + 1])
+        if (item.value) stack.push([item.value, depth + 1])
+      }
+    }
+  }
+  return undefined
 }
 
 function cleanYamlMessage(m: string): string {

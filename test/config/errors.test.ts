@@ -252,3 +252,11 @@ t.test('legacy formats: regex-looking paths become ~ paths; 3.0 needs the ~', as
     { line: 3, column: 13, path: 'routes[0].paths[0]', message: "invalid path: '/users/\\d+$' (characters outside of the reserved list of RFC 3986 found)" },
   ])
 })
+
+t.test('__proto__ and other built-in names are ordinary unknown keys', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'services:', '  - name: a', '    __proto__:', '      host: b.internal')), [
+    { line: 3, column: 5, path: 'services[0].host', message: 'required field missing' },
+    { line: 4, column: 5, path: 'services[0].__proto__', message: 'unknown field' },
+  ])
+  t.same(issues(lines('_format_version: "3.0"', 'constructor: 1')), [{ line: 2, column: 1, path: 'constructor', message: 'unknown field' }])
+})
