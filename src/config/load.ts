@@ -11,12 +11,13 @@ import type { Node } from 'yaml'
 import { registry as bundled, type PluginRegistry } from '../plugins/registry.js'
 import { compareIssues, formatPath, fromZod, kongErrorMap, unknownFieldMessage, type ConfigIssue, type PathSegment, type RawIssue } from './issues.js'
 import { deepFreeze, type Config, type Entities } from './model.js'
-import { Normalizer } from './normalize.js'
+import { Normalizer, type NormalizeResult } from './normalize.js'
+import { fastParse } from './fast-parse.js'
 import { migrateLegacyPath } from './paths.js'
 import type { Collection } from './schema/context.js'
 import { COLLECTIONS, FORMAT_VERSIONS, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
 import { vaultSchema } from './schema/tls.js'
-import { isSubstituted, substituteEnv, substitutionFailed, type Substitution } from './templates.js'
+import { isSubstituted, substituteEnv, substituteValues, substitutionFailed, type Substitution } from './templates.js'
 import { createResolver, withResolver, type VaultEntity } from './vault.js'
 import { locate, parseYaml, scalarAt, type SourceFile } from './yaml.js'
 
@@ -26,6 +27,11 @@ export interface LoadOptions {
   /** For `${{ env "DECK_X" }}` and `{vault://env/X}`; defaults to process.env. */
   env?: NodeJS.ProcessEnv
   registry?: PluginRegistry
+  /**
+   * Try the fast path first (default). Tests turn it off to compare both paths;
+   * the result of a valid file is the same either way.
+   */
+  fastPath?: boolean
 }
 
 export type LoadResult =
@@ -57,30 +63,35 @@ export function loadConfig(text: string, opts: LoadOptions): LoadResult {
   const hash = configHash(text)
   const registry = opts.registry ?? bundled
   const env = opts.env ?? process.env
-  const parsed = parseYaml(text, opts.file)
-  const source = parsed.source
-  const toIssue = (position: { line: number; column: number }, message: string): ConfigIssue => ({ file: opts.file, line: position.line, column: position.column, path: '', message })
-  const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, w.message))
-  if (parsed.errors.length > 0) {
-    return { ok: false, hash, issues: parsed.errors.map((e) => toIssue(e.position, e.message)), warnings: yamlWarnings }
+  if (opts.fastPath !== false) {
+    const config = loadFast(text, env, registry)
+    if (config) return { ok: true, hash, config, warnings: [] }
   }
+  return loadPositioned(text, opts.file, env, registry, hash)
+}
 
-  const substitution = substituteEnv(source, env)
-  const issues: ConfigIssue[] = substitution.errors.map((e) => toIssue(e.position, e.message))
+/** A valid file's config without building the positioned document; undefined when anything needs reporting. */
+function loadFast(text: string, env: NodeJS.ProcessEnv, registry: PluginRegistry): Config | undefined {
+  const parsed = fastParse(text)
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined
+  const substituted = substituteValues(parsed, env, new Set())
+  if (substituted === undefined) return undefined
+  const checked = check(dropNulls(substituted) as Record<string, unknown>, env, registry)
+  if (checked.raws.length > 0 || checked.normalized.warnings.length > 0 || checked.version === undefined) return undefined
+  return freeze(checked)
+}
 
-  let raw: unknown
-  try {
-    raw = source.doc.toJS({ maxAliasCount: 100 })
-  } catch (err) {
-    issues.push(toIssue({ line: 1, column: 1 }, `YAML: ${(err as Error).message}`))
-    return { ok: false, hash, issues, warnings: yamlWarnings }
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    issues.push(toIssue({ line: 1, column: 1 }, 'failed parsing declarative configuration: expected an object'))
-    return { ok: false, hash, issues, warnings: yamlWarnings }
-  }
-  const root = dropNulls(raw) as Record<string, unknown>
+interface Checked {
+  root: Record<string, unknown>
+  version: FormatVersion | undefined
+  transform: boolean
+  raws: RawIssue[]
+  normalized: NormalizeResult
+  secrets: Set<string>
+}
 
+/** Everything after parsing and substitution: root keys, migration, zod per entity, whole-file checks. */
+function check(root: Record<string, unknown>, env: NodeJS.ProcessEnv, registry: PluginRegistry, earlier = 0): Checked {
   const raws: RawIssue[] = []
   const version = checkRoot(root, raws)
   if (version === '1.1' || version === '2.1') migrateLegacyRoutes(root)
@@ -105,22 +116,52 @@ export function loadConfig(text: string, opts: LoadOptions): LoadResult {
 
   // Reference and uniqueness checks only make sense once every entity is valid
   // on its own: an entity that failed would show up again as a dangling reference.
-  const schemaFailed = raws.length > 0 || issues.length > 0
+  const schemaFailed = raws.length > 0 || earlier > 0
   const normalized = normalizer.finish()
   if (!schemaFailed) raws.push(...normalized.issues)
   else raws.push(...normalized.issues.filter((i) => !i.message.startsWith('invalid reference') && !i.message.startsWith('uniqueness violation')))
+  return { root, version, transform, raws, normalized, secrets: resolver.secrets }
+}
 
-  const secrets = new Set([...substitution.secrets, ...resolver.secrets])
-  const place = (r: RawIssue): ConfigIssue => placeIssue(source, root, r, secrets, substitution)
-  issues.push(...raws.filter((r) => !substitutionFailed(substitution, scalarAt(source, r.path))).map(place))
-  const warnings = [...yamlWarnings, ...normalized.warnings.map(place)]
+function freeze(checked: Checked): Config {
+  const entities = Object.fromEntries(COLLECTIONS.map((c) => [c, checked.normalized.entities[c].map((l) => l.entity)])) as unknown as Entities
+  return deepFreeze({ formatVersion: checked.version!, transform: checked.transform, ...entities })
+}
+
+/** The path that keeps source positions: every problem gets its file:line:column. */
+function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, registry: PluginRegistry, hash: string): LoadResult {
+  const parsed = parseYaml(text, file)
+  const source = parsed.source
+  const toIssue = (position: { line: number; column: number }, message: string): ConfigIssue => ({ file, line: position.line, column: position.column, path: '', message })
+  const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, w.message))
+  if (parsed.errors.length > 0) {
+    return { ok: false, hash, issues: parsed.errors.map((e) => toIssue(e.position, e.message)), warnings: yamlWarnings }
+  }
+
+  const substitution = substituteEnv(source, env)
+  const issues: ConfigIssue[] = substitution.errors.map((e) => toIssue(e.position, e.message))
+
+  let raw: unknown
+  try {
+    raw = source.doc.toJS({ maxAliasCount: 100 })
+  } catch (err) {
+    issues.push(toIssue({ line: 1, column: 1 }, `YAML: ${(err as Error).message}`))
+    return { ok: false, hash, issues, warnings: yamlWarnings }
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    issues.push(toIssue({ line: 1, column: 1 }, 'failed parsing declarative configuration: expected an object'))
+    return { ok: false, hash, issues, warnings: yamlWarnings }
+  }
+
+  const checked = check(dropNulls(raw) as Record<string, unknown>, env, registry, issues.length)
+  const secrets = new Set([...substitution.secrets, ...checked.secrets])
+  const place = (r: RawIssue): ConfigIssue => placeIssue(source, checked.root, r, secrets, substitution)
+  issues.push(...checked.raws.filter((r) => !substitutionFailed(substitution, scalarAt(source, r.path))).map(place))
+  const warnings = [...yamlWarnings, ...checked.normalized.warnings.map(place)]
   issues.sort(compareIssues)
   warnings.sort(compareIssues)
-  if (issues.length > 0 || version === undefined) return { ok: false, hash, issues, warnings }
-
-  const entities = Object.fromEntries(COLLECTIONS.map((c) => [c, normalized.entities[c].map((l) => l.entity)])) as unknown as Entities
-  const config: Config = deepFreeze({ formatVersion: version, transform, ...entities })
-  return { ok: true, hash, config, warnings }
+  if (issues.length > 0 || checked.version === undefined) return { ok: false, hash, issues, warnings }
+  return { ok: true, hash, config: freeze(checked), warnings }
 }
 
 function checkRoot(root: Record<string, unknown>, raws: RawIssue[]): FormatVersion | undefined {

@@ -24,6 +24,54 @@ export interface Substitution {
   failed: Set<Scalar>
 }
 
+/** One scalar's text with its templates expanded, or the reasons it cannot be. */
+export type Expansion = { ok: true; value: unknown; secrets: string[] } | { ok: false; errors: string[] }
+
+/** Expands the templates of one string. Pure: shared by the positioned and the fast path. */
+export function expand(text: string, env: NodeJS.ProcessEnv): Expansion {
+  const errors: string[] = []
+  const secrets: string[] = []
+  let conversion: string | undefined
+  const whole = /^\$\{\{[^}]*\}\}$/.test(text.trim())
+  const replaced = text.replace(TEMPLATE_RE, (_m, inner: string) => {
+    const expr = inner.trim()
+    const m = EXPR_RE.exec(expr)
+    if (!m) {
+      errors.push(`unsupported template expression '${expr}': only env "DECK_NAME" with toInt, toFloat or toBool is available`)
+      return ''
+    }
+    const name = m[1]!
+    if (!name.startsWith('DECK_')) {
+      errors.push(`environment variables in the state file must be prefixed with 'DECK_', found: '${name}'`)
+      return ''
+    }
+    const value = env[name]
+    if (value === undefined) {
+      errors.push(`environment variable '${name}' present in state file but not set`)
+      return ''
+    }
+    if (m[2] && !m[2].startsWith('indent')) conversion = m[2]
+    if (value !== '') secrets.push(value)
+    return value
+  })
+  if (errors.length > 0) return { ok: false, errors }
+  if (!(whole && conversion)) return { ok: true, value: replaced, secrets }
+  const converted = convert(replaced, conversion)
+  return converted === undefined ? { ok: false, errors: [`${conversion}: the environment value cannot be converted`] } : { ok: true, value: converted, secrets }
+}
+
+function convert(value: string, conversion: string): unknown {
+  if (conversion === 'toBool') {
+    if (value === 'true') return true
+    if (value === 'false') return false
+  } else if (conversion === 'toInt') {
+    if (/^-?\d+$/.test(value)) return Number(value)
+  } else if (/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value)) {
+    return Number(value)
+  }
+  return undefined
+}
+
 export function substituteEnv(source: SourceFile, env: NodeJS.ProcessEnv): Substitution {
   const result: Substitution = { errors: [], secrets: new Set(), nodes: new Set(), failed: new Set() }
   const doc: Document.Parsed = source.doc
@@ -43,56 +91,54 @@ export function substituteEnv(source: SourceFile, env: NodeJS.ProcessEnv): Subst
   }
   const substitute = (node: Scalar): void => {
     if (typeof node.value !== 'string' || !node.value.includes('${{')) return
-    const text = node.value
-    let conversion: string | undefined
-    let failed = false
-    const whole = /^\$\{\{[^}]*\}\}$/.test(text.trim())
-    const replaced = text.replace(TEMPLATE_RE, (_m, inner: string) => {
-      const expr = inner.trim()
-      const m = EXPR_RE.exec(expr)
-      if (!m) {
-        result.errors.push({ position: pos(node), message: `unsupported template expression '${expr}': only env "DECK_NAME" with toInt, toFloat or toBool is available` })
-        failed = true
-        return ''
-      }
-      const name = m[1]!
-      if (!name.startsWith('DECK_')) {
-        result.errors.push({ position: pos(node), message: `environment variables in the state file must be prefixed with 'DECK_', found: '${name}'` })
-        failed = true
-        return ''
-      }
-      const value = env[name]
-      if (value === undefined) {
-        result.errors.push({ position: pos(node), message: `environment variable '${name}' present in state file but not set` })
-        failed = true
-        return ''
-      }
-      if (m[2] && !m[2].startsWith('indent')) conversion = m[2]
-      if (value !== '') result.secrets.add(value)
-      return value
-    })
-    if (failed) {
+    const e = expand(node.value, env)
+    if (!e.ok) {
+      for (const message of e.errors) result.errors.push({ position: pos(node), message })
       result.failed.add(node)
       return
     }
+    for (const secret of e.secrets) result.secrets.add(secret)
     result.nodes.add(node)
-    node.value = whole && conversion ? convert(replaced, conversion, node, pos, result) : replaced
+    node.value = e.value
   }
   walk(doc.contents)
   return result
 }
 
-function convert(value: string, conversion: string, node: Scalar, pos: (n: Scalar) => Position, result: Substitution): unknown {
-  if (conversion === 'toBool') {
-    if (value === 'true') return true
-    if (value === 'false') return false
-  } else if (conversion === 'toInt') {
-    if (/^-?\d+$/.test(value)) return Number(value)
-  } else if (/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value)) {
-    return Number(value)
+/**
+ * The same substitution over plain values (the fast path), keys included.
+ * Undefined when any template fails: the positioned path reports it.
+ */
+export function substituteValues(root: unknown, env: NodeJS.ProcessEnv, secrets: Set<string>): unknown {
+  let failed = false
+  const sub = (v: unknown): unknown => {
+    if (failed) return v
+    if (typeof v === 'string') {
+      if (!v.includes('${{')) return v
+      const e = expand(v, env)
+      if (!e.ok) {
+        failed = true
+        return v
+      }
+      for (const s of e.secrets) secrets.add(s)
+      return e.value
+    }
+    if (Array.isArray(v)) return v.map(sub)
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {}
+      for (const [k, x] of Object.entries(v)) {
+        const key = sub(k)
+        // A key must stay a string; a key the positioned path would turn into a
+        // number or boolean is left to that path.
+        if (typeof key !== 'string') failed = true
+        Object.defineProperty(out, String(key), { value: sub(x), enumerable: true, writable: true, configurable: true })
+      }
+      return out
+    }
+    return v
   }
-  result.errors.push({ position: pos(node), message: `${conversion}: the environment value cannot be converted` })
-  return value
+  const out = sub(root)
+  return failed ? undefined : out
 }
 
 export function isSubstituted(sub: Substitution, node: unknown): boolean {
