@@ -2,11 +2,14 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { registry } from '../plugins/registry.js'
+import { VERSION } from '../version.js'
 import { FORMATS, type Format } from './report.js'
 import { jsonSchema } from './schemas.js'
+import { serve, SERVE_USAGE } from './serve.js'
 import { validate, type Io } from './validate.js'
 
 const USAGE = `Usage:
+${SERVE_USAGE}
   gateway validate FILE... [--format text|json|github]
       Check declarative files exactly as the gateway loads them.
       Exit 0 when every file is valid, 1 when one is not, 2 on usage or I/O errors.
@@ -14,7 +17,6 @@ const USAGE = `Usage:
       Print (or write) the JSON Schema of kong.yml; --check exits 1 when FILE is out of date.
   gateway --version`
 
-export const VERSION = '0.1.0'
 
 async function run(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv
@@ -39,6 +41,8 @@ async function run(argv: string[], io: Io): Promise<number> {
       }
       return validate(positionals, values.format as Format, io)
     }
+    case 'serve':
+      return serve(rest, io)
     case 'schemas': {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, check: { type: 'boolean', default: false } } })
       const text = jsonSchema(registry)

@@ -16,7 +16,8 @@ type Out<F extends (...args: never[]) => z.ZodType> = z.output<ReturnType<F>>
 type Meta = '_comment' | '_ignore' | 'id'
 type Flat<T, Drop extends PropertyKey, Refs extends object> = Omit<T, Drop | Meta | keyof Refs> & Refs & { readonly id: string }
 
-export type Service = Flat<Out<typeof serviceSchema>, 'routes' | 'plugins', { client_certificate?: string | undefined }>
+// The validating schema's branch (host required), not the editor document's (url shorthand).
+export type Service = Flat<Extract<Out<typeof serviceSchema>, { host: string }>, 'routes' | 'plugins' | 'url', { client_certificate?: string | undefined }>
 export type Route = Flat<Out<typeof routeSchema>, 'plugins', { service?: string | undefined }> & { strip_path: boolean }
 export type Consumer = Flat<Out<typeof consumerSchema>, 'plugins' | 'keyauth_credentials' | 'basicauth_credentials' | 'jwt_secrets' | 'hmacauth_credentials' | 'acls', object>
 export type Upstream = Flat<Out<typeof upstreamSchema>, 'targets', { client_certificate?: string | undefined }>

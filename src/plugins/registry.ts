@@ -4,10 +4,18 @@
  * checked when this module loads, so a broken definition fails at start, not
  * on a request.
  */
-import type { PluginDefinition } from './types.js'
+import type { PluginDefinition, PluginHandler } from './types.js'
 import requestTermination from './request-termination/schema.js'
+import { handler as requestTerminationHandler } from './request-termination/handler.js'
 
 export const BUNDLED: readonly PluginDefinition[] = [requestTermination]
+
+/** Phase handlers by plugin name. Every bundled definition must have one (checked below). */
+export const HANDLERS: ReadonlyMap<string, PluginHandler> = new Map<string, PluginHandler>([[requestTerminationHandler.name, requestTerminationHandler as PluginHandler]])
+
+for (const def of BUNDLED) {
+  if (!HANDLERS.has(def.name)) throw new TypeError(`plugin '${def.name}' has a schema but no handler`)
+}
 
 export type PluginRegistry = ReadonlyMap<string, PluginDefinition>
 

@@ -38,3 +38,40 @@ export const NO_CONSUMER: PluginScopes = { consumer: false, route: true, service
 export function definePlugin<S extends z.ZodType>(def: PluginDefinition<S>): PluginDefinition<S> {
   return def
 }
+
+/** A response a plugin answers with instead of proxying (Kong's kong.response.exit/error). */
+export interface Exit {
+  status: number
+  /** Error-template message (negotiated on Accept, with request_id). */
+  error?: string
+  /** Compact JSON `{"message": ...}`. */
+  message?: string
+  /** A raw body, sent as is. */
+  body?: string
+  headers?: Record<string, string>
+}
+
+/** What an access handler sees of the request (the plugin kit grows with the plugin issue). */
+export interface AccessRequest {
+  readonly method: string
+  /** The raw path as the client sent it, without the query. */
+  readonly path: string
+  readonly query: URLSearchParams
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  readonly scheme: 'http' | 'https'
+  readonly host: string
+  readonly port: number
+  readonly clientIp: string
+  readonly uriCaptures: { unnamed: string[]; named: Record<string, string> } | undefined
+}
+
+export interface AccessContext {
+  readonly request: AccessRequest
+  readonly route: { readonly id: string; readonly name?: string | undefined }
+  readonly service: { readonly id: string; readonly name?: string | undefined } | undefined
+}
+
+export interface PluginHandler<C = Record<string, unknown>> {
+  readonly name: string
+  access?(ctx: AccessContext, conf: C): Exit | undefined
+}

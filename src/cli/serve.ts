@@ -1,0 +1,60 @@
+/** `gateway serve`: flags (each with an environment variable), start, stop on SIGTERM/SIGINT. */
+import { parseArgs } from 'node:util'
+import { ConfigError, startGateway } from '../server/gateway.js'
+import { textLine } from './report.js'
+import type { Io } from './validate.js'
+
+export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]... [--tls-listen HOST:PORT]...
+                [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...]
+      Serve a declarative file. Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001.
+      Environment: GATEWAY_CONFIG, GATEWAY_LISTEN, GATEWAY_TLS_LISTEN, GATEWAY_ADMIN_LISTEN,
+      GATEWAY_TRUSTED_IPS (lists are comma-separated).`
+
+const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])
+
+export async function serve(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      listen: { type: 'string', multiple: true },
+      'tls-listen': { type: 'string', multiple: true },
+      'admin-listen': { type: 'string' },
+      'trusted-ips': { type: 'string' },
+    },
+  })
+  const env = io.env
+  const opts = {
+    config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml',
+    listen: values.listen ?? (list(env.GATEWAY_LISTEN).length ? list(env.GATEWAY_LISTEN) : ['0.0.0.0:8000']),
+    tlsListen: values['tls-listen'] ?? list(env.GATEWAY_TLS_LISTEN),
+    adminListen: values['admin-listen'] ?? env.GATEWAY_ADMIN_LISTEN ?? '127.0.0.1:8001',
+    trustedIps: values['trusted-ips'] ?? env.GATEWAY_TRUSTED_IPS ?? '',
+    env,
+  }
+  let gateway
+  try {
+    gateway = await startGateway(opts)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const i of err.issues) io.err(textLine(i))
+      io.err(`${opts.config}: ${err.message}; not starting`)
+      return 1
+    }
+    const e = err as NodeJS.ErrnoException
+    io.err(`gateway serve: ${e.code === 'ENOENT' ? `cannot read ${opts.config}` : e.message}`)
+    return e.code === 'ENOENT' || e.code === 'EADDRINUSE' || e.code === 'EACCES' ? 2 : 1
+  }
+  const g = gateway
+  const summary = g.holder.current().config
+  io.out(JSON.stringify({ msg: 'gateway started', config: opts.config, proxy: g.proxy, tls: g.tls, admin: g.admin ?? 'off', services: summary.services.length, routes: summary.routes.length }))
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      io.out(JSON.stringify({ msg: 'stopping', signal }))
+      void g.close().then(resolve)
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+  })
+  return 0
+}

@@ -1,0 +1,294 @@
+/**
+ * Kong's `traditional_compatible` router, compiled once per config.
+ *
+ * Each route becomes one matcher per path group (all its regex paths; one group
+ * per distinct prefix length), ordered by Kong's 64-bit priority and then by id.
+ * Prefix paths sit in a character trie and plain hosts in a map, so a lookup
+ * only checks the few matchers that can match; results are cached in an LRU
+ * keyed by the request fields routes look at.
+ */
+import { LRUCache } from 'lru-cache'
+import { uuidv5 } from '../config/ids.js'
+import type { Config, Route, Service } from '../config/model.js'
+import { compileRouteRegex, isRegexPath } from '../config/paths.js'
+import { joinUpstreamPath } from './upstream-path.js'
+
+export interface RouteRequest {
+  method: string
+  /** Host header value, possibly with a port. */
+  host: string
+  /** Normalized request path, no query string. */
+  path: string
+  headers: Readonly<Record<string, string | string[] | undefined>>
+  /** TLS server name (https only). */
+  sni?: string | undefined
+  /** Listener port, used when Host carries none. */
+  port: number
+}
+
+export interface UriCaptures {
+  unnamed: string[]
+  named: Record<string, string>
+}
+
+export interface RouteMatch {
+  route: Route
+  /** Undefined for a service-less route. */
+  service: Service | undefined
+  /** The upstream path (v0 path handling), not yet escaped, without the query. */
+  upstreamPath: string
+  /** What strip_path removed, when it removed more than '/' (X-Forwarded-Prefix). */
+  strippedPrefix: string | undefined
+  captures: UriCaptures | undefined
+}
+
+const SPLIT_NS = '7f145bf9-0dce-4f91-98eb-debbce4b9f6b'
+const HTTP_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs'])
+
+type HostRule = { kind: 'exact'; host: string; port?: number } | { kind: 'suffix'; suffix: string; port?: number } | { kind: 'prefix'; prefix: string; port?: number }
+
+interface HeaderRule {
+  /** lower-cased header name */
+  name: string
+  values: Set<string>
+  regexes: RegExp[]
+}
+
+interface Matcher {
+  route: Route
+  service: Service | undefined
+  priority: bigint
+  tieId: string
+  methods: Set<string> | undefined
+  hosts: HostRule[] | undefined
+  headers: HeaderRule[] | undefined
+  snis: HostRule[] | undefined
+  prefixes: string[] | undefined
+  regexes: RegExp[] | undefined
+}
+
+function parseHost(h: string): HostRule {
+  let host = h.toLowerCase()
+  let port: number | undefined
+  const m = /^(.*):(\d+)$/.exec(host)
+  if (m && !host.endsWith(']')) {
+    host = m[1]!
+    port = Number(m[2])
+  }
+  const withPort = <T extends HostRule>(r: T): T => (port === undefined ? r : { ...r, port })
+  if (host.startsWith('*.')) return withPort({ kind: 'suffix', suffix: host.slice(1) })
+  if (host.endsWith('.*')) return withPort({ kind: 'prefix', prefix: host.slice(0, -1) })
+  return withPort({ kind: 'exact', host })
+}
+
+function hostMatches(rules: readonly HostRule[], host: string, port: number): boolean {
+  for (const r of rules) {
+    if (r.port !== undefined && r.port !== port) continue
+    if (r.kind === 'exact' ? host === r.host : r.kind === 'suffix' ? host.endsWith(r.suffix) : host.startsWith(r.prefix)) return true
+  }
+  return false
+}
+
+// Bit layout of Kong's priority (kong/router/transform.lua).
+function priorityOf(route: Route, group: { regex: boolean; prefixLength: number }): bigint {
+  const present = (v: unknown) => v !== undefined && (!Array.isArray(v) || v.length > 0) && (typeof v !== 'object' || Array.isArray(v) || Object.keys(v as object).length > 0)
+  const hasPaths = group.regex || group.prefixLength > 0 || (route.paths?.length ?? 0) > 0
+  const weight = [route.sources, route.destinations, route.methods, route.hosts, route.headers, route.snis].filter(present).length + (hasPaths ? 1 : 0)
+  const plainHosts = present(route.hosts) && !route.hosts!.some((h) => h.includes('*'))
+  const headerCount = Math.min(Object.keys(route.headers ?? {}).length, 255)
+  let p = BigInt(weight) << 61n
+  if (plainHosts) p |= 1n << 60n
+  p |= BigInt(headerCount) << 52n
+  if (group.regex) {
+    p |= 1n << 51n
+    // regex_priority occupies bits 19-50 (32 bits); negative values wrap as Kong's do.
+    p |= (BigInt(route.regex_priority) & 0xffffffffn) << 19n
+  } else {
+    p |= BigInt(Math.min(group.prefixLength, 0x7ffff))
+  }
+  return p
+}
+
+function compileMatchers(config: Config): Matcher[] {
+  const services = new Map(config.services.map((s) => [s.id, s]))
+  const matchers: Matcher[] = []
+  for (const route of config.routes) {
+    if (!route.protocols.some((p) => HTTP_PROTOCOLS.has(p))) continue
+    const service = route.service ? services.get(route.service) : undefined
+    // Routes of a disabled service are not in the router at all (Kong: 404).
+    if (service && !service.enabled) continue
+    const base = {
+      route,
+      service,
+      methods: route.methods?.length ? new Set(route.methods) : undefined,
+      hosts: route.hosts?.length ? route.hosts.map(parseHost) : undefined,
+      snis: route.snis?.length ? route.snis.map((s) => parseHost(s.replace(/\.$/, ''))) : undefined,
+      headers: route.headers && Object.keys(route.headers).length > 0 ? compileHeaders(route.headers) : undefined,
+    }
+    const paths = route.paths ?? []
+    const regexPaths = paths.filter(isRegexPath)
+    const byLength = new Map<number, string[]>()
+    for (const p of paths.filter((p) => !isRegexPath(p))) byLength.set(p.length, [...(byLength.get(p.length) ?? []), p])
+    const groups: { regex: boolean; prefixLength: number; prefixes?: string[]; regexes?: RegExp[] }[] = []
+    if (regexPaths.length > 0) groups.push({ regex: true, prefixLength: 0, regexes: regexPaths.map(anchoredRegex) })
+    for (const [length, prefixes] of byLength) groups.push({ regex: false, prefixLength: length, prefixes })
+    if (groups.length === 0) groups.push({ regex: false, prefixLength: 0 })
+    groups.forEach((g, i) => {
+      matchers.push({
+        ...base,
+        priority: priorityOf(route, g),
+        tieId: groups.length > 1 ? uuidv5(SPLIT_NS, `${route.id}#${i + 1}`) : route.id,
+        prefixes: g.prefixes,
+        regexes: g.regexes,
+      })
+    })
+  }
+  // Highest priority first; exact ties: higher id first (the ATC engine's order).
+  matchers.sort((a, b) => (a.priority === b.priority ? (a.tieId < b.tieId ? 1 : a.tieId > b.tieId ? -1 : 0) : a.priority > b.priority ? -1 : 1))
+  return matchers
+}
+
+function anchoredRegex(path: string): RegExp {
+  const compiled = compileRouteRegex(path.slice(1))
+  if (typeof compiled === 'string') throw new Error(`route regex ${path} does not compile: ${compiled}`) // validated at load
+  return new RegExp(`^(?:${compiled.source})`, compiled.flags)
+}
+
+function compileHeaders(headers: Record<string, string[]>): HeaderRule[] {
+  return Object.entries(headers).map(([name, values]) => ({
+    name: name.toLowerCase(),
+    values: new Set(values.filter((v) => !v.startsWith('~*')).map((v) => v.toLowerCase())),
+    regexes: values.filter((v) => v.startsWith('~*')).map((v) => new RegExp(v.slice(2).toLowerCase(), 'i')),
+  }))
+}
+
+function headerMatches(rules: readonly HeaderRule[], headers: RouteRequest['headers']): boolean {
+  for (const rule of rules) {
+    const raw = headers[rule.name]
+    if (raw === undefined) return false
+    const values = Array.isArray(raw) ? raw : [raw]
+    let ok = false
+    for (const v of values) {
+      const lower = v.toLowerCase()
+      if (rule.values.has(lower) || rule.regexes.some((r) => r.test(lower))) {
+        ok = true
+        break
+      }
+    }
+    if (!ok) return false
+  }
+  return true
+}
+
+interface TrieNode {
+  children: Map<string, TrieNode>
+  matchers: Matcher[]
+}
+
+const newNode = (): TrieNode => ({ children: new Map(), matchers: [] })
+
+export interface Router {
+  match(req: RouteRequest): RouteMatch | undefined
+  /** Matchers in evaluation order, for debugging and tests. */
+  describe(): { route: string; priority: string }[]
+}
+
+export function compileRouter(config: Config, cacheSize = 5000): Router {
+  const matchers = compileMatchers(config)
+  const rank = new Map(matchers.map((m, i) => [m, i]))
+  // Prefix matchers go in a trie; everything else is scanned in priority order.
+  const trie = newNode()
+  const scan: Matcher[] = []
+  for (const m of matchers) {
+    if (!m.prefixes) {
+      scan.push(m)
+      continue
+    }
+    for (const prefix of m.prefixes) {
+      let node = trie
+      for (const ch of prefix) {
+        let next = node.children.get(ch)
+        if (!next) node.children.set(ch, (next = newNode()))
+        node = next
+      }
+      node.matchers.push(m)
+    }
+  }
+  const headerNames = [...new Set(matchers.flatMap((m) => m.headers?.map((h) => h.name) ?? []))]
+  const usesSni = matchers.some((m) => m.snis)
+  const usesPort = matchers.some((m) => m.hosts?.some((h) => h.port !== undefined))
+  const cache = new LRUCache<string, RouteMatch | false>({ max: cacheSize })
+
+  const candidates = (path: string): Matcher[] => {
+    const found: Matcher[] = []
+    let node: TrieNode | undefined = trie
+    for (let i = 0; node && i <= path.length; i++) {
+      if (node.matchers.length > 0) found.push(...node.matchers)
+      node = i < path.length ? node.children.get(path[i]!) : undefined
+    }
+    if (found.length === 0) return scan
+    found.push(...scan)
+    return found.sort((a, b) => rank.get(a)! - rank.get(b)!)
+  }
+
+  const evaluate = (req: RouteRequest, host: string, port: number): RouteMatch | undefined => {
+    for (const m of candidates(req.path)) {
+      if (m.methods && !m.methods.has(req.method)) continue
+      if (m.hosts && !hostMatches(m.hosts, host, port)) continue
+      if (m.headers && !headerMatches(m.headers, req.headers)) continue
+      if (m.snis && req.sni !== undefined && !hostMatches(m.snis, req.sni.toLowerCase(), port)) continue
+      let matched = '/'
+      let captures: UriCaptures | undefined
+      if (m.prefixes) {
+        const p = m.prefixes.find((x) => req.path.startsWith(x))
+        if (p === undefined) continue
+        matched = p
+      } else if (m.regexes) {
+        let hit: RegExpExecArray | null = null
+        for (const r of m.regexes) if ((hit = r.exec(req.path))) break
+        if (!hit) continue
+        matched = hit[0]
+        if (hit.length > 1) captures = { unnamed: [...hit].map((x) => x ?? ''), named: { ...(hit.groups ?? {}) } as Record<string, string> }
+      }
+      const strip = m.route.strip_path
+      const prefix = strip ? matched : '/'
+      return {
+        route: m.route,
+        service: m.service,
+        upstreamPath: joinUpstreamPath(m.service?.path, req.path, prefix),
+        strippedPrefix: strip && matched !== '/' && matched !== '' ? matched : undefined,
+        captures,
+      }
+    }
+    return undefined
+  }
+
+  return {
+    match(req) {
+      const rawHost = req.host.toLowerCase()
+      let host = rawHost
+      let port = req.port
+      const colon = rawHost.lastIndexOf(':')
+      if (colon > -1 && !rawHost.endsWith(']')) {
+        host = rawHost.slice(0, colon)
+        const p = Number(rawHost.slice(colon + 1))
+        if (Number.isInteger(p)) port = p
+      }
+      let key = `${req.method} ${host} ${req.path}`
+      if (usesPort) key += ` :${port}`
+      if (usesSni) key += ` sni=${req.sni ?? ''}`
+      for (const name of headerNames) {
+        const v = req.headers[name]
+        key += ` ${name}=${Array.isArray(v) ? v.join('\u0000') : (v ?? '\u0001')}`
+      }
+      const cached = cache.get(key)
+      if (cached !== undefined) return cached === false ? undefined : cached
+      const result = evaluate(req, host, port)
+      cache.set(key, result ?? false)
+      return result
+    },
+    describe() {
+      return matchers.map((m) => ({ route: m.route.name ?? m.route.id, priority: `0x${m.priority.toString(16)}` }))
+    },
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Forwarding on undici, the engine under @fastify/reply-from, called directly
+ * through `Pool.dispatch` so the hot path does no per-request option
+ * normalization: bodies stream both ways with backpressure, one keep-alive pool
+ * per origin. Pools are kept across reloads (keyed by origin and connect
+ * settings), so a reload does not drop warm connections.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { Pool, type Dispatcher } from 'undici'
+
+export interface PoolSettings {
+  origin: string
+  connectTimeout: number
+  tlsVerify: boolean
+  servername?: string | undefined
+  ca?: string[] | undefined
+}
+
+const pools = new Map<string, Pool>()
+
+export function poolFor(s: PoolSettings): Pool {
+  const key = `${s.origin}|${s.connectTimeout}|${s.tlsVerify}|${s.servername ?? ''}|${s.ca?.length ?? 0}`
+  let pool = pools.get(key)
+  if (!pool) {
+    pool = new Pool(s.origin, {
+      connections: 512, // Kong's upstream_keepalive_pool_size
+      pipelining: 1,
+      keepAliveTimeout: 60_000, // Kong's upstream_keepalive_idle_timeout
+      keepAliveMaxTimeout: 60_000,
+      connect: {
+        timeout: s.connectTimeout,
+        rejectUnauthorized: s.tlsVerify,
+        ...(s.servername ? { servername: s.servername } : {}),
+        ...(s.ca ? { ca: s.ca } : {}),
+      },
+    })
+    pools.set(key, pool)
+  }
+  return pool
+}
+
+/** Closes every pool (process shutdown, tests). */
+export async function closePools(): Promise<void> {
+  const all = [...pools.values()]
+  pools.clear()
+  await Promise.allSettled(all.map((p) => p.close()))
+}
+
+export interface ForwardRequest {
+  pool: Pool
+  method: string
+  /** Escaped path with the query string. */
+  path: string
+  headers: Record<string, string | string[]>
+  body: IncomingMessage | null
+  readTimeout: number
+}
+
+export interface ForwardHooks {
+  /** Response headers arrive: returns the headers to send (hop-by-hop removed, gateway headers added). */
+  onHeaders(status: number, headers: IncomingHttpHeaders): Record<string, string | string[] | number>
+  /** Failure before the response started: the caller may retry or answer with Kong's error. */
+  onError(err: Error, responseStarted: boolean): void
+  onDone?(): void
+}
+
+export function forward(res: ServerResponse, req: ForwardRequest, hooks: ForwardHooks): void {
+  let started = false
+  let finished = false
+  const opts: Dispatcher.DispatchOptions = {
+    path: req.path,
+    method: req.method as Dispatcher.HttpMethod,
+    headers: req.headers,
+    body: req.body,
+    headersTimeout: req.readTimeout,
+    bodyTimeout: req.readTimeout,
+  }
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(controller) {
+      // The client went away: stop talking to the upstream too.
+      res.once('close', () => {
+        if (!finished) controller.abort(new Error('client closed the connection'))
+      })
+    },
+    onResponseStart(controller, status, headers) {
+      if (status < 200) return // 1xx: Node answers 100-continue itself
+      started = true
+      const out = hooks.onHeaders(status, headers)
+      res.writeHead(status, out)
+      res.on('drain', () => controller.resume())
+    },
+    onResponseData(controller, chunk) {
+      if (!res.write(chunk)) controller.pause()
+    },
+    onResponseEnd() {
+      finished = true
+      res.end()
+      hooks.onDone?.()
+    },
+    onResponseError(_controller, err) {
+      finished = true
+      if (started) {
+        // Mid-body failure: the status is already sent; cut the connection so the
+        // client sees a truncated response rather than a complete-looking one.
+        res.destroy(err)
+        hooks.onDone?.()
+        return
+      }
+      hooks.onError(err, false)
+    },
+  }
+  req.pool.dispatch(opts, handler)
+}

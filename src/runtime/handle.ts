@@ -1,0 +1,220 @@
+/**
+ * The request path: pin the current Runtime, route, run the access plugins,
+ * pick a target, forward, and answer with Kong's statuses, messages and headers.
+ * Everything here reads only compiled state; nothing parses or sorts config.
+ */
+import { randomUUID } from 'node:crypto'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { TLSSocket } from 'node:tls'
+import { escapeUpstreamPath, normalizeRequestPath } from '../compile/request-path.js'
+import type { RouteMatch } from '../compile/router.js'
+import type { Service } from '../config/model.js'
+import type { AccessContext, Exit } from '../plugins/types.js'
+import { SERVER_TOKEN } from '../version.js'
+import { forward, poolFor } from './forward.js'
+import { firstValue, requestEndToEnd, responseEndToEnd } from './headers.js'
+import { defaultMessage, MSG_HTTPS_REQUIRED, MSG_NAME_RESOLUTION, MSG_NO_PEER, MSG_NO_ROUTE, MSG_NO_SERVICE, renderError, renderExit } from './responses.js'
+import type { Runtime } from './runtime.js'
+import { unmapped, type TrustCheck } from './trust.js'
+
+export interface HandlerOptions {
+  current: () => Runtime
+  trusted: TrustCheck
+  /** 'https' on TLS listeners. */
+  scheme: 'http' | 'https'
+}
+
+const VIA = `1.1 ${SERVER_TOKEN}`
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME'])
+
+const ms = (from: bigint) => String(Number((process.hrtime.bigint() - from) / 1_000_000n))
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | undefined): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const out: Record<string, string | number> = { ...headers }
+  if (body !== undefined) out['content-length'] = Buffer.byteLength(body)
+  else out['content-length'] = 0
+  res.writeHead(status, out)
+  res.end(body)
+}
+
+export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return function handle(req, res) {
+    const start = process.hrtime.bigint()
+    const runtime = opts.current() // pinned: a reload mid-request does not mix configs
+    const requestId = randomUUID().replaceAll('-', '')
+    const accept = firstValue(req.headers.accept)
+
+    const kongHeaders = (extra?: Record<string, string>) => ({ server: SERVER_TOKEN, 'x-kong-response-latency': ms(start), 'x-kong-request-id': requestId, ...extra })
+    const error = (status: number, message: string = defaultMessage(status), origin: 'kong' | 'proxy' = 'kong') => {
+      const r = renderError(message, requestId, accept, origin, firstValue(req.headers['content-type']))
+      send(res, status, kongHeaders({ 'content-type': r.contentType }), req.method === 'HEAD' ? undefined : r.body)
+    }
+    const exit = (e: Exit) => {
+      if (e.error !== undefined) return error(e.status, e.error)
+      const headers = kongHeaders(e.headers)
+      if (e.message !== undefined) {
+        const r = renderExit(e.message)
+        return send(res, e.status, { ...headers, 'content-type': r.contentType }, r.body)
+      }
+      send(res, e.status, headers, e.body)
+    }
+
+    const rawUrl = req.url ?? '/'
+    const q = rawUrl.indexOf('?')
+    let rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q)
+    const query = q === -1 ? '' : rawUrl.slice(q)
+    if (!rawPath.startsWith('/')) {
+      // absolute-form request target: keep only the path
+      const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*(\/.*)?$/i.exec(rawPath)
+      if (!m) return error(400)
+      rawPath = m[1] ?? '/'
+    }
+    const path = normalizeRequestPath(rawPath)
+    if (path === undefined) return error(400)
+
+    const socket = req.socket as TLSSocket
+    const localPort = socket.localPort ?? 0
+    const host = req.headers.host ?? ''
+    const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: req.headers, sni: opts.scheme === 'https' ? socket.servername || undefined : undefined, port: localPort })
+    if (!match) return error(404, MSG_NO_ROUTE)
+
+    const peer = unmapped(socket.remoteAddress ?? '')
+    const trusted = opts.trusted(peer)
+    const forwardedProto = (trusted && firstValue(req.headers['x-forwarded-proto'])) || opts.scheme
+    const protocols = match.route.protocols
+    if (forwardedProto !== 'https' && protocols.includes('https') && !protocols.includes('http')) {
+      const code = match.route.https_redirect_status_code
+      if (code === 426) return send(res, 426, kongHeaders({ 'content-type': 'application/json; charset=utf-8', connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' }), renderExit(MSG_HTTPS_REQUIRED).body)
+      const fwdHost = (trusted && firstValue(req.headers['x-forwarded-host'])) || host
+      return send(res, code, kongHeaders({ location: `https://${fwdHost}${rawUrl}` }), undefined)
+    }
+
+    const remoteAddr = (trusted && firstValue(req.headers['x-real-ip'])) || peer
+    const chain = runtime.accessChain(match.route, match.service)
+    if (chain.length > 0) {
+      const ctx: AccessContext = {
+        request: {
+          method: req.method ?? 'GET',
+          path: rawPath,
+          query: new URLSearchParams(query.slice(1)),
+          headers: req.headers,
+          scheme: opts.scheme,
+          host: host.replace(/:\d+$/, ''),
+          port: localPort,
+          clientIp: remoteAddr,
+          uriCaptures: match.captures,
+        },
+        route: { id: match.route.id, name: match.route.name },
+        service: match.service ? { id: match.service.id, name: match.service.name } : undefined,
+      }
+      for (const { plugin, handler } of chain) {
+        let out: Exit | undefined
+        try {
+          out = handler.access?.(ctx, plugin.config)
+        } catch {
+          return error(500)
+        }
+        if (out) return exit(out)
+      }
+    }
+
+    const service = match.service
+    if (!service) return error(503, MSG_NO_SERVICE)
+
+    const headers = upstreamHeaders(req.headers, { match, service, requestId, peer, remoteAddr, trusted, scheme: opts.scheme, localPort, rawPath })
+    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
+    const balancer = runtime.balancers.get(service.host)
+    const tried = new Set<string>()
+    let retriesLeft = hasBody || !IDEMPOTENT.has(req.method ?? '') ? 0 : service.retries
+
+    const attempt = () => {
+      let host = service.host
+      let port = service.port
+      if (balancer) {
+        const peerPick = balancer.pick(tried)
+        if (!peerPick) return error(503, MSG_NO_PEER)
+        tried.add(peerPick.id)
+        host = peerPick.host
+        port = peerPick.port
+      }
+      const scheme = service.protocol === 'https' || service.protocol === 'grpcs' ? 'https' : 'http'
+      const defaultPort = scheme === 'https' ? 443 : 80
+      const hostValue = match.route.preserve_host && req.headers.host ? req.headers.host : (balancer?.upstream.host_header ?? (port === defaultPort ? host : `${host}:${port}`))
+      headers.host = hostValue
+      const origin = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`
+      const pool = poolFor({
+        origin,
+        connectTimeout: service.connect_timeout,
+        tlsVerify: service.tls_verify ?? false,
+        servername: scheme === 'https' ? hostValue.replace(/:\d+$/, '') : undefined,
+        ca: service.ca_certificates?.map((id) => runtime.config.ca_certificates.find((c) => c.id === id)?.cert ?? '').filter(Boolean),
+      })
+      const proxyLatency = ms(start)
+      const sentAt = process.hrtime.bigint()
+      forward(
+        res,
+        { pool, method: req.method ?? 'GET', path: escapeUpstreamPath(match.upstreamPath) + query, headers, body: hasBody ? req : null, readTimeout: service.read_timeout },
+        {
+          onHeaders(_status, upstream: IncomingHttpHeaders) {
+            const out = responseEndToEnd(upstream)
+            const via = firstValue(upstream.via)
+            out.via = via ? `${via}, ${VIA}` : VIA
+            if (out.server === undefined) out.server = SERVER_TOKEN
+            out['x-kong-upstream-latency'] = ms(sentAt)
+            out['x-kong-proxy-latency'] = proxyLatency
+            out['x-kong-request-id'] = requestId
+            return out
+          },
+          onError(err) {
+            const code = (err as NodeJS.ErrnoException).code ?? ''
+            if (DNS_CODES.has(code)) return error(503, MSG_NAME_RESOLUTION)
+            if (retriesLeft > 0 && !res.destroyed) {
+              retriesLeft--
+              return attempt()
+            }
+            if (TIMEOUT_CODES.has(code)) return error(504, undefined, 'proxy')
+            error(502, undefined, 'proxy')
+          },
+        },
+      )
+    }
+    attempt()
+  }
+}
+
+interface UpstreamContext {
+  match: RouteMatch
+  service: Service
+  requestId: string
+  peer: string
+  remoteAddr: string
+  trusted: boolean
+  scheme: 'http' | 'https'
+  localPort: number
+  rawPath: string
+}
+
+function upstreamHeaders(incoming: IncomingHttpHeaders, c: UpstreamContext): Record<string, string | string[]> {
+  const h = requestEndToEnd(incoming)
+  const xff = firstValue(incoming['x-forwarded-for'])
+  h['x-forwarded-for'] = xff ? `${xff}, ${c.remoteAddr}` : c.remoteAddr
+  const hostNoPort = (incoming.host ?? '').replace(/:\d+$/, '').toLowerCase()
+  h['x-forwarded-proto'] = (c.trusted && firstValue(incoming['x-forwarded-proto'])) || c.scheme
+  h['x-forwarded-host'] = (c.trusted && firstValue(incoming['x-forwarded-host'])) || hostNoPort
+  h['x-forwarded-port'] = (c.trusted && firstValue(incoming['x-forwarded-port'])) || String(c.localPort)
+  h['x-forwarded-path'] = (c.trusted && firstValue(incoming['x-forwarded-path'])) || c.rawPath
+  const prefix = (c.trusted && firstValue(incoming['x-forwarded-prefix'])) || c.match.strippedPrefix
+  if (prefix) h['x-forwarded-prefix'] = prefix
+  else delete h['x-forwarded-prefix']
+  h['x-real-ip'] = c.remoteAddr
+  const via = firstValue(incoming.via)
+  h.via = via ? `${via}, ${VIA}` : VIA
+  h['x-kong-request-id'] = c.requestId
+  return h
+}

@@ -1,0 +1,49 @@
+/**
+ * Headers across the proxy: hop-by-hop removal both ways (the client's own
+ * Connection list is applied before anything of ours is added, so a client can
+ * never strip a header the gateway sets), and the X-Forwarded-* set.
+ */
+import type { IncomingHttpHeaders } from 'node:http'
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'host', 'http2-settings'])
+const CONNECTION_KEEP = new Set(['keep-alive', 'close', 'upgrade'])
+
+function connectionNamed(value: string | string[] | undefined): Set<string> {
+  const out = new Set<string>()
+  if (value === undefined) return out
+  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
+    const name = part.trim().toLowerCase()
+    if (name && !CONNECTION_KEEP.has(name)) out.add(name)
+  }
+  return out
+}
+
+/** The client's headers without hop-by-hop ones and without those its Connection header names. */
+export function requestEndToEnd(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const named = connectionNamed(headers.connection)
+  const out: Record<string, string | string[]> = {}
+  for (const key in headers) {
+    if (HOP_BY_HOP.has(key) || named.has(key)) continue
+    const v = headers[key]
+    if (v !== undefined) out[key] = v
+  }
+  const te = headers.te
+  if (typeof te === 'string' && /\btrailers\b/i.test(te)) out.te = 'trailers'
+  return out
+}
+
+/** The upstream's headers without hop-by-hop ones and those its Connection header names. */
+export function responseEndToEnd(headers: IncomingHttpHeaders): Record<string, string | string[] | number> {
+  const named = connectionNamed(headers.connection)
+  const out: Record<string, string | string[] | number> = {}
+  for (const key in headers) {
+    if (HOP_BY_HOP.has(key) || named.has(key)) continue
+    const v = headers[key]
+    if (v !== undefined) out[key] = v
+  }
+  return out
+}
+
+export function firstValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v
+}

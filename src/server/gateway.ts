@@ -1,0 +1,96 @@
+/**
+ * A running gateway: load the file, compile, listen. Used by `gateway serve`
+ * and by the tests (which listen on port 0 and read the bound addresses).
+ */
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import type { ConfigIssue } from '../config/issues.js'
+import { loadFile } from '../config/load.js'
+import { closePools } from '../runtime/forward.js'
+import { compileRuntime } from '../runtime/runtime.js'
+import { parseTrustedIps } from '../runtime/trust.js'
+import { buildAdminServer, buildProxyServer } from './app.js'
+import { RuntimeHolder } from './holder.js'
+
+export interface GatewayOptions {
+  config: string
+  listen: string[]
+  tlsListen?: string[]
+  /** 'off' disables the admin listener. */
+  adminListen: string
+  trustedIps?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export interface Gateway {
+  holder: RuntimeHolder
+  /** `host:port` actually bound, in the order given. */
+  proxy: string[]
+  tls: string[]
+  admin: string | undefined
+  close(): Promise<void>
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(`invalid configuration: ${issues.length} ${issues.length === 1 ? 'error' : 'errors'}`)
+  }
+}
+
+/** `host:port`, `[v6]:port` or `:port` (all interfaces). */
+export function parseListen(spec: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(spec)
+  if (!m) throw new Error(`invalid listen address '${spec}': expected HOST:PORT`)
+  const port = Number(m[3])
+  if (port > 65535) throw new Error(`invalid listen address '${spec}': port out of range`)
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port }
+}
+
+const bound = (app: FastifyInstance) => {
+  const a = app.server.address() as AddressInfo
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const loaded = await loadFile(opts.config, { env: opts.env ?? process.env })
+  if (!loaded.ok) throw new ConfigError(loaded.issues)
+  const holder = new RuntimeHolder(compileRuntime(loaded.config, loaded.hash))
+  const trusted = parseTrustedIps(opts.trustedIps)
+  let draining = false
+  const servers: FastifyInstance[] = []
+  const proxy: string[] = []
+  const tls: string[] = []
+  let admin: string | undefined
+  const closeAll = async () => {
+    draining = true
+    await Promise.allSettled(servers.map((s) => s.close()))
+    await closePools()
+  }
+  try {
+    for (const spec of opts.listen) {
+      const { host, port } = parseListen(spec)
+      const app = buildProxyServer({ holder, trusted })
+      servers.push(app)
+      await app.listen({ host, port })
+      proxy.push(bound(app))
+    }
+    for (const spec of opts.tlsListen ?? []) {
+      const { host, port } = parseListen(spec)
+      const app = buildProxyServer({ holder, trusted, tls: true })
+      servers.push(app)
+      await app.listen({ host, port })
+      tls.push(bound(app))
+    }
+    if (opts.adminListen !== 'off') {
+      const { host, port } = parseListen(opts.adminListen)
+      const app = buildAdminServer({ holder, isDraining: () => draining })
+      servers.push(app)
+      await app.listen({ host, port })
+      admin = bound(app)
+    }
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
+  return { holder, proxy, tls, admin, close: closeAll }
+}
