@@ -224,6 +224,15 @@ export class Normalizer {
         entity.strip_path = !protocols.some((p) => p === 'grpc' || p === 'grpcs')
       }
     }
+    // Kong couples algorithm and hash_on: hashing implies consistent-hashing,
+    // and least-connections or latency do not hash.
+    for (const { entity } of this.out.upstreams) {
+      if (entity.algorithm === 'least-connections' || entity.algorithm === 'latency') {
+        entity.hash_on = 'none'
+        entity.hash_fallback = 'none'
+      } else if (entity.hash_on !== 'none') entity.algorithm = 'consistent-hashing'
+      else if (entity.algorithm === 'consistent-hashing') entity.algorithm = 'round-robin'
+    }
     for (const { entity } of this.out.keyauth_credentials) entity.key ??= randomAlnum(32)
     for (const { entity } of this.out.jwt_secrets) {
       entity.key ??= randomAlnum(32)

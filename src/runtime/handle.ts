@@ -11,6 +11,7 @@ import type { RouteMatch } from '../compile/router.js'
 import type { Service } from '../config/model.js'
 import type { AccessContext, Exit } from '../plugins/types.js'
 import { SERVER_TOKEN } from '../version.js'
+import type { Peer } from './balancer.js'
 import { forward, poolFor } from './forward.js'
 import { firstValue, requestEndToEnd, responseEndToEnd } from './headers.js'
 import { defaultMessage, MSG_HTTPS_REQUIRED, MSG_NAME_RESOLUTION, MSG_NO_PEER, MSG_NO_ROUTE, MSG_NO_SERVICE, renderError, renderExit } from './responses.js'
@@ -130,18 +131,21 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
     const headers = upstreamHeaders(req.headers, { match, service, requestId, peer, remoteAddr, trusted, scheme: opts.scheme, localPort, rawPath })
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
     const balancer = runtime.balancers.get(service.host)
+    const hashed = runtime.hashInputs.get(service.host)?.({ remoteAddr, path, query, headers: req.headers, captures: match.captures })
     const tried = new Set<string>()
     let retriesLeft = hasBody || !IDEMPOTENT.has(req.method ?? '') ? 0 : service.retries
 
     const attempt = () => {
       let host = service.host
       let port = service.port
+      let picked: Peer | undefined
       if (balancer) {
-        const peerPick = balancer.pick(tried)
-        if (!peerPick) return error(503, MSG_NO_PEER)
-        tried.add(peerPick.id)
-        host = peerPick.host
-        port = peerPick.port
+        picked = balancer.pick(tried, hashed?.value)
+        if (!picked) return error(503, MSG_NO_PEER)
+        tried.add(picked.id)
+        host = picked.host
+        port = picked.port
+        balancer.acquire(picked)
       }
       const scheme = service.protocol === 'https' || service.protocol === 'grpcs' ? 'https' : 'http'
       const defaultPort = scheme === 'https' ? 443 : 80
@@ -153,32 +157,44 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
         connectTimeout: service.connect_timeout,
         tlsVerify: service.tls_verify ?? false,
         servername: scheme === 'https' ? hostValue.replace(/:\d+$/, '') : undefined,
-        ca: service.ca_certificates?.map((id) => runtime.config.ca_certificates.find((c) => c.id === id)?.cert ?? '').filter(Boolean),
+        ca: runtime.caFor(service),
       })
       const proxyLatency = ms(start)
       const sentAt = process.hrtime.bigint()
+      let upstreamStatus = 0
+      const elapsed = () => Number(process.hrtime.bigint() - sentAt) / 1e6
       forward(
         res,
         { pool, method: req.method ?? 'GET', path: escapeUpstreamPath(match.upstreamPath) + query, headers, body: hasBody ? req : null, readTimeout: service.read_timeout },
         {
-          onHeaders(_status, upstream: IncomingHttpHeaders) {
+          onHeaders(status, upstream: IncomingHttpHeaders) {
+            upstreamStatus = status
             const out = responseEndToEnd(upstream)
             const via = firstValue(upstream.via)
             out.via = via ? `${via}, ${VIA}` : VIA
             if (out.server === undefined) out.server = SERVER_TOKEN
+            if (hashed?.setCookie) {
+              const existing = out['set-cookie']
+              out['set-cookie'] = existing === undefined ? [hashed.setCookie] : [...(Array.isArray(existing) ? existing : [String(existing)]), hashed.setCookie]
+            }
             out['x-kong-upstream-latency'] = ms(sentAt)
             out['x-kong-proxy-latency'] = proxyLatency
             out['x-kong-request-id'] = requestId
             return out
           },
+          onDone() {
+            if (picked) balancer!.release(picked, { kind: 'http', status: upstreamStatus }, elapsed())
+          },
           onError(err) {
             const code = (err as NodeJS.ErrnoException).code ?? ''
+            const timedOut = TIMEOUT_CODES.has(code)
+            if (picked) balancer!.release(picked, timedOut ? { kind: 'timeout' } : { kind: 'tcp' }, elapsed())
             if (DNS_CODES.has(code)) return error(503, MSG_NAME_RESOLUTION)
             if (retriesLeft > 0 && !res.destroyed) {
               retriesLeft--
               return attempt()
             }
-            if (TIMEOUT_CODES.has(code)) return error(504, undefined, 'proxy')
+            if (timedOut) return error(504, undefined, 'proxy')
             error(502, undefined, 'proxy')
           },
         },

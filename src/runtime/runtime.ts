@@ -7,6 +7,7 @@ import { compileRouter, type Router } from '../compile/router.js'
 import { HANDLERS, registry } from '../plugins/registry.js'
 import type { PluginHandler } from '../plugins/types.js'
 import { createBalancer, type Balancer } from './balancer.js'
+import { compileHashInput, type HashFacts, type HashInput } from './hash-input.js'
 import { compileCertificates, type CertificateStore } from './certificates.js'
 
 export interface PluginInstance {
@@ -23,6 +24,12 @@ export interface Runtime {
   readonly router: Router
   /** Balancers by upstream name (services name them through their host). */
   readonly balancers: ReadonlyMap<string, Balancer>
+  /** Per upstream name: what consistent-hashing hashes, when it does. */
+  readonly hashInputs: ReadonlyMap<string, (f: HashFacts) => HashInput>
+  /** PEMs of the CA certificates a service trusts, or undefined for the system store. */
+  caFor(service: Service): string[] | undefined
+  /** Stops what the Runtime owns (active health checks); called when it is replaced or the gateway stops. */
+  dispose(): void
   /** Server certificates by SNI. */
   readonly certificates: CertificateStore
   /** Access-phase plugins of a matched route, in run order. */
@@ -70,6 +77,12 @@ export function compileRuntime(config: Config, hash: string): Runtime {
       ),
     )
   }
+  const hashInputs = new Map<string, (f: HashFacts) => HashInput>()
+  for (const u of config.upstreams) {
+    const h = compileHashInput(u)
+    if (h) hashInputs.set(u.name, h)
+  }
+  const caById = new Map(config.ca_certificates.map((c) => [c.id, c.cert]))
   const chains = resolveChains(config)
   return {
     config,
@@ -77,6 +90,15 @@ export function compileRuntime(config: Config, hash: string): Runtime {
     loadedAt: new Date(),
     router: compileRouter(config),
     balancers,
+    hashInputs,
+    caFor(service) {
+      const ids = service.ca_certificates
+      if (!ids || ids.length === 0) return undefined
+      return ids.map((id) => caById.get(id)).filter((c): c is string => c !== undefined)
+    },
+    dispose() {
+      for (const b of balancers.values()) b.stop()
+    },
     certificates: compileCertificates(config),
     accessChain: chains,
   }

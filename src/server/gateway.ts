@@ -64,6 +64,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const closeAll = async () => {
     draining = true
     await Promise.allSettled(servers.map((s) => s.close()))
+    holder.current().dispose()
     await closePools()
   }
   try {

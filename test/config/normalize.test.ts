@@ -156,3 +156,15 @@ t.test('ca_certificates: digest computed, non-CA refused', async (t) => {
   t.notOk(notCa.ok)
   if (!notCa.ok) t.equal(notCa.issues[0]!.message, 'certificate does not appear to be a CA because it is missing the "CA" basic constraint')
 })
+
+t.test("upstream algorithm and hash_on are coupled as in Kong", async (t) => {
+  const algo = (extra: string) => {
+    const r = loadConfig(`_format_version: "3.0"\nupstreams:\n- name: u\n${extra}`, { file: 'k', env: {} })
+    if (!r.ok) throw new Error(JSON.stringify(r.issues))
+    return [r.config.upstreams[0]!.algorithm, r.config.upstreams[0]!.hash_on]
+  }
+  t.same(algo('  hash_on: ip\n'), ['consistent-hashing', 'ip'])
+  t.same(algo('  algorithm: least-connections\n'), ['least-connections', 'none'])
+  t.same(algo('  algorithm: consistent-hashing\n'), ['round-robin', 'none'])
+  t.same(algo(''), ['round-robin', 'none'])
+})

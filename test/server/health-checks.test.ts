@@ -1,0 +1,105 @@
+// Passive and active health checks take failing targets out of rotation and bring them back.
+import t from 'tap'
+import { fetchRaw, gateway } from '../helpers/gateway.js'
+import { startUpstream } from '../helpers/upstream.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+t.test('passive: a target answering 500s is ejected after http_failures', async (t) => {
+  const good = await startUpstream('good')
+  const bad = await startUpstream('bad', (_req, res) => {
+    res.writeHead(500)
+    res.end('boom')
+  })
+  const gw = await gateway(`_format_version: "3.0"
+upstreams:
+  - name: app.upstream
+    healthchecks:
+      passive:
+        unhealthy: { http_failures: 2, http_statuses: [500] }
+    targets:
+      - target: 127.0.0.1:${good.port}
+      - target: 127.0.0.1:${bad.port}
+services:
+  - name: app
+    host: app.upstream
+    routes: [{ name: app, paths: [/] }]
+`)
+  t.teardown(async () => {
+    await gw.close()
+    await good.close()
+    await bad.close()
+  })
+  const statuses: number[] = []
+  for (let i = 0; i < 10; i++) statuses.push((await fetchRaw(`${gw.url}/x`)).status)
+  t.equal(statuses.filter((s) => s === 500).length, 2, 'exactly http_failures errors reach the client')
+  t.same(statuses.slice(4), [200, 200, 200, 200, 200, 200], 'then only the healthy target answers')
+  t.equal(bad.requests.length, 2)
+})
+
+t.test('active: probes mark a target unhealthy, then healthy again', async (t) => {
+  let failing = true
+  const a = await startUpstream('a')
+  const b = await startUpstream('b', (req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(failing ? 503 : 200)
+      return res.end()
+    }
+    res.end('b')
+  })
+  const gw = await gateway(`_format_version: "3.0"
+upstreams:
+  - name: app.upstream
+    healthchecks:
+      active:
+        http_path: /health
+        healthy: { interval: 0.1, successes: 1 }
+        unhealthy: { interval: 0.1, http_failures: 1 }
+    targets:
+      - target: 127.0.0.1:${a.port}
+      - target: 127.0.0.1:${b.port}
+services:
+  - name: app
+    host: app.upstream
+    routes: [{ name: app, paths: [/] }]
+`)
+  t.teardown(async () => {
+    await gw.close()
+    await a.close()
+    await b.close()
+  })
+  await sleep(500)
+  const before = b.requests.filter((r) => r.url !== '/health').length
+  for (let i = 0; i < 6; i++) t.equal((await fetchRaw(`${gw.url}/x`)).json().name, 'a')
+  t.equal(b.requests.filter((r) => r.url !== '/health').length, before, 'no traffic to the unhealthy target')
+  failing = false
+  await sleep(500)
+  const names = new Set<string>()
+  for (let i = 0; i < 6; i++) {
+    const r = await fetchRaw(`${gw.url}/x`)
+    names.add(r.body === 'b' ? 'b' : r.json().name as string)
+  }
+  t.same([...names].sort(), ['a', 'b'], 'the recovered target is back in rotation')
+})
+
+t.test('all targets unhealthy: 503 failure to get a peer', async (t) => {
+  const gw = await gateway(`_format_version: "3.0"
+upstreams:
+  - name: app.upstream
+    healthchecks:
+      passive:
+        unhealthy: { tcp_failures: 1 }
+    targets:
+      - target: 127.0.0.1:1
+services:
+  - name: app
+    host: app.upstream
+    retries: 0
+    routes: [{ name: app, paths: [/] }]
+`)
+  t.teardown(() => gw.close())
+  t.equal((await fetchRaw(`${gw.url}/`)).status, 502)
+  const r = await fetchRaw(`${gw.url}/`)
+  t.equal(r.status, 503)
+  t.equal(r.json().message, 'failure to get a peer from the ring-balancer')
+})
