@@ -204,7 +204,7 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
   }
 }
 
-interface UpstreamContext {
+export interface UpstreamContext {
   match: RouteMatch
   service: Service
   requestId: string
@@ -216,7 +216,7 @@ interface UpstreamContext {
   rawPath: string
 }
 
-function upstreamHeaders(incoming: IncomingHttpHeaders, c: UpstreamContext): Record<string, string | string[]> {
+export function upstreamHeaders(incoming: IncomingHttpHeaders, c: UpstreamContext): Record<string, string | string[]> {
   const h = requestEndToEnd(incoming)
   const xff = firstValue(incoming['x-forwarded-for'])
   h['x-forwarded-for'] = xff ? `${xff}, ${c.remoteAddr}` : c.remoteAddr

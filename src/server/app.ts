@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createHandler } from '../runtime/handle.js'
+import { createUpgradeHandler } from '../runtime/upgrade.js'
 import type { TrustCheck } from '../runtime/trust.js'
 import type { RuntimeHolder } from './holder.js'
 
@@ -54,6 +55,13 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
   app.route({ method: METHODS, url: '*', handler: route })
   // Methods Fastify has no route for (PROPFIND, ...) still go through the gateway's router.
   app.setNotFoundHandler(route)
+  // WebSocket upgrades never reach Fastify's routing: Node emits them on the server.
+  const upgrade = createUpgradeHandler({ current: () => opts.holder.current(), trusted: opts.trusted, scheme: opts.tls ? 'https' : 'http' })
+  app.server.on('upgrade', upgrade)
+  app.addHook('preClose', (done) => {
+    upgrade.closeAll()
+    done()
+  })
   return app
 }
 

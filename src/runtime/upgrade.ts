@@ -1,0 +1,130 @@
+/**
+ * WebSocket (and other HTTP/1.1 Upgrade) requests: routed like any request,
+ * then the two sockets are joined once the upstream agrees to switch protocols.
+ * Access plugins run first; an Exit is written on the raw socket.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { Duplex } from 'node:stream'
+import { escapeUpstreamPath, normalizeRequestPath } from '../compile/request-path.js'
+import type { AccessContext } from '../plugins/types.js'
+import { SERVER_TOKEN } from '../version.js'
+import { upstreamHeaders } from './handle.js'
+import { defaultMessage, MSG_NO_PEER, MSG_NO_ROUTE, MSG_NO_SERVICE, renderError, renderExit } from './responses.js'
+import type { Runtime } from './runtime.js'
+import { unmapped, type TrustCheck } from './trust.js'
+import { randomUUID } from 'node:crypto'
+
+export interface UpgradeOptions {
+  current: () => Runtime
+  trusted: TrustCheck
+  scheme: 'http' | 'https'
+}
+
+function writeResponse(socket: Duplex, status: number, headers: Record<string, string>, body = ''): void {
+  const lines = [`HTTP/1.1 ${status} ${statusText(status)}`, ...Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).map(([k, v]) => `${k}: ${v}`)]
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`)
+}
+
+const statusText = (s: number) => ({ 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' })[s] ?? 'Status'
+
+export interface UpgradeHandler {
+  (req: IncomingMessage, socket: Duplex, head: Buffer): void
+  /** Closes every tunnel (shutdown): the HTTP server does not track upgraded sockets for us. */
+  closeAll(): void
+}
+
+export function createUpgradeHandler(opts: UpgradeOptions): UpgradeHandler {
+  const open = new Set<Duplex>()
+  const upgrade = function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    open.add(socket)
+    socket.on('close', () => open.delete(socket))
+    socket.on('error', () => socket.destroy())
+    const runtime = opts.current()
+    const requestId = randomUUID().replaceAll('-', '')
+    const fail = (status: number, message = defaultMessage(status)) => {
+      const r = renderError(message, requestId, req.headers.accept, 'kong')
+      writeResponse(socket, status, { 'content-type': r.contentType, server: SERVER_TOKEN, 'x-kong-request-id': requestId }, r.body)
+    }
+    const rawUrl = req.url ?? '/'
+    const q = rawUrl.indexOf('?')
+    const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q)
+    const query = q === -1 ? '' : rawUrl.slice(q)
+    const path = normalizeRequestPath(rawPath)
+    if (path === undefined) return fail(400)
+    const localPort = (req.socket.localPort as number | undefined) ?? 0
+    const host = req.headers.host ?? ''
+    const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: req.headers, port: localPort })
+    if (!match) return fail(404, MSG_NO_ROUTE)
+    const peer = unmapped(req.socket.remoteAddress ?? '')
+    const trusted = opts.trusted(peer)
+    const remoteAddr = (trusted && (req.headers['x-real-ip'] as string | undefined)) || peer
+    const ctx: AccessContext = {
+      request: { method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(query.slice(1)), headers: req.headers, scheme: opts.scheme, host: host.replace(/:\d+$/, ''), port: localPort, clientIp: remoteAddr, uriCaptures: match.captures },
+      route: { id: match.route.id, name: match.route.name },
+      service: match.service ? { id: match.service.id, name: match.service.name } : undefined,
+    }
+    for (const { plugin, handler } of runtime.accessChain(match.route, match.service)) {
+      const out = handler.access?.(ctx, plugin.config)
+      if (!out) continue
+      if (out.error !== undefined) return fail(out.status, out.error)
+      const body = out.message !== undefined ? renderExit(out.message).body : (out.body ?? '')
+      return writeResponse(socket, out.status, { server: SERVER_TOKEN, 'x-kong-request-id': requestId, ...(out.message !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...out.headers }, body)
+    }
+    const service = match.service
+    if (!service) return fail(503, MSG_NO_SERVICE)
+    let targetHost = service.host
+    let targetPort = service.port
+    const balancer = runtime.balancers.get(service.host)
+    if (balancer) {
+      const picked = balancer.pick()
+      if (!picked) return fail(503, MSG_NO_PEER)
+      targetHost = picked.host
+      targetPort = picked.port
+    }
+    const headers = upstreamHeaders(req.headers, { match, service, requestId, peer, remoteAddr, trusted, scheme: opts.scheme, localPort, rawPath })
+    const tls = service.protocol === 'https'
+    headers.host = match.route.preserve_host && req.headers.host ? req.headers.host : targetPort === (tls ? 443 : 80) ? targetHost : `${targetHost}:${targetPort}`
+    headers.connection = 'Upgrade'
+    headers.upgrade = String(req.headers.upgrade)
+    const outbound = (tls ? httpsRequest : httpRequest)({
+      host: targetHost,
+      port: targetPort,
+      method: req.method,
+      path: escapeUpstreamPath(match.upstreamPath) + query,
+      headers,
+      timeout: service.connect_timeout,
+      ...(tls ? { rejectUnauthorized: service.tls_verify ?? false } : {}),
+    })
+    outbound.on('upgrade', (res, upstreamSocket, upstreamHead) => {
+      const lines = [`HTTP/1.1 101 Switching Protocols`]
+      for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`)
+      lines.push(`x-kong-request-id: ${requestId}`)
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`)
+      if (upstreamHead.length > 0) socket.write(upstreamHead)
+      if (head.length > 0) upstreamSocket.write(head)
+      upstreamSocket.on('error', () => socket.destroy())
+      socket.on('close', () => upstreamSocket.destroy())
+      upstreamSocket.on('close', () => socket.destroy())
+      upstreamSocket.pipe(socket)
+      socket.pipe(upstreamSocket)
+    })
+    outbound.on('response', (res) => {
+      // The upstream refused to switch: relay its answer as is.
+      const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`]
+      for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`)
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`)
+      res.pipe(socket)
+    })
+    outbound.on('timeout', () => outbound.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })))
+    outbound.on('error', (err: NodeJS.ErrnoException) => {
+      if (socket.writable) fail(err.code === 'ETIMEDOUT' ? 504 : 502)
+    })
+    outbound.end()
+  } as UpgradeHandler
+  upgrade.closeAll = () => {
+    for (const s of open) s.destroy()
+    open.clear()
+  }
+  return upgrade
+}
