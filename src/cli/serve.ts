@@ -1,6 +1,7 @@
 /** `gateway serve`: flags (each with an environment variable), start, stop on SIGTERM/SIGINT. */
 import { parseArgs } from 'node:util'
-import { ConfigError, startGateway } from '../server/gateway.js'
+import { ConfigError, parseListen, startGateway } from '../server/gateway.js'
+import { parseTrustedIps } from '../runtime/trust.js'
 import { textLine } from './report.js'
 import type { Io } from './validate.js'
 
@@ -31,6 +32,13 @@ export async function serve(args: string[], io: Io): Promise<number> {
     adminListen: values['admin-listen'] ?? env.GATEWAY_ADMIN_LISTEN ?? '127.0.0.1:8001',
     trustedIps: values['trusted-ips'] ?? env.GATEWAY_TRUSTED_IPS ?? '',
     env,
+  }
+  try {
+    for (const spec of [...opts.listen, ...opts.tlsListen, ...(opts.adminListen === 'off' ? [] : [opts.adminListen])]) parseListen(spec)
+    parseTrustedIps(opts.trustedIps)
+  } catch (err) {
+    io.err(`gateway serve: ${(err as Error).message}`)
+    return 2
   }
   let gateway
   try {

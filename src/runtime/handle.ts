@@ -96,6 +96,12 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
       return send(res, code, kongHeaders({ location: `https://${fwdHost}${rawUrl}` }), undefined)
     }
 
+    if (!protocols.includes('http') && !protocols.includes('https')) {
+      // A grpc/grpcs-only route: Kong refuses plain HTTP and HTTP/1 clients.
+      const ct = firstValue(req.headers['content-type']) ?? ''
+      if (!ct.startsWith('application/grpc')) return error(415, 'Non-gRPC request matched gRPC route')
+      if (req.httpVersionMajor < 2) return send(res, 426, kongHeaders({ 'content-type': 'application/json; charset=utf-8', upgrade: 'HTTP/2' }), renderExit('Please use HTTP2 protocol').body)
+    }
     const remoteAddr = (trusted && firstValue(req.headers['x-real-ip'])) || peer
     const chain = runtime.accessChain(match.route, match.service)
     if (chain.length > 0) {

@@ -1,0 +1,78 @@
+// `gateway serve` as a process: flags and environment, refusing a bad file, stopping on SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { request } from 'undici'
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gateway')
+const dir = mkdtempSync(join(tmpdir(), 'gw-serve-'))
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (err += d))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const started = new Promise<Record<string, unknown>>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const line = out.split('\n').find((l) => l.includes('"gateway started"'))
+      if (line) resolve(JSON.parse(line) as Record<string, unknown>)
+    })
+    void exited.then((code) => reject(new Error(`exited ${code}: ${err}`)))
+  })
+  started.catch(() => {}) // tests that expect an exit do not await it
+  return { child, started, exited, output: () => ({ out, err }) }
+}
+
+const stop = async (child: ChildProcess, exited: Promise<number | null>) => {
+  if (child.exitCode === null) child.kill('SIGTERM')
+  return exited
+}
+
+t.test('serves a file given by environment variables, and exits 0 on SIGTERM', async (t) => {
+  const file = join(dir, 'ok.yml')
+  writeFileSync(file, '_format_version: "3.0"\nroutes:\n  - paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: from env }\n')
+  const p = run([], { GATEWAY_CONFIG: file, GATEWAY_LISTEN: '127.0.0.1:0', GATEWAY_ADMIN_LISTEN: '127.0.0.1:0' })
+  t.teardown(() => stop(p.child, p.exited))
+  const info = await p.started
+  const proxy = (info.proxy as string[])[0]!
+  const r = await request(`http://${proxy}/`)
+  t.equal(await r.body.text(), '{"message":"from env"}')
+  const ready = await request(`http://${info.admin as string}/readyz`)
+  t.equal(ready.statusCode, 200)
+  await ready.body.dump()
+  t.equal(await stop(p.child, p.exited), 0)
+})
+
+t.test('flags win over the environment', async (t) => {
+  const file = join(dir, 'flags.yml')
+  writeFileSync(file, '_format_version: "3.0"\n')
+  const p = run(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'], { GATEWAY_CONFIG: join(dir, 'missing.yml'), GATEWAY_LISTEN: 'bad' })
+  t.teardown(() => stop(p.child, p.exited))
+  const info = await p.started
+  t.equal(info.admin, 'off')
+  t.match((info.proxy as string[])[0], /^127\.0\.0\.1:\d+$/)
+})
+
+t.test('an invalid file prints the validate errors and exits 1', async (t) => {
+  const file = join(dir, 'bad.yml')
+  writeFileSync(file, '_format_version: "3.0"\nservices:\n  - name: a\n    port: 99999\n')
+  const p = run(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'])
+  t.equal(await p.exited, 1)
+  const { err } = p.output()
+  t.match(err, `${file}:3:5: services[0].host: required field missing (in service 'a')`)
+  t.match(err, `${file}:4:11: services[0].port: value should be between 0 and 65535 (in service 'a')`)
+})
+
+t.test('a missing file or a bad listen address is a usage error (2)', async (t) => {
+  const missing = run(['--config', join(dir, 'nope.yml'), '--admin-listen', 'off'])
+  t.equal(await missing.exited, 2)
+  const file = join(dir, 'ok2.yml')
+  writeFileSync(file, '_format_version: "3.0"\n')
+  const bad = run(['--config', file, '--listen', 'nonsense', '--admin-listen', 'off'])
+  t.equal(await bad.exited, 2)
+  t.match(bad.output().err, "invalid listen address 'nonsense'")
+})
