@@ -4,54 +4,12 @@
  * `//` merged. The router matches on it and the upstream path is built from it,
  * so `/%78`, `/./x`, `//x` and `/y/../x` all reach the route of `/x` and only it.
  */
-import { removeDotSegments } from '../config/paths.js'
-
-// Reserved characters (RFC 3986 gen-delims and sub-delims) plus '%': their escapes stay escaped.
-const RESERVED = new Set("!*'();:@&=+$,/?%#[]".split(''))
-const HEX = /^[0-9A-Fa-f]{2}$/
+import { normalizePath } from '../config/paths.js'
 
 /** The normalized path, or undefined when the path holds an invalid escape (Kong answers 400). */
 export function normalizeRequestPath(raw: string): string | undefined {
-  let path = raw
-  if (path.includes('%')) {
-    let out = ''
-    let bytes: number[] = []
-    const flush = () => {
-      if (bytes.length === 0) return
-      // Decode runs of escapes as UTF-8; a byte that is not valid UTF-8 stays escaped.
-      const buf = Buffer.from(bytes)
-      const text = buf.toString('utf8')
-      out += text.includes('\uFFFD') ? bytes.map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('') : text
-      bytes = []
-    }
-    for (let i = 0; i < path.length; i++) {
-      const ch = path[i]!
-      if (ch !== '%') {
-        flush()
-        out += ch
-        continue
-      }
-      const hex = path.slice(i + 1, i + 3)
-      if (!HEX.test(hex)) return undefined
-      const code = parseInt(hex, 16)
-      const decoded = String.fromCharCode(code)
-      if (code < 0x80 && RESERVED.has(decoded)) {
-        flush()
-        out += `%${hex.toUpperCase()}`
-      } else if (code < 0x20 || code === 0x7f) {
-        // Control characters stay escaped: decoded they would break the request line upstream.
-        flush()
-        out += `%${hex.toUpperCase()}`
-      } else {
-        bytes.push(code)
-      }
-      i += 2
-    }
-    flush()
-    path = out
-  }
-  if (path.includes('//')) path = path.replace(/\/{2,}/g, '/')
-  if (path.includes('.')) path = removeDotSegments(path)
+  const merged = raw.includes('//') ? raw.replace(/\/{2,}/g, '/') : raw
+  const path = normalizePath(merged)
   return path === '' ? '/' : path
 }
 

@@ -148,10 +148,11 @@ function compileMatchers(config: Config): Matcher[] {
   return matchers
 }
 
+// Kong prepends '^' to the regex as written: like Kong, `~/a|/b` anchors only its first branch.
 function anchoredRegex(path: string): RegExp {
   const compiled = compileRouteRegex(path.slice(1))
   if (typeof compiled === 'string') throw new Error(`route regex ${path} does not compile: ${compiled}`) // validated at load
-  return new RegExp(`^(?:${compiled.source})`, compiled.flags)
+  return new RegExp(`^${compiled.source}`, compiled.flags)
 }
 
 function compileHeaders(headers: Record<string, string[]>): HeaderRule[] {
@@ -189,6 +190,8 @@ const newNode = (): TrieNode => ({ children: new Map(), matchers: [] })
 
 export interface Router {
   match(req: RouteRequest): RouteMatch | undefined
+  /** Some route matches on headers: pass each header line separately (IncomingMessage.headersDistinct). */
+  readonly usesHeaders: boolean
   /** Matchers in evaluation order, for debugging and tests. */
   describe(): { route: string; priority: string }[]
 }
@@ -264,6 +267,7 @@ export function compileRouter(config: Config, cacheSize = 5000): Router {
   }
 
   return {
+    usesHeaders: headerNames.length > 0,
     match(req) {
       const rawHost = req.host.toLowerCase()
       let host = rawHost
@@ -274,12 +278,14 @@ export function compileRouter(config: Config, cacheSize = 5000): Router {
         const p = Number(rawHost.slice(colon + 1))
         if (Number.isInteger(p)) port = p
       }
-      let key = `${req.method} ${host} ${req.path}`
-      if (usesPort) key += ` :${port}`
-      if (usesSni) key += ` sni=${req.sni ?? ''}`
+      // NUL separates the fields: Node refuses it in header values and the
+      // normalized path keeps control characters escaped, so keys cannot collide.
+      let key = `${req.method}\0${host}\0${req.path}`
+      if (usesPort) key += `\0${port}`
+      if (usesSni) key += `\0${req.sni ?? ''}`
       for (const name of headerNames) {
         const v = req.headers[name]
-        key += ` ${name}=${Array.isArray(v) ? v.join('\u0000') : (v ?? '\u0001')}`
+        key += v === undefined ? '\0\u0001' : `\0${name}=${Array.isArray(v) ? v.join('\0') : v}`
       }
       const cached = cache.get(key)
       if (cached !== undefined) return cached === false ? undefined : cached

@@ -6,17 +6,46 @@
 const UNRESERVED_RE = /[A-Za-z0-9\-._~]/
 const REGEX_META = new Set(['.', '^', '$', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '\\'])
 
+// Reserved characters (RFC 3986 gen-delims and sub-delims) plus '%': their escapes stay escaped.
+const RESERVED = new Set("!*'();:@&=+$,/?%#[]".split(''))
+
 /**
- * Kong's path normalization (RFC 3986 6.2.2): percent-encoded unreserved
- * characters are decoded, the remaining escapes are upper-cased, and dot
- * segments are removed. Empty segments are kept (they are rejected elsewhere).
+ * Kong's path normalization, the same for route paths and request paths:
+ * escapes of non-reserved characters are decoded (as UTF-8), reserved and
+ * control-character escapes are kept upper-cased, dot segments are removed.
+ * Returns undefined for an invalid escape. Empty segments are left alone.
  */
-export function normalizePath(path: string): string {
-  const decoded = path.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => {
-    const ch = String.fromCharCode(parseInt(hex, 16))
-    return UNRESERVED_RE.test(ch) ? ch : `%${hex.toUpperCase()}`
-  })
-  return removeDotSegments(decoded)
+export function normalizePath(path: string): string | undefined {
+  let out = path
+  if (path.includes('%')) {
+    out = ''
+    let bytes: number[] = []
+    const flush = () => {
+      if (bytes.length === 0) return
+      const text = Buffer.from(bytes).toString('utf8')
+      // Bytes that are not valid UTF-8 stay escaped.
+      out += text.includes('\uFFFD') ? bytes.map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('') : text
+      bytes = []
+    }
+    for (let i = 0; i < path.length; i++) {
+      const ch = path[i]!
+      if (ch !== '%') {
+        flush()
+        out += ch
+        continue
+      }
+      const hex = path.slice(i + 1, i + 3)
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined
+      const code = parseInt(hex, 16)
+      if ((code < 0x80 && RESERVED.has(String.fromCharCode(code))) || code < 0x20 || code === 0x7f) {
+        flush()
+        out += `%${hex.toUpperCase()}`
+      } else bytes.push(code)
+      i += 2
+    }
+    flush()
+  }
+  return out.includes('.') ? removeDotSegments(out) : out
 }
 
 /** RFC 3986 section 5.2.4. */

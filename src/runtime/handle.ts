@@ -82,7 +82,7 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
     const socket = req.socket as TLSSocket
     const localPort = socket.localPort ?? 0
     const host = req.headers.host ?? ''
-    const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: req.headers, sni: opts.scheme === 'https' ? socket.servername || undefined : undefined, port: localPort })
+    const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: runtime.router.usesHeaders ? req.headersDistinct : req.headers, sni: opts.scheme === 'https' ? socket.servername || undefined : undefined, port: localPort })
     if (!match) return error(404, MSG_NO_ROUTE)
 
     const peer = unmapped(socket.remoteAddress ?? '')

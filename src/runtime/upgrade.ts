@@ -54,7 +54,7 @@ export function createUpgradeHandler(opts: UpgradeOptions): UpgradeHandler {
     if (path === undefined) return fail(400)
     const localPort = (req.socket.localPort as number | undefined) ?? 0
     const host = req.headers.host ?? ''
-    const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: req.headers, port: localPort })
+    const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: runtime.router.usesHeaders ? req.headersDistinct : req.headers, port: localPort })
     if (!match) return fail(404, MSG_NO_ROUTE)
     const peer = unmapped(req.socket.remoteAddress ?? '')
     const trusted = opts.trusted(peer)

@@ -19,7 +19,7 @@ function peerCertificateCN(address: string, servername: string): Promise<string>
     const s = connect({ host: host!, port: Number(port), servername, rejectUnauthorized: false }, () => {
       const cn = s.getPeerCertificate().subject.CN
       s.end()
-      resolve(Array.isArray(cn) ? cn[0]! : cn)
+      resolve(String(Array.isArray(cn) ? cn[0] : cn))
     })
     s.on('error', reject)
   })

@@ -27,7 +27,7 @@ export const routePath = z.string().superRefine((p, ctx) => {
     return
   }
   const norm = normalizePath(p)
-  if (norm !== p) ctx.addIssue({ code: 'custom', message: `non-normalized path, consider use '${norm}' instead` })
+  if (norm !== undefined && norm !== p) ctx.addIssue({ code: 'custom', message: `non-normalized path, consider use '${norm}' instead` })
 })
 
 /** A host a route matches: optional port, at most one '*' as the leftmost or rightmost label. */
