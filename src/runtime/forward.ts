@@ -64,9 +64,18 @@ export interface ForwardHooks {
   onDone?(): void
 }
 
+// undici's own timers tick every ~0.5 s (1 s resolution); a shorter read timeout
+// gets a precise timer of its own, longer ones keep undici's (cheaper) ones.
+const PRECISE_BELOW_MS = 2000
+
+class HeadersTimeout extends Error {
+  readonly code = 'UND_ERR_HEADERS_TIMEOUT'
+}
+
 export function forward(res: ServerResponse, req: ForwardRequest, hooks: ForwardHooks): void {
   let started = false
   let finished = false
+  let timer: NodeJS.Timeout | undefined
   const opts: Dispatcher.DispatchOptions = {
     path: req.path,
     method: req.method as Dispatcher.HttpMethod,
@@ -77,6 +86,9 @@ export function forward(res: ServerResponse, req: ForwardRequest, hooks: Forward
   }
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart(controller) {
+      if (req.readTimeout < PRECISE_BELOW_MS && timer === undefined) {
+        timer = setTimeout(() => controller.abort(new HeadersTimeout('headers timeout')), req.readTimeout)
+      }
       // The client went away: stop talking to the upstream too.
       res.once('close', () => {
         if (!finished) controller.abort(new Error('client closed the connection'))
@@ -85,6 +97,7 @@ export function forward(res: ServerResponse, req: ForwardRequest, hooks: Forward
     onResponseStart(controller, status, headers) {
       if (status < 200) return // 1xx: Node answers 100-continue itself
       started = true
+      if (timer) clearTimeout(timer)
       const out = hooks.onHeaders(status, headers)
       res.writeHead(status, out)
       res.on('drain', () => controller.resume())
@@ -99,6 +112,7 @@ export function forward(res: ServerResponse, req: ForwardRequest, hooks: Forward
     },
     onResponseError(_controller, err) {
       finished = true
+      if (timer) clearTimeout(timer)
       if (started) {
         // Mid-body failure: the status is already sent; cut the connection so the
         // client sees a truncated response rather than a complete-looking one.

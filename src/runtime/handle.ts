@@ -29,6 +29,14 @@ const VIA = `1.1 ${SERVER_TOKEN}`
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME'])
+// Errors before a connection existed: nothing of the request was sent or read.
+const CONNECT_PHASE_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
+
+/** `Host` without its port, lower-cased (nginx's $host). */
+function hostWithoutPort(host: string): string {
+  const h = host.toLowerCase()
+  return h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.replace(/:\d+$/, '')
+}
 
 const ms = (from: bigint) => String(Number((process.hrtime.bigint() - from) / 1_000_000n))
 
@@ -73,11 +81,11 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
     if (!rawPath.startsWith('/')) {
       // absolute-form request target: keep only the path
       const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*(\/.*)?$/i.exec(rawPath)
-      if (!m) return error(400)
+      if (!m) return error(400, undefined, 'proxy')
       rawPath = m[1] ?? '/'
     }
     const path = normalizeRequestPath(rawPath)
-    if (path === undefined) return error(400)
+    if (path === undefined) return error(400, undefined, 'proxy')
 
     const socket = req.socket as TLSSocket
     const localPort = socket.localPort ?? 0
@@ -92,7 +100,7 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
     if (forwardedProto !== 'https' && protocols.includes('https') && !protocols.includes('http')) {
       const code = match.route.https_redirect_status_code
       if (code === 426) return send(res, 426, kongHeaders({ 'content-type': 'application/json; charset=utf-8', connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' }), renderExit(MSG_HTTPS_REQUIRED).body)
-      const fwdHost = (trusted && firstValue(req.headers['x-forwarded-host'])) || host
+      const fwdHost = (trusted && firstValue(req.headers['x-forwarded-host'])) || hostWithoutPort(host)
       return send(res, code, kongHeaders({ location: `https://${fwdHost}${rawUrl}` }), undefined)
     }
 
@@ -139,14 +147,18 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
     const balancer = runtime.balancers.get(service.host)
     const hashed = runtime.hashInputs.get(service.host)?.({ remoteAddr, path, query, headers: req.headers, captures: match.captures })
     const tried = new Set<string>()
-    let retriesLeft = hasBody || !IDEMPOTENT.has(req.method ?? '') ? 0 : service.retries
+    // Any request may be retried while nothing was sent (connect-phase errors);
+    // after that, only bodiless idempotent ones (nginx's proxy_next_upstream).
+    let retriesLeft = service.retries
+    const resendable = !hasBody && IDEMPOTENT.has(req.method ?? '')
 
     const attempt = () => {
       let host = service.host
       let port = service.port
       let picked: Peer | undefined
       if (balancer) {
-        picked = balancer.pick(tried, hashed?.value)
+        // Retries prefer targets not tried yet, then any usable one (Kong's ring does not exclude).
+        picked = balancer.pick(tried, hashed?.value) ?? (tried.size > 0 ? balancer.pick(undefined, hashed?.value) : undefined)
         if (!picked) return error(503, MSG_NO_PEER)
         tried.add(picked.id)
         host = picked.host
@@ -155,7 +167,8 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
       }
       const scheme = service.protocol === 'https' || service.protocol === 'grpcs' ? 'https' : 'http'
       const defaultPort = scheme === 'https' ? 443 : 80
-      const hostValue = match.route.preserve_host && req.headers.host ? req.headers.host : (balancer?.upstream.host_header ?? (port === defaultPort ? host : `${host}:${port}`))
+      const hostName = balancer?.upstream.host_header ?? host
+      const hostValue = match.route.preserve_host && req.headers.host ? req.headers.host : port === defaultPort || /:\d+$/.test(hostName) ? hostName : `${hostName}:${port}`
       headers.host = hostValue
       const origin = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`
       const pool = poolFor({
@@ -196,7 +209,7 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
             const timedOut = TIMEOUT_CODES.has(code)
             if (picked) balancer!.release(picked, timedOut ? { kind: 'timeout' } : { kind: 'tcp' }, elapsed())
             if (DNS_CODES.has(code)) return error(503, MSG_NAME_RESOLUTION)
-            if (retriesLeft > 0 && !res.destroyed) {
+            if (retriesLeft > 0 && !res.destroyed && (resendable || CONNECT_PHASE_CODES.has(code))) {
               retriesLeft--
               return attempt()
             }
@@ -225,8 +238,9 @@ export interface UpstreamContext {
 export function upstreamHeaders(incoming: IncomingHttpHeaders, c: UpstreamContext): Record<string, string | string[]> {
   const h = requestEndToEnd(incoming)
   const xff = firstValue(incoming['x-forwarded-for'])
-  h['x-forwarded-for'] = xff ? `${xff}, ${c.remoteAddr}` : c.remoteAddr
-  const hostNoPort = (incoming.host ?? '').replace(/:\d+$/, '').toLowerCase()
+  // Kong appends the connection peer (realip_remote_addr) to an incoming list.
+  h['x-forwarded-for'] = xff ? `${xff}, ${c.peer}` : c.remoteAddr
+  const hostNoPort = hostWithoutPort(incoming.host ?? '')
   h['x-forwarded-proto'] = (c.trusted && firstValue(incoming['x-forwarded-proto'])) || c.scheme
   h['x-forwarded-host'] = (c.trusted && firstValue(incoming['x-forwarded-host'])) || hostNoPort
   h['x-forwarded-port'] = (c.trusted && firstValue(incoming['x-forwarded-port'])) || String(c.localPort)

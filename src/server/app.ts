@@ -22,10 +22,16 @@ export interface ProxyServerOptions {
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
   const handle = createHandler({ current: () => opts.holder.current(), trusted: opts.trusted, scheme: opts.tls ? 'https' : 'http' })
+  const handleRef: { current?: typeof handle } = { current: handle }
   const common = {
     logger: false,
     exposeHeadRoutes: false,
     return503OnClosing: false,
+    // A URL Fastify cannot decode still gets the gateway's answer (Kong's 400), not Fastify's.
+    frameworkErrors: (_err: unknown, request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
+      reply.hijack()
+      handleRef.current?.(request.raw, reply.raw)
+    },
     // Kong has no limit on request headers beyond the server's; keep Node's defaults.
   } as const
   const app = (opts.tls
