@@ -100,10 +100,13 @@ export function forward(res: ServerResponse, req: ForwardRequest, hooks: Forward
       if (timer) clearTimeout(timer)
       const out = hooks.onHeaders(status, headers)
       res.writeHead(status, out)
-      res.on('drain', () => controller.resume())
     },
     onResponseData(controller, chunk) {
-      if (!res.write(chunk)) controller.pause()
+      if (!res.write(chunk)) {
+        // Backpressure: resume once the client has drained what we wrote.
+        controller.pause()
+        res.once('drain', () => controller.resume())
+      }
     },
     onResponseEnd() {
       finished = true

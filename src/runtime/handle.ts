@@ -3,7 +3,7 @@
  * pick a target, forward, and answer with Kong's statuses, messages and headers.
  * Everything here reads only compiled state; nothing parses or sorts config.
  */
-import { randomUUID } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import { escapeUpstreamPath, normalizeRequestPath } from '../compile/request-path.js'
@@ -11,6 +11,7 @@ import type { RouteMatch } from '../compile/router.js'
 import type { Service } from '../config/model.js'
 import type { AccessContext, Exit } from '../plugins/types.js'
 import { SERVER_TOKEN } from '../version.js'
+import type { Pool } from 'undici'
 import type { Peer } from './balancer.js'
 import { forward, poolFor } from './forward.js'
 import { firstValue, requestEndToEnd, responseEndToEnd } from './headers.js'
@@ -32,13 +33,37 @@ const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME'])
 // Errors before a connection existed: nothing of the request was sent or read.
 const CONNECT_PHASE_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
 
+// The pool of a (service, target) pair, found without building a key string per request.
+// Keyed by the frozen entities, so a new config starts afresh (pools themselves are shared).
+const poolsByService = new WeakMap<Service, Map<Peer | undefined, Pool>>()
+function poolOf(service: Service, peer: Peer | undefined, make: () => Pool): Pool {
+  let byPeer = poolsByService.get(service)
+  if (!byPeer) poolsByService.set(service, (byPeer = new Map()))
+  let pool = byPeer.get(peer)
+  if (!pool) byPeer.set(peer, (pool = make()))
+  return pool
+}
+
 /** `Host` without its port, lower-cased (nginx's $host). */
 function hostWithoutPort(host: string): string {
   const h = host.toLowerCase()
   return h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.replace(/:\d+$/, '')
 }
 
-const ms = (from: bigint) => String(Number((process.hrtime.bigint() - from) / 1_000_000n))
+const ms = (from: number) => String(Math.round(performance.now() - from))
+
+// Request ids: 32 hex chars like nginx's $request_id, cut from a pooled random buffer.
+const ID_POOL = Buffer.alloc(16 * 256)
+let idOffset = ID_POOL.length
+function requestIdOf(): string {
+  if (idOffset >= ID_POOL.length) {
+    randomFillSync(ID_POOL)
+    idOffset = 0
+  }
+  const id = ID_POOL.toString('hex', idOffset, idOffset + 16)
+  idOffset += 16
+  return id
+}
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | undefined): void {
   if (res.headersSent) {
@@ -54,9 +79,9 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 
 export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return function handle(req, res) {
-    const start = process.hrtime.bigint()
+    const start = performance.now()
     const runtime = opts.current() // pinned: a reload mid-request does not mix configs
-    const requestId = randomUUID().replaceAll('-', '')
+    const requestId = requestIdOf()
     const accept = firstValue(req.headers.accept)
 
     const kongHeaders = (extra?: Record<string, string>) => ({ server: SERVER_TOKEN, 'x-kong-response-latency': ms(start), 'x-kong-request-id': requestId, ...extra })
@@ -171,17 +196,19 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
       const hostValue = match.route.preserve_host && req.headers.host ? req.headers.host : port === defaultPort || /:\d+$/.test(hostName) ? hostName : `${hostName}:${port}`
       headers.host = hostValue
       const origin = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`
-      const pool = poolFor({
-        origin,
-        connectTimeout: service.connect_timeout,
-        tlsVerify: service.tls_verify ?? false,
-        servername: scheme === 'https' ? hostValue.replace(/:\d+$/, '') : undefined,
-        ca: runtime.caFor(service),
-      })
+      const pool = poolOf(service, picked, () =>
+        poolFor({
+          origin,
+          connectTimeout: service.connect_timeout,
+          tlsVerify: service.tls_verify ?? false,
+          servername: scheme === 'https' ? hostValue.replace(/:\d+$/, '') : undefined,
+          ca: runtime.caFor(service),
+        }),
+      )
       const proxyLatency = ms(start)
-      const sentAt = process.hrtime.bigint()
+      const sentAt = performance.now()
       let upstreamStatus = 0
-      const elapsed = () => Number(process.hrtime.bigint() - sentAt) / 1e6
+      const elapsed = () => performance.now() - sentAt
       forward(
         res,
         { pool, method: req.method ?? 'GET', path: escapeUpstreamPath(match.upstreamPath) + query, headers, body: hasBody ? req : null, readTimeout: service.read_timeout },

@@ -8,9 +8,12 @@ import type { IncomingHttpHeaders } from 'node:http'
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'host', 'http2-settings'])
 const CONNECTION_KEEP = new Set(['keep-alive', 'close', 'upgrade'])
 
-function connectionNamed(value: string | string[] | undefined): Set<string> {
+const NONE: ReadonlySet<string> = new Set()
+
+function connectionNamed(value: string | string[] | undefined): ReadonlySet<string> {
+  // The common values name no header: skip the split.
+  if (value === undefined || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Upgrade' || value === 'upgrade') return NONE
   const out = new Set<string>()
-  if (value === undefined) return out
   for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
     const name = part.trim().toLowerCase()
     if (name && !CONNECTION_KEEP.has(name)) out.add(name)

@@ -45,10 +45,10 @@ function resolveChains(config: Config) {
   const byScope = new Map<string, Plugin>()
   for (const p of enabled) byScope.set(`${p.name}|${p.route ?? ''}|${p.service ?? ''}`, p)
   const names = [...new Set(enabled.map((p) => p.name))]
-  const cache = new Map<string, readonly PluginInstance[]>()
+  // A route always has the same service, so the route alone keys its chain.
+  const cache = new WeakMap<Route, readonly PluginInstance[]>()
   return (route: Route, service: Service | undefined): readonly PluginInstance[] => {
-    const key = `${route.id}|${service?.id ?? ''}`
-    let chain = cache.get(key)
+    let chain = cache.get(route)
     if (chain) return chain
     const list: PluginInstance[] = []
     for (const name of names) {
@@ -59,7 +59,7 @@ function resolveChains(config: Config) {
     // Descending priority; equal priority: name descending (Kong).
     list.sort((a, b) => b.priority - a.priority || (a.plugin.name < b.plugin.name ? 1 : -1))
     chain = Object.freeze(list)
-    cache.set(key, chain)
+    cache.set(route, chain)
     return chain
   }
 }
