@@ -4,6 +4,7 @@ import { ConfigError, parseListen, startGateway } from '../server/gateway.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { textLine } from './report.js'
 import type { Io } from './validate.js'
+import type { ReloadResult } from '../reload/reloader.js'
 
 export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]... [--tls-listen HOST:PORT]...
                 [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...]
@@ -32,6 +33,11 @@ export async function serve(args: string[], io: Io): Promise<number> {
     adminListen: values['admin-listen'] ?? env.GATEWAY_ADMIN_LISTEN ?? '127.0.0.1:8001',
     trustedIps: values['trusted-ips'] ?? env.GATEWAY_TRUSTED_IPS ?? '',
     env,
+    onReload: (r: ReloadResult) => {
+      if (r.result === 'unchanged') return
+      io.out(JSON.stringify({ msg: `config reload ${r.result}`, config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml', hash: r.hash, duration_ms: r.durationMs, ...(r.error ? { error: r.error } : {}) }))
+      for (const i of r.issues ?? []) io.err(textLine(i))
+    },
   }
   try {
     for (const spec of [...opts.listen, ...opts.tlsListen, ...(opts.adminListen === 'off' ? [] : [opts.adminListen])]) parseListen(spec)
@@ -63,6 +69,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
     }
     process.once('SIGTERM', () => stop('SIGTERM'))
     process.once('SIGINT', () => stop('SIGINT'))
+    // SIGHUP reloads now, even when the bytes look unchanged.
+    process.on('SIGHUP', () => void g.reload(true))
   })
   return 0
 }

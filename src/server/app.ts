@@ -11,6 +11,7 @@ import { createHandler } from '../runtime/handle.js'
 import { createUpgradeHandler } from '../runtime/upgrade.js'
 import type { TrustCheck } from '../runtime/trust.js'
 import type { RuntimeHolder } from './holder.js'
+import type { ReloadResult, Reloader } from '../reload/reloader.js'
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'TRACE']
 
@@ -73,7 +74,18 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
 
 export interface AdminServerOptions {
   holder: RuntimeHolder
+  reloader?: Reloader
   isDraining: () => boolean
+}
+
+function reloadView(r: ReloadResult) {
+  return {
+    result: r.result,
+    at: r.at.toISOString(),
+    duration_ms: r.durationMs,
+    configuration_hash: r.hash ?? null,
+    errors: r.issues?.map((i) => ({ file: i.file, line: i.line, column: i.column, path: i.path, message: i.message })) ?? (r.error ? [{ message: r.error }] : []),
+  }
 }
 
 export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
@@ -89,6 +101,10 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
       configuration_hash: rt.hash,
       loaded_at: rt.loadedAt.toISOString(),
       entities: { services: rt.config.services.length, routes: rt.config.routes.length, consumers: rt.config.consumers.length, plugins: rt.config.plugins.length, upstreams: rt.config.upstreams.length },
+      reloads: opts.reloader ? { ...opts.reloader.counts } : undefined,
+      last_reload: opts.reloader?.last ? reloadView(opts.reloader.last) : null,
+      // The last failed reload, until a valid file loads: what is wrong with the file now.
+      last_error: opts.reloader?.lastError ? reloadView(opts.reloader.lastError) : null,
     }
   })
   return app

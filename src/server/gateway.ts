@@ -11,6 +11,8 @@ import { compileRuntime } from '../runtime/runtime.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer, buildProxyServer } from './app.js'
 import { RuntimeHolder } from './holder.js'
+import { createReloader, type ReloadResult, type Reloader } from '../reload/reloader.js'
+import { watchConfig, type ConfigWatcher } from '../reload/watcher.js'
 
 export interface GatewayOptions {
   config: string
@@ -20,6 +22,14 @@ export interface GatewayOptions {
   adminListen: string
   trustedIps?: string
   env?: NodeJS.ProcessEnv
+  /** Watch the file and reload on change (default true). */
+  watch?: boolean
+  /** Trailing debounce of file events (ms, default 250). */
+  debounceMs?: number
+  /** Safety poll of the file (ms, default 10000; 0 = off). */
+  pollMs?: number
+  /** Called after each reload attempt (logging). */
+  onReload?: (r: ReloadResult) => void
 }
 
 export interface Gateway {
@@ -28,6 +38,9 @@ export interface Gateway {
   proxy: string[]
   tls: string[]
   admin: string | undefined
+  reloader: Reloader
+  /** Looks at the file now (SIGHUP uses force). */
+  reload(force?: boolean): Promise<ReloadResult>
   close(): Promise<void>
 }
 
@@ -61,9 +74,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const proxy: string[] = []
   const tls: string[] = []
   let admin: string | undefined
+  const reloader = createReloader({ file: opts.config, holder, env: opts.env ?? process.env, onResult: opts.onReload })
+  let watcher: ConfigWatcher | undefined
   const closeAll = async () => {
     draining = true
+    await watcher?.close()
     await Promise.allSettled(servers.map((s) => s.close()))
+    reloader.close()
     holder.current().dispose()
     await closePools()
   }
@@ -84,14 +101,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     if (opts.adminListen !== 'off') {
       const { host, port } = parseListen(opts.adminListen)
-      const app = buildAdminServer({ holder, isDraining: () => draining })
+      const app = buildAdminServer({ holder, reloader, isDraining: () => draining })
       servers.push(app)
       await app.listen({ host, port })
       admin = bound(app)
+    }
+    if (opts.watch !== false) {
+      watcher = watchConfig({ file: opts.config, onChange: () => void reloader.request(), debounceMs: opts.debounceMs, pollMs: opts.pollMs })
+      await watcher.ready
     }
   } catch (err) {
     await closeAll()
     throw err
   }
-  return { holder, proxy, tls, admin, close: closeAll }
+  return { holder, proxy, tls, admin, reloader, reload: (force) => reloader.request(force), close: closeAll }
 }

@@ -76,3 +76,26 @@ t.test('a missing file or a bad listen address is a usage error (2)', async (t) 
   t.equal(await bad.exited, 2)
   t.match(bad.output().err, "invalid listen address 'nonsense'")
 })
+
+t.test('a changed file is reloaded and logged; SIGHUP reloads on demand', async (t) => {
+  const file = join(dir, 'reload.yml')
+  const cfg = (m: string) => `_format_version: "3.0"\nroutes:\n  - paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: ${m} }\n`
+  writeFileSync(file, cfg('before'))
+  const p = run(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'])
+  t.teardown(() => stop(p.child, p.exited))
+  const info = await p.started
+  const url = `http://${(info.proxy as string[])[0]}/`
+  writeFileSync(file, cfg('after'))
+  let body = ''
+  for (let i = 0; i < 80 && body !== '{"message":"after"}'; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    const r = await request(url)
+    body = await r.body.text()
+  }
+  t.equal(body, '{"message":"after"}')
+  t.match(p.output().out, /"msg":"config reload applied"/)
+  const before = p.output().out.split('config reload applied').length
+  p.child.kill('SIGHUP')
+  for (let i = 0; i < 40 && p.output().out.split('config reload applied').length === before; i++) await new Promise((r) => setTimeout(r, 50))
+  t.equal(p.output().out.split('config reload applied').length, before + 1, 'SIGHUP forced one more reload')
+})

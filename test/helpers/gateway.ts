@@ -15,7 +15,7 @@ export async function gateway(yaml: string, opts: Partial<GatewayOptions> = {}):
   const dir = mkdtempSync(join(tmpdir(), 'gw-test-'))
   const file = join(dir, 'kong.yml')
   writeFileSync(file, yaml)
-  const g = await startGateway({ config: file, listen: ['127.0.0.1:0'], adminListen: 'off', env: {}, ...opts })
+  const g = await startGateway({ config: file, listen: ['127.0.0.1:0'], adminListen: 'off', env: {}, watch: false, ...opts })
   return { ...g, url: `http://${g.proxy[0]}`, adminUrl: g.admin ? `http://${g.admin}` : undefined, file }
 }
 

@@ -1,0 +1,142 @@
+/**
+ * Applies file changes: read → hash → load → compile → swap, one at a time.
+ * A change that arrives during a reload runs one more reload after it. An
+ * invalid file changes nothing: the running config keeps serving and the
+ * problems are kept for the status API until a valid file loads.
+ */
+import { readFile } from 'node:fs/promises'
+import type { ConfigIssue } from '../config/issues.js'
+import { configHash, loadConfig } from '../config/load.js'
+import { compileRuntime } from '../runtime/runtime.js'
+import type { RuntimeHolder } from '../server/holder.js'
+
+export interface ReloadResult {
+  result: 'applied' | 'unchanged' | 'invalid' | 'unreadable'
+  at: Date
+  hash?: string | undefined
+  durationMs: number
+  issues?: ConfigIssue[] | undefined
+  error?: string | undefined
+}
+
+export interface ReloaderOptions {
+  file: string
+  holder: RuntimeHolder
+  env?: NodeJS.ProcessEnv
+  /** How long a replaced Runtime lives on for requests that pinned it (ms). */
+  retireAfterMs?: number
+  onResult?: (r: ReloadResult) => void
+}
+
+export interface Reloader {
+  /** Looks at the file again; `force` reloads even when the bytes are unchanged (SIGHUP). */
+  request(force?: boolean): Promise<ReloadResult>
+  readonly last: ReloadResult | undefined
+  /** The last failure, until a reload succeeds. */
+  readonly lastError: ReloadResult | undefined
+  readonly counts: Readonly<Record<ReloadResult['result'], number>>
+  close(): void
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Reads the file, riding out the moments of a swap when it is missing or empty. */
+async function readSettled(file: string): Promise<string> {
+  let delay = 50
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const text = await readFile(file, 'utf8')
+      if (text.length > 0 || attempt >= 4) return text
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if ((code !== 'ENOENT' && code !== 'EISDIR') || attempt >= 4) throw err
+    }
+    await sleep(delay)
+    delay *= 2
+  }
+}
+
+export function createReloader(opts: ReloaderOptions): Reloader {
+  let running: Promise<ReloadResult> | undefined
+  let again = false
+  let againForce = false
+  let last: ReloadResult | undefined
+  let lastError: ReloadResult | undefined
+  const counts = { applied: 0, unchanged: 0, invalid: 0, unreadable: 0 }
+  const retiring = new Map<NodeJS.Timeout, { dispose(): void }>()
+
+  const once = async (force: boolean): Promise<ReloadResult> => {
+    const started = performance.now()
+    const done = (r: Omit<ReloadResult, 'at' | 'durationMs'>): ReloadResult => {
+      const full: ReloadResult = { ...r, at: new Date(), durationMs: Math.round(performance.now() - started) }
+      counts[full.result]++
+      last = full
+      if (full.result === 'invalid' || full.result === 'unreadable') lastError = full
+      else if (full.result === 'applied') lastError = undefined
+      opts.onResult?.(full)
+      return full
+    }
+    let text: string
+    try {
+      text = await readSettled(opts.file)
+    } catch (err) {
+      return done({ result: 'unreadable', error: `${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` })
+    }
+    const hash = configHash(text)
+    if (!force && hash === opts.holder.current().hash) return done({ result: 'unchanged', hash })
+    const loaded = loadConfig(text, { file: opts.file, env: opts.env ?? process.env })
+    if (!loaded.ok) return done({ result: 'invalid', hash, issues: loaded.issues })
+    let next
+    try {
+      next = compileRuntime(loaded.config, hash)
+    } catch (err) {
+      return done({ result: 'invalid', hash, error: (err as Error).message })
+    }
+    const previous = opts.holder.swap(next)
+    // Requests that pinned the old Runtime keep it; its timers stop after they are done.
+    const t = setTimeout(() => {
+      retiring.delete(t)
+      previous.dispose()
+    }, opts.retireAfterMs ?? 60_000)
+    t.unref()
+    retiring.set(t, previous)
+    return done({ result: 'applied', hash })
+  }
+
+  const request = (force = false): Promise<ReloadResult> => {
+    if (running) {
+      again = true
+      againForce ||= force
+      return running
+    }
+    running = (async () => {
+      let r = await once(force)
+      while (again) {
+        const f = againForce
+        again = againForce = false
+        r = await once(f)
+      }
+      running = undefined
+      return r
+    })()
+    return running
+  }
+
+  return {
+    request,
+    get last() {
+      return last
+    },
+    get lastError() {
+      return lastError
+    },
+    counts,
+    close() {
+      for (const [t, runtime] of retiring) {
+        clearTimeout(t)
+        runtime.dispose()
+      }
+      retiring.clear()
+    },
+  }
+}
