@@ -111,7 +111,7 @@ t.test('an invalid file changes nothing and is reported until a valid one loads'
   t.ok(await until(async () => (await fetchRaw(url)).body === '{"message":"fixed"}'))
   const after = (await fetchRaw(`http://${g.admin}/status`)).json<{ last_error: unknown; reloads: Record<string, number> }>()
   t.equal(after.last_error, null)
-  t.ok(after.reloads.applied >= 1 && after.reloads.invalid >= 1)
+  t.ok((after.reloads.applied ?? 0) >= 1 && (after.reloads.invalid ?? 0) >= 1)
 })
 
 t.test('an unchanged file is not reloaded; reload(true) forces it (SIGHUP)', async (t) => {
