@@ -2,15 +2,17 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, parseListen, startGateway } from '../server/gateway.js'
 import { parseTrustedIps } from '../runtime/trust.js'
+import { singleFileMount } from '../reload/mount-check.js'
 import { textLine } from './report.js'
 import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
 
 export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]... [--tls-listen HOST:PORT]...
-                [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...]
-      Serve a declarative file. Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001.
+                [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...] [--drain-timeout MS]
+      Serve a declarative file, reloading it when it changes (SIGHUP forces a reload).
+      Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001, drain 25000 ms.
       Environment: GATEWAY_CONFIG, GATEWAY_LISTEN, GATEWAY_TLS_LISTEN, GATEWAY_ADMIN_LISTEN,
-      GATEWAY_TRUSTED_IPS (lists are comma-separated).`
+      GATEWAY_TRUSTED_IPS, GATEWAY_DRAIN_TIMEOUT (lists are comma-separated).`
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])
 
@@ -23,6 +25,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'tls-listen': { type: 'string', multiple: true },
       'admin-listen': { type: 'string' },
       'trusted-ips': { type: 'string' },
+      'drain-timeout': { type: 'string' },
     },
   })
   const env = io.env
@@ -32,6 +35,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
     tlsListen: values['tls-listen'] ?? list(env.GATEWAY_TLS_LISTEN),
     adminListen: values['admin-listen'] ?? env.GATEWAY_ADMIN_LISTEN ?? '127.0.0.1:8001',
     trustedIps: values['trusted-ips'] ?? env.GATEWAY_TRUSTED_IPS ?? '',
+    drainTimeoutMs: Number(values['drain-timeout'] ?? env.GATEWAY_DRAIN_TIMEOUT ?? 25_000),
     env,
     onReload: (r: ReloadResult) => {
       if (r.result === 'unchanged') return
@@ -42,6 +46,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
   try {
     for (const spec of [...opts.listen, ...opts.tlsListen, ...(opts.adminListen === 'off' ? [] : [opts.adminListen])]) parseListen(spec)
     parseTrustedIps(opts.trustedIps)
+    if (!Number.isInteger(opts.drainTimeoutMs) || opts.drainTimeoutMs < 0) throw new Error('--drain-timeout must be a whole number of milliseconds')
   } catch (err) {
     io.err(`gateway serve: ${(err as Error).message}`)
     return 2
@@ -61,6 +66,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   const g = gateway
   const summary = g.holder.current().config
+  const pinned = singleFileMount(opts.config)
+  if (pinned) io.err(JSON.stringify({ level: 'warn', msg: pinned }))
   io.out(JSON.stringify({ msg: 'gateway started', config: opts.config, proxy: g.proxy, tls: g.tls, admin: g.admin ?? 'off', services: summary.services.length, routes: summary.routes.length }))
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -1,7 +1,7 @@
 /**
  * The servers: Fastify hosts the proxy (one catch-all route for every method
- * and path; the request path is ours, see runtime/handle.ts) and the read-only
- * admin listener. Fastify cannot add routes once started, so routing lives in
+ * and path; the request path is ours, see runtime/handle.ts); the read-only
+ * admin listener is in admin.ts. Fastify cannot add routes once started, so routing lives in
  * the compiled Runtime, which a reload swaps.
  */
 import { createServer as createHttpsServer } from 'node:https'
@@ -11,7 +11,6 @@ import { createHandler } from '../runtime/handle.js'
 import { createUpgradeHandler } from '../runtime/upgrade.js'
 import type { TrustCheck } from '../runtime/trust.js'
 import type { RuntimeHolder } from './holder.js'
-import type { ReloadResult, Reloader } from '../reload/reloader.js'
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'TRACE']
 
@@ -72,40 +71,4 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
   return app
 }
 
-export interface AdminServerOptions {
-  holder: RuntimeHolder
-  reloader?: Reloader
-  isDraining: () => boolean
-}
-
-function reloadView(r: ReloadResult) {
-  return {
-    result: r.result,
-    at: r.at.toISOString(),
-    duration_ms: r.durationMs,
-    configuration_hash: r.hash ?? null,
-    errors: r.issues?.map((i) => ({ file: i.file, line: i.line, column: i.column, path: i.path, message: i.message })) ?? (r.error ? [{ message: r.error }] : []),
-  }
-}
-
-export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false })
-  app.get('/healthz', async () => ({ message: 'ok' }))
-  app.get('/readyz', async (_req, reply) => {
-    if (opts.isDraining()) return reply.code(503).send({ message: 'draining' })
-    return { message: 'ready' }
-  })
-  app.get('/status', async () => {
-    const rt = opts.holder.current()
-    return {
-      configuration_hash: rt.hash,
-      loaded_at: rt.loadedAt.toISOString(),
-      entities: { services: rt.config.services.length, routes: rt.config.routes.length, consumers: rt.config.consumers.length, plugins: rt.config.plugins.length, upstreams: rt.config.upstreams.length },
-      reloads: opts.reloader ? { ...opts.reloader.counts } : undefined,
-      last_reload: opts.reloader?.last ? reloadView(opts.reloader.last) : null,
-      // The last failed reload, until a valid file loads: what is wrong with the file now.
-      last_error: opts.reloader?.lastError ? reloadView(opts.reloader.lastError) : null,
-    }
-  })
-  return app
-}
+export { buildAdminServer, type AdminServerOptions } from './admin.js'

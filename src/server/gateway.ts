@@ -9,7 +9,8 @@ import { loadFile } from '../config/load.js'
 import { closePools } from '../runtime/forward.js'
 import { compileRuntime } from '../runtime/runtime.js'
 import { parseTrustedIps } from '../runtime/trust.js'
-import { buildAdminServer, buildProxyServer } from './app.js'
+import { buildAdminServer } from './admin.js'
+import { buildProxyServer } from './app.js'
 import { RuntimeHolder } from './holder.js'
 import { createReloader, type ReloadResult, type Reloader } from '../reload/reloader.js'
 import { watchConfig, type ConfigWatcher } from '../reload/watcher.js'
@@ -30,6 +31,8 @@ export interface GatewayOptions {
   pollMs?: number
   /** Called after each reload attempt (logging). */
   onReload?: (r: ReloadResult) => void
+  /** On close, how long in-flight requests may take before their connections are cut (ms, default 25000). */
+  drainTimeoutMs?: number
 }
 
 export interface Gateway {
@@ -76,19 +79,32 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let admin: string | undefined
   const reloader = createReloader({ file: opts.config, holder, env: opts.env ?? process.env, onResult: opts.onReload })
   let watcher: ConfigWatcher | undefined
-  const closeAll = async () => {
-    draining = true
-    await watcher?.close()
-    await Promise.allSettled(servers.map((s) => s.close()))
-    reloader.close()
-    holder.current().dispose()
-    await closePools()
-  }
+  const proxyServers: FastifyInstance[] = []
+  let closing: Promise<void> | undefined
+  // Graceful stop: /readyz answers 503 from now on; the proxy listeners stop
+  // accepting and finish what is in flight (cut after the drain timeout); the
+  // admin listener closes last so probes see the drain.
+  const closeAll = () =>
+    (closing ??= (async () => {
+      draining = true
+      await watcher?.close()
+      const drained = Promise.allSettled(proxyServers.map((s) => s.close()))
+      const timeout = setTimeout(() => {
+        for (const s of proxyServers) s.server.closeAllConnections?.()
+      }, opts.drainTimeoutMs ?? 25_000)
+      await drained
+      clearTimeout(timeout)
+      await Promise.allSettled(servers.filter((s) => !proxyServers.includes(s)).map((s) => s.close()))
+      reloader.close()
+      holder.current().dispose()
+      await closePools()
+    })())
   try {
     for (const spec of opts.listen) {
       const { host, port } = parseListen(spec)
       const app = buildProxyServer({ holder, trusted })
       servers.push(app)
+      proxyServers.push(app)
       await app.listen({ host, port })
       proxy.push(bound(app))
     }
@@ -96,6 +112,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const { host, port } = parseListen(spec)
       const app = buildProxyServer({ holder, trusted, tls: true })
       servers.push(app)
+      proxyServers.push(app)
       await app.listen({ host, port })
       tls.push(bound(app))
     }

@@ -1,0 +1,57 @@
+/**
+ * Prometheus metrics of one gateway, served on the admin listener's /metrics.
+ * Each gateway has its own Registry (never prom-client's global one), so
+ * several gateways can run in one process (the tests do). Values are read at
+ * scrape time from the Runtime holder and the reloader: nothing to feed.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Reloader, ReloadResult } from '../reload/reloader.js'
+import type { RuntimeHolder } from '../server/holder.js'
+
+export interface GatewayMetrics {
+  readonly registry: Registry
+  /** The text exposition format. */
+  render(): Promise<string>
+  readonly contentType: string
+}
+
+const RESULTS: readonly ReloadResult['result'][] = ['applied', 'unchanged', 'invalid', 'unreadable']
+
+export function createMetrics(opts: { holder: RuntimeHolder; reloader?: Reloader | undefined }): GatewayMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+
+  new Counter({
+    name: 'gateway_config_reloads_total',
+    help: 'Reloads of the configuration file, by result (applied, unchanged, invalid, unreadable).',
+    labelNames: ['result'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      const counts = opts.reloader?.counts
+      for (const result of RESULTS) this.inc({ result }, counts?.[result] ?? 0)
+    },
+  })
+
+  new Gauge({
+    name: 'gateway_config_last_reload_success_timestamp_seconds',
+    help: 'Unix time at which the running configuration was loaded (start or last applied reload).',
+    registers: [registry],
+    collect() {
+      this.set(opts.holder.current().loadedAt.getTime() / 1000)
+    },
+  })
+
+  new Gauge({
+    name: 'gateway_config_info',
+    help: 'The running configuration: 1, labelled with the sha256 of its file.',
+    labelNames: ['hash'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.set({ hash: opts.holder.current().hash }, 1)
+    },
+  })
+
+  return { registry, render: () => registry.metrics(), contentType: registry.contentType }
+}

@@ -1,0 +1,267 @@
+/**
+ * The read-only admin listener, shaped like Kong's Admin API in DB-less mode
+ * (reference §8.4/§8.5). Every answer comes from the Runtime current at the
+ * moment of the request; nothing it returns contains a secret (credentials,
+ * private keys, secret-looking plugin fields are "<redacted>").
+ *
+ * Lists use Kong's pagination shape `{data: [...], next: null}`: the whole
+ * collection comes in one page (`size`/`offset` are not implemented).
+ * Writes are refused with Kong's DB-less 405 messages.
+ */
+import { hostname } from 'node:os'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Config, Plugin, Upstream } from '../config/model.js'
+import { parseTarget } from '../config/schema/upstream.js'
+import { createMetrics } from '../observability/metrics.js'
+import { registry as pluginRegistry } from '../plugins/registry.js'
+import type { ReloadResult, Reloader } from '../reload/reloader.js'
+import type { Runtime } from '../runtime/runtime.js'
+import { VERSION } from '../version.js'
+import type { RuntimeHolder } from './holder.js'
+
+export interface AdminServerOptions {
+  holder: RuntimeHolder
+  reloader?: Reloader
+  isDraining: () => boolean
+}
+
+export const REDACTED = '<redacted>'
+
+function reloadView(r: ReloadResult) {
+  return {
+    result: r.result,
+    at: r.at.toISOString(),
+    duration_ms: r.durationMs,
+    configuration_hash: r.hash ?? null,
+    errors: r.issues?.map((i) => ({ file: i.file, line: i.line, column: i.column, path: i.path, message: i.message })) ?? (r.error ? [{ message: r.error }] : []),
+  }
+}
+
+// ---------------------------------------------------------------- redaction
+
+/** Field names that may hold a secret, in plugin (and vault) configs. Conservative on purpose. */
+const SECRET_FIELD = /password|secret|token|key$/i
+
+/** A deep copy with every secret-looking field (any depth) replaced; null/absent stays as is. */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets)
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[k] = SECRET_FIELD.test(k) && v !== null && v !== undefined ? REDACTED : redactSecrets(v)
+    return out
+  }
+  return value
+}
+
+const redactFields = <T extends object>(e: T, fields: readonly string[]): T => {
+  const out: Record<string, unknown> = { ...(e as Record<string, unknown>) }
+  for (const f of fields) if (out[f] !== undefined && out[f] !== null) out[f] = REDACTED
+  return out as T
+}
+
+const pluginView = (p: Plugin) => ({ ...p, config: redactSecrets(p.config) })
+
+// Probe headers often carry credentials (Authorization): their values are never shown.
+const upstreamView = (u: Upstream) => {
+  const headers = u.healthchecks.active.headers
+  if (!headers) return u
+  const hidden = Object.fromEntries(Object.keys(headers).map((k) => [k, [REDACTED]]))
+  return { ...u, healthchecks: { ...u.healthchecks, active: { ...u.healthchecks.active, headers: hidden } } }
+}
+
+/** The effective config with its secrets replaced. */
+export function redactConfig(c: Config): Record<string, unknown> {
+  return {
+    ...c,
+    vaults: c.vaults.map((v) => redactSecrets(v)),
+    certificates: c.certificates.map((x) => redactFields(x, ['key', 'key_alt'])),
+    plugins: c.plugins.map(pluginView),
+    upstreams: c.upstreams.map(upstreamView),
+    keyauth_credentials: c.keyauth_credentials.map((x) => redactFields(x, ['key'])),
+    basicauth_credentials: c.basicauth_credentials.map((x) => redactFields(x, ['password'])),
+    jwt_secrets: c.jwt_secrets.map((x) => redactFields(x, ['secret'])),
+    hmacauth_credentials: c.hmacauth_credentials.map((x) => redactFields(x, ['secret'])),
+  }
+}
+
+// ---------------------------------------------------------------- entity views (Kong's foreign keys: {id} or null)
+
+const ref = (id: string | undefined) => (id === undefined ? null : { id })
+
+const routeView = (r: Config['routes'][number]) => ({ ...r, service: ref(r.service) })
+const pluginEntity = (p: Plugin) => ({ ...pluginView(p), route: ref(p.route), service: ref(p.service), consumer: ref(p.consumer) })
+/** A consumer alone: its credentials live in other collections and are never listed here. */
+const consumerView = (c: Config['consumers'][number]) => {
+  const { keyauth_credentials: _k, basicauth_credentials: _b, jwt_secrets: _j, hmacauth_credentials: _h, acls: _a, ...rest } = c as Record<string, unknown>
+  return rest
+}
+
+const page = (data: unknown[]) => ({ data, next: null })
+
+// ---------------------------------------------------------------- writes: Kong's DB-less 405s
+
+/** URL segment → Kong schema name (the name in the 405 message). */
+const COLLECTIONS: Record<string, string> = {
+  services: 'services',
+  routes: 'routes',
+  consumers: 'consumers',
+  plugins: 'plugins',
+  upstreams: 'upstreams',
+  targets: 'targets',
+  certificates: 'certificates',
+  snis: 'snis',
+  ca_certificates: 'ca_certificates',
+  vaults: 'vaults',
+  'key-auths': 'keyauth_credentials',
+  'key-auth': 'keyauth_credentials',
+  'basic-auths': 'basicauth_credentials',
+  'basic-auth': 'basicauth_credentials',
+  jwts: 'jwt_secrets',
+  jwt: 'jwt_secrets',
+  'hmac-auths': 'hmacauth_credentials',
+  'hmac-auth': 'hmacauth_credentials',
+  acls: 'acls',
+}
+
+/** The collection a path names and whether it names one entity of it, or undefined. */
+export function entityPath(path: string): { collection: string; entity: boolean } | undefined {
+  const segs = path.split('?')[0]!.split('/').filter((s) => s !== '')
+  // /<c>, /<c>/<id>, /<parent>/<id>/<c>, /<parent>/<id>/<c>/<id>
+  if (segs.length === 0 || segs.length > 4) return undefined
+  if (segs.length <= 2) {
+    const c = COLLECTIONS[segs[0]!]
+    return c ? { collection: c, entity: segs.length === 2 } : undefined
+  }
+  if (!COLLECTIONS[segs[0]!]) return undefined
+  const c = COLLECTIONS[segs[2]!]
+  return c ? { collection: c, entity: segs.length === 4 } : undefined
+}
+
+const unsupported = (operation: string, collection: string) => ({
+  code: 12,
+  name: 'operation unsupported',
+  message: `cannot ${operation} '${collection}' entities when not using a database`,
+})
+
+/** Kong's answer to a write in DB-less mode (strategies/off: insert → create, upsert → create or update, update, delete → remove). */
+export function refusal(method: string, path: string): Record<string, unknown> {
+  const e = entityPath(path)
+  if (e && !e.entity && method === 'POST') return unsupported('create', e.collection)
+  if (e && e.entity && method === 'PUT') return unsupported('create or update', e.collection)
+  if (e && e.entity && method === 'PATCH') return unsupported('update', e.collection)
+  if (e && e.entity && method === 'DELETE') return unsupported('remove', e.collection)
+  return { message: 'Method not allowed' }
+}
+
+// ---------------------------------------------------------------- health
+
+function healthchecksOff(u: Upstream): boolean {
+  const { active, passive } = u.healthchecks
+  return active.healthy.interval === 0 && active.unhealthy.interval === 0 && passive.unhealthy.http_failures === 0 && passive.unhealthy.tcp_failures === 0 && passive.unhealthy.timeouts === 0
+}
+
+function upstreamHealth(rt: Runtime, u: Upstream) {
+  const off = healthchecksOff(u)
+  const states = new Map((rt.balancers.get(u.name)?.health() ?? []).map((h) => [h.target, h.healthy]))
+  const data = rt.config.targets
+    .filter((t) => t.upstream === u.id)
+    .map((t) => {
+      const parsed = parseTarget(t.target)
+      const key = parsed ? `${parsed.host}:${parsed.port}` : t.target
+      const healthy = states.get(key)
+      const health = off || healthy === undefined ? 'HEALTHCHECKS_OFF' : healthy ? 'HEALTHY' : 'UNHEALTHY'
+      return {
+        ...t,
+        upstream: { id: u.id },
+        health,
+        data: { addresses: parsed ? [{ ip: parsed.host, port: parsed.port, health, weight: t.weight }] : [] },
+      }
+    })
+  return { data, next: null }
+}
+
+// ---------------------------------------------------------------- server
+
+const NOT_FOUND = { message: 'Not found' }
+
+type Params = { Params: { key: string } }
+
+export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
+  const app = Fastify({ logger: false })
+  // Nothing here reads a body: a write is refused whatever it carries (no 400/415 first).
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null))
+  const rt = () => opts.holder.current()
+  const metrics = createMetrics({ holder: opts.holder, reloader: opts.reloader })
+
+  app.get('/healthz', async () => ({ message: 'ok' }))
+  app.get('/readyz', async (_req, reply) => {
+    if (opts.isDraining()) return reply.code(503).send({ message: 'draining' })
+    return { message: 'ready' }
+  })
+  app.get('/status', async () => {
+    const r = rt()
+    return {
+      configuration_hash: r.hash,
+      loaded_at: r.loadedAt.toISOString(),
+      entities: { services: r.config.services.length, routes: r.config.routes.length, consumers: r.config.consumers.length, plugins: r.config.plugins.length, upstreams: r.config.upstreams.length },
+      reloads: opts.reloader ? { ...opts.reloader.counts } : undefined,
+      last_reload: opts.reloader?.last ? reloadView(opts.reloader.last) : null,
+      // The last failed reload, until a valid file loads: what is wrong with the file now.
+      last_error: opts.reloader?.lastError ? reloadView(opts.reloader.lastError) : null,
+    }
+  })
+
+  app.get('/', async () => {
+    const available: Record<string, { version: string; priority: number }> = {}
+    for (const def of pluginRegistry.values()) available[def.name] = { version: def.version, priority: def.priority }
+    return {
+      tagline: 'Welcome to kong-yml-gateway',
+      version: VERSION,
+      edition: 'community-compatible',
+      hostname: hostname(),
+      plugins: { available_on_server: available, enabled_in_cluster: [...new Set(rt().config.plugins.filter((p) => p.enabled).map((p) => p.name))].sort() },
+    }
+  })
+
+  app.get('/config', async () => {
+    const c = rt().config
+    return { config: redactConfig(c) }
+  })
+
+  /** GET /<name> and GET /<name>/{id or a unique field}. */
+  const collection = <T extends { id: string }>(name: string, list: (c: Config) => readonly T[], view: (e: T) => unknown, alt: (e: T) => string | undefined) => {
+    app.get(`/${name}`, async () => page(list(rt().config).map(view)))
+    app.get<Params>(`/${name}/:key`, async (req, reply) => {
+      const key = req.params.key
+      const items = list(rt().config)
+      const found = items.find((e) => e.id === key) ?? items.find((e) => alt(e) === key)
+      if (!found) return reply.code(404).send(NOT_FOUND)
+      return view(found)
+    })
+  }
+  collection('services', (c) => c.services, (s) => s, (s) => s.name)
+  collection('routes', (c) => c.routes, routeView, (r) => r.name)
+  collection('consumers', (c) => c.consumers, consumerView, (c) => c.username)
+  collection('plugins', (c) => c.plugins, pluginEntity, (p) => p.instance_name)
+  collection('upstreams', (c) => c.upstreams, upstreamView, (u) => u.name)
+
+  app.get<Params>('/upstreams/:key/health', async (req, reply) => {
+    const r = rt()
+    const u = r.config.upstreams.find((x) => x.id === req.params.key) ?? r.config.upstreams.find((x) => x.name === req.params.key)
+    if (!u) return reply.code(404).send(NOT_FOUND)
+    return upstreamHealth(r, u)
+  })
+
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.contentType)
+    return metrics.render()
+  })
+
+  // Unknown GETs are 404; every other method is refused as Kong refuses writes without a database.
+  app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return reply.code(404).send(NOT_FOUND)
+    return reply.code(405).send(refusal(req.method, req.url))
+  })
+  return app
+}
