@@ -7,7 +7,9 @@
 import { readFile } from 'node:fs/promises'
 import type { ConfigIssue } from '../config/issues.js'
 import { configHash, loadConfig } from '../config/load.js'
-import { compileRuntime } from '../runtime/runtime.js'
+import { compileRuntime, reachable, type Runtime } from '../runtime/runtime.js'
+import { retainPools } from '../runtime/forward.js'
+import { retainHealth } from '../runtime/health.js'
 import type { RuntimeHolder } from '../server/holder.js'
 
 export interface ReloadResult {
@@ -63,7 +65,7 @@ export function createReloader(opts: ReloaderOptions): Reloader {
   let last: ReloadResult | undefined
   let lastError: ReloadResult | undefined
   const counts = { applied: 0, unchanged: 0, invalid: 0, unreadable: 0 }
-  const retiring = new Map<NodeJS.Timeout, { dispose(): void }>()
+  const retiring = new Map<NodeJS.Timeout, Runtime>()
 
   const once = async (force: boolean): Promise<ReloadResult> => {
     const started = performance.now()
@@ -97,6 +99,17 @@ export function createReloader(opts: ReloaderOptions): Reloader {
     const t = setTimeout(() => {
       retiring.delete(t)
       previous.dispose()
+      // Nothing pinned to the old Runtime remains: release what only it used
+      // (keeping what the current and the still-retiring Runtimes may use).
+      const origins = new Set<string>()
+      const healthKeys = new Set<string>()
+      for (const rt of [opts.holder.current(), ...retiring.values()]) {
+        const r = reachable(rt.config)
+        for (const o of r.origins) origins.add(o)
+        for (const k of r.healthKeys) healthKeys.add(k)
+      }
+      retainPools(origins)
+      retainHealth(healthKeys)
     }, opts.retireAfterMs ?? 60_000)
     t.unref()
     retiring.set(t, previous)

@@ -39,6 +39,19 @@ export function poolFor(s: PoolSettings): Pool {
   return pool
 }
 
+/**
+ * Closes the pools of origins the running config no longer uses (called once
+ * a replaced Runtime is retired, so no request can still be using them).
+ */
+export function retainPools(origins: ReadonlySet<string>): void {
+  for (const [key, pool] of pools) {
+    const origin = key.slice(0, key.indexOf('|'))
+    if (origins.has(origin)) continue
+    pools.delete(key)
+    void pool.close().catch(() => {})
+  }
+}
+
 /** Closes every pool (process shutdown, tests). */
 export async function closePools(): Promise<void> {
   const all = [...pools.values()]

@@ -7,6 +7,8 @@ import { compileRouter, type Router } from '../compile/router.js'
 import { HANDLERS, registry } from '../plugins/registry.js'
 import type { PluginHandler } from '../plugins/types.js'
 import { createBalancer, type Balancer } from './balancer.js'
+import { healthKey } from './health.js'
+import { parseTarget } from '../config/schema/upstream.js'
 import { compileHashInput, type HashFacts, type HashInput } from './hash-input.js'
 import { compileCertificates, type CertificateStore } from './certificates.js'
 
@@ -65,6 +67,35 @@ function resolveChains(config: Config) {
 }
 
 const priorityOf = (name: string) => registry.get(name)?.priority ?? 0
+
+/** Every upstream origin (scheme://host:port) a config can send to, and its target health keys. */
+export function reachable(config: Config): { origins: Set<string>; healthKeys: Set<string> } {
+  const origins = new Set<string>()
+  const healthKeys = new Set<string>()
+  const upstreams = new Map(config.upstreams.map((u) => [u.name, u]))
+  const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h)
+  for (const s of config.services) {
+    const scheme = s.protocol === 'https' || s.protocol === 'grpcs' ? 'https' : 'http'
+    const u = upstreams.get(s.host)
+    if (!u) {
+      origins.add(`${scheme}://${bracket(s.host)}:${s.port}`)
+      continue
+    }
+    for (const t of config.targets) {
+      if (t.upstream !== u.id) continue
+      const parsed = parseTarget(t.target)!
+      origins.add(`${scheme}://${bracket(parsed.host)}:${parsed.port}`)
+    }
+  }
+  for (const u of config.upstreams) {
+    for (const t of config.targets) {
+      if (t.upstream !== u.id) continue
+      const parsed = parseTarget(t.target)!
+      healthKeys.add(healthKey(u.name, parsed.host, parsed.port))
+    }
+  }
+  return { origins, healthKeys }
+}
 
 export function compileRuntime(config: Config, hash: string): Runtime {
   const balancers = new Map<string, Balancer>()

@@ -1,0 +1,36 @@
+// A replaced config is retired after its grace period: pools of targets no
+// longer configured are closed, and requests pinned to it are never cut.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { RuntimeHolder } from '../../src/server/holder.js'
+import { createReloader } from '../../src/reload/reloader.js'
+import { compileRuntime } from '../../src/runtime/runtime.js'
+import { loadConfig } from '../../src/config/load.js'
+import { poolFor, closePools } from '../../src/runtime/forward.js'
+
+t.test('after the grace period, pools of removed origins are closed; current ones stay', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-retire-'))
+  const file = join(dir, 'kong.yml')
+  const cfg = (host: string) => `_format_version: "3.0"\nservices:\n  - name: s\n    url: http://${host}:8080\n`
+  writeFileSync(file, cfg('old.internal'))
+  const first = loadConfig(cfg('old.internal'), { file, env: {} })
+  if (!first.ok) throw new Error('config')
+  const holder = new RuntimeHolder(compileRuntime(first.config, first.hash))
+  const reloader = createReloader({ file, holder, env: {}, retireAfterMs: 50 })
+  t.teardown(async () => {
+    reloader.close()
+    await closePools()
+  })
+  const settings = (origin: string) => ({ origin, connectTimeout: 1000, tlsVerify: false })
+  const oldPool = poolFor(settings('http://old.internal:8080'))
+  writeFileSync(file, cfg('new.internal'))
+  t.equal((await reloader.request()).result, 'applied')
+  const newPool = poolFor(settings('http://new.internal:8080'))
+  t.notOk(oldPool.closed, 'still open while the old config may have requests in flight')
+  await new Promise((r) => setTimeout(r, 150))
+  t.ok(oldPool.closed, 'closed once retired')
+  t.notOk(newPool.closed)
+  t.equal(poolFor(settings('http://new.internal:8080')), newPool, 'the current pool is reused')
+})
