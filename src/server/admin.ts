@@ -23,6 +23,8 @@ export interface AdminServerOptions {
   holder: RuntimeHolder
   reloader?: Reloader
   isDraining: () => boolean
+  /** Client connections of the proxy listeners. */
+  connections?: () => { accepted: number; active: number }
 }
 
 export const REDACTED = '<redacted>'
@@ -201,7 +203,9 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   })
   app.get('/status', async () => {
     const r = rt()
+    const conns = opts.connections?.()
     return {
+      server: conns ? { connections_accepted: conns.accepted, connections_active: conns.active } : undefined,
       configuration_hash: r.hash,
       loaded_at: r.loadedAt.toISOString(),
       entities: { services: r.config.services.length, routes: r.config.routes.length, consumers: r.config.consumers.length, plugins: r.config.plugins.length, upstreams: r.config.upstreams.length },

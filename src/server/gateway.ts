@@ -80,6 +80,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const reloader = createReloader({ file: opts.config, holder, env: opts.env ?? process.env, onResult: opts.onReload })
   let watcher: ConfigWatcher | undefined
   const proxyServers: FastifyInstance[] = []
+  const connections = { accepted: 0, active: 0 }
+  const countConnections = (app: FastifyInstance) =>
+    app.server.on('connection', (socket) => {
+      connections.accepted++
+      connections.active++
+      socket.once('close', () => connections.active--)
+    })
   let closing: Promise<void> | undefined
   // Graceful stop: /readyz answers 503 from now on; the proxy listeners stop
   // accepting and finish what is in flight (cut after the drain timeout); the
@@ -105,6 +112,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const app = buildProxyServer({ holder, trusted })
       servers.push(app)
       proxyServers.push(app)
+      countConnections(app)
       await app.listen({ host, port })
       proxy.push(bound(app))
     }
@@ -113,12 +121,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const app = buildProxyServer({ holder, trusted, tls: true })
       servers.push(app)
       proxyServers.push(app)
+      countConnections(app)
       await app.listen({ host, port })
       tls.push(bound(app))
     }
     if (opts.adminListen !== 'off') {
       const { host, port } = parseListen(opts.adminListen)
-      const app = buildAdminServer({ holder, reloader, isDraining: () => draining })
+      const app = buildAdminServer({ holder, reloader, isDraining: () => draining, connections: () => ({ ...connections }) })
       servers.push(app)
       await app.listen({ host, port })
       admin = bound(app)

@@ -252,3 +252,13 @@ t.test('health-check probe header values are never shown', async (t) => {
     t.notMatch(r.body, 'probe-s3cret', `${path} hides the probe header value`)
   }
 })
+
+t.test('/status counts the proxy connections', async (t) => {
+  const { gateway, fetchRaw } = await import('../helpers/gateway.js')
+  const gw = await gateway('_format_version: "3.0"\nroutes: [{ name: r, paths: [/] }]\n', { adminListen: '127.0.0.1:0' })
+  t.teardown(() => gw.close())
+  await fetchRaw(`${gw.url}/`)
+  const status = (await fetchRaw(`${gw.adminUrl}/status`)).json<{ server: { connections_accepted: number; connections_active: number } }>()
+  t.ok(status.server.connections_accepted >= 1)
+  t.ok(status.server.connections_active >= 0)
+})
