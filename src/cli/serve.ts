@@ -3,16 +3,19 @@ import { parseArgs } from 'node:util'
 import { ConfigError, parseListen, startGateway } from '../server/gateway.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { singleFileMount } from '../reload/mount-check.js'
+import { createLogger, LOG_LEVELS, type LogLevel } from '../observability/logger.js'
 import { textLine } from './report.js'
 import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
 
 export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]... [--tls-listen HOST:PORT]...
                 [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...] [--drain-timeout MS]
+                [--log-level LEVEL] [--access-log]
       Serve a declarative file, reloading it when it changes (SIGHUP forces a reload).
       Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001, drain 25000 ms.
       Environment: GATEWAY_CONFIG, GATEWAY_LISTEN, GATEWAY_TLS_LISTEN, GATEWAY_ADMIN_LISTEN,
-      GATEWAY_TRUSTED_IPS, GATEWAY_DRAIN_TIMEOUT (lists are comma-separated).`
+      GATEWAY_TRUSTED_IPS, GATEWAY_DRAIN_TIMEOUT, GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG
+      (lists are comma-separated). Logs are JSON lines on stdout.`
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])
 
@@ -26,8 +29,17 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'admin-listen': { type: 'string' },
       'trusted-ips': { type: 'string' },
       'drain-timeout': { type: 'string' },
+      'log-level': { type: 'string' },
+      'access-log': { type: 'boolean' },
     },
   })
+  const level = (values['log-level'] ?? io.env.GATEWAY_LOG_LEVEL ?? 'info') as LogLevel
+  if (!LOG_LEVELS.includes(level)) {
+    io.err(`gateway serve: --log-level must be one of: ${LOG_LEVELS.join(', ')}`)
+    return 2
+  }
+  const log = createLogger(level)
+  const accessLog = values['access-log'] ?? ['1', 'true', 'on'].includes(io.env.GATEWAY_ACCESS_LOG ?? '')
   const env = io.env
   const opts = {
     config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml',
@@ -37,10 +49,14 @@ export async function serve(args: string[], io: Io): Promise<number> {
     trustedIps: values['trusted-ips'] ?? env.GATEWAY_TRUSTED_IPS ?? '',
     drainTimeoutMs: Number(values['drain-timeout'] ?? env.GATEWAY_DRAIN_TIMEOUT ?? 25_000),
     env,
+    accessLog: accessLog ? (entry: Record<string, unknown>) => log.info(entry, 'access') : undefined,
     onReload: (r: ReloadResult) => {
       if (r.result === 'unchanged') return
-      io.out(JSON.stringify({ msg: `config reload ${r.result}`, config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml', hash: r.hash, duration_ms: r.durationMs, ...(r.error ? { error: r.error } : {}) }))
-      for (const i of r.issues ?? []) io.err(textLine(i))
+      const fields = { config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml', hash: r.hash, duration_ms: r.durationMs, ...(r.error ? { error: r.error } : {}) }
+      if (r.result === 'applied') log.info(fields, 'config reload applied')
+      else log.error(fields, `config reload ${r.result}`)
+      // One line per problem, with its position: what `gateway validate` prints.
+      for (const i of r.issues ?? []) log.error({ file: i.file, line: i.line, column: i.column, path: i.path, entity: i.entity }, `${textLine(i)}`)
     },
   }
   try {
@@ -67,12 +83,16 @@ export async function serve(args: string[], io: Io): Promise<number> {
   const g = gateway
   const summary = g.holder.current().config
   const pinned = singleFileMount(opts.config)
-  if (pinned) io.err(JSON.stringify({ level: 'warn', msg: pinned }))
-  io.out(JSON.stringify({ msg: 'gateway started', config: opts.config, proxy: g.proxy, tls: g.tls, admin: g.admin ?? 'off', services: summary.services.length, routes: summary.routes.length }))
+  if (pinned) log.warn({ config: opts.config }, pinned)
+  log.info({ config: opts.config, hash: g.holder.current().hash, proxy: g.proxy, tls: g.tls, admin: g.admin ?? 'off', services: summary.services.length, routes: summary.routes.length }, 'gateway started')
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      io.out(JSON.stringify({ msg: 'stopping', signal }))
-      void g.close().then(resolve)
+      log.info({ signal }, 'stopping: draining in-flight requests')
+      void g.close().then(() => {
+        log.info('stopped')
+        log.flush()
+        resolve()
+      })
     }
     process.once('SIGTERM', () => stop('SIGTERM'))
     process.once('SIGINT', () => stop('SIGINT'))

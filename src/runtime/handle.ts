@@ -24,6 +24,8 @@ export interface HandlerOptions {
   trusted: TrustCheck
   /** 'https' on TLS listeners. */
   scheme: 'http' | 'https'
+  /** One entry per request when set; nothing is added to the request path otherwise. */
+  accessLog?: ((entry: Record<string, unknown>) => void) | undefined
 }
 
 const VIA = `1.1 ${SERVER_TOKEN}`
@@ -78,10 +80,39 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 }
 
 export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const handle = handleRequest(opts)
+  const accessLog = opts.accessLog
+  if (!accessLog) return handle
+  return (req, res) => {
+    const start = performance.now()
+    res.once('finish', () => {
+      const routed = (res as RoutedResponse)[ROUTED]
+      accessLog({
+        method: req.method,
+        path: (req.url ?? '/').split('?')[0],
+        status: res.statusCode,
+        latency_ms: Math.round(performance.now() - start),
+        request_id: routed?.requestId,
+        client_ip: unmapped(req.socket.remoteAddress ?? ''),
+        route: routed?.route,
+        service: routed?.service,
+      })
+    })
+    handle(req, res)
+  }
+}
+
+// The access log reads what was routed from the response, set only when logging is on.
+const ROUTED = Symbol('routed')
+type RoutedResponse = ServerResponse & { [ROUTED]?: { requestId: string; route?: string; service?: string | undefined } }
+
+function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const logging = opts.accessLog !== undefined
   return function handle(req, res) {
     const start = performance.now()
     const runtime = opts.current() // pinned: a reload mid-request does not mix configs
     const requestId = requestIdOf()
+    if (logging) (res as RoutedResponse)[ROUTED] = { requestId }
     const accept = firstValue(req.headers.accept)
 
     const kongHeaders = (extra?: Record<string, string>) => ({ server: SERVER_TOKEN, 'x-kong-response-latency': ms(start), 'x-kong-request-id': requestId, ...extra })
@@ -117,6 +148,7 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
     const host = req.headers.host ?? ''
     const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: runtime.router.usesHeaders ? req.headersDistinct : req.headers, sni: opts.scheme === 'https' ? socket.servername || undefined : undefined, port: localPort })
     if (!match) return error(404, MSG_NO_ROUTE)
+    if (logging) Object.assign((res as RoutedResponse)[ROUTED]!, { route: match.route.name ?? match.route.id, service: match.service ? (match.service.name ?? match.service.id) : undefined })
 
     const peer = unmapped(socket.remoteAddress ?? '')
     const trusted = opts.trusted(peer)

@@ -18,10 +18,11 @@ export interface ProxyServerOptions {
   holder: RuntimeHolder
   trusted: TrustCheck
   tls?: boolean
+  accessLog?: ((entry: Record<string, unknown>) => void) | undefined
 }
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
-  const handle = createHandler({ current: () => opts.holder.current(), trusted: opts.trusted, scheme: opts.tls ? 'https' : 'http' })
+  const handle = createHandler({ current: () => opts.holder.current(), trusted: opts.trusted, scheme: opts.tls ? 'https' : 'http', accessLog: opts.accessLog })
   const handleRef: { current?: typeof handle } = { current: handle }
   const common = {
     logger: false,

@@ -31,6 +31,8 @@ export interface GatewayOptions {
   pollMs?: number
   /** Called after each reload attempt (logging). */
   onReload?: (r: ReloadResult) => void
+  /** One entry per proxied request, when set (off by default). */
+  accessLog?: ((entry: Record<string, unknown>) => void) | undefined
   /** On close, how long in-flight requests may take before their connections are cut (ms, default 25000). */
   drainTimeoutMs?: number
 }
@@ -109,7 +111,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   try {
     for (const spec of opts.listen) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, trusted })
+      const app = buildProxyServer({ holder, trusted, accessLog: opts.accessLog })
       servers.push(app)
       proxyServers.push(app)
       countConnections(app)
@@ -118,7 +120,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     for (const spec of opts.tlsListen ?? []) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, trusted, tls: true })
+      const app = buildProxyServer({ holder, trusted, tls: true, accessLog: opts.accessLog })
       servers.push(app)
       proxyServers.push(app)
       countConnections(app)
