@@ -5,16 +5,19 @@ import { parseTrustedIps } from '../runtime/trust.js'
 import { singleFileMount } from '../reload/mount-check.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../observability/logger.js'
 import { textLine } from './report.js'
+import { availableParallelism } from 'node:os'
+import { attachWorker, isClusterWorker, reportHash, runPrimary } from './workers.js'
 import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
 
 export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]... [--tls-listen HOST:PORT]...
                 [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...] [--drain-timeout MS]
-                [--log-level LEVEL] [--access-log]
+                [--log-level LEVEL] [--access-log] [--workers N|auto]
       Serve a declarative file, reloading it when it changes (SIGHUP forces a reload).
       Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001, drain 25000 ms.
       Environment: GATEWAY_CONFIG, GATEWAY_LISTEN, GATEWAY_TLS_LISTEN, GATEWAY_ADMIN_LISTEN,
-      GATEWAY_TRUSTED_IPS, GATEWAY_DRAIN_TIMEOUT, GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG
+      GATEWAY_TRUSTED_IPS, GATEWAY_DRAIN_TIMEOUT, GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG,
+      GATEWAY_WORKERS
       (lists are comma-separated). Logs are JSON lines on stdout.`
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])
@@ -31,8 +34,16 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'drain-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       'access-log': { type: 'boolean' },
+      workers: { type: 'string' },
     },
   })
+  const workersSpec = values.workers ?? io.env.GATEWAY_WORKERS ?? '1'
+  const workerCount = workersSpec === 'auto' ? availableParallelism() : Number(workersSpec)
+  if (!Number.isInteger(workerCount) || workerCount < 1) {
+    io.err("gateway serve: --workers must be a whole number of at least 1, or 'auto'")
+    return 2
+  }
+  const inWorker = isClusterWorker()
   const level = (values['log-level'] ?? io.env.GATEWAY_LOG_LEVEL ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(level)) {
     io.err(`gateway serve: --log-level must be one of: ${LOG_LEVELS.join(', ')}`)
@@ -51,6 +62,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
     env,
     accessLog: accessLog ? (entry: Record<string, unknown>) => log.info(entry, 'access') : undefined,
     onReload: (r: ReloadResult) => {
+      if (inWorker && r.result === 'applied' && r.hash) reportHash(r.hash)
       if (r.result === 'unchanged') return
       const fields = { config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml', hash: r.hash, duration_ms: r.durationMs, ...(r.error ? { error: r.error } : {}) }
       if (r.result === 'applied') log.info(fields, 'config reload applied')
@@ -67,9 +79,28 @@ export async function serve(args: string[], io: Io): Promise<number> {
     io.err(`gateway serve: ${(err as Error).message}`)
     return 2
   }
+  if (workerCount > 1 && !inWorker) {
+    // The primary: admin listener and its own view of the config; workers proxy.
+    try {
+      return await runPrimary({
+        count: workerCount,
+        log,
+        drainTimeoutMs: opts.drainTimeoutMs,
+        start: (workers) => startGateway({ ...opts, listen: [], tlsListen: [], accessLog: undefined, workers }),
+      })
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        for (const i of err.issues) io.err(textLine(i))
+        io.err(`${opts.config}: ${err.message}; not starting`)
+        return 1
+      }
+      io.err(`gateway serve: ${(err as Error).message}`)
+      return 2
+    }
+  }
   let gateway
   try {
-    gateway = await startGateway(opts)
+    gateway = await startGateway(inWorker ? { ...opts, adminListen: 'off' } : opts)
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const i of err.issues) io.err(textLine(i))
@@ -83,8 +114,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
   const g = gateway
   const summary = g.holder.current().config
   const pinned = singleFileMount(opts.config)
-  if (pinned) log.warn({ config: opts.config }, pinned)
-  log.info({ config: opts.config, hash: g.holder.current().hash, proxy: g.proxy, tls: g.tls, admin: g.admin ?? 'off', services: summary.services.length, routes: summary.routes.length }, 'gateway started')
+  if (pinned && !inWorker) log.warn({ config: opts.config }, pinned)
+  if (!inWorker) log.info({ config: opts.config, hash: g.holder.current().hash, proxy: g.proxy, tls: g.tls, admin: g.admin ?? 'off', services: summary.services.length, routes: summary.routes.length }, 'gateway started')
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping: draining in-flight requests')
@@ -98,6 +129,9 @@ export async function serve(args: string[], io: Io): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'))
     // SIGHUP reloads now, even when the bytes look unchanged.
     process.on('SIGHUP', () => void g.reload(true))
+    if (inWorker) attachWorker(g, () => stop('primary'))
   })
+  // A worker's IPC channel would keep it alive after its listeners closed.
+  if (inWorker) process.disconnect?.()
   return 0
 }

@@ -24,7 +24,9 @@ export interface AdminServerOptions {
   reloader?: Reloader
   isDraining: () => boolean
   /** Client connections of the proxy listeners. */
-  connections?: () => { accepted: number; active: number }
+  connections?: (() => { accepted: number; active: number }) | undefined
+  /** With several workers: each one's pid and configuration hash. */
+  workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
 }
 
 export const REDACTED = '<redacted>'
@@ -204,7 +206,11 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   app.get('/status', async () => {
     const r = rt()
     const conns = opts.connections?.()
+    const workers = opts.workers?.()
     return {
+      // Every worker serves the same config once its hash equals this process's.
+      workers: workers ? workers.map((w) => ({ pid: w.pid, configuration_hash: w.hash ?? null })) : undefined,
+      converged: workers ? workers.every((w) => w.hash === r.hash) : undefined,
       server: conns ? { connections_accepted: conns.accepted, connections_active: conns.active } : undefined,
       configuration_hash: r.hash,
       loaded_at: r.loadedAt.toISOString(),

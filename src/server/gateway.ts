@@ -33,6 +33,8 @@ export interface GatewayOptions {
   onReload?: (r: ReloadResult) => void
   /** One entry per proxied request, when set (off by default). */
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
+  /** For the primary of several workers: each worker's pid and configuration hash, for /status. */
+  workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
   /** On close, how long in-flight requests may take before their connections are cut (ms, default 25000). */
   drainTimeoutMs?: number
 }
@@ -46,6 +48,8 @@ export interface Gateway {
   reloader: Reloader
   /** Looks at the file now (SIGHUP uses force). */
   reload(force?: boolean): Promise<ReloadResult>
+  /** /readyz answers 503 from now on (shutdown has begun elsewhere, e.g. in workers). */
+  markDraining(): void
   close(): Promise<void>
 }
 
@@ -129,7 +133,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     if (opts.adminListen !== 'off') {
       const { host, port } = parseListen(opts.adminListen)
-      const app = buildAdminServer({ holder, reloader, isDraining: () => draining, connections: () => ({ ...connections }) })
+      const app = buildAdminServer({ holder, reloader, isDraining: () => draining, connections: opts.workers ? undefined : () => ({ ...connections }), workers: opts.workers })
       servers.push(app)
       await app.listen({ host, port })
       admin = bound(app)
@@ -142,5 +146,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     await closeAll()
     throw err
   }
-  return { holder, proxy, tls, admin, reloader, reload: (force) => reloader.request(force), close: closeAll }
+  return {
+    holder,
+    proxy,
+    tls,
+    admin,
+    reloader,
+    reload: (force) => reloader.request(force),
+    markDraining: () => {
+      draining = true
+    },
+    close: closeAll,
+  }
 }

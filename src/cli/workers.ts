@@ -1,0 +1,91 @@
+/**
+ * `--workers N`: a primary process forks N workers that share the proxy
+ * listeners (node:cluster). Every worker runs the same load/reload pipeline on
+ * the same file and reports the hash it serves; the primary runs the admin
+ * listener (with each worker's hash in /status), forwards SIGHUP, restarts a
+ * worker that dies, and on SIGTERM drains the workers before it exits.
+ */
+import cluster, { type Worker } from 'node:cluster'
+import type { Logger } from '../observability/logger.js'
+import type { Gateway } from '../server/gateway.js'
+
+export type WorkerMessage = { type: 'started'; proxy: string[]; tls: string[]; hash: string } | { type: 'hash'; hash: string }
+export type PrimaryMessage = { type: 'reload' } | { type: 'shutdown' }
+
+export interface PrimaryOptions {
+  count: number
+  log: Logger
+  drainTimeoutMs: number
+  /** Starts the primary's own gateway (admin only, no proxy listeners). */
+  start: (workers: () => { pid: number; hash: string | undefined }[]) => Promise<Gateway>
+}
+
+export async function runPrimary(opts: PrimaryOptions): Promise<number> {
+  const hashes = new Map<Worker, string | undefined>()
+  let stopping = false
+  const g = await opts.start(() => [...hashes].map(([w, hash]) => ({ pid: w.process.pid ?? 0, hash })))
+  let announced = false
+  const fork = () => {
+    const w = cluster.fork({ GATEWAY_CLUSTER_WORKER: '1' })
+    hashes.set(w, undefined)
+    w.on('message', (m: WorkerMessage) => {
+      hashes.set(w, m.hash)
+      if (m.type === 'started' && !announced && [...hashes.values()].every((h) => h !== undefined)) {
+        announced = true
+        opts.log.info({ proxy: m.proxy, tls: m.tls, admin: g.admin ?? 'off', workers: opts.count, hash: g.holder.current().hash }, 'gateway started')
+      }
+    })
+    w.on('exit', (code, signal) => {
+      hashes.delete(w)
+      if (stopping) return
+      opts.log.error({ pid: w.process.pid, code, signal }, 'worker exited; starting another')
+      fork()
+    })
+  }
+  for (let i = 0; i < opts.count; i++) fork()
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) return
+      stopping = true
+      opts.log.info({ signal }, 'stopping: draining workers')
+      g.markDraining()
+      for (const w of hashes.keys()) w.send({ type: 'shutdown' } satisfies PrimaryMessage)
+      const deadline = setTimeout(() => {
+        for (const w of hashes.keys()) w.kill('SIGKILL')
+      }, opts.drainTimeoutMs + 5000)
+      const check = setInterval(() => {
+        if (hashes.size > 0) return
+        clearInterval(check)
+        clearTimeout(deadline)
+        void g.close().then(() => {
+          opts.log.info('stopped')
+          opts.log.flush()
+          resolve()
+        })
+      }, 50)
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.on('SIGHUP', () => {
+      void g.reload(true)
+      for (const w of hashes.keys()) w.send({ type: 'reload' } satisfies PrimaryMessage)
+    })
+  })
+  return 0
+}
+
+/** In a worker: report hashes to the primary and obey its messages. */
+export function attachWorker(g: Gateway, stop: () => void): void {
+  const send = (m: WorkerMessage) => process.send?.(m)
+  send({ type: 'started', proxy: g.proxy, tls: g.tls, hash: g.holder.current().hash })
+  process.on('message', (m: PrimaryMessage) => {
+    if (m.type === 'reload') void g.reload(true)
+    if (m.type === 'shutdown') stop()
+  })
+}
+
+export function reportHash(hash: string): void {
+  process.send?.({ type: 'hash', hash } satisfies WorkerMessage)
+}
+
+export const isClusterWorker = () => cluster.isWorker && process.env.GATEWAY_CLUSTER_WORKER === '1'

@@ -1,0 +1,55 @@
+// --workers N: workers share the listener, converge on the same config hash after
+// a change, and stop with the primary.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { request } from 'undici'
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gateway')
+const cfg = (m: string) => `_format_version: "3.0"\nroutes:\n  - paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: ${m} }\n`
+
+t.test('two workers serve, converge after a change, and exit with the primary', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-workers-'))
+  const file = join(dir, 'kong.yml')
+  writeFileSync(file, cfg('one'))
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } })
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
+  t.teardown(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  let started: { proxy: string[]; admin: string; workers: number } | undefined
+  for (let i = 0; i < 200 && !started; i++) {
+    const line = out.split('\n').find((l) => l.includes('"gateway started"'))
+    if (line) started = JSON.parse(line)
+    else await new Promise((r) => setTimeout(r, 50))
+  }
+  if (!started) throw new Error(`not started: ${out}`)
+  t.equal(started.workers, 2)
+  const get = async (path: string) => {
+    const r = await request(`http://${path}`)
+    return r.body.text()
+  }
+  t.equal(await get(`${started.proxy[0]}/`), '{"message":"one"}')
+  const status = async () => JSON.parse(await get(`${started!.admin}/status`)) as { configuration_hash: string; converged: boolean; workers: { pid: number; configuration_hash: string }[] }
+  const first = await status()
+  t.equal(first.workers.length, 2)
+  t.equal(new Set(first.workers.map((w) => w.pid)).size, 2)
+  t.ok(first.converged)
+  writeFileSync(file, cfg('two'))
+  let after = first
+  for (let i = 0; i < 60 && (after.configuration_hash === first.configuration_hash || !after.converged); i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    after = await status()
+  }
+  t.not(after.configuration_hash, first.configuration_hash, 'the primary loaded the new file')
+  t.ok(after.converged, 'every worker reports the same hash')
+  t.ok(after.workers.every((w) => w.configuration_hash === after.configuration_hash))
+  t.equal(await get(`${started.proxy[0]}/`), '{"message":"two"}')
+  child.kill('SIGTERM')
+  t.equal(await exited, 0)
+})
