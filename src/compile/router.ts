@@ -220,7 +220,9 @@ export function compileRouter(config: Config, cacheSize = 5000): Router {
   const headerNames = [...new Set(matchers.flatMap((m) => m.headers?.map((h) => h.name) ?? []))]
   const usesSni = matchers.some((m) => m.snis)
   const usesPort = matchers.some((m) => m.hosts?.some((h) => h.port !== undefined))
-  const cache = new LRUCache<string, RouteMatch | false>({ max: cacheSize })
+  // Created on first use: lru-cache allocates its arrays up front, and a burst of
+  // reloads should not pay for caches of configs that never serve a request.
+  let cache: LRUCache<string, RouteMatch | false> | undefined
 
   const candidates = (path: string): Matcher[] => {
     const found: Matcher[] = []
@@ -287,6 +289,7 @@ export function compileRouter(config: Config, cacheSize = 5000): Router {
         const v = req.headers[name]
         key += v === undefined ? '\0\u0001' : `\0${name}=${Array.isArray(v) ? v.join('\0') : v}`
       }
+      cache ??= new LRUCache<string, RouteMatch | false>({ max: cacheSize })
       const cached = cache.get(key)
       if (cached !== undefined) return cached === false ? undefined : cached
       const result = evaluate(req, host, port)
