@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import type { ConfigIssue } from '../config/issues.js'
 import { configHash, loadConfig } from '../config/load.js'
-import { compileRuntime, reachable, type Runtime } from '../runtime/runtime.js'
+import { compileRuntime, reachable } from '../runtime/runtime.js'
 import { retainPools } from '../runtime/forward.js'
 import { retainHealth } from '../runtime/health.js'
 import type { RuntimeHolder } from '../server/holder.js'
@@ -40,6 +40,11 @@ export interface Reloader {
   close(): void
 }
 
+interface Retiring {
+  dispose(): void
+  reach: ReturnType<typeof reachable>
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Reads the file, riding out the moments of a swap when it is missing or empty. */
@@ -65,7 +70,7 @@ export function createReloader(opts: ReloaderOptions): Reloader {
   let last: ReloadResult | undefined
   let lastError: ReloadResult | undefined
   const counts = { applied: 0, unchanged: 0, invalid: 0, unreadable: 0 }
-  const retiring = new Map<NodeJS.Timeout, Runtime>()
+  const retiring = new Map<NodeJS.Timeout, Retiring>()
 
   const once = async (force: boolean): Promise<ReloadResult> => {
     const started = performance.now()
@@ -95,16 +100,18 @@ export function createReloader(opts: ReloaderOptions): Reloader {
       return done({ result: 'invalid', hash, error: (err as Error).message })
     }
     const previous = opts.holder.swap(next)
-    // Requests that pinned the old Runtime keep it; its timers stop after they are done.
+    // Requests that pinned the old Runtime keep it alive themselves; here only what
+    // retiring needs is kept (its dispose and what it could reach), not the Runtime,
+    // so a burst of reloads does not hold every replaced router and config for the grace period.
+    const retire: Retiring = { dispose: previous.dispose, reach: reachable(previous.config) }
     const t = setTimeout(() => {
       retiring.delete(t)
-      previous.dispose()
-      // Nothing pinned to the old Runtime remains: release what only it used
-      // (keeping what the current and the still-retiring Runtimes may use).
+      retire.dispose()
+      // Release what only the retired config used, keeping what the current and
+      // the still-retiring configs may use.
       const origins = new Set<string>()
       const healthKeys = new Set<string>()
-      for (const rt of [opts.holder.current(), ...retiring.values()]) {
-        const r = reachable(rt.config)
+      for (const r of [reachable(opts.holder.current().config), ...[...retiring.values()].map((x) => x.reach)]) {
         for (const o of r.origins) origins.add(o)
         for (const k of r.healthKeys) healthKeys.add(k)
       }
@@ -112,7 +119,7 @@ export function createReloader(opts: ReloaderOptions): Reloader {
       retainHealth(healthKeys)
     }, opts.retireAfterMs ?? 60_000)
     t.unref()
-    retiring.set(t, previous)
+    retiring.set(t, retire)
     return done({ result: 'applied', hash })
   }
 
@@ -145,9 +152,9 @@ export function createReloader(opts: ReloaderOptions): Reloader {
     },
     counts,
     close() {
-      for (const [t, runtime] of retiring) {
+      for (const [t, r] of retiring) {
         clearTimeout(t)
-        runtime.dispose()
+        r.dispose()
       }
       retiring.clear()
     },
