@@ -11,7 +11,7 @@ import type { Node } from 'yaml'
 import { registry as bundled, type PluginRegistry } from '../plugins/registry.js'
 import { compareIssues, formatPath, fromZod, kongErrorMap, unknownFieldMessage, type ConfigIssue, type PathSegment, type RawIssue } from './issues.js'
 import { deepFreeze, type Config, type Entities } from './model.js'
-import { Normalizer, type NormalizeResult } from './normalize.js'
+import { Normalizer, SINGULAR, type NormalizeResult } from './normalize.js'
 import { fastParse } from './fast-parse.js'
 import { migrateLegacyPath } from './paths.js'
 import type { Collection } from './schema/context.js'
@@ -242,19 +242,6 @@ const LABEL_FIELD: Record<string, readonly string[]> = {
   acls: ['group'],
 }
 
-const KIND: Record<string, string> = {
-  services: 'service',
-  routes: 'route',
-  consumers: 'consumer',
-  plugins: 'plugin',
-  upstreams: 'upstream',
-  targets: 'target',
-  snis: 'sni',
-  vaults: 'vault',
-  basicauth_credentials: 'basic-auth credential',
-  hmacauth_credentials: 'hmac-auth credential',
-  acls: 'acl',
-}
 
 /** The innermost named entity on a path, e.g. `route 'orders'`. */
 function describeEntity(root: unknown, path: readonly PathSegment[]): string | undefined {
@@ -270,7 +257,7 @@ function describeEntity(root: unknown, path: readonly PathSegment[]): string | u
       for (const f of LABEL_FIELD[collection] ?? []) {
         const v = (node as Record<string, unknown>)[f]
         if (typeof v === 'string') {
-          label = `${KIND[collection]} '${v}'`
+          label = `${SINGULAR[collection as Collection]} '${v}'`
           break
         }
       }

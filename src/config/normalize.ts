@@ -95,7 +95,8 @@ const UNIQUE: Partial<Record<Collection, readonly { field: string; secret?: bool
   ca_certificates: [{ field: 'cert_digest' }],
 }
 
-const SINGULAR: Record<Collection, string> = {
+/** How messages name one entity of a collection. */
+export const SINGULAR: Record<Collection, string> = {
   services: 'service',
   routes: 'route',
   consumers: 'consumer',

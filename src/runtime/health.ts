@@ -73,29 +73,22 @@ export function record(state: TargetHealth, t: Thresholds, outcome: Outcome): vo
   if (state.healthy && limit > 0 && count >= limit) state.healthy = false
 }
 
-export function passiveThresholds(u: Upstream): Thresholds {
-  const p = u.healthchecks.passive
+type Checks = Upstream['healthchecks']
+
+/** Thresholds of one side (active or passive): both records have the same shape. */
+function thresholdsOf(c: Checks['active'] | Checks['passive']): Thresholds {
   return {
-    healthyStatuses: new Set(p.healthy.http_statuses),
-    unhealthyStatuses: new Set(p.unhealthy.http_statuses),
-    successes: p.healthy.successes,
-    httpFailures: p.unhealthy.http_failures,
-    tcpFailures: p.unhealthy.tcp_failures,
-    timeouts: p.unhealthy.timeouts,
+    healthyStatuses: new Set(c.healthy.http_statuses),
+    unhealthyStatuses: new Set(c.unhealthy.http_statuses),
+    successes: c.healthy.successes,
+    httpFailures: c.unhealthy.http_failures,
+    tcpFailures: c.unhealthy.tcp_failures,
+    timeouts: c.unhealthy.timeouts,
   }
 }
 
-function activeThresholds(u: Upstream): Thresholds {
-  const a = u.healthchecks.active
-  return {
-    healthyStatuses: new Set(a.healthy.http_statuses),
-    unhealthyStatuses: new Set(a.unhealthy.http_statuses),
-    successes: a.healthy.successes,
-    httpFailures: a.unhealthy.http_failures,
-    tcpFailures: a.unhealthy.tcp_failures,
-    timeouts: a.unhealthy.timeouts,
-  }
-}
+export const passiveThresholds = (u: Upstream): Thresholds => thresholdsOf(u.healthchecks.passive)
+const activeThresholds = (u: Upstream): Thresholds => thresholdsOf(u.healthchecks.active)
 
 export interface ActiveChecker {
   stop(): void
