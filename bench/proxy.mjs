@@ -42,20 +42,37 @@
 // Targets: gateway req/s >= 80% of bare, gateway p99 <= 1.5x bare, 10k routes
 // req/s within 5% of 1 route. A miss is reported, not failed: the script exits
 // 0 unless something cannot run (then 1; usage errors 2).
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { get } from 'node:http'
-import { availableParallelism, loadavg, tmpdir } from 'node:os'
-import { delimiter, dirname, join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
-const BENCH = join(ROOT, 'bench')
-const GATEWAY = join(ROOT, 'bin', 'gateway')
-const NODE = process.execPath
+import {
+  BENCH,
+  LOAD_CORE,
+  NODE,
+  ROOT,
+  TARGET_CORE,
+  distBuilt,
+  fmtInt,
+  fmtMs,
+  gatewayServeArgs,
+  gatewayStarted,
+  httpGet,
+  listening,
+  loadAverage,
+  makeTempDir,
+  optionReaders,
+  pinning,
+  printTable,
+  runBench,
+  spawnCaptured,
+  startServer,
+  startUpstream,
+  startWrk,
+  stopChild,
+  wasInterrupted,
+  which,
+  wrkVersion,
+} from './lib.mjs'
 
 const TARGET_RPS_RATIO = 0.8
 const TARGET_P99_RATIO = 1.5
@@ -99,22 +116,7 @@ if (opts.help) {
   process.exit(0)
 }
 
-function usage(msg) {
-  console.error(`bench/proxy: ${msg}`)
-  process.exit(2)
-}
-function seconds(name, value, min) {
-  const m = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(value)
-  if (!m) usage(`--${name} must be a duration like 10s, 1m or 10, got '${value}'`)
-  const s = Number(m[1]) * (m[2] === 'm' ? 60 : 1)
-  if (s < min || (s !== 0 && !Number.isInteger(s))) usage(`--${name} must be a whole number of seconds >= ${min}, got '${value}'`)
-  return s
-}
-function integer(name, value, min) {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer >= ${min}, got '${value}'`)
-  return n
-}
+const { usage, seconds, integer } = optionReaders('bench/proxy')
 const duration = seconds('duration', opts.duration, 1)
 const warmup = seconds('warmup', opts.warmup, 0)
 const connections = integer('connections', opts.connections, 1)
@@ -134,15 +136,6 @@ const REQUEST_PATH = `/svc-${MIDDLE}/bench`
 
 // ---------------------------------------------------------------------------
 // Tools: load generator, taskset
-
-function which(cmd, extra = []) {
-  for (const dir of [...extra, ...(process.env.PATH ?? '').split(delimiter)]) {
-    if (!dir) continue
-    const p = join(dir, cmd)
-    if (existsSync(p)) return p
-  }
-  return undefined
-}
 
 const WRK = which('wrk')
 const AUTOCANNON = which('autocannon', [join(ROOT, 'node_modules', '.bin')])
@@ -166,116 +159,15 @@ if (!loader) {
   process.exit(1)
 }
 
-const TASKSET = opts['no-pin'] ? undefined : which('taskset')
-const CORES = availableParallelism()
-const pin = TASKSET !== undefined && CORES >= 2
-const LOAD_CORE = '0'
-const TARGET_CORE = '1'
+const { taskset: TASKSET, cores: CORES, pin, pinned, repin } = pinning(opts['no-pin'])
 
-/** [cmd, args] run on `core` when pinning, as is otherwise. */
-function pinned(core, cmd, args) {
-  return pin ? [TASKSET, ['-c', core, cmd, ...args]] : [cmd, args]
-}
-function repin(pid, core) {
-  if (!pin) return
-  // -a: every thread of the process (V8 and libuv threads included).
-  const r = spawnSync(TASKSET, ['-a', '-p', '-c', core, String(pid)], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`taskset -a -p -c ${core} ${pid} failed: ${r.stderr.trim()}`)
-}
-
-if (targets.some((t) => t.startsWith('gateway')) && !existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+if (targets.some((t) => t.startsWith('gateway')) && !distBuilt()) {
   console.error('bench/proxy: dist/ is missing: build first with `npx tsc -p tsconfig.json` (or use `npm run bench`)')
   process.exit(1)
 }
 
 // ---------------------------------------------------------------------------
-// Processes: every one is tracked and stopped by PID, also on error and Ctrl-C.
-
-const children = new Set()
-
-/** Spawns a server and waits for its JSON "ready" line; resolves { child, address }. */
-function startServer(role, cmd, args, ready) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    children.add(child)
-    const stderr = []
-    let settled = false
-    const fail = (msg) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      const tail = Buffer.concat(stderr).toString().trim().split('\n').slice(-20).join('\n  ')
-      reject(new Error(`${role}: ${msg}${tail ? `\n  ${tail}` : ''}`))
-    }
-    const timer = setTimeout(() => fail('not ready after 60 s'), 60_000)
-    child.stderr.on('data', (b) => stderr.push(b))
-    child.on('error', (err) => fail(err.message))
-    child.on('exit', (code, signal) => {
-      children.delete(child)
-      fail(`exited before it was ready (${code ?? signal})`)
-    })
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (settled) return
-      let msg
-      try {
-        msg = JSON.parse(line)
-      } catch {
-        return
-      }
-      const address = ready(msg)
-      if (address) {
-        settled = true
-        clearTimeout(timer)
-        resolve({ role, child, address })
-      }
-    })
-  })
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
-function stopChild(child, graceMs = 5000) {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    children.delete(child)
-    return Promise.resolve()
-  }
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs)
-    child.once('exit', () => {
-      clearTimeout(kill)
-      children.delete(child)
-      resolve()
-    })
-    child.kill('SIGTERM')
-  })
-}
-
-async function stopAll() {
-  await Promise.all([...children].map((c) => stopChild(c)))
-}
-
-let tmp
-let interrupted = false
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(sig, () => {
-    interrupted = true
-    console.error(`\nbench/proxy: ${sig}: stopping ${children.size} process(es)`)
-    void stopAll().finally(async () => {
-      if (tmp && !opts.keep) await rm(tmp, { recursive: true, force: true })
-      process.exit(130)
-    })
-  })
-}
-// Last resort (an exception that skipped the cleanup): no process outlives the script.
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
-})
-
-// ---------------------------------------------------------------------------
 // Targets
-
-function listening(msg) {
-  return msg.msg === 'listening' ? msg.address : undefined
-}
 
 function gatewayConfig(n, upstream) {
   const parts = ['_format_version: "3.0"\nservices:\n']
@@ -303,8 +195,8 @@ async function startTarget(name, env) {
     case 'gateway':
     case 'gateway-10k': {
       const file = name === 'gateway' ? env.config1 : env.configN
-      const [cmd, args] = pinned(TARGET_CORE, NODE, [...cpuProf(name), GATEWAY, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'])
-      const s = await startServer(name, cmd, args, (m) => (m.msg === 'gateway started' ? m.proxy?.[0] : undefined))
+      const [cmd, args] = pinned(TARGET_CORE, NODE, [...cpuProf(name), ...gatewayServeArgs(file)])
+      const s = await startServer(name, cmd, args, gatewayStarted)
       return { address: s.address, pid: s.child.pid, stop: () => stopChild(s.child, 15_000) }
     }
   }
@@ -312,76 +204,23 @@ async function startTarget(name, env) {
 }
 
 /** One plain request (no keep-alive) through the target: 200 and the upstream's 100-byte body. */
-function probe(address) {
-  return new Promise((resolve, reject) => {
-    const req = get(`http://${address}${REQUEST_PATH}`, { agent: false, timeout: 10_000 }, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => {
-        const body = Buffer.concat(chunks)
-        if (res.statusCode !== 200 || body.length !== 100) reject(new Error(`GET ${REQUEST_PATH} via ${address}: ${res.statusCode}, ${body.length}-byte body (want 200, 100 bytes): ${body.toString().slice(0, 200)}`))
-        else resolve()
-      })
-      res.on('error', reject)
-    })
-    req.on('timeout', () => req.destroy(new Error(`GET ${REQUEST_PATH} via ${address}: timed out`)))
-    req.on('error', reject)
-  })
+async function probe(address) {
+  const r = await httpGet(`http://${address}${REQUEST_PATH}`)
+  const bytes = Buffer.byteLength(r.body)
+  if (r.status !== 200 || bytes !== 100) throw new Error(`GET ${REQUEST_PATH} via ${address}: ${r.status}, ${bytes}-byte body (want 200, 100 bytes): ${r.body.slice(0, 200)}`)
 }
 
 // ---------------------------------------------------------------------------
 // Load generator
 
-const UNIT = { us: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 }
-function latencyMs(text) {
-  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(text)
-  if (!m) throw new Error(`cannot parse wrk latency '${text}'`)
-  return Number(m[1]) * UNIT[m[2]]
-}
-
-function runCapture(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    children.add(child)
-    const out = []
-    const err = []
-    child.stdout.on('data', (b) => out.push(b))
-    child.stderr.on('data', (b) => err.push(b))
-    child.on('error', (e) => {
-      children.delete(child)
-      reject(e)
-    })
-    child.on('close', (code, signal) => {
-      children.delete(child)
-      resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() })
-    })
-  })
-}
-
 async function load(address, secs) {
   const url = `http://${address}${REQUEST_PATH}`
   if (loader.name === 'wrk') {
-    const [cmd, args] = pinned(LOAD_CORE, loader.bin, [`-t${threads}`, `-c${connections}`, `-d${secs}s`, '--latency', url])
-    const r = await runCapture(cmd, args)
-    if (r.code !== 0) throw new Error(`wrk failed (${r.code ?? r.signal}): ${r.stderr || r.stdout}`)
-    const o = r.stdout
-    const num = (re) => {
-      const m = re.exec(o)
-      if (!m) throw new Error(`cannot parse wrk output (${re}):\n${o}`)
-      return m
-    }
-    const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(o)
-    const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(o)
-    return {
-      rps: Number(num(/Requests\/sec:\s+([\d.]+)/)[1]),
-      p50: latencyMs(num(/^\s+50%\s+(\S+)/m)[1]),
-      p99: latencyMs(num(/^\s+99%\s+(\S+)/m)[1]),
-      requests: Number(num(/(\d+) requests in/)[1]),
-      errors: (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0),
-    }
+    const r = await startWrk({ bin: loader.bin, pinned, threads, connections, secs, url }).done
+    return { rps: r.rps, p50: r.p50, p99: r.p99, requests: r.requests, errors: r.socketErrors + r.non2xx }
   }
   const [cmd, args] = pinned(LOAD_CORE, loader.bin, ['-c', String(connections), '-d', String(secs), '-j', url])
-  const r = await runCapture(cmd, args)
+  const r = await spawnCaptured(cmd, args).done
   if (r.code !== 0) throw new Error(`autocannon failed (${r.code ?? r.signal}): ${r.stderr}`)
   const j = JSON.parse(r.stdout)
   return { rps: j.requests.average, p50: j.latency.p50, p99: j.latency.p99, requests: j.requests.total, errors: (j.errors ?? 0) + (j.timeouts ?? 0) + (j.non2xx ?? 0) }
@@ -390,8 +229,6 @@ async function load(address, secs) {
 // ---------------------------------------------------------------------------
 // Report
 
-const fmtInt = (n) => Math.round(n).toLocaleString('en-US')
-const fmtMs = (n) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0))
 const pct = (r) => `${(r * 100).toFixed(1)}%`
 const times = (r) => `${r.toFixed(2)}x`
 
@@ -411,12 +248,8 @@ function table(results, title) {
       String(Math.round(r.errors)),
     ])
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  const line = (r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`
   console.log(`\n${title}\n`)
-  console.log(line(rows[0]))
-  console.log(`|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`)
-  for (const r of rows.slice(1)) console.log(line(r))
+  printTable(rows)
 }
 
 function verdicts(results) {
@@ -466,18 +299,17 @@ function perRound(all) {
 // Main
 
 async function main() {
-  const wrkVersion = loader.name === 'wrk' ? (spawnSync(loader.bin, ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0] || 'wrk').trim() : 'autocannon'
-  console.log(`bench/proxy: node ${process.version}, ${CORES} cores, load: ${wrkVersion}`)
+  const loadName = loader.name === 'wrk' ? wrkVersion(loader.bin) : 'autocannon'
+  console.log(`bench/proxy: node ${process.version}, ${CORES} cores, load: ${loadName}`)
   console.log(
     `  ${loader.name} -t${threads} -c${connections} -d${duration}s (warm-up ${warmup}s per target), path ${REQUEST_PATH}, ${rounds} round(s)\n` +
       `  ${pin ? `pinned: measured process on core ${TARGET_CORE}, load generator and upstream on core ${LOAD_CORE}` : `not pinned (${!TASKSET ? (opts['no-pin'] ? '--no-pin' : 'no taskset') : 'fewer than 2 cores'}): figures are noisier`}`,
   )
-  console.log(`  load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (the machine should be otherwise idle)`)
+  console.log(`  load average before: ${loadAverage()} (the machine should be otherwise idle)`)
   if (loader.name !== 'wrk') console.log('  note: autocannon figures are not comparable with the wrk baseline in NOTES.md')
 
-  tmp = await mkdtemp(join(tmpdir(), 'bench-proxy-'))
-  const [ucmd, uargs] = pinned(LOAD_CORE, NODE, [join(BENCH, 'upstream.mjs'), '--listen', '127.0.0.1:0'])
-  const upstream = await startServer('upstream', ucmd, uargs, listening)
+  const tmp = await makeTempDir('bench-proxy-')
+  const upstream = await startUpstream(pinned)
   const env = { upstream: { address: upstream.address, pid: upstream.child.pid } }
   env.config1 = join(tmp, 'gateway-1.yml')
   env.configN = join(tmp, `gateway-${routeCount}.yml`)
@@ -491,7 +323,7 @@ async function main() {
     console.log(`\nround ${round + 1}/${rounds}: ${order.join(' -> ')}`)
     const results = {}
     for (const name of order) {
-      if (interrupted) return
+      if (wasInterrupted()) return
       const t0 = Date.now()
       const target = await startTarget(name, env)
       const started = Date.now() - t0
@@ -524,23 +356,11 @@ async function main() {
       summary[t] = { rps: mean('rps'), p50: mean('p50'), p99: mean('p99'), errors: rs.reduce((a, r) => a + r.errors, 0) }
     }
   }
-  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  console.log(`\nload average after: ${loadAverage()}`)
   table(summary, rounds > 1 ? `mean of ${rounds} rounds` : `results (${targets.join(' -> ')})`)
   verdicts(summary)
   if (rounds > 1) perRound(all)
   if (opts['cpu-prof']) console.log(`\ncpu profiles (warm-up and start-up included): ${opts['cpu-prof']}`)
 }
 
-let code = 0
-try {
-  await main()
-} catch (err) {
-  if (!interrupted) {
-    console.error(`\nbench/proxy: ${err.message}`)
-    code = 1
-  }
-} finally {
-  await stopAll()
-  if (tmp && !opts.keep) await rm(tmp, { recursive: true, force: true })
-}
-if (!interrupted) process.exit(code)
+await runBench({ name: 'bench/proxy', keep: opts.keep }, main)

@@ -45,22 +45,37 @@
 // (within ±2); p99 during reloads <= 1.5x the baseline p99; 0 non-2xx/socket errors;
 // large reload < 1 s; no request slower than 100 ms during it. A miss is reported,
 // not failed: exit 0 unless something cannot run (then 1; usage errors 2).
-import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
-import { Agent, get } from 'node:http'
-import { availableParallelism, loadavg, tmpdir } from 'node:os'
-import { delimiter, dirname, join } from 'node:path'
-import { createInterface } from 'node:readline'
+import { readFileSync } from 'node:fs'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { Agent } from 'node:http'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
-const BENCH = join(ROOT, 'bench')
-const GATEWAY = join(ROOT, 'bin', 'gateway')
-const NODE = process.execPath
+import {
+  LOAD_CORE,
+  NODE,
+  TARGET_CORE,
+  distBuilt,
+  fmtInt,
+  fmtMs,
+  gatewayServeArgs,
+  gatewayStarted,
+  httpGet,
+  loadAverage,
+  makeTempDir,
+  optionReaders,
+  parseJsonLine,
+  pinning,
+  printTable,
+  runBench,
+  startServer,
+  startUpstream,
+  startWrk as startWrkOn,
+  wasInterrupted,
+  which,
+  wrkVersion,
+} from './lib.mjs'
 
 const TARGET_RSS_GROWTH = 0.1
 const TARGET_HANDLES_DELTA = 2
@@ -94,22 +109,7 @@ if (opts.help) {
   )
   process.exit(0)
 }
-function usage(msg) {
-  console.error(`bench/reload-soak: ${msg}`)
-  process.exit(2)
-}
-function seconds(name, value, min) {
-  const m = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(value)
-  if (!m) usage(`--${name} must be a duration like 10s, 1m or 10, got '${value}'`)
-  const s = Number(m[1]) * (m[2] === 'm' ? 60 : 1)
-  if (s < min || (s !== 0 && !Number.isInteger(s))) usage(`--${name} must be a whole number of seconds >= ${min}, got '${value}'`)
-  return s
-}
-function integer(name, value, min) {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer >= ${min}, got '${value}'`)
-  return n
-}
+const { usage, seconds, integer } = optionReaders('bench/reload-soak')
 const duration = seconds('duration', opts.duration, 1)
 const warmup = seconds('warmup', opts.warmup, 0)
 const connections = integer('connections', opts.connections, 1)
@@ -127,114 +127,16 @@ const REQUEST_PATH = '/svc-2/bench' // in A, B and the large configs
 // ---------------------------------------------------------------------------
 // Tools (as in bench/proxy.mjs)
 
-function which(cmd) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue
-    const p = join(dir, cmd)
-    if (existsSync(p)) return p
-  }
-  return undefined
-}
 const WRK = which('wrk')
 if (!WRK) {
   console.error('bench/reload-soak: wrk not found. Install it: apt-get update && apt-get install -y wrk')
   process.exit(1)
 }
-if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+if (!distBuilt()) {
   console.error('bench/reload-soak: dist/ is missing: build first with `npx tsc -p tsconfig.json` (or use `npm run bench:reload`)')
   process.exit(1)
 }
-const TASKSET = opts['no-pin'] ? undefined : which('taskset')
-const CORES = availableParallelism()
-const pin = TASKSET !== undefined && CORES >= 2
-const LOAD_CORE = '0'
-const TARGET_CORE = '1'
-function pinned(core, cmd, args) {
-  return pin ? [TASKSET, ['-c', core, cmd, ...args]] : [cmd, args]
-}
-
-// ---------------------------------------------------------------------------
-// Processes: every one is tracked and stopped by PID, also on error and Ctrl-C.
-
-const children = new Set()
-
-/** Spawns a server and waits for its JSON "ready" line; resolves { child, msg, lines }. */
-function startServer(role, cmd, args, ready) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    children.add(child)
-    const stderr = []
-    let settled = false
-    const fail = (msg) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      const tail = Buffer.concat(stderr).toString().trim().split('\n').slice(-20).join('\n  ')
-      reject(new Error(`${role}: ${msg}${tail ? `\n  ${tail}` : ''}`))
-    }
-    const timer = setTimeout(() => fail('not ready after 60 s'), 60_000)
-    child.stderr.on('data', (b) => {
-      stderr.push(b)
-      if (stderr.length > 200) stderr.splice(0, 100)
-    })
-    child.on('error', (err) => fail(err.message))
-    child.on('exit', (code, signal) => {
-      children.delete(child)
-      fail(`exited before it was ready (${code ?? signal})`)
-    })
-    const lines = createInterface({ input: child.stdout })
-    lines.on('line', (line) => {
-      if (settled) return
-      let msg
-      try {
-        msg = JSON.parse(line)
-      } catch {
-        return
-      }
-      if (ready(msg)) {
-        settled = true
-        clearTimeout(timer)
-        resolve({ role, child, msg, lines, stderr })
-      }
-    })
-  })
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
-function stopChild(child, graceMs = 5000) {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    children.delete(child)
-    return Promise.resolve()
-  }
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs)
-    child.once('exit', () => {
-      clearTimeout(kill)
-      children.delete(child)
-      resolve()
-    })
-    child.kill('SIGTERM')
-  })
-}
-async function stopAll() {
-  await Promise.all([...children].map((c) => stopChild(c, 15_000)))
-}
-
-let tmp
-let interrupted = false
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(sig, () => {
-    interrupted = true
-    console.error(`\nbench/reload-soak: ${sig}: stopping ${children.size} process(es)`)
-    void stopAll().finally(async () => {
-      if (tmp && !opts.keep) await rm(tmp, { recursive: true, force: true })
-      process.exit(130)
-    })
-  })
-}
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
-})
+const { cores: CORES, pin, pinned } = pinning(opts['no-pin'])
 
 // ---------------------------------------------------------------------------
 // Configs
@@ -273,13 +175,8 @@ const reloadWaiters = new Set()
 const reloadLog = []
 
 function onGatewayLine(line) {
-  let msg
-  try {
-    msg = JSON.parse(line)
-  } catch {
-    return
-  }
-  if (typeof msg.msg !== 'string' || !msg.msg.startsWith('config reload ')) return
+  const msg = parseJsonLine(line)
+  if (typeof msg?.msg !== 'string' || !msg.msg.startsWith('config reload ')) return
   const r = { result: msg.msg.slice('config reload '.length), hash: msg.hash, durationMs: msg.duration_ms, at: performance.now(), error: msg.error }
   reloadLog.push(r)
   for (const w of reloadWaiters) w(r)
@@ -315,19 +212,6 @@ async function reloadWith(text, hash) {
   process.kill(gw.pid, 'SIGHUP')
   const r = await applied
   return { ...r, wallMs: r.at - t0, sentAt: t0 }
-}
-
-function httpGet(url, agent = false, timeout = 10_000) {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { agent, timeout }, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }))
-      res.on('error', reject)
-    })
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)))
-    req.on('error', reject)
-  })
 }
 
 async function status() {
@@ -377,59 +261,9 @@ async function snapshot(label) {
 // ---------------------------------------------------------------------------
 // wrk
 
-const UNIT = { us: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 }
-function latencyMs(text) {
-  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(text)
-  if (!m) throw new Error(`cannot parse wrk latency '${text}'`)
-  return Number(m[1]) * UNIT[m[2]]
-}
-function parseWrk(o) {
-  const num = (re) => {
-    const m = re.exec(o)
-    if (!m) throw new Error(`cannot parse wrk output (${re}):\n${o}`)
-    return m
-  }
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(o)
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(o)
-  return {
-    rps: Number(num(/Requests\/sec:\s+([\d.]+)/)[1]),
-    p50: latencyMs(num(/^\s+50%\s+(\S+)/m)[1]),
-    p99: latencyMs(num(/^\s+99%\s+(\S+)/m)[1]),
-    max: latencyMs(num(/^\s+Latency\s+\S+\s+\S+\s+(\S+)/m)[1]),
-    requests: Number(num(/(\d+) requests in/)[1]),
-    socketErrors: sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
-    socketDetail: sock ? sock[0] : 'none',
-    non2xx: non2xx ? Number(non2xx[1]) : 0,
-  }
-}
-
-/** Starts wrk; `stop()` sends SIGINT (wrk then prints its figures); `done` resolves with them. */
+/** wrk against the gateway; `stop()` sends SIGINT (wrk then prints its figures); `done` resolves with them. */
 function startWrk(secs) {
-  const url = `http://${gw.proxy}${REQUEST_PATH}`
-  const [cmd, args] = pinned(LOAD_CORE, WRK, [`-t${threads}`, `-c${connections}`, `-d${secs}s`, '--latency', url])
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
-  const out = []
-  const err = []
-  child.stdout.on('data', (b) => out.push(b))
-  child.stderr.on('data', (b) => err.push(b))
-  const done = new Promise((resolve, reject) => {
-    child.on('error', (e) => {
-      children.delete(child)
-      reject(e)
-    })
-    child.on('close', (code, signal) => {
-      children.delete(child)
-      const o = Buffer.concat(out).toString()
-      if (code !== 0) return reject(new Error(`wrk failed (${code ?? signal}): ${Buffer.concat(err).toString() || o}`))
-      try {
-        resolve(parseWrk(o))
-      } catch (e) {
-        reject(e)
-      }
-    })
-  })
-  return { done, stop: () => child.exitCode === null && child.signalCode === null && child.kill('SIGINT') }
+  return startWrkOn({ bin: WRK, pinned, threads, connections, secs, url: `http://${gw.proxy}${REQUEST_PATH}` })
 }
 
 // ---------------------------------------------------------------------------
@@ -466,21 +300,12 @@ function startProbe(url, clients) {
 // ---------------------------------------------------------------------------
 // Report helpers
 
-const fmtInt = (n) => Math.round(n).toLocaleString('en-US')
-const fmtMs = (n) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0))
 const fmtMB = (b) => `${(b / 1048576).toFixed(1)} MB`
 const pctOf = (a, b) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)}%`
 function quantile(xs, q) {
   if (xs.length === 0) return NaN
   const v = [...xs].sort((a, b) => a - b)
   return v[Math.min(v.length - 1, Math.floor(q * v.length))]
-}
-function printTable(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)))
-  const line = (r) => `| ${r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`
-  console.log(line(rows[0]))
-  console.log(`|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`)
-  for (const r of rows.slice(1)) console.log(line(r))
 }
 function printSnap(s) {
   console.log(
@@ -492,15 +317,14 @@ function printSnap(s) {
 // Main
 
 async function main() {
-  const wrkVersion = (spawnSync(WRK, ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0] || 'wrk').trim()
-  console.log(`bench/reload-soak: node ${process.version}, ${CORES} cores, load: ${wrkVersion}`)
+  console.log(`bench/reload-soak: node ${process.version}, ${CORES} cores, load: ${wrkVersion(WRK)}`)
   console.log(
     `  wrk -t${threads} -c${connections} --latency ${REQUEST_PATH}; baseline ${duration}s (warm-up ${warmup}s); soak ${reloads} reloads; settle ${settle}s; large config ${routeCount} routes x ${bigRuns}\n` +
       `  ${pin ? `pinned: gateway on core ${TARGET_CORE}, wrk and upstream on core ${LOAD_CORE}` : 'not pinned: figures are noisier'}`,
   )
-  console.log(`  load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  console.log(`  load average before: ${loadAverage()}`)
 
-  tmp = await mkdtemp(join(tmpdir(), 'bench-reload-'))
+  const tmp = await makeTempDir('bench-reload-')
   confDir = join(tmp, 'conf')
   stageDir = join(tmp, 'stage')
   await mkdir(confDir)
@@ -508,9 +332,8 @@ async function main() {
   confFile = join(confDir, 'kong.yml')
   if (opts.keep) console.log(`  files: ${tmp}`)
 
-  const [ucmd, uargs] = pinned(LOAD_CORE, NODE, [join(BENCH, 'upstream.mjs'), '--listen', '127.0.0.1:0'])
-  const upstream = await startServer('upstream', ucmd, uargs, (m) => m.msg === 'listening')
-  const upAddr = upstream.msg.address
+  const upstream = await startUpstream(pinned)
+  const upAddr = upstream.address
 
   const A = config(SMALL_SERVICES, upAddr, 'A')
   const B = config(SMALL_SERVICES, upAddr, 'B')
@@ -518,9 +341,9 @@ async function main() {
   const hB = sha256(B)
   await writeFile(confFile, A)
 
-  const [gcmd, gargs] = pinned(TARGET_CORE, NODE, [GATEWAY, 'serve', '--config', confFile, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
-  const g = await startServer('gateway', gcmd, gargs, (m) => m.msg === 'gateway started')
-  gw = { pid: g.child.pid, proxy: g.msg.proxy[0], admin: g.msg.admin, child: g.child }
+  const [gcmd, gargs] = pinned(TARGET_CORE, NODE, gatewayServeArgs(confFile, '127.0.0.1:0'))
+  const g = await startServer('gateway', gcmd, gargs, gatewayStarted)
+  gw = { pid: g.child.pid, proxy: g.address, admin: g.msg.admin, child: g.child }
   g.lines.on('line', onGatewayLine)
   console.log(`  gateway pid ${gw.pid}, proxy ${gw.proxy}, admin ${gw.admin}; upstream ${upAddr}`)
   const probe = await httpGet(`http://${gw.proxy}${REQUEST_PATH}`)
@@ -548,7 +371,7 @@ async function main() {
   let progressAt = performance.now()
   try {
     for (let i = 0; i < reloads; i++) {
-      if (interrupted) return
+      if (wasInterrupted()) return
       const [text, hash] = i % 2 === 0 ? [B, hB] : [A, hA]
       const r = await reloadWith(text, hash)
       durations.push(r.durationMs)
@@ -580,7 +403,7 @@ async function main() {
   if (settle > 0) {
     console.log(`  waiting ${settle} s (replaced runtimes are disposed 60 s after their swap)...`)
     await sleep(settle * 1000)
-    if (interrupted) return
+    if (wasInterrupted()) return
     settled = await snapshot(`after soak (+${settle + 2} s)`)
     printSnap(settled)
   }
@@ -596,7 +419,7 @@ async function main() {
   console.log(`  file: ${(Buffer.byteLength(bigA) / 1048576).toFixed(2)} MB`)
   const bigResults = []
   for (let i = 0; i < bigRuns; i++) {
-    if (interrupted) return
+    if (wasInterrupted()) return
     const [text, hash] = big[i % 2]
     const p = startProbe(`http://${gw.proxy}${REQUEST_PATH}`, probeClients)
     await sleep(500)
@@ -621,7 +444,7 @@ async function main() {
   printSnap(last)
 
   // 6. report
-  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  console.log(`\nload average after: ${loadAverage()}`)
   console.log('\nresults\n')
   const ref = settled ?? after
   const rssGrowth = (ref.rss - before.rss) / before.rss
@@ -656,16 +479,4 @@ async function main() {
   console.log('(a MISS is a measurement, not a failure: exit 0)')
 }
 
-let code = 0
-try {
-  await main()
-} catch (err) {
-  if (!interrupted) {
-    console.error(`\nbench/reload-soak: ${err.stack ?? err.message}`)
-    code = 1
-  }
-} finally {
-  await stopAll()
-  if (tmp && !opts.keep) await rm(tmp, { recursive: true, force: true })
-}
-if (!interrupted) process.exit(code)
+await runBench({ name: 'bench/reload-soak', keep: opts.keep, graceMs: 15_000, errorText: (err) => err.stack ?? err.message }, main)
