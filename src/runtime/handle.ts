@@ -38,11 +38,11 @@ const CONNECT_PHASE_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 
 // The pool of a (service, target) pair, found without building a key string per request.
 // Keyed by the frozen entities, so a new config starts afresh (pools themselves are shared).
 const poolsByService = new WeakMap<Service, Map<Peer | undefined, Pool>>()
-function poolOf(service: Service, peer: Peer | undefined, make: () => Pool): Pool {
+const cachedPool = (service: Service, peer: Peer | undefined): Pool | undefined => poolsByService.get(service)?.get(peer)
+function keepPool(service: Service, peer: Peer | undefined, pool: Pool): Pool {
   let byPeer = poolsByService.get(service)
   if (!byPeer) poolsByService.set(service, (byPeer = new Map()))
-  let pool = byPeer.get(peer)
-  if (!pool) byPeer.set(peer, (pool = make()))
+  byPeer.set(peer, pool)
   return pool
 }
 
@@ -228,15 +228,19 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
       const hostValue = match.route.preserve_host && req.headers.host ? req.headers.host : port === defaultPort || /:\d+$/.test(hostName) ? hostName : `${hostName}:${port}`
       headers.host = hostValue
       const origin = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`
-      const pool = poolOf(service, picked, () =>
-        poolFor({
-          origin,
-          connectTimeout: service.connect_timeout,
-          tlsVerify: service.tls_verify ?? false,
-          servername: scheme === 'https' ? hostValue.replace(/:\d+$/, '') : undefined,
-          ca: runtime.caFor(service),
-        }),
-      )
+      const pool =
+        cachedPool(service, picked) ??
+        keepPool(
+          service,
+          picked,
+          poolFor({
+            origin,
+            connectTimeout: service.connect_timeout,
+            tlsVerify: service.tls_verify ?? false,
+            servername: scheme === 'https' ? hostValue.replace(/:\d+$/, '') : undefined,
+            ca: runtime.caFor(service),
+          }),
+        )
       const proxyLatency = ms(start)
       const sentAt = performance.now()
       let upstreamStatus = 0
