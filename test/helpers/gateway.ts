@@ -32,3 +32,38 @@ export async function fetchRaw(url: string, opts: { method?: string; headers?: R
   const body = await r.body.text()
   return { status: r.statusCode, headers: r.headers, body, json: () => JSON.parse(body) }
 }
+
+interface Closable {
+  close(): Promise<void>
+}
+
+/**
+ * A gateway balancing `/` over real upstream servers: upstream `app.upstream`
+ * with `upstreamFields` (YAML lines, indented under the upstream) and one target
+ * per server. Closes the gateway and the servers when the test ends.
+ */
+export async function balancedGateway(
+  t: { teardown(fn: () => Promise<void>): void },
+  servers: readonly { port: number; close(): Promise<void> }[],
+  upstreamFields = '',
+  serviceFields = '',
+): Promise<TestGateway> {
+  const indent = (block: string, n: number) => block.split('\n').filter(Boolean).map((l) => `${' '.repeat(n)}${l}`).join('\n')
+  const gw = await gateway(`_format_version: "3.0"
+upstreams:
+  - name: app.upstream
+${indent(upstreamFields, 4)}
+    targets:
+${servers.map((s) => `      - target: 127.0.0.1:${s.port}`).join('\n')}
+services:
+  - name: app
+    host: app.upstream
+${indent(serviceFields, 4)}
+    routes: [{ name: app, paths: [/] }]
+`)
+  t.teardown(async () => {
+    await gw.close()
+    await Promise.all(servers.map((s: Closable) => s.close()))
+  })
+  return gw
+}

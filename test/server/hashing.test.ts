@@ -1,29 +1,12 @@
 // consistent-hashing and least-connections pick targets as Kong's algorithms do.
 import t from 'tap'
-import { fetchRaw, gateway } from '../helpers/gateway.js'
+import { balancedGateway, fetchRaw } from '../helpers/gateway.js'
 import { startUpstream } from '../helpers/upstream.js'
 
 t.test('hash_on header: one value always reaches one target; values spread', async (t) => {
   const a = await startUpstream('a')
   const b = await startUpstream('b')
-  const gw = await gateway(`_format_version: "3.0"
-upstreams:
-  - name: app.upstream
-    hash_on: header
-    hash_on_header: x-user
-    targets:
-      - target: 127.0.0.1:${a.port}
-      - target: 127.0.0.1:${b.port}
-services:
-  - name: app
-    host: app.upstream
-    routes: [{ name: app, paths: [/] }]
-`)
-  t.teardown(async () => {
-    await gw.close()
-    await a.close()
-    await b.close()
-  })
+  const gw = await balancedGateway(t, [a, b], 'hash_on: header\nhash_on_header: x-user')
   const seen = new Map<string, Set<string>>()
   for (let u = 0; u < 20; u++) {
     for (let i = 0; i < 3; i++) {
@@ -40,25 +23,7 @@ services:
 t.test('hash_on cookie: a missing cookie is set, and then sticks', async (t) => {
   const a = await startUpstream('a')
   const b = await startUpstream('b')
-  const gw = await gateway(`_format_version: "3.0"
-upstreams:
-  - name: app.upstream
-    hash_on: cookie
-    hash_on_cookie: sticky
-    hash_on_cookie_path: /app
-    targets:
-      - target: 127.0.0.1:${a.port}
-      - target: 127.0.0.1:${b.port}
-services:
-  - name: app
-    host: app.upstream
-    routes: [{ name: app, paths: [/] }]
-`)
-  t.teardown(async () => {
-    await gw.close()
-    await a.close()
-    await b.close()
-  })
+  const gw = await balancedGateway(t, [a, b], 'hash_on: cookie\nhash_on_cookie: sticky\nhash_on_cookie_path: /app')
   const first = await fetchRaw(`${gw.url}/`)
   const cookie = String(first.headers['set-cookie'])
   t.match(cookie, /^sticky=[0-9a-f-]{36}; Path=\/app$/)
@@ -78,23 +43,7 @@ t.test('least-connections: a busy target is passed over', async (t) => {
     void held.then(() => res.end('a'))
   })
   const b = await startUpstream('b', (_req, res) => res.end('b'))
-  const gw = await gateway(`_format_version: "3.0"
-upstreams:
-  - name: app.upstream
-    algorithm: least-connections
-    targets:
-      - target: 127.0.0.1:${a.port}
-      - target: 127.0.0.1:${b.port}
-services:
-  - name: app
-    host: app.upstream
-    routes: [{ name: app, paths: [/] }]
-`)
-  t.teardown(async () => {
-    await gw.close()
-    await a.close()
-    await b.close()
-  })
+  const gw = await balancedGateway(t, [a, b], 'algorithm: least-connections')
   const slow = fetchRaw(`${gw.url}/`)
   await new Promise((r) => setTimeout(r, 100))
   t.equal((await fetchRaw(`${gw.url}/`)).body, 'b')

@@ -1,6 +1,6 @@
 // Passive and active health checks take failing targets out of rotation and bring them back.
 import t from 'tap'
-import { fetchRaw, gateway } from '../helpers/gateway.js'
+import { balancedGateway, fetchRaw, gateway } from '../helpers/gateway.js'
 import { startUpstream } from '../helpers/upstream.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -11,25 +11,7 @@ t.test('passive: a target answering 500s is ejected after http_failures', async 
     res.writeHead(500)
     res.end('boom')
   })
-  const gw = await gateway(`_format_version: "3.0"
-upstreams:
-  - name: app.upstream
-    healthchecks:
-      passive:
-        unhealthy: { http_failures: 2, http_statuses: [500] }
-    targets:
-      - target: 127.0.0.1:${good.port}
-      - target: 127.0.0.1:${bad.port}
-services:
-  - name: app
-    host: app.upstream
-    routes: [{ name: app, paths: [/] }]
-`)
-  t.teardown(async () => {
-    await gw.close()
-    await good.close()
-    await bad.close()
-  })
+  const gw = await balancedGateway(t, [good, bad], 'healthchecks:\n  passive:\n    unhealthy: { http_failures: 2, http_statuses: [500] }')
   const statuses: number[] = []
   for (let i = 0; i < 10; i++) statuses.push((await fetchRaw(`${gw.url}/x`)).status)
   t.equal(statuses.filter((s) => s === 500).length, 2, 'exactly http_failures errors reach the client')
@@ -47,27 +29,11 @@ t.test('active: probes mark a target unhealthy, then healthy again', async (t) =
     }
     res.end('b')
   })
-  const gw = await gateway(`_format_version: "3.0"
-upstreams:
-  - name: app.upstream
-    healthchecks:
-      active:
-        http_path: /health
-        healthy: { interval: 0.1, successes: 1 }
-        unhealthy: { interval: 0.1, http_failures: 1 }
-    targets:
-      - target: 127.0.0.1:${a.port}
-      - target: 127.0.0.1:${b.port}
-services:
-  - name: app
-    host: app.upstream
-    routes: [{ name: app, paths: [/] }]
-`)
-  t.teardown(async () => {
-    await gw.close()
-    await a.close()
-    await b.close()
-  })
+  const gw = await balancedGateway(
+    t,
+    [a, b],
+    'healthchecks:\n  active:\n    http_path: /health\n    healthy: { interval: 0.1, successes: 1 }\n    unhealthy: { interval: 0.1, http_failures: 1 }',
+  )
   await sleep(500)
   const before = b.requests.filter((r) => r.url !== '/health').length
   for (let i = 0; i < 6; i++) t.equal((await fetchRaw(`${gw.url}/x`)).json().name, 'a')
