@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { ConfigIssue } from '../config/issues.js'
-import { configHash, loadConfig } from '../config/load.js'
+import { configHash } from '../config/load.js'
+import { loadOffThread } from './off-thread.js'
 import { compileRuntime, reachable } from '../runtime/runtime.js'
 import { retainPools } from '../runtime/forward.js'
 import { retainHealth } from '../runtime/health.js'
@@ -91,7 +92,7 @@ export function createReloader(opts: ReloaderOptions): Reloader {
     }
     const hash = configHash(text)
     if (!force && hash === opts.holder.current().hash) return done({ result: 'unchanged', hash })
-    const loaded = loadConfig(text, { file: opts.file, env: opts.env ?? process.env })
+    const loaded = await loadOffThread(text, opts.file, opts.env ?? process.env)
     if (!loaded.ok) return done({ result: 'invalid', hash, issues: loaded.issues })
     let next
     try {
