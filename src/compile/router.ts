@@ -40,6 +40,10 @@ export interface RouteMatch {
   /** What strip_path removed, when it removed more than '/' (X-Forwarded-Prefix). */
   strippedPrefix: string | undefined
   captures: UriCaptures | undefined
+  /** The route takes https but not http: plain requests get 426 or a redirect. */
+  httpsOnly: boolean
+  /** The route takes only grpc/grpcs. */
+  grpcOnly: boolean
 }
 
 const SPLIT_NS = '7f145bf9-0dce-4f91-98eb-debbce4b9f6b'
@@ -56,6 +60,8 @@ interface HeaderRule {
 
 interface Matcher {
   route: Route
+  httpsOnly: boolean
+  grpcOnly: boolean
   service: Service | undefined
   priority: bigint
   tieId: string
@@ -117,9 +123,12 @@ function compileMatchers(config: Config): Matcher[] {
     const service = route.service ? services.get(route.service) : undefined
     // Routes of a disabled service are not in the router at all (Kong: 404).
     if (service && !service.enabled) continue
+    const p = route.protocols
     const base = {
       route,
       service,
+      httpsOnly: p.includes('https') && !p.includes('http'),
+      grpcOnly: !p.includes('http') && !p.includes('https'),
       methods: route.methods?.length ? new Set(route.methods) : undefined,
       hosts: route.hosts?.length ? route.hosts.map(parseHost) : undefined,
       snis: route.snis?.length ? route.snis.map((s) => parseHost(s.replace(/\.$/, ''))) : undefined,
@@ -270,6 +279,8 @@ export function compileRouter(config: Config, cacheSize = 5000): Router {
         upstreamPath: joinUpstreamPath(m.service?.path, req.path, prefix),
         strippedPrefix: strip && matched !== '/' && matched !== '' ? matched : undefined,
         captures,
+        httpsOnly: m.httpsOnly,
+        grpcOnly: m.grpcOnly,
       }
     }
     return undefined

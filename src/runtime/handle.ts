@@ -9,10 +9,11 @@ import type { TLSSocket } from 'node:tls'
 import { escapeUpstreamPath, normalizeRequestPath } from '../compile/request-path.js'
 import type { RouteMatch } from '../compile/router.js'
 import type { Service } from '../config/model.js'
-import type { AccessContext, Exit } from '../plugins/types.js'
+import type { Exit } from '../plugins/types.js'
 import { SERVER_TOKEN } from '../version.js'
 import type { Pool } from 'undici'
 import type { Peer } from './balancer.js'
+import { hostWithoutPort, runAccess, splitRequestTarget } from './access.js'
 import { forward, poolFor } from './forward.js'
 import { firstValue, requestEndToEnd, responseEndToEnd } from './headers.js'
 import { defaultMessage, MSG_HTTPS_REQUIRED, MSG_NAME_RESOLUTION, MSG_NO_PEER, MSG_NO_ROUTE, MSG_NO_SERVICE, renderError, renderExit } from './responses.js'
@@ -46,11 +47,7 @@ function keepPool(service: Service, peer: Peer | undefined, pool: Pool): Pool {
   return pool
 }
 
-/** `Host` without its port, lower-cased (nginx's $host). */
-function hostWithoutPort(host: string): string {
-  const h = host.toLowerCase()
-  return h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.replace(/:\d+$/, '')
-}
+
 
 const ms = (from: number) => String(Math.round(performance.now() - from))
 
@@ -131,15 +128,9 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
     }
 
     const rawUrl = req.url ?? '/'
-    const q = rawUrl.indexOf('?')
-    let rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q)
-    const query = q === -1 ? '' : rawUrl.slice(q)
-    if (!rawPath.startsWith('/')) {
-      // absolute-form request target: keep only the path
-      const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*(\/.*)?$/i.exec(rawPath)
-      if (!m) return error(400, undefined, 'proxy')
-      rawPath = m[1] ?? '/'
-    }
+    const target = splitRequestTarget(rawUrl)
+    if (!target) return error(400, undefined, 'proxy')
+    const { rawPath, query } = target
     const path = normalizeRequestPath(rawPath)
     if (path === undefined) return error(400, undefined, 'proxy')
 
@@ -153,48 +144,22 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
     const peer = unmapped(socket.remoteAddress ?? '')
     const trusted = opts.trusted(peer)
     const forwardedProto = (trusted && firstValue(req.headers['x-forwarded-proto'])) || opts.scheme
-    const protocols = match.route.protocols
-    if (forwardedProto !== 'https' && protocols.includes('https') && !protocols.includes('http')) {
+    if (match.httpsOnly && forwardedProto !== 'https') {
       const code = match.route.https_redirect_status_code
       if (code === 426) return send(res, 426, kongHeaders({ 'content-type': 'application/json; charset=utf-8', connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' }), renderExit(MSG_HTTPS_REQUIRED).body)
       const fwdHost = (trusted && firstValue(req.headers['x-forwarded-host'])) || hostWithoutPort(host)
       return send(res, code, kongHeaders({ location: `https://${fwdHost}${rawUrl}` }), undefined)
     }
 
-    if (!protocols.includes('http') && !protocols.includes('https')) {
+    if (match.grpcOnly) {
       // A grpc/grpcs-only route: Kong refuses plain HTTP and HTTP/1 clients.
       const ct = firstValue(req.headers['content-type']) ?? ''
       if (!ct.startsWith('application/grpc')) return error(415, 'Non-gRPC request matched gRPC route')
       if (req.httpVersionMajor < 2) return send(res, 426, kongHeaders({ 'content-type': 'application/json; charset=utf-8', upgrade: 'HTTP/2' }), renderExit('Please use HTTP2 protocol').body)
     }
     const remoteAddr = (trusted && firstValue(req.headers['x-real-ip'])) || peer
-    const chain = runtime.accessChain(match.route, match.service)
-    if (chain.length > 0) {
-      const ctx: AccessContext = {
-        request: {
-          method: req.method ?? 'GET',
-          path: rawPath,
-          query: new URLSearchParams(query.slice(1)),
-          headers: req.headers,
-          scheme: opts.scheme,
-          host: host.replace(/:\d+$/, ''),
-          port: localPort,
-          clientIp: remoteAddr,
-          uriCaptures: match.captures,
-        },
-        route: { id: match.route.id, name: match.route.name },
-        service: match.service ? { id: match.service.id, name: match.service.name } : undefined,
-      }
-      for (const { plugin, handler } of chain) {
-        let out: Exit | undefined
-        try {
-          out = handler.access?.(ctx, plugin.config)
-        } catch {
-          return error(500)
-        }
-        if (out) return exit(out)
-      }
-    }
+    const exited = runAccess(runtime.accessChain(match.route), { req, target, match, scheme: opts.scheme, port: localPort, clientIp: remoteAddr })
+    if (exited) return exit(exited)
 
     const service = match.service
     if (!service) return error(503, MSG_NO_SERVICE)
@@ -237,7 +202,7 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
             origin,
             connectTimeout: service.connect_timeout,
             tlsVerify: service.tls_verify ?? false,
-            servername: scheme === 'https' ? hostValue.replace(/:\d+$/, '') : undefined,
+            servername: scheme === 'https' ? hostWithoutPort(hostValue) : undefined,
             ca: runtime.caFor(service),
           }),
         )

@@ -35,7 +35,7 @@ export interface Runtime {
   /** Server certificates by SNI. */
   readonly certificates: CertificateStore
   /** Access-phase plugins of a matched route, in run order. */
-  accessChain(route: Route, service: Service | undefined): readonly PluginInstance[]
+  accessChain(route: Route): readonly PluginInstance[]
 }
 
 /**
@@ -47,11 +47,13 @@ function resolveChains(config: Config) {
   const byScope = new Map<string, Plugin>()
   for (const p of enabled) byScope.set(`${p.name}|${p.route ?? ''}|${p.service ?? ''}`, p)
   const names = [...new Set(enabled.map((p) => p.name))]
+  const services = new Map(config.services.map((s) => [s.id, s]))
   // A route always has the same service, so the route alone keys its chain.
   const cache = new WeakMap<Route, readonly PluginInstance[]>()
-  return (route: Route, service: Service | undefined): readonly PluginInstance[] => {
+  return (route: Route): readonly PluginInstance[] => {
     let chain = cache.get(route)
     if (chain) return chain
+    const service = route.service ? services.get(route.service) : undefined
     const list: PluginInstance[] = []
     for (const name of names) {
       const s = service?.id ?? ''

@@ -7,9 +7,9 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { escapeUpstreamPath, normalizeRequestPath } from '../compile/request-path.js'
-import type { AccessContext } from '../plugins/types.js'
 import { SERVER_TOKEN } from '../version.js'
 import { upstreamHeaders } from './handle.js'
+import { runAccess, splitRequestTarget } from './access.js'
 import { defaultMessage, MSG_NO_PEER, MSG_NO_ROUTE, MSG_NO_SERVICE, renderError, renderExit } from './responses.js'
 import type { Runtime } from './runtime.js'
 import { unmapped, type TrustCheck } from './trust.js'
@@ -46,10 +46,9 @@ export function createUpgradeHandler(opts: UpgradeOptions): UpgradeHandler {
       const r = renderError(message, requestId, req.headers.accept, 'kong')
       writeResponse(socket, status, { 'content-type': r.contentType, server: SERVER_TOKEN, 'x-kong-request-id': requestId }, r.body)
     }
-    const rawUrl = req.url ?? '/'
-    const q = rawUrl.indexOf('?')
-    const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q)
-    const query = q === -1 ? '' : rawUrl.slice(q)
+    const target = splitRequestTarget(req.url ?? '/')
+    if (!target) return fail(400)
+    const { rawPath, query } = target
     const path = normalizeRequestPath(rawPath)
     if (path === undefined) return fail(400)
     const localPort = (req.socket.localPort as number | undefined) ?? 0
@@ -59,14 +58,8 @@ export function createUpgradeHandler(opts: UpgradeOptions): UpgradeHandler {
     const peer = unmapped(req.socket.remoteAddress ?? '')
     const trusted = opts.trusted(peer)
     const remoteAddr = (trusted && (req.headers['x-real-ip'] as string | undefined)) || peer
-    const ctx: AccessContext = {
-      request: { method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(query.slice(1)), headers: req.headers, scheme: opts.scheme, host: host.replace(/:\d+$/, ''), port: localPort, clientIp: remoteAddr, uriCaptures: match.captures },
-      route: { id: match.route.id, name: match.route.name },
-      service: match.service ? { id: match.service.id, name: match.service.name } : undefined,
-    }
-    for (const { plugin, handler } of runtime.accessChain(match.route, match.service)) {
-      const out = handler.access?.(ctx, plugin.config)
-      if (!out) continue
+    const out = runAccess(runtime.accessChain(match.route), { req, target, match, scheme: opts.scheme, port: localPort, clientIp: remoteAddr })
+    if (out) {
       if (out.error !== undefined) return fail(out.status, out.error)
       const body = out.message !== undefined ? renderExit(out.message).body : (out.body ?? '')
       return writeResponse(socket, out.status, { server: SERVER_TOKEN, 'x-kong-request-id': requestId, ...(out.message !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...out.headers }, body)

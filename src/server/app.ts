@@ -23,7 +23,6 @@ export interface ProxyServerOptions {
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
   const handle = createHandler({ current: () => opts.holder.current(), trusted: opts.trusted, scheme: opts.tls ? 'https' : 'http', accessLog: opts.accessLog })
-  const handleRef: { current?: typeof handle } = { current: handle }
   const common = {
     logger: false,
     exposeHeadRoutes: false,
@@ -31,9 +30,8 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
     // A URL Fastify cannot decode still gets the gateway's answer (Kong's 400), not Fastify's.
     frameworkErrors: (_err: unknown, request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
       reply.hijack()
-      handleRef.current?.(request.raw, reply.raw)
+      handle(request.raw, reply.raw)
     },
-    // Kong has no limit on request headers beyond the server's; keep Node's defaults.
   } as const
   const app = (opts.tls
     ? Fastify({
