@@ -28,8 +28,6 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
 
 /** Kong's default plugin protocols. */
 export const PROTOCOLS_ALL: readonly Protocol[] = ['grpc', 'grpcs', 'http', 'https']
-/** Kong's `protocols_http`: the plugin only makes sense for HTTP traffic. */
-export const PROTOCOLS_HTTP: readonly Protocol[] = ['grpc', 'grpcs', 'http', 'https']
 
 export const ANY_SCOPE: PluginScopes = { consumer: true, route: true, service: true }
 export const NO_CONSUMER: PluginScopes = { consumer: false, route: true, service: true }

@@ -107,7 +107,7 @@ export function forward(res: ServerResponse, req: ForwardRequest, hooks: Forward
         if (!finished) controller.abort(new Error('client closed the connection'))
       })
     },
-    onResponseStart(controller, status, headers) {
+    onResponseStart(_controller, status, headers) {
       if (status < 200) return // 1xx: Node answers 100-continue itself
       started = true
       if (timer) clearTimeout(timer)

@@ -4,7 +4,7 @@
  * most plugins; and compact JSON `{"message": ...}` (kong.response.exit).
  */
 
-export const DEFAULT_MESSAGES: Readonly<Record<number, string>> = {
+const DEFAULT_MESSAGES: Readonly<Record<number, string>> = {
   400: 'Bad request',
   401: 'Unauthorized',
   403: 'Forbidden',

@@ -81,5 +81,3 @@ export function serviceSchema(ctx: SchemaContext, registry: PluginRegistry) {
   })
   return z.preprocess(expandServiceUrl, object)
 }
-
-export type ServiceInput = z.output<ReturnType<typeof serviceSchema>>

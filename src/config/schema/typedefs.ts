@@ -195,5 +195,3 @@ export const foreignRef = z
     { error: 'expected a string' },
   )
   .describe('A reference to another entity by its name (username for consumers) or id.')
-
-export type ForeignRef = z.infer<typeof foreignRef>
