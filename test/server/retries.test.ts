@@ -3,49 +3,22 @@
 // retried on a freshly picked peer; a non-idempotent request (POST, PATCH) is not
 // retried once it has been sent to an upstream; HTTP statuses are never retried.
 import t from 'tap'
-import { fetchRaw, gateway } from '../helpers/gateway.js'
+import { balancedGateway, fetchRaw, gateway } from '../helpers/gateway.js'
 import { startUpstream } from '../helpers/upstream.js'
+
+// A target that refuses every connection (nothing listens on port 1).
+const REFUSING = { port: 1, close: async () => {} }
 
 t.test('GET whose target refuses the connection is retried on the next target', async (t) => {
   const alive = await startUpstream('alive')
-  const gw = await gateway(`_format_version: "3.0"
-upstreams:
-  - name: flaky.internal
-    targets:
-      - { target: "127.0.0.1:1" }
-      - { target: "127.0.0.1:${alive.port}" }
-services:
-  - name: flaky
-    host: flaky.internal
-    retries: 1
-    routes: [{ name: flaky, paths: [/] }]
-`)
-  t.teardown(async () => {
-    await gw.close()
-    await alive.close()
-  })
+  const gw = await balancedGateway(t, [REFUSING, alive], '', 'retries: 1')
   for (let i = 0; i < 10; i++) t.equal((await fetchRaw(`${gw.url}/get/${i}`)).status, 200, `request ${i}`)
   t.equal(alive.requests.length, 10, 'every request ended on the live target')
 })
 
 t.test('retries: 0 — a refused connection is answered 502, no second try', async (t) => {
   const alive = await startUpstream('alive')
-  const gw = await gateway(`_format_version: "3.0"
-upstreams:
-  - name: flaky.internal
-    targets:
-      - { target: "127.0.0.1:1" }
-      - { target: "127.0.0.1:${alive.port}" }
-services:
-  - name: flaky
-    host: flaky.internal
-    retries: 0
-    routes: [{ name: flaky, paths: [/] }]
-`)
-  t.teardown(async () => {
-    await gw.close()
-    await alive.close()
-  })
+  const gw = await balancedGateway(t, [REFUSING, alive], '', 'retries: 0')
   const statuses: number[] = []
   for (let i = 0; i < 10; i++) statuses.push((await fetchRaw(`${gw.url}/`)).status)
   t.equal(statuses.filter((s) => s === 502).length, 5, 'the dead target’s half of the rotation fails')
@@ -79,22 +52,7 @@ services:
 
 t.test('POST with a body whose connection was refused is retried (nothing was sent yet)', async (t) => {
   const alive = await startUpstream('alive')
-  const gw = await gateway(`_format_version: "3.0"
-upstreams:
-  - name: flaky.internal
-    targets:
-      - { target: "127.0.0.1:1" }
-      - { target: "127.0.0.1:${alive.port}" }
-services:
-  - name: flaky
-    host: flaky.internal
-    retries: 1
-    routes: [{ name: flaky, paths: [/] }]
-`)
-  t.teardown(async () => {
-    await gw.close()
-    await alive.close()
-  })
+  const gw = await balancedGateway(t, [REFUSING, alive], '', 'retries: 1')
   for (let i = 0; i < 4; i++) {
     const r = await fetchRaw(`${gw.url}/orders`, { method: 'POST', body: `{"n":${i}}`, headers: { 'content-type': 'application/json' } })
     t.equal(r.status, 200, `POST ${i}`)
