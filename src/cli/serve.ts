@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError, parseListen, startGateway } from '../server/gateway.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { singleFileMount } from '../reload/mount-check.js'
-import { createLogger, LOG_LEVELS, type LogLevel } from '../observability/logger.js'
+import { createLogger, LOG_LEVELS, pluginLogger, type LogLevel } from '../observability/logger.js'
 import { textLine } from './report.js'
 import { availableParallelism } from 'node:os'
 import { attachWorker, isClusterWorker, reportHash, runPrimary } from './workers.js'
@@ -61,6 +61,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
     drainTimeoutMs: Number(values['drain-timeout'] ?? env.GATEWAY_DRAIN_TIMEOUT ?? 25_000),
     env,
     accessLog: accessLog ? (entry: Record<string, unknown>) => log.info(entry, 'access') : undefined,
+    pluginLog: pluginLogger(log),
     onReload: (r: ReloadResult) => {
       if (inWorker && r.result === 'applied' && r.hash) reportHash(r.hash)
       if (r.result === 'unchanged') return

@@ -6,6 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import type { PluginRegistry } from '../plugins/registry.js'
+import { MSG_ORDERING_CYCLE, orderAccess } from '../plugins/ordering.js'
+import type { PluginOrdering } from './model.js'
 import { entityId, randomUUID } from './ids.js'
 import { fromZod, kongErrorMap, type PathSegment, type RawIssue } from './issues.js'
 import type { Collection } from './schema/context.js'
@@ -209,6 +211,7 @@ export class Normalizer {
     this.resolveReferences(indexes)
     this.checkUnique()
     this.checkPlugins()
+    this.checkOrderingCycles()
     if (this.transform) this.hashPasswords()
     for (const { entity, path } of this.out.routes) {
       if (entity.path_handling === 'v1') {
@@ -359,6 +362,51 @@ export class Normalizer {
           }
         })
       }
+    }
+  }
+
+  /**
+   * Dynamic ordering must give every route's chain a topological order. The
+   * plugins that can meet on a route (global, its service's, its own, and
+   * consumer-scoped ones that may apply) are checked together; each distinct
+   * cycle is reported once, at the `ordering` of a plugin in it.
+   */
+  private checkOrderingCycles(): void {
+    const plugins = this.out.plugins.filter(({ entity }) => entity.enabled !== false && this.registry.has(entity.name as string))
+    if (!plugins.some(({ entity }) => entity.ordering !== undefined)) return
+    const priority = (name: string) => this.registry.get(name)?.priority ?? 0
+    const reported = new Set<string>()
+    const checkChain = (members: Located[]) => {
+      const byName = new Map<string, PluginOrdering[]>()
+      for (const { entity } of members) {
+        const list = byName.get(entity.name as string) ?? []
+        list.push(entity.ordering as PluginOrdering)
+        byName.set(entity.name as string, list)
+      }
+      const names = [...byName.keys()].sort((a, b) => priority(b) - priority(a) || (a < b ? 1 : a > b ? -1 : 0))
+      const result = orderAccess(names, byName)
+      if (result.ok) return
+      const key = [...new Set(result.cycle)].sort().join(',')
+      if (reported.has(key)) return
+      reported.add(key)
+      const at = members.find(({ entity }) => result.cycle.includes(entity.name as string) && entity.ordering !== undefined)!
+      this.issues.push({ path: [...at.path, 'ordering'], message: `${MSG_ORDERING_CYCLE} (${result.cycle.join(' -> ')})` })
+    }
+    // Grouped so each route costs its own plugins, not a scan of all of them.
+    const everywhere: Located[] = []
+    const byService = new Map<unknown, Located[]>()
+    const byRoute = new Map<unknown, Located[]>()
+    for (const p of plugins) {
+      const { route, service } = p.entity
+      const [map, key] = route !== undefined ? [byRoute, route] : service !== undefined ? [byService, service] : [undefined, undefined]
+      if (!map) everywhere.push(p)
+      else map.set(key, [...(map.get(key) ?? []), p])
+    }
+    checkChain(everywhere.filter(({ entity }) => entity.consumer === undefined))
+    for (const { entity: r } of this.out.routes) {
+      const own = (byRoute.get(r.id) ?? []).filter(({ entity }) => entity.service === undefined || entity.service === r.service)
+      const members = [...everywhere, ...(byService.get(r.service) ?? []), ...own]
+      if (members.some(({ entity }) => entity.ordering !== undefined)) checkChain(members)
     }
   }
 

@@ -25,3 +25,22 @@ export function createLogger(level: LogLevel = 'info', destination: NodeJS.Writa
 }
 
 export type { Logger }
+
+/** Plugin loggers: each line carries the plugin's name and id (child created on first use). */
+export function pluginLogger(logger: Logger): (plugin: { name: string; id: string }) => {
+  error(msg: string, fields?: Record<string, unknown>): void
+  warn(msg: string, fields?: Record<string, unknown>): void
+  info(msg: string, fields?: Record<string, unknown>): void
+  debug(msg: string, fields?: Record<string, unknown>): void
+} {
+  return (plugin) => {
+    let child: Logger | undefined
+    const get = () => (child ??= logger.child({ plugin: plugin.name, plugin_id: plugin.id }))
+    return {
+      error: (msg, fields) => get().error(fields ?? {}, msg),
+      warn: (msg, fields) => get().warn(fields ?? {}, msg),
+      info: (msg, fields) => get().info(fields ?? {}, msg),
+      debug: (msg, fields) => get().debug(fields ?? {}, msg),
+    }
+  }
+}

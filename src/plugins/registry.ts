@@ -7,11 +7,22 @@
 import type { PluginDefinition, PluginHandler } from './types.js'
 import requestTermination from './request-termination/schema.js'
 import { handler as requestTerminationHandler } from './request-termination/handler.js'
+import keyAuth from './key-auth/schema.js'
+import { handler as keyAuthHandler } from './key-auth/handler.js'
 
-export const BUNDLED: readonly PluginDefinition[] = [requestTermination]
+// One line per plugin in each list (keep them in the same order).
+export const BUNDLED: readonly PluginDefinition[] = [
+  requestTermination,
+  keyAuth,
+]
+
+const handlers: PluginHandler<never>[] = [
+  requestTerminationHandler,
+  keyAuthHandler,
+]
 
 /** Phase handlers by plugin name. Every bundled definition must have one (checked below). */
-export const HANDLERS: ReadonlyMap<string, PluginHandler> = new Map<string, PluginHandler>([[requestTerminationHandler.name, requestTerminationHandler as PluginHandler]])
+export const HANDLERS: ReadonlyMap<string, PluginHandler> = new Map(handlers.map((h) => [h.name, h as unknown as PluginHandler]))
 
 for (const def of BUNDLED) {
   if (!HANDLERS.has(def.name)) throw new TypeError(`plugin '${def.name}' has a schema but no handler`)

@@ -1,10 +1,17 @@
 /**
- * What a bundled plugin declares. The config schema is the only source of the
- * plugin's config type (`z.infer`); phase handlers join this shape when the
- * runtime lands.
+ * The plugin contract and the plugin kit: what a bundled plugin declares, and
+ * the typed API its phase handlers use (Kong's PDK, in TypeScript).
+ *
+ * A plugin is two things: a definition (name, priority, config schema, scopes),
+ * and a handler whose `create` runs once per plugin instance when a config is
+ * compiled. `create` does everything that can be done ahead of time (parse the
+ * config, compile regexes, build lookup tables) and returns the phase functions
+ * that run per request with a `Kit`.
  */
 import type * as z from 'zod'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { Protocol } from '../config/schema/typedefs.js'
+import type { Acl, BasicauthCredential, Consumer, HmacauthCredential, JwtSecret, KeyauthCredential, Plugin, Route, Service } from '../config/model.js'
 
 export interface PluginScopes {
   /** false when Kong's schema forbids this scope (`no_consumer`, ...). */
@@ -37,39 +44,198 @@ export function definePlugin<S extends z.ZodType>(def: PluginDefinition<S>): Plu
   return def
 }
 
-/** A response a plugin answers with instead of proxying (Kong's kong.response.exit/error). */
+/**
+ * A response a plugin answers with instead of proxying. Exactly one body form:
+ * - `error`: Kong's `kong.response.error` — the negotiated error template with request_id;
+ * - `message`: Kong's `kong.response.exit(status, {message = ...})` — compact JSON;
+ * - `json`: any value, sent as compact JSON (`kong.response.exit(status, table)`);
+ * - `body`: raw bytes, sent as is (set `content-type` in headers).
+ */
 export interface Exit {
   status: number
-  /** Error-template message (negotiated on Accept, with request_id). */
   error?: string
-  /** Compact JSON `{"message": ...}`. */
   message?: string
-  /** A raw body, sent as is. */
-  body?: string
-  headers?: Record<string, string>
+  json?: unknown
+  body?: string | Buffer
+  headers?: Record<string, string | string[]>
 }
 
-/** What an access handler sees of the request (the plugin kit grows with the plugin issue). */
-export interface AccessRequest {
+/** Captures of the matched route's regex path. */
+export interface UriCaptures {
+  unnamed: string[]
+  named: Record<string, string>
+}
+
+/** The client's request, as received (read-only). */
+export interface KitRequest {
   readonly method: string
-  /** The raw path as the client sent it, without the query. */
-  readonly path: string
-  readonly query: URLSearchParams
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>
   readonly scheme: 'http' | 'https'
+  /** Host header without port, lower-cased. */
   readonly host: string
+  /** The gateway port the request came in on. */
   readonly port: number
+  /** The path as the client sent it, without the query. */
+  readonly path: string
+  /** The normalized path the router matched on. */
+  readonly normalizedPath: string
+  /** The query string without `?` ('' when none). */
+  readonly rawQuery: string
+  /** The request target exactly as sent (path and query, e.g. `/a/../b?x=1`). */
+  readonly rawTarget: string
+  /** The parsed query (built on first use). */
+  readonly query: URLSearchParams
+  /** Lower-cased header names; repeated headers are arrays (set-cookie) or comma-joined (Node's rules). */
+  readonly headers: IncomingHttpHeaders
+  /** Every value of a header, in order (`[]` when absent). */
+  headerValues(name: string): readonly string[]
+  /** The first value of a header. */
+  header(name: string): string | undefined
+  /** The client address after trusted-ips rules (Kong's `kong.client.get_ip` / realip). */
   readonly clientIp: string
-  readonly uriCaptures: { unnamed: string[]; named: Record<string, string> } | undefined
+  /** The address of the TCP peer (Kong's `kong.client.get_forwarded_ip` counterpart). */
+  readonly peerIp: string
+  readonly httpVersion: string
+  readonly uriCaptures: UriCaptures | undefined
+  /**
+   * The whole request body, read on first call (later calls share it). Once read,
+   * the upstream is sent these bytes (or what `upstream.setBody` put instead).
+   */
+  body(): Promise<Buffer>
 }
 
-export interface AccessContext {
-  readonly request: AccessRequest
-  readonly route: { readonly id: string; readonly name?: string | undefined }
-  readonly service: { readonly id: string; readonly name?: string | undefined } | undefined
+/** Changes to the request the gateway sends upstream. */
+export interface KitUpstream {
+  /** The current value of a header that will be sent upstream. */
+  header(name: string): string | string[] | undefined
+  setHeader(name: string, value: string | string[]): void
+  clearHeader(name: string): void
+  /** The query that will be sent upstream (a live, mutable copy). */
+  readonly query: URLSearchParams
+  /** Replaces the whole query (a string without `?`). */
+  setRawQuery(query: string): void
+  /** Replaces the upstream path (unescaped; escaped as the router's upstream path is). */
+  setPath(path: string): void
+  readonly path: string
+  setMethod(method: string): void
+  readonly method: string
+  /** Replaces the body sent upstream (sets Content-Length, drops Transfer-Encoding). */
+  setBody(body: Buffer | string): void
+  /**
+   * Sends the request to this host and port instead of the service's (Kong's
+   * kong.service.set_target): the upstream's balancer is bypassed; scheme,
+   * timeouts and TLS settings stay the service's.
+   */
+  setTarget(host: string, port: number): void
+}
+
+/** The response on its way to the client (header_filter / body_filter / log phases). */
+export interface KitResponse {
+  status: number
+  /** Lower-cased names; mutable in the header_filter phase. */
+  readonly headers: Record<string, string | string[] | number>
+  header(name: string): string | undefined
+  setHeader(name: string, value: string | string[]): void
+  addHeader(name: string, value: string): void
+  clearHeader(name: string): void
+  /** 'service' for proxied responses, 'exit' for plugin answers, 'error' for the gateway's own errors. */
+  readonly source: 'service' | 'exit' | 'error'
+}
+
+/** A credential as the consumer headers need it. */
+export interface AuthCredential {
+  readonly id: string
+  /** X-Credential-Identifier: key-auth id, basic/hmac username, jwt key. */
+  readonly identifier: string
+  readonly consumer?: string | undefined
+}
+
+export interface PluginLog {
+  error(msg: string, fields?: Record<string, unknown>): void
+  warn(msg: string, fields?: Record<string, unknown>): void
+  info(msg: string, fields?: Record<string, unknown>): void
+  debug(msg: string, fields?: Record<string, unknown>): void
+}
+
+/** Per request, shared by every plugin of that request. */
+export interface Kit {
+  readonly requestId: string
+  readonly request: KitRequest
+  readonly upstream: KitUpstream
+  /**
+   * The response. Before the response phases it holds only the headers plugins
+   * set early (Kong's kong.response.set_header in access): they are added to
+   * whatever response follows — proxied, exit or error.
+   */
+  readonly response: KitResponse
+  readonly route: Route | undefined
+  readonly service: Service | undefined
+  /** The authenticated consumer, once an auth plugin set it. */
+  readonly consumer: Consumer | undefined
+  readonly credential: AuthCredential | undefined
+  /** True when the consumer is an `anonymous` fallback. */
+  readonly anonymous: boolean
+  /**
+   * Kong's `kong.client.authenticate` plus the consumer headers: sets the
+   * consumer and credential and the X-Consumer-* / X-Credential-Identifier /
+   * X-Anonymous-Consumer headers sent upstream (absent values cleared).
+   */
+  authenticate(consumer: Consumer, credential: AuthCredential | undefined, anonymous?: boolean): void
+  /** Data shared between the plugins of one request (Kong's `kong.ctx.shared`). */
+  readonly shared: Record<string, unknown>
+  /** Milliseconds since the request arrived. */
+  elapsed(): number
+}
+
+/** What `create` gets besides its config: indexes of the compiled config, a logger. */
+export interface PluginEnv {
+  /** The plugin entity (id, scope, protocols, instance_name). */
+  readonly plugin: Plugin
+  readonly consumers: ConsumerIndex
+  /** Logs with the plugin's name attached. */
+  readonly log: PluginLog
+}
+
+/** Consumers and credentials, indexed once per config. */
+export interface ConsumerIndex {
+  byId(id: string): Consumer | undefined
+  /** Kong's `anonymous` lookup: an id or a username. */
+  byIdOrUsername(value: string): Consumer | undefined
+  keyauth(key: string): KeyauthCredential | undefined
+  basicauth(username: string): BasicauthCredential | undefined
+  jwt(key: string): JwtSecret | undefined
+  hmacauth(username: string): HmacauthCredential | undefined
+  /** The consumer's ACL groups, in declaration order. */
+  groups(consumerId: string): readonly string[]
+  acls(consumerId: string): readonly Acl[]
+}
+
+/** What a phase function may return: an Exit stops the phase (rewrite/access only). */
+export type PhaseResult = Exit | undefined | void | Promise<Exit | undefined | void>
+
+/** The phase functions of one plugin instance. All optional; an absent phase costs nothing. */
+export interface PluginPhases {
+  /** Before routing; global instances only. */
+  rewrite?(kit: Kit): PhaseResult
+  /** After routing, in priority (or dynamic) order. */
+  access?(kit: Kit): PhaseResult
+  /** Response status and headers (proxied, exit or error), before they are sent. */
+  headerFilter?(kit: Kit): void
+  /**
+   * The whole response body (buffered when any instance of the request has this
+   * phase); returns the body to send.
+   */
+  bodyFilter?(kit: Kit, body: Buffer): Buffer | string
+  /** After the response was sent (or the client went away). */
+  log?(kit: Kit): void
 }
 
 export interface PluginHandler<C = Record<string, unknown>> {
   readonly name: string
-  access?(ctx: AccessContext, conf: C): Exit | undefined
+  /** Runs once per plugin instance when a config is compiled. */
+  create(conf: C, env: PluginEnv): PluginPhases
+}
+
+/** Declares a handler with its config type. */
+export function defineHandler<C>(h: PluginHandler<C>): PluginHandler<C> {
+  return h
 }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises'
 import type { ConfigIssue } from '../config/issues.js'
 import { configHash } from '../config/load.js'
 import { loadOffThread } from './off-thread.js'
-import { compileRuntime, reachable } from '../runtime/runtime.js'
+import { compileRuntime, reachable, type RuntimeOptions } from '../runtime/runtime.js'
 import { retainPools } from '../runtime/forward.js'
 import { retainHealth } from '../runtime/health.js'
 import type { RuntimeHolder } from '../server/holder.js'
@@ -29,6 +29,8 @@ export interface ReloaderOptions {
   /** How long a replaced Runtime lives on for requests that pinned it (ms). */
   retireAfterMs?: number
   onResult?: (r: ReloadResult) => void
+  /** Where plugin instances log. */
+  pluginLog?: RuntimeOptions['pluginLog']
 }
 
 export interface Reloader {
@@ -96,7 +98,7 @@ export function createReloader(opts: ReloaderOptions): Reloader {
     if (!loaded.ok) return done({ result: 'invalid', hash, issues: loaded.issues })
     let next
     try {
-      next = compileRuntime(loaded.config, hash)
+      next = compileRuntime(loaded.config, hash, { pluginLog: opts.pluginLog })
     } catch (err) {
       return done({ result: 'invalid', hash, error: (err as Error).message })
     }

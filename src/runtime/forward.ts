@@ -65,7 +65,8 @@ export interface ForwardRequest {
   /** Escaped path with the query string. */
   path: string
   headers: Record<string, string | string[]>
-  body: IncomingMessage | null
+  /** The client's stream, or bytes a plugin buffered or replaced. */
+  body: IncomingMessage | Buffer | null
   readTimeout: number
 }
 
@@ -75,6 +76,10 @@ export interface ForwardHooks {
   /** Failure before the response started: the caller may retry or answer with Kong's error. */
   onError(err: Error, responseStarted: boolean): void
   onDone?(): void
+  /** The status to send (plugins' header_filter may change it); default: the upstream's. */
+  status?(): number
+  /** Set when a plugin transforms the body: the response is buffered, filtered, then sent. */
+  bodyFilter?: ((body: Buffer) => Buffer) | undefined
 }
 
 // undici's own timers tick every ~0.5 s (1 s resolution); a shorter read timeout
@@ -89,6 +94,8 @@ export function forward(res: ServerResponse, req: ForwardRequest, hooks: Forward
   let started = false
   let finished = false
   let timer: NodeJS.Timeout | undefined
+  const filter = hooks.bodyFilter
+  let held: { status: number; headers: Record<string, string | string[] | number>; chunks: Buffer[] } | undefined
   const opts: Dispatcher.DispatchOptions = {
     path: req.path,
     method: req.method as Dispatcher.HttpMethod,
@@ -112,9 +119,18 @@ export function forward(res: ServerResponse, req: ForwardRequest, hooks: Forward
       started = true
       if (timer) clearTimeout(timer)
       const out = hooks.onHeaders(status, headers)
-      res.writeHead(status, out)
+      const send = hooks.status?.() ?? status
+      if (filter) {
+        held = { status: send, headers: out, chunks: [] }
+        return
+      }
+      res.writeHead(send, out)
     },
     onResponseData(controller, chunk) {
+      if (held) {
+        held.chunks.push(chunk)
+        return
+      }
       if (!res.write(chunk)) {
         // Backpressure: resume once the client has drained what we wrote.
         controller.pause()
@@ -123,12 +139,28 @@ export function forward(res: ServerResponse, req: ForwardRequest, hooks: Forward
     },
     onResponseEnd() {
       finished = true
+      if (held && filter) {
+        const body = filter(Buffer.concat(held.chunks))
+        delete held.headers['transfer-encoding']
+        held.headers['content-length'] = body.length
+        res.writeHead(held.status, held.headers)
+        res.end(res.req.method === 'HEAD' ? undefined : body)
+        hooks.onDone?.()
+        return
+      }
       res.end()
       hooks.onDone?.()
     },
     onResponseError(_controller, err) {
       finished = true
       if (timer) clearTimeout(timer)
+      if (started && held) {
+        // Nothing was sent yet: the client gets a clean 502 from the caller.
+        held = undefined
+        hooks.onDone?.()
+        hooks.onError(err, false)
+        return
+      }
       if (started) {
         // Mid-body failure: the status is already sent; cut the connection so the
         // client sees a truncated response rather than a complete-looking one.

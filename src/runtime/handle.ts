@@ -13,12 +13,15 @@ import type { Exit } from '../plugins/types.js'
 import { SERVER_TOKEN } from '../version.js'
 import type { Pool } from 'undici'
 import type { Peer } from './balancer.js'
-import { hostWithoutPort, runAccess, splitRequestTarget } from './access.js'
+import { hostWithoutPort, splitRequestTarget } from './access.js'
+import type { PhaseLists } from './chains.js'
+import { RequestKit } from './kit.js'
+import { runAccess, runBodyFilter, runHeaderFilter, runLog, runRewrite } from './phases.js'
 import { forward, poolFor } from './forward.js'
 import { firstValue, requestEndToEnd, responseEndToEnd } from './headers.js'
 import { defaultMessage, MSG_HTTPS_REQUIRED, MSG_NAME_RESOLUTION, MSG_NO_PEER, MSG_NO_ROUTE, MSG_NO_SERVICE, renderError, renderExit } from './responses.js'
 import type { Runtime } from './runtime.js'
-import { unmapped, type TrustCheck } from './trust.js'
+import { clientAddress, unmapped, type TrustCheck } from './trust.js'
 
 export interface HandlerOptions {
   current: () => Runtime
@@ -64,15 +67,13 @@ function requestIdOf(): string {
   return id
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | undefined): void {
+function send(res: ServerResponse, status: number, headers: Record<string, string | string[] | number>, body: string | Buffer | undefined): void {
   if (res.headersSent) {
     res.destroy()
     return
   }
-  const out: Record<string, string | number> = { ...headers }
-  if (body !== undefined) out['content-length'] = Buffer.byteLength(body)
-  else out['content-length'] = 0
-  res.writeHead(status, out)
+  headers['content-length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
+  res.writeHead(status, headers)
   res.end(body)
 }
 
@@ -103,6 +104,8 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res:
 const ROUTED = Symbol('routed')
 type RoutedResponse = ServerResponse & { [ROUTED]?: { requestId: string; route?: string; service?: string | undefined } }
 
+type OutHeaders = Record<string, string | string[] | number>
+
 function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const logging = opts.accessLog !== undefined
   return function handle(req, res) {
@@ -111,20 +114,35 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
     const requestId = requestIdOf()
     if (logging) (res as RoutedResponse)[ROUTED] = { requestId }
     const accept = firstValue(req.headers.accept)
+    // Built only when plugins run; `kit.lists` then names the response phases to run.
+    let kit: RequestKit | undefined
 
-    const kongHeaders = (extra?: Record<string, string>) => ({ server: SERVER_TOKEN, 'x-kong-response-latency': ms(start), 'x-kong-request-id': requestId, ...extra })
-    const error = (status: number, message: string = defaultMessage(status), origin: 'kong' | 'proxy' = 'kong') => {
+    const kongHeaders = (extra?: Record<string, string | string[]>): OutHeaders => ({ server: SERVER_TOKEN, 'x-kong-response-latency': ms(start), 'x-kong-request-id': requestId, ...extra })
+    // Every answer the gateway makes itself goes through here: response phases, then send.
+    const reply = (status: number, headers: OutHeaders, body: string | Buffer | undefined, source: 'exit' | 'error') => {
+      const lists = kit?.lists
+      if (kit && lists) {
+        const r = kit.respond(status, headers, source)
+        if (lists.headerFilter.length > 0) runHeaderFilter(lists, kit)
+        status = r.status
+        if (lists.bodyFilter.length > 0) body = runBodyFilter(lists, kit, typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0)))
+        if (lists.log.length > 0) logAfter(res, lists, kit)
+      }
+      send(res, status, headers, req.method === 'HEAD' ? undefined : body)
+    }
+    const error = (status: number, message: string = defaultMessage(status), origin: 'kong' | 'proxy' = 'kong', extra?: Record<string, string | string[]>) => {
       const r = renderError(message, requestId, accept, origin, firstValue(req.headers['content-type']))
-      send(res, status, kongHeaders({ 'content-type': r.contentType }), req.method === 'HEAD' ? undefined : r.body)
+      reply(status, kongHeaders({ ...extra, 'content-type': r.contentType }), r.body, 'error')
     }
     const exit = (e: Exit) => {
-      if (e.error !== undefined) return error(e.status, e.error)
+      if (e.error !== undefined) return error(e.status, e.error, 'kong', e.headers)
       const headers = kongHeaders(e.headers)
-      if (e.message !== undefined) {
-        const r = renderExit(e.message)
-        return send(res, e.status, { ...headers, 'content-type': r.contentType }, r.body)
+      if (e.message !== undefined || e.json !== undefined) {
+        const r = e.message !== undefined ? renderExit(e.message) : { contentType: 'application/json; charset=utf-8', body: JSON.stringify(e.json) }
+        if (headers['content-type'] === undefined) headers['content-type'] = r.contentType
+        return reply(e.status, headers, r.body, 'exit')
       }
-      send(res, e.status, headers, e.body)
+      reply(e.status, headers, e.body, 'exit')
     }
 
     const rawUrl = req.url ?? '/'
@@ -137,119 +155,183 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
     const socket = req.socket as TLSSocket
     const localPort = socket.localPort ?? 0
     const host = req.headers.host ?? ''
-    const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: runtime.router.usesHeaders ? req.headersDistinct : req.headers, sni: opts.scheme === 'https' ? socket.servername || undefined : undefined, port: localPort })
-    if (!match) return error(404, MSG_NO_ROUTE)
-    if (logging) Object.assign((res as RoutedResponse)[ROUTED]!, { route: match.route.name ?? match.route.id, service: match.service ? (match.service.name ?? match.service.id) : undefined })
-
     const peer = unmapped(socket.remoteAddress ?? '')
     const trusted = opts.trusted(peer)
-    const forwardedProto = (trusted && firstValue(req.headers['x-forwarded-proto'])) || opts.scheme
-    if (match.httpsOnly && forwardedProto !== 'https') {
-      const code = match.route.https_redirect_status_code
-      if (code === 426) return send(res, 426, kongHeaders({ 'content-type': 'application/json; charset=utf-8', connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' }), renderExit(MSG_HTTPS_REQUIRED).body)
-      const fwdHost = (trusted && firstValue(req.headers['x-forwarded-host'])) || hostWithoutPort(host)
-      return send(res, code, kongHeaders({ location: `https://${fwdHost}${rawUrl}` }), undefined)
-    }
+    const remoteAddr = clientAddress(peer, trusted, req.headers['x-real-ip'])
+    const chains = runtime.chains
+    const makeKit = () => new RequestKit({ req, requestId, rawPath, normalizedPath: path, rawQuery: query.slice(1), scheme: opts.scheme, port: localPort, clientIp: remoteAddr, peerIp: peer, start })
 
-    if (match.grpcOnly) {
-      // A grpc/grpcs-only route: Kong refuses plain HTTP and HTTP/1 clients.
-      const ct = firstValue(req.headers['content-type']) ?? ''
-      if (!ct.startsWith('application/grpc')) return error(415, 'Non-gRPC request matched gRPC route')
-      if (req.httpVersionMajor < 2) return send(res, 426, kongHeaders({ 'content-type': 'application/json; charset=utf-8', upgrade: 'HTTP/2' }), renderExit('Please use HTTP2 protocol').body)
-    }
-    const remoteAddr = (trusted && firstValue(req.headers['x-real-ip'])) || peer
-    const exited = runAccess(runtime.accessChain(match.route), { req, target, match, scheme: opts.scheme, port: localPort, clientIp: remoteAddr })
-    if (exited) return exit(exited)
+    const routeAndAccess = () => {
+      const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: runtime.router.usesHeaders ? req.headersDistinct : req.headers, sni: opts.scheme === 'https' ? socket.servername || undefined : undefined, port: localPort })
+      if (!match) return error(404, MSG_NO_ROUTE)
+      if (logging) Object.assign((res as RoutedResponse)[ROUTED]!, { route: match.route.name ?? match.route.id, service: match.service ? (match.service.name ?? match.service.id) : undefined })
 
-    const service = match.service
-    if (!service) return error(503, MSG_NO_SERVICE)
-
-    const headers = upstreamHeaders(req.headers, { match, service, requestId, peer, remoteAddr, trusted, scheme: opts.scheme, localPort, rawPath })
-    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
-    const balancer = runtime.balancers.get(service.host)
-    const hashed = runtime.hashInputs.get(service.host)?.({ remoteAddr, path, query, headers: req.headers, captures: match.captures })
-    const tried = new Set<string>()
-    // Any request may be retried while nothing was sent (connect-phase errors);
-    // after that, only bodiless idempotent ones (nginx's proxy_next_upstream).
-    let retriesLeft = service.retries
-    const resendable = !hasBody && IDEMPOTENT.has(req.method ?? '')
-
-    const attempt = () => {
-      let host = service.host
-      let port = service.port
-      let picked: Peer | undefined
-      if (balancer) {
-        // Retries prefer targets not tried yet, then any usable one (Kong's ring does not exclude).
-        picked = balancer.pick(tried, hashed?.value) ?? (tried.size > 0 ? balancer.pick(undefined, hashed?.value) : undefined)
-        if (!picked) return error(503, MSG_NO_PEER)
-        tried.add(picked.id)
-        host = picked.host
-        port = picked.port
-        balancer.acquire(picked)
+      const forwardedProto = (trusted && firstValue(req.headers['x-forwarded-proto'])) || opts.scheme
+      if (match.httpsOnly && forwardedProto !== 'https') {
+        const code = match.route.https_redirect_status_code
+        if (code === 426) return reply(426, kongHeaders({ 'content-type': 'application/json; charset=utf-8', connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' }), renderExit(MSG_HTTPS_REQUIRED).body, 'error')
+        const fwdHost = (trusted && firstValue(req.headers['x-forwarded-host'])) || hostWithoutPort(host)
+        return reply(code, kongHeaders({ location: `https://${fwdHost}${rawUrl}` }), undefined, 'error')
       }
-      const scheme = service.protocol === 'https' || service.protocol === 'grpcs' ? 'https' : 'http'
-      const defaultPort = scheme === 'https' ? 443 : 80
-      const hostName = balancer?.upstream.host_header ?? host
-      const hostValue = match.route.preserve_host && req.headers.host ? req.headers.host : port === defaultPort || /:\d+$/.test(hostName) ? hostName : `${hostName}:${port}`
-      headers.host = hostValue
-      const origin = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`
-      const pool =
-        cachedPool(service, picked) ??
-        keepPool(
-          service,
-          picked,
-          poolFor({
-            origin,
-            connectTimeout: service.connect_timeout,
-            tlsVerify: service.tls_verify ?? false,
-            servername: scheme === 'https' ? hostWithoutPort(hostValue) : undefined,
-            ca: runtime.caFor(service),
-          }),
-        )
-      const proxyLatency = ms(start)
-      const sentAt = performance.now()
-      let upstreamStatus = 0
-      const elapsed = () => performance.now() - sentAt
-      forward(
-        res,
-        { pool, method: req.method ?? 'GET', path: escapeUpstreamPath(match.upstreamPath) + query, headers, body: hasBody ? req : null, readTimeout: service.read_timeout },
-        {
-          onHeaders(status, upstream: IncomingHttpHeaders) {
-            upstreamStatus = status
-            const out = responseEndToEnd(upstream)
-            const via = firstValue(upstream.via)
-            out.via = via ? `${via}, ${VIA}` : VIA
-            if (out.server === undefined) out.server = SERVER_TOKEN
-            if (hashed?.setCookie) {
-              const existing = out['set-cookie']
-              out['set-cookie'] = existing === undefined ? [hashed.setCookie] : [...(Array.isArray(existing) ? existing : [String(existing)]), hashed.setCookie]
-            }
-            out['x-kong-upstream-latency'] = ms(sentAt)
-            out['x-kong-proxy-latency'] = proxyLatency
-            out['x-kong-request-id'] = requestId
-            return out
-          },
-          onDone() {
-            if (picked) balancer!.release(picked, { kind: 'http', status: upstreamStatus }, elapsed())
-          },
-          onError(err) {
-            const code = (err as NodeJS.ErrnoException).code ?? ''
-            const timedOut = TIMEOUT_CODES.has(code)
-            if (picked) balancer!.release(picked, timedOut ? { kind: 'timeout' } : { kind: 'tcp' }, elapsed())
-            if (DNS_CODES.has(code)) return error(503, MSG_NAME_RESOLUTION)
-            if (retriesLeft > 0 && !res.destroyed && (resendable || CONNECT_PHASE_CODES.has(code))) {
-              retriesLeft--
-              return attempt()
-            }
-            if (timedOut) return error(504, undefined, 'proxy')
-            error(502, undefined, 'proxy')
-          },
+      if (match.grpcOnly) {
+        // A grpc/grpcs-only route: Kong refuses plain HTTP and HTTP/1 clients.
+        const ct = firstValue(req.headers['content-type']) ?? ''
+        if (!ct.startsWith('application/grpc')) return error(415, 'Non-gRPC request matched gRPC route')
+        if (req.httpVersionMajor < 2) return reply(426, kongHeaders({ 'content-type': 'application/json; charset=utf-8', upgrade: 'HTTP/2' }), renderExit('Please use HTTP2 protocol').body, 'error')
+      }
+      const chain = chains.forRoute(match.route)
+      if (chain.empty) return proxy(match, undefined)
+      kit ??= makeKit()
+      kit.routed(match)
+      const accessed = runAccess(chain, kit)
+      if (accessed === undefined) return proxy(match, undefined)
+      if (!isThenable(accessed)) return proxy(match, accessed)
+      accessed.then(
+        (e) => {
+          if (!res.destroyed) proxy(match, e)
         },
+        () => error(500),
       )
     }
-    attempt()
+
+    const proxy = (match: RouteMatch, exited: Exit | undefined) => {
+      if (exited) return exit(exited)
+      const service = match.service
+      if (!service) return error(503, MSG_NO_SERVICE)
+      forwardTo(match, service)
+    }
+
+    const forwardTo = (match: RouteMatch, service: Service) => {
+      const up = kit?.upstream
+      const headers = upstreamHeaders(req.headers, { match, service, requestId, peer, remoteAddr, trusted, scheme: opts.scheme, localPort, rawPath }, up?.headersTouched ? up.headers : undefined)
+      // A plugin that read or replaced the body turns streaming into a buffer.
+      const buffered = up?.bodyOverride ?? kit?.request.buffered
+      if (up?.bodyOverride) headers['content-length'] = String(up.bodyOverride.length)
+      const hasBody = buffered !== undefined ? buffered.length > 0 : req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
+      const method = up?.method ?? req.method ?? 'GET'
+      const upstreamPath = escapeUpstreamPath(up?.pathOverride ?? match.upstreamPath) + (up ? up.finalQuery(query) : query)
+      const targetOverride = up?.target
+      const balancer = targetOverride ? undefined : runtime.balancers.get(service.host)
+      const hashed = targetOverride ? undefined : runtime.hashInputs.get(service.host)?.({ remoteAddr, path, query, headers: req.headers, captures: match.captures })
+      const tried = new Set<string>()
+      // Any request may be retried while nothing was sent (connect-phase errors);
+      // after that, only bodiless (or buffered) idempotent ones (nginx's proxy_next_upstream).
+      let retriesLeft = service.retries
+      const resendable = (!hasBody || buffered !== undefined) && IDEMPOTENT.has(method)
+      const lists = kit?.lists
+      const filterBody = kit && lists && lists.bodyFilter.length > 0 ? (body: Buffer) => runBodyFilter(lists, kit!, body) : undefined
+      if (kit && lists && lists.log.length > 0) logAfter(res, lists, kit)
+
+      const attempt = () => {
+        let host = targetOverride?.host ?? service.host
+        let port = targetOverride?.port ?? service.port
+        let picked: Peer | undefined
+        if (balancer) {
+          // Retries prefer targets not tried yet, then any usable one (Kong's ring does not exclude).
+          picked = balancer.pick(tried, hashed?.value) ?? (tried.size > 0 ? balancer.pick(undefined, hashed?.value) : undefined)
+          if (!picked) return error(503, MSG_NO_PEER)
+          tried.add(picked.id)
+          host = picked.host
+          port = picked.port
+          balancer.acquire(picked)
+        }
+        const scheme = service.protocol === 'https' || service.protocol === 'grpcs' ? 'https' : 'http'
+        const defaultPort = scheme === 'https' ? 443 : 80
+        const hostName = balancer?.upstream.host_header ?? host
+        const hostValue = match.route.preserve_host && req.headers.host ? req.headers.host : port === defaultPort || /:\d+$/.test(hostName) ? hostName : `${hostName}:${port}`
+        headers.host = hostValue
+        const origin = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`
+        const settings = () => ({
+          origin,
+          connectTimeout: service.connect_timeout,
+          tlsVerify: service.tls_verify ?? false,
+          servername: scheme === 'https' ? hostWithoutPort(hostValue) : undefined,
+          ca: runtime.caFor(service),
+        })
+        // A plugin's target is not the service's: its pool is looked up by origin.
+        const pool = targetOverride ? poolFor(settings()) : (cachedPool(service, picked) ?? keepPool(service, picked, poolFor(settings())))
+        const proxyLatency = ms(start)
+        const sentAt = performance.now()
+        let upstreamStatus = 0
+        let sendStatus = 0
+        const elapsed = () => performance.now() - sentAt
+        forward(
+          res,
+          { pool, method, path: upstreamPath, headers, body: buffered ?? (hasBody ? req : null), readTimeout: service.read_timeout },
+          {
+            onHeaders(status, upstream: IncomingHttpHeaders) {
+              upstreamStatus = sendStatus = status
+              const out = responseEndToEnd(upstream)
+              const via = firstValue(upstream.via)
+              out.via = via ? `${via}, ${VIA}` : VIA
+              if (out.server === undefined) out.server = SERVER_TOKEN
+              if (hashed?.setCookie) {
+                const existing = out['set-cookie']
+                out['set-cookie'] = existing === undefined ? [hashed.setCookie] : [...(Array.isArray(existing) ? existing : [String(existing)]), hashed.setCookie]
+              }
+              out['x-kong-upstream-latency'] = ms(sentAt)
+              out['x-kong-proxy-latency'] = proxyLatency
+              out['x-kong-request-id'] = requestId
+              if (kit && lists) {
+                const r = kit.respond(status, out, 'service')
+                if (lists.headerFilter.length > 0) runHeaderFilter(lists, kit)
+                sendStatus = r.status
+              }
+              return out
+            },
+            status: () => sendStatus,
+            bodyFilter: filterBody,
+            onDone() {
+              if (picked) balancer!.release(picked, { kind: 'http', status: upstreamStatus }, elapsed())
+            },
+            onError(err) {
+              const code = (err as NodeJS.ErrnoException).code ?? ''
+              const timedOut = TIMEOUT_CODES.has(code)
+              if (picked) balancer!.release(picked, timedOut ? { kind: 'timeout' } : { kind: 'tcp' }, elapsed())
+              if (DNS_CODES.has(code)) return error(503, MSG_NAME_RESOLUTION)
+              if (retriesLeft > 0 && !res.destroyed && (resendable || CONNECT_PHASE_CODES.has(code))) {
+                retriesLeft--
+                return attempt()
+              }
+              if (timedOut) return error(504, undefined, 'proxy')
+              error(502, undefined, 'proxy')
+            },
+          },
+        )
+      }
+      attempt()
+    }
+
+    const rewrite = chains.global.lists.rewrite
+    if (!chains.global.empty) {
+      kit = makeKit()
+      kit.lists = chains.global.lists
+    }
+    if (rewrite.length === 0) return routeAndAccess()
+    const rewritten = runRewrite(rewrite, kit!)
+    if (rewritten === undefined) return routeAndAccess()
+    if (!isThenable(rewritten)) return exit(rewritten)
+    rewritten.then(
+      (e) => {
+        if (res.destroyed) return
+        if (e) exit(e)
+        else routeAndAccess()
+      },
+      () => error(500),
+    )
   }
 }
+
+const isThenable = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T> | undefined)?.then === 'function'
+
+// The log phase runs once the response is done (or the client went away).
+function logAfter(res: ServerResponse, lists: PhaseLists, kit: RequestKit): void {
+  if ((res as LoggedResponse)[LOGGED]) return
+  ;(res as LoggedResponse)[LOGGED] = true
+  res.once('close', () => runLog(lists, kit))
+}
+const LOGGED = Symbol('logged')
+type LoggedResponse = ServerResponse & { [LOGGED]?: boolean }
 
 export interface UpstreamContext {
   match: RouteMatch
@@ -263,8 +345,9 @@ export interface UpstreamContext {
   rawPath: string
 }
 
-export function upstreamHeaders(incoming: IncomingHttpHeaders, c: UpstreamContext): Record<string, string | string[]> {
-  const h = requestEndToEnd(incoming)
+/** `base`: the end-to-end headers already changed by plugins (else built from `incoming`). */
+export function upstreamHeaders(incoming: IncomingHttpHeaders, c: UpstreamContext, base?: Record<string, string | string[]>): Record<string, string | string[]> {
+  const h = base ?? requestEndToEnd(incoming)
   const xff = firstValue(incoming['x-forwarded-for'])
   // Kong appends the connection peer (realip_remote_addr) to an incoming list.
   h['x-forwarded-for'] = xff ? `${xff}, ${c.peer}` : c.remoteAddr

@@ -6,6 +6,10 @@
 import type { IncomingHttpHeaders } from 'node:http'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'host', 'http2-settings'])
+// Headers only the gateway may set upstream (the auth and acl plugins do). Kong
+// clears them only on routes with an auth plugin; we never forward a client's
+// copy, so an upstream can trust them on every route.
+const GATEWAY_ONLY = new Set(['x-consumer-id', 'x-consumer-custom-id', 'x-consumer-username', 'x-credential-identifier', 'x-anonymous-consumer', 'x-consumer-groups', 'x-authenticated-groups', 'x-credential-username'])
 const CONNECTION_KEEP = new Set(['keep-alive', 'close', 'upgrade'])
 
 const NONE: ReadonlySet<string> = new Set()
@@ -21,12 +25,12 @@ function connectionNamed(value: string | string[] | undefined): ReadonlySet<stri
   return out
 }
 
-/** The client's headers without hop-by-hop ones and without those its Connection header names. */
+/** The client's headers without hop-by-hop ones, those its Connection header names, and the consumer headers. */
 export function requestEndToEnd(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const named = connectionNamed(headers.connection)
   const out: Record<string, string | string[]> = {}
   for (const key in headers) {
-    if (HOP_BY_HOP.has(key) || named.has(key)) continue
+    if (HOP_BY_HOP.has(key) || named.has(key) || GATEWAY_ONLY.has(key)) continue
     const v = headers[key]
     if (v !== undefined) out[key] = v
   }

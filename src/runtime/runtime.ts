@@ -2,21 +2,17 @@
  * The Runtime: everything the request path needs, compiled from one frozen
  * config. Immutable once built; a reload builds a new one and swaps it in.
  */
-import type { Config, Plugin, Route, Service } from '../config/model.js'
+import type { Config, Plugin, Service } from '../config/model.js'
 import { compileRouter, type Router } from '../compile/router.js'
-import { HANDLERS, registry } from '../plugins/registry.js'
-import type { PluginHandler } from '../plugins/types.js'
+import type { PluginLog } from '../plugins/types.js'
+import type { PluginSet } from '../plugins/set.js'
+import { compileChains, type Chains } from './chains.js'
+import { indexConsumers } from './consumers.js'
 import { createBalancer, type Balancer } from './balancer.js'
 import { healthKey } from './health.js'
 import { parseTarget } from '../config/schema/upstream.js'
 import { compileHashInput, type HashFacts, type HashInput } from './hash-input.js'
 import { compileCertificates, type CertificateStore } from './certificates.js'
-
-export interface PluginInstance {
-  plugin: Plugin
-  handler: PluginHandler
-  priority: number
-}
 
 export interface Runtime {
   readonly config: Config
@@ -34,41 +30,18 @@ export interface Runtime {
   dispose(): void
   /** Server certificates by SNI. */
   readonly certificates: CertificateStore
-  /** Access-phase plugins of a matched route, in run order. */
-  accessChain(route: Route): readonly PluginInstance[]
+  /** Plugin chains: global, and per matched route. */
+  readonly chains: Chains
 }
 
-/**
- * Kong's precedence without consumers (they come with the auth plugins): for each
- * plugin name the most specific instance wins: route+service, route, service, global.
- */
-function resolveChains(config: Config) {
-  const enabled = config.plugins.filter((p) => p.enabled && p.consumer === undefined && HANDLERS.has(p.name))
-  const byScope = new Map<string, Plugin>()
-  for (const p of enabled) byScope.set(`${p.name}|${p.route ?? ''}|${p.service ?? ''}`, p)
-  const names = [...new Set(enabled.map((p) => p.name))]
-  const services = new Map(config.services.map((s) => [s.id, s]))
-  // A route always has the same service, so the route alone keys its chain.
-  const cache = new WeakMap<Route, readonly PluginInstance[]>()
-  return (route: Route): readonly PluginInstance[] => {
-    let chain = cache.get(route)
-    if (chain) return chain
-    const service = route.service ? services.get(route.service) : undefined
-    const list: PluginInstance[] = []
-    for (const name of names) {
-      const s = service?.id ?? ''
-      const p = byScope.get(`${name}|${route.id}|${s}`) ?? byScope.get(`${name}|${route.id}|`) ?? (s ? byScope.get(`${name}||${s}`) : undefined) ?? byScope.get(`${name}||`)
-      if (p) list.push({ plugin: p, handler: HANDLERS.get(name)!, priority: priorityOf(name) })
-    }
-    // Descending priority; equal priority: name descending (Kong).
-    list.sort((a, b) => b.priority - a.priority || (a.plugin.name < b.plugin.name ? 1 : -1))
-    chain = Object.freeze(list)
-    cache.set(route, chain)
-    return chain
-  }
+/** Where plugin logs go: a function from the plugin entity to a logger. */
+export interface RuntimeOptions {
+  /** The plugins to run (default: the bundled ones). */
+  plugins?: PluginSet | undefined
+  pluginLog?: ((plugin: Plugin) => PluginLog) | undefined
 }
 
-const priorityOf = (name: string) => registry.get(name)?.priority ?? 0
+const SILENT: PluginLog = { error() {}, warn() {}, info() {}, debug() {} }
 
 /** Every upstream origin (scheme://host:port) a config can send to, and its target health keys. */
 export function reachable(config: Config): { origins: Set<string>; healthKeys: Set<string> } {
@@ -99,7 +72,7 @@ export function reachable(config: Config): { origins: Set<string>; healthKeys: S
   return { origins, healthKeys }
 }
 
-export function compileRuntime(config: Config, hash: string): Runtime {
+export function compileRuntime(config: Config, hash: string, opts: RuntimeOptions = {}): Runtime {
   const balancers = new Map<string, Balancer>()
   for (const u of config.upstreams) {
     balancers.set(
@@ -116,7 +89,7 @@ export function compileRuntime(config: Config, hash: string): Runtime {
     if (h) hashInputs.set(u.name, h)
   }
   const caById = new Map(config.ca_certificates.map((c) => [c.id, c.cert]))
-  const chains = resolveChains(config)
+  const chains = compileChains(config, { plugins: opts.plugins, consumers: indexConsumers(config), log: opts.pluginLog ?? (() => SILENT) })
   return {
     config,
     hash,
@@ -133,6 +106,6 @@ export function compileRuntime(config: Config, hash: string): Runtime {
       for (const b of balancers.values()) b.stop()
     },
     certificates: compileCertificates(config),
-    accessChain: chains,
+    chains,
   }
 }

@@ -35,3 +35,14 @@ export function parseTrustedIps(list: string | undefined): TrustCheck {
 export function unmapped(ip: string): string {
   return ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip
 }
+
+/**
+ * The client address (nginx realip with `real_ip_header X-Real-IP`): the
+ * header's value from a trusted peer when it is an IP address (unmapped), else
+ * the peer itself.
+ */
+export function clientAddress(peer: string, trusted: boolean, realIp: string | string[] | undefined): string {
+  if (!trusted || realIp === undefined) return peer
+  const v = (Array.isArray(realIp) ? realIp[0] : realIp)?.trim() ?? ''
+  return isIPv4(v) || isIPv6(v) ? unmapped(v) : peer
+}

@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify'
 import type { ConfigIssue } from '../config/issues.js'
 import { loadFile } from '../config/load.js'
 import { closePools } from '../runtime/forward.js'
-import { compileRuntime } from '../runtime/runtime.js'
+import { compileRuntime, type RuntimeOptions } from '../runtime/runtime.js'
+import type { PluginSet } from '../plugins/set.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
@@ -35,6 +36,10 @@ export interface GatewayOptions {
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
   /** For the primary of several workers: each worker's pid and configuration hash, for /status. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
+  /** The plugins this gateway runs (default: the bundled ones). Custom sets load the file on the main thread. */
+  plugins?: PluginSet
+  /** Where plugin instances log (silent when unset). */
+  pluginLog?: RuntimeOptions['pluginLog']
   /** On close, how long in-flight requests may take before their connections are cut (ms, default 25000). */
   drainTimeoutMs?: number
 }
@@ -74,16 +79,16 @@ const bound = (app: FastifyInstance) => {
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
-  const loaded = await loadFile(opts.config, { env: opts.env ?? process.env })
+  const loaded = await loadFile(opts.config, { env: opts.env ?? process.env, ...(opts.plugins ? { registry: opts.plugins.registry } : {}) })
   if (!loaded.ok) throw new ConfigError(loaded.issues)
-  const holder = new RuntimeHolder(compileRuntime(loaded.config, loaded.hash))
+  const holder = new RuntimeHolder(compileRuntime(loaded.config, loaded.hash, { pluginLog: opts.pluginLog, plugins: opts.plugins }))
   const trusted = parseTrustedIps(opts.trustedIps)
   let draining = false
   const servers: FastifyInstance[] = []
   const proxy: string[] = []
   const tls: string[] = []
   let admin: string | undefined
-  const reloader = createReloader({ file: opts.config, holder, env: opts.env ?? process.env, onResult: opts.onReload })
+  const reloader = createReloader({ file: opts.config, holder, env: opts.env ?? process.env, onResult: opts.onReload, pluginLog: opts.pluginLog })
   let watcher: ConfigWatcher | undefined
   const proxyServers: FastifyInstance[] = []
   const connections = { accepted: 0, active: 0 }

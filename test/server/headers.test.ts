@@ -122,6 +122,16 @@ t.test('trusted peer: an incoming X-Forwarded-For gets the connection peer appen
   t.equal(h['x-real-ip'], '198.51.100.7')
 })
 
+t.test('trusted peer: an X-Real-IP that is not an address is ignored; a mapped IPv4 is unmapped', async (t) => {
+  const { gw } = await setup(t, '127.0.0.1/32')
+  const bad = echoOf((await fetchRaw(`${gw.url}/api`, { headers: { 'x-real-ip': 'evil<script>' } })).body).headers
+  t.equal(bad['x-real-ip'], '127.0.0.1', 'falls back to the peer, as nginx realip does')
+  const mapped = echoOf((await fetchRaw(`${gw.url}/api`, { headers: { 'x-real-ip': '::ffff:198.51.100.7' } })).body).headers
+  t.equal(mapped['x-real-ip'], '198.51.100.7')
+  const v6 = echoOf((await fetchRaw(`${gw.url}/api`, { headers: { 'x-real-ip': '2001:db8::1' } })).body).headers
+  t.equal(v6['x-real-ip'], '2001:db8::1')
+})
+
 t.test('trusted peer without X-Forwarded-* headers: falls back to scheme, host, listener port, path and prefix', async (t) => {
   const { gw } = await setup(t, '127.0.0.1/32')
   const h = echoOf((await rawRequest(`${gw.url}/api/items?q=1`, { headers: { host: 'shop.example.com:8000' } })).body).headers
