@@ -9,16 +9,24 @@ import requestTermination from './request-termination/schema.js'
 import { handler as requestTerminationHandler } from './request-termination/handler.js'
 import keyAuth from './key-auth/schema.js'
 import { handler as keyAuthHandler } from './key-auth/handler.js'
+import basicAuth from './basic-auth/schema.js'
+import { handler as basicAuthHandler } from './basic-auth/handler.js'
+import hmacAuth from './hmac-auth/schema.js'
+import { handler as hmacAuthHandler } from './hmac-auth/handler.js'
 
 // One line per plugin in each list (keep them in the same order).
 export const BUNDLED: readonly PluginDefinition[] = [
   requestTermination,
   keyAuth,
+  basicAuth,
+  hmacAuth,
 ]
 
 const handlers: PluginHandler<never>[] = [
   requestTerminationHandler,
   keyAuthHandler,
+  basicAuthHandler,
+  hmacAuthHandler,
 ]
 
 /** Phase handlers by plugin name. Every bundled definition must have one (checked below). */
