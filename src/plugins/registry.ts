@@ -13,6 +13,8 @@ import basicAuth from './basic-auth/schema.js'
 import { handler as basicAuthHandler } from './basic-auth/handler.js'
 import hmacAuth from './hmac-auth/schema.js'
 import { handler as hmacAuthHandler } from './hmac-auth/handler.js'
+import jwt from './jwt/schema.js'
+import { handler as jwtHandler } from './jwt/handler.js'
 
 // One line per plugin in each list (keep them in the same order).
 export const BUNDLED: readonly PluginDefinition[] = [
@@ -20,6 +22,7 @@ export const BUNDLED: readonly PluginDefinition[] = [
   keyAuth,
   basicAuth,
   hmacAuth,
+  jwt,
 ]
 
 const handlers: PluginHandler<never>[] = [
@@ -27,6 +30,7 @@ const handlers: PluginHandler<never>[] = [
   keyAuthHandler,
   basicAuthHandler,
   hmacAuthHandler,
+  jwtHandler,
 ]
 
 /** Phase handlers by plugin name. Every bundled definition must have one (checked below). */

@@ -1,4 +1,5 @@
 /** Consumers and the credentials they carry (Kong: consumers.lua and the auth plugins' daos.lua). */
+import { createPublicKey } from 'node:crypto'
 import * as z from 'zod'
 import type { PluginRegistry } from '../../plugins/registry.js'
 import type { SchemaContext } from './context.js'
@@ -37,6 +38,16 @@ export function basicauthCredentialSchema(ctx: SchemaContext) {
     .meta({ title: 'basic-auth credential' })
 }
 
+/** Kong checks the key with OpenSSL when the credential is written ('invalid key'). */
+function isPublicKey(pem: string): boolean {
+  try {
+    createPublicKey(pem)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const
 
 export function jwtSecretSchema(ctx: SchemaContext) {
@@ -52,8 +63,9 @@ export function jwtSecretSchema(ctx: SchemaContext) {
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'jwt credential' })
   return z.strictObject(shape).superRefine((j, c) => {
-    if (/^(RS|PS|ES)\d+$|^EdDSA$/.test(j.algorithm) && j.rsa_public_key === undefined) {
-      c.addIssue({ code: 'custom', path: ['rsa_public_key'], message: `required field missing` })
+    if (/^(RS|PS|ES)\d+$|^EdDSA$/.test(j.algorithm)) {
+      if (j.rsa_public_key === undefined) c.addIssue({ code: 'custom', path: ['rsa_public_key'], message: `required field missing` })
+      else if (!isPublicKey(j.rsa_public_key)) c.addIssue({ code: 'custom', path: ['rsa_public_key'], message: 'invalid key' })
     }
   })
 }
