@@ -15,6 +15,12 @@ import hmacAuth from './hmac-auth/schema.js'
 import { handler as hmacAuthHandler } from './hmac-auth/handler.js'
 import jwt from './jwt/schema.js'
 import { handler as jwtHandler } from './jwt/handler.js'
+import acl from './acl/schema.js'
+import { handler as aclHandler } from './acl/handler.js'
+import ipRestriction from './ip-restriction/schema.js'
+import { handler as ipRestrictionHandler } from './ip-restriction/handler.js'
+import botDetection from './bot-detection/schema.js'
+import { handler as botDetectionHandler } from './bot-detection/handler.js'
 
 // One line per plugin in each list (keep them in the same order).
 export const BUNDLED: readonly PluginDefinition[] = [
@@ -23,6 +29,9 @@ export const BUNDLED: readonly PluginDefinition[] = [
   basicAuth,
   hmacAuth,
   jwt,
+  acl,
+  ipRestriction,
+  botDetection,
 ]
 
 const handlers: PluginHandler<never>[] = [
@@ -31,6 +40,9 @@ const handlers: PluginHandler<never>[] = [
   basicAuthHandler,
   hmacAuthHandler,
   jwtHandler,
+  aclHandler,
+  ipRestrictionHandler,
+  botDetectionHandler,
 ]
 
 /** Phase handlers by plugin name. Every bundled definition must have one (checked below). */
