@@ -7,6 +7,7 @@
  * only checks the few matchers that can match; results are cached in an LRU
  * keyed by the request fields routes look at.
  */
+import { setImmediate } from 'node:timers/promises'
 import { LRUCache } from 'lru-cache'
 import { uuidv5 } from '../config/ids.js'
 import type { Config, Route, Service } from '../config/model.js'
@@ -115,10 +116,16 @@ function priorityOf(route: Route, group: { regex: boolean; prefixLength: number 
   return p
 }
 
-function compileMatchers(config: Config): Matcher[] {
+/** Routes (or trie insertions) between two pauses of the cooperative compile. */
+const STEP = 128
+
+/** The matchers in evaluation order; pauses (yields) every STEP routes for compileRouterAsync. */
+function* compileMatchers(config: Config): Generator<void, Matcher[]> {
   const services = new Map(config.services.map((s) => [s.id, s]))
   const matchers: Matcher[] = []
+  let n = 0
   for (const route of config.routes) {
+    if (++n % STEP === 0) yield
     if (!route.protocols.some((p) => HTTP_PROTOCOLS.has(p))) continue
     const service = route.service ? services.get(route.service) : undefined
     // Routes of a disabled service are not in the router at all (Kong: 404).
@@ -143,8 +150,16 @@ function compileMatchers(config: Config): Matcher[] {
     for (const [length, prefixes] of byLength) groups.push({ regex: false, prefixLength: length, prefixes })
     if (groups.length === 0) groups.push({ regex: false, prefixLength: 0 })
     groups.forEach((g, i) => {
+      // Written out rather than spread: a spread of `base` costs a quarter of the compile.
       matchers.push({
-        ...base,
+        route: base.route,
+        service: base.service,
+        httpsOnly: base.httpsOnly,
+        grpcOnly: base.grpcOnly,
+        methods: base.methods,
+        hosts: base.hosts,
+        snis: base.snis,
+        headers: base.headers,
         priority: priorityOf(route, g),
         tieId: groups.length > 1 ? uuidv5(SPLIT_NS, `${route.id}#${i + 1}`) : route.id,
         prefixes: g.prefixes,
@@ -155,12 +170,15 @@ function compileMatchers(config: Config): Matcher[] {
   // Highest priority first; exact ties: higher id first (the ATC engine's order).
   // One fixed-width string per matcher sorts the same way, without BigInt
   // comparisons in the comparator (a third of a 10,000-route compile otherwise).
-  const keys = new Map(matchers.map((m) => [m, `${m.priority.toString(16).padStart(16, '0')}${m.tieId}`]))
-  matchers.sort((a, b) => {
-    const ka = keys.get(a)!
-    const kb = keys.get(b)!
-    return ka < kb ? 1 : ka > kb ? -1 : 0
-  })
+  const keyed: { key: string; m: Matcher }[] = []
+  for (const m of matchers) {
+    keyed.push({ key: `${m.priority.toString(16).padStart(16, '0')}${m.tieId}`, m })
+    if (keyed.length % STEP === 0) yield
+  }
+  yield
+  keyed.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
+  yield
+  for (let i = 0; i < keyed.length; i++) matchers[i] = keyed[i]!.m
   return matchers
 }
 
@@ -212,13 +230,56 @@ export interface Router {
   describe(): { route: string; priority: string }[]
 }
 
+/** Compiles a config's router in one go (startup, tests). */
 export function compileRouter(config: Config, cacheSize = 5000): Router {
-  const matchers = compileMatchers(config)
-  const rank = new Map(matchers.map((m, i) => [m, i]))
+  const steps = routerSteps(config, cacheSize)
+  for (;;) {
+    const step = steps.next()
+    if (step.done) return step.value
+  }
+}
+
+/**
+ * The same router as compileRouter, compiled in slices of about `sliceMs` of
+ * work with the event loop turning in between (setImmediate), for reloads:
+ * 10,000 routes take 60-90 ms in one go (about 170 ms the first time, cold),
+ * which requests being served should not wait for. The longest step is the
+ * one sort (about 10 ms for 10,000 routes).
+ */
+export async function compileRouterAsync(config: Config, opts: { cacheSize?: number; sliceMs?: number } = {}): Promise<Router> {
+  const steps = routerSteps(config, opts.cacheSize ?? 5000)
+  const sliceMs = opts.sliceMs ?? 5
+  let since = performance.now()
+  for (;;) {
+    const step = steps.next()
+    if (step.done) return step.value
+    if (performance.now() - since >= sliceMs) {
+      await setImmediate()
+      since = performance.now()
+    }
+  }
+}
+
+function* routerSteps(config: Config, cacheSize: number): Generator<void, Router> {
+  const matchers = yield* compileMatchers(config)
+  const rank = new Map<Matcher, number>()
+  for (const m of matchers) {
+    rank.set(m, rank.size)
+    if (rank.size % STEP === 0) yield
+  }
   // Prefix matchers go in a trie; everything else is scanned in priority order.
   const trie = newNode()
   const scan: Matcher[] = []
+  // What the cache key must hold: the headers, SNI and port some route looks at.
+  const names = new Set<string>()
+  let anySni = false
+  let anyPort = false
+  let n = 0
   for (const m of matchers) {
+    if (++n % STEP === 0) yield
+    if (m.headers) for (const h of m.headers) names.add(h.name)
+    if (m.snis) anySni = true
+    if (m.hosts?.some((h) => h.port !== undefined)) anyPort = true
     if (!m.prefixes) {
       scan.push(m)
       continue
@@ -233,9 +294,9 @@ export function compileRouter(config: Config, cacheSize = 5000): Router {
       node.matchers.push(m)
     }
   }
-  const headerNames = [...new Set(matchers.flatMap((m) => m.headers?.map((h) => h.name) ?? []))]
-  const usesSni = matchers.some((m) => m.snis)
-  const usesPort = matchers.some((m) => m.hosts?.some((h) => h.port !== undefined))
+  const headerNames = [...names]
+  const usesSni = anySni
+  const usesPort = anyPort
   // Created on first use: lru-cache allocates its arrays up front, and a burst of
   // reloads should not pay for caches of configs that never serve a request.
   let cache: LRUCache<string, RouteMatch | false> | undefined

@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises'
 import type { ConfigIssue } from '../config/issues.js'
 import { configHash } from '../config/load.js'
-import { loadOffThread } from './off-thread.js'
+import { loadOffThread, prewarmFor } from './off-thread.js'
+import { compileRouterAsync } from '../compile/router.js'
 import { compileRuntime, reachable, type RuntimeOptions } from '../runtime/runtime.js'
 import { retainPools } from '../runtime/forward.js'
 import { retainHealth } from '../runtime/health.js'
@@ -74,6 +75,8 @@ export function createReloader(opts: ReloaderOptions): Reloader {
   let lastError: ReloadResult | undefined
   const counts = { applied: 0, unchanged: 0, invalid: 0, unreadable: 0 }
   const retiring = new Map<NodeJS.Timeout, Retiring>()
+  // A large file will be reloaded by the load worker: start it now, warm, rather than on the first change.
+  void prewarmFor(opts.file)
 
   const once = async (force: boolean): Promise<ReloadResult> => {
     const started = performance.now()
@@ -98,7 +101,9 @@ export function createReloader(opts: ReloaderOptions): Reloader {
     if (!loaded.ok) return done({ result: 'invalid', hash, issues: loaded.issues })
     let next
     try {
-      next = compileRuntime(loaded.config, hash, { pluginLog: opts.pluginLog })
+      // The router is most of a large compile: built in slices, between which requests are served.
+      const router = await compileRouterAsync(loaded.config)
+      next = compileRuntime(loaded.config, hash, { router, pluginLog: opts.pluginLog })
     } catch (err) {
       return done({ result: 'invalid', hash, error: (err as Error).message })
     }

@@ -39,6 +39,8 @@ export interface RuntimeOptions {
   /** The plugins to run (default: the bundled ones). */
   plugins?: PluginSet | undefined
   pluginLog?: ((plugin: Plugin) => PluginLog) | undefined
+  /** A router compiled already from this config (reloads compile it with compileRouterAsync). */
+  router?: Router | undefined
 }
 
 const SILENT: PluginLog = { error() {}, warn() {}, info() {}, debug() {} }
@@ -94,7 +96,7 @@ export function compileRuntime(config: Config, hash: string, opts: RuntimeOption
     config,
     hash,
     loadedAt: new Date(),
-    router: compileRouter(config),
+    router: opts.router ?? compileRouter(config),
     balancers,
     hashInputs,
     caFor(service) {
