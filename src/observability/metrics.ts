@@ -17,7 +17,7 @@ export interface GatewayMetrics {
 
 const RESULTS: readonly ReloadResult['result'][] = ['applied', 'unchanged', 'invalid', 'unreadable']
 
-export function createMetrics(opts: { holder: RuntimeHolder; reloader?: Reloader | undefined }): GatewayMetrics {
+export function createMetrics(opts: { holder: RuntimeHolder; reloader?: Reloader | undefined; extra?: Registry | undefined }): GatewayMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 
@@ -53,5 +53,7 @@ export function createMetrics(opts: { holder: RuntimeHolder; reloader?: Reloader
     },
   })
 
-  return { registry, render: () => registry.metrics(), contentType: registry.contentType }
+  const extra = opts.extra
+  const render = extra ? async () => `${await registry.metrics()}\n${await extra.metrics()}` : () => registry.metrics()
+  return { registry, render, contentType: registry.contentType }
 }

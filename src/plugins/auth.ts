@@ -3,7 +3,7 @@
  * fallback ("logical OR" between auth plugins), the preflight skip, and a
  * constant-time comparison for secrets.
  */
-import { timingSafeEqual, createHash } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
 import type { Exit, Kit, PluginEnv } from './types.js'
 
 export interface AuthGate {
@@ -44,9 +44,7 @@ export function authGate(env: PluginEnv, conf: { anonymous?: string | undefined;
  * Both sides are hashed first so that their lengths do not leak either.
  */
 export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
-  const ha = createHash('sha256').update(a).digest()
-  const hb = createHash('sha256').update(b).digest()
-  return timingSafeEqual(ha, hb)
+  return timingSafeEqual(hash('sha256', a, 'buffer'), hash('sha256', b, 'buffer'))
 }
 
 /** `WWW-Authenticate` value: `<scheme>` or `<scheme> realm="<realm>"`, plus extra params. */

@@ -90,6 +90,10 @@ export interface KitRequest {
   headerValues(name: string): readonly string[]
   /** The first value of a header. */
   header(name: string): string | undefined
+  /** The gateway address and port the request came in on (nginx's $server_addr / $server_port). */
+  readonly serverAddr: string
+  /** A per-process serial of the client connection, and how many requests it has carried so far (this one included). */
+  readonly connection: { readonly id: number; readonly requests: number }
   /** The client address after trusted-ips rules (Kong's `kong.client.get_ip` / realip). */
   readonly clientIp: string
   /** The address of the TCP peer (Kong's `kong.client.get_forwarded_ip` counterpart). */
@@ -101,6 +105,12 @@ export interface KitRequest {
    * the upstream is sent these bytes (or what `upstream.setBody` put instead).
    */
   body(): Promise<Buffer>
+  /**
+   * Caps the body while it streams upstream: past `maxBytes` the upstream
+   * request is cut and the client gets `exit` (when nothing was answered yet).
+   * A body already read into memory is checked at once.
+   */
+  limitBody(maxBytes: number, exit: Exit): void
 }
 
 /** Changes to the request the gateway sends upstream. */
@@ -137,6 +147,12 @@ export interface KitResponse {
   setHeader(name: string, value: string | string[]): void
   addHeader(name: string, value: string): void
   clearHeader(name: string): void
+  /**
+   * From header_filter: this plugin's body_filter does not need this response
+   * (say, not cacheable, not JSON). When no body_filter needs it, the response
+   * streams instead of being buffered.
+   */
+  skipBody(): void
   /** 'service' for proxied responses, 'exit' for plugin answers, 'error' for the gateway's own errors. */
   readonly source: 'service' | 'exit' | 'error'
 }
@@ -184,6 +200,30 @@ export interface Kit {
   readonly shared: Record<string, unknown>
   /** Milliseconds since the request arrived. */
   elapsed(): number
+  /** When the request arrived (Unix ms). */
+  readonly startedAt: number
+  /** What happened upstream, once the request was sent (undefined: answered by the gateway). */
+  readonly proxied: KitProxied | undefined
+  /** Bytes of the request (request line, headers, body) and of the response sent so far (headers and body). */
+  sizes(): { request: number; response: number }
+}
+
+/** The upstream side of a request, for the log phase (Kong's log serializer). */
+export interface KitProxied {
+  /** Path and query as sent upstream. */
+  readonly uri: string
+  /** `scheme://host:port` of the last try. */
+  readonly origin: string
+  /** Status of the upstream's response (0 until it answered). */
+  readonly status: number
+  /** One entry per attempt. */
+  readonly tries: readonly { ip: string; port: number }[]
+  /** Gateway time before the first byte went upstream (ms). */
+  readonly kongLatency: number
+  /** From sending to the upstream's response headers (ms; -1 until they arrived). */
+  readonly upstreamLatency: number
+  /** From the upstream's headers to the end of its body (ms; -1 until it ended). */
+  readonly receiveLatency: number
 }
 
 /** What `create` gets besides its config: indexes of the compiled config, a logger. */
@@ -193,6 +233,10 @@ export interface PluginEnv {
   readonly consumers: ConsumerIndex
   /** Logs with the plugin's name attached. */
   readonly log: PluginLog
+  /** This node (Kong's node_id, hostname); shared by the workers of one node. */
+  readonly node: { readonly id: string; readonly hostname: string }
+  /** The gateway's plugin metrics registry (prom-client), served on the admin /metrics; absent when embedding without one. */
+  readonly metrics?: import('prom-client').Registry | undefined
 }
 
 /** Consumers and credentials, indexed once per config. */

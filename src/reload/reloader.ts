@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { ConfigIssue } from '../config/issues.js'
-import { configHash } from '../config/load.js'
+import { configHash, loadConfig } from '../config/load.js'
 import { loadOffThread, prewarmFor } from './off-thread.js'
 import { compileRouterAsync } from '../compile/router.js'
 import { compileRuntime, reachable, type RuntimeOptions } from '../runtime/runtime.js'
@@ -32,6 +32,10 @@ export interface ReloaderOptions {
   onResult?: (r: ReloadResult) => void
   /** Where plugin instances log. */
   pluginLog?: RuntimeOptions['pluginLog']
+  /** The plugin set (custom sets are loaded on the main thread: the load worker knows only the bundled plugins). */
+  plugins?: RuntimeOptions['plugins']
+  /** Where plugins register metrics. */
+  metrics?: RuntimeOptions['metrics']
 }
 
 export interface Reloader {
@@ -97,13 +101,14 @@ export function createReloader(opts: ReloaderOptions): Reloader {
     }
     const hash = configHash(text)
     if (!force && hash === opts.holder.current().hash) return done({ result: 'unchanged', hash })
-    const loaded = await loadOffThread(text, opts.file, opts.env ?? process.env)
+    const env = opts.env ?? process.env
+    const loaded = opts.plugins ? loadConfig(text, { file: opts.file, env, registry: opts.plugins.registry }) : await loadOffThread(text, opts.file, env)
     if (!loaded.ok) return done({ result: 'invalid', hash, issues: loaded.issues })
     let next
     try {
       // The router is most of a large compile: built in slices, between which requests are served.
       const router = await compileRouterAsync(loaded.config)
-      next = compileRuntime(loaded.config, hash, { router, pluginLog: opts.pluginLog })
+      next = compileRuntime(loaded.config, hash, { router, pluginLog: opts.pluginLog, plugins: opts.plugins, metrics: opts.metrics })
     } catch (err) {
       return done({ result: 'invalid', hash, error: (err as Error).message })
     }

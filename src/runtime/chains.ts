@@ -15,6 +15,7 @@
 import type { Config, Plugin, PluginOrdering, Route } from '../config/model.js'
 import { BUNDLED_PLUGINS, type PluginSet } from '../plugins/set.js'
 import { orderAccess } from '../plugins/ordering.js'
+import { NODE } from '../node.js'
 import type { ConsumerIndex, PluginLog, PluginPhases } from '../plugins/types.js'
 
 export interface PluginInstance {
@@ -89,6 +90,7 @@ export interface ChainOptions {
   plugins?: PluginSet | undefined
   consumers: ConsumerIndex
   log: (plugin: Plugin) => PluginLog
+  metrics?: import('prom-client').Registry | undefined
 }
 
 export function compileChains(config: Config, opts: ChainOptions): Chains {
@@ -105,7 +107,7 @@ export function compileChains(config: Config, opts: ChainOptions): Chains {
       name: p.name,
       priority: registry.get(p.name)?.priority ?? 0,
       level: levelOf(p),
-      phases: handler.create(p.config, { plugin: p, consumers: opts.consumers, log }),
+      phases: handler.create(p.config, { plugin: p, consumers: opts.consumers, log, metrics: opts.metrics, node: NODE }),
     }
     instances.push(inst)
     let n = names.get(p.name)

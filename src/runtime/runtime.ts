@@ -6,6 +6,7 @@ import type { Config, Plugin, Service } from '../config/model.js'
 import { compileRouter, type Router } from '../compile/router.js'
 import type { PluginLog } from '../plugins/types.js'
 import type { PluginSet } from '../plugins/set.js'
+import type { Registry } from 'prom-client'
 import { compileChains, type Chains } from './chains.js'
 import { indexConsumers } from './consumers.js'
 import { createBalancer, type Balancer } from './balancer.js'
@@ -39,6 +40,8 @@ export interface RuntimeOptions {
   /** The plugins to run (default: the bundled ones). */
   plugins?: PluginSet | undefined
   pluginLog?: ((plugin: Plugin) => PluginLog) | undefined
+  /** Where plugins register metrics (the prometheus plugin); served on the admin /metrics. */
+  metrics?: Registry | undefined
   /** A router compiled already from this config (reloads compile it with compileRouterAsync). */
   router?: Router | undefined
 }
@@ -91,7 +94,7 @@ export function compileRuntime(config: Config, hash: string, opts: RuntimeOption
     if (h) hashInputs.set(u.name, h)
   }
   const caById = new Map(config.ca_certificates.map((c) => [c.id, c.cert]))
-  const chains = compileChains(config, { plugins: opts.plugins, consumers: indexConsumers(config), log: opts.pluginLog ?? (() => SILENT) })
+  const chains = compileChains(config, { plugins: opts.plugins, metrics: opts.metrics, consumers: indexConsumers(config), log: opts.pluginLog ?? (() => SILENT) })
   return {
     config,
     hash,

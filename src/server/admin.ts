@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Config, Plugin, Upstream } from '../config/model.js'
 import { parseTarget } from '../config/schema/upstream.js'
 import { createMetrics } from '../observability/metrics.js'
+import type { Registry } from 'prom-client'
 import { registry as pluginRegistry } from '../plugins/registry.js'
 import type { ReloadResult, Reloader } from '../reload/reloader.js'
 import type { Runtime } from '../runtime/runtime.js'
@@ -27,6 +28,8 @@ export interface AdminServerOptions {
   connections?: (() => { accepted: number; active: number }) | undefined
   /** With several workers: each one's pid and configuration hash. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
+  /** Metrics registered by plugins (prometheus), served after the gateway's own. */
+  pluginMetrics?: Registry | undefined
 }
 
 export const REDACTED = '<redacted>'
@@ -196,7 +199,7 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (_req, _payload, done) => done(null))
   const rt = () => opts.holder.current()
-  const metrics = createMetrics({ holder: opts.holder, reloader: opts.reloader })
+  const metrics = createMetrics({ holder: opts.holder, reloader: opts.reloader, extra: opts.pluginMetrics })
 
   app.get('/healthz', async () => ({ message: 'ok' }))
   app.get('/readyz', async (_req, reply) => {

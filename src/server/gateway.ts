@@ -9,6 +9,7 @@ import { loadFile } from '../config/load.js'
 import { closePools } from '../runtime/forward.js'
 import { compileRuntime, type RuntimeOptions } from '../runtime/runtime.js'
 import type { PluginSet } from '../plugins/set.js'
+import { Registry } from 'prom-client'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
@@ -79,16 +80,18 @@ const bound = (app: FastifyInstance) => {
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  // Plugins' metrics (prometheus) live as long as the gateway, across reloads.
+  const pluginMetrics = new Registry()
   const loaded = await loadFile(opts.config, { env: opts.env ?? process.env, ...(opts.plugins ? { registry: opts.plugins.registry } : {}) })
   if (!loaded.ok) throw new ConfigError(loaded.issues)
-  const holder = new RuntimeHolder(compileRuntime(loaded.config, loaded.hash, { pluginLog: opts.pluginLog, plugins: opts.plugins }))
+  const holder = new RuntimeHolder(compileRuntime(loaded.config, loaded.hash, { pluginLog: opts.pluginLog, plugins: opts.plugins, metrics: pluginMetrics }))
   const trusted = parseTrustedIps(opts.trustedIps)
   let draining = false
   const servers: FastifyInstance[] = []
   const proxy: string[] = []
   const tls: string[] = []
   let admin: string | undefined
-  const reloader = createReloader({ file: opts.config, holder, env: opts.env ?? process.env, onResult: opts.onReload, pluginLog: opts.pluginLog })
+  const reloader = createReloader({ file: opts.config, holder, env: opts.env ?? process.env, onResult: opts.onReload, pluginLog: opts.pluginLog, plugins: opts.plugins, metrics: pluginMetrics })
   let watcher: ConfigWatcher | undefined
   const proxyServers: FastifyInstance[] = []
   const connections = { accepted: 0, active: 0 }
@@ -138,7 +141,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     if (opts.adminListen !== 'off') {
       const { host, port } = parseListen(opts.adminListen)
-      const app = buildAdminServer({ holder, reloader, isDraining: () => draining, connections: opts.workers ? undefined : () => ({ ...connections }), workers: opts.workers })
+      const app = buildAdminServer({ holder, reloader, isDraining: () => draining, connections: opts.workers ? undefined : () => ({ ...connections }), workers: opts.workers, pluginMetrics })
       servers.push(app)
       await app.listen({ host, port })
       admin = bound(app)

@@ -19,6 +19,8 @@ const config = z.strictObject({
   set_method: z.string().optional(),
   set_query: z.string().optional(),
   set_body: z.string().optional(),
+  /** Cap the request body (413 "probe: too big"). */
+  limit_body: z.number().int().optional(),
   /** host:port */
   set_target: z.string().optional(),
   read_body: z.boolean().default(false),
@@ -30,6 +32,8 @@ export interface ProbeLog {
   tag: string
   status: number
   consumer: string | undefined
+  proxied: { uri: string; status: number; tries: number; upstreamLatency: number } | undefined
+  sizes: { request: number; response: number }
 }
 
 /** A probe plugin named `name` with `priority`; `logged` receives one entry per log phase. */
@@ -50,6 +54,7 @@ export function probe(name: string, priority: number, logged: ProbeLog[] = []): 
         if (conf.set_method !== undefined) kit.upstream.setMethod(conf.set_method)
         if (conf.set_query !== undefined) kit.upstream.setRawQuery(conf.set_query)
         if (conf.set_body !== undefined) kit.upstream.setBody(conf.set_body)
+        if (conf.limit_body !== undefined) kit.request.limitBody(conf.limit_body, { status: 413, error: 'probe: too big' })
         if (conf.set_target !== undefined) {
           const i = conf.set_target.lastIndexOf(':')
           kit.upstream.setTarget(conf.set_target.slice(0, i), Number(conf.set_target.slice(i + 1)))
@@ -96,7 +101,14 @@ export function probe(name: string, priority: number, logged: ProbeLog[] = []): 
           : {}),
         log(kit) {
           if (conf.throw_in === 'log') boom()
-          logged.push({ tag: conf.tag, status: kit.response.status, consumer: kit.consumer?.username })
+          const p = kit.proxied
+          logged.push({
+            tag: conf.tag,
+            status: kit.response.status,
+            consumer: kit.consumer?.username,
+            proxied: p && { uri: p.uri, status: p.status, tries: p.tries.length, upstreamLatency: p.upstreamLatency },
+            sizes: kit.sizes(),
+          })
         },
       }
     },

@@ -7,7 +7,7 @@ import { pluginSet } from '../../src/plugins/set.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
 import { probe } from '../helpers/probe.js'
 
-const plugins = pluginSet([probe('probe-hi', 2000), probe('probe-mid', 1001), probe('probe-limit', 910)])
+const plugins = pluginSet([probe('probe-hi', 2222), probe('probe-mid', 1001), probe('probe-limit', 911)])
 
 // The 8 scopes, most specific first (Kong's lookup order).
 const LEVELS = [
@@ -55,7 +55,7 @@ LEVELS.forEach((level, i) => {
 t.test('a consumer-scoped instance of a plugin that runs before authentication never applies', async (t) => {
   const { send } = await pluginGateway(t, file([instance('probe-hi', 'for-alice', 'consumer: alice'), instance('probe-hi', 'global', '')].join('\n')), undefined, { plugins })
   const r = await send('/x', { headers: { apikey: 'alice-key' } })
-  t.equal(r.reached!.headers['x-trace'], 'global', 'probe-hi (2000) runs before key-auth (1250): no consumer yet')
+  t.equal(r.reached!.headers['x-trace'], 'global', 'probe-hi (2222) runs before key-auth (1250): no consumer yet')
 })
 
 t.test('disabled instances do not run and do not shadow less specific ones', async (t) => {
@@ -64,7 +64,7 @@ t.test('disabled instances do not run and do not shadow less specific ones', asy
   t.equal(r.reached!.headers['x-trace'], 'global')
 })
 
-// Dynamic ordering: a limiter at rate-limiting's priority (910) and key-auth (1250).
+// Dynamic ordering: a limiter just above rate-limiting's priority (911) and key-auth (1250).
 const ordered = (ordering: string) => `_format_version: "3.0"
 consumers:
   - username: alice

@@ -8,7 +8,7 @@ import { probe, type ProbeLog } from '../helpers/probe.js'
 import { startUpstream } from '../helpers/upstream.js'
 
 const logged: ProbeLog[] = []
-const plugins = pluginSet([probe('probe-hi', 2000, logged), probe('probe-mid', 1001, logged), probe('probe-lo', 11, logged)])
+const plugins = pluginSet([probe('probe-hi', 2222, logged), probe('probe-mid', 1001, logged), probe('probe-lo', 17, logged)])
 
 const failures: { plugin: string; msg: string; fields: Record<string, unknown> | undefined }[] = []
 const pluginLog = (p: { name: string }) => {
@@ -142,6 +142,47 @@ t.test('a plugin that reads the body: the upstream still gets it, byte for byte'
   const r = await send('/app/x', { method: 'POST', body, headers: { 'content-type': 'text/plain' } })
   t.equal(r.reached!.headers['x-body-seen'], '100000')
   t.equal(r.reached!.body, body)
+})
+
+t.test('limitBody: a streamed body over the cap is cut and answered with the exit; under it passes whole', async (t) => {
+  const { send } = await pluginGateway(t, config(`- name: probe-mid\n  config: { tag: k, limit_body: 1000 }`), undefined, { plugins })
+  const big = await send('/app/x', { method: 'POST', body: 'x'.repeat(100_000), headers: { 'content-type': 'text/plain' } })
+  t.equal(big.status, 413)
+  t.equal(big.json().message, 'probe: too big')
+  t.equal(big.reached, undefined, 'the upstream never got a complete request')
+  const small = await send('/app/x', { method: 'POST', body: 'y'.repeat(1000), headers: { 'content-type': 'text/plain' } })
+  t.equal(small.status, 200)
+  t.equal(small.reached!.body.length, 1000)
+})
+
+t.test('limitBody on a body a plugin already read: checked at once', async (t) => {
+  const { send } = await pluginGateway(t, config(`- name: probe-mid\n  config: { tag: k, read_body: true, limit_body: 10 }`), undefined, { plugins })
+  const r = await send('/app/x', { method: 'POST', body: 'z'.repeat(11) })
+  t.equal(r.status, 413)
+  t.equal(r.reached, undefined)
+})
+
+t.test('the log phase sees what happened upstream and the sizes', async (t) => {
+  logged.length = 0
+  const { send } = await pluginGateway(t, config(`- name: probe-lo\n  config: { tag: l }`), undefined, { plugins })
+  const r = await send('/app/x?q=1', { method: 'POST', body: 'hello' })
+  t.equal(r.status, 200)
+  await until(() => logged.length === 1)
+  const entry = logged[0]!
+  t.match(entry.proxied, { uri: '/x?q=1', status: 200, tries: 1 })
+  t.ok(entry.proxied!.upstreamLatency >= 0)
+  t.ok(entry.sizes.request > 'POST /app/x?q=1 HTTP/1.1\r\n'.length + 5, 'request line, headers and body')
+  t.ok(entry.sizes.response >= Number(r.headers['content-length']), `response headers and body: ${JSON.stringify(entry.sizes)} vs ${r.headers['content-length']}`)
+  logged.length = 0
+  await send('/nowhere')
+  await until(() => logged.length === 1)
+  t.equal(logged[0]!.proxied, undefined, 'no route: nothing upstream')
+  logged.length = 0
+  const exit = await pluginGateway(t, config(`- name: probe-lo\n  config: { tag: e, exit: 403 }`), undefined, { plugins })
+  await exit.send('/app/x')
+  await until(() => logged.length === 1)
+  t.equal(logged[0]!.proxied, undefined, 'answered by the gateway: nothing upstream')
+  t.equal(logged[0]!.status, 403)
 })
 
 t.test('body_filter transforms the whole response body and fixes Content-Length', async (t) => {

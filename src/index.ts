@@ -1,0 +1,9 @@
+/**
+ * The library entry point, for embedding the gateway and writing plugins
+ * against the kit. The CLI (bin/gateway) is the usual way to run it.
+ */
+export { startGateway, type Gateway, type GatewayOptions } from './server/gateway.js'
+export { loadConfig, loadFile } from './config/load.js'
+export { pluginSet, BUNDLED_PLUGINS, type CustomPlugin, type PluginSet } from './plugins/set.js'
+export { ANY_SCOPE, NO_CONSUMER, PROTOCOLS_ALL, defineHandler, definePlugin } from './plugins/types.js'
+export type { Exit, Kit, KitRequest, KitResponse, KitUpstream, PluginDefinition, PluginEnv, PluginHandler, PluginPhases } from './plugins/types.js'
