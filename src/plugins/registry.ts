@@ -21,6 +21,12 @@ import ipRestriction from './ip-restriction/schema.js'
 import { handler as ipRestrictionHandler } from './ip-restriction/handler.js'
 import botDetection from './bot-detection/schema.js'
 import { handler as botDetectionHandler } from './bot-detection/handler.js'
+import cors from './cors/schema.js'
+import { handler as corsHandler } from './cors/handler.js'
+import correlationId from './correlation-id/schema.js'
+import { handler as correlationIdHandler } from './correlation-id/handler.js'
+import redirect from './redirect/schema.js'
+import { handler as redirectHandler } from './redirect/handler.js'
 
 // One line per plugin in each list (keep them in the same order).
 export const BUNDLED: readonly PluginDefinition[] = [
@@ -32,6 +38,9 @@ export const BUNDLED: readonly PluginDefinition[] = [
   acl,
   ipRestriction,
   botDetection,
+  cors,
+  correlationId,
+  redirect,
 ]
 
 const handlers: PluginHandler<never>[] = [
@@ -43,6 +52,9 @@ const handlers: PluginHandler<never>[] = [
   aclHandler,
   ipRestrictionHandler,
   botDetectionHandler,
+  corsHandler,
+  correlationIdHandler,
+  redirectHandler,
 ]
 
 /** Phase handlers by plugin name. Every bundled definition must have one (checked below). */

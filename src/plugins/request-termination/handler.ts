@@ -1,40 +1,114 @@
-/** request-termination: answers with a fixed status and body, without proxying. */
-import { defaultMessage } from '../../runtime/responses.js'
+/**
+ * request-termination: answers with a fixed status and body, without proxying;
+ * with `trigger`, only requests carrying that header or query argument; with
+ * `echo`, the answer is a JSON copy of the request (for debugging).
+ */
+import { readBodyFields } from '../body.js'
 import { defineHandler, type Exit, type Kit } from '../types.js'
 import type { RequestTerminationConfig } from './schema.js'
 
-// Kong sends a default message only for these statuses; others get no body.
-const WITH_DEFAULT_MESSAGE = new Set([401, 404, 405, 500, 502, 503])
-const DEFAULTS: Record<number, string> = { 404: 'Not found', 502: 'Bad Gateway', 503: 'Service unavailable' }
+// Kong's own defaults for this plugin (not the error template's); other statuses get no body.
+const DEFAULT_MESSAGES: Readonly<Record<number, string>> = {
+  401: 'Unauthorized',
+  404: 'Not found',
+  405: 'Method not allowed',
+  500: 'An unexpected error occurred',
+  502: 'Bad Gateway',
+  503: 'Service unavailable',
+}
+
+// A string body without a content_type: nginx's default type with Kong's `charset UTF-8`.
+const DEFAULT_BODY_TYPE = 'text/plain; charset=UTF-8'
+
+
+/** Kong's get_headers: lower-cased names, repeated headers as arrays. */
+function headersOf(kit: Kit): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const name of Object.keys(kit.request.headers)) {
+    const values = kit.request.headerValues(name)
+    out[name] = values.length === 1 ? values[0]! : [...values]
+  }
+  return out
+}
+
+/** ngx.decode_args: `a` alone is true, repeated keys are arrays, `+` is a space. */
+function queryOf(raw: string): Record<string, string | true | (string | true)[]> {
+  const out: Record<string, string | true | (string | true)[]> = {}
+  if (raw === '') return out
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s.replaceAll('+', ' '))
+    } catch {
+      return s
+    }
+  }
+  for (const part of raw.split('&')) {
+    if (part === '') continue
+    const eq = part.indexOf('=')
+    const key = decode(eq === -1 ? part : part.slice(0, eq))
+    if (key === '') continue
+    const value: string | true = eq === -1 ? true : decode(part.slice(eq + 1))
+    const prev = out[key]
+    out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value]
+  }
+  return out
+}
 
 export const handler = defineHandler<RequestTerminationConfig>({
   name: 'request-termination',
-  create(conf) {
+  create(conf, env) {
     const status = conf.status_code
-    const message = conf.message ?? (WITH_DEFAULT_MESSAGE.has(status) ? (DEFAULTS[status] ?? defaultMessage(status)) : undefined)
-    const trigger = conf.trigger?.toLowerCase()
-    const triggered = (kit: Kit) => conf.trigger === undefined || kit.request.headers[trigger!] !== undefined || kit.request.query.has(conf.trigger)
+    const message = conf.message ?? DEFAULT_MESSAGES[status]
+    const trigger = conf.trigger
+    const triggerHeader = trigger?.toLowerCase()
+    // get_headers' lookup falls back to the name with `_` turned into `-`.
+    const triggerHeaderDashed = triggerHeader?.replaceAll('_', '-')
+    const triggered = (kit: Kit) =>
+      kit.request.headerValues(triggerHeader!).length > 0 ||
+      kit.request.headerValues(triggerHeaderDashed!).length > 0 ||
+      queryOf(kit.request.rawQuery)[trigger!] !== undefined
+
     // The answer does not depend on the request unless it echoes: build it once.
     const fixed: Exit =
       conf.body !== undefined
-        ? { status, body: conf.body, headers: { 'content-type': conf.content_type ?? 'application/json; charset=utf-8' } }
+        ? { status, body: conf.body, headers: { 'content-type': conf.content_type ?? DEFAULT_BODY_TYPE } }
         : message === undefined
           ? { status }
           : { status, message }
+
+    const echo = async (kit: Kit): Promise<Exit> => {
+      const r = kit.request
+      const body = await readBodyFields(kit)
+      const raw = (await r.body()).toString('utf8')
+      return {
+        status,
+        json: {
+          message,
+          kong: { node_id: env.node.id, worker_pid: process.pid, hostname: env.node.hostname },
+          request: {
+            scheme: r.scheme,
+            host: r.host,
+            port: r.port,
+            headers: headersOf(kit),
+            query: queryOf(r.rawQuery),
+            body,
+            raw_body: raw,
+            method: r.method,
+            path: r.normalizedPath,
+            // unnamed[0] is the whole match (Lua's index 0), which Kong's JSON array leaves out.
+            uri_captures: { unnamed: r.uriCaptures?.unnamed.slice(1) ?? [], named: r.uriCaptures?.named ?? {} },
+          },
+          matched_route: kit.route,
+          matched_service: kit.service,
+        },
+      }
+    }
+
     return {
       access(kit) {
-        if (!triggered(kit)) return undefined
-        if (!conf.echo) return { ...fixed }
-        const r = kit.request
-        return {
-          status,
-          json: {
-            message,
-            request: { scheme: r.scheme, host: r.host, port: r.port, headers: r.headers, query: Object.fromEntries(r.query), method: r.method, path: r.path, uri_captures: r.uriCaptures },
-            matched_route: kit.route && { id: kit.route.id, name: kit.route.name },
-            matched_service: kit.service && { id: kit.service.id, name: kit.service.name },
-          },
-        }
+        if (trigger !== undefined && !triggered(kit)) return undefined
+        if (conf.echo) return echo(kit)
+        return { ...fixed }
       },
     }
   },

@@ -1,7 +1,10 @@
 /** request-termination (Kong PRIORITY 2): answer with a fixed response. */
 import * as z from 'zod'
-import { integer, metaFields } from '../../config/schema/typedefs.js'
+import { headerName, integer, metaFields } from '../../config/schema/typedefs.js'
 import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
+
+// Kong's rules count only non-empty strings as set.
+const present = (v: string | undefined) => v !== undefined && v.length > 0
 
 export const config = z
   .strictObject({
@@ -9,18 +12,18 @@ export const config = z
     message: z.string().optional().describe('The message to send, as JSON {"message": ...}, when no body is given.'),
     content_type: z.string().optional().describe('Content-Type of the raw body; requires `body`.'),
     body: z.string().optional().describe('The raw response body to send; excludes `message`.'),
-    echo: z.boolean().default(false).describe('When true, echo the request back (as JSON) in the response body.'),
-    trigger: z.string().optional().describe('When set, the plugin only terminates requests carrying a header or query argument with this name.'),
+    echo: z.boolean().default(false).describe('Echo a copy of the request back to the client as JSON (for debugging).'),
+    trigger: headerName.optional().describe('When set, the plugin only acts on requests carrying a header or query argument with this name.'),
     ...metaFields,
   })
   .superRefine((c, ctx) => {
-    if (c.message !== undefined && (c.content_type !== undefined || c.body !== undefined)) {
+    if (present(c.message) && (present(c.content_type) || present(c.body))) {
       ctx.addIssue({ code: 'custom', message: 'message cannot be used with content_type or body' })
     }
-    if (c.content_type !== undefined && c.body === undefined) {
+    if (present(c.content_type) && !present(c.body)) {
       ctx.addIssue({ code: 'custom', message: 'content_type requires a body' })
     }
-    if (c.echo && c.content_type !== undefined && c.body !== undefined) {
+    if (c.echo && (present(c.content_type) || present(c.body))) {
       ctx.addIssue({ code: 'custom', message: 'echo cannot be used with content_type and body' })
     }
   })
