@@ -7,6 +7,10 @@
 import type { PluginDefinition, PluginHandler } from './types.js'
 import requestTermination from './request-termination/schema.js'
 import { handler as requestTerminationHandler } from './request-termination/handler.js'
+import requestTransformer from './request-transformer/schema.js'
+import { handler as requestTransformerHandler } from './request-transformer/handler.js'
+import responseTransformer from './response-transformer/schema.js'
+import { handler as responseTransformerHandler } from './response-transformer/handler.js'
 import keyAuth from './key-auth/schema.js'
 import { handler as keyAuthHandler } from './key-auth/handler.js'
 import basicAuth from './basic-auth/schema.js'
@@ -31,6 +35,8 @@ import { handler as redirectHandler } from './redirect/handler.js'
 // One line per plugin in each list (keep them in the same order).
 export const BUNDLED: readonly PluginDefinition[] = [
   requestTermination,
+  requestTransformer,
+  responseTransformer,
   keyAuth,
   basicAuth,
   hmacAuth,
@@ -45,6 +51,8 @@ export const BUNDLED: readonly PluginDefinition[] = [
 
 const handlers: PluginHandler<never>[] = [
   requestTerminationHandler,
+  requestTransformerHandler,
+  responseTransformerHandler,
   keyAuthHandler,
   basicAuthHandler,
   hmacAuthHandler,

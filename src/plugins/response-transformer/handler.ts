@@ -1,0 +1,133 @@
+/**
+ * response-transformer: headers in headerFilter (remove → rename → replace →
+ * add → append), top-level JSON keys in bodyFilter when the response is
+ * application/json. Values and their JSON types are computed once, here.
+ */
+import { defineHandler, type Kit, type PluginPhases } from '../types.js'
+import type { ResponseTransformerConfig } from './schema.js'
+
+interface Pair {
+  name: string
+  /** Undefined for an empty value (Kong's nil). */
+  value: string | undefined
+}
+
+function split(entry: string): Pair {
+  const m = /^([^:]+):*([\s\S]*)$/.exec(entry)
+  if (!m) return { name: entry, value: undefined }
+  return { name: m[1]!, value: m[2] === '' ? undefined : m[2] }
+}
+
+/** Lua's tonumber on a string: decimal or hex, surrounding spaces allowed; undefined when not a number. */
+function luaNumber(s: string): number | undefined {
+  const t = s.trim()
+  if (/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(t)) return Number(t)
+  const hex = /^([-+]?)0[xX]([0-9a-fA-F]+)$/.exec(t)
+  if (hex) return (hex[1] === '-' ? -1 : 1) * parseInt(hex[2]!, 16)
+  return undefined
+}
+
+/**
+ * Kong's json_value: the value as cjson encodes it, unquoted (so `\` and control
+ * characters stay escaped), then cast to its json_types entry.
+ */
+function jsonValue(value: string | undefined, type: string | undefined): unknown {
+  const v = value === undefined ? 'null' : JSON.stringify(value).slice(1, -1).replaceAll('\\"', '"')
+  if (type === 'number') return luaNumber(v)
+  if (type === 'boolean') return v === 'true'
+  return v
+}
+
+/** Lua's `if v then`: JSON null is a truthy cjson.null; only absent and false are false. */
+const truthy = (v: unknown) => v !== undefined && v !== false
+
+function appendValue(current: unknown, value: unknown): unknown {
+  if (typeof current === 'string') return [current, value]
+  if (Array.isArray(current)) return [...current, value]
+  if (current !== null && typeof current === 'object') {
+    const obj = current as Record<string, unknown>
+    let n = 1
+    while (String(n) in obj) n++
+    return { ...obj, [String(n)]: value }
+  }
+  return [value]
+}
+
+const isJson = (contentType: string | undefined) => contentType !== undefined && contentType.toLowerCase().includes('application/json')
+
+const headerValue = (v: string | string[] | number): string | string[] => (typeof v === 'number' ? String(v) : v)
+
+export const handler = defineHandler<ResponseTransformerConfig>({
+  name: 'response-transformer',
+  create(conf, env) {
+    const h = {
+      remove: conf.remove.headers,
+      rename: conf.rename.headers.map(split),
+      replace: conf.replace.headers.map(split),
+      add: conf.add.headers.map(split),
+      append: conf.append.headers.map(split),
+    }
+    const typed = (entries: readonly string[], types: readonly string[]) =>
+      entries.map((e, i) => {
+        const p = split(e)
+        return { name: p.name, value: jsonValue(p.value, types[i]) }
+      })
+    const j = {
+      remove: conf.remove.json,
+      rename: conf.rename.json.map(split),
+      replace: typed(conf.replace.json, conf.replace.json_types),
+      add: typed(conf.add.json, conf.add.json_types),
+      append: typed(conf.append.json, conf.append.json_types),
+    }
+    const editsJson = Object.values(j).some((l) => l.length > 0)
+
+    const headerFilter = (kit: Kit) => {
+      const r = kit.response
+      // Kong tests presence against the headers as they were before this plugin ran.
+      const before = { ...r.headers }
+      const was = (name: string) => before[name.toLowerCase()]
+      for (const name of h.remove) r.clearHeader(name)
+      for (const { name, value } of h.rename) {
+        const v = was(name)
+        if (v === undefined || value === undefined) continue
+        r.setHeader(value, headerValue(v))
+        r.clearHeader(name)
+      }
+      for (const { name, value } of h.replace) if (value !== undefined && was(name) !== undefined) r.setHeader(name, value)
+      for (const { name, value } of h.add) if (value !== undefined && was(name) === undefined) r.setHeader(name, value)
+      for (const { name, value } of h.append) if (value !== undefined) r.addHeader(name, value)
+      // Not JSON: the body filter has nothing to do, so the response can stream.
+      if (!isJson(r.header('content-type'))) r.skipBody()
+    }
+
+    const bodyFilter = (kit: Kit, body: Buffer): Buffer | string => {
+      if (!isJson(kit.response.header('content-type'))) return body
+      let json: unknown
+      try {
+        json = JSON.parse(body.toString('utf8'))
+      } catch {
+        env.log.warn('body transform failed: failed parsing json body')
+        return body
+      }
+      // Only a JSON object has top-level keys to edit.
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) return body
+      const o = json as Record<string, unknown>
+      for (const name of j.remove) delete o[name]
+      for (const { name, value } of j.rename) {
+        if (o[name] === undefined || value === undefined) continue
+        const v = o[name]
+        o[value] = v
+        delete o[name]
+      }
+      for (const { name, value } of j.replace) if (truthy(o[name]) && value !== undefined) o[name] = value
+      for (const { name, value } of j.add) if (!truthy(o[name]) && value !== undefined) o[name] = value
+      for (const { name, value } of j.append) if (value !== undefined) o[name] = appendValue(o[name], value)
+      return JSON.stringify(o)
+    }
+
+    // Without JSON edits there is no bodyFilter, so responses keep streaming.
+    const phases: PluginPhases = { headerFilter }
+    if (editsJson) phases.bodyFilter = bodyFilter
+    return phases
+  },
+})
