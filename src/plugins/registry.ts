@@ -31,6 +31,8 @@ import correlationId from './correlation-id/schema.js'
 import { handler as correlationIdHandler } from './correlation-id/handler.js'
 import redirect from './redirect/schema.js'
 import { handler as redirectHandler } from './redirect/handler.js'
+import proxyCache from './proxy-cache/schema.js'
+import { handler as proxyCacheHandler } from './proxy-cache/handler.js'
 
 // One line per plugin in each list (keep them in the same order).
 export const BUNDLED: readonly PluginDefinition[] = [
@@ -47,6 +49,7 @@ export const BUNDLED: readonly PluginDefinition[] = [
   cors,
   correlationId,
   redirect,
+  proxyCache,
 ]
 
 const handlers: PluginHandler<never>[] = [
@@ -63,6 +66,7 @@ const handlers: PluginHandler<never>[] = [
   corsHandler,
   correlationIdHandler,
   redirectHandler,
+  proxyCacheHandler,
 ]
 
 /** Phase handlers by plugin name. Every bundled definition must have one (checked below). */
