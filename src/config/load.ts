@@ -117,7 +117,8 @@ function check(root: Record<string, unknown>, env: NodeJS.ProcessEnv, registry: 
   // Reference and uniqueness checks only make sense once every entity is valid
   // on its own: an entity that failed would show up again as a dangling reference.
   const schemaFailed = raws.length > 0 || earlier > 0
-  const normalized = normalizer.finish()
+  // Plugin configs are validated in finish(): their referenceable fields need the resolver too.
+  const normalized = withResolver(resolver, () => normalizer.finish())
   if (!schemaFailed) raws.push(...normalized.issues)
   else raws.push(...normalized.issues.filter((i) => !i.message.startsWith('invalid reference') && !i.message.startsWith('uniqueness violation')))
   return { root, version, transform, raws, normalized, secrets: resolver.secrets }

@@ -25,6 +25,10 @@ import ipRestriction from './ip-restriction/schema.js'
 import { handler as ipRestrictionHandler } from './ip-restriction/handler.js'
 import botDetection from './bot-detection/schema.js'
 import { handler as botDetectionHandler } from './bot-detection/handler.js'
+import rateLimiting from './rate-limiting/schema.js'
+import { handler as rateLimitingHandler } from './rate-limiting/handler.js'
+import responseRatelimiting from './response-ratelimiting/schema.js'
+import { handler as responseRatelimitingHandler } from './response-ratelimiting/handler.js'
 import cors from './cors/schema.js'
 import { handler as corsHandler } from './cors/handler.js'
 import correlationId from './correlation-id/schema.js'
@@ -46,6 +50,8 @@ export const BUNDLED: readonly PluginDefinition[] = [
   acl,
   ipRestriction,
   botDetection,
+  rateLimiting,
+  responseRatelimiting,
   cors,
   correlationId,
   redirect,
@@ -63,6 +69,8 @@ const handlers: PluginHandler<never>[] = [
   aclHandler,
   ipRestrictionHandler,
   botDetectionHandler,
+  rateLimitingHandler,
+  responseRatelimitingHandler,
   corsHandler,
   correlationIdHandler,
   redirectHandler,

@@ -1,0 +1,75 @@
+/** rate-limiting (Kong PRIORITY 910): fixed-window request limits per second … year. */
+import * as z from 'zod'
+import { headerName, metaFields, oneOf, servicePath } from '../../config/schema/typedefs.js'
+import { ANY_SCOPE, definePlugin } from '../types.js'
+import { PERIODS, periodOrderError } from './periods.js'
+import { liftRedisShorthands, redisRecord, redisShorthands } from './redis-schema.js'
+
+const SYNC_RATE_REALTIME = -1
+
+/** Kong's `gt = 0` number. */
+export const positive = z.number().gt(0, { error: 'value must be greater than 0' })
+
+const limit = (period: string) => positive.optional().describe(`The number of HTTP requests that can be made per ${period}.`)
+
+export const config = z
+  .strictObject({
+    second: limit('second'),
+    minute: limit('minute'),
+    hour: limit('hour'),
+    day: limit('day'),
+    month: limit('month'),
+    year: limit('year'),
+    limit_by: oneOf(['consumer', 'credential', 'ip', 'service', 'header', 'path'])
+      .default('consumer')
+      .describe('What the counters are kept per; when it cannot be determined, the client IP is used.'),
+    header_name: headerName.optional().describe('The header whose value identifies the client when `limit_by` is `header`.'),
+    path: servicePath.optional().describe('The request path counted when `limit_by` is `path` (other paths are counted per client IP).'),
+    // DB-less: `cluster` needs a database, so it is not offered (Kong's DB-less schema).
+    policy: oneOf(['local', 'redis']).default('local').describe('Where the counters live: `local` (this process) or `redis` (shared).'),
+    fault_tolerant: z
+      .boolean()
+      .default(true)
+      .describe('When the data store fails: true lets requests through without rate-limit headers; false answers 500.'),
+    redis: redisRecord,
+    hide_client_headers: z.boolean().default(false).describe('Do not send the rate-limit headers to the client.'),
+    error_code: positive.default(429).describe('The status code sent when a limit is exceeded.'),
+    error_message: z.string().default('API rate limit exceeded').describe('The message sent when a limit is exceeded.'),
+    sync_rate: z
+      .number()
+      .default(SYNC_RATE_REALTIME)
+      .describe('Seconds between counter syncs to Redis; -1 counts synchronously. Only with the redis policy (here Redis is always updated synchronously).'),
+    ...redisShorthands,
+    ...metaFields,
+  })
+  // Kong's custom validator, then its entity checks, in Kong's order.
+  .superRefine((c, ctx) => {
+    const order = periodOrderError(c, true)
+    if (order) ctx.addIssue({ code: 'custom', message: order })
+    if (c.policy !== 'redis' && c.sync_rate !== SYNC_RATE_REALTIME) {
+      ctx.addIssue({ code: 'custom', message: 'sync_rate can only be used with the redis policy' })
+    }
+    if (c.policy === 'redis' && c.sync_rate !== SYNC_RATE_REALTIME && c.sync_rate < 0.02) {
+      ctx.addIssue({ code: 'custom', message: 'sync_rate must be greater than 0.02, or -1 to disable' })
+    }
+    if (PERIODS.every((p) => c[p] === undefined)) {
+      ctx.addIssue({ code: 'custom', message: `at least one of these fields must be non-empty: ${PERIODS.map((p) => `'config.${p}'`).join(', ')}` })
+    }
+    if (c.policy === 'redis' && c.redis.host === undefined && c.redis_host === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'required field missing', path: ['redis', 'host'] })
+    }
+    if (c.limit_by === 'header' && c.header_name === undefined) ctx.addIssue({ code: 'custom', message: 'required field missing', path: ['header_name'] })
+    if (c.limit_by === 'path' && c.path === undefined) ctx.addIssue({ code: 'custom', message: 'required field missing', path: ['path'] })
+  })
+  .transform(liftRedisShorthands)
+
+export type RateLimitingConfig = z.infer<typeof config>
+
+export default definePlugin({
+  name: 'rate-limiting',
+  priority: 910,
+  version: '3.10.0',
+  config,
+  protocols: ['grpc', 'grpcs', 'http', 'https'],
+  scopes: ANY_SCOPE,
+})
