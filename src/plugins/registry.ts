@@ -37,6 +37,8 @@ import redirect from './redirect/schema.js'
 import { handler as redirectHandler } from './redirect/handler.js'
 import proxyCache from './proxy-cache/schema.js'
 import { handler as proxyCacheHandler } from './proxy-cache/handler.js'
+import requestSizeLimiting from './request-size-limiting/schema.js'
+import { handler as requestSizeLimitingHandler } from './request-size-limiting/handler.js'
 
 // One line per plugin in each list (keep them in the same order).
 export const BUNDLED: readonly PluginDefinition[] = [
@@ -56,6 +58,7 @@ export const BUNDLED: readonly PluginDefinition[] = [
   correlationId,
   redirect,
   proxyCache,
+  requestSizeLimiting,
 ]
 
 const handlers: PluginHandler<never>[] = [
@@ -75,6 +78,7 @@ const handlers: PluginHandler<never>[] = [
   correlationIdHandler,
   redirectHandler,
   proxyCacheHandler,
+  requestSizeLimitingHandler,
 ]
 
 /** Phase handlers by plugin name. Every bundled definition must have one (checked below). */

@@ -19,7 +19,7 @@ import type { PhaseLists } from './chains.js'
 import { ProxiedInfo, RequestKit } from './kit.js'
 import { runAccess, runBodyFilter, runHeaderFilter, runLog, runRewrite } from './phases.js'
 import { forward, poolFor } from './forward.js'
-import { firstValue, requestEndToEnd, responseEndToEnd } from './headers.js'
+import { continueIfExpected, firstValue, requestEndToEnd, responseEndToEnd } from './headers.js'
 import { defaultMessage, MSG_HTTPS_REQUIRED, MSG_NAME_RESOLUTION, MSG_NO_PEER, MSG_NO_ROUTE, MSG_NO_SERVICE, renderError, renderExit } from './responses.js'
 import type { Runtime } from './runtime.js'
 import { clientAddress, unmapped, type TrustCheck } from './trust.js'
@@ -160,7 +160,7 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
     const trusted = opts.trusted(peer)
     const remoteAddr = clientAddress(peer, trusted, req.headers['x-real-ip'])
     const chains = runtime.chains
-    const makeKit = () => new RequestKit({ req, requestId, rawPath, normalizedPath: path, rawQuery: query.slice(1), scheme: opts.scheme, port: localPort, clientIp: remoteAddr, peerIp: peer, start })
+    const makeKit = () => new RequestKit({ req, requestId, rawPath, normalizedPath: path, rawQuery: query.slice(1), scheme: opts.scheme, port: localPort, clientIp: remoteAddr, peerIp: peer, start, beforeBody: () => continueIfExpected(req, res) })
 
     const routeAndAccess = () => {
       const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: runtime.router.usesHeaders ? req.headersDistinct : req.headers, sni: opts.scheme === 'https' ? socket.servername || undefined : undefined, port: localPort })
@@ -224,6 +224,7 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
       const limit = kit?.request.bodyLimit
       if (limit && buffered !== undefined && buffered.length > limit.maxBytes) return exit(limit.exit)
       const body = buffered ?? (!hasBody ? null : limit ? capped(req, limit.maxBytes) : req)
+      if (body === req || (body !== null && buffered === undefined)) continueIfExpected(req, res)
       const k = kit
       const filterBody = k && lists && lists.bodyFilter.length > 0 ? () => (k.wantsBody(lists) ? (body: Buffer) => runBodyFilter(lists, k, body) : undefined) : undefined
       // A Host a plugin set (request-transformer's replace.headers host:...) wins over the computed one.

@@ -3,9 +3,10 @@
  * Connection list is applied before anything of ours is added, so a client can
  * never strip a header the gateway sets), and the X-Forwarded-* set.
  */
-import type { IncomingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'host', 'http2-settings'])
+// `expect` too: the gateway answers 100-continue itself (undici cannot send it on).
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'host', 'http2-settings', 'expect'])
 // Headers only the gateway may set upstream (the auth and acl plugins do). Kong
 // clears them only on routes with an auth plugin; we never forward a client's
 // copy, so an upstream can trust them on every route.
@@ -50,6 +51,17 @@ export function responseEndToEnd(headers: IncomingHttpHeaders): Record<string, s
   }
   return out
 }
+
+/** Sends `100 Continue` once, when the client asked for it and its body is about to be read. */
+export function continueIfExpected(req: IncomingMessage, res: ServerResponse): void {
+  const expect = req.headers.expect
+  if (expect === undefined || (res as ContinuedResponse)[CONTINUED] || res.headersSent) return
+  if (expect.trim().toLowerCase() !== '100-continue') return
+  ;(res as ContinuedResponse)[CONTINUED] = true
+  res.writeContinue()
+}
+const CONTINUED = Symbol('continued')
+type ContinuedResponse = ServerResponse & { [CONTINUED]?: boolean }
 
 export function firstValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v

@@ -30,6 +30,8 @@ export interface KitInput {
   clientIp: string
   peerIp: string
   start: number
+  /** Called before the body is read (sends 100 Continue when the client waits for it). */
+  beforeBody?: (() => void) | undefined
 }
 
 /** Counts this request on its connection (called once per kit). */
@@ -132,6 +134,7 @@ class Request implements KitRequest {
     this.bodyPromise ??= new Promise<Buffer>((resolve, reject) => {
       const req = this.req
       if (req.readableEnded) return resolve(Buffer.alloc(0))
+      this.input.beforeBody?.()
       const chunks: Buffer[] = []
       let size = 0
       req.on('data', (c: Buffer) => {

@@ -63,6 +63,9 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
   // WebSocket upgrades never reach Fastify's routing: Node emits them on the server.
   const upgrade = createUpgradeHandler({ current: () => opts.holder.current(), trusted: opts.trusted, scheme: opts.tls ? 'https' : 'http' })
   app.server.on('upgrade', upgrade)
+  // Expect: 100-continue: Node would answer 100 at once; the request path sends
+  // it only when the body is about to be read, so a plugin can refuse first (417).
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => app.server.emit('request', req, res))
   app.addHook('preClose', (done) => {
     upgrade.closeAll()
     done()

@@ -99,3 +99,38 @@ routes:
   t.equal(r.body, '{"message":"hi"}')
   t.ok(r.headers['x-kong-response-latency'] !== undefined)
 })
+
+t.test('Expect: 100-continue: the gateway sends 100 Continue itself and proxies the body (Expect is not forwarded)', async (t) => {
+  const up = await startUpstream()
+  const gw = await gateway(`_format_version: "3.0"
+services:
+  - name: echo
+    url: ${up.url}
+    routes: [{ name: echo, paths: [/] }]
+`)
+  t.teardown(async () => {
+    await gw.close()
+    await up.close()
+  })
+  const { request } = await import('node:http')
+  const u = new URL(gw.url)
+  const result = await new Promise<{ status: number; continued: boolean; body: string }>((resolve, reject) => {
+    let continued = false
+    const req = request({ host: u.hostname, port: u.port, path: '/x', method: 'POST', headers: { expect: '100-continue', 'content-length': '5' } }, (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, continued, body }))
+    })
+    // The body goes only once the gateway said to continue.
+    req.on('continue', () => {
+      continued = true
+      req.end('hello')
+    })
+    req.on('error', reject)
+  })
+  t.equal(result.status, 200)
+  t.ok(result.continued)
+  const echo = JSON.parse(result.body) as { body: string; headers: Record<string, string> }
+  t.equal(echo.body, 'hello')
+  t.equal(echo.headers.expect, undefined)
+})
