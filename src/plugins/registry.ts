@@ -37,6 +37,12 @@ import redirect from './redirect/schema.js'
 import { handler as redirectHandler } from './redirect/handler.js'
 import proxyCache from './proxy-cache/schema.js'
 import { handler as proxyCacheHandler } from './proxy-cache/handler.js'
+import fileLog from './file-log/schema.js'
+import { handler as fileLogHandler } from './file-log/handler.js'
+import httpLog from './http-log/schema.js'
+import { handler as httpLogHandler } from './http-log/handler.js'
+import prometheus from './prometheus/schema.js'
+import { handler as prometheusHandler } from './prometheus/handler.js'
 import requestSizeLimiting from './request-size-limiting/schema.js'
 import { handler as requestSizeLimitingHandler } from './request-size-limiting/handler.js'
 
@@ -58,6 +64,9 @@ export const BUNDLED: readonly PluginDefinition[] = [
   correlationId,
   redirect,
   proxyCache,
+  fileLog,
+  httpLog,
+  prometheus,
   requestSizeLimiting,
 ]
 
@@ -78,6 +87,9 @@ const handlers: PluginHandler<never>[] = [
   correlationIdHandler,
   redirectHandler,
   proxyCacheHandler,
+  fileLogHandler,
+  httpLogHandler,
+  prometheusHandler,
   requestSizeLimitingHandler,
 ]
 

@@ -1,0 +1,114 @@
+/**
+ * file-log: one JSON line per request, appended without waiting on the disk.
+ * Files are opened in append mode once per path and shared by every instance
+ * writing there, across reloads. With `reopen`, each flush opens, appends and
+ * closes the file (Kong reopens per request), so a rotated file is picked up.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { serialize } from '../log-serializer.js'
+import { defineHandler, type PluginLog } from '../types.js'
+import type { FileLogConfig } from './schema.js'
+
+// Past this many bytes waiting for the disk, lines are dropped rather than held in memory.
+const MAX_PENDING_BYTES = 64 * 1024 * 1024
+
+interface Sink {
+  write(line: string): void
+  log: PluginLog
+}
+
+/** Kept open: one append stream per path. */
+class StreamSink implements Sink {
+  private stream: WriteStream | undefined
+  private dropping = false
+  constructor(
+    private readonly path: string,
+    public log: PluginLog,
+  ) {}
+
+  write(line: string): void {
+    const s = (this.stream ??= this.openStream())
+    if (s.writableLength > MAX_PENDING_BYTES) {
+      if (!this.dropping) this.log.error(`cannot keep up writing to ${this.path}: dropping log lines`)
+      this.dropping = true
+      return
+    }
+    this.dropping = false
+    s.write(line)
+  }
+
+  private openStream(): WriteStream {
+    const s = createWriteStream(this.path, { flags: 'a', mode: 0o644 })
+    s.on('error', (e) => {
+      this.log.error(`failed to open the file: ${e.message}`)
+      // The next line tries again.
+      if (this.stream === s) this.stream = undefined
+      s.destroy()
+    })
+    return s
+  }
+}
+
+/** Reopened for every flush: lines written meanwhile go out together, in order. */
+class ReopenSink implements Sink {
+  private pending: string[] = []
+  private bytes = 0
+  private flushing = false
+  constructor(
+    private readonly path: string,
+    public log: PluginLog,
+  ) {}
+
+  write(line: string): void {
+    if (this.bytes > MAX_PENDING_BYTES) return
+    this.pending.push(line)
+    this.bytes += line.length
+    if (!this.flushing) void this.flush()
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true
+    while (this.pending.length > 0) {
+      const data = this.pending.join('')
+      this.pending = []
+      this.bytes = 0
+      try {
+        const fh = await open(this.path, 'a', 0o644)
+        try {
+          await fh.appendFile(data)
+        } finally {
+          await fh.close()
+        }
+      } catch (e) {
+        this.log.error(`failed to open the file: ${e instanceof Error ? e.message : String(e)}`)
+      }
+    }
+    this.flushing = false
+  }
+}
+
+const sinks = new Map<string, Sink>()
+
+function sinkFor(path: string, reopen: boolean, log: PluginLog): Sink {
+  const key = `${reopen ? 'reopen' : 'keep'}:${path}`
+  let sink = sinks.get(key)
+  if (!sink) {
+    sink = reopen ? new ReopenSink(path, log) : new StreamSink(path, log)
+    sinks.set(key, sink)
+  }
+  sink.log = log
+  return sink
+}
+
+export const handler = defineHandler<FileLogConfig>({
+  name: 'file-log',
+  create(conf, env) {
+    const sink = sinkFor(conf.path, conf.reopen, env.log)
+    return {
+      log(kit) {
+        sink.write(`${JSON.stringify(serialize(kit))}\n`)
+      },
+    }
+  },
+})

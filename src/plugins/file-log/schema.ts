@@ -1,0 +1,30 @@
+/** file-log (Kong PRIORITY 9): appends each request's log record to a file, one JSON line each. */
+import * as z from 'zod'
+import { metaFields } from '../../config/schema/typedefs.js'
+import { customFieldsByLua } from '../log-serializer.js'
+import { ANY_SCOPE, definePlugin, PROTOCOLS_ALL } from '../types.js'
+
+// Kong's pattern: no `*`, `&`, `%`, `\` or backtick.
+const FILENAME_RE = /^[^*&%\\`]+$/
+
+export const config = z.strictObject({
+  path: z
+    .string()
+    .min(1, { error: 'length must be at least 1' })
+    .regex(FILENAME_RE, { error: 'not a valid filename' })
+    .describe("The file path of the output log file. The plugin creates the log file if it doesn't exist yet."),
+  reopen: z.boolean().default(false).describe('Close and reopen the log file for every write, so a rotated file is picked up.'),
+  custom_fields_by_lua: customFieldsByLua,
+  ...metaFields,
+})
+
+export type FileLogConfig = z.infer<typeof config>
+
+export default definePlugin({
+  name: 'file-log',
+  priority: 9,
+  version: '3.10.0',
+  config,
+  protocols: PROTOCOLS_ALL,
+  scopes: ANY_SCOPE,
+})

@@ -1,0 +1,113 @@
+/**
+ * prometheus: Kong's request metrics (names, labels and buckets of Kong 3.10),
+ * recorded in the log phase into the gateway's plugin Registry, which the admin
+ * listener serves on GET /metrics. The metrics are created once per Registry,
+ * so every instance and every reload adds to the same series.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { VERSION } from '../../version.js'
+import { DEFAULT_WORKSPACE_NAME, latencies } from '../log-serializer.js'
+import { defineHandler } from '../types.js'
+import type { PrometheusConfig } from './schema.js'
+
+const KONG_LATENCY_BUCKETS = [1, 2, 5, 7, 10, 15, 20, 30, 50, 75, 100, 200, 500, 750, 1000, 3000, 6000]
+const UPSTREAM_LATENCY_BUCKETS = [25, 50, 80, 100, 250, 400, 700, 1000, 2000, 5000, 10000, 30000, 60000]
+const LATENCY_LABELS = ['service', 'route', 'workspace'] as const
+
+interface Metrics {
+  requests: Counter<'service' | 'route' | 'code' | 'source' | 'workspace' | 'consumer'>
+  kongLatency: Histogram<(typeof LATENCY_LABELS)[number]>
+  upstreamLatency: Histogram<(typeof LATENCY_LABELS)[number]>
+  requestLatency: Histogram<(typeof LATENCY_LABELS)[number]>
+  bandwidth: Counter<'service' | 'route' | 'direction' | 'workspace' | 'consumer'>
+}
+
+const byRegistry = new WeakMap<Registry, Metrics>()
+
+function metricsOf(registry: Registry, nodeId: string): Metrics {
+  let m = byRegistry.get(registry)
+  if (m) return m
+  const registers = [registry]
+  m = {
+    requests: new Counter({
+      name: 'kong_http_requests_total',
+      help: 'HTTP status codes per consumer/service/route in Kong',
+      labelNames: ['service', 'route', 'code', 'source', 'workspace', 'consumer'],
+      registers,
+    }),
+    kongLatency: new Histogram({
+      name: 'kong_kong_latency_ms',
+      help: 'Latency added by Kong and enabled plugins for each service/route in Kong',
+      labelNames: LATENCY_LABELS,
+      buckets: KONG_LATENCY_BUCKETS,
+      registers,
+    }),
+    upstreamLatency: new Histogram({
+      name: 'kong_upstream_latency_ms',
+      help: 'Latency added by upstream response for each service/route in Kong',
+      labelNames: LATENCY_LABELS,
+      buckets: UPSTREAM_LATENCY_BUCKETS,
+      registers,
+    }),
+    requestLatency: new Histogram({
+      name: 'kong_request_latency_ms',
+      help: 'Total latency incurred during requests for each service/route in Kong',
+      labelNames: LATENCY_LABELS,
+      buckets: UPSTREAM_LATENCY_BUCKETS,
+      registers,
+    }),
+    bandwidth: new Counter({
+      name: 'kong_bandwidth_bytes',
+      help: 'Total bandwidth (ingress/egress) throughput in bytes',
+      labelNames: ['service', 'route', 'direction', 'workspace', 'consumer'],
+      registers,
+    }),
+  }
+  new Gauge({ name: 'kong_node_info', help: 'Kong Node metadata information', labelNames: ['node_id', 'version'], registers }).set(
+    { node_id: nodeId, version: VERSION },
+    1,
+  )
+  // DB-less: there is no database to lose, so Kong reports it reachable.
+  new Gauge({ name: 'kong_datastore_reachable', help: 'Datastore reachable from Kong, 0 is unreachable', registers }).set(1)
+  byRegistry.set(registry, m)
+  return m
+}
+
+export const handler = defineHandler<PrometheusConfig>({
+  name: 'prometheus',
+  create(conf, env) {
+    const registry = env.metrics
+    if (!registry) return {}
+    const m = metricsOf(registry, env.node.id)
+    if (!conf.status_code_metrics && !conf.latency_metrics && !conf.bandwidth_metrics) return {}
+
+    return {
+      log(kit) {
+        const service = kit.service
+        // Kong records nothing for requests without a service.
+        if (!service) return
+        const svc = service.name ?? service.host
+        const route = kit.route ? (kit.route.name ?? kit.route.id) : ''
+        const workspace = DEFAULT_WORKSPACE_NAME
+        const consumer = conf.per_consumer ? (kit.consumer?.username ?? '') : ''
+        // Label objects are written in Kong's label order: prom-client prints them as given.
+        if (conf.status_code_metrics) {
+          const source = kit.response.source === 'service' ? 'service' : 'kong'
+          m.requests.inc({ service: svc, route, code: String(kit.response.status), source, workspace, consumer })
+        }
+        if (conf.latency_metrics) {
+          const labels = { service: svc, route, workspace }
+          const l = latencies(kit)
+          if (l.request >= 0) m.requestLatency.observe(labels, l.request)
+          if (l.proxy >= 0) m.upstreamLatency.observe(labels, l.proxy)
+          if (l.kong >= 0) m.kongLatency.observe(labels, l.kong)
+        }
+        if (conf.bandwidth_metrics) {
+          const size = kit.sizes()
+          if (size.request > 0) m.bandwidth.inc({ service: svc, route, direction: 'ingress', workspace, consumer }, size.request)
+          if (size.response > 0) m.bandwidth.inc({ service: svc, route, direction: 'egress', workspace, consumer }, size.response)
+        }
+      },
+    }
+  },
+})
