@@ -9,6 +9,10 @@ import requestTermination from './request-termination/schema.js'
 import { handler as requestTerminationHandler } from './request-termination/handler.js'
 import requestTransformer from './request-transformer/schema.js'
 import { handler as requestTransformerHandler } from './request-transformer/handler.js'
+import preFunction from './pre-function/schema.js'
+import { handler as preFunctionHandler } from './pre-function/handler.js'
+import postFunction from './post-function/schema.js'
+import { handler as postFunctionHandler } from './post-function/handler.js'
 import responseTransformer from './response-transformer/schema.js'
 import { handler as responseTransformerHandler } from './response-transformer/handler.js'
 import keyAuth from './key-auth/schema.js'
@@ -50,6 +54,8 @@ import { handler as requestSizeLimitingHandler } from './request-size-limiting/h
 export const BUNDLED: readonly PluginDefinition[] = [
   requestTermination,
   requestTransformer,
+  preFunction,
+  postFunction,
   responseTransformer,
   keyAuth,
   basicAuth,
@@ -73,6 +79,8 @@ export const BUNDLED: readonly PluginDefinition[] = [
 const handlers: PluginHandler<never>[] = [
   requestTerminationHandler,
   requestTransformerHandler,
+  preFunctionHandler,
+  postFunctionHandler,
   responseTransformerHandler,
   keyAuthHandler,
   basicAuthHandler,

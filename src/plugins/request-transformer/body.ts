@@ -3,6 +3,7 @@
  * form-urlencoded and multipart/form-data (text fields set, file parts kept
  * byte for byte). Values arrive already rendered.
  */
+import { appendValue, truthy } from '../lua-values.js'
 
 export type BodyType = 'json' | 'multipart' | 'form'
 
@@ -25,22 +26,6 @@ export interface BodyOps {
 }
 
 type Lua = unknown
-/** Lua's `if v then`: nil and false are false. */
-const truthy = (v: Lua) => v !== undefined && v !== false
-
-/** Kong's append_value: a string becomes a pair, a list grows, anything else is replaced by a one-value list. */
-function appendValue(current: Lua, value: string): Lua {
-  if (typeof current === 'string') return [current, value]
-  if (Array.isArray(current)) return [...current, value]
-  if (current !== null && typeof current === 'object') {
-    // table.insert on a JSON object adds the next integer key.
-    const obj = current as Record<string, unknown>
-    let n = 1
-    while (String(n) in obj) n++
-    return { ...obj, [String(n)]: value }
-  }
-  return [value]
-}
 
 /** The key/value edits shared by JSON and form bodies, in Kong's order. */
 function edit(params: Map<string, Lua>, ops: BodyOps, hasContent: boolean, addMissing: (v: Lua) => boolean): boolean {

@@ -5,6 +5,7 @@
  */
 import { defineHandler, type Kit, type PluginPhases } from '../types.js'
 import type { ResponseTransformerConfig } from './schema.js'
+import { appendValue, truthy } from '../lua-values.js'
 
 interface Pair {
   name: string
@@ -36,21 +37,6 @@ function jsonValue(value: string | undefined, type: string | undefined): unknown
   if (type === 'number') return luaNumber(v)
   if (type === 'boolean') return v === 'true'
   return v
-}
-
-/** Lua's `if v then`: JSON null is a truthy cjson.null; only absent and false are false. */
-const truthy = (v: unknown) => v !== undefined && v !== false
-
-function appendValue(current: unknown, value: unknown): unknown {
-  if (typeof current === 'string') return [current, value]
-  if (Array.isArray(current)) return [...current, value]
-  if (current !== null && typeof current === 'object') {
-    const obj = current as Record<string, unknown>
-    let n = 1
-    while (String(n) in obj) n++
-    return { ...obj, [String(n)]: value }
-  }
-  return [value]
 }
 
 const isJson = (contentType: string | undefined) => contentType !== undefined && contentType.toLowerCase().includes('application/json')
