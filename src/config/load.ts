@@ -191,17 +191,20 @@ function checkRoot(root: Record<string, unknown>, raws: RawIssue[]): FormatVersi
   return v as FormatVersion
 }
 
-/** Kong treats a YAML null as "not set"; removing nulls from mappings gives exactly that. */
-function dropNulls(v: unknown, depth = 0): unknown {
+/**
+ * Kong treats a YAML null as "not set"; removing nulls from mappings gives exactly that.
+ * Except in a `custom` map (request-callout), where a null value means "remove this field".
+ */
+function dropNulls(v: unknown, depth = 0, keepNulls = false): unknown {
   if (depth > 200) return v
   if (Array.isArray(v)) return v.map((x) => dropNulls(x, depth + 1))
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {}
     for (const [k, x] of Object.entries(v)) {
-      if (x === null) continue
+      if (x === null && !keepNulls) continue
       // defineProperty, not assignment: a `__proto__` key must stay a key (and be
       // reported as unknown), never become the object's prototype.
-      Object.defineProperty(out, k, { value: dropNulls(x, depth + 1), enumerable: true, writable: true, configurable: true })
+      Object.defineProperty(out, k, { value: dropNulls(x, depth + 1, k === 'custom'), enumerable: true, writable: true, configurable: true })
     }
     return out
   }

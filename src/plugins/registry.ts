@@ -49,6 +49,8 @@ import prometheus from './prometheus/schema.js'
 import { handler as prometheusHandler } from './prometheus/handler.js'
 import requestSizeLimiting from './request-size-limiting/schema.js'
 import { handler as requestSizeLimitingHandler } from './request-size-limiting/handler.js'
+import requestCallout from './request-callout/schema.js'
+import { handler as requestCalloutHandler } from './request-callout/handler.js'
 
 // One line per plugin in each list (keep them in the same order).
 export const BUNDLED: readonly PluginDefinition[] = [
@@ -74,6 +76,7 @@ export const BUNDLED: readonly PluginDefinition[] = [
   httpLog,
   prometheus,
   requestSizeLimiting,
+  requestCallout,
 ]
 
 const handlers: PluginHandler<never>[] = [
@@ -99,6 +102,7 @@ const handlers: PluginHandler<never>[] = [
   httpLogHandler,
   prometheusHandler,
   requestSizeLimitingHandler,
+  requestCalloutHandler,
 ]
 
 /** Phase handlers by plugin name. Every bundled definition must have one (checked below). */

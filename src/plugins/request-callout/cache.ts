@@ -1,0 +1,74 @@
+/**
+ * Callout response caches. `memory`: one LRU per `dictionary_name`, shared by
+ * every instance naming it and kept across reloads (Kong's shared dict).
+ * `redis`: JSON values with an expiry, through rate-limiting's ioredis clients.
+ */
+import { LRUCache } from 'lru-cache'
+import { redisClient } from '../rate-limiting/redis-store.js'
+import type { RedisConfig } from '../rate-limiting/redis-schema.js'
+import type { RequestCalloutConfig } from './schema.js'
+
+/** What a cache holds for one callout: its response, as stored in the context. */
+export interface CachedResponse {
+  status: number
+  headers?: Record<string, unknown> | undefined
+  body?: unknown
+}
+
+export interface CalloutCache {
+  get(key: string): Promise<CachedResponse | undefined>
+  set(key: string, value: CachedResponse): Promise<void>
+}
+
+const MEMORY_ENTRIES = 10_000
+const dictionaries = new Map<string, LRUCache<string, CachedResponse>>()
+
+function memoryCache(name: string, ttlSec: number): CalloutCache {
+  let dict = dictionaries.get(name)
+  if (!dict) dictionaries.set(name, (dict = new LRUCache<string, CachedResponse>({ max: MEMORY_ENTRIES, ttlAutopurge: false })))
+  const d = dict
+  // cache_ttl 0: no expiry (as an ngx.shared ttl of 0).
+  const ttl = ttlSec * 1000
+  return {
+    get: async (key) => structuredClone(d.get(key)),
+    set: async (key, value) => void d.set(key, structuredClone(value), ttl > 0 ? { ttl } : {}),
+  }
+}
+
+function redisCache(r: RequestCalloutConfig['cache']['redis'], ttlSec: number): CalloutCache {
+  const cfg: RedisConfig = {
+    host: r.host,
+    port: r.port,
+    timeout: Math.max(r.connect_timeout, r.send_timeout, r.read_timeout),
+    username: r.username,
+    password: r.password,
+    database: r.database,
+    ssl: r.ssl,
+    ssl_verify: r.ssl_verify,
+    server_name: r.server_name,
+  }
+  const prefix = 'kong_request_callout:'
+  return {
+    async get(key) {
+      const v = await (await redisClient(cfg)).get(prefix + key)
+      return v === null ? undefined : (JSON.parse(v) as CachedResponse)
+    },
+    async set(key, value) {
+      const c = await redisClient(cfg)
+      const json = JSON.stringify(value)
+      if (ttlSec > 0) await c.set(prefix + key, json, 'EX', ttlSec)
+      else await c.set(prefix + key, json)
+    },
+  }
+}
+
+export function createCache(conf: RequestCalloutConfig['cache']): CalloutCache | undefined {
+  if (conf.strategy === 'memory') return memoryCache(conf.memory.dictionary_name, conf.cache_ttl)
+  if (conf.strategy === 'redis') return redisCache(conf.redis, conf.cache_ttl)
+  return undefined
+}
+
+/** For tests: empties every memory dictionary. */
+export function clearMemoryCaches(): void {
+  for (const d of dictionaries.values()) d.clear()
+}

@@ -1,0 +1,125 @@
+/**
+ * request-callout's `$(...)` templates: request-transformer's compiler and
+ * built-in lookups, plus `callouts.<name>...` (kong.ctx.shared.callouts) paths.
+ * Any other expression goes to the Lua engine (evaluated before rendering,
+ * since Lua runs asynchronously).
+ */
+import type { Kit } from '../types.js'
+import type { LuaExpression } from '../../lua/types.js'
+import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type TemplateScope } from '../request-transformer/template.js'
+import { luaEngine } from './lua.js'
+
+/** The per-request scope: request-transformer's lookups, the callouts table and the values of Lua expressions. */
+interface CalloutScope extends TemplateScope {
+  callouts(): Record<string, unknown>
+  lua: unknown[]
+}
+
+export interface CalloutTemplate {
+  readonly dynamic: boolean
+  /** Names of callouts the template reads (`callouts.<name>`). */
+  readonly callouts: readonly string[]
+  render(kit: Kit): Promise<string>
+}
+
+const SEGMENT = String.raw`(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\s*(?:'[^']*'|"[^"]*"|\d+)\s*\])`
+const CALLOUT_PATH_RE = new RegExp(String.raw`^\s*(?:kong\.ctx\.shared\.)?callouts((?:${SEGMENT})+)\s*$`)
+const SEGMENT_RE = new RegExp(SEGMENT, 'g')
+// Callout names an arbitrary Lua expression mentions (for validation only).
+const LUA_CALLOUT_RE = /\bcallouts\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:'([^']*)'|"([^"]*)")\s*\])/g
+
+function pathOf(segments: string): (string | number)[] {
+  return [...segments.matchAll(SEGMENT_RE)].map(([s]) => {
+    if (s.startsWith('.')) return s.slice(1)
+    const inner = s.slice(1, -1).trim()
+    return /^\d+$/.test(inner) ? Number(inner) : inner.slice(1, -1)
+  })
+}
+
+/** Lua indexing of JSON-shaped values: arrays are 1-based. */
+function walk(root: unknown, path: readonly (string | number)[]): unknown {
+  let v = root
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined
+    if (Array.isArray(v)) v = typeof k === 'number' ? v[k - 1] : undefined
+    else v = Object.hasOwn(v, String(k)) ? (v as Record<string, unknown>)[String(k)] : undefined
+  }
+  return v
+}
+
+/** Compiles a template; an error names what cannot be handled (and where in a Lua expression). */
+export function compileCalloutTemplate(source: string): CalloutTemplate | { error: string } {
+  const names = new Set<string>()
+  const lua: LuaExpression[] = []
+  const engine: ExpressionEngine = {
+    compile(expr) {
+      const m = CALLOUT_PATH_RE.exec(expr)
+      if (m) {
+        const path = pathOf(m[1]!)
+        if (typeof path[0] === 'string') names.add(path[0])
+        return { evaluate: (s) => walk((s as CalloutScope).callouts(), path) }
+      }
+      const simple = SIMPLE_ENGINE.compile(expr)
+      if (!('error' in simple)) return simple
+      const le = luaEngine()
+      if (!le) return { error: `the Lua engine is required for expression '${expr}'` }
+      const syntax = le.checkExpression(expr)
+      if (syntax) return { error: `error in expression '${expr}' (line ${syntax.line}): ${syntax.message}` }
+      for (const n of expr.matchAll(LUA_CALLOUT_RE)) names.add(n[1] ?? n[2] ?? n[3]!)
+      const index = lua.length
+      lua.push(le.compileExpression(expr))
+      return { evaluate: (s) => (s as CalloutScope).lua[index] }
+    },
+  }
+  const t = compileTemplate(source, engine)
+  if ('error' in t) return t
+  const callouts = [...names]
+  return {
+    dynamic: t.dynamic,
+    callouts,
+    async render(kit) {
+      if (!t.dynamic) return source
+      const scope = scopeFor(kit)
+      if (lua.length > 0) {
+        const vars = { callouts: scope.callouts(), ...luaShortcuts(kit) }
+        scope.lua = await Promise.all(lua.map((e) => e.evaluate(kit, vars)))
+      }
+      return t.render(scope)
+    },
+  }
+}
+
+function calloutsOf(kit: Kit): Record<string, unknown> {
+  return ((kit.shared.callouts as Record<string, unknown> | undefined) ??= {})
+}
+
+/** The request shortcuts of Kong's template environment, as plain tables for Lua. */
+function luaShortcuts(kit: Kit): Record<string, unknown> {
+  const query: Record<string, string | string[]> = {}
+  for (const [k, v] of kit.request.query) {
+    const cur = query[k]
+    query[k] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v]
+  }
+  const c = kit.request.uriCaptures
+  const captures: Record<string | number, string> = { ...c?.named }
+  c?.unnamed.forEach((v, i) => (captures[i] = v))
+  return { headers: { ...kit.request.headers }, query_params: query, uri_captures: captures }
+}
+
+function scopeFor(kit: Kit): CalloutScope {
+  return {
+    header: (name) => kit.request.headers[name],
+    query: (name) => {
+      const all = kit.request.query.getAll(name)
+      return all.length === 0 ? undefined : all.length === 1 ? all[0] : all
+    },
+    capture: (key) => {
+      const c = kit.request.uriCaptures
+      if (!c) return undefined
+      return typeof key === 'number' ? c.unnamed[key] : Object.hasOwn(c.named, key) ? c.named[key] : undefined
+    },
+    shared: (name) => (Object.hasOwn(kit.shared, name) ? kit.shared[name] : undefined),
+    callouts: () => calloutsOf(kit),
+    lua: [],
+  }
+}
