@@ -1,4 +1,4 @@
-// Shared by the benchmark scripts (bench/proxy.mjs, bench/reload-soak.mjs):
+// Shared by the benchmark scripts (bench/proxy.mjs, bench/plugins.mjs, bench/reload-soak.mjs):
 // option readers, taskset pinning, child processes tracked and stopped by PID
 // (also on error and Ctrl-C), temp dirs, wrk runs and their parsing, plain GETs,
 // formatting. Plain Node ESM, no dependencies.
@@ -295,11 +295,13 @@ export function parseWrk(o) {
 }
 
 /**
- * Starts `wrk -tT -cC -dSs --latency url` on the load core; `done` resolves with
- * parseWrk's figures; `stop()` sends SIGINT (wrk then still prints its figures).
+ * Starts `wrk -tT -cC -dSs --latency [-H 'name: value'...] url` on the load core;
+ * `done` resolves with parseWrk's figures; `stop()` sends SIGINT (wrk then still
+ * prints its figures). `headers`: lines like 'apikey: secret', sent on every request.
  */
-export function startWrk({ bin, pinned, threads, connections, secs, url }) {
-  const [cmd, args] = pinned(LOAD_CORE, bin, [`-t${threads}`, `-c${connections}`, `-d${secs}s`, '--latency', url])
+export function startWrk({ bin, pinned, threads, connections, secs, url, headers = [] }) {
+  const hs = headers.flatMap((h) => ['-H', h])
+  const [cmd, args] = pinned(LOAD_CORE, bin, [`-t${threads}`, `-c${connections}`, `-d${secs}s`, '--latency', ...hs, url])
   const { child, done } = spawnCaptured(cmd, args)
   return {
     done: done.then((r) => {
