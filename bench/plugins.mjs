@@ -19,6 +19,7 @@
 //              the script starts on a free port (apt-get install -y redis-server)
 //   callouts   request-callout: two callouts to the upstream, cached in memory, and
 //              upstream.by_lua answering with a JSON document built from both
+//   callouts-no-lua  the same callouts, their results sent upstream as headers (no Lua)
 //   cache-hit  proxy-cache (memory): after the first request every one is a Hit
 // Before measuring, each target's checks run (key-auth: the key gets 200, no key
 // and a wrong key get 401); a failed check fails the run.
@@ -205,13 +206,33 @@ const TARGETS = {
         - { name: a, request: { url: "http://${ctx.upstream}/a" } }
         - { name: b, request: { url: "http://${ctx.upstream}/b" } }
         upstream:
-          by_lua: kong.response.exit(200, { a = #kong.ctx.shared.callouts.a.response.body, b = kong.ctx.shared.callouts.b.response.status })
+          by_lua: 'kong.response.exit(200, { a = #kong.ctx.shared.callouts.a.response.body, b = kong.ctx.shared.callouts.b.response.status })'
         cache: { strategy: memory, cache_ttl: 3600 }
 `,
       ),
     headers: [],
     checks: [],
     json: { a: 100, b: 200 },
+  },
+  'callouts-no-lua': {
+    label: 'request-callout: 2 cached callouts, templates, proxied',
+    // The same callouts, without Lua: their results go upstream as headers, and the request is proxied.
+    config: (ctx) =>
+      oneRoute(
+        ctx,
+        `    - name: request-callout
+      config:
+        callouts:
+        - { name: a, request: { url: "http://${ctx.upstream}/a" } }
+        - { name: b, request: { url: "http://${ctx.upstream}/b" } }
+        upstream:
+          headers:
+            custom: { X-A: "$(callouts.a.response.status)", X-B: "$(callouts.b.response.status)" }
+        cache: { strategy: memory, cache_ttl: 3600 }
+`,
+      ),
+    headers: [],
+    checks: [],
   },
   'cache-hit': {
     label: 'proxy-cache, every request a Hit',
