@@ -567,3 +567,56 @@ upstream:
   t.equal(bad.json().message, 'An unexpected error occurred')
   t.equal(bad.reached, undefined)
 })
+
+t.test('http_opts.proxy: the callout goes through the configured proxy, with its credentials', async (t) => {
+  const api = await target(t, (_req, res) => json(res, 200, { ok: true }))
+  const { createServer } = await import('node:http')
+  const { connect } = await import('node:net')
+  const seen: { method: string; url: string; auth: string | undefined }[] = []
+  // A forward proxy: CONNECT tunnels, and absolute-form requests relayed.
+  const proxy = createServer((req, res) => {
+    seen.push({ method: req.method!, url: req.url!, auth: req.headers['proxy-authorization'] })
+    const u = new URL(req.url!)
+    const up = connect(Number(u.port), u.hostname, () => {
+      up.write(`${req.method} ${u.pathname}${u.search} HTTP/1.1\r\nhost: ${u.host}\r\nconnection: close\r\n\r\n`)
+      up.pipe(res.socket!)
+    })
+  })
+  proxy.on('connect', (req, socket, head) => {
+    seen.push({ method: 'CONNECT', url: req.url!, auth: req.headers['proxy-authorization'] })
+    const [host, port] = req.url!.split(':')
+    const up = connect(Number(port), host!, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+      up.write(head)
+      up.pipe(socket)
+      socket.pipe(up)
+    })
+    socket.on('error', () => up.destroy())
+  })
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+  t.teardown(() => new Promise<void>((r) => {
+    proxy.closeAllConnections()
+    proxy.close(() => r())
+  }))
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`
+  const g = await pluginGateway(
+    t,
+    yamlWith(`callouts:
+- name: c1
+  request:
+    url: "${api.url}/via-proxy"
+    http_opts: { proxy: { http_proxy: "${proxyUrl}", auth_username: u1, auth_password: p1 } }
+  response: { body: { decode: true } }
+upstream:
+  headers:
+    custom:
+      X-Ok: "$(callouts.c1.response.body.ok)"`),
+  )
+  const r = await g.send('/x')
+  t.equal(r.status, 200)
+  t.equal(r.reached?.headers['x-ok'], 'true')
+  t.equal(seen.length, 1, 'one request through the proxy')
+  t.match(seen[0]!.url, /127\.0\.0\.1/)
+  t.equal(seen[0]!.auth, `Basic ${Buffer.from('u1:p1').toString('base64')}`)
+  t.same(api.requests.map((q) => q.url), ['/via-proxy'])
+})
