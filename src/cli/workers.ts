@@ -29,11 +29,14 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   const fork = () => {
     const w = cluster.fork({ GATEWAY_CLUSTER_WORKER: '1', GATEWAY_NODE_ID: NODE.id })
     hashes.set(w, undefined)
-    w.on('message', (m: WorkerMessage) => {
-      hashes.set(w, m.hash)
-      if (m.type === 'started' && !announced && [...hashes.values()].every((h) => h !== undefined)) {
+    w.on('message', (m: WorkerMessage | { type?: unknown }) => {
+      // Other messages travel on this channel too (prom-client's metrics aggregation).
+      if (m.type !== 'started' && m.type !== 'hash') return
+      const msg = m as WorkerMessage
+      hashes.set(w, msg.hash)
+      if (msg.type === 'started' && !announced && [...hashes.values()].every((h) => h !== undefined)) {
         announced = true
-        opts.log.info({ proxy: m.proxy, tls: m.tls, admin: g.admin ?? 'off', workers: opts.count, hash: g.holder.current().hash }, 'gateway started')
+        opts.log.info({ proxy: msg.proxy, tls: msg.tls, admin: g.admin ?? 'off', workers: opts.count, hash: g.holder.current().hash }, 'gateway started')
       }
     })
     w.on('exit', (code, signal) => {

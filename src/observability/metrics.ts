@@ -17,7 +17,7 @@ export interface GatewayMetrics {
 
 const RESULTS: readonly ReloadResult['result'][] = ['applied', 'unchanged', 'invalid', 'unreadable']
 
-export function createMetrics(opts: { holder: RuntimeHolder; reloader?: Reloader | undefined; extra?: Registry | undefined }): GatewayMetrics {
+export function createMetrics(opts: { holder: RuntimeHolder; reloader?: Reloader | undefined; extra?: Registry | (() => Promise<string>) | undefined }): GatewayMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 
@@ -54,6 +54,7 @@ export function createMetrics(opts: { holder: RuntimeHolder; reloader?: Reloader
   })
 
   const extra = opts.extra
-  const render = extra ? async () => `${await registry.metrics()}\n${await extra.metrics()}` : () => registry.metrics()
+  const more = extra === undefined ? undefined : typeof extra === 'function' ? extra : () => extra.metrics()
+  const render = more ? async () => `${await registry.metrics()}\n${await more()}` : () => registry.metrics()
   return { registry, render, contentType: registry.contentType }
 }

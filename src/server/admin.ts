@@ -28,8 +28,8 @@ export interface AdminServerOptions {
   connections?: (() => { accepted: number; active: number }) | undefined
   /** With several workers: each one's pid and configuration hash. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
-  /** Metrics registered by plugins (prometheus), served after the gateway's own. */
-  pluginMetrics?: Registry | undefined
+  /** Metrics registered by plugins (prometheus), served after the gateway's own: a registry, or (several workers) their sum. */
+  pluginMetrics?: Registry | (() => Promise<string>) | undefined
 }
 
 export const REDACTED = '<redacted>'

@@ -9,7 +9,8 @@ import { loadFile } from '../config/load.js'
 import { closePools } from '../runtime/forward.js'
 import { compileRuntime, type RuntimeOptions } from '../runtime/runtime.js'
 import type { PluginSet } from '../plugins/set.js'
-import { Registry } from 'prom-client'
+import cluster from 'node:cluster'
+import { AggregatorRegistry, Registry } from 'prom-client'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
@@ -79,9 +80,21 @@ const bound = (app: FastifyInstance) => {
   return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`
 }
 
+/** The workers' plugin metrics, summed, in the text format (the primary serves no traffic itself). */
+function clusterPluginMetrics(): () => Promise<string> {
+  const aggregator = new AggregatorRegistry()
+  return async () => (await aggregator.clusterMetrics()) as string
+}
+
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // Plugins' metrics (prometheus) live as long as the gateway, across reloads.
   const pluginMetrics = new Registry()
+  // With --workers, the primary's /metrics sums what each worker counted (prom-client's cluster aggregation).
+  if (cluster.isWorker) {
+    new AggregatorRegistry() // its constructor installs the worker's answer to the primary's requests
+    AggregatorRegistry.setRegistries([pluginMetrics])
+  }
+  const servedPluginMetrics = opts.workers ? clusterPluginMetrics() : pluginMetrics
   const loaded = await loadFile(opts.config, { env: opts.env ?? process.env, ...(opts.plugins ? { registry: opts.plugins.registry } : {}) })
   if (!loaded.ok) throw new ConfigError(loaded.issues)
   const holder = new RuntimeHolder(compileRuntime(loaded.config, loaded.hash, { pluginLog: opts.pluginLog, plugins: opts.plugins, metrics: pluginMetrics }))
@@ -141,7 +154,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     if (opts.adminListen !== 'off') {
       const { host, port } = parseListen(opts.adminListen)
-      const app = buildAdminServer({ holder, reloader, isDraining: () => draining, connections: opts.workers ? undefined : () => ({ ...connections }), workers: opts.workers, pluginMetrics })
+      const app = buildAdminServer({ holder, reloader, isDraining: () => draining, connections: opts.workers ? undefined : () => ({ ...connections }), workers: opts.workers, pluginMetrics: servedPluginMetrics })
       servers.push(app)
       await app.listen({ host, port })
       admin = bound(app)

@@ -53,3 +53,48 @@ t.test('two workers serve, converge after a change, and exit with the primary', 
   child.kill('SIGTERM')
   t.equal(await exited, 0)
 })
+
+t.test('prometheus with two workers: the primary /metrics sums what each worker counted', async (t) => {
+  const { startUpstream } = await import('../helpers/upstream.js')
+  const up = await startUpstream()
+  t.teardown(() => up.close())
+  const dir = mkdtempSync(join(tmpdir(), 'gw-workers-'))
+  const file = join(dir, 'kong.yml')
+  writeFileSync(
+    file,
+    `_format_version: "3.0"\nservices:\n  - name: app\n    url: ${up.url}\n    routes: [{ name: app, paths: [/] }]\nplugins:\n  - name: prometheus\n    config: { status_code_metrics: true }\n`,
+  )
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } })
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
+  t.teardown(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  let started: { proxy: string[]; admin: string } | undefined
+  for (let i = 0; i < 200 && !started; i++) {
+    const line = out.split('\n').find((l) => l.includes('"gateway started"'))
+    if (line) started = JSON.parse(line)
+    else await new Promise((r) => setTimeout(r, 50))
+  }
+  if (!started) throw new Error(`not started: ${out}`)
+  // Fresh connections, so both workers get some of them.
+  for (let i = 0; i < 20; i++) {
+    const r = await request(`http://${started.proxy[0]}/x`, { reset: true })
+    await r.body.dump()
+  }
+  const count = async () => {
+    const text = await (await request(`http://${started!.admin}/metrics`)).body.text()
+    const m = /^kong_http_requests_total\{[^}]*code="200"[^}]*\} (\d+)$/m.exec(text)
+    return m ? Number(m[1]) : 0
+  }
+  let n = 0
+  for (let i = 0; i < 40 && n < 20; i++) {
+    n = await count()
+    if (n < 20) await new Promise((r) => setTimeout(r, 100))
+  }
+  t.equal(n, 20, 'every request counted once, whichever worker served it')
+  child.kill('SIGTERM')
+  t.equal(await exited, 0)
+})
