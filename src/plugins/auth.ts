@@ -15,6 +15,10 @@ export interface AuthGate {
    * (500 when that consumer does not exist, as in Kong).
    */
   fail(kit: Kit, failure: Exit): Exit | undefined
+  /** An auth plugin's access phase: skip() when it says so, else `authenticate`, falling back through fail(). */
+  access(authenticate: (kit: Kit) => Exit | undefined): (kit: Kit) => Exit | undefined
+  /** Attaches the credential's consumer (Kong's set_consumer); false when that consumer does not exist. */
+  attach(kit: Kit, credential: { id: string; consumer: string }, identifier: string): boolean
 }
 
 export function authGate(env: PluginEnv, conf: { anonymous?: string | undefined; run_on_preflight?: boolean | undefined }): AuthGate {
@@ -22,7 +26,7 @@ export function authGate(env: PluginEnv, conf: { anonymous?: string | undefined;
   const consumer = anonymous !== undefined ? env.consumers.byIdOrUsername(anonymous) : undefined
   const missing = `anonymous consumer ${anonymous} is configured but doesn't exist`
   const skipPreflight = conf.run_on_preflight === false
-  return {
+  const gate: AuthGate = {
     skip(kit) {
       if (skipPreflight && kit.request.method === 'OPTIONS') return true
       return anonymous !== undefined && kit.credential !== undefined
@@ -36,7 +40,21 @@ export function authGate(env: PluginEnv, conf: { anonymous?: string | undefined;
       kit.authenticate(consumer, undefined, true)
       return undefined
     },
+    access(authenticate) {
+      return (kit) => {
+        if (gate.skip(kit)) return undefined
+        const failure = authenticate(kit)
+        return failure && gate.fail(kit, failure)
+      }
+    },
+    attach(kit, credential, identifier) {
+      const owner = env.consumers.byId(credential.consumer)
+      if (!owner) return false
+      kit.authenticate(owner, { id: credential.id, identifier, consumer: owner.id })
+      return true
+    },
   }
+  return gate
 }
 
 /**

@@ -56,18 +56,9 @@ export const handler = defineHandler<BasicAuthConfig>({
       if (!given || !credential) return UNAUTHORIZED
       const digest = createHash('sha1').update(given.password).update(credential.consumer).digest('hex')
       if (!safeEqual(digest, credential.password)) return UNAUTHORIZED
-      const consumer = env.consumers.byId(credential.consumer)
-      if (!consumer) return UNAUTHORIZED
-      kit.authenticate(consumer, { id: credential.id, identifier: credential.username, consumer: consumer.id })
-      return undefined
+      return gate.attach(kit, credential, credential.username) ? undefined : UNAUTHORIZED
     }
 
-    return {
-      access(kit) {
-        if (gate.skip(kit)) return undefined
-        const failure = authenticate(kit)
-        return failure && gate.fail(kit, failure)
-      },
-    }
+    return { access: gate.access(authenticate) }
   },
 })

@@ -97,10 +97,7 @@ export const handler = defineHandler<HmacAuthConfig>({
     }
 
     const finish = (kit: Kit, credential: { id: string; username: string; consumer: string }): Exit | undefined => {
-      const consumer = env.consumers.byId(credential.consumer)
-      if (!consumer) return gate.fail(kit, NOT_VALID)
-      kit.authenticate(consumer, { id: credential.id, identifier: credential.username, consumer: consumer.id })
-      return undefined
+      return gate.attach(kit, credential, credential.username) ? undefined : gate.fail(kit, NOT_VALID)
     }
 
     return {

@@ -151,19 +151,11 @@ export const handler = defineHandler<JwtConfig>({
         if (typeof exp !== 'number' || exp - now > maxExpiration) return TOO_LONG
       }
 
-      const consumer = env.consumers.byId(credential.consumer)
-      if (!consumer) return { status: 401, message: `Could not find consumer for '${claimName}=${key}'` }
-      kit.authenticate(consumer, { id: credential.id, identifier: credential.key, consumer: consumer.id })
+      if (!gate.attach(kit, credential, credential.key)) return { status: 401, message: `Could not find consumer for '${claimName}=${key}'` }
       kit.shared.authenticated_jwt_token = token
       return undefined
     }
 
-    return {
-      access(kit) {
-        if (gate.skip(kit)) return undefined
-        const failure = authenticate(kit)
-        return failure && gate.fail(kit, failure)
-      },
-    }
+    return { access: gate.access(authenticate) }
   },
 })

@@ -54,10 +54,7 @@ export const handler = defineHandler<KeyAuthConfig>({
       if (key === undefined || key === '') return NO_KEY
       const credential = env.consumers.keyauth(key)
       if (!credential) return INVALID
-      const consumer = env.consumers.byId(credential.consumer)
-      if (!consumer) return INVALID
-      kit.authenticate(consumer, { id: credential.id, identifier: credential.id, consumer: consumer.id })
-      return undefined
+      return gate.attach(kit, credential, credential.id) ? undefined : INVALID
     }
 
     return {
