@@ -317,7 +317,10 @@ export function startWrk({ bin, pinned, threads, connections, secs, url, headers
 
 export const fmtInt = (n) => Math.round(n).toLocaleString('en-US')
 export const fmtMs = (n) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0))
-export const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ')
+export const loadAverage = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
 
 /** A Markdown table: first column left-aligned, the others right-aligned. */
 export function printTable(rows) {

@@ -188,7 +188,18 @@ const TARGETS = {
   'rl-redis': {
     label: 'rate-limiting (redis)',
     setup: startRedis,
-    config: (ctx) => oneRoute(ctx, plugin('rate-limiting', { minute: 1e9, policy: 'redis', limit_by: 'ip', redis_host: '127.0.0.1', redis_port: ctx.setups['rl-redis'].port, fault_tolerant: false })),
+    config: (ctx) =>
+      oneRoute(
+        ctx,
+        plugin('rate-limiting', {
+          minute: 1e9,
+          policy: 'redis',
+          limit_by: 'ip',
+          redis_host: '127.0.0.1',
+          redis_port: ctx.setups['rl-redis'].port,
+          fault_tolerant: false,
+        }),
+      ),
     headers: [],
     checks: [],
     expectHeader: 'x-ratelimit-remaining-minute',
@@ -309,7 +320,10 @@ const threads = integer('threads', opts.threads, 1)
 const consumerCount = integer('consumers', opts.consumers, 1)
 const rounds = integer('rounds', opts.rounds, 1)
 if (threads > connections) usage('--threads must not exceed --connections')
-const targets = opts.targets.split(',').map((t) => t.trim()).filter(Boolean)
+const targets = opts.targets
+  .split(',')
+  .map((t) => t.trim())
+  .filter(Boolean)
 if (targets.length === 0) usage('--targets is empty')
 for (const t of targets) if (!Object.hasOwn(TARGETS, t)) usage(`unknown target '${t}' (known: ${ALL_TARGETS.join(', ')})`)
 if (new Set(targets).size !== targets.length) usage('--targets lists a target twice')
@@ -391,17 +405,22 @@ async function checkTarget(name, address) {
     let got
     try {
       got = JSON.parse(r.body)
-    } catch {}
+    } catch {
+      // not JSON: `same` stays false
+    }
     const same = got && Object.keys(def.json).every((k) => got[k] === def.json[k]) && Object.keys(got).length === Object.keys(def.json).length
     if (r.status !== 200 || !same) throw new Error(`${name}: GET ${REQUEST_PATH}: ${r.status} ${r.body.slice(0, 200)} (want 200 ${JSON.stringify(def.json)})`)
   } else if (r.status !== 200 || bytes !== 100) {
-    throw new Error(`${name}: GET ${REQUEST_PATH} with [${def.headers.join('; ')}]: ${r.status}, ${bytes}-byte body (want 200, 100 bytes): ${r.body.slice(0, 200)}`)
+    throw new Error(
+      `${name}: GET ${REQUEST_PATH} with [${def.headers.join('; ')}]: ${r.status}, ${bytes}-byte body (want 200, 100 bytes): ${r.body.slice(0, 200)}`,
+    )
   }
   if (def.expectHeader) {
     // The plugin really ran: its header is on the response (a cache gets a second look: the first was a Miss).
     const again = await get(address, def.headers)
     if (again.headers[def.expectHeader] === undefined) throw new Error(`${name}: no ${def.expectHeader} header: the plugin did not run`)
-    if (def.fasterThanNone && again.headers[def.expectHeader] !== 'Hit') throw new Error(`${name}: X-Cache-Status ${again.headers[def.expectHeader]} (want Hit)`)
+    if (def.fasterThanNone && again.headers[def.expectHeader] !== 'Hit')
+      throw new Error(`${name}: X-Cache-Status ${again.headers[def.expectHeader]} (want Hit)`)
   }
   for (const c of def.checks) {
     const x = await get(address, c.headers)

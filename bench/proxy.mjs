@@ -125,7 +125,10 @@ const routeCount = integer('routes', opts.routes, 1)
 const rounds = integer('rounds', opts.rounds, 1)
 LABELS['gateway-10k'] = `gateway, ${routeCount.toLocaleString('en-US')} routes`
 if (threads > connections) usage('--threads must not exceed --connections')
-const targets = opts.targets.split(',').map((t) => t.trim()).filter(Boolean)
+const targets = opts.targets
+  .split(',')
+  .map((t) => t.trim())
+  .filter(Boolean)
 for (const t of targets) if (!ALL_TARGETS.includes(t)) usage(`unknown target '${t}' (known: ${ALL_TARGETS.join(', ')})`)
 if (new Set(targets).size !== targets.length) usage('--targets lists a target twice')
 if (opts.reverse) targets.reverse()
@@ -171,8 +174,7 @@ if (targets.some((t) => t.startsWith('gateway')) && !distBuilt()) {
 
 function gatewayConfig(n, upstream) {
   const parts = ['_format_version: "3.0"\nservices:\n']
-  const one = (i) =>
-    `- name: svc-${i}\n` + `  url: http://${upstream}\n` + `  routes:\n` + `  - name: route-${i}\n` + `    paths:\n` + `    - /svc-${i}\n`
+  const one = (i) => `- name: svc-${i}\n` + `  url: http://${upstream}\n` + `  routes:\n` + `  - name: route-${i}\n` + `    paths:\n` + `    - /svc-${i}\n`
   if (n === 1) parts.push(one(MIDDLE))
   else for (let i = 0; i < n; i++) parts.push(one(i))
   return parts.join('')
@@ -207,7 +209,8 @@ async function startTarget(name, env) {
 async function probe(address) {
   const r = await httpGet(`http://${address}${REQUEST_PATH}`)
   const bytes = Buffer.byteLength(r.body)
-  if (r.status !== 200 || bytes !== 100) throw new Error(`GET ${REQUEST_PATH} via ${address}: ${r.status}, ${bytes}-byte body (want 200, 100 bytes): ${r.body.slice(0, 200)}`)
+  if (r.status !== 200 || bytes !== 100)
+    throw new Error(`GET ${REQUEST_PATH} via ${address}: ${r.status}, ${bytes}-byte body (want 200, 100 bytes): ${r.body.slice(0, 200)}`)
 }
 
 // ---------------------------------------------------------------------------
@@ -223,7 +226,13 @@ async function load(address, secs) {
   const r = await spawnCaptured(cmd, args).done
   if (r.code !== 0) throw new Error(`autocannon failed (${r.code ?? r.signal}): ${r.stderr}`)
   const j = JSON.parse(r.stdout)
-  return { rps: j.requests.average, p50: j.latency.p50, p99: j.latency.p99, requests: j.requests.total, errors: (j.errors ?? 0) + (j.timeouts ?? 0) + (j.non2xx ?? 0) }
+  return {
+    rps: j.requests.average,
+    p50: j.latency.p50,
+    p99: j.latency.p99,
+    requests: j.requests.total,
+    errors: (j.errors ?? 0) + (j.timeouts ?? 0) + (j.non2xx ?? 0),
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -266,7 +275,11 @@ function verdicts(results) {
   }
   if (g1 && g10k) {
     const d = g10k.rps / g1.rps - 1
-    check(`${routeCount.toLocaleString('en-US')} routes: req/s within ${TARGET_10K_DELTA * 100}% of 1 route`, `${d >= 0 ? '+' : ''}${(d * 100).toFixed(1)}% (p99 ${times(g10k.p99 / g1.p99)})`, Math.abs(d) <= TARGET_10K_DELTA)
+    check(
+      `${routeCount.toLocaleString('en-US')} routes: req/s within ${TARGET_10K_DELTA * 100}% of 1 route`,
+      `${d >= 0 ? '+' : ''}${(d * 100).toFixed(1)}% (p99 ${times(g10k.p99 / g1.p99)})`,
+      Math.abs(d) <= TARGET_10K_DELTA,
+    )
   }
   if (lines.length === 0) return
   const w0 = Math.max(...lines.map((l) => l[0].length))

@@ -276,7 +276,7 @@ function startProbe(url, clients) {
   const loop = async () => {
     while (running) {
       const t0 = performance.now()
-      let ok = false
+      let ok
       try {
         const r = await httpGet(url, agent, 30_000)
         ok = r.status === 200
@@ -354,7 +354,9 @@ async function main() {
   // 2. baseline
   if (warmup > 0) await startWrk(warmup).done
   const base = await startWrk(duration).done
-  console.log(`\nbaseline: ${fmtInt(base.rps)} req/s  p50 ${fmtMs(base.p50)} ms  p99 ${fmtMs(base.p99)} ms  max ${fmtMs(base.max)} ms  non-2xx ${base.non2xx}  socket errors ${base.socketErrors}`)
+  console.log(
+    `\nbaseline: ${fmtInt(base.rps)} req/s  p50 ${fmtMs(base.p50)} ms  p99 ${fmtMs(base.p99)} ms  max ${fmtMs(base.max)} ms  non-2xx ${base.non2xx}  socket errors ${base.socketErrors}`,
+  )
 
   // 4a. before the soak
   await sleep(2000)
@@ -431,7 +433,16 @@ async function main() {
     const lat = during.map(([s, e]) => e - s)
     const all = p.samples.map(([s, e]) => e - s)
     const failed = p.samples.filter(([, , ok]) => !ok).length
-    const res = { durationMs: r.durationMs, wallMs: r.wallMs, during: during.length, maxDuring: Math.max(0, ...lat), maxAll: Math.max(0, ...all), p99All: quantile(all, 0.99), total: p.samples.length, failed }
+    const res = {
+      durationMs: r.durationMs,
+      wallMs: r.wallMs,
+      during: during.length,
+      maxDuring: Math.max(0, ...lat),
+      maxAll: Math.max(0, ...all),
+      p99All: quantile(all, 0.99),
+      total: p.samples.length,
+      failed,
+    }
     bigResults.push(res)
     console.log(
       `  run ${i + 1}: duration_ms ${res.durationMs}  SIGHUP->applied ${fmtMs(res.wallMs)} ms  requests overlapping ${res.during}, slowest ${fmtMs(res.maxDuring)} ms` +
@@ -470,12 +481,28 @@ async function main() {
       v(rssGrowth < TARGET_RSS_GROWTH),
     ],
     ['heap used before -> after (+settle)', `${fmtMB(before.heapUsed)} -> ${fmtMB(after.heapUsed)} -> ${fmtMB(ref.heapUsed)}`, 'info', ''],
-    ['active handles before -> after (+settle)', `${before.handles} -> ${after.handles} -> ${ref.handles}`, `flat (±${TARGET_HANDLES_DELTA})`, v(Math.abs(hDelta) <= TARGET_HANDLES_DELTA)],
-    [`${routeCount.toLocaleString('en-US')}-route reload duration_ms (max of ${bigRuns})`, `${bigMax} ms (${bigResults.map((r) => r.durationMs).join(', ')})`, `< ${TARGET_BIG_RELOAD_MS} ms`, v(bigMax < TARGET_BIG_RELOAD_MS)],
-    ['slowest request during it', `${fmtMs(bigMaxLat)} ms (${bigFailed} failed)`, `< ${TARGET_MAX_LATENCY_MS} ms`, v(bigMaxLat < TARGET_MAX_LATENCY_MS && bigFailed === 0)],
+    [
+      'active handles before -> after (+settle)',
+      `${before.handles} -> ${after.handles} -> ${ref.handles}`,
+      `flat (±${TARGET_HANDLES_DELTA})`,
+      v(Math.abs(hDelta) <= TARGET_HANDLES_DELTA),
+    ],
+    [
+      `${routeCount.toLocaleString('en-US')}-route reload duration_ms (max of ${bigRuns})`,
+      `${bigMax} ms (${bigResults.map((r) => r.durationMs).join(', ')})`,
+      `< ${TARGET_BIG_RELOAD_MS} ms`,
+      v(bigMax < TARGET_BIG_RELOAD_MS),
+    ],
+    [
+      'slowest request during it',
+      `${fmtMs(bigMaxLat)} ms (${bigFailed} failed)`,
+      `< ${TARGET_MAX_LATENCY_MS} ms`,
+      v(bigMaxLat < TARGET_MAX_LATENCY_MS && bigFailed === 0),
+    ],
   ])
   console.log(`\nreload counts (/status): ${JSON.stringify(finalStatus.reloads)}; last_reload ${JSON.stringify(finalStatus.last_reload)}`)
-  if (rssGrowthNow >= TARGET_RSS_GROWTH && settled && rssGrowth < TARGET_RSS_GROWTH) console.log('note: RSS right after the soak is above target but comes back once replaced runtimes are disposed')
+  if (rssGrowthNow >= TARGET_RSS_GROWTH && settled && rssGrowth < TARGET_RSS_GROWTH)
+    console.log('note: RSS right after the soak is above target but comes back once replaced runtimes are disposed')
   console.log('(a MISS is a measurement, not a failure: exit 0)')
 }
 

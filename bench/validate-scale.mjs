@@ -239,7 +239,10 @@ try {
   let preload
   if (!useTime) {
     preload = join(dir, 'maxrss.mjs')
-    await writeFile(preload, `process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('${RSS_MARK}' + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n') })\n`)
+    await writeFile(
+      preload,
+      `process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('${RSS_MARK}' + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n') })\n`,
+    )
   }
   console.log(`peak RSS via ${useTime ? `${TIME} -v` : 'a preload printing process.resourceUsage().maxRSS'}`)
   console.log(`command: node bin/gateway validate ${file}  (x${runs})\n`)
@@ -253,7 +256,9 @@ try {
       break
     }
     results.push(r)
-    console.log(`  run ${i + 1}: ${fmtMs(r.ms)} wall, ${r.cpuMs === undefined ? 'n/a' : fmtMs(r.cpuMs)} CPU, peak RSS ${fmtMb(r.rssKb)}  -- ${r.stdout.trim().split('\n').pop()}`)
+    console.log(
+      `  run ${i + 1}: ${fmtMs(r.ms)} wall, ${r.cpuMs === undefined ? 'n/a' : fmtMs(r.cpuMs)} CPU, peak RSS ${fmtMb(r.rssKb)}  -- ${r.stdout.trim().split('\n').pop()}`,
+    )
   }
 
   if (exitCode === 0) {

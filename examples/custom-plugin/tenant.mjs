@@ -31,7 +31,12 @@ export const tenant = {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const gw = await startGateway({ config: process.argv[2] ?? 'kong.yml', listen: ['0.0.0.0:8000'], adminListen: '127.0.0.1:8001', plugins: pluginSet([tenant]) })
+  const gw = await startGateway({
+    config: process.argv[2] ?? 'kong.yml',
+    listen: ['0.0.0.0:8000'],
+    adminListen: '127.0.0.1:8001',
+    plugins: pluginSet([tenant]),
+  })
   console.log(`gateway on ${gw.proxy.join(', ')}`)
   process.once('SIGINT', () => void gw.close())
 }

@@ -17,7 +17,6 @@ ${SERVE_USAGE}
       Print (or write) the JSON Schema of kong.yml; --check exits 1 when FILE is out of date.
   gateway --version`
 
-
 async function run(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv
   if (command === '--version' || command === '-v') {

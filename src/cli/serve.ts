@@ -20,7 +20,13 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]
       GATEWAY_WORKERS
       (lists are comma-separated). Logs are JSON lines on stdout.`
 
-const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])
+const list = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : []
 
 export async function serve(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
@@ -65,7 +71,12 @@ export async function serve(args: string[], io: Io): Promise<number> {
     onReload: (r: ReloadResult) => {
       if (inWorker && r.result === 'applied' && r.hash) reportHash(r.hash)
       if (r.result === 'unchanged') return
-      const fields = { config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml', hash: r.hash, duration_ms: r.durationMs, ...(r.error ? { error: r.error } : {}) }
+      const fields = {
+        config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml',
+        hash: r.hash,
+        duration_ms: r.durationMs,
+        ...(r.error ? { error: r.error } : {}),
+      }
       if (r.result === 'applied') log.info(fields, 'config reload applied')
       else log.error(fields, `config reload ${r.result}`)
       // One line per problem, with its position: what `gateway validate` prints.
@@ -116,7 +127,19 @@ export async function serve(args: string[], io: Io): Promise<number> {
   const summary = g.holder.current().config
   const pinned = singleFileMount(opts.config)
   if (pinned && !inWorker) log.warn({ config: opts.config }, pinned)
-  if (!inWorker) log.info({ config: opts.config, hash: g.holder.current().hash, proxy: g.proxy, tls: g.tls, admin: g.admin ?? 'off', services: summary.services.length, routes: summary.routes.length }, 'gateway started')
+  if (!inWorker)
+    log.info(
+      {
+        config: opts.config,
+        hash: g.holder.current().hash,
+        proxy: g.proxy,
+        tls: g.tls,
+        admin: g.admin ?? 'off',
+        services: summary.services.length,
+        routes: summary.routes.length,
+      },
+      'gateway started',
+    )
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping: draining in-flight requests')

@@ -50,7 +50,8 @@ export interface RouteMatch {
 const SPLIT_NS = '7f145bf9-0dce-4f91-98eb-debbce4b9f6b'
 const HTTP_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs'])
 
-type HostRule = { kind: 'exact'; host: string; port?: number } | { kind: 'suffix'; suffix: string; port?: number } | { kind: 'prefix'; prefix: string; port?: number }
+type HostRule =
+  { kind: 'exact'; host: string; port?: number } | { kind: 'suffix'; suffix: string; port?: number } | { kind: 'prefix'; prefix: string; port?: number }
 
 interface HeaderRule {
   /** lower-cased header name */
@@ -98,7 +99,8 @@ function hostMatches(rules: readonly HostRule[], host: string, port: number): bo
 
 // Bit layout of Kong's priority (kong/router/transform.lua).
 function priorityOf(route: Route, group: { regex: boolean; prefixLength: number }): bigint {
-  const present = (v: unknown) => v !== undefined && (!Array.isArray(v) || v.length > 0) && (typeof v !== 'object' || Array.isArray(v) || Object.keys(v as object).length > 0)
+  const present = (v: unknown) =>
+    v !== undefined && (!Array.isArray(v) || v.length > 0) && (typeof v !== 'object' || Array.isArray(v) || Object.keys(v as object).length > 0)
   const hasPaths = group.regex || group.prefixLength > 0 || (route.paths?.length ?? 0) > 0
   const weight = [route.sources, route.destinations, route.methods, route.hosts, route.headers, route.snis].filter(present).length + (hasPaths ? 1 : 0)
   const plainHosts = present(route.hosts) && !route.hosts!.some((h) => h.includes('*'))

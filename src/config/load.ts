@@ -35,8 +35,7 @@ export interface LoadOptions {
 }
 
 export type LoadResult =
-  | { ok: true; config: Config; warnings: ConfigIssue[]; hash: string }
-  | { ok: false; issues: ConfigIssue[]; warnings: ConfigIssue[]; hash: string }
+  { ok: true; config: Config; warnings: ConfigIssue[]; hash: string } | { ok: false; issues: ConfigIssue[]; warnings: ConfigIssue[]; hash: string }
 
 const schemaCache = new WeakMap<PluginRegistry, Record<Collection, import('zod').ZodType>>()
 
@@ -133,7 +132,13 @@ function freeze(checked: Checked): Config {
 function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, registry: PluginRegistry, hash: string): LoadResult {
   const parsed = parseYaml(text, file)
   const source = parsed.source
-  const toIssue = (position: { line: number; column: number }, message: string): ConfigIssue => ({ file, line: position.line, column: position.column, path: '', message })
+  const toIssue = (position: { line: number; column: number }, message: string): ConfigIssue => ({
+    file,
+    line: position.line,
+    column: position.column,
+    path: '',
+    message,
+  })
   const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, w.message))
   if (parsed.errors.length > 0) {
     return { ok: false, hash, issues: parsed.errors.map((e) => toIssue(e.position, e.message)), warnings: yamlWarnings }
@@ -245,7 +250,6 @@ const LABEL_FIELD: Record<string, readonly string[]> = {
   hmacauth_credentials: ['username'],
   acls: ['group'],
 }
-
 
 /** The innermost named entity on a path, e.g. `route 'orders'`. */
 function describeEntity(root: unknown, path: readonly PathSegment[]): string | undefined {

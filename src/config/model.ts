@@ -4,7 +4,14 @@
  * schemas; only the reference fields are narrowed to ids here.
  */
 import type * as z from 'zod'
-import type { aclSchema, basicauthCredentialSchema, consumerSchema, hmacauthCredentialSchema, jwtSecretSchema, keyauthCredentialSchema } from './schema/consumer.js'
+import type {
+  aclSchema,
+  basicauthCredentialSchema,
+  consumerSchema,
+  hmacauthCredentialSchema,
+  jwtSecretSchema,
+  keyauthCredentialSchema,
+} from './schema/consumer.js'
 import type { FormatVersion } from './schema/declarative.js'
 import type { routeSchema } from './schema/route.js'
 import type { serviceSchema } from './schema/service.js'
@@ -19,7 +26,11 @@ type Flat<T, Drop extends PropertyKey, Refs extends object> = Omit<T, Drop | Met
 // The validating schema's branch (host required), not the editor document's (url shorthand).
 export type Service = Flat<Extract<Out<typeof serviceSchema>, { host: string }>, 'routes' | 'plugins' | 'url', { client_certificate?: string | undefined }>
 export type Route = Flat<Out<typeof routeSchema>, 'plugins', { service?: string | undefined }> & { strip_path: boolean }
-export type Consumer = Flat<Out<typeof consumerSchema>, 'plugins' | 'keyauth_credentials' | 'basicauth_credentials' | 'jwt_secrets' | 'hmacauth_credentials' | 'acls', object>
+export type Consumer = Flat<
+  Out<typeof consumerSchema>,
+  'plugins' | 'keyauth_credentials' | 'basicauth_credentials' | 'jwt_secrets' | 'hmacauth_credentials' | 'acls',
+  object
+>
 export type Upstream = Flat<Out<typeof upstreamSchema>, 'targets', { client_certificate?: string | undefined }>
 export type Target = Flat<Out<typeof targetSchema>, never, { upstream: string }>
 export type Certificate = Flat<Out<typeof certificateSchema>, 'snis', object>

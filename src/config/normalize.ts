@@ -30,7 +30,14 @@ export interface Located {
 const NESTED: Partial<Record<Collection, Partial<Record<Collection, string>>>> = {
   services: { routes: 'service', plugins: 'service' },
   routes: { plugins: 'route' },
-  consumers: { plugins: 'consumer', keyauth_credentials: 'consumer', basicauth_credentials: 'consumer', jwt_secrets: 'consumer', hmacauth_credentials: 'consumer', acls: 'consumer' },
+  consumers: {
+    plugins: 'consumer',
+    keyauth_credentials: 'consumer',
+    basicauth_credentials: 'consumer',
+    jwt_secrets: 'consumer',
+    hmacauth_credentials: 'consumer',
+    acls: 'consumer',
+  },
   upstreams: { targets: 'upstream' },
   certificates: { snis: 'certificate' },
 }
@@ -64,7 +71,16 @@ const CACHE_KEY: Partial<Record<Collection, readonly string[]>> = {
 const RANDOM_ID = new Set<Collection>(['keyauth_credentials', 'jwt_secrets', 'certificates', 'ca_certificates'])
 
 /** Collections whose derived id comes from a unique field: a collision is reported as that field's. */
-const ID_FROM_UNIQUE_FIELD = new Set<Collection>(['services', 'routes', 'consumers', 'upstreams', 'snis', 'vaults', 'basicauth_credentials', 'hmacauth_credentials'])
+const ID_FROM_UNIQUE_FIELD = new Set<Collection>([
+  'services',
+  'routes',
+  'consumers',
+  'upstreams',
+  'snis',
+  'vaults',
+  'basicauth_credentials',
+  'hmacauth_credentials',
+])
 
 /** Reference fields: field → referenced collection. */
 const REFERENCES: Partial<Record<Collection, Record<string, Collection>>> = {
@@ -147,7 +163,12 @@ export class Normalizer {
     this.addEntity(collection, value, path)
   }
 
-  private addEntity(collection: Collection, value: Record<string, unknown>, path: PathSegment[], parent?: { collection: Collection; fk: string; entity: Entity }): void {
+  private addEntity(
+    collection: Collection,
+    value: Record<string, unknown>,
+    path: PathSegment[],
+    parent?: { collection: Collection; fk: string; entity: Entity },
+  ): void {
     const flat: Record<string, unknown> = {}
     const nested = NESTED[collection] ?? {}
     for (const [k, v] of Object.entries(value)) {
@@ -157,7 +178,10 @@ export class Normalizer {
     if (parent) {
       const given = flat[parent.fk]
       if (given !== undefined && !this.pointsAt(given, parent.collection, parent.entity)) {
-        this.issues.push({ path: [...path, parent.fk], message: `value must be null (this ${SINGULAR[collection]} is nested in a ${SINGULAR[parent.collection]})` })
+        this.issues.push({
+          path: [...path, parent.fk],
+          message: `value must be null (this ${SINGULAR[collection]} is nested in a ${SINGULAR[parent.collection]})`,
+        })
       }
       delete flat[parent.fk]
     }
@@ -180,7 +204,10 @@ export class Normalizer {
 
   private pointsAt(ref: unknown, collection: Collection, entity: Entity): boolean {
     const key = ENDPOINT_KEY[collection]
-    const s = typeof ref === 'string' ? ref : ((ref as Record<string, unknown>).id ?? (ref as Record<string, unknown>).name ?? (ref as Record<string, unknown>).username)
+    const s =
+      typeof ref === 'string'
+        ? ref
+        : ((ref as Record<string, unknown>).id ?? (ref as Record<string, unknown>).name ?? (ref as Record<string, unknown>).username)
     return s === entity.id || (key !== undefined && s === entity[key])
   }
 
@@ -215,7 +242,10 @@ export class Normalizer {
     if (this.transform) this.hashPasswords()
     for (const { entity, path } of this.out.routes) {
       if (entity.path_handling === 'v1') {
-        this.warnings.push({ path: [...path, 'path_handling'], message: "path_handling 'v1' is ignored by the traditional_compatible router (as in Kong); v0 applies" })
+        this.warnings.push({
+          path: [...path, 'path_handling'],
+          message: "path_handling 'v1' is ignored by the traditional_compatible router (as in Kong); v0 applies",
+        })
       }
     }
     return { entities: this.out, issues: this.issues, warnings: this.warnings }
@@ -260,7 +290,10 @@ export class Normalizer {
         if (first && first.derived && located.derived && ID_FROM_UNIQUE_FIELD.has(collection)) continue
         if (first) {
           const why = collection === 'plugins' ? ` (plugin '${String(located.entity.name)}' is configured twice on the same route, service and consumer)` : ''
-          this.issues.push({ path: located.path, message: `uniqueness violation: '${collection}' entity with primary key set to '${located.entity.id}' already declared${why}` })
+          this.issues.push({
+            path: located.path,
+            message: `uniqueness violation: '${collection}' entity with primary key set to '${located.entity.id}' already declared${why}`,
+          })
         } else seen.set(located.entity.id, located)
       }
     }
@@ -310,7 +343,10 @@ export class Normalizer {
       const cas = entity.ca_certificates as string[] | undefined
       cas?.forEach((id, i) => {
         if (!indexes.get('ca_certificates')!.byId.has(id)) {
-          this.issues.push({ path: [...path, 'ca_certificates', i], message: `invalid reference 'ca_certificates: ${id}' (no such entry in 'ca_certificates')` })
+          this.issues.push({
+            path: [...path, 'ca_certificates', i],
+            message: `invalid reference 'ca_certificates: ${id}' (no such entry in 'ca_certificates')`,
+          })
         }
       })
     }
@@ -329,8 +365,14 @@ export class Normalizer {
             continue
           }
           const shown = secret ? '<redacted>' : String(v)
-          const owner = secret && typeof first.entity.consumer === 'string' ? ` (the same key belongs to another credential, first declared at ${formatPathShort(first.path)})` : ''
-          this.issues.push({ path: [...located.path, field], message: `uniqueness violation: '${collection}' entity with ${field} set to '${shown}' already declared${owner}` })
+          const owner =
+            secret && typeof first.entity.consumer === 'string'
+              ? ` (the same key belongs to another credential, first declared at ${formatPathShort(first.path)})`
+              : ''
+          this.issues.push({
+            path: [...located.path, field],
+            message: `uniqueness violation: '${collection}' entity with ${field} set to '${shown}' already declared${owner}`,
+          })
         }
       }
     }
@@ -421,5 +463,8 @@ export class Normalizer {
 }
 
 function formatPathShort(path: readonly PathSegment[]): string {
-  return path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '')
+  return path
+    .map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`))
+    .join('')
+    .replace(/^\./, '')
 }

@@ -85,7 +85,8 @@ export function createResolver(env: NodeJS.ProcessEnv, vaults: readonly VaultEnt
       let name = (envPrefix + parsed.resource).toUpperCase().replaceAll('-', '_')
       if (parsed.version === 2) name += '_PREVIOUS'
       const raw = env[name]
-      if (raw === undefined) return { ok: false, error: `could not get value from external vault (no value found (environment variable ${name} is not set)) [${ref}]` }
+      if (raw === undefined)
+        return { ok: false, error: `could not get value from external vault (no value found (environment variable ${name} is not set)) [${ref}]` }
       let value = base64 ? Buffer.from(raw, 'base64').toString('utf8') : raw
       if (parsed.key !== undefined) {
         let json: unknown

@@ -41,8 +41,12 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   const tooDeep = tooDeepAt(tokens)
   const docs = [...new Composer({ prettyErrors: false, uniqueKeys: true }).compose(tooDeep === undefined ? tokens : [], true, text.length)]
   const doc = docs[0]!
-  if (docs[1]) doc.errors.push(new YAMLParseError([docs[1].range[0], docs[1].range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'))
-  if (tooDeep !== undefined) doc.errors.push(new YAMLParseError([tooDeep, tooDeep + 1], 'RESOURCE_EXHAUSTION', `collections nested more than ${MAX_NESTING} levels deep`))
+  if (docs[1])
+    doc.errors.push(
+      new YAMLParseError([docs[1].range[0], docs[1].range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'),
+    )
+  if (tooDeep !== undefined)
+    doc.errors.push(new YAMLParseError([tooDeep, tooDeep + 1], 'RESOURCE_EXHAUSTION', `collections nested more than ${MAX_NESTING} levels deep`))
   const source: SourceFile = { file, doc, lines }
   const at = (offset: number | undefined): Position => {
     const p = lines.linePos(offset ?? 0)
@@ -80,7 +84,10 @@ function cleanYamlMessage(m: string): string {
 }
 
 /** The node at `path`, or the deepest existing ancestor, with the pair that holds it. */
-function walk(source: SourceFile, path: readonly PathSegment[]): { node: Node | null; pair?: Pair | undefined; complete: boolean; parentMap?: Node | undefined } {
+function walk(
+  source: SourceFile,
+  path: readonly PathSegment[],
+): { node: Node | null; pair?: Pair | undefined; complete: boolean; parentMap?: Node | undefined } {
   let node = source.doc.contents as Node | null
   let pair: Pair | undefined
   let parentMap: Node | undefined

@@ -41,7 +41,6 @@ export interface SyncLuaExpression extends LuaExpression {
   evaluateSync(kit: Kit | undefined, vars?: LuaVars): unknown
 }
 
-
 type Host = Record<string, (...args: any[]) => unknown>
 
 const LOOKUP = Symbol('lua lookup')
@@ -274,7 +273,13 @@ function syntaxError(msg: string): LuaSyntaxErrorWithRaw {
   return m ? { line: Number(m[1]), message: m[2]!, raw: msg } : { line: 1, message: msg, raw: msg }
 }
 
-function runRaw(id: number, kit: Kit | undefined, body: Buffer | undefined, vars: LuaVars | undefined, log: RunState['log']): { exit: Exit | undefined; value: unknown } {
+function runRaw(
+  id: number,
+  kit: Kit | undefined,
+  body: Buffer | undefined,
+  vars: LuaVars | undefined,
+  log: RunState['log'],
+): { exit: Exit | undefined; value: unknown } {
   const saved = state
   state = { kit, body, exit: undefined, log }
   const max = vm.global.getMemoryMax()

@@ -17,7 +17,11 @@ export interface GatewayMetrics {
 
 const RESULTS: readonly ReloadResult['result'][] = ['applied', 'unchanged', 'invalid', 'unreadable']
 
-export function createMetrics(opts: { holder: RuntimeHolder; reloader?: Reloader | undefined; extra?: Registry | (() => Promise<string>) | undefined }): GatewayMetrics {
+export function createMetrics(opts: {
+  holder: RuntimeHolder
+  reloader?: Reloader | undefined
+  extra?: Registry | (() => Promise<string>) | undefined
+}): GatewayMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 

@@ -47,7 +47,14 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[]): 
     .filter((t) => t.weight > 0)
     .map((t) => {
       const parsed = parseTarget(t.target)!
-      return { peer: { host: parsed.host, port: parsed.port, id: t.id }, weight: t.weight, health: healthOf(healthKey(upstream.name, parsed.host, parsed.port)), current: 0, active: 0, ewmaMs: 0 }
+      return {
+        peer: { host: parsed.host, port: parsed.port, id: t.id },
+        weight: t.weight,
+        health: healthOf(healthKey(upstream.name, parsed.host, parsed.port)),
+        current: 0,
+        active: 0,
+        ewmaMs: 0,
+      }
     })
   const byId = new Map(peers.map((p) => [p.peer.id, p]))
   const passive = passiveThresholds(upstream)

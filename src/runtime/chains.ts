@@ -67,7 +67,8 @@ export interface Chains {
 }
 
 /** Descending priority; equal priority: name descending (Kong). */
-export const byPriority = (a: { priority: number; name: string }, b: { priority: number; name: string }) => b.priority - a.priority || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0)
+export const byPriority = (a: { priority: number; name: string }, b: { priority: number; name: string }) =>
+  b.priority - a.priority || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0)
 
 function levelOf(p: Plugin): number {
   const c = p.consumer !== undefined
@@ -111,7 +112,11 @@ export function compileChains(config: Config, opts: ChainOptions): Chains {
     }
     instances.push(inst)
     let n = names.get(p.name)
-    if (!n) names.set(p.name, (n = { base: new Map(), consumer: new Map(), consumerRoutes: new Set(), consumerServices: new Set(), anyConsumerOnly: false, orderings: [] }))
+    if (!n)
+      names.set(
+        p.name,
+        (n = { base: new Map(), consumer: new Map(), consumerRoutes: new Set(), consumerServices: new Set(), anyConsumerOnly: false, orderings: [] }),
+      )
     n.orderings.push(p.ordering)
     if (p.consumer === undefined) n.base.set(`${p.route ?? ''}|${p.service ?? ''}`, inst)
     else {
@@ -129,7 +134,8 @@ export function compileChains(config: Config, opts: ChainOptions): Chains {
     const s = serviceId ?? ''
     for (const { name } of order) {
       const n = names.get(name)!
-      const base = routeId === undefined ? n.base.get('|') : (n.base.get(`${r}|${s}`) ?? n.base.get(`${r}|`) ?? (s ? n.base.get(`|${s}`) : undefined) ?? n.base.get('|'))
+      const base =
+        routeId === undefined ? n.base.get('|') : (n.base.get(`${r}|${s}`) ?? n.base.get(`${r}|`) ?? (s ? n.base.get(`|${s}`) : undefined) ?? n.base.get('|'))
       let forConsumer: Slot['forConsumer']
       if (routeId !== undefined && (n.anyConsumerOnly || n.consumerRoutes.has(r) || (s !== '' && n.consumerServices.has(s)))) {
         const c = n.consumer

@@ -51,8 +51,6 @@ function keepPool(service: Service, peer: Peer | undefined, pool: Pool): Pool {
   return pool
 }
 
-
-
 const ms = (from: number) => String(Math.round(performance.now() - from))
 
 // Request ids: 32 hex chars like nginx's $request_id, cut from a pooled random buffer.
@@ -118,7 +116,12 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
     // Built only when plugins run; `kit.lists` then names the response phases to run.
     let kit: RequestKit | undefined
 
-    const kongHeaders = (extra?: Record<string, string | string[]>): OutHeaders => ({ server: SERVER_TOKEN, 'x-kong-response-latency': ms(start), 'x-kong-request-id': requestId, ...extra })
+    const kongHeaders = (extra?: Record<string, string | string[]>): OutHeaders => ({
+      server: SERVER_TOKEN,
+      'x-kong-response-latency': ms(start),
+      'x-kong-request-id': requestId,
+      ...extra,
+    })
     // Every answer the gateway makes itself goes through here: response phases, then send.
     const reply = (status: number, headers: OutHeaders, body: string | Buffer | undefined, source: 'exit' | 'error') => {
       const lists = kit?.lists
@@ -126,7 +129,8 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
         const r = kit.respond(status, headers, source)
         if (lists.headerFilter.length > 0) runHeaderFilter(lists, kit)
         status = r.status
-        if (lists.bodyFilter.length > 0 && kit.wantsBody(lists)) body = runBodyFilter(lists, kit, typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0)))
+        if (lists.bodyFilter.length > 0 && kit.wantsBody(lists))
+          body = runBodyFilter(lists, kit, typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0)))
         if (lists.log.length > 0) logAfter(res, lists, kit)
       }
       send(res, status, headers, req.method === 'HEAD' ? undefined : body)
@@ -160,17 +164,47 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
     const trusted = opts.trusted(peer)
     const remoteAddr = clientAddress(peer, trusted, req.headers['x-real-ip'])
     const chains = runtime.chains
-    const makeKit = () => new RequestKit({ req, requestId, rawPath, normalizedPath: path, rawQuery: query.slice(1), scheme: opts.scheme, port: localPort, clientIp: remoteAddr, peerIp: peer, start, beforeBody: () => continueIfExpected(req, res) })
+    const makeKit = () =>
+      new RequestKit({
+        req,
+        requestId,
+        rawPath,
+        normalizedPath: path,
+        rawQuery: query.slice(1),
+        scheme: opts.scheme,
+        port: localPort,
+        clientIp: remoteAddr,
+        peerIp: peer,
+        start,
+        beforeBody: () => continueIfExpected(req, res),
+      })
 
     const routeAndAccess = () => {
-      const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: runtime.router.usesHeaders ? req.headersDistinct : req.headers, sni: opts.scheme === 'https' ? socket.servername || undefined : undefined, port: localPort })
+      const match = runtime.router.match({
+        method: req.method ?? 'GET',
+        host,
+        path,
+        headers: runtime.router.usesHeaders ? req.headersDistinct : req.headers,
+        sni: opts.scheme === 'https' ? socket.servername || undefined : undefined,
+        port: localPort,
+      })
       if (!match) return error(404, MSG_NO_ROUTE)
-      if (logging) Object.assign((res as RoutedResponse)[ROUTED]!, { route: match.route.name ?? match.route.id, service: match.service ? (match.service.name ?? match.service.id) : undefined })
+      if (logging)
+        Object.assign((res as RoutedResponse)[ROUTED]!, {
+          route: match.route.name ?? match.route.id,
+          service: match.service ? (match.service.name ?? match.service.id) : undefined,
+        })
 
       const forwardedProto = (trusted && firstValue(req.headers['x-forwarded-proto'])) || opts.scheme
       if (match.httpsOnly && forwardedProto !== 'https') {
         const code = match.route.https_redirect_status_code
-        if (code === 426) return reply(426, kongHeaders({ 'content-type': 'application/json; charset=utf-8', connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' }), renderExit(MSG_HTTPS_REQUIRED).body, 'error')
+        if (code === 426)
+          return reply(
+            426,
+            kongHeaders({ 'content-type': 'application/json; charset=utf-8', connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' }),
+            renderExit(MSG_HTTPS_REQUIRED).body,
+            'error',
+          )
         const fwdHost = (trusted && firstValue(req.headers['x-forwarded-host'])) || hostWithoutPort(host)
         return reply(code, kongHeaders({ location: `https://${fwdHost}${rawUrl}` }), undefined, 'error')
       }
@@ -178,7 +212,13 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
         // A grpc/grpcs-only route: Kong refuses plain HTTP and HTTP/1 clients.
         const ct = firstValue(req.headers['content-type']) ?? ''
         if (!ct.startsWith('application/grpc')) return error(415, 'Non-gRPC request matched gRPC route')
-        if (req.httpVersionMajor < 2) return reply(426, kongHeaders({ 'content-type': 'application/json; charset=utf-8', upgrade: 'HTTP/2' }), renderExit('Please use HTTP2 protocol').body, 'error')
+        if (req.httpVersionMajor < 2)
+          return reply(
+            426,
+            kongHeaders({ 'content-type': 'application/json; charset=utf-8', upgrade: 'HTTP/2' }),
+            renderExit('Please use HTTP2 protocol').body,
+            'error',
+          )
       }
       const chain = chains.forRoute(match.route)
       if (chain.empty) return proxy(match, undefined)
@@ -204,16 +244,27 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
 
     const forwardTo = (match: RouteMatch, service: Service) => {
       const up = kit?.upstream
-      const headers = upstreamHeaders(req.headers, { match, service, requestId, peer, remoteAddr, trusted, scheme: opts.scheme, localPort, rawPath }, up?.headersTouched ? up.headers : undefined)
+      const headers = upstreamHeaders(
+        req.headers,
+        { match, service, requestId, peer, remoteAddr, trusted, scheme: opts.scheme, localPort, rawPath },
+        up?.headersTouched ? up.headers : undefined,
+      )
       // A plugin that read or replaced the body turns streaming into a buffer.
       const buffered = up?.bodyOverride ?? kit?.request.buffered
       if (up?.bodyOverride) headers['content-length'] = String(up.bodyOverride.length)
-      const hasBody = buffered !== undefined ? buffered.length > 0 : req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
+      const hasBody =
+        buffered !== undefined
+          ? buffered.length > 0
+          : req.headers['content-length'] !== undefined
+            ? req.headers['content-length'] !== '0'
+            : req.headers['transfer-encoding'] !== undefined
       const method = up?.method ?? req.method ?? 'GET'
       const upstreamPath = escapeUpstreamPath(up?.pathOverride ?? match.upstreamPath) + (up ? up.finalQuery(query) : query)
       const targetOverride = up?.target
       const balancer = targetOverride ? undefined : runtime.balancers.get(service.host)
-      const hashed = targetOverride ? undefined : runtime.hashInputs.get(service.host)?.({ remoteAddr, path, query, headers: req.headers, captures: match.captures })
+      const hashed = targetOverride
+        ? undefined
+        : runtime.hashInputs.get(service.host)?.({ remoteAddr, path, query, headers: req.headers, captures: match.captures })
       const tried = new Set<string>()
       // Any request may be retried while nothing was sent (connect-phase errors);
       // after that, only bodiless (or buffered) idempotent ones (nginx's proxy_next_upstream).
@@ -226,7 +277,8 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
       const body = buffered ?? (!hasBody ? null : limit ? capped(req, limit.maxBytes) : req)
       if (body === req || (body !== null && buffered === undefined)) continueIfExpected(req, res)
       const k = kit
-      const filterBody = k && lists && lists.bodyFilter.length > 0 ? () => (k.wantsBody(lists) ? (body: Buffer) => runBodyFilter(lists, k, body) : undefined) : undefined
+      const filterBody =
+        k && lists && lists.bodyFilter.length > 0 ? () => (k.wantsBody(lists) ? (body: Buffer) => runBodyFilter(lists, k, body) : undefined) : undefined
       // A Host a plugin set (request-transformer's replace.headers host:...) wins over the computed one.
       const pluginHost = up?.headersTouched ? up.headers.host : undefined
       if (kit && lists && lists.log.length > 0) logAfter(res, lists, kit)
@@ -247,7 +299,8 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
         const scheme = service.protocol === 'https' || service.protocol === 'grpcs' ? 'https' : 'http'
         const defaultPort = scheme === 'https' ? 443 : 80
         const hostName = balancer?.upstream.host_header ?? host
-        const hostValue = match.route.preserve_host && req.headers.host ? req.headers.host : port === defaultPort || /:\d+$/.test(hostName) ? hostName : `${hostName}:${port}`
+        const hostValue =
+          match.route.preserve_host && req.headers.host ? req.headers.host : port === defaultPort || /:\d+$/.test(hostName) ? hostName : `${hostName}:${port}`
         headers.host = (pluginHost as string | undefined) ?? hostValue
         const origin = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`
         const settings = () => ({
@@ -282,7 +335,8 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
               if (out.server === undefined) out.server = SERVER_TOKEN
               if (hashed?.setCookie) {
                 const existing = out['set-cookie']
-                out['set-cookie'] = existing === undefined ? [hashed.setCookie] : [...(Array.isArray(existing) ? existing : [String(existing)]), hashed.setCookie]
+                out['set-cookie'] =
+                  existing === undefined ? [hashed.setCookie] : [...(Array.isArray(existing) ? existing : [String(existing)]), hashed.setCookie]
               }
               out['x-kong-upstream-latency'] = ms(sentAt)
               out['x-kong-proxy-latency'] = proxyLatency
@@ -382,7 +436,11 @@ export interface UpstreamContext {
 }
 
 /** `base`: the end-to-end headers already changed by plugins (else built from `incoming`). */
-export function upstreamHeaders(incoming: IncomingHttpHeaders, c: UpstreamContext, base?: Record<string, string | string[]>): Record<string, string | string[]> {
+export function upstreamHeaders(
+  incoming: IncomingHttpHeaders,
+  c: UpstreamContext,
+  base?: Record<string, string | string[]>,
+): Record<string, string | string[]> {
   const h = base ?? requestEndToEnd(incoming)
   const xff = firstValue(incoming['x-forwarded-for'])
   // Kong appends the connection peer (realip_remote_addr) to an incoming list.

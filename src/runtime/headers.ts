@@ -6,11 +6,32 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 
 // `expect` too: the gateway answers 100-continue itself (undici cannot send it on).
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'host', 'http2-settings', 'expect'])
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'host',
+  'http2-settings',
+  'expect',
+])
 // Headers only the gateway may set upstream (the auth and acl plugins do). Kong
 // clears them only on routes with an auth plugin; we never forward a client's
 // copy, so an upstream can trust them on every route.
-const GATEWAY_ONLY = new Set(['x-consumer-id', 'x-consumer-custom-id', 'x-consumer-username', 'x-credential-identifier', 'x-anonymous-consumer', 'x-consumer-groups', 'x-authenticated-groups', 'x-credential-username'])
+const GATEWAY_ONLY = new Set([
+  'x-consumer-id',
+  'x-consumer-custom-id',
+  'x-consumer-username',
+  'x-credential-identifier',
+  'x-anonymous-consumer',
+  'x-consumer-groups',
+  'x-authenticated-groups',
+  'x-credential-username',
+])
 const CONNECTION_KEEP = new Set(['keep-alive', 'close', 'upgrade'])
 
 const NONE: ReadonlySet<string> = new Set()

@@ -56,8 +56,8 @@ export function record(state: TargetHealth, t: Thresholds, outcome: Outcome): vo
     }
     return
   }
-  let count = 0
-  let limit = 0
+  let count: number
+  let limit: number
   if (outcome.kind === 'http') {
     if (!t.unhealthyStatuses.has(outcome.status)) return
     count = ++state.httpFailures

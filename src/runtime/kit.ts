@@ -256,7 +256,6 @@ class Response implements KitResponse {
   }
 }
 
-
 /** Filled in by the request path as the request goes upstream. */
 export class ProxiedInfo implements KitProxied {
   status = 0

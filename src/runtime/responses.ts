@@ -87,7 +87,7 @@ export interface Rendered {
  * to the request's Content-Type and then text/plain, as Kong's error handler does.
  */
 export function renderError(message: string, requestId: string, accept: string | undefined, origin: 'kong' | 'proxy' = 'kong', contentType?: string): Rendered {
-  const kind = negotiate(accept) ?? (origin === 'proxy' ? (contentType ? kindOfMediaType(contentType.split(';')[0]!) : undefined) ?? 'text' : 'json')
+  const kind = negotiate(accept) ?? (origin === 'proxy' ? ((contentType ? kindOfMediaType(contentType.split(';')[0]!) : undefined) ?? 'text') : 'json')
   switch (kind) {
     case 'json':
       return { contentType: CONTENT_TYPES.json, body: `{\n  "message":${JSON.stringify(message)},\n  "request_id":${JSON.stringify(requestId)}\n}` }

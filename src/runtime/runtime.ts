@@ -94,7 +94,12 @@ export function compileRuntime(config: Config, hash: string, opts: RuntimeOption
     if (h) hashInputs.set(u.name, h)
   }
   const caById = new Map(config.ca_certificates.map((c) => [c.id, c.cert]))
-  const chains = compileChains(config, { plugins: opts.plugins, metrics: opts.metrics, consumers: indexConsumers(config), log: opts.pluginLog ?? (() => SILENT) })
+  const chains = compileChains(config, {
+    plugins: opts.plugins,
+    metrics: opts.metrics,
+    consumers: indexConsumers(config),
+    log: opts.pluginLog ?? (() => SILENT),
+  })
   return {
     config,
     hash,

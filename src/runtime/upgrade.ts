@@ -25,11 +25,15 @@ export interface UpgradeOptions {
 }
 
 function writeResponse(socket: Duplex, status: number, headers: Record<string, string>, body = ''): void {
-  const lines = [`HTTP/1.1 ${status} ${statusText(status)}`, ...Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).map(([k, v]) => `${k}: ${v}`)]
+  const lines = [
+    `HTTP/1.1 ${status} ${statusText(status)}`,
+    ...Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).map(([k, v]) => `${k}: ${v}`),
+  ]
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`)
 }
 
-const statusText = (s: number) => ({ 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' })[s] ?? 'Status'
+const statusText = (s: number) =>
+  ({ 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' })[s] ?? 'Status'
 
 export interface UpgradeHandler {
   (req: IncomingMessage, socket: Duplex, head: Buffer): void
@@ -58,19 +62,30 @@ export function createUpgradeHandler(opts: UpgradeOptions): UpgradeHandler {
     if (path === undefined) return fail(400)
     const localPort = (req.socket.localPort as number | undefined) ?? 0
     const host = req.headers.host ?? ''
-    const match = runtime.router.match({ method: req.method ?? 'GET', host, path, headers: runtime.router.usesHeaders ? req.headersDistinct : req.headers, port: localPort })
+    const match = runtime.router.match({
+      method: req.method ?? 'GET',
+      host,
+      path,
+      headers: runtime.router.usesHeaders ? req.headersDistinct : req.headers,
+      port: localPort,
+    })
     if (!match) return fail(404, MSG_NO_ROUTE)
     const peer = unmapped(req.socket.remoteAddress ?? '')
     const trusted = opts.trusted(peer)
     const remoteAddr = clientAddress(peer, trusted, req.headers['x-real-ip'])
     const chain = runtime.chains.forRoute(match.route)
+    // eslint-disable-next-line prefer-const -- assigned below, after the closures that read it
     let kit: RequestKit | undefined
     const answer = (out: Exit | undefined) => {
       if (!out) return connect()
       if (out.error !== undefined) return fail(out.status, out.error, out.headers)
       const json = out.message !== undefined ? renderExit(out.message).body : out.json !== undefined ? JSON.stringify(out.json) : undefined
       const body = json ?? out.body ?? ''
-      const headers: Record<string, string> = { server: SERVER_TOKEN, 'x-kong-request-id': requestId, ...(json !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}) }
+      const headers: Record<string, string> = {
+        server: SERVER_TOKEN,
+        'x-kong-request-id': requestId,
+        ...(json !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+      }
       for (const [k, v] of Object.entries(out.headers ?? {})) headers[k] = Array.isArray(v) ? v.join(', ') : v
       writeResponse(socket, out.status, headers, typeof body === 'string' ? body : body.toString())
     }
@@ -87,9 +102,14 @@ export function createUpgradeHandler(opts: UpgradeOptions): UpgradeHandler {
         targetPort = picked.port
       }
       const up = kit?.upstream
-      const headers = upstreamHeaders(req.headers, { match, service, requestId, peer, remoteAddr, trusted, scheme: opts.scheme, localPort, rawPath }, up?.headersTouched ? up.headers : undefined)
+      const headers = upstreamHeaders(
+        req.headers,
+        { match, service, requestId, peer, remoteAddr, trusted, scheme: opts.scheme, localPort, rawPath },
+        up?.headersTouched ? up.headers : undefined,
+      )
       const tls = service.protocol === 'https'
-      headers.host = match.route.preserve_host && req.headers.host ? req.headers.host : targetPort === (tls ? 443 : 80) ? targetHost : `${targetHost}:${targetPort}`
+      headers.host =
+        match.route.preserve_host && req.headers.host ? req.headers.host : targetPort === (tls ? 443 : 80) ? targetHost : `${targetHost}:${targetPort}`
       headers.connection = 'Upgrade'
       headers.upgrade = String(req.headers.upgrade)
       const outbound = (tls ? httpsRequest : httpRequest)({
@@ -128,7 +148,18 @@ export function createUpgradeHandler(opts: UpgradeOptions): UpgradeHandler {
       outbound.end()
     }
     if (chain.empty) return connect()
-    kit = new RequestKit({ req, requestId, rawPath, normalizedPath: path, rawQuery: query.slice(1), scheme: opts.scheme, port: localPort, clientIp: remoteAddr, peerIp: peer, start: performance.now() })
+    kit = new RequestKit({
+      req,
+      requestId,
+      rawPath,
+      normalizedPath: path,
+      rawQuery: query.slice(1),
+      scheme: opts.scheme,
+      port: localPort,
+      clientIp: remoteAddr,
+      peerIp: peer,
+      start: performance.now(),
+    })
     kit.routed(match)
     const out = runAccess(chain, kit)
     if (out === undefined || !('then' in out)) return answer(out)

@@ -40,7 +40,8 @@ function reloadView(r: ReloadResult) {
     at: r.at.toISOString(),
     duration_ms: r.durationMs,
     configuration_hash: r.hash ?? null,
-    errors: r.issues?.map((i) => ({ file: i.file, line: i.line, column: i.column, path: i.path, message: i.message })) ?? (r.error ? [{ message: r.error }] : []),
+    errors:
+      r.issues?.map((i) => ({ file: i.file, line: i.line, column: i.column, path: i.path, message: i.message })) ?? (r.error ? [{ message: r.error }] : []),
   }
 }
 
@@ -132,7 +133,10 @@ const COLLECTIONS: Record<string, string> = {
 
 /** The collection a path names and whether it names one entity of it, or undefined. */
 export function entityPath(path: string): { collection: string; entity: boolean } | undefined {
-  const segs = path.split('?')[0]!.split('/').filter((s) => s !== '')
+  const segs = path
+    .split('?')[0]!
+    .split('/')
+    .filter((s) => s !== '')
   // /<c>, /<c>/<id>, /<parent>/<id>/<c>, /<parent>/<id>/<c>/<id>
   if (segs.length === 0 || segs.length > 4) return undefined
   if (segs.length <= 2) {
@@ -164,7 +168,13 @@ export function refusal(method: string, path: string): Record<string, unknown> {
 
 function healthchecksOff(u: Upstream): boolean {
   const { active, passive } = u.healthchecks
-  return active.healthy.interval === 0 && active.unhealthy.interval === 0 && passive.unhealthy.http_failures === 0 && passive.unhealthy.tcp_failures === 0 && passive.unhealthy.timeouts === 0
+  return (
+    active.healthy.interval === 0 &&
+    active.unhealthy.interval === 0 &&
+    passive.unhealthy.http_failures === 0 &&
+    passive.unhealthy.tcp_failures === 0 &&
+    passive.unhealthy.timeouts === 0
+  )
 }
 
 function upstreamHealth(rt: Runtime, u: Upstream) {
@@ -217,7 +227,13 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
       server: conns ? { connections_accepted: conns.accepted, connections_active: conns.active } : undefined,
       configuration_hash: r.hash,
       loaded_at: r.loadedAt.toISOString(),
-      entities: { services: r.config.services.length, routes: r.config.routes.length, consumers: r.config.consumers.length, plugins: r.config.plugins.length, upstreams: r.config.upstreams.length },
+      entities: {
+        services: r.config.services.length,
+        routes: r.config.routes.length,
+        consumers: r.config.consumers.length,
+        plugins: r.config.plugins.length,
+        upstreams: r.config.upstreams.length,
+      },
       reloads: opts.reloader ? { ...opts.reloader.counts } : undefined,
       last_reload: opts.reloader?.last ? reloadView(opts.reloader.last) : null,
       // The last failed reload, until a valid file loads: what is wrong with the file now.
@@ -233,7 +249,16 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
       version: VERSION,
       edition: 'community-compatible',
       hostname: hostname(),
-      plugins: { available_on_server: available, enabled_in_cluster: [...new Set(rt().config.plugins.filter((p) => p.enabled).map((p) => p.name))].sort() },
+      plugins: {
+        available_on_server: available,
+        enabled_in_cluster: [
+          ...new Set(
+            rt()
+              .config.plugins.filter((p) => p.enabled)
+              .map((p) => p.name),
+          ),
+        ].sort(),
+      },
     }
   })
 
@@ -243,7 +268,12 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   })
 
   /** GET /<name> and GET /<name>/{id or a unique field}. */
-  const collection = <T extends { id: string }>(name: string, list: (c: Config) => readonly T[], view: (e: T) => unknown, alt: (e: T) => string | undefined) => {
+  const collection = <T extends { id: string }>(
+    name: string,
+    list: (c: Config) => readonly T[],
+    view: (e: T) => unknown,
+    alt: (e: T) => string | undefined,
+  ) => {
     app.get(`/${name}`, async () => page(list(rt().config).map(view)))
     app.get<Params>(`/${name}/:key`, async (req, reply) => {
       const key = req.params.key
@@ -253,11 +283,36 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
       return view(found)
     })
   }
-  collection('services', (c) => c.services, (s) => s, (s) => s.name)
-  collection('routes', (c) => c.routes, routeView, (r) => r.name)
-  collection('consumers', (c) => c.consumers, consumerView, (c) => c.username)
-  collection('plugins', (c) => c.plugins, pluginEntity, (p) => p.instance_name)
-  collection('upstreams', (c) => c.upstreams, upstreamView, (u) => u.name)
+  collection(
+    'services',
+    (c) => c.services,
+    (s) => s,
+    (s) => s.name,
+  )
+  collection(
+    'routes',
+    (c) => c.routes,
+    routeView,
+    (r) => r.name,
+  )
+  collection(
+    'consumers',
+    (c) => c.consumers,
+    consumerView,
+    (c) => c.username,
+  )
+  collection(
+    'plugins',
+    (c) => c.plugins,
+    pluginEntity,
+    (p) => p.instance_name,
+  )
+  collection(
+    'upstreams',
+    (c) => c.upstreams,
+    upstreamView,
+    (u) => u.name,
+  )
 
   app.get<Params>('/upstreams/:key/health', async (req, reply) => {
     const r = rt()

@@ -104,7 +104,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const proxy: string[] = []
   const tls: string[] = []
   let admin: string | undefined
-  const reloader = createReloader({ file: opts.config, holder, env: opts.env ?? process.env, onResult: opts.onReload, pluginLog: opts.pluginLog, plugins: opts.plugins, metrics: pluginMetrics })
+  const reloader = createReloader({
+    file: opts.config,
+    holder,
+    env: opts.env ?? process.env,
+    onResult: opts.onReload,
+    pluginLog: opts.pluginLog,
+    plugins: opts.plugins,
+    metrics: pluginMetrics,
+  })
   let watcher: ConfigWatcher | undefined
   const proxyServers: FastifyInstance[] = []
   const connections = { accepted: 0, active: 0 }
@@ -154,7 +162,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     if (opts.adminListen !== 'off') {
       const { host, port } = parseListen(opts.adminListen)
-      const app = buildAdminServer({ holder, reloader, isDraining: () => draining, connections: opts.workers ? undefined : () => ({ ...connections }), workers: opts.workers, pluginMetrics: servedPluginMetrics })
+      const app = buildAdminServer({
+        holder,
+        reloader,
+        isDraining: () => draining,
+        connections: opts.workers ? undefined : () => ({ ...connections }),
+        workers: opts.workers,
+        pluginMetrics: servedPluginMetrics,
+      })
       servers.push(app)
       await app.listen({ host, port })
       admin = bound(app)

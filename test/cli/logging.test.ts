@@ -12,8 +12,15 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gateway')
 t.test('access log lines, redaction, reload errors with positions', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-log-'))
   const file = join(dir, 'kong.yml')
-  writeFileSync(file, '_format_version: "3.0"\nroutes:\n  - name: hello\n    paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: hi }\n')
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off', '--access-log', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } })
+  writeFileSync(
+    file,
+    '_format_version: "3.0"\nroutes:\n  - name: hello\n    paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: hi }\n',
+  )
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off', '--access-log', '--log-level', 'info'],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } },
+  )
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
   t.teardown(async () => {
     if (child.exitCode === null) child.kill('SIGTERM')
@@ -21,7 +28,11 @@ t.test('access log lines, redaction, reload errors with positions', async (t) =>
   })
   let out = ''
   child.stdout.on('data', (d) => (out += d))
-  const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+  const lines = () =>
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
   const waitFor = async (pred: (l: Record<string, unknown>) => boolean) => {
     // Up to 10 s: a CI machine under load can take seconds to start a process.
     for (let i = 0; i < 330; i++) {

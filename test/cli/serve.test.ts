@@ -34,7 +34,10 @@ const stop = async (child: ChildProcess, exited: Promise<number | null>) => {
 
 t.test('serves a file given by environment variables, and exits 0 on SIGTERM', async (t) => {
   const file = join(dir, 'ok.yml')
-  writeFileSync(file, '_format_version: "3.0"\nroutes:\n  - paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: from env }\n')
+  writeFileSync(
+    file,
+    '_format_version: "3.0"\nroutes:\n  - paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: from env }\n',
+  )
   const p = run([], { GATEWAY_CONFIG: file, GATEWAY_LISTEN: '127.0.0.1:0', GATEWAY_ADMIN_LISTEN: '127.0.0.1:0' })
   t.teardown(() => stop(p.child, p.exited))
   const info = await p.started
@@ -79,7 +82,8 @@ t.test('a missing file or a bad listen address is a usage error (2)', async (t) 
 
 t.test('a changed file is reloaded and logged; SIGHUP reloads on demand', async (t) => {
   const file = join(dir, 'reload.yml')
-  const cfg = (m: string) => `_format_version: "3.0"\nroutes:\n  - paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: ${m} }\n`
+  const cfg = (m: string) =>
+    `_format_version: "3.0"\nroutes:\n  - paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: ${m} }\n`
   writeFileSync(file, cfg('before'))
   const p = run(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'])
   t.teardown(() => stop(p.child, p.exited))

@@ -16,7 +16,10 @@ t.test('a slow in-flight request completes after SIGTERM, then the process exits
   const dir = mkdtempSync(join(tmpdir(), 'gw-term-'))
   const file = join(dir, 'kong.yml')
   writeFileSync(file, `_format_version: "3.0"\nservices:\n  - name: slow\n    url: ${slow.url}\n    routes: [{ name: slow, paths: [/] }]\n`)
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } })
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '' },
+  })
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
   let out = ''
   const info = await new Promise<{ proxy: string[]; admin: string }>((resolve) => {

@@ -79,7 +79,9 @@ t.test('warnings do not fail validation', async (t) => {
 
 t.test('examples and the default kong.yml are valid', async (t) => {
   const { readdirSync } = await import('node:fs')
-  const examples = readdirSync('examples').filter((f) => f.endsWith('.yml')).map((f) => join('examples', f))
+  const examples = readdirSync('examples')
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => join('examples', f))
   t.ok(examples.length >= 5)
   const r = gateway('validate', 'kong.yml', ...examples)
   t.equal(r.code, 0, r.out + r.err)

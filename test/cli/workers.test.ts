@@ -8,13 +8,17 @@ import t from 'tap'
 import { request } from 'undici'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gateway')
-const cfg = (m: string) => `_format_version: "3.0"\nroutes:\n  - paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: ${m} }\n`
+const cfg = (m: string) =>
+  `_format_version: "3.0"\nroutes:\n  - paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: ${m} }\n`
 
 t.test('two workers serve, converge after a change, and exit with the primary', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-workers-'))
   const file = join(dir, 'kong.yml')
   writeFileSync(file, cfg('one'))
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } })
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--workers', '2'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '' },
+  })
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
   t.teardown(async () => {
     if (child.exitCode === null) child.kill('SIGKILL')
@@ -35,7 +39,12 @@ t.test('two workers serve, converge after a change, and exit with the primary', 
     return r.body.text()
   }
   t.equal(await get(`${started.proxy[0]}/`), '{"message":"one"}')
-  const status = async () => JSON.parse(await get(`${started!.admin}/status`)) as { configuration_hash: string; converged: boolean; workers: { pid: number; configuration_hash: string }[] }
+  const status = async () =>
+    JSON.parse(await get(`${started!.admin}/status`)) as {
+      configuration_hash: string
+      converged: boolean
+      workers: { pid: number; configuration_hash: string }[]
+    }
   const first = await status()
   t.equal(first.workers.length, 2)
   t.equal(new Set(first.workers.map((w) => w.pid)).size, 2)
@@ -64,7 +73,10 @@ t.test('prometheus with two workers: the primary /metrics sums what each worker 
     file,
     `_format_version: "3.0"\nservices:\n  - name: app\n    url: ${up.url}\n    routes: [{ name: app, paths: [/] }]\nplugins:\n  - name: prometheus\n    config: { status_code_metrics: true }\n`,
   )
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } })
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--workers', '2'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '' },
+  })
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
   t.teardown(async () => {
     if (child.exitCode === null) child.kill('SIGKILL')

@@ -34,11 +34,26 @@ function requests(): (Req | string)[] {
   const out: (Req | string)[] = []
   for (let i = 0; i < N / 4; i += 3) {
     const k = i % 10
-    out.push(`/p${i}`, `/p${i}/deeper/${k}/x`, `/r${i % 40}/${i}`, `/rx${i}/abc/def`, { method: 'PUT', path: `/m${i % 25}/z` }, { method: 'DELETE', path: `/m${i % 25}` }, `/q${i % 30}/w`)
-    out.push({ host: `h${i}.example.com`, path: `/p${i}` }, { host: `a.w${i % 5}.example.com`, path: `/p${i}/y` }, { host: `api${i % 4}.example.org`, method: 'POST', path: `/p${i}` })
+    out.push(
+      `/p${i}`,
+      `/p${i}/deeper/${k}/x`,
+      `/r${i % 40}/${i}`,
+      `/rx${i}/abc/def`,
+      { method: 'PUT', path: `/m${i % 25}/z` },
+      { method: 'DELETE', path: `/m${i % 25}` },
+      `/q${i % 30}/w`,
+    )
+    out.push(
+      { host: `h${i}.example.com`, path: `/p${i}` },
+      { host: `a.w${i % 5}.example.com`, path: `/p${i}/y` },
+      { host: `api${i % 4}.example.org`, method: 'POST', path: `/p${i}` },
+    )
     out.push({ host: `h${i}.example.com:8443`, path: `/p${i}` }, { host: 'h1.example.com', port: 8443, path: `/p${i}` })
     out.push({ path: `/r${i % 40}/7`, headers: { 'x-tenant': `t${i % 3}` } }, { path: '/q', headers: { 'x-tenant': 'T-1x' } })
-    out.push({ host: 'q.example.com', path: `/q${i % 30}`, headers: { 'x-v': String(i % 4) } }, { method: 'PUT', path: `/m${i % 25}`, sni: `s${i % 3}.example.com` })
+    out.push(
+      { host: 'q.example.com', path: `/q${i % 30}`, headers: { 'x-v': String(i % 4) } },
+      { method: 'PUT', path: `/m${i % 25}`, sni: `s${i % 3}.example.com` },
+    )
   }
   out.push('/', '/nothing/here', '/r1/x', '/rx1/')
   return out
@@ -48,7 +63,15 @@ function requests(): (Req | string)[] {
 function seen(router: Router, req: Req | string) {
   const m = matchOf(router, req)
   if (!m) return null
-  return { route: m.route.id, service: m.service?.id, upstreamPath: m.upstreamPath, strippedPrefix: m.strippedPrefix, captures: m.captures, httpsOnly: m.httpsOnly, grpcOnly: m.grpcOnly }
+  return {
+    route: m.route.id,
+    service: m.service?.id,
+    upstreamPath: m.upstreamPath,
+    strippedPrefix: m.strippedPrefix,
+    captures: m.captures,
+    httpsOnly: m.httpsOnly,
+    grpcOnly: m.grpcOnly,
+  }
 }
 
 t.test('compileRouterAsync builds the same router as compileRouter', async (t) => {

@@ -97,7 +97,10 @@ const priority: Scenario[] = [
   },
   {
     title: '§2.3.3 header count ranks above regex paths',
-    config: oneService(raw`{name: get-regex, methods: [GET], paths: ['~/api'], regex_priority: 50}`, `{name: header-prefix, headers: {x-a: ['1']}, paths: [/]}`),
+    config: oneService(
+      raw`{name: get-regex, methods: [GET], paths: ['~/api'], regex_priority: 50}`,
+      `{name: header-prefix, headers: {x-a: ['1']}, paths: [/]}`,
+    ),
     cases: [
       [{ path: '/api', headers: { 'x-a': '1' } }, 'header-prefix'],
       [{ path: '/api' }, 'get-regex'],
@@ -521,7 +524,12 @@ t.test('§2.2 stream routes (tcp) are not in the http router', async (t) => {
 
 t.test('§3.2 strippedPrefix (X-Forwarded-Prefix) is what strip_path removed, when not /', async (t) => {
   const router = routerFor(
-    oneService(`{name: foo, paths: [/foo]}`, `{name: keep, strip_path: false, paths: [/keep]}`, raw`{name: rx, paths: ['~/v\d+/']}`, `{name: root, paths: [/]}`),
+    oneService(
+      `{name: foo, paths: [/foo]}`,
+      `{name: keep, strip_path: false, paths: [/keep]}`,
+      raw`{name: rx, paths: ['~/v\d+/']}`,
+      `{name: root, paths: [/]}`,
+    ),
   )
   const cases: [string, string, string | undefined][] = [
     ['/foo/bar', 'foo', '/foo'],
@@ -555,7 +563,9 @@ t.test('the matched service is the route’s own', async (t) => {
 // §2.1: results are cached; a cached answer must never be given to a request that differs in a
 // field some route looks at.
 t.test('§2.1 the route cache never answers for a different request', async (t) => {
-  const config = load(oneService(`{name: ab, headers: {x-a: ['1'], x-b: ['2 x-b=3']}}`, `{name: h-host, hosts: [h.example.com]}`, `{name: fallback, paths: [/]}`))
+  const config = load(
+    oneService(`{name: ab, headers: {x-a: ['1'], x-b: ['2 x-b=3']}}`, `{name: h-host, hosts: [h.example.com]}`, `{name: fallback, paths: [/]}`),
+  )
   // Pairs whose fields, written one after the other with spaces, read the same.
   const pairs: [Req, string][][] = [
     [

@@ -10,7 +10,9 @@ const CORPUS = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus')
 
 // The plugins SOURCES.md counts as supported; the ones not in the registry yet are planned.
 const SUPPORTED = new Set(
-  'key-auth basic-auth jwt hmac-auth acl cors ip-restriction bot-detection request-size-limiting rate-limiting response-ratelimiting request-termination request-transformer response-transformer correlation-id proxy-cache prometheus file-log http-log redirect request-callout pre-function post-function'.split(' '),
+  'key-auth basic-auth jwt hmac-auth acl cors ip-restriction bot-detection request-size-limiting rate-limiting response-ratelimiting request-termination request-transformer response-transformer correlation-id proxy-cache prometheus file-log http-log redirect request-callout pre-function post-function'.split(
+    ' ',
+  ),
 )
 const PLANNED = new Set([...SUPPORTED].filter((p) => !registry.has(p)))
 
@@ -47,7 +49,11 @@ for (const row of existsSync(join(CORPUS, 'SOURCES.md')) ? rows() : []) {
         const m = NOT_AVAILABLE.exec(i.message)
         return !(m && PLANNED.has(m[1]!))
       })
-      t.same(other.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`), [], 'no problem other than plugins still to be implemented')
+      t.same(
+        other.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`),
+        [],
+        'no problem other than plugins still to be implemented',
+      )
       if (missing.size === 0) t.ok(r.ok, 'valid')
     } else if (row.expect.startsWith('unsupported-plugin:')) {
       t.notOk(r.ok, 'rejected')

@@ -89,7 +89,12 @@ t.test('service path rules', async (t) => {
 
 t.test('entity names follow utf8_name rules', async (t) => {
   t.same(issues(lines('_format_version: "3.0"', 'services:', '  - name: my service', '    host: a.internal')), [
-    { line: 3, column: 11, path: 'services[0].name', message: "invalid value 'my service': the only accepted ascii characters are alphanumerics or ., -, _, and ~" },
+    {
+      line: 3,
+      column: 11,
+      path: 'services[0].name',
+      message: "invalid value 'my service': the only accepted ascii characters are alphanumerics or ., -, _, and ~",
+    },
   ])
 })
 
@@ -115,7 +120,9 @@ t.test('route hosts, methods and headers', async (t) => {
   t.same(issues(lines('_format_version: "3.0"', 'routes:', '  - hosts: ["a.*.com"]')), [
     { line: 3, column: 13, path: 'routes[0].hosts[0]', message: 'invalid wildcard: must be placed at leftmost or rightmost label' },
   ])
-  t.same(issues(lines('_format_version: "3.0"', 'routes:', '  - methods: [get]')), [{ line: 3, column: 15, path: 'routes[0].methods[0]', message: 'invalid value: get' }])
+  t.same(issues(lines('_format_version: "3.0"', 'routes:', '  - methods: [get]')), [
+    { line: 3, column: 15, path: 'routes[0].methods[0]', message: 'invalid value: get' },
+  ])
   t.same(issues(lines('_format_version: "3.0"', 'routes:', '  - headers:', '      Host: [a.com]')), [
     { line: 4, column: 13, path: 'routes[0].headers.Host', message: "cannot contain 'host' header, which must be specified in the 'hosts' attribute" },
   ])
@@ -150,7 +157,16 @@ t.test('uniqueness: names, and keys shared by two consumers (never printed)', as
     { line: 5, column: 11, path: 'services[1].name', message: "uniqueness violation: 'services' entity with name set to 'a' already declared" },
   ])
   const got = issues(
-    lines('_format_version: "3.0"', 'consumers:', '  - username: alice', '    keyauth_credentials:', '      - key: s3cr3t-shared', '  - username: bob', '    keyauth_credentials:', '      - key: s3cr3t-shared'),
+    lines(
+      '_format_version: "3.0"',
+      'consumers:',
+      '  - username: alice',
+      '    keyauth_credentials:',
+      '      - key: s3cr3t-shared',
+      '  - username: bob',
+      '    keyauth_credentials:',
+      '      - key: s3cr3t-shared',
+    ),
   )
   t.equal(got.length, 1)
   t.equal(got[0]!.line, 8)
@@ -165,11 +181,16 @@ t.test('the same plugin twice on one scope collides on its derived id, as in Kon
   t.equal(got.length, 1)
   t.equal(got[0]!.line, 4)
   t.equal(got[0]!.column, 5)
-  t.match(got[0]!.message, /^uniqueness violation: 'plugins' entity with primary key set to '[0-9a-f-]{36}' already declared \(plugin 'request-termination' is configured twice/)
+  t.match(
+    got[0]!.message,
+    /^uniqueness violation: 'plugins' entity with primary key set to '[0-9a-f-]{36}' already declared \(plugin 'request-termination' is configured twice/,
+  )
 })
 
 t.test('plugins: unknown name, config validated by the plugin', async (t) => {
-  t.same(issues(lines('_format_version: "3.0"', 'plugins:', '  - name: foo')), [{ line: 3, column: 11, path: 'plugins[0].name', message: "plugin 'foo' is not available in this gateway" }])
+  t.same(issues(lines('_format_version: "3.0"', 'plugins:', '  - name: foo')), [
+    { line: 3, column: 11, path: 'plugins[0].name', message: "plugin 'foo' is not available in this gateway" },
+  ])
   t.same(issues(lines('_format_version: "3.0"', 'plugins:', '  - name: request-termination', '    config:', '      status_cod: 200', '      message: 1')), [
     { line: 5, column: 7, path: 'plugins[0].config.status_cod', message: "unknown field (did you mean 'status_code'?)" },
     { line: 6, column: 16, path: 'plugins[0].config.message', message: 'expected a string' },
@@ -189,13 +210,16 @@ t.test('plugin ordering names must be available plugins', async (t) => {
 })
 
 t.test('consumers need a username or custom_id', async (t) => {
-  t.same(issues(lines('_format_version: "3.0"', 'consumers:', '  - tags: [a]')), [{ line: 3, column: 5, path: 'consumers[0]', message: "at least one of these fields must be non-empty: 'custom_id', 'username'" }])
+  t.same(issues(lines('_format_version: "3.0"', 'consumers:', '  - tags: [a]')), [
+    { line: 3, column: 5, path: 'consumers[0]', message: "at least one of these fields must be non-empty: 'custom_id', 'username'" },
+  ])
 })
 
 t.test('a nested child may not point at another parent', async (t) => {
-  t.same(issues(lines('_format_version: "3.0"', 'services:', '  - name: a', '    host: a.internal', '    routes:', '      - paths: [/x]', '        service: b')), [
-    { line: 7, column: 18, path: 'services[0].routes[0].service', message: 'value must be null (this route is nested in a service)' },
-  ])
+  t.same(
+    issues(lines('_format_version: "3.0"', 'services:', '  - name: a', '    host: a.internal', '    routes:', '      - paths: [/x]', '        service: b')),
+    [{ line: 7, column: 18, path: 'services[0].routes[0].service', message: 'value must be null (this route is nested in a service)' }],
+  )
 })
 
 t.test('upstreams and targets', async (t) => {
@@ -222,7 +246,9 @@ t.test('decK env substitution: missing variables are errors at their value; valu
     t.equal(ok.config.services[0]!.host, 'api.internal')
     t.equal(ok.config.services[0]!.port, 9000)
   }
-  t.same(issues(doc, { DECK_HOST: 'bad host value', DECK_PORT: '1' }), [{ line: 4, column: 11, path: 'services[0].host', message: 'invalid value: <redacted>' }])
+  t.same(issues(doc, { DECK_HOST: 'bad host value', DECK_PORT: '1' }), [
+    { line: 4, column: 11, path: 'services[0].host', message: 'invalid value: <redacted>' },
+  ])
   t.same(issues(lines('_format_version: "3.0"', 'services:', '  - host: ${{ env "HOME" }}')), [
     { line: 3, column: 11, path: '', message: "environment variables in the state file must be prefixed with 'DECK_', found: 'HOME'" },
   ])
@@ -232,14 +258,36 @@ t.test('vault references resolve in referenceable fields only, and fail at their
   const doc = lines('_format_version: "3.0"', 'certificates:', '  - cert: "{vault://env/tls-cert}"', '    key: "{vault://env/tls-key}"')
   const got = issues(doc, {})
   t.same(got, [
-    { line: 3, column: 11, path: 'certificates[0].cert', message: 'could not get value from external vault (no value found (environment variable TLS_CERT is not set)) [{vault://env/tls-cert}]' },
-    { line: 4, column: 10, path: 'certificates[0].key', message: 'could not get value from external vault (no value found (environment variable TLS_KEY is not set)) [{vault://env/tls-key}]' },
+    {
+      line: 3,
+      column: 11,
+      path: 'certificates[0].cert',
+      message: 'could not get value from external vault (no value found (environment variable TLS_CERT is not set)) [{vault://env/tls-cert}]',
+    },
+    {
+      line: 4,
+      column: 10,
+      path: 'certificates[0].key',
+      message: 'could not get value from external vault (no value found (environment variable TLS_KEY is not set)) [{vault://env/tls-key}]',
+    },
   ])
 })
 
 t.test('every problem is reported in one run, sorted by position', async (t) => {
   const got = issues(
-    lines('_format_version: "3.0"', 'services:', '  - name: a', '    port: -1', '  - name: b', '    host: b.internal', '    retries: x', 'routes:', '  - paths: [nope]', 'plugins:', '  - name: foo'),
+    lines(
+      '_format_version: "3.0"',
+      'services:',
+      '  - name: a',
+      '    port: -1',
+      '  - name: b',
+      '    host: b.internal',
+      '    retries: x',
+      'routes:',
+      '  - paths: [nope]',
+      'plugins:',
+      '  - name: foo',
+    ),
   )
   t.same(
     got.map((i) => `${i.line}:${i.column} ${i.path}`),

@@ -76,5 +76,8 @@ t.test('the Service exposes the proxy port and not the admin port', async (t) =>
   t.same(service.spec.selector, deployment.spec.template.metadata.labels)
   const c = container()
   const target = (p: number | string) => (typeof p === 'number' ? p : c.ports.find((x: any) => x.name === p)?.containerPort)
-  t.same(service.spec.ports.map((p: any) => target(p.targetPort ?? p.port)), [8000])
+  t.same(
+    service.spec.ports.map((p: any) => target(p.targetPort ?? p.port)),
+    [8000],
+  )
 })

@@ -10,7 +10,7 @@ import type { Config } from '../../src/config/model.js'
 function comparable(c: Config) {
   const noId = <T extends { id: string }>(l: readonly T[]) => l.map(({ id: _id, ...rest }) => rest)
   const keyauth = c.keyauth_credentials.map(({ id: _id, ...rest }) => rest)
-  const jwt = c.jwt_secrets.map(({ id: _id, key, secret, ...rest }) => rest)
+  const jwt = c.jwt_secrets.map(({ id: _id, key: _key, secret: _secret, ...rest }) => rest)
   return { ...c, keyauth_credentials: keyauth, jwt_secrets: jwt, certificates: noId(c.certificates), ca_certificates: noId(c.ca_certificates) }
 }
 
@@ -21,8 +21,14 @@ function both(text: string, env: NodeJS.ProcessEnv = {}) {
 const corpus = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus')
 const files = [
   'kong.yml',
-  ...readdirSync('examples').filter((f) => f.endsWith('.yml')).map((f) => join('examples', f)),
-  ...(existsSync(corpus) ? readdirSync(corpus).filter((f) => f.endsWith('.yml')).map((f) => join(corpus, f)) : []),
+  ...readdirSync('examples')
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => join('examples', f)),
+  ...(existsSync(corpus)
+    ? readdirSync(corpus)
+        .filter((f) => f.endsWith('.yml'))
+        .map((f) => join(corpus, f))
+    : []),
 ]
 
 t.test('same result on the examples and the corpus', async (t) => {
@@ -37,7 +43,29 @@ t.test('same result on the examples and the corpus', async (t) => {
 t.test('scalars resolve the same way (YAML 1.2 core, as the yaml package does)', async (t) => {
   const doc = (v: string) => `_format_version: "3.0"\nservices:\n- name: a\n  host: a.internal\n  tags: [${v}]\n`
   // Each of these must be a string tag in both paths or a type error in both.
-  for (const v of ['yes', 'no', 'on', 'off', 'y', '1_000', '0777', '0o17', '0x1F', '1e3', '.5', '+1', '12:30', '2026-01-01', 'null', '~', 'True', '"1"', '.inf', '-.INF', '.NaN']) {
+  for (const v of [
+    'yes',
+    'no',
+    'on',
+    'off',
+    'y',
+    '1_000',
+    '0777',
+    '0o17',
+    '0x1F',
+    '1e3',
+    '.5',
+    '+1',
+    '12:30',
+    '2026-01-01',
+    'null',
+    '~',
+    'True',
+    '"1"',
+    '.inf',
+    '-.INF',
+    '.NaN',
+  ]) {
     const { fast, slow } = both(doc(v))
     t.equal(fast.ok, slow.ok, `tag ${v}: same verdict`)
     if (fast.ok && slow.ok) t.same(fast.config.services[0]!.tags, slow.config.services[0]!.tags, `tag ${v}: same value`)
@@ -51,7 +79,8 @@ t.test('scalars resolve the same way (YAML 1.2 core, as the yaml package does)',
 })
 
 t.test('env substitution gives the same config on both paths', async (t) => {
-  const d = '_format_version: "3.0"\nservices:\n- name: a\n  host: ${{ env "DECK_HOST" }}\n  port: ${{ env "DECK_PORT" | toInt }}\n  path: /v1/${{ env "DECK_VERSION" }}\n'
+  const d =
+    '_format_version: "3.0"\nservices:\n- name: a\n  host: ${{ env "DECK_HOST" }}\n  port: ${{ env "DECK_PORT" | toInt }}\n  path: /v1/${{ env "DECK_VERSION" }}\n'
   const env = { DECK_HOST: 'api.internal', DECK_PORT: '9000', DECK_VERSION: 'x' }
   const { fast, slow } = both(d, env)
   t.ok(fast.ok && slow.ok)

@@ -45,7 +45,11 @@ function ymlFiles(dir: string): string[] {
     .map((f) => join(dir, f))
 }
 
-const SOURCE_FILES = [...ymlFiles(join(ROOT, 'examples')), ...(existsSync(join(ROOT, 'kong.yml')) ? [join(ROOT, 'kong.yml')] : []), ...ymlFiles(join(ROOT, '..', 'shared', 'corpus'))]
+const SOURCE_FILES = [
+  ...ymlFiles(join(ROOT, 'examples')),
+  ...(existsSync(join(ROOT, 'kong.yml')) ? [join(ROOT, 'kong.yml')] : []),
+  ...ymlFiles(join(ROOT, '..', 'shared', 'corpus')),
+]
 const SOURCES = SOURCE_FILES.map((f) => ({ name: relative(ROOT, f), text: readFileSync(f, 'utf8') }))
 
 // A base built here, so the mutation fuzzer has a document with every kind of entity even
@@ -58,12 +62,35 @@ const BUILT_IN = {
       name: 'orders',
       url: 'http://orders.internal:8080/v1',
       retries: 3,
-      routes: [{ name: 'orders-route', paths: ['/orders', '~/orders/(?<id>\\d+)$'], methods: ['GET', 'POST'], hosts: ['*.example.com'], plugins: [{ name: 'request-termination', config: { status_code: 403, message: 'no' } }] }],
+      routes: [
+        {
+          name: 'orders-route',
+          paths: ['/orders', '~/orders/(?<id>\\d+)$'],
+          methods: ['GET', 'POST'],
+          hosts: ['*.example.com'],
+          plugins: [{ name: 'request-termination', config: { status_code: 403, message: 'no' } }],
+        },
+      ],
     },
   ],
   routes: [{ name: 'top', service: 'orders', paths: ['/top'], headers: { 'x-version': ['1'] } }],
-  consumers: [{ username: 'alice', custom_id: 'a-1', keyauth_credentials: [{ key: 'k-1' }], acls: [{ group: 'admins' }], basicauth_credentials: [{ username: 'alice', password: 'pw' }] }],
-  upstreams: [{ name: 'orders.upstream', algorithm: 'round-robin', healthchecks: { active: { http_path: '/health', healthy: { interval: 5 } } }, targets: [{ target: '10.0.0.1:8080', weight: 50 }] }],
+  consumers: [
+    {
+      username: 'alice',
+      custom_id: 'a-1',
+      keyauth_credentials: [{ key: 'k-1' }],
+      acls: [{ group: 'admins' }],
+      basicauth_credentials: [{ username: 'alice', password: 'pw' }],
+    },
+  ],
+  upstreams: [
+    {
+      name: 'orders.upstream',
+      algorithm: 'round-robin',
+      healthchecks: { active: { http_path: '/health', healthy: { interval: 5 } } },
+      targets: [{ target: '10.0.0.1:8080', weight: 50 }],
+    },
+  ],
   targets: [{ target: '10.0.0.2', upstream: 'orders.upstream' }],
   plugins: [{ name: 'request-termination', service: 'orders', config: { status_code: 503 }, tags: ['t1'] }],
   vaults: [{ prefix: 'my-env', name: 'env', config: { prefix: 'FUZZ' } }],
@@ -159,7 +186,12 @@ function report(t: Test, v: Violations, what: string): void {
   for (const kind of KINDS) {
     const e = v.byKind.get(kind)
     const never = kind === 'throws' || kind === 'hangs' ? kind : `returns a ${kind}`
-    t.equal(e?.count ?? 0, 0, `${what}: loadConfig never ${never} (FUZZ_SEED=${SEED})`, e ? { replay: `FUZZ_SEED=${SEED} npx tap test/config/fuzz.test.ts`, first: e.examples } : {})
+    t.equal(
+      e?.count ?? 0,
+      0,
+      `${what}: loadConfig never ${never} (FUZZ_SEED=${SEED})`,
+      e ? { replay: `FUZZ_SEED=${SEED} npx tap test/config/fuzz.test.ts`, first: e.examples } : {},
+    )
   }
   t.ok(v.fed > 0, `${what}: documents were generated (seed ${SEED})`)
 }
@@ -184,13 +216,110 @@ function quietly(fn: () => void): number {
 // Random YAML-ish text: token soup, random characters, and random trees written as YAML.
 
 const TOKENS = [
-  ':', ': ', '-', '- ', '[', ']', '{', '}', ',', '? ', '&a ', '&b ', '*a', '*b', '<<: *a', '!!binary ', '!!str ', '!!int ', '!!map', '!!seq',
-  '!local ', '!<tag:yaml.org,2002:str> ', '"', "'", '\\', '\\"', '#', '# comment', '|', '|-', '>', '>+2', '---', '...', '%YAML 1.2', '%TAG ! tag:x,2000:',
-  '~', 'null', 'true', 'False', '.inf', '-.Inf', '.nan', '0x1F', '0o17', '1e308', '-1', '-0', '3.0', '"3.0"', '007', '1_000',
-  '_format_version', '_transform', 'services', 'routes', 'plugins', 'consumers', 'upstreams', 'targets', 'certificates', 'snis', 'vaults',
-  'name', 'host', 'url', 'paths', 'port', 'protocol', 'config', 'tags', 'hosts', 'headers', 'request-termination', 'http://a.internal', '/api', '~/(a+)+$',
-  '${{ env "DECK_X" }}', '${{ env "DECK_PORT" | toInt }}', '${{', '}}', '{vault://env/fuzz}', '{vault://', 'constructor', '__proto__', 'toString',
-  '\t', '\n', '\r\n', '\r', ' ', '  ', '\u0000', '\uFEFF', '\u0085', '\u2028', '\uD800', '\u00e9', '\u{1F600}', '\x7f', '@', '`', '%', '=',
+  ':',
+  ': ',
+  '-',
+  '- ',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '? ',
+  '&a ',
+  '&b ',
+  '*a',
+  '*b',
+  '<<: *a',
+  '!!binary ',
+  '!!str ',
+  '!!int ',
+  '!!map',
+  '!!seq',
+  '!local ',
+  '!<tag:yaml.org,2002:str> ',
+  '"',
+  "'",
+  '\\',
+  '\\"',
+  '#',
+  '# comment',
+  '|',
+  '|-',
+  '>',
+  '>+2',
+  '---',
+  '...',
+  '%YAML 1.2',
+  '%TAG ! tag:x,2000:',
+  '~',
+  'null',
+  'true',
+  'False',
+  '.inf',
+  '-.Inf',
+  '.nan',
+  '0x1F',
+  '0o17',
+  '1e308',
+  '-1',
+  '-0',
+  '3.0',
+  '"3.0"',
+  '007',
+  '1_000',
+  '_format_version',
+  '_transform',
+  'services',
+  'routes',
+  'plugins',
+  'consumers',
+  'upstreams',
+  'targets',
+  'certificates',
+  'snis',
+  'vaults',
+  'name',
+  'host',
+  'url',
+  'paths',
+  'port',
+  'protocol',
+  'config',
+  'tags',
+  'hosts',
+  'headers',
+  'request-termination',
+  'http://a.internal',
+  '/api',
+  '~/(a+)+$',
+  '${{ env "DECK_X" }}',
+  '${{ env "DECK_PORT" | toInt }}',
+  '${{',
+  '}}',
+  '{vault://env/fuzz}',
+  '{vault://',
+  'constructor',
+  '__proto__',
+  'toString',
+  '\t',
+  '\n',
+  '\r\n',
+  '\r',
+  ' ',
+  '  ',
+  '\u0000',
+  '\uFEFF',
+  '\u0085',
+  '\u2028',
+  '\uD800',
+  '\u00e9',
+  '\u{1F600}',
+  '\x7f',
+  '@',
+  '`',
+  '%',
+  '=',
 ]
 
 function randomChars(rng: Rng, n: number): string {
@@ -202,9 +331,48 @@ function randomChars(rng: Rng, n: number): string {
   return s
 }
 
-const KEYS = ['_format_version', 'services', 'routes', 'plugins', 'consumers', 'upstreams', 'targets', 'name', 'host', 'url', 'paths', 'port', 'config', 'tags', 'hosts', 'headers', 'healthchecks', 'active', 'x']
+const KEYS = [
+  '_format_version',
+  'services',
+  'routes',
+  'plugins',
+  'consumers',
+  'upstreams',
+  'targets',
+  'name',
+  'host',
+  'url',
+  'paths',
+  'port',
+  'config',
+  'tags',
+  'hosts',
+  'headers',
+  'healthchecks',
+  'active',
+  'x',
+]
 
-const SCALARS = ['a', 'x.internal', 'http://a.internal:80/p', '/api', '8080', '-1', '1e308', 'true', 'null', '~', '"3.0"', "'q'", '[]', '{}', '[a, b]', 'request-termination', '${{ env "DECK_X" }}', '{vault://env/fuzz}']
+const SCALARS = [
+  'a',
+  'x.internal',
+  'http://a.internal:80/p',
+  '/api',
+  '8080',
+  '-1',
+  '1e308',
+  'true',
+  'null',
+  '~',
+  '"3.0"',
+  "'q'",
+  '[]',
+  '{}',
+  '[a, b]',
+  'request-termination',
+  '${{ env "DECK_X" }}',
+  '{vault://env/fuzz}',
+]
 
 /** A random tree written as block YAML, leaves raw; then, sometimes, one token dropped in anywhere. */
 function randomLines(rng: Rng): string {
@@ -213,7 +381,10 @@ function randomLines(rng: Rng): string {
     const seq = depth > 0 && rng.chance(0.4)
     for (let n = 1 + rng.int(4); n > 0; n--) {
       const head = seq ? `${indent}-` : `${indent}${rng.pick(KEYS)}:`
-      out += depth < 5 && rng.chance(0.45) ? `${head}\n${emit(depth + 1, `${indent}  `)}` : `${head} ${rng.chance(0.8) ? rng.pick(SCALARS) : rng.pick(TOKENS).replace(/[\r\n]/g, '')}\n`
+      out +=
+        depth < 5 && rng.chance(0.45)
+          ? `${head}\n${emit(depth + 1, `${indent}  `)}`
+          : `${head} ${rng.chance(0.8) ? rng.pick(SCALARS) : rng.pick(TOKENS).replace(/[\r\n]/g, '')}\n`
     }
     return out
   }
@@ -294,7 +465,21 @@ const WRONG_VALUES: (() => unknown)[] = [
   () => `\${{${' '.repeat(3000)}x${' '.repeat(3000)}`,
 ]
 
-const UNKNOWN_KEYS = ['nmae', 'hots', 'rotues', 'pluginz', 'x', '', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '_comment', '_ignore', 'k'.repeat(5000)]
+const UNKNOWN_KEYS = [
+  'nmae',
+  'hots',
+  'rotues',
+  'pluginz',
+  'x',
+  '',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '_comment',
+  '_ignore',
+  'k'.repeat(5000),
+]
 
 function paths(value: unknown, out: Path[] = [], path: Path = [], depth = 0): Path[] {
   if (depth > 30 || out.length > 5000 || value === null || typeof value !== 'object') return out
@@ -338,7 +523,12 @@ function mutate(rng: Rng, doc: unknown): string {
     const objects = containers(doc, 'object') as Record<string, unknown>[]
     const key = rng.chance(0.7) ? rng.pick(UNKNOWN_KEYS) : randomChars(rng, 1 + rng.int(12))
     // defineProperty: `__proto__` becomes a key the file writes, not a prototype change here.
-    Object.defineProperty(rng.pick(objects), key, { value: rng.chance(0.5) ? rng.pick(WRONG_VALUES)() : 'x', enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(rng.pick(objects), key, {
+      value: rng.chance(0.5) ? rng.pick(WRONG_VALUES)() : 'x',
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
     return `add key ${JSON.stringify(key.slice(0, 20))}`
   }
   const arrays = containers(doc, 'array') as unknown[][]
@@ -442,7 +632,11 @@ t.test('a 1 MB single-line string', async (t) => {
 t.test('documents that are not a mapping', async (t) => {
   for (const text of ['null', 'null\n', '[]', '42', '', '~', '"3.0"', '---\n...\n', '# only a comment\n']) {
     const { r } = timed(text)
-    t.same(issuesOf(r), [{ file: 'kong.yml', line: 1, column: 1, path: '', message: 'failed parsing declarative configuration: expected an object' }], JSON.stringify(text))
+    t.same(
+      issuesOf(r),
+      [{ file: 'kong.yml', line: 1, column: 1, path: '', message: 'failed parsing declarative configuration: expected an object' }],
+      JSON.stringify(text),
+    )
   }
 })
 
@@ -497,6 +691,8 @@ t.test('an unclosed ${{ followed by a long run of blanks', async (t) => {
 
 // Regression: an issue under a map key named `constructor` looked up Object in a table and threw.
 t.test('keys named like Object.prototype members', async (t) => {
-  const { r } = timed(lines('_format_version: "3.0"', 'upstreams:', '  - name: u', '    healthchecks:', '      active:', '        headers:', '          constructor: [{}]'))
+  const { r } = timed(
+    lines('_format_version: "3.0"', 'upstreams:', '  - name: u', '    healthchecks:', '      active:', '        headers:', '          constructor: [{}]'),
+  )
   t.match(issuesOf(r), [{ line: 7, column: 25, path: 'upstreams[0].healthchecks.active.headers.constructor[0]', message: 'expected a string' }])
 })

@@ -16,7 +16,12 @@ t.test('schemas/kong.schema.json is up to date (run `npm run schemas`)', async (
 t.test('kong.yml and every example validate against the JSON Schema', async (t) => {
   const ajv = new Ajv2020.default({ strict: false, allErrors: true })
   const validate = ajv.compile(JSON.parse(committed) as object)
-  const files = ['kong.yml', ...readdirSync('examples').filter((f) => f.endsWith('.yml')).map((f) => `examples/${f}`)]
+  const files = [
+    'kong.yml',
+    ...readdirSync('examples')
+      .filter((f) => f.endsWith('.yml'))
+      .map((f) => `examples/${f}`),
+  ]
   for (const file of files) {
     const ok = validate(parse(readFileSync(file, 'utf8')))
     t.ok(ok, `${file}: ${JSON.stringify(validate.errors?.slice(0, 3))}`)

@@ -80,11 +80,15 @@ t.test('service url shorthand and defaults', async (t) => {
     { protocol: 'http', host: 'httpbin.internal', port: 8080, path: '/anything', retries: 5, connect_timeout: 60000, enabled: true },
   )
   const r = c.routes[0]!
-  t.same({ strip_path: r.strip_path, preserve_host: r.preserve_host, protocols: r.protocols, https_redirect_status_code: r.https_redirect_status_code }, { strip_path: true, preserve_host: false, protocols: ['http', 'https'], https_redirect_status_code: 426 })
+  t.same(
+    { strip_path: r.strip_path, preserve_host: r.preserve_host, protocols: r.protocols, https_redirect_status_code: r.https_redirect_status_code },
+    { strip_path: true, preserve_host: false, protocols: ['http', 'https'], https_redirect_status_code: 426 },
+  )
 })
 
 t.test('basic-auth passwords are hashed as Kong does, unless _transform is false', async (t) => {
-  const doc = (transform: boolean) => `_format_version: "3.0"\n_transform: ${transform}\nconsumers:\n- username: bob\n  basicauth_credentials:\n  - username: bob\n    password: pw\n`
+  const doc = (transform: boolean) =>
+    `_format_version: "3.0"\n_transform: ${transform}\nconsumers:\n- username: bob\n  basicauth_credentials:\n  - username: bob\n    password: pw\n`
   const on = loadConfig(doc(true), { file: 'k', env: {} })
   const off = loadConfig(doc(false), { file: 'k', env: {} })
   t.ok(on.ok && off.ok)
@@ -140,7 +144,10 @@ t.test('vault references resolve certificates from the environment; the values s
   const bad = loadConfig(doc, { file: 'k', env: { SERVER_CERT: ca, GW_SERVER_KEY: key } })
   t.notOk(bad.ok)
   if (!bad.ok) {
-    t.same(bad.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`), ['9:8 certificates[0].key: certificate does not match key'])
+    t.same(
+      bad.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`),
+      ['9:8 certificates[0].key: certificate does not match key'],
+    )
     t.notOk(bad.issues.some((i) => i.message.includes('PRIVATE KEY')))
   }
 })
@@ -157,7 +164,7 @@ t.test('ca_certificates: digest computed, non-CA refused', async (t) => {
   if (!notCa.ok) t.equal(notCa.issues[0]!.message, 'certificate does not appear to be a CA because it is missing the "CA" basic constraint')
 })
 
-t.test("upstream algorithm and hash_on are coupled as in Kong", async (t) => {
+t.test('upstream algorithm and hash_on are coupled as in Kong', async (t) => {
   const algo = (extra: string) => {
     const r = loadConfig(`_format_version: "3.0"\nupstreams:\n- name: u\n${extra}`, { file: 'k', env: {} })
     if (!r.ok) throw new Error(JSON.stringify(r.issues))

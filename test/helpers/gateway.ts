@@ -48,7 +48,12 @@ export async function balancedGateway(
   upstreamFields = '',
   serviceFields = '',
 ): Promise<TestGateway> {
-  const indent = (block: string, n: number) => block.split('\n').filter(Boolean).map((l) => `${' '.repeat(n)}${l}`).join('\n')
+  const indent = (block: string, n: number) =>
+    block
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `${' '.repeat(n)}${l}`)
+      .join('\n')
   const gw = await gateway(`_format_version: "3.0"
 upstreams:
   - name: app.upstream

@@ -12,7 +12,12 @@ export interface PluginGateway {
   send(path: string, opts?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Reply & { reached: Echo | undefined }>
 }
 
-export async function pluginGateway(t: { teardown(fn: () => Promise<void>): void }, yaml: string, handler?: Handler, opts: Partial<GatewayOptions> = {}): Promise<PluginGateway> {
+export async function pluginGateway(
+  t: { teardown(fn: () => Promise<void>): void },
+  yaml: string,
+  handler?: Handler,
+  opts: Partial<GatewayOptions> = {},
+): Promise<PluginGateway> {
   const up = await startUpstream('upstream', handler)
   const gw = await gateway(yaml.replaceAll('$UPSTREAM', up.url), opts)
   t.teardown(async () => {

@@ -73,18 +73,21 @@ export function probe(name: string, priority: number, logged: ProbeLog[] = []): 
           kit.shared.rewrite = [...((kit.shared.rewrite as string[] | undefined) ?? []), conf.tag]
         },
         access(kit) {
-          if (conf.read_body) return kit.request.body().then((b): Exit | undefined => {
-            kit.upstream.setHeader('x-body-seen', String(b.length))
-            return access(kit)
-          })
+          if (conf.read_body)
+            return kit.request.body().then((b): Exit | undefined => {
+              kit.upstream.setHeader('x-body-seen', String(b.length))
+              return access(kit)
+            })
           if (!conf.async) return access(kit)
-          return new Promise<Exit | undefined>((resolve, reject) => setTimeout(() => {
-            try {
-              resolve(access(kit))
-            } catch (err) {
-              reject(err as Error)
-            }
-          }, 5))
+          return new Promise<Exit | undefined>((resolve, reject) =>
+            setTimeout(() => {
+              try {
+                resolve(access(kit))
+              } catch (err) {
+                reject(err as Error)
+              }
+            }, 5),
+          )
         },
         headerFilter(kit) {
           if (conf.throw_in === 'header') boom()

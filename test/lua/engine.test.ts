@@ -54,7 +54,9 @@ t.test('sandbox refuses the forbidden globals', async (t) => {
 })
 
 t.test('safe globals and the LuaJIT-era shims', async (t) => {
-  const e = lua.compileExpression(`string.upper('a') .. bit.band(7, 3) .. bit.bor(1, 2) .. bit.lshift(1, 4) .. table.getn({1, 2}) .. unpack({'z'}) .. table.nkeys({a = 1, b = 2}) .. math.floor(1.5) .. type(os.time()) .. type(coroutine.create)`)
+  const e = lua.compileExpression(
+    `string.upper('a') .. bit.band(7, 3) .. bit.bor(1, 2) .. bit.lshift(1, 4) .. table.getn({1, 2}) .. unpack({'z'}) .. table.nkeys({a = 1, b = 2}) .. math.floor(1.5) .. type(os.time()) .. type(coroutine.create)`,
+  )
   t.equal(await e.evaluate(fakeKit()), 'A33162z21numberfunction')
 })
 
@@ -100,7 +102,12 @@ t.test('kong.response.exit: tables encoded like cjson', async (t) => {
 
 t.test('kong.ctx.shared reads and writes through to kit.shared', async (t) => {
   const shared: Record<string, unknown> = { obj: { a: [1, 2] }, n: 5 }
-  await lua.compile(`kong.ctx.shared.t = { a = { b = 1 }, k = {1, 2} } local o = kong.ctx.shared.obj o.b = 'new' table.insert(o.a, 3) kong.ctx.shared.n = kong.ctx.shared.n + 1`, 'c').run(fakeKit(shared))
+  await lua
+    .compile(
+      `kong.ctx.shared.t = { a = { b = 1 }, k = {1, 2} } local o = kong.ctx.shared.obj o.b = 'new' table.insert(o.a, 3) kong.ctx.shared.n = kong.ctx.shared.n + 1`,
+      'c',
+    )
+    .run(fakeKit(shared))
   t.same(shared, { obj: { a: [1, 2, 3], b: 'new' }, n: 6, t: { a: { b: 1 }, k: [1, 2] } })
   await lua.compile(`kong.ctx.shared.n = nil`, 'c').run(fakeKit(shared))
   t.notOk('n' in shared)
@@ -109,7 +116,10 @@ t.test('kong.ctx.shared reads and writes through to kit.shared', async (t) => {
 t.test('request PDK and service.request setters', async (t) => {
   const kit = fakeKit()
   const exit = await lua
-    .compile(`kong.service.request.set_header('X-Up', kong.request.get_header('X-Name')) kong.response.exit(200, { m = kong.request.get_method(), a = kong.request.get_query_arg('a'), all = kong.request.get_query().a, f = kong.request.get_query().flag, p = kong.request.get_path(), ip = kong.client.get_ip(), b = kong.request.get_raw_body() })`, 'c')
+    .compile(
+      `kong.service.request.set_header('X-Up', kong.request.get_header('X-Name')) kong.response.exit(200, { m = kong.request.get_method(), a = kong.request.get_query_arg('a'), all = kong.request.get_query().a, f = kong.request.get_query().flag, p = kong.request.get_path(), ip = kong.client.get_ip(), b = kong.request.get_raw_body() })`,
+      'c',
+    )
     .run(kit)
   t.same(JSON.parse(String(exit?.body)), { m: 'POST', a: '1', all: ['1', '2'], f: true, p: '/p', ip: '10.0.0.1', b: 'raw!' })
   t.same((kit as unknown as { _up: unknown })._up, { 'x-up': 'alice' })
@@ -136,4 +146,3 @@ t.test('kong.ctx.plugin is fresh per run; getmetatable does not expose the strin
   await t.resolves(c.run(fakeKit()))
   t.equal(await lua.compileExpression(`getmetatable('')`).evaluate(fakeKit()), undefined)
 })
-

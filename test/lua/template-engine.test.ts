@@ -11,7 +11,10 @@ const scope: TemplateScope = {
 }
 
 t.test('expressions the built-in engine refuses run as Lua', async (t) => {
-  const tpl = compileTemplate('$(string.upper(headers.x_user)):$(query_params.a .. "-" .. (uri_captures.id or "?")):$(shared.tier == "gold" and "vip" or "std")', luaExpressionEngine())
+  const tpl = compileTemplate(
+    '$(string.upper(headers.x_user)):$(query_params.a .. "-" .. (uri_captures.id or "?")):$(shared.tier == "gold" and "vip" or "std")',
+    luaExpressionEngine(),
+  )
   if ('error' in tpl) return t.fail(tpl.error)
   t.equal(tpl.render(scope), 'ALICE:one-42:vip')
 })

@@ -182,13 +182,18 @@ t.test('schema: defaults, exactly one of allow/deny, consumer scope refused', as
     "5:7 plugins[0].config exactly one of these fields must be non-empty: 'config.allow', 'config.deny'",
     "5:7 plugins[0].config at least one of these fields must be non-empty: 'config.allow', 'config.deny'",
   ])
-  t.ok(issues(await load('')).some((m) => m.includes('exactly one of these fields must be non-empty')), 'no config at all')
+  t.ok(
+    issues(await load('')).some((m) => m.includes('exactly one of these fields must be non-empty')),
+    'no config at all',
+  )
 
   const bad = issues(await load("    config: { allow: [''], hide_groups_header: 1 }\n"))
   t.match(bad.join('\n'), /config\.allow\[0\] length must be at least 1/)
   t.match(bad.join('\n'), /config\.hide_groups_header expected a boolean/)
 
-  const scoped = await loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: acl\n        config: { allow: [x] }\n', { file: 'k.yml' })
+  const scoped = await loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: acl\n        config: { allow: [x] }\n', {
+    file: 'k.yml',
+  })
   t.notOk(scoped.ok)
   if (!scoped.ok) t.match(scoped.issues[0]!.message, /value must be null/)
 })

@@ -152,7 +152,9 @@ t.test('schema: defaults, consumer scope refused, bad values', async (t) => {
   const scoped = await loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: basic-auth\n', { file: 'b.yml' })
   t.notOk(scoped.ok)
   if (!scoped.ok) t.match(scoped.issues[0]!.message, /value must be null/)
-  const bad = await loadConfig('_format_version: "3.0"\nplugins:\n  - name: basic-auth\n    config: { hide_credentials: "yes", realm: 3, nope: 1 }\n', { file: 'b.yml' })
+  const bad = await loadConfig('_format_version: "3.0"\nplugins:\n  - name: basic-auth\n    config: { hide_credentials: "yes", realm: 3, nope: 1 }\n', {
+    file: 'b.yml',
+  })
   t.notOk(bad.ok)
   if (!bad.ok) {
     const messages = bad.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`).join('\n')

@@ -21,7 +21,18 @@ const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537
 
 t.test('built-in rules: crawlers and HTTP client libraries get 403 Forbidden', async (t) => {
   const { send } = await pluginGateway(t, CONFIG())
-  for (const ua of ['Googlebot/2.1 (+http://www.google.com/bot.html)', 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)', 'Go-http-client/1.1', 'Python-urllib/3.11', 'okhttp/4.12.0', 'axios/1.6.2', 'Apache-HttpClient/4.5.14 (Java/17)', 'facebookexternalhit/1.1', 'MyCustomSpider/1.0', ' Go-http-client/2.0 ']) {
+  for (const ua of [
+    'Googlebot/2.1 (+http://www.google.com/bot.html)',
+    'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
+    'Go-http-client/1.1',
+    'Python-urllib/3.11',
+    'okhttp/4.12.0',
+    'axios/1.6.2',
+    'Apache-HttpClient/4.5.14 (Java/17)',
+    'facebookexternalhit/1.1',
+    'MyCustomSpider/1.0',
+    ' Go-http-client/2.0 ',
+  ]) {
     const r = await send('/x', { headers: { 'user-agent': ua } })
     t.equal(r.status, 403, ua)
     t.equal(r.json().message, 'Forbidden')
@@ -73,7 +84,8 @@ t.test('the built-in list: 14 patterns from Kong, all valid JavaScript regexes',
   for (const p of BOT_PATTERNS) t.doesNotThrow(() => new RegExp(p))
 })
 
-const load = (cfg: string, extra = '') => loadConfig(`_format_version: "3.0"\nplugins:\n  - name: bot-detection\n${extra}    config: ${cfg}\n`, { file: 'k.yml' })
+const load = (cfg: string, extra = '') =>
+  loadConfig(`_format_version: "3.0"\nplugins:\n  - name: bot-detection\n${extra}    config: ${cfg}\n`, { file: 'k.yml' })
 const issues = (r: Awaited<ReturnType<typeof loadConfig>>) => (r.ok ? [] : r.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`))
 
 t.test('schema: defaults, invalid regexes, consumer scope refused', async (t) => {
@@ -85,7 +97,7 @@ t.test('schema: defaults, invalid regexes, consumer scope refused', async (t) =>
   }
   t.same(issues(await load("{ deny: ['ok', 'bad(', ''] }")), [
     '4:28 plugins[0].config.deny[1] not a valid regex: bad(',
-    "4:36 plugins[0].config.deny[2] length must be at least 1",
+    '4:36 plugins[0].config.deny[2] length must be at least 1',
   ])
   t.match(issues(await load('{ allow: bot }')).join('\n'), /config\.allow expected an array/)
   const scoped = await loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: bot-detection\n', { file: 'k.yml' })

@@ -69,8 +69,16 @@ t.test('tracker generator: address-port-pid-connection-requests-time', async (t)
     const p = parse((await send('/x')).reached!.headers['kong-request-id'])!
     seen.set(p[1]!, [...(seen.get(p[1]!) ?? []), Number(p[2])])
   }
-  for (const [id, counts] of seen) t.same(counts, [...counts].sort((a, b) => a - b), `connection ${id}: counts rise`)
-  t.ok([...seen.values()].some((c) => c.length >= 2 && c.at(-1)! > c[0]!), 'a reused connection counts its requests')
+  for (const [id, counts] of seen)
+    t.same(
+      counts,
+      [...counts].sort((a, b) => a - b),
+      `connection ${id}: counts rise`,
+    )
+  t.ok(
+    [...seen.values()].some((c) => c.length >= 2 && c.at(-1)! > c[0]!),
+    'a reused connection counts its requests',
+  )
 })
 
 t.test('echoed on exits too (header_filter runs for every response)', async (t) => {
@@ -100,7 +108,11 @@ t.test('schema: defaults, generator values', async (t) => {
   if (ok.ok) t.same(ok.config.plugins[0]!.config, { header_name: 'Kong-Request-ID', generator: 'uuid#counter', echo_downstream: false })
   const bad = loadConfig('_format_version: "3.0"\nplugins:\n  - name: correlation-id\n    config: { generator: uuid4 }\n', { file: 'k.yml' })
   t.notOk(bad.ok)
-  if (!bad.ok) t.same(bad.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`), ['4:26 plugins[0].config.generator expected one of: uuid, uuid#counter, tracker'])
+  if (!bad.ok)
+    t.same(
+      bad.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`),
+      ['4:26 plugins[0].config.generator expected one of: uuid, uuid#counter, tracker'],
+    )
   const scoped = loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: correlation-id\n', { file: 'k.yml' })
   t.ok(scoped.ok, 'consumer scope is allowed (Kong does not forbid it)')
 })

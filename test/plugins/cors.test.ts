@@ -31,7 +31,12 @@ t.test('preflight: 200, empty body, all the preflight headers, upstream not reac
   const { send } = await pluginGateway(t, CONFIG('max_age: 3600\nprivate_network: true'))
   const r = await send('/x', {
     method: 'OPTIONS',
-    headers: { origin: 'http://a.test', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'X-One, X-Two', 'access-control-request-private-network': 'true' },
+    headers: {
+      origin: 'http://a.test',
+      'access-control-request-method': 'PUT',
+      'access-control-request-headers': 'X-One, X-Two',
+      'access-control-request-private-network': 'true',
+    },
   })
   t.equal(r.status, 200)
   t.equal(r.body, '')
@@ -52,8 +57,14 @@ t.test('preflight: 200, empty body, all the preflight headers, upstream not reac
 })
 
 t.test('preflight with configured headers, methods and credentials; Vary: Origin', async (t) => {
-  const { send } = await pluginGateway(t, CONFIG('origins: [http://a.test, "http://b\\\\.test"]\nheaders: [X-Auth, X-Other]\nmethods: [GET, POST]\ncredentials: true\nexposed_headers: [X-Exposed]'))
-  const r = await send('/x', { method: 'OPTIONS', headers: { origin: 'http://b.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'X-Ignored' } })
+  const { send } = await pluginGateway(
+    t,
+    CONFIG('origins: [http://a.test, "http://b\\\\.test"]\nheaders: [X-Auth, X-Other]\nmethods: [GET, POST]\ncredentials: true\nexposed_headers: [X-Exposed]'),
+  )
+  const r = await send('/x', {
+    method: 'OPTIONS',
+    headers: { origin: 'http://b.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'X-Ignored' },
+  })
   t.equal(r.status, 200)
   t.equal(r.headers['access-control-allow-origin'], 'http://b.test')
   t.equal(r.headers['access-control-allow-headers'], 'X-Auth,X-Other')
@@ -160,7 +171,7 @@ t.test('credentials with all origins allowed: the request Origin is echoed with 
   t.equal(pre.headers.vary, 'Origin')
 })
 
-t.test("exits and errors get the headers too; preflights are answered before auth", async (t) => {
+t.test('exits and errors get the headers too; preflights are answered before auth', async (t) => {
   const { send } = await pluginGateway(t, CONFIG('exposed_headers: [X-A]', '          - name: key-auth\n'))
   const denied = await send('/x', { headers: { origin: 'http://a.test' } })
   t.equal(denied.status, 401)
@@ -204,7 +215,10 @@ t.test('schema: defaults, Kong messages, consumer scope refused', async (t) => {
       allow_origin_absent: true,
     })
   }
-  const bad = loadConfig('_format_version: "3.0"\nplugins:\n  - name: cors\n    config:\n      origins: ["(", "*", "*.x.test"]\n      methods: [GET, FETCH]\n', { file: 'k.yml' })
+  const bad = loadConfig(
+    '_format_version: "3.0"\nplugins:\n  - name: cors\n    config:\n      origins: ["(", "*", "*.x.test"]\n      methods: [GET, FETCH]\n',
+    { file: 'k.yml' },
+  )
   t.notOk(bad.ok)
   if (!bad.ok) {
     t.same(

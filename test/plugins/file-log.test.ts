@@ -42,7 +42,9 @@ t.test('one JSON line per request, appended, Authorization redacted', async (t) 
 
 t.test('two instances on one path share the file; lines are whole', async (t) => {
   const file = join(mkdtempSync(join(tmpdir(), 'file-log-')), 'shared.log')
-  const { send } = await pluginGateway(t, `_format_version: "3.0"
+  const { send } = await pluginGateway(
+    t,
+    `_format_version: "3.0"
 services:
   - name: a
     url: $UPSTREAM
@@ -52,7 +54,8 @@ services:
     url: $UPSTREAM
     routes: [{ name: b, paths: [/b] }]
     plugins: [{ name: file-log, config: { path: "${file}" } }]
-`)
+`,
+  )
   await Promise.all(Array.from({ length: 20 }, (_, i) => send(i % 2 ? '/a' : '/b')))
   t.ok(await waitFor(() => lines(file).length === 20))
   const services = lines(file).map((l) => JSON.parse(l).service.name)
@@ -95,5 +98,8 @@ t.test('schema: defaults, filename pattern, Lua fields need the engine', async (
   t.match(issues('{ path: "" }'), /config\.path length must be at least 1/)
   t.match(issues('{}'), /config\.path/)
   t.match(issues('{ path: /tmp/x, reopen: "yes" }'), /config\.reopen expected a boolean/)
-  t.match(issues('{ path: /tmp/x, custom_fields_by_lua: { a: "return 1" } }'), /^4:51 plugins\[0\]\.config\.custom_fields_by_lua custom_fields_by_lua needs a Lua engine/)
+  t.match(
+    issues('{ path: /tmp/x, custom_fields_by_lua: { a: "return 1" } }'),
+    /^4:51 plugins\[0\]\.config\.custom_fields_by_lua custom_fields_by_lua needs a Lua engine/,
+  )
 })

@@ -145,7 +145,10 @@ t.test('signing string: headers, request-line, @request-target, absent headers',
   const date = now()
   const headers = { date, 'content-md5': 'md5' }
   const line = await send('/request?name=foo%20bar&a=1', {
-    headers: { ...headers, authorization: auth('date content-md5 request-line', sign([`date: ${date}`, 'content-md5: md5', 'GET /request?name=foo%20bar&a=1 HTTP/1.1'])) },
+    headers: {
+      ...headers,
+      authorization: auth('date content-md5 request-line', sign([`date: ${date}`, 'content-md5: md5', 'GET /request?name=foo%20bar&a=1 HTTP/1.1'])),
+    },
   })
   t.equal(line.status, 200, 'request-line is METHOD path?query HTTP/x.y, as sent')
 
@@ -174,7 +177,9 @@ t.test('request-line of an HTTP/1.0 request says HTTP/1.0', async (t) => {
   const authorization = auth('date request-line', sign([`date: ${date}`, 'GET /old HTTP/1.0']))
   const { port } = new URL(gw.url)
   const raw = await new Promise<string>((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1', () => socket.write(`GET /old HTTP/1.0\r\nHost: x\r\nDate: ${date}\r\nAuthorization: ${authorization}\r\n\r\n`))
+    const socket = connect(Number(port), '127.0.0.1', () =>
+      socket.write(`GET /old HTTP/1.0\r\nHost: x\r\nDate: ${date}\r\nAuthorization: ${authorization}\r\n\r\n`),
+    )
     let data = ''
     socket.on('data', (c) => (data += c.toString()))
     socket.on('end', () => resolve(data))
@@ -280,7 +285,10 @@ t.test('schema: defaults, consumer scope refused, bad values', async (t) => {
   const scoped = await loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: hmac-auth\n', { file: 'h.yml' })
   t.notOk(scoped.ok)
   if (!scoped.ok) t.match(scoped.issues[0]!.message, /value must be null/)
-  const bad = await loadConfig('_format_version: "3.0"\nplugins:\n  - name: hmac-auth\n    config: { clock_skew: 0, algorithms: [hmac-md5], enforce_headers: date }\n', { file: 'h.yml' })
+  const bad = await loadConfig(
+    '_format_version: "3.0"\nplugins:\n  - name: hmac-auth\n    config: { clock_skew: 0, algorithms: [hmac-md5], enforce_headers: date }\n',
+    { file: 'h.yml' },
+  )
   t.notOk(bad.ok)
   if (!bad.ok) {
     const messages = bad.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`).join('\n')

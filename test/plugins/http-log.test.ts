@@ -43,13 +43,18 @@ function collectLogs(lines: string[]): { pluginLog: (p: Plugin) => PluginLog } {
 t.test('the record: every key of Kong serializer, Authorization redacted, user info as Basic auth', async (t) => {
   const c = await startCollector(t)
   const endpoint = c.url.replace('http://', 'http://logger:s3cret@') + '/logs?tag=1'
-  const yaml = CONFIG(`http_endpoint: ${endpoint}\nheaders: { X-Token: abc }`, `  - name: key-auth
+  const yaml = CONFIG(
+    `http_endpoint: ${endpoint}\nheaders: { X-Token: abc }`,
+    `  - name: key-auth
     route: app
     config: { key_names: [apikey] }
   - name: correlation-id
-`)
+`,
+  )
   const { send, gw, up } = await pluginGateway(t, yaml)
-  const r = await send('/some/path?a=1&b&c=1&c=2&d=x+y', { headers: { apikey: 'alice-key', authorization: 'Bearer secret-token', 'proxy-authorization': 'Basic Zm9vOmJhcg==' } })
+  const r = await send('/some/path?a=1&b&c=1&c=2&d=x+y', {
+    headers: { apikey: 'alice-key', authorization: 'Bearer secret-token', 'proxy-authorization': 'Basic Zm9vOmJhcg==' },
+  })
   t.equal(r.status, 200)
   t.ok(await waitFor(() => c.received.length === 1))
   const got = c.received[0]!
@@ -61,8 +66,22 @@ t.test('the record: every key of Kong serializer, Authorization redacted, user i
   t.equal(got.headers['content-length'], String(Buffer.byteLength(got.body)))
   const rec = JSON.parse(got.body)
   t.same(Object.keys(rec), [
-    'request', 'upstream_uri', 'upstream_status', 'response', 'latencies', 'tries', 'authenticated_entity',
-    'route', 'service', 'consumer', 'client_ip', 'started_at', 'source', 'workspace', 'workspace_name', 'correlation_id',
+    'request',
+    'upstream_uri',
+    'upstream_status',
+    'response',
+    'latencies',
+    'tries',
+    'authenticated_entity',
+    'route',
+    'service',
+    'consumer',
+    'client_ip',
+    'started_at',
+    'source',
+    'workspace',
+    'workspace_name',
+    'correlation_id',
   ])
   const port = new URL(gw.url).port
   t.same(Object.keys(rec.request), ['id', 'uri', 'url', 'querystring', 'method', 'headers', 'size'])
@@ -83,7 +102,8 @@ t.test('the record: every key of Kong serializer, Authorization redacted, user i
   t.equal(rec.response.headers['content-type'], 'application/json')
   t.ok(rec.response.size > Number(r.headers['content-length']), 'response size counts headers and body')
   t.same(Object.keys(rec.latencies), ['kong', 'proxy', 'request', 'receive'])
-  for (const k of ['kong', 'proxy', 'request', 'receive']) t.ok(Number.isInteger(rec.latencies[k]) && rec.latencies[k] >= 0, `latencies.${k} = ${rec.latencies[k]}`)
+  for (const k of ['kong', 'proxy', 'request', 'receive'])
+    t.ok(Number.isInteger(rec.latencies[k]) && rec.latencies[k] >= 0, `latencies.${k} = ${rec.latencies[k]}`)
   t.same(rec.tries, [{ ip: '127.0.0.1', port: up.port }])
   t.match(rec.authenticated_entity, { id: /^[0-9a-f-]{36}$/ })
   t.match(rec.route, { name: 'app', paths: ['/'], ws_id: DEFAULT_WORKSPACE_ID, service: { id: rec.service.id } })
@@ -125,7 +145,10 @@ t.test('max_batch_size 3: JSON arrays of 3 records', async (t) => {
   const batches = c.received.map((r) => JSON.parse(r.body))
   t.equal(c.received[0]!.method, 'PUT')
   t.ok(batches.every((b) => Array.isArray(b) && b.length === 3))
-  t.same(batches.flat().map((rec: { request: { uri: string } }) => rec.request.uri), ['/b0', '/b1', '/b2', '/b3', '/b4', '/b5'])
+  t.same(
+    batches.flat().map((rec: { request: { uri: string } }) => rec.request.uri),
+    ['/b0', '/b1', '/b2', '/b3', '/b4', '/b5'],
+  )
 })
 
 t.test('a failing collector is retried with backoff until it accepts', async (t) => {
@@ -140,10 +163,15 @@ t.test('a failing collector is retried with backoff until it accepts', async (t)
   t.match(warnings[0], `request to 127.0.0.1:${c.port} returned status code 500 and body nope`)
 })
 
-t.test('max_retry_time: a batch is given up with Kong\'s message', async (t) => {
+t.test("max_retry_time: a batch is given up with Kong's message", async (t) => {
   const c = await startCollector(t, () => 503)
   const lines: string[] = []
-  const { send } = await pluginGateway(t, CONFIG(`http_endpoint: ${c.url}\nqueue: { initial_retry_delay: 0.02, max_retry_time: 0.1 }`), undefined, collectLogs(lines))
+  const { send } = await pluginGateway(
+    t,
+    CONFIG(`http_endpoint: ${c.url}\nqueue: { initial_retry_delay: 0.02, max_retry_time: 0.1 }`),
+    undefined,
+    collectLogs(lines),
+  )
   await send('/lost')
   t.ok(await waitFor(() => lines.some((l) => l.includes('could not send entries due to max_retry_time exceeded. 1 queue entries were lost'))))
   t.ok(c.received.length >= 2, `retried ${c.received.length} times`)
@@ -177,7 +205,12 @@ t.test('max_bytes bounds the queue by size', async (t) => {
   await c.close()
   const lines: string[] = []
   const name = `POST ${c.url}/bytes`
-  const { send } = await pluginGateway(t, CONFIG(`http_endpoint: ${c.url}/bytes\nqueue: { max_bytes: 4000, initial_retry_delay: 30 }`), undefined, collectLogs(lines))
+  const { send } = await pluginGateway(
+    t,
+    CONFIG(`http_endpoint: ${c.url}/bytes\nqueue: { max_bytes: 4000, initial_retry_delay: 30 }`),
+    undefined,
+    collectLogs(lines),
+  )
   for (let i = 0; i < 10; i++) await send(`/m${i}`)
   t.ok(await waitFor(() => lines.some((l) => /byte capacity exceeded, \d+ queue entries were dropped/.test(l))))
   const q = queueSizes().find((s) => s.name === name)!
@@ -196,7 +229,10 @@ t.test('a reload with the same settings keeps the queue and what waits in it', a
   writeFileSync(gw.file, `${readFileSync(gw.file, 'utf8')}\n# touched\n`)
   t.equal((await gw.reload()).result, 'applied')
   await send('/r2')
-  t.ok(await waitFor(() => queueSizes().filter((s) => s.name === name).length === 1 && queueSizes().find((s) => s.name === name)!.entries === 0), 'both went out as one batch')
+  t.ok(
+    await waitFor(() => queueSizes().filter((s) => s.name === name).length === 1 && queueSizes().find((s) => s.name === name)!.entries === 0),
+    'both went out as one batch',
+  )
 })
 
 t.test('schema: defaults, forbidden headers, userinfo with Authorization, Lua fields, bad values', async (t) => {
@@ -210,7 +246,15 @@ t.test('schema: defaults, forbidden headers, userinfo with Authorization, Lua fi
       content_type: 'application/json',
       timeout: 10000,
       keepalive: 60000,
-      queue: { max_batch_size: 1, max_coalescing_delay: 1, max_entries: 10000, max_retry_time: 60, initial_retry_delay: 0.01, max_retry_delay: 60, concurrency_limit: 1 },
+      queue: {
+        max_batch_size: 1,
+        max_coalescing_delay: 1,
+        max_entries: 10000,
+        max_retry_time: 60,
+        initial_retry_delay: 0.01,
+        max_retry_delay: 60,
+        concurrency_limit: 1,
+      },
     })
   }
   const issues = (config: string) => {
@@ -221,8 +265,14 @@ t.test('schema: defaults, forbidden headers, userinfo with Authorization, Lua fi
   t.match(issues('{ http_endpoint: "http://h.test", headers: { coNTEnt-Length: "1" } }'), /cannot contain 'Content-Length' header/)
   t.match(issues('{ http_endpoint: "http://h.test", headers: { content-type: a } }'), /cannot contain 'Content-Type' header/)
   t.match(issues('{ http_endpoint: "http://h.test", headers: { X-A: "" } }'), /length must be at least 1/)
-  t.match(issues('{ http_endpoint: "http://u:p@h.test", headers: { AuthoRIZATion: a } }'), /^4:13 .*specifying both an 'Authorization' header and user info in 'http_endpoint' is not allowed/)
-  t.match(issues('{ http_endpoint: "http://h.test", custom_fields_by_lua: { a: "return 1" } }'), /^4:69 plugins\[0\]\.config\.custom_fields_by_lua custom_fields_by_lua needs a Lua engine, which this gateway does not have yet: remove it or leave it empty$/)
+  t.match(
+    issues('{ http_endpoint: "http://u:p@h.test", headers: { AuthoRIZATion: a } }'),
+    /^4:13 .*specifying both an 'Authorization' header and user info in 'http_endpoint' is not allowed/,
+  )
+  t.match(
+    issues('{ http_endpoint: "http://h.test", custom_fields_by_lua: { a: "return 1" } }'),
+    /^4:69 plugins\[0\]\.config\.custom_fields_by_lua custom_fields_by_lua needs a Lua engine, which this gateway does not have yet: remove it or leave it empty$/,
+  )
   t.equal(issues('{ http_endpoint: "http://h.test", custom_fields_by_lua: {} }'), '')
   t.match(issues('{ method: GET }'), /config\.http_endpoint.*\n.*config\.method expected one of: POST, PUT, PATCH/)
   t.match(issues('{ http_endpoint: "h.test" }'), /missing scheme in url/)
@@ -234,7 +284,10 @@ t.test('schema: defaults, forbidden headers, userinfo with Authorization, Lua fi
 })
 
 t.test('deprecated queue_size and flush_timeout map onto the queue like Kong', async (t) => {
-  const r = loadConfig(`_format_version: "3.0"\nplugins:\n  - name: http-log\n    config: { http_endpoint: "http://h.test", queue_size: 7, flush_timeout: 2, retry_count: 3 }\n`, { file: 'k.yml' })
+  const r = loadConfig(
+    `_format_version: "3.0"\nplugins:\n  - name: http-log\n    config: { http_endpoint: "http://h.test", queue_size: 7, flush_timeout: 2, retry_count: 3 }\n`,
+    { file: 'k.yml' },
+  )
   t.ok(r.ok)
   if (!r.ok) return
   const p = queueParams(r.config.plugins[0]!.config as HttpLogConfig)
@@ -245,10 +298,16 @@ t.test('deprecated queue_size and flush_timeout map onto the queue like Kong', a
 t.test('concurrency_limit -1: no queue, each record is sent on its own at once', async (t) => {
   const c = await startCollector(t)
   const name = `POST ${c.url}/unlimited`
-  const { send } = await pluginGateway(t, CONFIG(`http_endpoint: ${c.url}/unlimited\nqueue: { concurrency_limit: -1, max_batch_size: 5, max_coalescing_delay: 30 }`))
+  const { send } = await pluginGateway(
+    t,
+    CONFIG(`http_endpoint: ${c.url}/unlimited\nqueue: { concurrency_limit: -1, max_batch_size: 5, max_coalescing_delay: 30 }`),
+  )
   for (let i = 0; i < 3; i++) await send(`/u${i}`)
   t.ok(await waitFor(() => c.received.length === 3), 'not held back for coalescing')
   // Kong picks the payload shape from max_batch_size alone: an array, of one record here.
-  t.ok(c.received.every((r) => JSON.parse(r.body).length === 1), 'one record per request')
+  t.ok(
+    c.received.every((r) => JSON.parse(r.body).length === 1),
+    'one record per request',
+  )
   t.notOk(queueSizes().some((s) => s.name === name && s.entries > 0))
 })

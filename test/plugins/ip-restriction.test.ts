@@ -122,7 +122,8 @@ t.test('matcher: CIDR edges', async (t) => {
   t.ok(parseCidr('::ffff:1.2.3.4/120'))
 })
 
-const load = (cfg: string, extra = '') => loadConfig(`_format_version: "3.0"\nplugins:\n  - name: ip-restriction\n${extra}    config: ${cfg}\n`, { file: 'k.yml' })
+const load = (cfg: string, extra = '') =>
+  loadConfig(`_format_version: "3.0"\nplugins:\n  - name: ip-restriction\n${extra}    config: ${cfg}\n`, { file: 'k.yml' })
 const issues = (r: Awaited<ReturnType<typeof loadConfig>>) => (r.ok ? [] : r.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`))
 
 t.test('schema: defaults, protocols, bad entries, at least one list, consumer scope allowed', async (t) => {
@@ -138,8 +139,13 @@ t.test('schema: defaults, protocols, bad entries, at least one list, consumer sc
     "4:62 plugins[0].config.allow[3] invalid ip or cidr range: 'fe80::/200'",
     "4:76 plugins[0].config.allow[4] invalid ip or cidr range: 'host.example'",
   ])
-  t.same(issues(await load('{ allow: [], message: hi }')), ["4:13 plugins[0].config at least one of these fields must be non-empty: 'config.allow', 'config.deny'"])
+  t.same(issues(await load('{ allow: [], message: hi }')), [
+    "4:13 plugins[0].config at least one of these fields must be non-empty: 'config.allow', 'config.deny'",
+  ])
   t.match(issues(await load("{ deny: ['1.1.1.1'], status: 42 }")).join('\n'), /config\.status value should be between 100 and 599/)
-  const scoped = await loadConfig("_format_version: \"3.0\"\nconsumers:\n  - username: a\n    plugins:\n      - name: ip-restriction\n        config: { deny: ['1.1.1.1'] }\n", { file: 'k.yml' })
+  const scoped = await loadConfig(
+    '_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: ip-restriction\n        config: { deny: [\'1.1.1.1\'] }\n',
+    { file: 'k.yml' },
+  )
   t.ok(scoped.ok, 'ip-restriction may be scoped to a consumer')
 })

@@ -18,10 +18,14 @@ function jwt(alg: Alg, payload: Record<string, unknown>, key: string | Buffer | 
   const hash = HASH[alg.slice(2)]!
   let sig: Buffer
   if (alg === 'none') sig = Buffer.alloc(0)
-  else if (alg.startsWith('HS')) sig = createHmac(hash, key as string | Buffer).update(data).digest()
+  else if (alg.startsWith('HS'))
+    sig = createHmac(hash, key as string | Buffer)
+      .update(data)
+      .digest()
   else if (alg === 'EdDSA') sig = sign(null, Buffer.from(data), key as KeyObject)
   else if (alg.startsWith('RS')) sig = sign(hash, Buffer.from(data), key as KeyObject)
-  else if (alg.startsWith('PS')) sig = sign(hash, Buffer.from(data), { key: key as KeyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST })
+  else if (alg.startsWith('PS'))
+    sig = sign(hash, Buffer.from(data), { key: key as KeyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST })
   else sig = sign(hash, Buffer.from(data), { key: key as KeyObject, dsaEncoding: 'ieee-p1363' })
   return `${data}.${b64url(sig)}`
 }
@@ -36,7 +40,12 @@ const RSA_PEM = pem(rsa.publicKey)
 const BINARY_SECRET = Buffer.from([0, 1, 2, 250, 251, 252, 10, 13])
 
 /** A YAML block scalar holding `text`, indented `n` spaces. */
-const block = (text: string, n: number) => `|\n${text.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n')}`
+const block = (text: string, n: number) =>
+  `|\n${text
+    .trim()
+    .split('\n')
+    .map((l) => ' '.repeat(n) + l)
+    .join('\n')}`
 
 const asym = (key: string, algorithm: string, pub: KeyObject) => `      - key: ${key}
         algorithm: ${algorithm}
@@ -108,7 +117,9 @@ t.test('realm goes into both challenges', async (t) => {
 
 t.test('valid HS256 token in the Authorization header: consumer headers upstream, spoofs replaced', async (t) => {
   const { send, gw } = await pluginGateway(t, CONFIG())
-  const r = await send('/x', { headers: { ...bearer(ALICE), 'x-consumer-username': 'root', 'x-anonymous-consumer': 'true', 'x-credential-identifier': 'spoof' } })
+  const r = await send('/x', {
+    headers: { ...bearer(ALICE), 'x-consumer-username': 'root', 'x-anonymous-consumer': 'true', 'x-credential-identifier': 'spoof' },
+  })
   t.equal(r.status, 200)
   const h = r.reached!.headers
   const alice = gw.holder.current().config.consumers.find((c) => c.username === 'alice')!
@@ -159,7 +170,11 @@ t.test('every HMAC size, RSA, RSA-PSS, ECDSA (P-256/384/521) and EdDSA', async (
 t.test('wrong secret or key: Invalid signature', async (t) => {
   const { send } = await pluginGateway(t, CONFIG())
   const other = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  for (const token of [jwt('HS256', { iss: 'hs256-key' }, 'not-the-secret'), jwt('RS256', { iss: 'rs256-key' }, other.privateKey), jwt('ES256', { iss: 'es256-key' }, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)]) {
+  for (const token of [
+    jwt('HS256', { iss: 'hs256-key' }, 'not-the-secret'),
+    jwt('RS256', { iss: 'rs256-key' }, other.privateKey),
+    jwt('ES256', { iss: 'es256-key' }, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
+  ]) {
     const r = await send('/x', { headers: bearer(token) })
     t.equal(r.status, 401)
     t.equal(r.body, '{"message":"Invalid signature"}')
@@ -373,7 +388,9 @@ const sharedProbe = {
 
 t.test('the token is shared with later plugins (kong.ctx.shared.authenticated_jwt_token)', async (t) => {
   const plugins = pluginSet([sharedProbe as never])
-  const { send } = await pluginGateway(t, CONFIG().replace('          - name: jwt\n', '          - name: jwt\n          - name: jwt-probe\n'), undefined, { plugins })
+  const { send } = await pluginGateway(t, CONFIG().replace('          - name: jwt\n', '          - name: jwt\n          - name: jwt-probe\n'), undefined, {
+    plugins,
+  })
   const r = await send(`/x?jwt=${ALICE}`)
   t.equal(r.status, 200)
   t.equal(r.reached?.headers['x-shared-token'], ALICE)
@@ -438,6 +455,8 @@ t.test('schema: defaults, consumer scope refused, Kong messages for bad values',
   t.match(await issues('{ secret_is_base64: "yes" }'), /config\.secret_is_base64.*expected a boolean/)
   t.match(await issues('{ key_claim_name: 1 }'), /config\.key_claim_name.*expected a string/)
 
-  const max = await loadConfig('_format_version: "3.0"\nplugins:\n  - name: jwt\n    config: { maximum_expiration: 60, claims_to_verify: [exp, nbf] }\n', { file: 'k.yml' })
+  const max = await loadConfig('_format_version: "3.0"\nplugins:\n  - name: jwt\n    config: { maximum_expiration: 60, claims_to_verify: [exp, nbf] }\n', {
+    file: 'k.yml',
+  })
   t.ok(max.ok, 'maximum_expiration with exp verified is fine')
 })

@@ -167,12 +167,21 @@ t.test('schema: defaults, consumer scope refused, bad key names', async (t) => {
   const ok = await loadConfig('_format_version: "3.0"\nplugins:\n  - name: key-auth\n', { file: 'k.yml' })
   t.ok(ok.ok)
   if (ok.ok) {
-    t.same(ok.config.plugins[0]!.config, { key_names: ['apikey'], hide_credentials: false, key_in_header: true, key_in_query: true, key_in_body: false, run_on_preflight: true })
+    t.same(ok.config.plugins[0]!.config, {
+      key_names: ['apikey'],
+      hide_credentials: false,
+      key_in_header: true,
+      key_in_query: true,
+      key_in_body: false,
+      run_on_preflight: true,
+    })
   }
   const scoped = await loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: key-auth\n', { file: 'k.yml' })
   t.notOk(scoped.ok)
   if (!scoped.ok) t.match(scoped.issues[0]!.message, /value must be null/)
-  const bad = await loadConfig('_format_version: "3.0"\nplugins:\n  - name: key-auth\n    config: { key_names: [], hide_credentials: "yes" }\n', { file: 'k.yml' })
+  const bad = await loadConfig('_format_version: "3.0"\nplugins:\n  - name: key-auth\n    config: { key_names: [], hide_credentials: "yes" }\n', {
+    file: 'k.yml',
+  })
   t.notOk(bad.ok)
   if (!bad.ok) {
     const messages = bad.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`)

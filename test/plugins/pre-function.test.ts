@@ -18,7 +18,12 @@ ${sources.map((s) => `                - |\n${s.replace(/^/gm, '                 
 `
 
 t.test('access: kong.response.exit answers with a JSON table; the upstream is not reached', async (t) => {
-  const { send } = await pluginGateway(t, CONFIG('pre-function', 'access', [`if kong.request.get_header('x-block') then\n  return kong.response.exit(403, { message = 'blocked', list = {} }, { ['X-Why'] = 'lua' })\nend`]))
+  const { send } = await pluginGateway(
+    t,
+    CONFIG('pre-function', 'access', [
+      `if kong.request.get_header('x-block') then\n  return kong.response.exit(403, { message = 'blocked', list = {} }, { ['X-Why'] = 'lua' })\nend`,
+    ]),
+  )
   const r = await send('/x', { headers: { 'x-block': '1' } })
   t.equal(r.status, 403)
   t.same(r.json(), { message: 'blocked', list: {} })
@@ -56,7 +61,12 @@ services:
 })
 
 t.test('a runtime error answers Kong 500; a runaway chunk answers 500 and the gateway keeps serving', async (t) => {
-  const { send } = await pluginGateway(t, CONFIG('post-function', 'access', [`if kong.request.get_header('x-loop') then while true do end end\nif kong.request.get_header('x-err') then error('boom') end`]))
+  const { send } = await pluginGateway(
+    t,
+    CONFIG('post-function', 'access', [
+      `if kong.request.get_header('x-loop') then while true do end end\nif kong.request.get_header('x-err') then error('boom') end`,
+    ]),
+  )
   const err = await send('/x', { headers: { 'x-err': '1' } })
   t.equal(err.status, 500)
   t.equal(err.json().message, 'An unexpected error occurred')
@@ -70,7 +80,10 @@ t.test('a runtime error answers Kong 500; a runaway chunk answers 500 and the ga
 })
 
 t.test('header_filter: kong.response.set_header on the proxied response', async (t) => {
-  const { send } = await pluginGateway(t, CONFIG('post-function', 'header_filter', [`kong.response.set_header('X-Status', tostring(kong.response.get_status()))`]))
+  const { send } = await pluginGateway(
+    t,
+    CONFIG('post-function', 'header_filter', [`kong.response.set_header('X-Status', tostring(kong.response.get_status()))`]),
+  )
   const r = await send('/x')
   t.equal(r.status, 200)
   t.equal(r.headers['x-status'], '200')
@@ -99,7 +112,10 @@ t.test('schema: defaults, syntax errors with positions, at least one phase, no c
     "4:13 plugins[0].config at least one of these fields must be non-empty: 'config.certificate', 'config.rewrite', 'config.access', 'config.header_filter', 'config.body_filter', 'config.log'",
   ])
 
-  const scoped = await loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: post-function\n        config: { log: ["x = 1"] }\n', { file: 'k.yml' })
+  const scoped = await loadConfig(
+    '_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: post-function\n        config: { log: ["x = 1"] }\n',
+    { file: 'k.yml' },
+  )
   t.notOk(scoped.ok)
   if (!scoped.ok) t.match(scoped.issues[0]!.message, /value must be null/)
 })

@@ -36,7 +36,11 @@ plugins:
 ${instances}
 `
 
-const instance = (name: string, tag: string, scope: string) => `  - name: ${name}\n${scope ? `  ${scope.replace(/\n/g, '\n  ')}\n` : ''}    config: { tag: "${tag}" }`.replace(/\n {2}(consumer|route|service):/g, '\n    $1:')
+const instance = (name: string, tag: string, scope: string) =>
+  `  - name: ${name}\n${scope ? `  ${scope.replace(/\n/g, '\n  ')}\n` : ''}    config: { tag: "${tag}" }`.replace(
+    /\n {2}(consumer|route|service):/g,
+    '\n    $1:',
+  )
 
 LEVELS.forEach((level, i) => {
   t.test(`${level.tag} wins over every less specific scope`, async (t) => {
@@ -48,18 +52,28 @@ LEVELS.forEach((level, i) => {
     // bob matches none of the consumer-scoped instances.
     const bobExpected = LEVELS.slice(i).find((l) => !l.scope.includes('consumer'))?.tag
     const bob = await send('/x', { headers: { apikey: 'bob-key' } })
-    t.equal(bob.reached!.headers['x-trace'], bobExpected, "another consumer gets the best non-consumer instance (or none)")
+    t.equal(bob.reached!.headers['x-trace'], bobExpected, 'another consumer gets the best non-consumer instance (or none)')
   })
 })
 
 t.test('a consumer-scoped instance of a plugin that runs before authentication never applies', async (t) => {
-  const { send } = await pluginGateway(t, file([instance('probe-hi', 'for-alice', 'consumer: alice'), instance('probe-hi', 'global', '')].join('\n')), undefined, { plugins })
+  const { send } = await pluginGateway(
+    t,
+    file([instance('probe-hi', 'for-alice', 'consumer: alice'), instance('probe-hi', 'global', '')].join('\n')),
+    undefined,
+    { plugins },
+  )
   const r = await send('/x', { headers: { apikey: 'alice-key' } })
   t.equal(r.reached!.headers['x-trace'], 'global', 'probe-hi (2222) runs before key-auth (1250): no consumer yet')
 })
 
 t.test('disabled instances do not run and do not shadow less specific ones', async (t) => {
-  const { send } = await pluginGateway(t, file(`${instance('probe-mid', 'route', 'route: r1')}\n    enabled: false\n${instance('probe-mid', 'global', '')}`), undefined, { plugins })
+  const { send } = await pluginGateway(
+    t,
+    file(`${instance('probe-mid', 'route', 'route: r1')}\n    enabled: false\n${instance('probe-mid', 'global', '')}`),
+    undefined,
+    { plugins },
+  )
   const r = await send('/x', { headers: { apikey: 'alice-key' } })
   t.equal(r.reached!.headers['x-trace'], 'global')
 })
@@ -130,7 +144,7 @@ plugins:
   t.equal(r.issues.length, 1)
   const issue = r.issues[0]!
   t.match(issue.message, /^There is a circular dependency in the graph\. It is not possible to derive a topological sort\. \(/)
-  t.equal(issue.line, 5, "the ordering value, under the plugin that declares it")
+  t.equal(issue.line, 5, 'the ordering value, under the plugin that declares it')
   t.match(issue.path, /plugins\[0\]\.ordering/)
 })
 

@@ -392,15 +392,27 @@ t.test('schema: Kong defaults, messages and scopes', async (t) => {
     '4:49 plugins[0].config.response_code[0] value should be between 100 and 900',
     '4:53 plugins[0].config.response_code[1] value should be between 100 and 900',
   ])
-  t.same(issues(await load('{ strategy: memory, request_method: [GET, DELETE] }')), ['4:55 plugins[0].config.request_method[1] expected one of: HEAD, GET, POST, PATCH, PUT'])
+  t.same(issues(await load('{ strategy: memory, request_method: [GET, DELETE] }')), [
+    '4:55 plugins[0].config.request_method[1] expected one of: HEAD, GET, POST, PATCH, PUT',
+  ])
   t.match(issues(await load('{ strategy: memory, response_headers: { AGE: true } }')).join('\n'), /response_headers\.AGE unknown field/)
   const spelled = await load('{ strategy: memory, response_headers: { Age: false } }')
-  if (spelled.ok) t.same(spelled.config.plugins[0]!.config.response_headers, { age: true, Age: false, 'X-Cache-Status': true, 'X-Cache-Key': true }, 'the `Age` spelling is accepted')
+  if (spelled.ok)
+    t.same(
+      spelled.config.plugins[0]!.config.response_headers,
+      { age: true, Age: false, 'X-Cache-Status': true, 'X-Cache-Key': true },
+      'the `Age` spelling is accepted',
+    )
   else t.fail('Age refused')
-  const full = await load("{ strategy: memory, storage_ttl: 60, vary_headers: [a], vary_query_params: [b], response_headers: { age: false }, memory: { dictionary_name: x } }")
+  const full = await load(
+    '{ strategy: memory, storage_ttl: 60, vary_headers: [a], vary_query_params: [b], response_headers: { age: false }, memory: { dictionary_name: x } }',
+  )
   t.ok(full.ok)
   if (full.ok) t.same(full.config.plugins[0]!.config.response_headers, { age: false, 'X-Cache-Status': true, 'X-Cache-Key': true })
-  const scoped = await loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: proxy-cache\n        config: { strategy: memory }\n', { file: 'k.yml' })
+  const scoped = await loadConfig(
+    '_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: proxy-cache\n        config: { strategy: memory }\n',
+    { file: 'k.yml' },
+  )
   t.ok(scoped.ok, 'Kong allows proxy-cache on a consumer')
 })
 

@@ -85,7 +85,10 @@ t.test('Redis down: fault_tolerant lets requests through without headers, false 
   t.ok(open.reached, 'proxied')
   t.equal(open.headers['x-ratelimit-remaining-minute'], undefined, 'no headers without usage')
   t.equal(open.headers['ratelimit-limit'], undefined)
-  t.ok(logs.some((l) => l.msg === 'failed to get usage'), 'the error is logged')
+  t.ok(
+    logs.some((l) => l.msg === 'failed to get usage'),
+    'the error is logged',
+  )
 
   const closed = await strict.send('/x')
   t.equal(closed.status, 500)
@@ -104,12 +107,19 @@ t.test('Redis down: fault_tolerant lets requests through without headers, false 
 t.test('password auth: works, and the password never reaches the logs', async (t) => {
   const redis = await startRedis(t, ['--requirepass', 'pw-7f3a'])
   const logs: LogEntry[] = []
-  const good = await pluginGateway(t, config(redis.port, '', 'auth-good').replace('timeout: 500 }', 'timeout: 500, password: pw-7f3a }'), undefined, { pluginLog: collect(logs) })
+  const good = await pluginGateway(t, config(redis.port, '', 'auth-good').replace('timeout: 500 }', 'timeout: 500, password: pw-7f3a }'), undefined, {
+    pluginLog: collect(logs),
+  })
   const r = await good.send('/x')
   t.equal(r.status, 200)
   t.equal(r.headers['x-ratelimit-remaining-minute'], '2')
 
-  const bad = await pluginGateway(t, config(redis.port, '      fault_tolerant: false\n', 'auth-bad').replace('timeout: 500 }', 'timeout: 500, password: wrong-9c1e }'), undefined, { pluginLog: collect(logs) })
+  const bad = await pluginGateway(
+    t,
+    config(redis.port, '      fault_tolerant: false\n', 'auth-bad').replace('timeout: 500 }', 'timeout: 500, password: wrong-9c1e }'),
+    undefined,
+    { pluginLog: collect(logs) },
+  )
   t.equal((await bad.send('/x')).status, 500)
   t.ok(logs.length > 0)
   const text = JSON.stringify(logs)

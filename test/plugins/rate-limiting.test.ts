@@ -75,7 +75,8 @@ t.test('error_code and error_message; hide_client_headers hides every header, Re
   const { send } = await pluginGateway(t, routeConfig('custom', '{ minute: 1, error_code: 403, error_message: "Slow down", hide_client_headers: true }'))
   const ok = await send('/x')
   t.equal(ok.status, 200)
-  for (const h of ['x-ratelimit-limit-minute', 'x-ratelimit-remaining-minute', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']) t.equal(ok.headers[h], undefined, h)
+  for (const h of ['x-ratelimit-limit-minute', 'x-ratelimit-remaining-minute', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'])
+    t.equal(ok.headers[h], undefined, h)
   const r = await send('/x')
   t.equal(r.status, 403)
   t.equal(r.json().message, 'Slow down')
@@ -199,7 +200,14 @@ t.test('local counters survive a reload that keeps the scope, even with new limi
   const { send, gw } = await pluginGateway(t, routeConfig('reload', '{ minute: 3 }'))
   t.equal((await send('/x')).headers['x-ratelimit-remaining-minute'], '2')
   t.equal((await send('/x')).headers['x-ratelimit-remaining-minute'], '1')
-  const yaml = routeConfig('reload', '{ minute: 4 }').replaceAll('$UPSTREAM', gw.holder.current().config.services[0]!.protocol + '://' + gw.holder.current().config.services[0]!.host + ':' + gw.holder.current().config.services[0]!.port)
+  const yaml = routeConfig('reload', '{ minute: 4 }').replaceAll(
+    '$UPSTREAM',
+    gw.holder.current().config.services[0]!.protocol +
+      '://' +
+      gw.holder.current().config.services[0]!.host +
+      ':' +
+      gw.holder.current().config.services[0]!.port,
+  )
   writeFileSync(gw.file, yaml.replace('  - username: bob', '  - username: carol\n  - username: bob'))
   t.equal((await gw.reload()).result, 'applied')
   t.equal(gw.holder.current().config.consumers.length, 3, 'the new file is in use')
@@ -255,7 +263,8 @@ t.test('ordering: rate-limiting before key-auth counts every request; the 4th in
   t.equal((await ordered.send('/x', { headers: { apikey: 'alice-key' } })).status, 429, 'a valid key does not help within the minute')
 })
 
-const load = (conf: string, env: Record<string, string> = {}) => loadConfig(`_format_version: "3.0"\nplugins:\n  - name: rate-limiting\n${conf}`, { file: 'k.yml', env })
+const load = (conf: string, env: Record<string, string> = {}) =>
+  loadConfig(`_format_version: "3.0"\nplugins:\n  - name: rate-limiting\n${conf}`, { file: 'k.yml', env })
 const issues = (r: Awaited<ReturnType<typeof loadConfig>>) => (r.ok ? [] : r.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`))
 
 t.test('schema: defaults filled', async (t) => {
@@ -276,7 +285,9 @@ t.test('schema: defaults filled', async (t) => {
 })
 
 t.test("schema: Kong's messages, at the config", async (t) => {
-  t.same(issues(await load('    config:\n      minute: 20\n      hour: 10\n')), ['5:7 plugins[0].config The limit for hour(10.0) cannot be lower than the limit for minute(20.0)'])
+  t.same(issues(await load('    config:\n      minute: 20\n      hour: 10\n')), [
+    '5:7 plugins[0].config The limit for hour(10.0) cannot be lower than the limit for minute(20.0)',
+  ])
   t.same(issues(await load('    config:\n      limit_by: ip\n')), [
     "5:7 plugins[0].config at least one of these fields must be non-empty: 'config.second', 'config.minute', 'config.hour', 'config.day', 'config.month', 'config.year'",
   ])
@@ -284,12 +295,18 @@ t.test("schema: Kong's messages, at the config", async (t) => {
   t.same(issues(await load('    config:\n      minute: 1\n      policy: redis\n      redis: { host: r }\n      sync_rate: 0.01\n')), [
     '5:7 plugins[0].config sync_rate must be greater than 0.02, or -1 to disable',
   ])
-  t.same(issues(await load('    config:\n      minute: 1\n      policy: cluster\n')), ['6:15 plugins[0].config.policy expected one of: local, redis'], 'cluster needs a database: refused in DB-less, as Kong does')
+  t.same(
+    issues(await load('    config:\n      minute: 1\n      policy: cluster\n')),
+    ['6:15 plugins[0].config.policy expected one of: local, redis'],
+    'cluster needs a database: refused in DB-less, as Kong does',
+  )
   t.same(issues(await load('    config:\n      minute: 0\n')), ['5:15 plugins[0].config.minute value must be greater than 0'])
   t.same(issues(await load('    config:\n      minute: 1\n      limit_by: header\n')), ['5:7 plugins[0].config.header_name required field missing'])
   t.same(issues(await load('    config:\n      minute: 1\n      limit_by: path\n')), ['5:7 plugins[0].config.path required field missing'])
   t.same(issues(await load('    config:\n      minute: 1\n      policy: redis\n')), ['5:7 plugins[0].config.redis.host required field missing'])
-  t.same(issues(await load('    config:\n      minute: 1\n      redis: { port: 70000 }\n')), ['6:22 plugins[0].config.redis.port value should be between 0 and 65535'])
+  t.same(issues(await load('    config:\n      minute: 1\n      redis: { port: 70000 }\n')), [
+    '6:22 plugins[0].config.redis.port value should be between 0 and 65535',
+  ])
 })
 
 t.test('schema: redis record, deprecated redis_* shorthands moved into it, password from a vault', async (t) => {
@@ -308,7 +325,10 @@ t.test('schema: redis record, deprecated redis_* shorthands moved into it, passw
 })
 
 t.test('schema: consumer scope allowed', async (t) => {
-  const r = await loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: rate-limiting\n        config: { second: 1 }\n', { file: 'k.yml' })
+  const r = await loadConfig(
+    '_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: rate-limiting\n        config: { second: 1 }\n',
+    { file: 'k.yml' },
+  )
   t.ok(r.ok)
 })
 

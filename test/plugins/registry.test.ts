@@ -26,14 +26,26 @@ t.test('the contract check refuses broken definitions at start', async (t) => {
   t.throws(() => createRegistry([{ ...authLike, priority: 1.5 }]), /integer priority/)
 })
 
-t.test("a plugin Kong forbids on consumers is refused there, nested or by reference", async (t) => {
+t.test('a plugin Kong forbids on consumers is refused there, nested or by reference', async (t) => {
   const reg = createRegistry([authLike])
   const nested = loadConfig('_format_version: "3.0"\nconsumers:\n- username: a\n  plugins:\n  - name: auth-like\n', { file: 'k', env: {}, registry: reg })
   t.notOk(nested.ok)
-  if (!nested.ok) t.same(nested.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`), ["5:5 consumers[0].plugins[0]: value must be null (plugin 'auth-like' cannot be scoped to a consumer)"])
-  const flat = loadConfig('_format_version: "3.0"\nconsumers:\n- username: a\nplugins:\n- name: auth-like\n  consumer: a\n', { file: 'k', env: {}, registry: reg })
+  if (!nested.ok)
+    t.same(
+      nested.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`),
+      ["5:5 consumers[0].plugins[0]: value must be null (plugin 'auth-like' cannot be scoped to a consumer)"],
+    )
+  const flat = loadConfig('_format_version: "3.0"\nconsumers:\n- username: a\nplugins:\n- name: auth-like\n  consumer: a\n', {
+    file: 'k',
+    env: {},
+    registry: reg,
+  })
   t.notOk(flat.ok)
-  if (!flat.ok) t.same(flat.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`), ["6:13 plugins[0].consumer: value must be null (plugin 'auth-like' cannot be scoped to a consumer)"])
+  if (!flat.ok)
+    t.same(
+      flat.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`),
+      ["6:13 plugins[0].consumer: value must be null (plugin 'auth-like' cannot be scoped to a consumer)"],
+    )
   const ok = loadConfig('_format_version: "3.0"\nplugins:\n- name: auth-like\n', { file: 'k', env: {}, registry: reg })
   t.ok(ok.ok)
   if (ok.ok) {

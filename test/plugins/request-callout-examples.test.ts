@@ -23,7 +23,12 @@ async function run(t: { teardown(fn: () => Promise<void> | void): void }, file: 
     const u = new URL(req.url ?? '/', 'http://x')
     if (u.pathname === '/uuid') return json(res, 200, { uuid: 'u-42' })
     if (u.pathname === '/users/1') return json(res, 200, { id: 1, name: 'Leanne Graham' })
-    if (u.pathname === '/posts') return json(res, 200, [{ userId: 1, id: 1 }, { userId: 2, id: 11 }, { userId: 1, id: 2 }])
+    if (u.pathname === '/posts')
+      return json(res, 200, [
+        { userId: 1, id: 1 },
+        { userId: 2, id: 11 },
+        { userId: 1, id: 2 },
+      ])
     if (u.pathname === '/oauth/token') {
       let body = ''
       req.on('data', (c: Buffer) => (body += c))
@@ -53,7 +58,13 @@ t.test('orchestration: the second callout reads the first; posts filtered in Lua
   const gw = await run(t, 'examples/request-callout/orchestration.yml')
   const r = await fetchRaw(`${gw.url}/callout-orchestrate`)
   t.equal(r.status, 200)
-  t.same(r.json(), { user: { id: 1, name: 'Leanne Graham' }, posts: [{ userId: 1, id: 1 }, { userId: 1, id: 2 }] })
+  t.same(r.json(), {
+    user: { id: 1, name: 'Leanne Graham' },
+    posts: [
+      { userId: 1, id: 1 },
+      { userId: 1, id: 2 },
+    ],
+  })
 })
 
 t.test('auth injection: a token from vault-referenced credentials, Bearer upstream', async (t) => {

@@ -181,7 +181,10 @@ t.test('error policies', async (t) => {
   })
 
   t.test('fail: a TCP error', async (t) => {
-    const g = await pluginGateway(t, yamlWith(`callouts:\n- { name: c, request: { url: "${deadUrl}/", error: { error_response_code: 502, error_response_msg: "token service down" } } }`))
+    const g = await pluginGateway(
+      t,
+      yamlWith(`callouts:\n- { name: c, request: { url: "${deadUrl}/", error: { error_response_code: 502, error_response_msg: "token service down" } } }`),
+    )
     const r = await g.send('/')
     t.equal(r.status, 502)
     t.equal(r.json().message, 'token service down')
@@ -328,7 +331,11 @@ upstream:
   query: { custom: { drop: null, add: "q-$(callouts.c.response.body.v)" } }
   body: { custom: { secret: null, added: "$(callouts.c.response.body.v)", n: 5 } }`),
     )
-    const r = await g.send('/p?drop=1&keep=2', { method: 'POST', headers: { 'x-drop': 'yes', 'x-keep': 'k', 'content-type': 'application/json' }, body: '{"secret":"x","keep":true}' })
+    const r = await g.send('/p?drop=1&keep=2', {
+      method: 'POST',
+      headers: { 'x-drop': 'yes', 'x-keep': 'k', 'content-type': 'application/json' },
+      body: '{"secret":"x","keep":true}',
+    })
     t.equal(r.status, 200)
     t.equal(r.reached?.headers['x-drop'], undefined)
     t.equal(r.reached?.headers['x-keep'], 'k')
@@ -345,7 +352,10 @@ upstream:
   })
 
   t.test('forward false drops the incoming query and body', async (t) => {
-    const g = await pluginGateway(t, yamlWith(`callouts:\n- { name: c, request: { url: "${api.url}/" } }\nupstream: { query: { forward: false }, body: { forward: false } }`))
+    const g = await pluginGateway(
+      t,
+      yamlWith(`callouts:\n- { name: c, request: { url: "${api.url}/" } }\nupstream: { query: { forward: false }, body: { forward: false } }`),
+    )
     const r = await g.send('/p?a=1', { method: 'POST', body: 'hello' })
     t.equal(r.reached?.url, '/p')
     t.equal(r.reached?.body, '')
@@ -394,39 +404,58 @@ t.test('schema: defaults', async (t) => {
 })
 
 t.test('schema: errors with line and column', async (t) => {
-  t.match(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/" } }\n        - { name: a, request: { url: "http://x/" } }\n')), ["7:19 duplicate callout name 'a'"])
-  t.match(issues(await load('      callouts:\n        - name: a\n          depends_on: [nope]\n          request: { url: "http://x/" }\n')), ["7:24 unknown callout 'nope'"])
+  t.match(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/" } }\n        - { name: a, request: { url: "http://x/" } }\n')), [
+    "7:19 duplicate callout name 'a'",
+  ])
+  t.match(issues(await load('      callouts:\n        - name: a\n          depends_on: [nope]\n          request: { url: "http://x/" }\n')), [
+    "7:24 unknown callout 'nope'",
+  ])
   t.match(
     issues(
       await load(
         '      callouts:\n        - { name: a, depends_on: [b], request: { url: "http://x/" } }\n        - { name: b, depends_on: [c], request: { url: "http://x/" } }\n        - { name: c, depends_on: [a], request: { url: "http://x/" } }\n',
       ),
     ),
-    ["6:34 circular dependency between callouts: a -> b -> c -> a"],
+    ['6:34 circular dependency between callouts: a -> b -> c -> a'],
   )
   t.match(
-    issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/" } }\n      upstream:\n        headers:\n          custom:\n            X-T: "$(callouts.zz.response.status)"\n')),
+    issues(
+      await load(
+        '      callouts:\n        - { name: a, request: { url: "http://x/" } }\n      upstream:\n        headers:\n          custom:\n            X-T: "$(callouts.zz.response.status)"\n',
+      ),
+    ),
     ["10:18 unknown callout 'zz' in template '$(callouts.zz.response.status)'"],
   )
   t.match(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/", http_opts: { timeouts: { connect: 1 } } } }\n')), [
     /all or none of these fields must be set: 'connect', 'read', 'write'$/,
   ])
-  t.match(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/", error: { on_error: nope } } }\n')), [/expected one of: continue, fail, retry$/])
+  t.match(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/", error: { on_error: nope } } }\n')), [
+    /expected one of: continue, fail, retry$/,
+  ])
   t.match(issues(await load('      callouts:\n        - { name: a }\n')), [/required field missing|Invalid input|expected/])
 })
 
 t.test('schema: Lua without the Lua engine', async (t) => {
   setLuaEngine(undefined)
   t.teardown(() => setLuaEngine(lua))
-  t.match(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/" } }\n      upstream:\n        by_lua: kong.response.exit(200)\n')), [
-    '8:17 the Lua engine is required for by_lua code',
+  t.match(
+    issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/" } }\n      upstream:\n        by_lua: kong.response.exit(200)\n')),
+    ['8:17 the Lua engine is required for by_lua code'],
+  )
+  t.match(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/", by_lua: "x = 1" } }\n')), [
+    /^6:\d+ the Lua engine is required for by_lua code$/,
   ])
-  t.match(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/", by_lua: "x = 1" } }\n')), [/^6:\d+ the Lua engine is required for by_lua code$/])
-  t.match(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/", headers: { custom: { X: "$(kong.request.get_header(\'a\'))" } } } }\n')), [
-    /^6:\d+ the Lua engine is required for expression 'kong.request.get_header\('a'\)'$/,
-  ])
+  t.match(
+    issues(
+      await load('      callouts:\n        - { name: a, request: { url: "http://x/", headers: { custom: { X: "$(kong.request.get_header(\'a\'))" } } } }\n'),
+    ),
+    [/^6:\d+ the Lua engine is required for expression 'kong.request.get_header\('a'\)'$/],
+  )
   // The built-in lookups need no engine.
-  t.same(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/", headers: { custom: { X: "$(headers.a or query_params.b)" } } } }\n')), [])
+  t.same(
+    issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/", headers: { custom: { X: "$(headers.a or query_params.b)" } } } }\n')),
+    [],
+  )
 })
 
 t.test('with the Lua engine', async (t) => {
@@ -437,7 +466,12 @@ t.test('with the Lua engine', async (t) => {
     if (u.pathname === '/uuid') return json(res, 200, { uuid: 'u-1' })
     if (u.pathname === '/anything') return json(res, 200, { url: 'http://x/anything' })
     if (u.pathname === '/users/1') return json(res, 200, { id: 1, name: 'Leanne' })
-    if (u.pathname === '/posts') return json(res, 200, [{ id: 1, userId: 1 }, { id: 2, userId: 2 }, { id: 3, userId: Number(u.searchParams.get('userId')) }])
+    if (u.pathname === '/posts')
+      return json(res, 200, [
+        { id: 1, userId: 1 },
+        { id: 2, userId: 2 },
+        { id: 3, userId: Number(u.searchParams.get('userId')) },
+      ])
     json(res, 200, { n: ++n, path: u.pathname })
   })
 
@@ -480,7 +514,13 @@ upstream:
     )
     const r = await g.send('/callout-orchestrate')
     t.equal(r.status, 200)
-    t.same(r.json(), { user: { id: 1, name: 'Leanne' }, posts: [{ id: 1, userId: 1 }, { id: 3, userId: 1 }] })
+    t.same(r.json(), {
+      user: { id: 1, name: 'Leanne' },
+      posts: [
+        { id: 1, userId: 1 },
+        { id: 3, userId: 1 },
+      ],
+    })
     t.equal(r.reached, undefined)
   })
 
@@ -531,7 +571,10 @@ cache: { strategy: memory, memory: { dictionary_name: rc_lua_key } }`),
   })
 
   t.test('a runtime error in by_lua answers 500', async (t) => {
-    const g = await pluginGateway(t, yamlWith(`callouts:\n- { name: c, request: { url: "${api.url}/uuid" } }\nupstream: { by_lua: "local x = nil; return x.y" }`))
+    const g = await pluginGateway(
+      t,
+      yamlWith(`callouts:\n- { name: c, request: { url: "${api.url}/uuid" } }\nupstream: { by_lua: "local x = nil; return x.y" }`),
+    )
     const r = await g.send('/')
     t.equal(r.status, 500)
     t.equal(r.json().message, 'An unexpected error occurred')
@@ -539,7 +582,9 @@ cache: { strategy: memory, memory: { dictionary_name: rc_lua_key } }`),
   })
 
   t.test('a syntax error is a validation error', async (t) => {
-    t.match(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/" } }\n      upstream:\n        by_lua: "local = 1"\n')), [/^8:17 error parsing by_lua code \(line 1\): /])
+    t.match(issues(await load('      callouts:\n        - { name: a, request: { url: "http://x/" } }\n      upstream:\n        by_lua: "local = 1"\n')), [
+      /^8:17 error parsing by_lua code \(line 1\): /,
+    ])
   })
 })
 
@@ -594,10 +639,13 @@ t.test('http_opts.proxy: the callout goes through the configured proxy, with its
     socket.on('error', () => up.destroy())
   })
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
-  t.teardown(() => new Promise<void>((r) => {
-    proxy.closeAllConnections()
-    proxy.close(() => r())
-  }))
+  t.teardown(
+    () =>
+      new Promise<void>((r) => {
+        proxy.closeAllConnections()
+        proxy.close(() => r())
+      }),
+  )
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`
   const g = await pluginGateway(
     t,
@@ -618,5 +666,8 @@ upstream:
   t.equal(seen.length, 1, 'one request through the proxy')
   t.match(seen[0]!.url, /127\.0\.0\.1/)
   t.equal(seen[0]!.auth, `Basic ${Buffer.from('u1:p1').toString('base64')}`)
-  t.same(api.requests.map((q) => q.url), ['/via-proxy'])
+  t.same(
+    api.requests.map((q) => q.url),
+    ['/via-proxy'],
+  )
 })

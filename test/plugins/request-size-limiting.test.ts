@@ -141,7 +141,11 @@ t.test('Expect: 100-continue under the limit is proxied (100 Continue sent when 
   t.equal(under.status, 200, 'under the limit: proxied')
   t.equal(under.status === 200 ? under.json().body : undefined, '0123456789')
   t.ok(under.continued, 'the client got 100 Continue')
-  t.equal(under.status === 200 ? (under.json().headers as Record<string, unknown>).expect : 'n/a', undefined, 'Expect is not sent upstream (the gateway answered it)')
+  t.equal(
+    under.status === 200 ? (under.json().headers as Record<string, unknown>).expect : 'n/a',
+    undefined,
+    'Expect is not sent upstream (the gateway answered it)',
+  )
 })
 
 t.test('chunked body under the limit streams through whole', async (t) => {

@@ -135,13 +135,16 @@ t.test('echo with a trigger: only triggered requests are echoed; message and no 
 })
 
 t.test('works on a route without a service', async (t) => {
-  const { send } = await pluginGateway(t, `_format_version: "3.0"
+  const { send } = await pluginGateway(
+    t,
+    `_format_version: "3.0"
 routes:
   - paths: [/]
     plugins:
       - name: request-termination
         config: { status_code: 200, message: ok }
-`)
+`,
+  )
   const r = await send('/x')
   t.equal(r.status, 200)
   t.equal(r.body, '{"message":"ok"}')

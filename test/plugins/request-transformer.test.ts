@@ -85,7 +85,11 @@ append: { body: ["list:c", "name:second", "num:9"] }`),
   t.equal(r.reached!.headers['transfer-encoding'], undefined)
 
   const empty = await send('/b', { method: 'POST', headers: JSON_CT, body: '' })
-  t.same(JSON.parse(empty.reached!.body), { added: 'yes', new: 'not-added', off: 'added', list: ['c'], name: ['second'], num: ['9'] }, 'an empty body only gets add and append')
+  t.same(
+    JSON.parse(empty.reached!.body),
+    { added: 'yes', new: 'not-added', off: 'added', list: ['c'], name: ['second'], num: ['9'] },
+    'an empty body only gets add and append',
+  )
 
   const bad = await send('/b', { method: 'POST', headers: JSON_CT, body: '{not json' })
   t.equal(bad.reached!.body, '{not json', 'unparseable JSON is forwarded unchanged')
@@ -126,7 +130,12 @@ append: { body: ["field:never"] }`),
   const B = 'XyZ'
   const part = (name: string, value: string, extra = '') => `--${B}\r\nContent-Disposition: form-data; name="${name}"${extra}\r\n\r\n${value}\r\n`
   const fileBytes = '\u00ff\u00fe binary'
-  const body = part('secret', 's') + part('old', 'o') + part('field', 'f') + part('upload', fileBytes, '; filename="a.bin"\r\nContent-Type: application/octet-stream') + `--${B}--\r\n`
+  const body =
+    part('secret', 's') +
+    part('old', 'o') +
+    part('field', 'f') +
+    part('upload', fileBytes, '; filename="a.bin"\r\nContent-Type: application/octet-stream') +
+    `--${B}--\r\n`
   const r = await send('/m', { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${B}` }, body })
   const out = r.reached!.body
   t.notMatch(out, /name="secret"/)
@@ -288,7 +297,9 @@ t.test('schema: defaults, Kong messages with line:column, unsupported templates 
     t.same(ok.config.plugins[0]!.config, { remove: empty, rename: empty, replace: empty, add: empty, append: empty })
     t.same(ok.config.plugins[0]!.protocols, ['grpc', 'grpcs', 'http', 'https'])
   }
-  const consumerScoped = await loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: request-transformer\n', { file: 'k.yml' })
+  const consumerScoped = await loadConfig('_format_version: "3.0"\nconsumers:\n  - username: a\n    plugins:\n      - name: request-transformer\n', {
+    file: 'k.yml',
+  })
   t.ok(consumerScoped.ok, 'consumer scope is allowed')
 
   const yaml = `_format_version: "3.0"

@@ -140,11 +140,21 @@ t.test('schema: defaults; Kong messages', async (t) => {
       limits: { videos: { minute: 2 } },
     })
   }
-  t.same(issues(await load('    config:\n      limits:\n        v: { minute: 20, hour: 10 }\n')), ['6:12 plugins[0].config.limits.v the limit for hour(10.0) cannot be lower than the limit for minute(20.0)'])
-  t.same(issues(await load('    config:\n      limits:\n        v: {}\n')), ["6:12 plugins[0].config.limits.v at least one of these fields must be non-empty: 'second', 'minute', 'hour', 'day', 'month', 'year'"])
+  t.same(issues(await load('    config:\n      limits:\n        v: { minute: 20, hour: 10 }\n')), [
+    '6:12 plugins[0].config.limits.v the limit for hour(10.0) cannot be lower than the limit for minute(20.0)',
+  ])
+  t.same(issues(await load('    config:\n      limits:\n        v: {}\n')), [
+    "6:12 plugins[0].config.limits.v at least one of these fields must be non-empty: 'second', 'minute', 'hour', 'day', 'month', 'year'",
+  ])
   t.same(issues(await load('    config:\n      limits: {}\n')), ['5:15 plugins[0].config.limits length must be at least 1'])
-  t.same(issues(await load('    config:\n      limits: { v: { minute: 1 } }\n      policy: cluster\n')), ['6:15 plugins[0].config.policy expected one of: local, redis'])
-  t.same(issues(await load('    config:\n      limits: { v: { minute: 1 } }\n      policy: redis\n')), ['5:7 plugins[0].config.redis.host required field missing'])
-  t.same(issues(await load('    config:\n      limits: { v: { minute: 1 } }\n      limit_by: path\n')), ['6:17 plugins[0].config.limit_by expected one of: consumer, credential, ip'])
+  t.same(issues(await load('    config:\n      limits: { v: { minute: 1 } }\n      policy: cluster\n')), [
+    '6:15 plugins[0].config.policy expected one of: local, redis',
+  ])
+  t.same(issues(await load('    config:\n      limits: { v: { minute: 1 } }\n      policy: redis\n')), [
+    '5:7 plugins[0].config.redis.host required field missing',
+  ])
+  t.same(issues(await load('    config:\n      limits: { v: { minute: 1 } }\n      limit_by: path\n')), [
+    '6:17 plugins[0].config.limit_by expected one of: consumer, credential, ip',
+  ])
   t.match(issues(await load('    config: {}\n')), [/plugins\[0\]\.config\.limits required field missing/])
 })

@@ -37,43 +37,67 @@ ${plugins.replace(/^/gm, '  ')}
 
 t.test('phases run in descending priority; global plugins rewrite; log after the response', async (t) => {
   logged.length = 0
-  const { send } = await pluginGateway(t, config(`- name: probe-lo\n  config: { tag: lo }\n- name: probe-hi\n  config: { tag: hi }\n- name: probe-mid\n  config: { tag: mid }`), undefined, { plugins })
+  const { send } = await pluginGateway(
+    t,
+    config(`- name: probe-lo\n  config: { tag: lo }\n- name: probe-hi\n  config: { tag: hi }\n- name: probe-mid\n  config: { tag: mid }`),
+    undefined,
+    { plugins },
+  )
   const r = await send('/app/x')
   t.equal(r.status, 200)
   t.equal(r.reached!.headers['x-trace'], 'hi,mid,lo', 'access in priority order, each sees the previous change')
   t.same(r.headers['x-phase'], ['hi:header', 'mid:header', 'lo:header'], 'header_filter in priority order on the proxied response')
   t.equal(r.headers['x-rewrite'], 'hi,mid,lo', 'global instances ran the rewrite phase')
   await until(() => logged.length === 3)
-  t.same(logged.map((l) => `${l.tag}:${l.status}`), ['hi:200', 'mid:200', 'lo:200'])
+  t.same(
+    logged.map((l) => `${l.tag}:${l.status}`),
+    ['hi:200', 'mid:200', 'lo:200'],
+  )
 })
 
 t.test('an exit stops access but every collected plugin still runs its response and log phases', async (t) => {
   logged.length = 0
-  const { send } = await pluginGateway(t, config(`- name: probe-hi\n  config: { tag: hi }\n- name: probe-mid\n  config: { tag: mid, exit: 418 }\n- name: probe-lo\n  config: { tag: lo }`), undefined, { plugins })
+  const { send } = await pluginGateway(
+    t,
+    config(`- name: probe-hi\n  config: { tag: hi }\n- name: probe-mid\n  config: { tag: mid, exit: 418 }\n- name: probe-lo\n  config: { tag: lo }`),
+    undefined,
+    { plugins },
+  )
   const r = await send('/app/x')
   t.equal(r.status, 418)
   t.equal(r.body, '{"message":"mid says no"}')
   t.equal(r.reached, undefined, 'the upstream never saw it')
   t.same(r.headers['x-phase'], ['hi:header', 'mid:header', 'lo:header'])
   await until(() => logged.length === 3)
-  t.same(logged.map((l) => `${l.tag}:${l.status}`), ['hi:418', 'mid:418', 'lo:418'])
+  t.same(
+    logged.map((l) => `${l.tag}:${l.status}`),
+    ['hi:418', 'mid:418', 'lo:418'],
+  )
 })
 
 t.test('no route: only global instances run, and only their response and log phases', async (t) => {
   logged.length = 0
-  const { send } = await pluginGateway(t, config(`- name: probe-hi\n  config: { tag: hi, exit: 401 }`, `- name: probe-lo\n  config: { tag: lo }`), undefined, { plugins })
+  const { send } = await pluginGateway(t, config(`- name: probe-hi\n  config: { tag: hi, exit: 401 }`, `- name: probe-lo\n  config: { tag: lo }`), undefined, {
+    plugins,
+  })
   const r = await send('/nowhere')
   t.equal(r.status, 404)
   t.equal(r.json().message, 'no Route matched with those values')
   t.equal(r.headers['x-phase'], 'hi:header', "the global's header_filter ran (its access did not: no 401)")
   await until(() => logged.length === 1)
-  t.same(logged.map((l) => `${l.tag}:${l.status}`), ['hi:404'])
+  t.same(
+    logged.map((l) => `${l.tag}:${l.status}`),
+    ['hi:404'],
+  )
 })
 
 t.test('route, service and global scopes: the most specific instance runs, once', async (t) => {
   const { send } = await pluginGateway(
     t,
-    config(`- name: probe-mid\n  config: { tag: global }\n- name: probe-mid\n  service: other\n  config: { tag: service }`, `- name: probe-mid\n  config: { tag: route }`),
+    config(
+      `- name: probe-mid\n  config: { tag: global }\n- name: probe-mid\n  service: other\n  config: { tag: service }`,
+      `- name: probe-mid\n  config: { tag: route }`,
+    ),
     undefined,
     { plugins },
   )
@@ -85,7 +109,9 @@ t.test('a handler that throws or rejects: 500 in the error template, logged with
   failures.length = 0
   const { send } = await pluginGateway(
     t,
-    config(`- name: probe-lo\n  route: app\n  config: { tag: sync, throw_in: access }\n- name: probe-mid\n  route: other\n  config: { tag: async, async: true, throw_in: access }`),
+    config(
+      `- name: probe-lo\n  route: app\n  config: { tag: sync, throw_in: access }\n- name: probe-mid\n  route: other\n  config: { tag: async, async: true, throw_in: access }`,
+    ),
     undefined,
     { plugins, pluginLog },
   )
@@ -104,7 +130,12 @@ t.test('a handler that throws or rejects: 500 in the error template, logged with
 
 t.test('failures in header_filter and log are logged; the response goes out', async (t) => {
   failures.length = 0
-  const { send } = await pluginGateway(t, config(`- name: probe-lo\n  config: { tag: a, throw_in: header }\n- name: probe-mid\n  config: { tag: b, throw_in: log }`), undefined, { plugins, pluginLog })
+  const { send } = await pluginGateway(
+    t,
+    config(`- name: probe-lo\n  config: { tag: a, throw_in: header }\n- name: probe-mid\n  config: { tag: b, throw_in: log }`),
+    undefined,
+    { plugins, pluginLog },
+  )
   const r = await send('/app/x')
   t.equal(r.status, 200)
   await until(() => failures.length === 2)
@@ -112,12 +143,24 @@ t.test('failures in header_filter and log are logged; the response goes out', as
 })
 
 t.test('async access handlers keep their order', async (t) => {
-  const { send } = await pluginGateway(t, config(`- name: probe-hi\n  config: { tag: hi, async: true }\n- name: probe-mid\n  config: { tag: mid }\n- name: probe-lo\n  config: { tag: lo, async: true }`), undefined, { plugins })
+  const { send } = await pluginGateway(
+    t,
+    config(
+      `- name: probe-hi\n  config: { tag: hi, async: true }\n- name: probe-mid\n  config: { tag: mid }\n- name: probe-lo\n  config: { tag: lo, async: true }`,
+    ),
+    undefined,
+    { plugins },
+  )
   t.equal((await send('/app/x')).reached!.headers['x-trace'], 'hi,mid,lo')
 })
 
 t.test('the kit changes the upstream request: path, method, query, body', async (t) => {
-  const { send } = await pluginGateway(t, config(`- name: probe-mid\n  config: { tag: k, set_path: /moved/here, set_method: put, set_query: "a=1&b=two", set_body: replaced }`), undefined, { plugins })
+  const { send } = await pluginGateway(
+    t,
+    config(`- name: probe-mid\n  config: { tag: k, set_path: /moved/here, set_method: put, set_query: "a=1&b=two", set_body: replaced }`),
+    undefined,
+    { plugins },
+  )
   const r = await send('/app/x?orig=1', { method: 'POST', body: 'original body', headers: { 'content-type': 'text/plain' } })
   t.equal(r.reached!.method, 'PUT')
   t.equal(r.reached!.url, '/moved/here?a=1&b=two')
@@ -128,7 +171,12 @@ t.test('the kit changes the upstream request: path, method, query, body', async 
 t.test('the kit sends the request to another target', async (t) => {
   const other = await startUpstream('other')
   t.teardown(() => other.close())
-  const { send, up } = await pluginGateway(t, config(`- name: probe-mid\n  route: app\n  config: { tag: k, set_target: "127.0.0.1:${other.port}" }`), undefined, { plugins })
+  const { send, up } = await pluginGateway(
+    t,
+    config(`- name: probe-mid\n  route: app\n  config: { tag: k, set_target: "127.0.0.1:${other.port}" }`),
+    undefined,
+    { plugins },
+  )
   const r = await send('/app/x')
   t.equal(r.status, 200)
   t.equal(r.json().name, 'other')
@@ -172,7 +220,10 @@ t.test('the log phase sees what happened upstream and the sizes', async (t) => {
   t.match(entry.proxied, { uri: '/x?q=1', status: 200, tries: 1 })
   t.ok(entry.proxied!.upstreamLatency >= 0)
   t.ok(entry.sizes.request > 'POST /app/x?q=1 HTTP/1.1\r\n'.length + 5, 'request line, headers and body')
-  t.ok(entry.sizes.response >= Number(r.headers['content-length']), `response headers and body: ${JSON.stringify(entry.sizes)} vs ${r.headers['content-length']}`)
+  t.ok(
+    entry.sizes.response >= Number(r.headers['content-length']),
+    `response headers and body: ${JSON.stringify(entry.sizes)} vs ${r.headers['content-length']}`,
+  )
   logged.length = 0
   await send('/nowhere')
   await until(() => logged.length === 1)
@@ -186,11 +237,16 @@ t.test('the log phase sees what happened upstream and the sizes', async (t) => {
 })
 
 t.test('body_filter transforms the whole response body and fixes Content-Length', async (t) => {
-  const { send } = await pluginGateway(t, config(`- name: probe-mid\n  config: { tag: k, upper: true }`), (_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' })
-    res.write('hello ')
-    res.end('world')
-  }, { plugins })
+  const { send } = await pluginGateway(
+    t,
+    config(`- name: probe-mid\n  config: { tag: k, upper: true }`),
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('hello ')
+      res.end('world')
+    },
+    { plugins },
+  )
   const r = await send('/app/x')
   t.equal(r.body, 'HELLO WORLD')
   t.equal(r.headers['content-length'], '11')

@@ -104,7 +104,9 @@ t.test('an invalid file changes nothing and is reported until a valid one loads'
   writeFileSync(file, '_format_version: "3.0"\nroutes:\n  - name: broken\n    paths: [nope]\n')
   t.ok(await until(async () => g.reloader.lastError !== undefined))
   t.equal((await fetchRaw(url)).body, '{"message":"good"}', 'the old config keeps serving')
-  const status = (await fetchRaw(`http://${g.admin}/status`)).json<{ last_error: { result: string; errors: { line: number; column: number; path: string; message: string }[] } }>()
+  const status = (await fetchRaw(`http://${g.admin}/status`)).json<{
+    last_error: { result: string; errors: { line: number; column: number; path: string; message: string }[] }
+  }>()
   t.equal(status.last_error.result, 'invalid')
   t.same(status.last_error.errors, [{ file, line: 4, column: 13, path: 'routes[0].paths[0]', message: 'should start with: / (fixed path) or ~/ (regex path)' }])
   writeFileSync(file, config('fixed'))

@@ -6,7 +6,8 @@ import { loadOffThread, OFF_THREAD_BYTES } from '../../src/reload/off-thread.js'
 
 function bigConfig(n: number): string {
   let y = '_format_version: "3.0"\nservices:\n'
-  for (let i = 0; i < n; i++) y += `  - name: svc-${i}\n    url: http://svc-${i}.internal:8080/api\n    routes:\n      - name: r-${i}\n        paths: [/svc-${i}]\n`
+  for (let i = 0; i < n; i++)
+    y += `  - name: svc-${i}\n    url: http://svc-${i}.internal:8080/api\n    routes:\n      - name: r-${i}\n        paths: [/svc-${i}]\n`
   return y
 }
 
@@ -30,5 +31,9 @@ t.test('an invalid large file reports its issues with positions from the worker'
   const text = `${bigConfig(4000)}  - name: broken\n    port: 99999\n`
   const r = await loadOffThread(text, 'big.yml', {})
   t.notOk(r.ok)
-  if (!r.ok) t.same(r.issues.map((i) => `${i.line}:${i.column} ${i.path}`), [`${4000 * 5 + 3}:5 services[4000].host`, `${4000 * 5 + 4}:11 services[4000].port`])
+  if (!r.ok)
+    t.same(
+      r.issues.map((i) => `${i.line}:${i.column} ${i.path}`),
+      [`${4000 * 5 + 3}:5 services[4000].host`, `${4000 * 5 + 4}:11 services[4000].port`],
+    )
 })

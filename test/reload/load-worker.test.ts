@@ -6,10 +6,12 @@ import { CHUNK_ENTITIES, loadOffThread, OFF_THREAD_BYTES, prewarmLoadWorker } fr
 
 function bigConfig(n: number, tag: string): string {
   let y = '_format_version: "3.0"\nservices:\n'
-  for (let i = 0; i < n; i++) y += `  - name: ${tag}-${i}\n    url: http://svc-${i}.internal:8080/api\n    routes:\n      - name: r-${i}\n        paths: [/${tag}-${i}]\n`
+  for (let i = 0; i < n; i++)
+    y += `  - name: ${tag}-${i}\n    url: http://svc-${i}.internal:8080/api\n    routes:\n      - name: r-${i}\n        paths: [/${tag}-${i}]\n`
   y += 'consumers:\n'
   // Credentials get a random id when they have none: give them one, to compare loads.
-  for (let i = 0; i < 700; i++) y += `  - username: u-${i}\n    keyauth_credentials: [{key: k-${tag}-${i}, id: 00000000-0000-4000-8000-${String(i).padStart(12, '0')}}]\n`
+  for (let i = 0; i < 700; i++)
+    y += `  - username: u-${i}\n    keyauth_credentials: [{key: k-${tag}-${i}, id: 00000000-0000-4000-8000-${String(i).padStart(12, '0')}}]\n`
   return y
 }
 

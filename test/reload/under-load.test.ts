@@ -12,9 +12,10 @@ t.test('no request fails or is reset across 20 reloads', async (t) => {
   const other = await startUpstream('b', (_req, res) => setTimeout(() => res.end('b'), 5))
   const dir = mkdtempSync(join(tmpdir(), 'gw-load-'))
   const file = join(dir, 'kong.yml')
-  const config = (port: number) => `_format_version: "3.0"\nservices:\n  - name: app\n    url: http://127.0.0.1:${port}\n    routes: [{ name: app, paths: [/] }]\n`
+  const config = (port: number) =>
+    `_format_version: "3.0"\nservices:\n  - name: app\n    url: http://127.0.0.1:${port}\n    routes: [{ name: app, paths: [/] }]\n`
   writeFileSync(file, config(slow.port))
-  const g = await startGateway({ config: file, listen: ['127.0.0.1:0'], adminListen: 'off', env: {}, watch: false, })
+  const g = await startGateway({ config: file, listen: ['127.0.0.1:0'], adminListen: 'off', env: {}, watch: false })
   const pool = new Pool(`http://${g.proxy[0]}`, { connections: 8 })
   t.teardown(async () => {
     await pool.close()

@@ -11,7 +11,12 @@ import { VERSION } from '../../src/version.js'
 const tls = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tls')
 const cert = readFileSync(join(tls, 'server.crt'), 'utf8')
 const key = readFileSync(join(tls, 'server.key'), 'utf8')
-const indent = (pem: string) => pem.trim().split('\n').map((l) => `      ${l}`).join('\n')
+const indent = (pem: string) =>
+  pem
+    .trim()
+    .split('\n')
+    .map((l) => `      ${l}`)
+    .join('\n')
 
 const SECRETS = ['SECRET-KEYAUTH-111', 'SECRET-BASIC-222', 'SECRET-JWT-333', 'SECRET-HMAC-444']
 // A line from the middle of the private key: no part of it may leave the gateway.
@@ -65,7 +70,8 @@ upstreams:
 const start = async (t: Test) => {
   const g = await gateway(yaml(), { adminListen: '127.0.0.1:0' })
   t.teardown(() => g.close())
-  const get = (path: string, method = 'GET', body?: string) => fetchRaw(`${g.adminUrl}${path}`, { method, body, headers: body ? { 'content-type': 'application/json' } : {} })
+  const get = (path: string, method = 'GET', body?: string) =>
+    fetchRaw(`${g.adminUrl}${path}`, { method, body, headers: body ? { 'content-type': 'application/json' } : {} })
   return { g, get }
 }
 
@@ -75,7 +81,12 @@ t.test('GET / describes the node and its plugins', async (t) => {
   const { get } = await start(t)
   const r = await get('/')
   t.equal(r.status, 200)
-  const b = r.json<{ tagline: string; version: string; edition: string; plugins: { available_on_server: Record<string, { version: string; priority: number }>; enabled_in_cluster: string[] } }>()
+  const b = r.json<{
+    tagline: string
+    version: string
+    edition: string
+    plugins: { available_on_server: Record<string, { version: string; priority: number }>; enabled_in_cluster: string[] }
+  }>()
   t.match(b.tagline, /^Welcome to/)
   t.equal(b.version, VERSION)
   t.equal(b.edition, 'community-compatible')
@@ -119,7 +130,15 @@ t.test('collections and entities in Kong shape', async (t) => {
   const plugins = (await get('/plugins')).json<List>()
   t.equal(plugins.data.length, 1)
   const p = plugins.data[0]!
-  t.match(p, { name: 'request-termination', instance_name: 'stop', enabled: true, route: { id: routes.data[0]!.id }, service: null, consumer: null, config: { status_code: 403, message: 'nope' } })
+  t.match(p, {
+    name: 'request-termination',
+    instance_name: 'stop',
+    enabled: true,
+    route: { id: routes.data[0]!.id },
+    service: null,
+    consumer: null,
+    config: { status_code: 403, message: 'nope' },
+  })
   t.same((await get('/plugins/stop')).json(), p)
 
   const upstreams = (await get('/upstreams')).json<List>()
@@ -132,7 +151,13 @@ t.test('upstream health', async (t) => {
   const off = (await get('/upstreams/up/health')).json<List>()
   t.equal(off.next, null)
   t.equal(off.data.length, 1)
-  t.match(off.data[0], { target: '127.0.0.1:9', weight: 50, health: 'HEALTHCHECKS_OFF', upstream: { id: String }, data: { addresses: [{ ip: '127.0.0.1', port: 9, health: 'HEALTHCHECKS_OFF', weight: 50 }] } })
+  t.match(off.data[0], {
+    target: '127.0.0.1:9',
+    weight: 50,
+    health: 'HEALTHCHECKS_OFF',
+    upstream: { id: String },
+    data: { addresses: [{ ip: '127.0.0.1', port: 9, health: 'HEALTHCHECKS_OFF', weight: 50 }] },
+  })
   const upId = off.data[0]!.upstream as { id: string }
   t.same((await get(`/upstreams/${upId.id}/health`)).json(), off, 'by id too')
   const on = (await get('/upstreams/checked/health')).json<List>()
@@ -173,8 +198,30 @@ t.test('no secret in any answer', async (t) => {
 
 t.test('plugin config redaction is by field name, at any depth', async (t) => {
   t.same(
-    redactSecrets({ client_secret: 'x', password: 'y', redis: { password: 'z', host: 'h' }, access_token: 't', api_key: 'k', key_names: ['apikey'], secrets: ['a'], nothing: null, ssl_key: null, list: [{ secret: 's' }] }),
-    { client_secret: '<redacted>', password: '<redacted>', redis: { password: '<redacted>', host: 'h' }, access_token: '<redacted>', api_key: '<redacted>', key_names: ['apikey'], secrets: '<redacted>', nothing: null, ssl_key: null, list: [{ secret: '<redacted>' }] },
+    redactSecrets({
+      client_secret: 'x',
+      password: 'y',
+      redis: { password: 'z', host: 'h' },
+      access_token: 't',
+      api_key: 'k',
+      key_names: ['apikey'],
+      secrets: ['a'],
+      nothing: null,
+      ssl_key: null,
+      list: [{ secret: 's' }],
+    }),
+    {
+      client_secret: '<redacted>',
+      password: '<redacted>',
+      redis: { password: '<redacted>', host: 'h' },
+      access_token: '<redacted>',
+      api_key: '<redacted>',
+      key_names: ['apikey'],
+      secrets: '<redacted>',
+      nothing: null,
+      ssl_key: null,
+      list: [{ secret: '<redacted>' }],
+    },
   )
 })
 
@@ -184,7 +231,11 @@ t.test('writes answer 405 with Kong DB-less wording', async (t) => {
     ['POST', '/services', { code: 12, name: 'operation unsupported', message: "cannot create 'services' entities when not using a database" }],
     ['POST', '/consumers', { code: 12, name: 'operation unsupported', message: "cannot create 'consumers' entities when not using a database" }],
     ['POST', '/key-auths', { code: 12, name: 'operation unsupported', message: "cannot create 'keyauth_credentials' entities when not using a database" }],
-    ['POST', '/consumers/alice/key-auth', { code: 12, name: 'operation unsupported', message: "cannot create 'keyauth_credentials' entities when not using a database" }],
+    [
+      'POST',
+      '/consumers/alice/key-auth',
+      { code: 12, name: 'operation unsupported', message: "cannot create 'keyauth_credentials' entities when not using a database" },
+    ],
     ['PUT', '/routes/r1', { code: 12, name: 'operation unsupported', message: "cannot create or update 'routes' entities when not using a database" }],
     ['PATCH', '/plugins/stop', { code: 12, name: 'operation unsupported', message: "cannot update 'plugins' entities when not using a database" }],
     ['DELETE', '/upstreams/up', { code: 12, name: 'operation unsupported', message: "cannot remove 'upstreams' entities when not using a database" }],

@@ -131,7 +131,8 @@ services:
     await gw.close()
     await up.close()
   })
-  const host = async (path: string, headers: Record<string, string> = {}) => (JSON.parse((await fetchRaw(`${gw.url}${path}`, { headers })).body) as Echo).headers.host
+  const host = async (path: string, headers: Record<string, string> = {}) =>
+    (JSON.parse((await fetchRaw(`${gw.url}${path}`, { headers })).body) as Echo).headers.host
   t.equal(await host('/plain'), `localhost:${up.port}`, 'target host and its non-default port')
   t.equal(await host('/named'), `api.internal:${up.port}`, '§2.5: host_header plus the target port when it is not the default')
   t.equal(await host('/preserved', { host: 'www.example.com' }), 'www.example.com', 'preserve_host wins over host_header')

@@ -15,7 +15,10 @@ t.test('hash_on header: one value always reaches one target; values spread', asy
       seen.get(`user-${u}`)!.add(name)
     }
   }
-  t.ok([...seen.values()].every((s) => s.size === 1), 'each user sticks to one target')
+  t.ok(
+    [...seen.values()].every((s) => s.size === 1),
+    'each user sticks to one target',
+  )
   const targets = new Set([...seen.values()].map((s) => [...s][0]))
   t.same([...targets].sort(), ['a', 'b'], 'users spread over both targets')
 })

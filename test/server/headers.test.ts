@@ -162,7 +162,9 @@ t.test('Via: ours is appended to the client Via upstream, and to the upstream Vi
 
 t.test('Server and Date: the upstream values pass through; ours only when the upstream sent no Server', async (t) => {
   const { gw } = await setup(t)
-  const theirs = await fetchRaw(`${gw.url}/api`, { headers: { 'x-respond-with': JSON.stringify({ server: 'nginx/1.25.3', date: 'Wed, 01 Jan 2020 00:00:00 GMT' }) } })
+  const theirs = await fetchRaw(`${gw.url}/api`, {
+    headers: { 'x-respond-with': JSON.stringify({ server: 'nginx/1.25.3', date: 'Wed, 01 Jan 2020 00:00:00 GMT' }) },
+  })
   t.equal(theirs.headers.server, 'nginx/1.25.3')
   t.equal(theirs.headers.date, 'Wed, 01 Jan 2020 00:00:00 GMT')
   const ours = await fetchRaw(`${gw.url}/api`)

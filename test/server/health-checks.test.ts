@@ -43,7 +43,7 @@ t.test('active: probes mark a target unhealthy, then healthy again', async (t) =
   const names = new Set<string>()
   for (let i = 0; i < 6; i++) {
     const r = await fetchRaw(`${gw.url}/x`)
-    names.add(r.body === 'b' ? 'b' : r.json().name as string)
+    names.add(r.body === 'b' ? 'b' : (r.json().name as string))
   }
   t.same([...names].sort(), ['a', 'b'], 'the recovered target is back in rotation')
 })

@@ -105,7 +105,9 @@ t.test('a trusted X-Forwarded-Host is the redirect host', async (t) => {
     await gw.close()
     await up.close()
   })
-  const r = await rawRequest(`${gw.url}/r308/cart?x=1`, { headers: { host: 'internal:8000', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'www.example.com' } })
+  const r = await rawRequest(`${gw.url}/r308/cart?x=1`, {
+    headers: { host: 'internal:8000', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'www.example.com' },
+  })
   t.equal(r.status, 308)
   t.equal(r.headers.location, 'https://www.example.com/r308/cart?x=1')
 })

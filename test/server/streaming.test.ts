@@ -19,7 +19,9 @@ const expectedSha = (() => {
 /** Resolves with `p`, or rejects after `ms`: a gateway that buffers would otherwise hang the test. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)))]).finally(() => clearTimeout(timer))
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  )
 }
 
 function deferred<T = void>() {
@@ -75,12 +77,15 @@ t.test('a 20 MB request body streams to the upstream: it starts receiving before
   })
   const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const { hostname, port } = new URL(gw.url)
-    const req = request({ hostname, port, path: '/upload', method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream', 'content-length': CHUNKS * MB } }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
+    const req = request(
+      { hostname, port, path: '/upload', method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream', 'content-length': CHUNKS * MB } },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => (body += c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      },
+    )
     req.on('error', reject)
     void (async () => {
       req.write(chunk(0))

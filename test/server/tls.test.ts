@@ -59,8 +59,20 @@ t.test('https upstream: tls_verify with ca_certificates accepts the right CA and
       _format_version: '3.0',
       ca_certificates: [{ id: caId, cert: ca }],
       services: [
-        { name: 'verified', url: `https://localhost:${port}/v`, tls_verify: true, ca_certificates: [caId], routes: [{ name: 'verified', paths: ['/verified'] }] },
-        { name: 'unverifiable', url: `https://localhost:${port}/u`, tls_verify: true, retries: 0, routes: [{ name: 'unverifiable', paths: ['/unverifiable'] }] },
+        {
+          name: 'verified',
+          url: `https://localhost:${port}/v`,
+          tls_verify: true,
+          ca_certificates: [caId],
+          routes: [{ name: 'verified', paths: ['/verified'] }],
+        },
+        {
+          name: 'unverifiable',
+          url: `https://localhost:${port}/u`,
+          tls_verify: true,
+          retries: 0,
+          routes: [{ name: 'unverifiable', paths: ['/unverifiable'] }],
+        },
         { name: 'unverified', url: `https://localhost:${port}/n`, routes: [{ name: 'unverified', paths: ['/unverified'] }] },
       ],
     }),

@@ -24,7 +24,9 @@ function upgrade(address: string, path: string): Promise<{ head: string; socket:
   const [host, port] = address.split(':')
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), host!, () => {
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      )
     })
     let buf = ''
     const onData = (d: Buffer) => {

@@ -30,7 +30,10 @@ function envelope(ctx: SchemaContext) {
       .describe("The protocols this instance serves. Defaults to the plugin's own list (usually grpc, grpcs, http, https)."),
     tags: tags.optional(),
     ordering: ordering.optional(),
-    route: ctx.parent === 'routes' ? foreignRef.optional().describe('Filled in from the enclosing route.') : foreignRef.optional().describe('Scope the plugin to this route.'),
+    route:
+      ctx.parent === 'routes'
+        ? foreignRef.optional().describe('Filled in from the enclosing route.')
+        : foreignRef.optional().describe('Scope the plugin to this route.'),
     service: foreignRef.optional().describe('Scope the plugin to this service.'),
     consumer: foreignRef.optional().describe('Scope the plugin to this consumer.'),
     ...metaFields,

@@ -4,7 +4,24 @@ import type { PluginRegistry } from '../../plugins/registry.js'
 import { compileRouteRegex, isRegexPath, normalizePath } from '../paths.js'
 import type { SchemaContext } from './context.js'
 import { pluginSchema } from './plugin.js'
-import { checkUrlPath, foreignRef, headerName, integer, isHostname, isIPv4, isIPv6, metaFields, oneOf, oneOfInt, port, protocolNames, tags, utf8Name, uuid, type Protocol } from './typedefs.js'
+import {
+  checkUrlPath,
+  foreignRef,
+  headerName,
+  integer,
+  isHostname,
+  isIPv4,
+  isIPv6,
+  metaFields,
+  oneOf,
+  oneOfInt,
+  port,
+  protocolNames,
+  tags,
+  utf8Name,
+  uuid,
+  type Protocol,
+} from './typedefs.js'
 
 /** A route path: a normalized prefix, or a `~` regex that compiles. */
 export const routePath = z.string().superRefine((p, ctx) => {
@@ -93,7 +110,8 @@ interface RouteShape {
   strip_path?: boolean | undefined
 }
 
-const present = (v: unknown): boolean => v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)
+const present = (v: unknown): boolean =>
+  v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)
 
 /** Kong's entity checks on routes: protocol groups and the attributes each protocol needs. */
 export function checkRoute(r: RouteShape, ctx: z.RefinementCtx): void {
@@ -136,7 +154,9 @@ export function checkRoute(r: RouteShape, ctx: z.RefinementCtx): void {
       ctx.addIssue({
         code: 'custom',
         path: [],
-        message: grpcs ? "must set one of 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'grpcs'" : "must set one of 'hosts', 'headers', 'paths' when 'protocols' is 'grpc'",
+        message: grpcs
+          ? "must set one of 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'grpcs'"
+          : "must set one of 'hosts', 'headers', 'paths' when 'protocols' is 'grpc'",
       })
     }
   }
@@ -172,7 +192,8 @@ export function routeSchema(ctx: SchemaContext, registry: PluginRegistry) {
       .record(headerName, z.array(z.string(), { error: 'expected an array' }), { error: 'expected a map' })
       .superRefine((h, c) => {
         for (const k of Object.keys(h)) {
-          if (k.toLowerCase() === 'host') c.addIssue({ code: 'custom', path: [k], message: "cannot contain 'host' header, which must be specified in the 'hosts' attribute" })
+          if (k.toLowerCase() === 'host')
+            c.addIssue({ code: 'custom', path: [k], message: "cannot contain 'host' header, which must be specified in the 'hosts' attribute" })
         }
       })
       .optional()
@@ -182,13 +203,19 @@ export function routeSchema(ctx: SchemaContext, registry: PluginRegistry) {
     destinations: z.array(endpoint).optional().describe('Destination ip/port pairs that match (stream routes).'),
     strip_path: z.boolean().optional().describe('Remove the matched path prefix before proxying (default true; false for grpc).'),
     preserve_host: z.boolean().default(false).describe("Send the client's Host header to the upstream."),
-    regex_priority: integer(-(2 ** 31), 2 ** 31 - 1).default(0).describe('Order among regex paths: higher is tried first.'),
-    path_handling: oneOf(['v0', 'v1']).default('v0').describe('How the service path and the request path are joined. v1 is ignored by the traditional_compatible router, as in Kong.'),
+    regex_priority: integer(-(2 ** 31), 2 ** 31 - 1)
+      .default(0)
+      .describe('Order among regex paths: higher is tried first.'),
+    path_handling: oneOf(['v0', 'v1'])
+      .default('v0')
+      .describe('How the service path and the request path are joined. v1 is ignored by the traditional_compatible router, as in Kong.'),
     https_redirect_status_code: oneOfInt([426, 301, 302, 307, 308]).default(426).describe('Status sent when an https-only route is requested over http.'),
     request_buffering: z.boolean().default(true).describe('Buffer the request body before proxying.'),
     response_buffering: z.boolean().default(true).describe('Buffer the response body before sending it to the client.'),
     tags: tags.optional(),
-    service: foreignRef.optional().describe(ctx.parent === 'services' ? 'Filled in from the enclosing service.' : 'The service this route proxies to; a route without one answers 503.'),
+    service: foreignRef
+      .optional()
+      .describe(ctx.parent === 'services' ? 'Filled in from the enclosing service.' : 'The service this route proxies to; a route without one answers 503.'),
     plugins: z.array(pluginSchema(child, registry)).optional().describe('Plugins scoped to this route (nested form).'),
     ...metaFields,
   }

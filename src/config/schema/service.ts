@@ -27,7 +27,14 @@ export function expandServiceUrl(raw: unknown): unknown {
   const protocol = m[1]!.toLowerCase()
   out.protocol = protocol
   out.host = m[2]!
-  out.port = m[3] !== undefined && m[3] !== '' ? (/^\d+$/.test(m[3]) ? Number(m[3]) : m[3]) : protocol === 'https' || protocol === 'grpcs' || protocol === 'tls' ? 443 : 80
+  out.port =
+    m[3] !== undefined && m[3] !== ''
+      ? /^\d+$/.test(m[3])
+        ? Number(m[3])
+        : m[3]
+      : protocol === 'https' || protocol === 'grpcs' || protocol === 'tls'
+        ? 443
+        : 80
   if (m[4]) out.path = m[4]
   else delete out.path
   return out

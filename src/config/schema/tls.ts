@@ -43,7 +43,8 @@ function matches(cert: string, key: string): boolean {
 }
 
 export function certificateSchema(ctx: SchemaContext) {
-  const pemCert = ctx.mode === 'validate' ? referenceable(certPem, 'PEM certificate (chain).') : z.string().describe('PEM certificate (chain). May be a vault reference.')
+  const pemCert =
+    ctx.mode === 'validate' ? referenceable(certPem, 'PEM certificate (chain).') : z.string().describe('PEM certificate (chain). May be a vault reference.')
   const pemKey = ctx.mode === 'validate' ? referenceable(keyPem, 'PEM private key.') : z.string().describe('PEM private key. May be a vault reference.')
   const shape = {
     id: uuid.optional(),
@@ -64,7 +65,8 @@ export function certificateSchema(ctx: SchemaContext) {
       c.addIssue({ code: 'custom', path: [], message: "all or none of these fields must be set: 'cert_alt', 'key_alt'" })
     }
     // A cert or key that does not parse was reported by its own field already.
-    if (checkCertificate(cert.cert) === undefined && checkKey(cert.key) === undefined && !matches(cert.cert, cert.key)) c.addIssue({ code: 'custom', path: ['key'], message: 'certificate does not match key' })
+    if (checkCertificate(cert.cert) === undefined && checkKey(cert.key) === undefined && !matches(cert.cert, cert.key))
+      c.addIssue({ code: 'custom', path: ['key'], message: 'certificate does not match key' })
     if (cert.cert_alt !== undefined && cert.key_alt !== undefined && !matches(cert.cert_alt, cert.key_alt)) {
       c.addIssue({ code: 'custom', path: ['key_alt'], message: 'alternative certificate does not match key' })
     }
@@ -128,7 +130,7 @@ export const vaultSchema = z
       .string()
       .superRefine((v, c) => {
         if (!VAULT_PREFIX_RE.test(v)) c.addIssue({ code: 'custom', message: `invalid value: ${v}` })
-        else if (v === 'env') c.addIssue({ code: 'custom', message: "must not be one of: env" })
+        else if (v === 'env') c.addIssue({ code: 'custom', message: 'must not be one of: env' })
       })
       .describe('The name references use: {vault://<prefix>/...}.'),
     name: oneOf(['env']).describe('The vault type. Only `env` (environment variables) is available, as in Kong OSS.'),

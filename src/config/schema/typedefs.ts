@@ -22,7 +22,10 @@ export function integer(min: number, max: number) {
 
 /** A number (not necessarily an integer) in [min, max]. */
 export function number(min: number, max: number) {
-  return z.number().min(min, { error: between(min, max) }).max(max, { error: between(min, max) })
+  return z
+    .number()
+    .min(min, { error: between(min, max) })
+    .max(max, { error: between(min, max) })
 }
 
 /** One of a closed list of strings, with Kong's `expected one of:` message. */
@@ -40,9 +43,13 @@ export function oneOfInt(values: readonly number[]) {
 
 export const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 
-export const uuid = z.string().regex(UUID_RE, { error: 'expected a valid UUID' }).describe('A UUID. Derived deterministically from the entity when omitted, as Kong does.')
+export const uuid = z
+  .string()
+  .regex(UUID_RE, { error: 'expected a valid UUID' })
+  .describe('A UUID. Derived deterministically from the entity when omitted, as Kong does.')
 
 // utf8_name: ASCII limited to alphanumerics and . - _ ~ ; any non-ASCII UTF-8 is allowed.
+// eslint-disable-next-line no-control-regex -- \x00-\x7f is the ASCII range, on purpose
 const UTF8_NAME_RE = /^(?:[A-Za-z0-9._~-]|[^\x00-\x7f])+$/u
 
 export function utf8Name(description: string) {
@@ -56,6 +63,7 @@ export function utf8Name(description: string) {
 }
 
 // A tag: printable ASCII except ',' and '/', or any UTF-8 text.
+// eslint-disable-next-line no-control-regex -- \x00-\x7f is the ASCII range, on purpose
 const TAG_RE = /^(?:[\x21-\x2b\x2d\x2e\x30-\x7e]|[^\x00-\x7f])+$/u
 
 export const tags = z

@@ -1,7 +1,21 @@
 /** Upstreams (load balancers) and their targets (Kong: upstreams.lua, targets.lua). */
 import * as z from 'zod'
 import type { SchemaContext } from './context.js'
-import { foreignRef, headerName, hostWithOptionalPort, integer, isHostname, isIPv4, isIPv6, metaFields, number, oneOf, servicePath, tags, uuid } from './typedefs.js'
+import {
+  foreignRef,
+  headerName,
+  hostWithOptionalPort,
+  integer,
+  isHostname,
+  isIPv4,
+  isIPv6,
+  metaFields,
+  number,
+  oneOf,
+  servicePath,
+  tags,
+  uuid,
+} from './typedefs.js'
 
 const HASH_ON = ['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'] as const
 const status = integer(100, 999)
@@ -116,7 +130,8 @@ export function upstreamSchema(ctx: SchemaContext) {
       c.addIssue({ code: 'custom', path: ['hash_fallback'], message: `value must not be ${u.hash_on}` })
     }
     const distinct = (a: keyof typeof u, b: keyof typeof u) => {
-      if (u[a] !== undefined && u[a] === u[b]) c.addIssue({ code: 'custom', path: [], message: `values of these fields must be distinct: '${String(a)}', '${String(b)}'` })
+      if (u[a] !== undefined && u[a] === u[b])
+        c.addIssue({ code: 'custom', path: [], message: `values of these fields must be distinct: '${String(a)}', '${String(b)}'` })
     }
     distinct('hash_on_header', 'hash_fallback_header')
     distinct('hash_on_query_arg', 'hash_fallback_query_arg')
@@ -141,7 +156,10 @@ export function targetSchema(ctx: SchemaContext) {
   return z
     .strictObject({
       id: uuid.optional(),
-      upstream: ctx.parent === 'upstreams' ? foreignRef.optional().describe('Filled in from the enclosing upstream.') : foreignRef.describe('The upstream (name or id).'),
+      upstream:
+        ctx.parent === 'upstreams'
+          ? foreignRef.optional().describe('Filled in from the enclosing upstream.')
+          : foreignRef.describe('The upstream (name or id).'),
       target: z
         .string()
         .refine((t) => parseTarget(t) !== undefined, { error: (iss) => `Invalid target ('${String(iss.input)}'); not a valid hostname or ip address` })

@@ -8,13 +8,18 @@ const nonEmpty = (a: readonly unknown[] | undefined) => a !== undefined && a.len
 
 export const config = z
   .strictObject({
-    allow: z.array(group).optional().describe('Groups allowed to use the route or service; everyone else is refused. Exactly one of `allow` or `deny` must be given.'),
+    allow: z
+      .array(group)
+      .optional()
+      .describe('Groups allowed to use the route or service; everyone else is refused. Exactly one of `allow` or `deny` must be given.'),
     deny: z.array(group).optional().describe('Groups refused; everyone else is allowed. Exactly one of `allow` or `deny` must be given.'),
     hide_groups_header: z.boolean().default(false).describe('Do not send the X-Consumer-Groups (or X-Authenticated-Groups) header upstream.'),
     always_use_authenticated_groups: z
       .boolean()
       .default(false)
-      .describe('Use the groups another plugin authenticated (kong.ctx.shared.authenticated_groups) even when a consumer with a credential is set; by default they are used only without a consumer or with an anonymous one.'),
+      .describe(
+        'Use the groups another plugin authenticated (kong.ctx.shared.authenticated_groups) even when a consumer with a credential is set; by default they are used only without a consumer or with an anonymous one.',
+      ),
     ...metaFields,
   })
   // Kong's entity checks, in Kong's order: only_one_of, then at_least_one_of.

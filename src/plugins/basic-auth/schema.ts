@@ -5,7 +5,10 @@ import { definePlugin, NO_CONSUMER, PROTOCOLS_ALL } from '../types.js'
 
 export const config = z.strictObject({
   anonymous: z.string().optional().describe('Consumer (id or username) to use when authentication fails, instead of answering 401.'),
-  hide_credentials: z.boolean().default(false).describe('Remove the Authorization / Proxy-Authorization header the credentials were read from before proxying.'),
+  hide_credentials: z
+    .boolean()
+    .default(false)
+    .describe('Remove the Authorization / Proxy-Authorization header the credentials were read from before proxying.'),
   realm: z.string().default('service').describe('Realm of the `WWW-Authenticate: Basic realm="..."` header sent with a 401.'),
   ...metaFields,
 })

@@ -51,9 +51,7 @@ export function normalizeOrigin(origin: string): NormalizedOrigin {
 export const PLAIN_ORIGIN = /^[A-Za-z0-9.:/-]+$/
 const HAS_REGEX_CHAR = /[^A-Za-z0-9.:/-]/
 
-export type OriginMatcher =
-  | { kind: 'regex'; regex: RegExp; byHost: boolean }
-  | { kind: 'plain'; domain: string }
+export type OriginMatcher = { kind: 'regex'; regex: RegExp; byHost: boolean } | { kind: 'plain'; domain: string }
 
 /**
  * One configured origin, compiled. A regex is anchored at both ends as Kong

@@ -32,7 +32,10 @@ export const config = z.strictObject({
     .describe('Value of Access-Control-Allow-Methods on preflights.'),
   max_age: z.number().optional().describe('Seconds a preflight answer may be cached (Access-Control-Max-Age).'),
   credentials: z.boolean().default(false).describe('Send Access-Control-Allow-Credentials: true.'),
-  private_network: z.boolean().default(false).describe('Answer Access-Control-Request-Private-Network: true preflights with Access-Control-Allow-Private-Network: true.'),
+  private_network: z
+    .boolean()
+    .default(false)
+    .describe('Answer Access-Control-Request-Private-Network: true preflights with Access-Control-Allow-Private-Network: true.'),
   preflight_continue: z.boolean().default(false).describe('Proxy OPTIONS preflights to the upstream instead of answering them.'),
   allow_origin_absent: z.boolean().default(true).describe('Add the CORS headers to responses of requests without an Origin header.'),
   ...metaFields,

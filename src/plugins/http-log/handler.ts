@@ -62,7 +62,8 @@ export const handler = defineHandler<HttpLogConfig>({
     if (conf.retry_count != null && conf.retry_count !== 10) {
       env.log.warn('http-log: config.retry_count no longer works, please use config.queue.max_retry_time instead')
     }
-    if (conf.queue_size != null && conf.queue_size !== 1) env.log.warn('http-log: config.queue_size is deprecated, please use config.queue.max_batch_size instead')
+    if (conf.queue_size != null && conf.queue_size !== 1)
+      env.log.warn('http-log: config.queue_size is deprecated, please use config.queue.max_batch_size instead')
     if (conf.flush_timeout != null && conf.flush_timeout !== 2) {
       env.log.warn('http-log: config.flush_timeout is deprecated, please use config.queue.max_coalescing_delay instead')
     }
@@ -73,7 +74,7 @@ export const handler = defineHandler<HttpLogConfig>({
       try {
         res = await pool.request({ method: conf.method, path, headers: { ...fixed, 'content-length': String(Buffer.byteLength(body)) }, body })
       } catch (e) {
-        throw new Error(`failed request to ${where}: ${e instanceof Error ? e.message : String(e)}`)
+        throw new Error(`failed request to ${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
       }
       const text = await res.body.text().catch(() => '')
       if (res.statusCode >= 300) {
@@ -83,7 +84,9 @@ export const handler = defineHandler<HttpLogConfig>({
 
     // Instances with the same server and queue settings share one queue (Kong shares by server settings).
     // Hashed: the settings hold credentials.
-    const key = createHash('sha256').update(JSON.stringify([url.href, conf.method, conf.content_type, conf.timeout, conf.keepalive, fixed, params])).digest('hex')
+    const key = createHash('sha256')
+      .update(JSON.stringify([url.href, conf.method, conf.content_type, conf.timeout, conf.keepalive, fixed, params]))
+      .digest('hex')
     // Shown in logs: the endpoint without its user info.
     const name = `${conf.method} ${url.origin}${url.pathname}`
 

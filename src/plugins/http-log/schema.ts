@@ -14,7 +14,8 @@ const url = z.string().superRefine((v, ctx) => {
     ctx.addIssue({ code: 'custom', message: /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? 'missing host in url' : 'missing scheme in url' })
     return
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `unsupported scheme '${u.protocol.slice(0, -1)}' in url: expected http or https` })
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    ctx.addIssue({ code: 'custom', message: `unsupported scheme '${u.protocol.slice(0, -1)}' in url: expected http or https` })
   else if (u.hostname === '') ctx.addIssue({ code: 'custom', message: 'missing host in url' })
 })
 
@@ -45,7 +46,11 @@ export const config = z
     timeout: z.number().default(10000).describe('Timeout (ms) of each request to the log server.'),
     keepalive: z.number().default(60000).describe('How long (ms) an idle connection to the log server is kept.'),
     retry_count: z.number().int({ error: 'expected an integer' }).optional().describe(deprecated('has no effect; use queue.max_retry_time')),
-    queue_size: z.number().int({ error: 'expected an integer' }).optional().describe(deprecated('use queue.max_batch_size (a value other than 1 overrides it)')),
+    queue_size: z
+      .number()
+      .int({ error: 'expected an integer' })
+      .optional()
+      .describe(deprecated('use queue.max_batch_size (a value other than 1 overrides it)')),
     flush_timeout: z.number().optional().describe(deprecated('use queue.max_coalescing_delay (a value other than 2 overrides it)')),
     headers,
     queue: queueSchema,
@@ -53,7 +58,7 @@ export const config = z
     ...metaFields,
   })
   .superRefine((c, ctx) => {
-    let userinfo = false
+    let userinfo: boolean
     try {
       const u = new URL(c.http_endpoint)
       userinfo = u.username !== '' || u.password !== ''

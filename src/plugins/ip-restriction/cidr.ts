@@ -116,13 +116,13 @@ export function compileMatcher(entries: readonly string[]): IpMatcher {
     matches(addr) {
       if (addr.v === 4) {
         if (any4 || exact4.has(addr.n)) return true
-        for (const r of ranges4) if (((addr.n & r.mask) >>> 0) === r.net) return true
+        for (const r of ranges4) if ((addr.n & r.mask) >>> 0 === r.net) return true
         return false
       }
       if (any6 || (exact6.size > 0 && exact6.has(addr.w.join(':')))) return true
       for (const r of ranges6) {
         let ok = true
-        for (let i = 0; i < 4 && ok; i++) ok = ((addr.w[i]! & r.masks[i]!) >>> 0) === r.net[i]
+        for (let i = 0; i < 4 && ok; i++) ok = (addr.w[i]! & r.masks[i]!) >>> 0 === r.net[i]
         if (ok) return true
       }
       return false

@@ -11,11 +11,18 @@ const nonEmpty = (a: readonly unknown[] | undefined) => a !== undefined && a.len
 
 export const config = z
   .strictObject({
-    allow: z.array(ipOrCidr).optional().describe('IPv4/IPv6 addresses or CIDR ranges allowed in; every other client is refused. One of `allow` or `deny` must be given.'),
+    allow: z
+      .array(ipOrCidr)
+      .optional()
+      .describe('IPv4/IPv6 addresses or CIDR ranges allowed in; every other client is refused. One of `allow` or `deny` must be given.'),
     deny: z.array(ipOrCidr).optional().describe('IPv4/IPv6 addresses or CIDR ranges refused; checked before `allow`.'),
     // Kong's field is a bare number; a status the HTTP layer cannot send is refused here rather than failing each request.
     status: integer(100, 599).optional().describe('The HTTP status of refused requests (403 when unset).'),
-    message: z.string().min(1, { error: 'length must be at least 1' }).optional().describe('The message of refused requests (`IP address not allowed: <client ip>` when unset).'),
+    message: z
+      .string()
+      .min(1, { error: 'length must be at least 1' })
+      .optional()
+      .describe('The message of refused requests (`IP address not allowed: <client ip>` when unset).'),
     ...metaFields,
   })
   .superRefine((c, ctx) => {

@@ -56,30 +56,34 @@ export function functionsHandler(name: string) {
       })
       const compile = (phase: Phase): SyncLuaChunk[] => conf[phase].map((src, i) => engine.compile(src, `${phase}[${i}]`))
       const phases: PluginPhases = {}
-      const request = (chunks: SyncLuaChunk[]) => async (kit: Kit): Promise<Exit | undefined> => {
-        for (const c of chunks) {
-          let exit: Exit | undefined
-          try {
-            exit = await c.run(kit)
-          } catch (e) {
-            env.log.error(`${name} error: ${(e as Error).message}`)
-            return ERROR_500
+      const request =
+        (chunks: SyncLuaChunk[]) =>
+        async (kit: Kit): Promise<Exit | undefined> => {
+          for (const c of chunks) {
+            let exit: Exit | undefined
+            try {
+              exit = await c.run(kit)
+            } catch (e) {
+              env.log.error(`${name} error: ${(e as Error).message}`)
+              return ERROR_500
+            }
+            if (exit) return exit
           }
-          if (exit) return exit
+          return undefined
         }
-        return undefined
-      }
       // After the response was decided nothing can be answered instead: errors are logged (Kong logs them too).
-      const late = (chunks: SyncLuaChunk[]) => (kit: Kit): void => {
-        for (const c of chunks) {
-          try {
-            c.runSync(kit)
-          } catch (e) {
-            env.log.error(`${name} error: ${(e as Error).message}`)
-            return
+      const late =
+        (chunks: SyncLuaChunk[]) =>
+        (kit: Kit): void => {
+          for (const c of chunks) {
+            try {
+              c.runSync(kit)
+            } catch (e) {
+              env.log.error(`${name} error: ${(e as Error).message}`)
+              return
+            }
           }
         }
-      }
       const rewrite = compile('rewrite')
       const access = compile('access')
       const headerFilter = compile('header_filter')

@@ -11,7 +11,10 @@ export const config = z.strictObject({
     .default(false)
     .describe('Record the Kong, upstream and total latency histograms (`kong_kong_latency_ms`, `kong_upstream_latency_ms`, `kong_request_latency_ms`).'),
   bandwidth_metrics: z.boolean().default(false).describe('Count request and response bytes (`kong_bandwidth_bytes`).'),
-  upstream_health_metrics: z.boolean().default(false).describe('Export the health of upstream targets (`kong_upstream_target_health`). Not available yet: accepted and ignored.'),
+  upstream_health_metrics: z
+    .boolean()
+    .default(false)
+    .describe('Export the health of upstream targets (`kong_upstream_target_health`). Not available yet: accepted and ignored.'),
   ai_metrics: z.boolean().default(false).describe('Export AI (LLM) metrics. There are no AI plugins here: accepted and ignored.'),
   wasm_metrics: z.boolean().default(false).describe('Export metrics of Wasm filters. There are no Wasm filters here: accepted and ignored.'),
   ...metaFields,

@@ -53,7 +53,13 @@ export function keyFrom(fields: readonly string[], lookup: (field: string) => Ar
   for (const field of fields) {
     const v = lookup(field)
     if (v === undefined) continue
-    if (Array.isArray(v)) parts.push(`${field}=${[...v].sort(byCodeUnit).map((x) => (x === true ? '' : x)).join(',')}`)
+    if (Array.isArray(v))
+      parts.push(
+        `${field}=${[...v]
+          .sort(byCodeUnit)
+          .map((x) => (x === true ? '' : x))
+          .join(',')}`,
+      )
     else if (v === true) parts.push(field)
     else parts.push(`${field}=${v}`)
   }

@@ -25,7 +25,7 @@ export function parseDirectives(h: string | string[] | number | undefined): Dire
     if (name === '') name = eq === -1 ? piece : piece.slice(0, eq)
     if (name === '') continue
     const raw = eq === -1 || eq === piece.length - 1 ? undefined : piece.slice(eq + 1)
-    out[name.toLowerCase()] = raw === undefined ? true : luaNumber(raw) ?? raw
+    out[name.toLowerCase()] = raw === undefined ? true : (luaNumber(raw) ?? raw)
   }
   return out
 }

@@ -21,12 +21,22 @@ export const config = z.strictObject({
     .describe(
       'Upstream response content types considered cacheable: type/subtype and parameters must match exactly (`application/json` does not match `application/json; charset=utf-8`); `type/*` and `*/*` match any subtype or type with the same parameters.',
     ),
-  cache_ttl: wholeNumber.gt(0, { error: 'value must be greater than 0' }).default(300).describe('Seconds a cached response is served before it is refreshed from the upstream.'),
+  cache_ttl: wholeNumber
+    .gt(0, { error: 'value must be greater than 0' })
+    .default(300)
+    .describe('Seconds a cached response is served before it is refreshed from the upstream.'),
   // typedefs.oneOf reports a missing value as `expected one of`; Kong says `required field missing`.
-  strategy: z.enum(['memory'], { error: (iss) => (iss.input === undefined ? 'required field missing' : 'expected one of: memory') }).describe('Where cache entries are held. Only `memory` (in-process, bounded by size) is available.'),
-  cache_control: z.boolean().default(false).describe('Respect the Cache-Control behaviours of RFC 7234 (request and response directives, max-age/s-maxage/Expires as TTL).'),
+  strategy: z
+    .enum(['memory'], { error: (iss) => (iss.input === undefined ? 'required field missing' : 'expected one of: memory') })
+    .describe('Where cache entries are held. Only `memory` (in-process, bounded by size) is available.'),
+  cache_control: z
+    .boolean()
+    .default(false)
+    .describe('Respect the Cache-Control behaviours of RFC 7234 (request and response directives, max-age/s-maxage/Expires as TTL).'),
   ignore_uri_case: z.boolean().default(false).describe('Lower-case the URI in the cache key, so paths differing only in case share an entry.'),
-  storage_ttl: wholeNumber.optional().describe('Seconds to keep entries in storage, independent of `cache_ttl` or Cache-Control TTLs (an expired but stored entry is refreshed: `Refresh`).'),
+  storage_ttl: wholeNumber
+    .optional()
+    .describe('Seconds to keep entries in storage, independent of `cache_ttl` or Cache-Control TTLs (an expired but stored entry is refreshed: `Refresh`).'),
   memory: z
     .strictObject({
       dictionary_name: z
@@ -36,7 +46,10 @@ export const config = z.strictObject({
     })
     .prefault({})
     .describe('Options of the `memory` strategy.'),
-  vary_query_params: z.array(z.string()).optional().describe('Query parameters that form the cache key, in this order. When unset, all of them (sorted by name).'),
+  vary_query_params: z
+    .array(z.string())
+    .optional()
+    .describe('Query parameters that form the cache key, in this order. When unset, all of them (sorted by name).'),
   vary_headers: z.array(z.string()).optional().describe('Request headers that form the cache key, in this order. When unset, none.'),
   response_headers: z
     .strictObject({

@@ -102,10 +102,7 @@ export const handler = defineHandler<RateLimitingConfig>({
       // Redis counts while it checks (INCR), so rejected requests count too, as in Kong.
       access(kit) {
         const now = Math.floor(Date.now() / 1000) * 1000
-        return redisIncrBefore(conf.redis, keysFor(kit, now), ttls).then(
-          (used) => decide(kit, now, used),
-          failed,
-        )
+        return redisIncrBefore(conf.redis, keysFor(kit, now), ttls).then((used) => decide(kit, now, used), failed)
       },
     }
   },

@@ -6,9 +6,7 @@
 import * as z from 'zod'
 import { host, integer, isHostname, port, referenceable } from '../../config/schema/typedefs.js'
 
-const anyInteger = z
-  .number({ error: (iss) => (iss.input === undefined ? undefined : 'expected an integer') })
-  .int({ error: 'expected an integer' })
+const anyInteger = z.number({ error: (iss) => (iss.input === undefined ? undefined : 'expected an integer') }).int({ error: 'expected an integer' })
 
 const serverName = z.string().refine(isHostname, { error: (iss) => `invalid value: ${String(iss.input)}` })
 
@@ -49,7 +47,8 @@ type Shorthands = { [K in keyof typeof redisShorthands]?: z.infer<(typeof redisS
  * as Kong's shorthand_fields do) and drops them from the config.
  */
 export function liftRedisShorthands<C extends Shorthands & { redis: RedisConfig }>(conf: C): Omit<C, keyof Shorthands> {
-  const { redis_host, redis_port, redis_password, redis_username, redis_ssl, redis_ssl_verify, redis_server_name, redis_timeout, redis_database, ...rest } = conf
+  const { redis_host, redis_port, redis_password, redis_username, redis_ssl, redis_ssl_verify, redis_server_name, redis_timeout, redis_database, ...rest } =
+    conf
   const redis: RedisConfig = { ...conf.redis }
   if (redis_host !== undefined) redis.host = redis_host
   if (redis_port !== undefined) redis.port = redis_port

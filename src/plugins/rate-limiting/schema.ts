@@ -27,10 +27,7 @@ export const config = z
     path: servicePath.optional().describe('The request path counted when `limit_by` is `path` (other paths are counted per client IP).'),
     // DB-less: `cluster` needs a database, so it is not offered (Kong's DB-less schema).
     policy: oneOf(['local', 'redis']).default('local').describe('Where the counters live: `local` (this process) or `redis` (shared).'),
-    fault_tolerant: z
-      .boolean()
-      .default(true)
-      .describe('When the data store fails: true lets requests through without rate-limit headers; false answers 500.'),
+    fault_tolerant: z.boolean().default(true).describe('When the data store fails: true lets requests through without rate-limit headers; false answers 500.'),
     redis: redisRecord,
     hide_client_headers: z.boolean().default(false).describe('Do not send the rate-limit headers to the client.'),
     error_code: positive.default(429).describe('The status code sent when a limit is exceeded.'),

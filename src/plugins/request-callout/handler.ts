@@ -115,7 +115,8 @@ function dispatcherFor(c: CalloutConfig): (url: URL) => Dispatcher {
     ...(o.timeouts?.connect !== undefined ? { timeout: o.timeouts.connect } : {}),
   }
   const direct = new Agent({ connect })
-  const auth = o.proxy?.auth_username !== undefined ? `Basic ${Buffer.from(`${o.proxy.auth_username}:${o.proxy.auth_password ?? ''}`).toString('base64')}` : undefined
+  const auth =
+    o.proxy?.auth_username !== undefined ? `Basic ${Buffer.from(`${o.proxy.auth_username}:${o.proxy.auth_password ?? ''}`).toString('base64')}` : undefined
   const proxyAgent = (uri: string | undefined) => (uri ? new ProxyAgent({ uri, requestTls: connect, ...(auth ? { token: auth } : {}) }) : undefined)
   const httpProxy = proxyAgent(o.proxy?.http_proxy)
   const httpsProxy = proxyAgent(o.proxy?.https_proxy)
@@ -229,13 +230,23 @@ async function callout(kit: Kit, c: Compiled, cache: CalloutCache | undefined, s
   const query: Record<string, string | string[]> = {}
   for (const [k, v] of url.searchParams) push(query, k, v)
   if (r.query.forward) for (const [k, v] of kit.request.query) push(query, k, v, true)
-  await applyCustom(kit, c.query, (k, v) => (query[k] = text(v)), (k) => delete query[k])
+  await applyCustom(
+    kit,
+    c.query,
+    (k, v) => (query[k] = text(v)),
+    (k) => delete query[k],
+  )
 
   const headers: Record<string, string | string[]> = {}
   if (r.headers.forward) for (const [k, v] of Object.entries(kit.request.headers)) if (v !== undefined && !NOT_FORWARDED.has(k)) headers[k] = v
-  await applyCustom(kit, c.headers, (k, v) => (headers[k] = text(v)), (k) => {
-    for (const h of Object.keys(headers)) if (h.toLowerCase() === k.toLowerCase()) delete headers[h]
-  })
+  await applyCustom(
+    kit,
+    c.headers,
+    (k, v) => (headers[k] = text(v)),
+    (k) => {
+      for (const h of Object.keys(headers)) if (h.toLowerCase() === k.toLowerCase()) delete headers[h]
+    },
+  )
 
   let body: unknown
   if (r.body.forward || r.body.decode || c.body.length > 0) {
@@ -243,7 +254,12 @@ async function callout(kit: Kit, c: Compiled, cache: CalloutCache | undefined, s
     if (c.body.length > 0 || r.body.decode) {
       const decoded = raw.length === 0 ? {} : parseJson(raw)
       if (isObject(decoded)) {
-        await applyCustom(kit, c.body, (k, v) => (decoded[k] = v), (k) => delete decoded[k])
+        await applyCustom(
+          kit,
+          c.body,
+          (k, v) => (decoded[k] = v),
+          (k) => delete decoded[k],
+        )
         body = decoded
       } else body = raw.length > 0 ? raw.toString() : undefined
     } else if (raw.length > 0) body = raw.toString()
@@ -292,7 +308,7 @@ async function callout(kit: Kit, c: Compiled, cache: CalloutCache | undefined, s
   const e = r.error
   const maxRetries = e.on_error === 'retry' ? e.retries : 0
   let response: CachedResponse | undefined
-  let failed = false
+  let failed: boolean
   for (let attempt = 0; ; attempt++) {
     try {
       response = await send(c, params)
@@ -399,10 +415,21 @@ async function customiseUpstream(kit: Kit, conf: RequestCalloutConfig, up: Upstr
   const u = conf.upstream
   const target = kit.upstream
   if (!u.headers.forward) for (const name of Object.keys(kit.request.headers)) target.clearHeader(name)
-  await applyCustom(kit, up.headers, (k, v) => target.setHeader(k, text(v)), (k) => target.clearHeader(k))
+  await applyCustom(
+    kit,
+    up.headers,
+    (k, v) => target.setHeader(k, text(v)),
+    (k) => target.clearHeader(k),
+  )
 
   if (!u.query.forward) target.setRawQuery('')
-  if (up.query.length > 0) await applyCustom(kit, up.query, (k, v) => target.query.set(k, text(v)), (k) => target.query.delete(k))
+  if (up.query.length > 0)
+    await applyCustom(
+      kit,
+      up.query,
+      (k, v) => target.query.set(k, text(v)),
+      (k) => target.query.delete(k),
+    )
 
   if (!u.body.forward && up.body.length === 0) target.setBody('')
   if (up.body.length > 0) {
@@ -410,7 +437,12 @@ async function customiseUpstream(kit: Kit, conf: RequestCalloutConfig, up: Upstr
     const decoded = raw.length === 0 ? {} : parseJson(raw)
     // Body customisations assume JSON: another body is left as it is.
     if (isObject(decoded)) {
-      await applyCustom(kit, up.body, (k, v) => (decoded[k] = v), (k) => delete decoded[k])
+      await applyCustom(
+        kit,
+        up.body,
+        (k, v) => (decoded[k] = v),
+        (k) => delete decoded[k],
+      )
       target.setBody(JSON.stringify(decoded))
       if (raw.length === 0) target.setHeader('content-type', 'application/json')
     }

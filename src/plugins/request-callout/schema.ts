@@ -59,7 +59,11 @@ const timeouts = z
 
 const calloutRequest = z.strictObject({
   url: referenceable(z.string().min(1, { error: 'length must be at least 1' }), 'The URL requested.'),
-  method: z.string().regex(/^[A-Za-z]+$/, { error: 'invalid value' }).default('GET').describe('The HTTP method.'),
+  method: z
+    .string()
+    .regex(/^[A-Za-z]+$/, { error: 'invalid value' })
+    .default('GET')
+    .describe('The HTTP method.'),
   headers: z
     .strictObject({
       forward: z.boolean().default(false).describe("Forward the incoming request's headers to the callout."),
@@ -93,7 +97,9 @@ const calloutRequest = z.strictObject({
     .describe('HTTP connection parameters.'),
   error: z
     .strictObject({
-      on_error: oneOf(['continue', 'fail', 'retry']).default('fail').describe('What to do on a TCP error or an error status: fail, retry (then fail) or continue.'),
+      on_error: oneOf(['continue', 'fail', 'retry'])
+        .default('fail')
+        .describe('What to do on a TCP error or an error status: fail, retry (then fail) or continue.'),
       retries: integer(0, 2147483646).default(2).describe('Retries when `on_error` is `retry`.'),
       http_statuses: z.array(integer(100, 999)).optional().describe('Callout response statuses treated as errors.'),
       error_response_code: integer(100, 999).default(400).describe('Status of the response sent when the callout fails.'),
@@ -110,7 +116,10 @@ const callout = z.strictObject({
   request: calloutRequest.describe('The callout request.'),
   response: z
     .strictObject({
-      headers: z.strictObject({ store: z.boolean().default(true).describe('Store the response headers in the context.') }).prefault({}).describe('Response header handling.'),
+      headers: z
+        .strictObject({ store: z.boolean().default(true).describe('Store the response headers in the context.') })
+        .prefault({})
+        .describe('Response header handling.'),
       body: z
         .strictObject({
           store: z.boolean().default(true).describe('Store the response body in the context.'),
@@ -122,7 +131,10 @@ const callout = z.strictObject({
     })
     .prefault({})
     .describe('Callout response handling.'),
-  cache: z.strictObject({ bypass: z.boolean().default(false).describe('Never cache this callout.') }).prefault({}).describe('Callout caching.'),
+  cache: z
+    .strictObject({ bypass: z.boolean().default(false).describe('Never cache this callout.') })
+    .prefault({})
+    .describe('Callout caching.'),
 })
 
 const nodes = (hostField: 'host' | 'ip') =>
@@ -198,7 +210,9 @@ export const config = z
         strategy: oneOf(['memory', 'off', 'redis']).default('off').describe('Where callout responses are cached: off, memory or redis.'),
         cache_ttl: integer(0, 2147483646).default(300).describe('TTL of cached callout responses, in seconds.'),
         memory: z
-          .strictObject({ dictionary_name: z.string().default('kong_db_cache').describe('Name of the in-memory cache (instances with the same name share it).') })
+          .strictObject({
+            dictionary_name: z.string().default('kong_db_cache').describe('Name of the in-memory cache (instances with the same name share it).'),
+          })
           .prefault({})
           .describe('Memory strategy settings.'),
         redis,
@@ -225,7 +239,12 @@ function checkCallouts(c: Omit<Conf, never>, ctx: Ctx): void {
     }),
   )
   const cycle = findCycle(c.callouts, index)
-  if (cycle) ctx.addIssue({ code: 'custom', path: ['callouts', index.get(cycle[0]!)!, 'depends_on'], message: `circular dependency between callouts: ${cycle.join(' -> ')}` })
+  if (cycle)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['callouts', index.get(cycle[0]!)!, 'depends_on'],
+      message: `circular dependency between callouts: ${cycle.join(' -> ')}`,
+    })
 
   const templates = (m: Record<string, unknown> | undefined, path: (string | number)[]) => {
     for (const [k, v] of Object.entries(m ?? {})) if (typeof v === 'string') template(v, [...path, k])

@@ -16,10 +16,7 @@ export const config = z.strictObject({
   size_unit: oneOf(['megabytes', 'kilobytes', 'bytes'])
     .default('megabytes')
     .describe('Unit of `allowed_payload_size`: `megabytes` (2^20 bytes), `kilobytes` (1024 bytes) or `bytes`.'),
-  require_content_length: z
-    .boolean()
-    .default(false)
-    .describe('Answer 411 to a request that has no valid Content-Length and is not chunked.'),
+  require_content_length: z.boolean().default(false).describe('Answer 411 to a request that has no valid Content-Length and is not chunked.'),
   ...metaFields,
 })
 

@@ -20,7 +20,6 @@ const DEFAULT_MESSAGES: Readonly<Record<number, string>> = {
 // A string body without a content_type: nginx's default type with Kong's `charset UTF-8`.
 const DEFAULT_BODY_TYPE = 'text/plain; charset=UTF-8'
 
-
 /** Kong's get_headers: lower-cased names, repeated headers as arrays. */
 function headersOf(kit: Kit): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}

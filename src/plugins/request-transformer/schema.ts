@@ -12,7 +12,6 @@ export function splitPair(entry: string): { name: string; value: string } | unde
 
 // kong.tools.http: validate_header_name / validate_header_value.
 const HEADER_NAME_RE = /^[A-Za-z0-9_-]+$/
-// eslint-disable-next-line no-control-regex
 const HEADER_VALUE_RE = /^[\x20-\x7e]*$/
 const COLON_RE = /^[^:]+:[\s\S]*$/
 
@@ -109,14 +108,13 @@ export const config = z.strictObject({
   remove: removeRecord,
   rename: renameRecord,
   replace: replaceRecord,
-  add: z
-    .strictObject(valueFields('add'))
-    .prefault({})
-    .describe('Add values only when the header, argument or parameter is absent (never the Host header).'),
+  add: z.strictObject(valueFields('add')).prefault({}).describe('Add values only when the header, argument or parameter is absent (never the Host header).'),
   append: z
     .strictObject(valueFields('append'))
     .prefault({})
-    .describe('Append values: a present header gets another value, a query argument or body parameter becomes an array (multipart bodies are not appended to).'),
+    .describe(
+      'Append values: a present header gets another value, a query argument or body parameter becomes an array (multipart bodies are not appended to).',
+    ),
   ...metaFields,
 })
 

@@ -46,7 +46,8 @@ export const handler = defineHandler<ResponseRateLimitingConfig>({
       })),
     )
     const prefix = `response-ratelimit:${env.plugin.route ?? EMPTY_UUID}:${env.plugin.service ?? EMPTY_UUID}:`
-    const keyOf = (s: { name: string; period: Period }, identifier: string, now: number) => `${prefix}${identifier}:${windowStart(s.period, now)}:${s.name}:${s.period}`
+    const keyOf = (s: { name: string; period: Period }, identifier: string, now: number) =>
+      `${prefix}${identifier}:${windowStart(s.period, now)}:${s.name}:${s.period}`
     const headerName = conf.header_name.toLowerCase()
     const states = new WeakMap<Kit, State>()
 
@@ -66,7 +67,9 @@ export const handler = defineHandler<ResponseRateLimitingConfig>({
         keys.forEach((k, i) => localIncr(k, by, ttls[i]!))
         return
       }
-      redisIncrBy(conf.redis, keys, ttls, by).catch((err: unknown) => env.log.error('failed to increment counters', { err: err instanceof Error ? err.message : String(err) }))
+      redisIncrBy(conf.redis, keys, ttls, by).catch((err: unknown) =>
+        env.log.error('failed to increment counters', { err: err instanceof Error ? err.message : String(err) }),
+      )
     }
 
     const proceed = (kit: Kit, identifier: string, now: number, used: readonly number[]): Exit | undefined => {

@@ -34,15 +34,9 @@ export const config = z
       .describe('What the counters are kept per; when the consumer or credential is unknown, the client IP is used.'),
     // DB-less: `cluster` needs a database, so it is not offered (Kong's DB-less schema).
     policy: oneOf(['local', 'redis']).default('local').describe('Where the counters live: `local` (this process) or `redis` (shared).'),
-    fault_tolerant: z
-      .boolean()
-      .default(true)
-      .describe('When the data store fails: true lets requests through without rate-limit headers; false answers 500.'),
+    fault_tolerant: z.boolean().default(true).describe('When the data store fails: true lets requests through without rate-limit headers; false answers 500.'),
     redis: redisRecord,
-    block_on_first_violation: z
-      .boolean()
-      .default(false)
-      .describe('Refuse a request (429) as soon as any limit is used up, before it reaches the upstream.'),
+    block_on_first_violation: z.boolean().default(false).describe('Refuse a request (429) as soon as any limit is used up, before it reaches the upstream.'),
     hide_client_headers: z.boolean().default(false).describe('Do not send the rate-limit headers to the client.'),
     limits: z
       .record(z.string(), periods)
