@@ -1,12 +1,14 @@
-/** The gateway's command line. The only module that reads argv or decides the exit code. */
+/**
+ * The gateway's command line. The only module that reads argv or decides the
+ * exit code. Each command's module is imported when it runs: `gateway
+ * validate` loads the config layer only, never the servers or plugin handlers.
+ */
 import { readFile, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { registry } from '../plugins/registry.js'
 import { VERSION } from '../version.js'
 import { FORMATS, type Format } from './report.js'
-import { jsonSchema } from './schemas.js'
-import { serve, SERVE_USAGE } from './serve.js'
-import { validate, type Io } from './validate.js'
+import { SERVE_USAGE } from './usage.js'
+import type { Io } from './validate.js'
 
 const USAGE = `Usage:
 ${SERVE_USAGE}
@@ -38,12 +40,14 @@ async function run(argv: string[], io: Io): Promise<number> {
         io.err('gateway validate: expected at least one declarative configuration file')
         return 2
       }
+      const { validate } = await import('./validate.js')
       return validate(positionals, values.format as Format, io)
     }
     case 'serve':
-      return serve(rest, io)
+      return (await import('./serve.js')).serve(rest, io)
     case 'schemas': {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, check: { type: 'boolean', default: false } } })
+      const [{ jsonSchema }, { registry }] = await Promise.all([import('./schemas.js'), import('../plugins/registry.js')])
       const text = jsonSchema(registry)
       if (values.check) {
         if (!values.out) {

@@ -8,7 +8,6 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from '../observability/logger.js'
 import type { Gateway } from '../server/gateway.js'
-import { NODE } from '../node.js'
 
 export type WorkerMessage = { type: 'started'; proxy: string[]; tls: string[]; hash: string } | { type: 'hash'; hash: string }
 export type PrimaryMessage = { type: 'reload' } | { type: 'shutdown' }
@@ -27,7 +26,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   const g = await opts.start(() => [...hashes].map(([w, hash]) => ({ pid: w.process.pid ?? 0, hash })))
   let announced = false
   const fork = () => {
-    const w = cluster.fork({ GATEWAY_CLUSTER_WORKER: '1', GATEWAY_NODE_ID: NODE.id })
+    const w = cluster.fork({ GATEWAY_CLUSTER_WORKER: '1', GATEWAY_NODE_ID: g.node.id })
     hashes.set(w, undefined)
     w.on('message', (m: WorkerMessage | { type?: unknown }) => {
       // Other messages travel on this channel too (prom-client's metrics aggregation).

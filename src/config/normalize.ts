@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import type { PluginRegistry } from '../plugins/registry.js'
-import { MSG_ORDERING_CYCLE, orderAccess } from '../plugins/ordering.js'
+import { MSG_ORDERING_CYCLE, orderAccess } from './ordering.js'
 import type { PluginOrdering } from './model.js'
 import { entityId, randomUUID } from './ids.js'
 import { fromZod, kongErrorMap, type PathSegment, type RawIssue } from './issues.js'

@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Reloader, ReloadResult } from '../reload/reloader.js'
-import type { RuntimeHolder } from '../server/holder.js'
+import type { RuntimeHolder } from '../reload/holder.js'
 
 export interface GatewayMetrics {
   readonly registry: Registry

@@ -2,13 +2,15 @@
  * The plugin contract and the plugin kit: what a bundled plugin declares, and
  * the typed API its phase handlers use (Kong's PDK, in TypeScript).
  *
- * A plugin is two things: a definition (name, priority, config schema, scopes),
- * and a handler whose `create` runs once per plugin instance when a config is
- * compiled. `create` does everything that can be done ahead of time (parse the
- * config, compile regexes, build lookup tables) and returns the phase functions
- * that run per request with a `Kit`.
+ * A plugin is one definition (name, priority, config schema, scopes, phases)
+ * whose `handler` loads, on first use, a factory that runs once per plugin
+ * instance when a config is compiled. The factory does everything that can be
+ * done ahead of time (parse the config, compile regexes, build lookup tables)
+ * and returns the phase functions that run per request with a `Kit`. The
+ * config layer sees definitions only; handlers are loaded by compile.
  */
 import type * as z from 'zod'
+import type { Registry } from 'prom-client'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Protocol } from '../config/schema/typedefs.js'
 import type { Acl, BasicauthCredential, Consumer, HmacauthCredential, JwtSecret, KeyauthCredential, Plugin, Route, Service } from '../config/model.js'
@@ -20,7 +22,20 @@ export interface PluginScopes {
   service: boolean
 }
 
-export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
+/** The phases a plugin may implement, in the order a request meets them. */
+export const PHASE_NAMES = ['rewrite', 'access', 'headerFilter', 'bodyFilter', 'log'] as const
+export type PhaseName = (typeof PHASE_NAMES)[number]
+
+/**
+ * Creates the phase functions of one plugin instance; runs once per instance
+ * when a config is compiled (never per request).
+ */
+export type PluginFactory<C = any> = (conf: C, env: PluginEnv) => PluginPhases
+
+/** What a definition's `handler` gives: the factory, or a module whose default export it is. */
+export type HandlerSource<C> = PluginFactory<C> | { readonly default: PluginFactory<C> }
+
+export interface PluginDefinition<S extends z.ZodType = z.ZodType<any, any>> {
   /** kebab-case, as in Kong; also the folder name. */
   readonly name: string
   /** Kong's static PRIORITY: higher runs first within a phase. */
@@ -31,6 +46,14 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   /** Default for the plugin entity's `protocols`. */
   readonly protocols: readonly Protocol[]
   readonly scopes: PluginScopes
+  /** The phases the handler implements; an instance returning another one is refused when the config is compiled. */
+  readonly phases: readonly PhaseName[]
+  /**
+   * Loads the handler. Called once, when a config that uses the plugin is first
+   * compiled, so validating a file never loads request code:
+   * `handler: () => import('./handler.js')`.
+   */
+  handler(): HandlerSource<z.output<S>> | Promise<HandlerSource<z.output<S>>>
 }
 
 /** Kong's default plugin protocols. */
@@ -39,8 +62,13 @@ export const PROTOCOLS_ALL: readonly Protocol[] = ['grpc', 'grpcs', 'http', 'htt
 export const ANY_SCOPE: PluginScopes = { consumer: true, route: true, service: true }
 export const NO_CONSUMER: PluginScopes = { consumer: false, route: true, service: true }
 
+/** A definition of the first plugin API: no phases, no handler (those come with `pluginSet([{ definition, handler }])`). */
+export type PluginDeclaration<S extends z.ZodType = z.ZodType> = Omit<PluginDefinition<S>, 'phases' | 'handler'>
+
 /** Declares a plugin; the identity function that keeps the config type. */
-export function definePlugin<S extends z.ZodType>(def: PluginDefinition<S>): PluginDefinition<S> {
+export function definePlugin<S extends z.ZodType>(def: PluginDefinition<S>): PluginDefinition<S>
+export function definePlugin<S extends z.ZodType>(def: PluginDeclaration<S>): PluginDeclaration<S>
+export function definePlugin<S extends z.ZodType>(def: PluginDeclaration<S>): PluginDeclaration<S> {
   return def
 }
 
@@ -233,10 +261,38 @@ export interface PluginEnv {
   readonly consumers: ConsumerIndex
   /** Logs with the plugin's name attached. */
   readonly log: PluginLog
-  /** This node (Kong's node_id, hostname); shared by the workers of one node. */
-  readonly node: { readonly id: string; readonly hostname: string }
-  /** The gateway's plugin metrics registry (prom-client), served on the admin /metrics; absent when embedding without one. */
-  readonly metrics?: import('prom-client').Registry | undefined
+  /** This node: its identity (Kong's node_id, hostname) and the state plugins keep across reloads. */
+  readonly node: NodeView
+  /** The gateway's plugin metrics registry (prom-client), served on the admin /metrics. */
+  readonly metrics: Registry
+}
+
+/**
+ * Something a plugin keeps for as long as the node runs, across reloads:
+ * counters, cache stores, client connections, open files. Declared once (a
+ * module constant), created on first use, closed when the gateway stops.
+ */
+export interface NodeSlot<T> {
+  /** Unique per node: by convention `plugin-name:what` or `shared:what`. */
+  readonly key: string
+  create(node: NodeView): T
+  close?(value: T): void | Promise<void>
+}
+
+/** Declares a node slot. */
+export function nodeSlot<T>(key: string, create: (node: NodeView) => T, close?: (value: T) => void | Promise<void>): NodeSlot<T> {
+  return close ? { key, create, close } : { key, create }
+}
+
+/** What plugins see of the node. */
+export interface NodeView {
+  /** Kong's node_id: shared by the workers of one node. */
+  readonly id: string
+  readonly hostname: string
+  /** The node's plugin metrics registry (prom-client), served on the admin /metrics. */
+  readonly metrics: Registry
+  /** The value of a slot on this node, created on first use. */
+  slot<T>(slot: NodeSlot<T>): T
 }
 
 /** Consumers and credentials, indexed once per config. */
@@ -273,13 +329,22 @@ export interface PluginPhases {
   log?(kit: Kit): void
 }
 
+/** Declares a handler's factory with its config type (the default export of a plugin's handler.ts). */
+export function definePhases<C>(create: PluginFactory<C>): PluginFactory<C> {
+  return create
+}
+
+/**
+ * The handler of the first plugin API (`pluginSet([{ definition, handler }])`),
+ * still accepted for custom plugins: a name and a `create` factory.
+ */
 export interface PluginHandler<C = Record<string, unknown>> {
   readonly name: string
   /** Runs once per plugin instance when a config is compiled. */
   create(conf: C, env: PluginEnv): PluginPhases
 }
 
-/** Declares a handler with its config type. */
+/** Declares a handler of the first plugin API with its config type. */
 export function defineHandler<C>(h: PluginHandler<C>): PluginHandler<C> {
   return h
 }

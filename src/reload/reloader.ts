@@ -8,11 +8,12 @@ import { readFile } from 'node:fs/promises'
 import type { ConfigIssue } from '../config/issues.js'
 import { configHash, loadConfig } from '../config/load.js'
 import { loadOffThread, prewarmFor } from './off-thread.js'
+import { reachable, type Reach } from '../compile/reach.js'
 import { compileRouterAsync } from '../compile/router.js'
-import { compileRuntime, reachable, type RuntimeOptions } from '../runtime/runtime.js'
-import { retainPools } from '../runtime/forward.js'
-import { retainHealth } from '../runtime/health.js'
-import type { RuntimeHolder } from '../server/holder.js'
+import { compileRuntime, pluginsOf, type CompileOptions } from '../compile/runtime.js'
+import type { NodeState } from '../node/state.js'
+import { BUNDLED_PLUGINS, type PluginSet } from '../plugins/set.js'
+import type { RuntimeHolder } from './holder.js'
 
 export interface ReloadResult {
   result: 'applied' | 'unchanged' | 'invalid' | 'unreadable'
@@ -31,11 +32,11 @@ export interface ReloaderOptions {
   retireAfterMs?: number
   onResult?: (r: ReloadResult) => void
   /** Where plugin instances log. */
-  pluginLog?: RuntimeOptions['pluginLog']
-  /** The plugin set (custom sets are loaded on the main thread: the load worker knows only the bundled plugins). */
-  plugins?: RuntimeOptions['plugins']
-  /** Where plugins register metrics. */
-  metrics?: RuntimeOptions['metrics']
+  pluginLog?: CompileOptions['pluginLog']
+  /** The plugin set (default: the bundled plugins; custom sets are loaded on the main thread: the load worker knows only the bundled plugins). */
+  plugins?: PluginSet | undefined
+  /** The node every new Runtime borrows from (default: the current Runtime's). */
+  node?: NodeState | undefined
 }
 
 export interface Reloader {
@@ -50,7 +51,7 @@ export interface Reloader {
 
 interface Retiring {
   dispose(): void
-  reach: ReturnType<typeof reachable>
+  reach: Reach
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -106,13 +107,17 @@ export function createReloader(opts: ReloaderOptions): Reloader {
     if (!loaded.ok) return done({ result: 'invalid', hash, issues: loaded.issues })
     let next
     try {
+      const plugins = opts.plugins ?? BUNDLED_PLUGINS
+      await plugins.prepare(pluginsOf(loaded.config))
       // The router is most of a large compile: built in slices, between which requests are served.
       const router = await compileRouterAsync(loaded.config)
-      next = compileRuntime(loaded.config, hash, { router, pluginLog: opts.pluginLog, plugins: opts.plugins, metrics: opts.metrics })
+      const node = opts.node ?? opts.holder.current().node
+      next = compileRuntime(loaded.config, hash, { node, router, pluginLog: opts.pluginLog, plugins })
     } catch (err) {
       return done({ result: 'invalid', hash, error: (err as Error).message })
     }
     const previous = opts.holder.swap(next)
+    const node = next.node
     // Requests that pinned the old Runtime keep it alive themselves; here only what
     // retiring needs is kept (its dispose and what it could reach), not the Runtime,
     // so a burst of reloads does not hold every replaced router and config for the grace period.
@@ -128,8 +133,8 @@ export function createReloader(opts: ReloaderOptions): Reloader {
         for (const o of r.origins) origins.add(o)
         for (const k of r.healthKeys) healthKeys.add(k)
       }
-      retainPools(origins)
-      retainHealth(healthKeys)
+      node.pools.retain(origins)
+      node.health.retain(healthKeys)
     }, opts.retireAfterMs ?? 60_000)
     t.unref()
     retiring.set(t, retire)

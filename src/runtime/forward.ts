@@ -1,64 +1,12 @@
 /**
  * Forwarding on undici, the engine under @fastify/reply-from, called directly
  * through `Pool.dispatch` so the hot path does no per-request option
- * normalization: bodies stream both ways with backpressure, one keep-alive pool
- * per origin. Pools are kept across reloads (keyed by origin and connect
- * settings), so a reload does not drop warm connections.
+ * normalization: bodies stream both ways with backpressure, on the node's
+ * keep-alive pools (node/pools.ts).
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
-import { Pool, type Dispatcher } from 'undici'
-
-export interface PoolSettings {
-  origin: string
-  connectTimeout: number
-  tlsVerify: boolean
-  servername?: string | undefined
-  ca?: string[] | undefined
-}
-
-const pools = new Map<string, Pool>()
-
-export function poolFor(s: PoolSettings): Pool {
-  const key = `${s.origin}|${s.connectTimeout}|${s.tlsVerify}|${s.servername ?? ''}|${s.ca?.length ?? 0}`
-  let pool = pools.get(key)
-  if (!pool) {
-    pool = new Pool(s.origin, {
-      connections: 512, // Kong's upstream_keepalive_pool_size
-      pipelining: 1,
-      keepAliveTimeout: 60_000, // Kong's upstream_keepalive_idle_timeout
-      keepAliveMaxTimeout: 60_000,
-      connect: {
-        timeout: s.connectTimeout,
-        rejectUnauthorized: s.tlsVerify,
-        ...(s.servername ? { servername: s.servername } : {}),
-        ...(s.ca ? { ca: s.ca } : {}),
-      },
-    })
-    pools.set(key, pool)
-  }
-  return pool
-}
-
-/**
- * Closes the pools of origins the running config no longer uses (called once
- * a replaced Runtime is retired, so no request can still be using them).
- */
-export function retainPools(origins: ReadonlySet<string>): void {
-  for (const [key, pool] of pools) {
-    const origin = key.slice(0, key.indexOf('|'))
-    if (origins.has(origin)) continue
-    pools.delete(key)
-    void pool.close().catch(() => {})
-  }
-}
-
-/** Closes every pool (process shutdown, tests). */
-export async function closePools(): Promise<void> {
-  const all = [...pools.values()]
-  pools.clear()
-  await Promise.allSettled(all.map((p) => p.close()))
-}
+import type { Dispatcher, Pool } from 'undici'
 
 export interface ForwardRequest {
   pool: Pool

@@ -7,21 +7,21 @@ import { randomFillSync } from 'node:crypto'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { Transform, type Readable } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
-import { escapeUpstreamPath, normalizeRequestPath } from '../compile/request-path.js'
+import { escapeUpstreamPath, normalizeRequestPath } from './target.js'
 import type { RouteMatch } from '../compile/router.js'
 import type { Service } from '../config/model.js'
 import type { Exit } from '../plugins/types.js'
 import { SERVER_TOKEN } from '../version.js'
 import type { Pool } from 'undici'
-import type { Peer } from './balancer.js'
-import { hostWithoutPort, splitRequestTarget } from './access.js'
-import type { PhaseLists } from './chains.js'
+import type { Peer } from '../compile/balancer.js'
+import { hostWithoutPort, splitRequestTarget } from './target.js'
+import type { PhaseLists } from '../compile/chains.js'
 import { ProxiedInfo, RequestKit } from './kit.js'
 import { runAccess, runBodyFilter, runHeaderFilter, runLog, runRewrite } from './phases.js'
-import { forward, poolFor } from './forward.js'
+import { forward } from './forward.js'
 import { continueIfExpected, firstValue, requestEndToEnd, responseEndToEnd } from './headers.js'
 import { defaultMessage, MSG_HTTPS_REQUIRED, MSG_NAME_RESOLUTION, MSG_NO_PEER, MSG_NO_ROUTE, MSG_NO_SERVICE, renderError, renderExit } from './responses.js'
-import type { Runtime } from './runtime.js'
+import type { Runtime } from '../compile/runtime.js'
 import { clientAddress, unmapped, type TrustCheck } from './trust.js'
 
 export interface HandlerOptions {
@@ -311,7 +311,9 @@ function handleRequest(opts: HandlerOptions): (req: IncomingMessage, res: Server
           ca: runtime.caFor(service),
         })
         // A plugin's target is not the service's: its pool is looked up by origin.
-        const pool = targetOverride ? poolFor(settings()) : (cachedPool(service, picked) ?? keepPool(service, picked, poolFor(settings())))
+        const pool = targetOverride
+          ? runtime.node.pools.get(settings())
+          : (cachedPool(service, picked) ?? keepPool(service, picked, runtime.node.pools.get(settings())))
         const proxyLatency = ms(start)
         const sentAt = performance.now()
         let headersAt = 0

@@ -7,9 +7,9 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { RouteMatch } from '../compile/router.js'
 import type { Consumer, Route, Service } from '../config/model.js'
 import type { AuthCredential, Exit, Kit, KitProxied, KitRequest, KitResponse, KitUpstream, UriCaptures } from '../plugins/types.js'
-import type { PhaseLists, PluginInstance } from './chains.js'
+import type { PhaseLists, PluginInstance } from '../compile/chains.js'
 import { requestEndToEnd } from './headers.js'
-import { hostWithoutPort } from './access.js'
+import { hostWithoutPort } from './target.js'
 import { unmapped } from './trust.js'
 
 /** Bodies a plugin may read into memory; larger ones answer 413 (Kong spills them to disk). */

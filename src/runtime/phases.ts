@@ -5,7 +5,7 @@
  * plugin's name and the request gets Kong's 500; the process carries on.
  */
 import type { Exit, PhaseResult } from '../plugins/types.js'
-import { phaseLists, type Chain, type PhaseLists, type PluginInstance } from './chains.js'
+import { phaseLists, type Chain, type PhaseLists, type PluginInstance } from '../compile/chains.js'
 import { BodyTooLarge, type RequestKit } from './kit.js'
 
 type Outcome = Exit | undefined

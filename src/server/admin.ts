@@ -16,9 +16,9 @@ import { createMetrics } from '../observability/metrics.js'
 import type { Registry } from 'prom-client'
 import { registry as pluginRegistry } from '../plugins/registry.js'
 import type { ReloadResult, Reloader } from '../reload/reloader.js'
-import type { Runtime } from '../runtime/runtime.js'
+import type { Runtime } from '../compile/runtime.js'
 import { VERSION } from '../version.js'
-import type { RuntimeHolder } from './holder.js'
+import type { RuntimeHolder } from '../reload/holder.js'
 
 export interface AdminServerOptions {
   holder: RuntimeHolder

@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { createHandler } from '../runtime/handle.js'
 import { createUpgradeHandler } from '../runtime/upgrade.js'
 import type { TrustCheck } from '../runtime/trust.js'
-import type { RuntimeHolder } from './holder.js'
+import type { RuntimeHolder } from '../reload/holder.js'
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'TRACE']
 

@@ -6,15 +6,15 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { ConfigIssue } from '../config/issues.js'
 import { loadFile } from '../config/load.js'
-import { closePools } from '../runtime/forward.js'
-import { compileRuntime, type RuntimeOptions } from '../runtime/runtime.js'
-import type { PluginSet } from '../plugins/set.js'
+import { compileRuntime, pluginsOf, type CompileOptions } from '../compile/runtime.js'
+import { createNodeState, type NodeState } from '../node/state.js'
+import { BUNDLED_PLUGINS, type PluginSet } from '../plugins/set.js'
 import cluster from 'node:cluster'
-import { AggregatorRegistry, Registry } from 'prom-client'
+import { AggregatorRegistry } from 'prom-client'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
-import { RuntimeHolder } from './holder.js'
+import { RuntimeHolder } from '../reload/holder.js'
 import { createReloader, type ReloadResult, type Reloader } from '../reload/reloader.js'
 import { watchConfig, type ConfigWatcher } from '../reload/watcher.js'
 
@@ -41,13 +41,21 @@ export interface GatewayOptions {
   /** The plugins this gateway runs (default: the bundled ones). Custom sets load the file on the main thread. */
   plugins?: PluginSet
   /** Where plugin instances log (silent when unset). */
-  pluginLog?: RuntimeOptions['pluginLog']
+  pluginLog?: CompileOptions['pluginLog']
+  /**
+   * The node state (pools, health, plugin slots) to run on; by default the
+   * gateway creates its own and closes it when it stops. One passed in is the
+   * caller's to close.
+   */
+  node?: NodeState
   /** On close, how long in-flight requests may take before their connections are cut (ms, default 25000). */
   drainTimeoutMs?: number
 }
 
 export interface Gateway {
   holder: RuntimeHolder
+  /** What this gateway keeps across reloads: pools, target health, plugin slots. */
+  node: NodeState
   /** `host:port` actually bound, in the order given. */
   proxy: string[]
   tls: string[]
@@ -87,17 +95,28 @@ function clusterPluginMetrics(): () => Promise<string> {
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
-  // Plugins' metrics (prometheus) live as long as the gateway, across reloads.
-  const pluginMetrics = new Registry()
+  const env = opts.env ?? process.env
+  const plugins = opts.plugins ?? BUNDLED_PLUGINS
+  const loaded = await loadFile(opts.config, { env, registry: plugins.registry })
+  if (!loaded.ok) throw new ConfigError(loaded.issues)
+  // Everything that outlives a reload: pools, target health, plugin metrics and slots.
+  const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID })
+  const ownsNode = opts.node === undefined
   // With --workers, the primary's /metrics sums what each worker counted (prom-client's cluster aggregation).
   if (cluster.isWorker) {
     new AggregatorRegistry() // its constructor installs the worker's answer to the primary's requests
-    AggregatorRegistry.setRegistries([pluginMetrics])
+    AggregatorRegistry.setRegistries([node.metrics])
   }
-  const servedPluginMetrics = opts.workers ? clusterPluginMetrics() : pluginMetrics
-  const loaded = await loadFile(opts.config, { env: opts.env ?? process.env, ...(opts.plugins ? { registry: opts.plugins.registry } : {}) })
-  if (!loaded.ok) throw new ConfigError(loaded.issues)
-  const holder = new RuntimeHolder(compileRuntime(loaded.config, loaded.hash, { pluginLog: opts.pluginLog, plugins: opts.plugins, metrics: pluginMetrics }))
+  const servedPluginMetrics = opts.workers ? clusterPluginMetrics() : node.metrics
+  let first
+  try {
+    await plugins.prepare(pluginsOf(loaded.config))
+    first = compileRuntime(loaded.config, loaded.hash, { node, pluginLog: opts.pluginLog, plugins })
+  } catch (err) {
+    if (ownsNode) await node.close()
+    throw err
+  }
+  const holder = new RuntimeHolder(first)
   const trusted = parseTrustedIps(opts.trustedIps)
   let draining = false
   const servers: FastifyInstance[] = []
@@ -107,11 +126,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const reloader = createReloader({
     file: opts.config,
     holder,
-    env: opts.env ?? process.env,
+    env,
+    node,
     onResult: opts.onReload,
     pluginLog: opts.pluginLog,
     plugins: opts.plugins,
-    metrics: pluginMetrics,
   })
   let watcher: ConfigWatcher | undefined
   const proxyServers: FastifyInstance[] = []
@@ -139,7 +158,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       await Promise.allSettled(servers.filter((s) => !proxyServers.includes(s)).map((s) => s.close()))
       reloader.close()
       holder.current().dispose()
-      await closePools()
+      if (ownsNode) await node.close()
     })())
   try {
     for (const spec of opts.listen) {
@@ -184,6 +203,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   }
   return {
     holder,
+    node,
     proxy,
     tls,
     admin,

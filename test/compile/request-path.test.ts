@@ -1,7 +1,7 @@
 // The request path as the router sees it (kong-reference.md §2.1) and as it is sent upstream (§2.4):
 // normalization, escaping, and path tricks that must not reach the wrong route.
 import t from 'tap'
-import { escapeUpstreamPath, normalizeRequestPath } from '../../src/compile/request-path.js'
+import { escapeUpstreamPath, normalizeRequestPath } from '../../src/runtime/target.js'
 import { matchOf, routerFor } from '../helpers/router.js'
 
 // raw request path (no query) → normalized path; undefined = invalid (the gateway answers 400)

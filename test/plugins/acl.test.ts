@@ -1,7 +1,7 @@
 // acl behind key-auth against a real upstream: every status, message and header of Kong's plugin.
 import t from 'tap'
 import { loadConfig } from '../../src/config/load.js'
-import { handler } from '../../src/plugins/acl/handler.js'
+import createAcl from '../../src/plugins/acl/handler.js'
 import { config as aclConfig } from '../../src/plugins/acl/schema.js'
 import type { Kit, PluginEnv } from '../../src/plugins/types.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
@@ -133,7 +133,7 @@ t.test('authenticated groups (kit.shared.authenticated_groups)', async (t) => {
     } as unknown as Kit
     return { kit, headers }
   }
-  const make = (c: Record<string, unknown>) => handler.create(aclConfig.parse(c), env)
+  const make = (c: Record<string, unknown>) => createAcl(aclConfig.parse(c), env)
 
   const allow = make({ allow: ['admin'] })
   let k = fakeKit({ groups: ['admin', 'ops'] })

@@ -3,8 +3,12 @@
 // (requests keep flowing, the queue stays bounded) and the schema.
 import t from 'tap'
 import { loadConfig } from '../../src/config/load.js'
-import { queueSizes } from '../../src/plugins/log-queue.js'
-import { DEFAULT_WORKSPACE_ID } from '../../src/plugins/log-serializer.js'
+import { LOG_QUEUES } from '../../src/plugins/shared/log-queue.js'
+import type { TestGateway } from '../helpers/gateway.js'
+
+/** What waits in the gateway's log queues. */
+const queuesOf = (gw: TestGateway) => () => gw.node.slot(LOG_QUEUES).sizes()
+import { DEFAULT_WORKSPACE_ID } from '../../src/plugins/shared/log-serializer.js'
 import { queueParams } from '../../src/plugins/http-log/handler.js'
 import type { HttpLogConfig } from '../../src/plugins/http-log/schema.js'
 import type { Plugin } from '../../src/config/model.js'
@@ -182,12 +186,13 @@ t.test('collector down: requests keep flowing and the queue stays bounded', asyn
   await c.close()
   const lines: string[] = []
   const name = `POST ${c.url}/down`
-  const { send } = await pluginGateway(
+  const { send, gw } = await pluginGateway(
     t,
     CONFIG(`http_endpoint: ${c.url}/down\nqueue: { max_entries: 5, initial_retry_delay: 30, max_retry_time: 60 }`),
     undefined,
     collectLogs(lines),
   )
+  const queueSizes = queuesOf(gw)
   const started = Date.now()
   for (let i = 0; i < 20; i++) t.equal((await send(`/d${i}`)).status, 200)
   t.ok(Date.now() - started < 3000, 'no request waited on the log server')
@@ -205,12 +210,13 @@ t.test('max_bytes bounds the queue by size', async (t) => {
   await c.close()
   const lines: string[] = []
   const name = `POST ${c.url}/bytes`
-  const { send } = await pluginGateway(
+  const { send, gw } = await pluginGateway(
     t,
     CONFIG(`http_endpoint: ${c.url}/bytes\nqueue: { max_bytes: 4000, initial_retry_delay: 30 }`),
     undefined,
     collectLogs(lines),
   )
+  const queueSizes = queuesOf(gw)
   for (let i = 0; i < 10; i++) await send(`/m${i}`)
   t.ok(await waitFor(() => lines.some((l) => /byte capacity exceeded, \d+ queue entries were dropped/.test(l))))
   const q = queueSizes().find((s) => s.name === name)!
@@ -223,6 +229,7 @@ t.test('a reload with the same settings keeps the queue and what waits in it', a
   const name = `POST ${c.url}/reload`
   const yaml = CONFIG(`http_endpoint: ${c.url}/reload\nqueue: { max_batch_size: 2, max_coalescing_delay: 30 }`)
   const { send, gw } = await pluginGateway(t, yaml)
+  const queueSizes = queuesOf(gw)
   await send('/r1')
   t.ok(await waitFor(() => queueSizes().find((s) => s.name === name)?.entries === 1))
   const { readFileSync, writeFileSync } = await import('node:fs')
@@ -298,10 +305,11 @@ t.test('deprecated queue_size and flush_timeout map onto the queue like Kong', a
 t.test('concurrency_limit -1: no queue, each record is sent on its own at once', async (t) => {
   const c = await startCollector(t)
   const name = `POST ${c.url}/unlimited`
-  const { send } = await pluginGateway(
+  const { send, gw } = await pluginGateway(
     t,
     CONFIG(`http_endpoint: ${c.url}/unlimited\nqueue: { concurrency_limit: -1, max_batch_size: 5, max_coalescing_delay: 30 }`),
   )
+  const queueSizes = queuesOf(gw)
   for (let i = 0; i < 3; i++) await send(`/u${i}`)
   t.ok(await waitFor(() => c.received.length === 3), 'not held back for coalescing')
   // Kong picks the payload shape from max_batch_size alone: an array, of one record here.

@@ -4,7 +4,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import t from 'tap'
 import { loadConfig } from '../../src/config/load.js'
-import { NODE } from '../../src/node.js'
 import { VERSION } from '../../src/version.js'
 import { fetchRaw } from '../helpers/gateway.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
@@ -65,7 +64,7 @@ t.test('all metrics on: requests by code and source, latency histograms, bandwid
   t.ok(value(text, 'kong_bandwidth_bytes{service="app",route="app",direction="ingress",workspace="default",consumer=""}')! > 50)
   t.ok(value(text, 'kong_bandwidth_bytes{service="app",route="app",direction="egress",workspace="default",consumer=""}')! > 100)
   t.ok(value(text, 'kong_bandwidth_bytes{service="app",route="locked",direction="egress",workspace="default",consumer="alice"}')! > 0)
-  t.equal(value(text, `kong_node_info{node_id="${NODE.id}",version="${VERSION}"}`), 1)
+  t.equal(value(text, `kong_node_info{node_id="${gw.node.id}",version="${VERSION}"}`), 1)
   t.equal(value(text, 'kong_datastore_reachable'), 1)
 })
 
@@ -77,7 +76,7 @@ t.test('defaults: only the always-on metrics; per_consumer off leaves consumer e
   t.notOk(/^kong_http_requests_total\{/m.test(text))
   t.notOk(/^kong_kong_latency_ms_bucket\{/m.test(text))
   t.notOk(/^kong_bandwidth_bytes\{/m.test(text))
-  t.equal(value(text, `kong_node_info{node_id="${NODE.id}",version="${VERSION}"}`), 1)
+  t.equal(value(text, `kong_node_info{node_id="${gw.node.id}",version="${VERSION}"}`), 1)
 
   writeFileSync(gw.file, readFileSync(gw.file, 'utf8').replace('config: {}', 'config: { status_code_metrics: true }'))
   t.equal((await gw.reload()).result, 'applied')

@@ -6,7 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import t from 'tap'
 import { request } from 'undici'
 import { loadConfig } from '../../src/config/load.js'
-import { memoryStore, setStoreBytes } from '../../src/plugins/proxy-cache/store.js'
+import { MEMORY_STORES } from '../../src/plugins/proxy-cache/store.js'
+import { createNodeState } from '../../src/node/state.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
 
 const ROUTE_ID = '3d1ab0c6-4a3f-4c55-9a53-6e3e2c1b7f01'
@@ -339,15 +340,17 @@ t.test('the store is per dictionary_name and survives a config reload', async (t
   const after = await send('/json')
   t.equal(after.headers['x-cache-status'], 'Hit', 'the entry outlived the old config')
   t.equal(up.requests.length, 1)
-  t.equal(memoryStore('reload-dict').size, 1)
+  t.equal(gw.node.slot(MEMORY_STORES).get('reload-dict').size, 1)
 })
 
 t.test('memory bound: many large responses never grow the store past its byte size', async (t) => {
   const MAX = 1024 * 1024
-  setStoreBytes(MAX, 'bounded')
-  t.teardown(() => setStoreBytes(64 * 1024 * 1024))
-  const { send, up } = await pluginGateway(t, CONFIG("content_type: ['text/plain']", 'bounded'), upstream)
-  const store = memoryStore('bounded')
+  // The dictionary's size is the node's (Kong: the lua_shared_dict's), set before the config that uses it is compiled.
+  const node = createNodeState()
+  node.slot(MEMORY_STORES).setBytes('bounded', MAX)
+  t.teardown(() => node.close())
+  const { send, up } = await pluginGateway(t, CONFIG("content_type: ['text/plain']", 'bounded'), upstream, { node })
+  const store = node.slot(MEMORY_STORES).get('bounded')
   for (let i = 0; i < 40; i++) {
     const r = await send(`/big?i=${i}&ct=text/plain&size=100000`)
     t.equal(r.headers['x-cache-status'], 'Miss')

@@ -4,8 +4,8 @@
 import { writeFileSync } from 'node:fs'
 import t from 'tap'
 import { loadConfig } from '../../src/config/load.js'
-import { localGet, localIncr } from '../../src/plugins/rate-limiting/local-store.js'
-import { windowStart } from '../../src/plugins/rate-limiting/periods.js'
+import { LocalCounters, LOCAL_COUNTERS } from '../../src/plugins/shared/rate-limit/local-store.js'
+import { windowStart } from '../../src/plugins/shared/rate-limit/periods.js'
 import { awayFromMinuteEnd } from '../helpers/clock.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
 
@@ -91,7 +91,11 @@ t.test('counter key: ratelimit:<route>:<service>:<identifier>:<window start>:<pe
   await send('/x')
   const cfg = gw.holder.current().config
   const route = cfg.routes.find((r) => r.name === 'keys')!
-  t.equal(localGet(`ratelimit:${route.id}:${ZERO}:127.0.0.1:${minuteStart()}:minute`), 2, 'route-scoped: the service id is the zero UUID')
+  t.equal(
+    gw.node.slot(LOCAL_COUNTERS).get(`ratelimit:${route.id}:${ZERO}:127.0.0.1:${minuteStart()}:minute`),
+    2,
+    'route-scoped: the service id is the zero UUID',
+  )
 })
 
 t.test('a global instance counts across routes (zero UUIDs in its key); route instances count apart', async (t) => {
@@ -119,11 +123,11 @@ plugins:
   t.equal((await send('/a', h)).status, 200)
   t.equal((await send('/b', h)).status, 200)
   t.equal((await send('/a', h)).status, 429, 'the global instance shares its counters between routes')
-  t.equal(localGet(`ratelimit:${ZERO}:${ZERO}:g1:${minuteStart()}:minute`), 2)
+  t.equal(gw.node.slot(LOCAL_COUNTERS).get(`ratelimit:${ZERO}:${ZERO}:g1:${minuteStart()}:minute`), 2)
   const service = gw.holder.current().config.services.find((s) => s.name === 'app-scoped')!
   await send('/c', h)
   await send('/d', h)
-  t.equal(localGet(`ratelimit:${ZERO}:${service.id}:g1:${minuteStart()}:minute`), 2, 'the service instance counts per service')
+  t.equal(gw.node.slot(LOCAL_COUNTERS).get(`ratelimit:${ZERO}:${service.id}:g1:${minuteStart()}:minute`), 2, 'the service instance counts per service')
 })
 
 t.test('limit_by: consumer, credential, ip, service, header, path', async (t) => {
@@ -170,7 +174,7 @@ services:
   const alice = cfg.consumers.find((c) => c.username === 'alice')!
   const aliceCred = cfg.keyauth_credentials.find((c) => c.consumer === alice.id)!
   const service = cfg.services.find((s) => s.name === 'app-by')!
-  const key = (route: string, id: string) => localGet(`ratelimit:${routeId(route)}:${ZERO}:${id}:${minuteStart()}:minute`)
+  const key = (route: string, id: string) => gw.node.slot(LOCAL_COUNTERS).get(`ratelimit:${routeId(route)}:${ZERO}:${id}:${minuteStart()}:minute`)
   const statuses = async (path: string, headers: Record<string, string>[]) => {
     const out: number[] = []
     for (const h of headers) out.push((await send(path, { headers: h })).status)
@@ -341,9 +345,11 @@ t.test('windows are UTC calendar boundaries; local counters expire after their T
   t.equal(windowStart('month', now), Date.UTC(2024, 1, 1))
   t.equal(windowStart('year', now), Date.UTC(2024, 0, 1))
   const key = `ttl-test:${now}`
-  t.equal(localIncr(key, 1, 60, now), 1)
-  t.equal(localIncr(key, 2, 60, now + 1000), 3)
-  t.equal(localGet(key, now + 59_999), 3)
-  t.equal(localGet(key, now + 60_000), 0, 'gone once the TTL (from the first increment) has passed')
-  t.equal(localIncr(key, 1, 60, now + 60_000), 1, 'a new counter starts')
+  const counters = new LocalCounters()
+  t.teardown(() => counters.close())
+  t.equal(counters.incr(key, 1, 60, now), 1)
+  t.equal(counters.incr(key, 2, 60, now + 1000), 3)
+  t.equal(counters.get(key, now + 59_999), 3)
+  t.equal(counters.get(key, now + 60_000), 0, 'gone once the TTL (from the first increment) has passed')
+  t.equal(counters.incr(key, 1, 60, now + 60_000), 1, 'a new counter starts')
 })

@@ -12,6 +12,8 @@ const authLike = definePlugin({
   config: z.strictObject({ key_names: z.array(z.string()).default(['apikey']) }),
   protocols: PROTOCOLS_ALL,
   scopes: NO_CONSUMER,
+  phases: ['access'],
+  handler: () => () => ({}),
 })
 
 t.test('bundled plugins pass the contract check', async (t) => {
@@ -24,6 +26,8 @@ t.test('the contract check refuses broken definitions at start', async (t) => {
   t.throws(() => createRegistry([authLike, { ...authLike, name: 'other' }]), /share priority 1250/)
   t.throws(() => createRegistry([{ ...authLike, name: 'Bad_Name' }]), /kebab-case/)
   t.throws(() => createRegistry([{ ...authLike, priority: 1.5 }]), /integer priority/)
+  t.throws(() => createRegistry([{ ...authLike, phases: [] }]), /must declare its phases/)
+  t.throws(() => createRegistry([{ ...authLike, phases: ['certificate' as 'access'] }]), /must declare its phases/)
 })
 
 t.test('a plugin Kong forbids on consumers is refused there, nested or by reference', async (t) => {

@@ -2,7 +2,6 @@
 import t, { type Test } from 'tap'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { loadConfig } from '../../src/config/load.js'
-import { closeRedisClients } from '../../src/plugins/rate-limiting/redis-store.js'
 import { setLuaEngine } from '../../src/plugins/request-callout/lua.js'
 import { lua } from '../../src/lua/engine.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
@@ -304,7 +303,6 @@ cache: { strategy: memory, memory: { dictionary_name: rc_test_3 } }`),
   t.test('redis: the second request is served from Redis', async (t) => {
     hits = 0
     const redis = await startRedis(t)
-    t.teardown(() => closeRedisClients())
     const g = await pluginGateway(
       t,
       yamlWith(`callouts:

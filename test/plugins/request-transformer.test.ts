@@ -4,7 +4,7 @@ import * as z from 'zod'
 import { loadConfig } from '../../src/config/load.js'
 import { pluginSet } from '../../src/plugins/set.js'
 import { ANY_SCOPE, definePlugin, defineHandler, PROTOCOLS_ALL } from '../../src/plugins/types.js'
-import { compileTemplate } from '../../src/plugins/request-transformer/template.js'
+import { compileTemplate } from '../../src/plugins/shared/template.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
 
 const CONFIG = (pluginConfig: string, paths = '[/]', extraPlugins = '') => `_format_version: "3.0"

@@ -2,7 +2,7 @@
 import t from 'tap'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { loadConfig } from '../../src/config/load.js'
-import { handler as responseTransformer } from '../../src/plugins/response-transformer/handler.js'
+import createResponseTransformer from '../../src/plugins/response-transformer/handler.js'
 import type { PluginEnv } from '../../src/plugins/types.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
 
@@ -135,10 +135,10 @@ t.test('only configs with JSON edits register a bodyFilter (others keep streamin
     if (!loaded.ok) throw new Error(loaded.issues[0]!.message)
     return loaded.config.plugins[0]!.config as never
   }
-  const headersOnly = responseTransformer.create(await parse('{ add: { headers: ["x:1"] } }'), env)
+  const headersOnly = createResponseTransformer(await parse('{ add: { headers: ["x:1"] } }'), env)
   t.equal(headersOnly.bodyFilter, undefined)
   t.type(headersOnly.headerFilter, 'function')
-  const withJson = responseTransformer.create(await parse('{ rename: { json: ["a:b"] } }'), env)
+  const withJson = createResponseTransformer(await parse('{ rename: { json: ["a:b"] } }'), env)
   t.type(withJson.bodyFilter, 'function')
 })
 

@@ -2,7 +2,7 @@
 // an exit or a 404, failures, the kit's changes to the upstream request.
 import t from 'tap'
 import { pluginSet } from '../../src/plugins/set.js'
-import { byPriority } from '../../src/runtime/chains.js'
+import { byPriority } from '../../src/compile/chains.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
 import { probe, type ProbeLog } from '../helpers/probe.js'
 import { startUpstream } from '../helpers/upstream.js'

@@ -1,7 +1,6 @@
 /** acl (Kong PRIORITY 950): allow or deny consumers by their ACL groups. */
 import * as z from 'zod'
 import { metaFields } from '../../config/schema/typedefs.js'
-import { definePlugin, NO_CONSUMER } from '../types.js'
 
 const group = z.string().min(1, { error: 'length must be at least 1' })
 const nonEmpty = (a: readonly unknown[] | undefined) => a !== undefined && a.length > 0
@@ -30,12 +29,3 @@ export const config = z
   })
 
 export type AclConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'acl',
-  priority: 950,
-  version: '3.10.0',
-  config,
-  protocols: ['grpc', 'grpcs', 'http', 'https'],
-  scopes: NO_CONSUMER,
-})

@@ -4,9 +4,9 @@
  * Kong writes them; the given password is hashed the same way and compared.
  */
 import { createHash } from 'node:crypto'
-import { authGate, challenge, safeEqual } from '../auth.js'
-import { decodeBase64 } from '../base64.js'
-import { defineHandler, type Exit, type Kit } from '../types.js'
+import { authGate, challenge, safeEqual } from '../shared/auth.js'
+import { decodeBase64 } from '../shared/base64.js'
+import { definePhases, type Exit, type Kit } from '../types.js'
 import type { BasicAuthConfig } from './schema.js'
 
 // Kong matches these with PCRE, unanchored: the scheme may follow other text.
@@ -32,33 +32,30 @@ function parseHeader(value: string | undefined): Given | undefined {
   return { username: Buffer.from(parts[1]!, 'latin1').toString('utf8'), password: Buffer.from(parts[2]!, 'latin1') }
 }
 
-export const handler = defineHandler<BasicAuthConfig>({
-  name: 'basic-auth',
-  create(conf, env) {
-    const gate = authGate(env, conf)
-    const UNAUTHORIZED: Exit = { status: 401, error: 'Unauthorized', headers: { 'www-authenticate': challenge('Basic', conf.realm) } }
+export default definePhases<BasicAuthConfig>((conf, env) => {
+  const gate = authGate(env, conf)
+  const UNAUTHORIZED: Exit = { status: 401, error: 'Unauthorized', headers: { 'www-authenticate': challenge('Basic', conf.realm) } }
 
-    /** Kong reads a header, then clears it when hiding credentials, whether or not it held any. */
-    const read = (kit: Kit, name: string): Given | undefined => {
-      const given = parseHeader(kit.request.headerValues(name)[0])
-      if (conf.hide_credentials) kit.upstream.clearHeader(name)
-      return given
+  /** Kong reads a header, then clears it when hiding credentials, whether or not it held any. */
+  const read = (kit: Kit, name: string): Given | undefined => {
+    const given = parseHeader(kit.request.headerValues(name)[0])
+    if (conf.hide_credentials) kit.upstream.clearHeader(name)
+    return given
+  }
+
+  const authenticate = (kit: Kit): Exit | undefined => {
+    if (kit.request.header('authorization') === undefined && kit.request.header('proxy-authorization') === undefined) return UNAUTHORIZED
+    let given = read(kit, 'proxy-authorization')
+    let credential = given && env.consumers.basicauth(given.username)
+    if (!credential) {
+      given = read(kit, 'authorization')
+      credential = given && env.consumers.basicauth(given.username)
     }
+    if (!given || !credential) return UNAUTHORIZED
+    const digest = createHash('sha1').update(given.password).update(credential.consumer).digest('hex')
+    if (!safeEqual(digest, credential.password)) return UNAUTHORIZED
+    return gate.attach(kit, credential, credential.username) ? undefined : UNAUTHORIZED
+  }
 
-    const authenticate = (kit: Kit): Exit | undefined => {
-      if (kit.request.header('authorization') === undefined && kit.request.header('proxy-authorization') === undefined) return UNAUTHORIZED
-      let given = read(kit, 'proxy-authorization')
-      let credential = given && env.consumers.basicauth(given.username)
-      if (!credential) {
-        given = read(kit, 'authorization')
-        credential = given && env.consumers.basicauth(given.username)
-      }
-      if (!given || !credential) return UNAUTHORIZED
-      const digest = createHash('sha1').update(given.password).update(credential.consumer).digest('hex')
-      if (!safeEqual(digest, credential.password)) return UNAUTHORIZED
-      return gate.attach(kit, credential, credential.username) ? undefined : UNAUTHORIZED
-    }
-
-    return { access: gate.access(authenticate) }
-  },
+  return { access: gate.access(authenticate) }
 })

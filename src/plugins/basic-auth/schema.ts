@@ -1,7 +1,6 @@
 /** basic-auth (Kong PRIORITY 1100): username and password in an `Authorization: Basic` header. */
 import * as z from 'zod'
 import { metaFields } from '../../config/schema/typedefs.js'
-import { definePlugin, NO_CONSUMER, PROTOCOLS_ALL } from '../types.js'
 
 export const config = z.strictObject({
   anonymous: z.string().optional().describe('Consumer (id or username) to use when authentication fails, instead of answering 401.'),
@@ -14,12 +13,3 @@ export const config = z.strictObject({
 })
 
 export type BasicAuthConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'basic-auth',
-  priority: 1100,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: NO_CONSUMER,
-})

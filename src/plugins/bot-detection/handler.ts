@@ -4,7 +4,7 @@
  * cached per plugin instance (10,000 entries, as Kong).
  */
 import { LRUCache } from 'lru-cache'
-import { defineHandler, type Exit } from '../types.js'
+import { definePhases, type Exit } from '../types.js'
 import { BOT_PATTERNS } from './rules.js'
 import { compileRule, type BotDetectionConfig } from './schema.js'
 
@@ -21,34 +21,31 @@ type Verdict = number
 const FORBIDDEN: Exit = { status: 403, error: 'Forbidden' }
 const TOO_MANY: Exit = { status: 400, error: 'Only one User-Agent header allowed' }
 
-export const handler = defineHandler<BotDetectionConfig>({
-  name: 'bot-detection',
-  create(conf) {
-    const allow = conf.allow.map(compileRule)
-    const deny = conf.deny.map(compileRule)
-    const cache = new LRUCache<string, Verdict>({ max: UA_CACHE_SIZE })
+export default definePhases<BotDetectionConfig>((conf) => {
+  const allow = conf.allow.map(compileRule)
+  const deny = conf.deny.map(compileRule)
+  const cache = new LRUCache<string, Verdict>({ max: UA_CACHE_SIZE })
 
-    const examine = (raw: string): Verdict => {
-      const ua = raw.trim()
-      if (allow.some((r) => r.test(ua))) return ALLOWED
-      if (deny.some((r) => r.test(ua))) return DENIED
-      if (BOTS.some((r) => r.test(ua))) return BOT
-      return NONE
-    }
+  const examine = (raw: string): Verdict => {
+    const ua = raw.trim()
+    if (allow.some((r) => r.test(ua))) return ALLOWED
+    if (deny.some((r) => r.test(ua))) return DENIED
+    if (BOTS.some((r) => r.test(ua))) return BOT
+    return NONE
+  }
 
-    return {
-      access(kit) {
-        const values = kit.request.headerValues('user-agent')
-        if (values.length > 1) return TOO_MANY
-        const ua = values[0]
-        if (ua === undefined) return undefined
-        let verdict = cache.get(ua)
-        if (verdict === undefined) {
-          verdict = examine(ua)
-          cache.set(ua, verdict)
-        }
-        return verdict > ALLOWED ? FORBIDDEN : undefined
-      },
-    }
-  },
+  return {
+    access(kit) {
+      const values = kit.request.headerValues('user-agent')
+      if (values.length > 1) return TOO_MANY
+      const ua = values[0]
+      if (ua === undefined) return undefined
+      let verdict = cache.get(ua)
+      if (verdict === undefined) {
+        verdict = examine(ua)
+        cache.set(ua, verdict)
+      }
+      return verdict > ALLOWED ? FORBIDDEN : undefined
+    },
+  }
 })

@@ -1,7 +1,6 @@
 /** bot-detection (Kong PRIORITY 2500): refuse known bots and configured User-Agents. */
 import * as z from 'zod'
 import { metaFields } from '../../config/schema/typedefs.js'
-import { definePlugin, NO_CONSUMER } from '../types.js'
 
 /**
  * A user regex as Kong takes it (PCRE); a leading `(?i)` becomes the `i` flag,
@@ -32,12 +31,3 @@ export const config = z.strictObject({
 })
 
 export type BotDetectionConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'bot-detection',
-  priority: 2500,
-  version: '3.10.0',
-  config,
-  protocols: ['grpc', 'grpcs', 'http', 'https'],
-  scopes: NO_CONSUMER,
-})

@@ -4,20 +4,21 @@
  * `kit.shared.correlation_id` for log plugins (Kong adds it to the log record).
  */
 import { randomUUID } from 'node:crypto'
-import { defineHandler, type Kit } from '../types.js'
+import { definePhases, nodeSlot, type Kit, type NodeView } from '../types.js'
 import type { CorrelationIdConfig } from './schema.js'
 
-// Per process, like Kong's per-worker uuid and counter (shared by every instance).
-const WORKER_UUID = randomUUID()
-let counter = 0
+// Per node, like Kong's per-worker uuid and counter (shared by every instance, kept across reloads).
+const WORKER_SEQUENCE = nodeSlot('correlation-id:sequence', () => ({ uuid: randomUUID(), counter: 0 }))
 type Generator = (kit: Kit) => string
 
-function generator(name: CorrelationIdConfig['generator']): Generator {
+function generator(name: CorrelationIdConfig['generator'], node: NodeView): Generator {
   switch (name) {
     case 'uuid':
       return () => randomUUID()
-    case 'uuid#counter':
-      return () => `${WORKER_UUID}#${++counter}`
+    case 'uuid#counter': {
+      const seq = node.slot(WORKER_SEQUENCE)
+      return () => `${seq.uuid}#${++seq.counter}`
+    }
     case 'tracker':
       // <server_addr>-<server_port>-<pid>-<connection>-<connection_requests>-<seconds.millis>
       return (kit) => {
@@ -27,29 +28,26 @@ function generator(name: CorrelationIdConfig['generator']): Generator {
   }
 }
 
-export const handler = defineHandler<CorrelationIdConfig>({
-  name: 'correlation-id',
-  create(conf) {
-    const name = conf.header_name.toLowerCase()
-    const generate = generator(conf.generator)
-    const echoed = new WeakMap<Kit, string>()
-    const access = (kit: Kit) => {
-      let id = kit.request.headerValues(name)[0]
-      if (id === undefined || id === '') {
-        id = generate(kit)
-        kit.upstream.setHeader(name, id)
-      }
-      kit.shared.correlation_id = id
-      if (conf.echo_downstream) echoed.set(kit, id)
-      return undefined
+export default definePhases<CorrelationIdConfig>((conf, env) => {
+  const name = conf.header_name.toLowerCase()
+  const generate = generator(conf.generator, env.node)
+  const echoed = new WeakMap<Kit, string>()
+  const access = (kit: Kit) => {
+    let id = kit.request.headerValues(name)[0]
+    if (id === undefined || id === '') {
+      id = generate(kit)
+      kit.upstream.setHeader(name, id)
     }
-    if (!conf.echo_downstream) return { access }
-    return {
-      access,
-      headerFilter(kit) {
-        const id = echoed.get(kit)
-        if (id !== undefined) kit.response.setHeader(name, id)
-      },
-    }
-  },
+    kit.shared.correlation_id = id
+    if (conf.echo_downstream) echoed.set(kit, id)
+    return undefined
+  }
+  if (!conf.echo_downstream) return { access }
+  return {
+    access,
+    headerFilter(kit) {
+      const id = echoed.get(kit)
+      if (id !== undefined) kit.response.setHeader(name, id)
+    },
+  }
 })

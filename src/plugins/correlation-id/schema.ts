@@ -1,7 +1,6 @@
 /** correlation-id (Kong PRIORITY 100001): tags each request with an id header. */
 import * as z from 'zod'
 import { metaFields, oneOf } from '../../config/schema/typedefs.js'
-import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
 
 export const config = z.strictObject({
   header_name: z.string().default('Kong-Request-ID').describe('The header carrying the correlation id.'),
@@ -15,12 +14,3 @@ export const config = z.strictObject({
 })
 
 export type CorrelationIdConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'correlation-id',
-  priority: 100001,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-})

@@ -1,7 +1,6 @@
 /** cors (Kong PRIORITY 2000): Cross-Origin Resource Sharing headers and preflight answers. */
 import * as z from 'zod'
 import { metaFields, oneOf } from '../../config/schema/typedefs.js'
-import { definePlugin, NO_CONSUMER, PROTOCOLS_ALL } from '../types.js'
 
 export const METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'] as const
 
@@ -42,12 +41,3 @@ export const config = z.strictObject({
 })
 
 export type CorsConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'cors',
-  priority: 2000,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: NO_CONSUMER,
-})

@@ -1,13 +1,14 @@
 /**
  * file-log: one JSON line per request, appended without waiting on the disk.
  * Files are opened in append mode once per path and shared by every instance
- * writing there, across reloads. With `reopen`, each flush opens, appends and
- * closes the file (Kong reopens per request), so a rotated file is picked up.
+ * writing there, across reloads (a node slot). With `reopen`, each flush opens,
+ * appends and closes the file (Kong reopens per request), so a rotated file is
+ * picked up.
  */
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { serialize } from '../log-serializer.js'
-import { defineHandler, type PluginLog } from '../types.js'
+import { serialize } from '../shared/log-serializer.js'
+import { definePhases, nodeSlot, type PluginLog } from '../types.js'
 import type { FileLogConfig } from './schema.js'
 
 // Past this many bytes waiting for the disk, lines are dropped rather than held in memory.
@@ -16,6 +17,7 @@ const MAX_PENDING_BYTES = 64 * 1024 * 1024
 interface Sink {
   write(line: string): void
   log: PluginLog
+  close(): void
 }
 
 /** Kept open: one append stream per path. */
@@ -36,6 +38,11 @@ class StreamSink implements Sink {
     }
     this.dropping = false
     s.write(line)
+  }
+
+  close(): void {
+    this.stream?.end()
+    this.stream = undefined
   }
 
   private openStream(): WriteStream {
@@ -59,6 +66,11 @@ class ReopenSink implements Sink {
     private readonly path: string,
     public log: PluginLog,
   ) {}
+
+  close(): void {
+    // A flush under way finishes on its own; nothing new is taken.
+    this.bytes = Infinity
+  }
 
   write(line: string): void {
     if (this.bytes > MAX_PENDING_BYTES) return
@@ -88,9 +100,17 @@ class ReopenSink implements Sink {
   }
 }
 
-const sinks = new Map<string, Sink>()
+/** The node's open files, by path and mode. */
+const SINKS = nodeSlot(
+  'file-log:sinks',
+  () => new Map<string, Sink>(),
+  (sinks) => {
+    for (const s of sinks.values()) s.close()
+    sinks.clear()
+  },
+)
 
-function sinkFor(path: string, reopen: boolean, log: PluginLog): Sink {
+function sinkFor(sinks: Map<string, Sink>, path: string, reopen: boolean, log: PluginLog): Sink {
   const key = `${reopen ? 'reopen' : 'keep'}:${path}`
   let sink = sinks.get(key)
   if (!sink) {
@@ -101,14 +121,11 @@ function sinkFor(path: string, reopen: boolean, log: PluginLog): Sink {
   return sink
 }
 
-export const handler = defineHandler<FileLogConfig>({
-  name: 'file-log',
-  create(conf, env) {
-    const sink = sinkFor(conf.path, conf.reopen, env.log)
-    return {
-      log(kit) {
-        sink.write(`${JSON.stringify(serialize(kit))}\n`)
-      },
-    }
-  },
+export default definePhases<FileLogConfig>((conf, env) => {
+  const sink = sinkFor(env.node.slot(SINKS), conf.path, conf.reopen, env.log)
+  return {
+    log(kit) {
+      sink.write(`${JSON.stringify(serialize(kit))}\n`)
+    },
+  }
 })

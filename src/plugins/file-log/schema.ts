@@ -1,8 +1,7 @@
 /** file-log (Kong PRIORITY 9): appends each request's log record to a file, one JSON line each. */
 import * as z from 'zod'
 import { metaFields } from '../../config/schema/typedefs.js'
-import { customFieldsByLua } from '../log-serializer.js'
-import { ANY_SCOPE, definePlugin, PROTOCOLS_ALL } from '../types.js'
+import { customFieldsByLua } from '../shared/log-serializer.js'
 
 // Kong's pattern: no `*`, `&`, `%`, `\` or backtick.
 const FILENAME_RE = /^[^*&%\\`]+$/
@@ -19,12 +18,3 @@ export const config = z.strictObject({
 })
 
 export type FileLogConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'file-log',
-  priority: 9,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-})

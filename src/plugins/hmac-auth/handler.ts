@@ -6,9 +6,9 @@
  * optionally a Digest of the body.
  */
 import { createHash, createHmac } from 'node:crypto'
-import { authGate, challenge, safeEqual } from '../auth.js'
-import { decodeBase64 } from '../base64.js'
-import { defineHandler, type Exit, type Kit } from '../types.js'
+import { authGate, challenge, safeEqual } from '../shared/auth.js'
+import { decodeBase64 } from '../shared/base64.js'
+import { definePhases, type Exit, type Kit } from '../types.js'
 import { parseHttpDate } from './http-date.js'
 import type { HmacAuthConfig } from './schema.js'
 
@@ -52,65 +52,62 @@ function signingString(kit: Kit, names: readonly string[]): string {
     .join('\n')
 }
 
-export const handler = defineHandler<HmacAuthConfig>({
-  name: 'hmac-auth',
-  create(conf, env) {
-    const gate = authGate(env, conf)
-    const headers = { 'www-authenticate': challenge('hmac', conf.realm) }
-    const unauthorized = (message: string): Exit => ({ status: 401, error: message, headers })
-    const UNAUTHORIZED = unauthorized('Unauthorized')
-    const NO_DATE = unauthorized(ERR_NO_DATE)
-    const NOT_VALID = unauthorized(ERR_NOT_VALID)
-    const NOT_SAME = unauthorized(ERR_NOT_SAME)
-    const allowed = new Set<string>(conf.algorithms)
-    const skewOk = (kit: Kit, name: string): boolean => {
-      const value = firstHeader(kit, name)
-      const time = value === undefined ? undefined : parseHttpDate(value)
-      return time !== undefined && Math.abs(Math.floor(Date.now() / 1000) - time) <= conf.clock_skew
+export default definePhases<HmacAuthConfig>((conf, env) => {
+  const gate = authGate(env, conf)
+  const headers = { 'www-authenticate': challenge('hmac', conf.realm) }
+  const unauthorized = (message: string): Exit => ({ status: 401, error: message, headers })
+  const UNAUTHORIZED = unauthorized('Unauthorized')
+  const NO_DATE = unauthorized(ERR_NO_DATE)
+  const NOT_VALID = unauthorized(ERR_NOT_VALID)
+  const NOT_SAME = unauthorized(ERR_NOT_SAME)
+  const allowed = new Set<string>(conf.algorithms)
+  const skewOk = (kit: Kit, name: string): boolean => {
+    const value = firstHeader(kit, name)
+    const time = value === undefined ? undefined : parseHttpDate(value)
+    return time !== undefined && Math.abs(Math.floor(Date.now() / 1000) - time) <= conf.clock_skew
+  }
+
+  /** Everything but the body digest; returns the failure or the verified credential. */
+  const verify = (kit: Kit) => {
+    const authorization = firstHeader(kit, 'authorization')
+    const proxyAuthorization = firstHeader(kit, 'proxy-authorization')
+    if (authorization === undefined && proxyAuthorization === undefined) return UNAUTHORIZED
+    if (!skewOk(kit, 'x-date') && !skewOk(kit, 'date')) return NO_DATE
+
+    let params = parseParams(proxyAuthorization)
+    if (!params) {
+      params = parseParams(authorization)
+      if (conf.hide_credentials) kit.upstream.clearHeader('authorization')
+    } else if (conf.hide_credentials) {
+      kit.upstream.clearHeader('proxy-authorization')
     }
+    if (!params) return NOT_VALID
+    const signed = params.headers
+    if (conf.enforce_headers.some((h) => !signed.includes(h))) return NOT_VALID
+    if (!allowed.has(params.algorithm)) return NOT_VALID
 
-    /** Everything but the body digest; returns the failure or the verified credential. */
-    const verify = (kit: Kit) => {
-      const authorization = firstHeader(kit, 'authorization')
-      const proxyAuthorization = firstHeader(kit, 'proxy-authorization')
-      if (authorization === undefined && proxyAuthorization === undefined) return UNAUTHORIZED
-      if (!skewOk(kit, 'x-date') && !skewOk(kit, 'date')) return NO_DATE
+    const credential = env.consumers.hmacauth(params.username)
+    if (!credential) return NOT_VALID
+    const expected = createHmac(DIGESTS[params.algorithm]!, credential.secret).update(signingString(kit, signed)).digest()
+    const given = decodeBase64(params.signature)
+    if (!given || !safeEqual(expected, given)) return NOT_SAME
+    return credential
+  }
 
-      let params = parseParams(proxyAuthorization)
-      if (!params) {
-        params = parseParams(authorization)
-        if (conf.hide_credentials) kit.upstream.clearHeader('authorization')
-      } else if (conf.hide_credentials) {
-        kit.upstream.clearHeader('proxy-authorization')
-      }
-      if (!params) return NOT_VALID
-      const signed = params.headers
-      if (conf.enforce_headers.some((h) => !signed.includes(h))) return NOT_VALID
-      if (!allowed.has(params.algorithm)) return NOT_VALID
+  const finish = (kit: Kit, credential: { id: string; username: string; consumer: string }): Exit | undefined => {
+    return gate.attach(kit, credential, credential.username) ? undefined : gate.fail(kit, NOT_VALID)
+  }
 
-      const credential = env.consumers.hmacauth(params.username)
-      if (!credential) return NOT_VALID
-      const expected = createHmac(DIGESTS[params.algorithm]!, credential.secret).update(signingString(kit, signed)).digest()
-      const given = decodeBase64(params.signature)
-      if (!given || !safeEqual(expected, given)) return NOT_SAME
-      return credential
-    }
-
-    const finish = (kit: Kit, credential: { id: string; username: string; consumer: string }): Exit | undefined => {
-      return gate.attach(kit, credential, credential.username) ? undefined : gate.fail(kit, NOT_VALID)
-    }
-
-    return {
-      access(kit) {
-        if (gate.skip(kit)) return undefined
-        const result = verify(kit)
-        if ('status' in result) return gate.fail(kit, result)
-        if (!conf.validate_request_body) return finish(kit, result)
-        // A body too large to buffer rejects; the runtime answers 413 for it.
-        return kit.request.body().then((body) => (digestMatches(kit, body) ? finish(kit, result) : gate.fail(kit, NOT_SAME)))
-      },
-    }
-  },
+  return {
+    access(kit) {
+      if (gate.skip(kit)) return undefined
+      const result = verify(kit)
+      if ('status' in result) return gate.fail(kit, result)
+      if (!conf.validate_request_body) return finish(kit, result)
+      // A body too large to buffer rejects; the runtime answers 413 for it.
+      return kit.request.body().then((body) => (digestMatches(kit, body) ? finish(kit, result) : gate.fail(kit, NOT_SAME)))
+    },
+  }
 })
 
 /** No Digest header is fine only for an empty body. */

@@ -1,7 +1,6 @@
 /** hmac-auth (Kong PRIORITY 1030): requests signed with a shared secret (HMAC-SHA1/256/384/512). */
 import * as z from 'zod'
 import { metaFields, oneOf } from '../../config/schema/typedefs.js'
-import { definePlugin, NO_CONSUMER, PROTOCOLS_ALL } from '../types.js'
 
 export const ALGORITHMS = ['hmac-sha1', 'hmac-sha256', 'hmac-sha384', 'hmac-sha512'] as const
 
@@ -24,12 +23,3 @@ export const config = z.strictObject({
 })
 
 export type HmacAuthConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'hmac-auth',
-  priority: 1030,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: NO_CONSUMER,
-})

@@ -6,15 +6,23 @@
  */
 import { createHash } from 'node:crypto'
 import { Pool } from 'undici'
-import { serialize } from '../log-serializer.js'
-import { getQueue, type BatchHandler, type QueueParams } from '../log-queue.js'
-import { defineHandler } from '../types.js'
+import { serialize } from '../shared/log-serializer.js'
+import { LOG_QUEUES, type BatchHandler, type QueueParams } from '../shared/log-queue.js'
+import { definePhases, nodeSlot } from '../types.js'
 import type { HttpLogConfig } from './schema.js'
 
 // One connection pool per log server (and connection settings), shared by every instance and kept across reloads.
-const pools = new Map<string, Pool>()
+const LOG_POOLS = nodeSlot(
+  'http-log:pools',
+  () => new Map<string, Pool>(),
+  async (pools) => {
+    const all = [...pools.values()]
+    pools.clear()
+    await Promise.allSettled(all.map((p) => p.close()))
+  },
+)
 
-function poolFor(origin: string, keepalive: number, timeout: number): Pool {
+function poolFor(pools: Map<string, Pool>, origin: string, keepalive: number, timeout: number): Pool {
   const key = `${origin}|${keepalive}|${timeout}`
   let pool = pools.get(key)
   if (!pool) {
@@ -41,62 +49,60 @@ export function queueParams(conf: HttpLogConfig): QueueParams {
 
 const MAX_BODY_IN_ERROR = 512
 
-export const handler = defineHandler<HttpLogConfig>({
-  name: 'http-log',
-  create(conf, env) {
-    const url = new URL(conf.http_endpoint)
-    const port = url.port || (url.protocol === 'https:' ? '443' : '80')
-    const where = `${url.hostname}:${port}`
-    const path = `${url.pathname || '/'}${url.search}`
-    const pool = poolFor(url.origin, conf.keepalive, conf.timeout)
-    const params = queueParams(conf)
-    const batched = params.max_batch_size !== 1
+export default definePhases<HttpLogConfig>((conf, env) => {
+  const url = new URL(conf.http_endpoint)
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80')
+  const where = `${url.hostname}:${port}`
+  const path = `${url.pathname || '/'}${url.search}`
+  const pool = poolFor(env.node.slot(LOG_POOLS), url.origin, conf.keepalive, conf.timeout)
+  const queues = env.node.slot(LOG_QUEUES)
+  const params = queueParams(conf)
+  const batched = params.max_batch_size !== 1
 
-    // The schema keeps Host, Content-Length and Content-Type out of `headers`, and Authorization when the URL has user info.
-    const fixed: Record<string, string> = { ...conf.headers, 'content-type': conf.content_type }
-    if (url.username !== '' || url.password !== '') {
-      const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
-      fixed.authorization = `Basic ${Buffer.from(userinfo).toString('base64')}`
-    }
+  // The schema keeps Host, Content-Length and Content-Type out of `headers`, and Authorization when the URL has user info.
+  const fixed: Record<string, string> = { ...conf.headers, 'content-type': conf.content_type }
+  if (url.username !== '' || url.password !== '') {
+    const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+    fixed.authorization = `Basic ${Buffer.from(userinfo).toString('base64')}`
+  }
 
-    if (conf.retry_count != null && conf.retry_count !== 10) {
-      env.log.warn('http-log: config.retry_count no longer works, please use config.queue.max_retry_time instead')
-    }
-    if (conf.queue_size != null && conf.queue_size !== 1)
-      env.log.warn('http-log: config.queue_size is deprecated, please use config.queue.max_batch_size instead')
-    if (conf.flush_timeout != null && conf.flush_timeout !== 2) {
-      env.log.warn('http-log: config.flush_timeout is deprecated, please use config.queue.max_coalescing_delay instead')
-    }
+  if (conf.retry_count != null && conf.retry_count !== 10) {
+    env.log.warn('http-log: config.retry_count no longer works, please use config.queue.max_retry_time instead')
+  }
+  if (conf.queue_size != null && conf.queue_size !== 1)
+    env.log.warn('http-log: config.queue_size is deprecated, please use config.queue.max_batch_size instead')
+  if (conf.flush_timeout != null && conf.flush_timeout !== 2) {
+    env.log.warn('http-log: config.flush_timeout is deprecated, please use config.queue.max_coalescing_delay instead')
+  }
 
-    const send: BatchHandler = async (entries) => {
-      const body = batched ? `[${entries.join(',')}]` : entries[0]!
-      let res
-      try {
-        res = await pool.request({ method: conf.method, path, headers: { ...fixed, 'content-length': String(Buffer.byteLength(body)) }, body })
-      } catch (e) {
-        throw new Error(`failed request to ${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+  const send: BatchHandler = async (entries) => {
+    const body = batched ? `[${entries.join(',')}]` : entries[0]!
+    let res
+    try {
+      res = await pool.request({ method: conf.method, path, headers: { ...fixed, 'content-length': String(Buffer.byteLength(body)) }, body })
+    } catch (e) {
+      throw new Error(`failed request to ${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+    }
+    const text = await res.body.text().catch(() => '')
+    if (res.statusCode >= 300) {
+      throw new Error(`request to ${where} returned status code ${res.statusCode} and body ${text.slice(0, MAX_BODY_IN_ERROR)}`)
+    }
+  }
+
+  // Instances with the same server and queue settings share one queue (Kong shares by server settings).
+  // Hashed: the settings hold credentials.
+  const key = createHash('sha256')
+    .update(JSON.stringify([url.href, conf.method, conf.content_type, conf.timeout, conf.keepalive, fixed, params]))
+    .digest('hex')
+  // Shown in logs: the endpoint without its user info.
+  const name = `${conf.method} ${url.origin}${url.pathname}`
+
+  return {
+    log(kit) {
+      const entry = JSON.stringify(serialize(kit))
+      if (!queues.get(key, name, params, send, env.log).enqueue(entry)) {
+        env.log.error('Failed to enqueue log entry to log server')
       }
-      const text = await res.body.text().catch(() => '')
-      if (res.statusCode >= 300) {
-        throw new Error(`request to ${where} returned status code ${res.statusCode} and body ${text.slice(0, MAX_BODY_IN_ERROR)}`)
-      }
-    }
-
-    // Instances with the same server and queue settings share one queue (Kong shares by server settings).
-    // Hashed: the settings hold credentials.
-    const key = createHash('sha256')
-      .update(JSON.stringify([url.href, conf.method, conf.content_type, conf.timeout, conf.keepalive, fixed, params]))
-      .digest('hex')
-    // Shown in logs: the endpoint without its user info.
-    const name = `${conf.method} ${url.origin}${url.pathname}`
-
-    return {
-      log(kit) {
-        const entry = JSON.stringify(serialize(kit))
-        if (!getQueue(key, name, params, send, env.log).enqueue(entry)) {
-          env.log.error('Failed to enqueue log entry to log server')
-        }
-      },
-    }
-  },
+    },
+  }
 })

@@ -1,9 +1,8 @@
 /** http-log (Kong PRIORITY 12): sends each request's log record to an HTTP server, in batches. */
 import * as z from 'zod'
 import { headerName, metaFields, oneOf, referenceable } from '../../config/schema/typedefs.js'
-import { customFieldsByLua } from '../log-serializer.js'
-import { queueSchema } from '../log-queue.js'
-import { ANY_SCOPE, definePlugin, PROTOCOLS_ALL } from '../types.js'
+import { customFieldsByLua } from '../shared/log-serializer.js'
+import { queueSchema } from '../shared/log-queue.js'
 
 // Kong's typedefs.url: parsed, with a host and a scheme. Only http and https can be sent to.
 const url = z.string().superRefine((v, ctx) => {
@@ -71,12 +70,3 @@ export const config = z
   })
 
 export type HttpLogConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'http-log',
-  priority: 12,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-})

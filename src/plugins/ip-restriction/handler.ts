@@ -3,35 +3,32 @@
  * against `deny` first (a match refuses), then `allow` (no match refuses).
  * Both lists are compiled to integer matchers when the config is loaded.
  */
-import { defineHandler, type Exit } from '../types.js'
+import { definePhases, type Exit } from '../types.js'
 import { compileMatcher, parseAddress } from './cidr.js'
 import type { IpRestrictionConfig } from './schema.js'
 
 const NO_IP: Exit = { status: 403, error: 'Cannot identify the client IP address, unix domain sockets are not supported.' }
 
-export const handler = defineHandler<IpRestrictionConfig>({
-  name: 'ip-restriction',
-  create(conf) {
-    const deny = conf.deny?.length ? compileMatcher(conf.deny) : undefined
-    const allow = conf.allow?.length ? compileMatcher(conf.allow) : undefined
-    const status = conf.status ?? 403
-    const fixed: Exit | undefined = conf.message !== undefined ? { status, error: conf.message } : undefined
-    const refuse = (ip: string): Exit => fixed ?? { status, error: `IP address not allowed: ${ip}` }
+export default definePhases<IpRestrictionConfig>((conf) => {
+  const deny = conf.deny?.length ? compileMatcher(conf.deny) : undefined
+  const allow = conf.allow?.length ? compileMatcher(conf.allow) : undefined
+  const status = conf.status ?? 403
+  const fixed: Exit | undefined = conf.message !== undefined ? { status, error: conf.message } : undefined
+  const refuse = (ip: string): Exit => fixed ?? { status, error: `IP address not allowed: ${ip}` }
 
-    return {
-      access(kit) {
-        // nginx's realip ignores an X-Real-IP that is not an address; so does this.
-        let ip = kit.request.clientIp
-        let addr = parseAddress(ip)
-        if (!addr) {
-          ip = kit.request.peerIp
-          addr = parseAddress(ip)
-        }
-        if (!addr) return NO_IP
-        if (deny?.matches(addr)) return refuse(ip)
-        if (allow && !allow.matches(addr)) return refuse(ip)
-        return undefined
-      },
-    }
-  },
+  return {
+    access(kit) {
+      // nginx's realip ignores an X-Real-IP that is not an address; so does this.
+      let ip = kit.request.clientIp
+      let addr = parseAddress(ip)
+      if (!addr) {
+        ip = kit.request.peerIp
+        addr = parseAddress(ip)
+      }
+      if (!addr) return NO_IP
+      if (deny?.matches(addr)) return refuse(ip)
+      if (allow && !allow.matches(addr)) return refuse(ip)
+      return undefined
+    },
+  }
 })

@@ -1,7 +1,6 @@
 /** ip-restriction (Kong PRIORITY 990): allow or deny clients by IP address or CIDR range. */
 import * as z from 'zod'
 import { integer, metaFields } from '../../config/schema/typedefs.js'
-import { definePlugin, ANY_SCOPE } from '../types.js'
 import { parseCidr } from './cidr.js'
 
 // Kong's typedefs.ip_or_cidr.
@@ -32,13 +31,3 @@ export const config = z
   })
 
 export type IpRestrictionConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'ip-restriction',
-  priority: 990,
-  version: '3.10.0',
-  config,
-  // Kong: http, https, tcp, tls, grpc, grpcs (stream routes close the connection instead).
-  protocols: ['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls'],
-  scopes: ANY_SCOPE,
-})

@@ -5,8 +5,8 @@
  * plugin: compact JSON `{"message": ...}` (or the claim errors object) with a
  * Bearer challenge.
  */
-import { authGate } from '../auth.js'
-import { defineHandler, type Exit, type Kit } from '../types.js'
+import { authGate } from '../shared/auth.js'
+import { definePhases, type Exit, type Kit } from '../types.js'
 import type { JwtConfig } from './schema.js'
 import { decodeJwt, member } from './token.js'
 import { materialOf, verifySignature } from './verify.js'
@@ -54,108 +54,105 @@ function cookieValue(headers: readonly string[], name: string): string | undefin
   return undefined
 }
 
-export const handler = defineHandler<JwtConfig>({
-  name: 'jwt',
-  create(conf, env) {
-    const gate = authGate(env, conf)
-    const claimName = conf.key_claim_name
-    const base = conf.realm !== undefined ? `Bearer realm="${conf.realm}"` : 'Bearer'
-    const invalidToken = { 'www-authenticate': `${base} error="invalid_token"` }
-    const reject = (message: string): Exit => ({ status: 401, message, headers: invalidToken })
-    const NO_TOKEN: Exit = { status: 401, message: 'Unauthorized', headers: { 'www-authenticate': base } }
-    const MULTIPLE = reject('Multiple tokens provided')
-    const UNRECOGNIZABLE = reject('Unrecognizable token')
-    const NO_CLAIM = reject(`No mandatory '${claimName}' in claims`)
-    const EMPTY_CLAIM = reject(`Invalid '${claimName}' in claims`)
-    const NO_CREDENTIAL = reject(`No credentials found for given '${claimName}'`)
-    const BAD_ALGORITHM = reject('Invalid algorithm')
-    const BAD_SECRET = reject('Invalid key/secret')
-    const BAD_SIGNATURE = reject('Invalid signature')
-    const TOO_LONG: Exit = { status: 401, json: { exp: 'exceeds maximum allowed expiration' }, headers: invalidToken }
-    const UNEXPECTED: Exit = { status: 500, error: 'An unexpected error occurred' }
+export default definePhases<JwtConfig>((conf, env) => {
+  const gate = authGate(env, conf)
+  const claimName = conf.key_claim_name
+  const base = conf.realm !== undefined ? `Bearer realm="${conf.realm}"` : 'Bearer'
+  const invalidToken = { 'www-authenticate': `${base} error="invalid_token"` }
+  const reject = (message: string): Exit => ({ status: 401, message, headers: invalidToken })
+  const NO_TOKEN: Exit = { status: 401, message: 'Unauthorized', headers: { 'www-authenticate': base } }
+  const MULTIPLE = reject('Multiple tokens provided')
+  const UNRECOGNIZABLE = reject('Unrecognizable token')
+  const NO_CLAIM = reject(`No mandatory '${claimName}' in claims`)
+  const EMPTY_CLAIM = reject(`Invalid '${claimName}' in claims`)
+  const NO_CREDENTIAL = reject(`No credentials found for given '${claimName}'`)
+  const BAD_ALGORITHM = reject('Invalid algorithm')
+  const BAD_SECRET = reject('Invalid key/secret')
+  const BAD_SIGNATURE = reject('Invalid signature')
+  const TOO_LONG: Exit = { status: 401, json: { exp: 'exceeds maximum allowed expiration' }, headers: invalidToken }
+  const UNEXPECTED: Exit = { status: 500, error: 'An unexpected error occurred' }
 
-    const uriNames = new Set(conf.uri_param_names)
-    // Kong's header lookup is case-insensitive and reads `_` as `-`.
-    const headerNames = conf.header_names.map((n) => n.toLowerCase().replaceAll('_', '-'))
-    const claimsToVerify = conf.claims_to_verify ?? []
-    const maxExpiration = conf.maximum_expiration
+  const uriNames = new Set(conf.uri_param_names)
+  // Kong's header lookup is case-insensitive and reads `_` as `-`.
+  const headerNames = conf.header_names.map((n) => n.toLowerCase().replaceAll('_', '-'))
+  const claimsToVerify = conf.claims_to_verify ?? []
+  const maxExpiration = conf.maximum_expiration
 
-    const collect = (kit: Kit): Set<Found> => {
-      const found = new Set<Found>()
-      if (uriNames.size) queryValues(kit.request.rawQuery, uriNames, found)
-      if (conf.cookie_names.length) {
-        const cookies = kit.request.headerValues('cookie')
-        for (const name of conf.cookie_names) {
-          const v = cookies.length ? cookieValue(cookies, name) : undefined
-          if (v) found.add(v)
-        }
+  const collect = (kit: Kit): Set<Found> => {
+    const found = new Set<Found>()
+    if (uriNames.size) queryValues(kit.request.rawQuery, uriNames, found)
+    if (conf.cookie_names.length) {
+      const cookies = kit.request.headerValues('cookie')
+      for (const name of conf.cookie_names) {
+        const v = cookies.length ? cookieValue(cookies, name) : undefined
+        if (v) found.add(v)
       }
-      for (const name of headerNames) {
-        const value = kit.request.headerValues(name)[0]
-        const m = value !== undefined ? BEARER_RE.exec(value) : null
-        if (m?.[1]) found.add(m[1])
-      }
-      return found
+    }
+    for (const name of headerNames) {
+      const value = kit.request.headerValues(name)[0]
+      const m = value !== undefined ? BEARER_RE.exec(value) : null
+      if (m?.[1]) found.add(m[1])
+    }
+    return found
+  }
+
+  /** Kong's verify_registered_claims: one entry per failing claim. */
+  const claimErrors = (claims: Readonly<Record<string, unknown>>, now: number): Record<string, string | string[]> | undefined => {
+    let errors: Record<string, string | string[]> | undefined
+    const add = (k: string, v: string) => {
+      errors ??= {}
+      const prev = errors[k]
+      errors[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]
+    }
+    for (const name of claimsToVerify) {
+      const v = member(claims, name)
+      if (typeof v !== 'number') add(name, 'must be a number')
+      else if (name === 'exp' && v <= now) add(name, 'token expired')
+      else if (name === 'nbf' && v > now) add(name, 'token not valid yet')
+    }
+    return errors
+  }
+
+  const authenticate = (kit: Kit): Exit | undefined => {
+    const found = collect(kit)
+    if (found.size === 0) return NO_TOKEN
+    if (found.size > 1) return MULTIPLE
+    const token = found.values().next().value!
+    if (token === BARE) return UNRECOGNIZABLE
+
+    const decoded = decodeJwt(token)
+    if (!decoded.ok) return reject(`Bad token; ${decoded.error}`)
+    const jwt = decoded.jwt
+
+    // Lua's `claims[k] or header[k]`: a false or absent claim falls back to the header.
+    const fromClaims = member(jwt.claims, claimName)
+    const key = fromClaims === undefined || fromClaims === null || fromClaims === false ? member(jwt.header, claimName) : fromClaims
+    if (key === undefined || key === null || key === false) return NO_CLAIM
+    if (key === '') return EMPTY_CLAIM
+    const credential = typeof key === 'string' ? env.consumers.jwt(key) : undefined
+    if (!credential) return NO_CREDENTIAL
+
+    if (jwt.alg !== credential.algorithm) return BAD_ALGORITHM
+    const material = materialOf(credential, conf.secret_is_base64)
+    if (material.kind === 'missing') return BAD_SECRET
+    if (material.kind === 'unparsable') {
+      env.log.error('jwt credential public key is invalid', { credential: credential.id })
+      return UNEXPECTED
+    }
+    if (!verifySignature(credential.algorithm, material, jwt.signingInput, jwt.signature)) return BAD_SIGNATURE
+
+    const now = Math.floor(Date.now() / 1000)
+    const errors = claimErrors(jwt.claims, now)
+    if (errors) return { status: 401, json: errors, headers: invalidToken }
+    if (maxExpiration > 0) {
+      const exp = member(jwt.claims, 'exp')
+      if (typeof exp !== 'number' || exp - now > maxExpiration) return TOO_LONG
     }
 
-    /** Kong's verify_registered_claims: one entry per failing claim. */
-    const claimErrors = (claims: Readonly<Record<string, unknown>>, now: number): Record<string, string | string[]> | undefined => {
-      let errors: Record<string, string | string[]> | undefined
-      const add = (k: string, v: string) => {
-        errors ??= {}
-        const prev = errors[k]
-        errors[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]
-      }
-      for (const name of claimsToVerify) {
-        const v = member(claims, name)
-        if (typeof v !== 'number') add(name, 'must be a number')
-        else if (name === 'exp' && v <= now) add(name, 'token expired')
-        else if (name === 'nbf' && v > now) add(name, 'token not valid yet')
-      }
-      return errors
-    }
+    if (!gate.attach(kit, credential, credential.key)) return { status: 401, message: `Could not find consumer for '${claimName}=${key}'` }
+    kit.shared.authenticated_jwt_token = token
+    return undefined
+  }
 
-    const authenticate = (kit: Kit): Exit | undefined => {
-      const found = collect(kit)
-      if (found.size === 0) return NO_TOKEN
-      if (found.size > 1) return MULTIPLE
-      const token = found.values().next().value!
-      if (token === BARE) return UNRECOGNIZABLE
-
-      const decoded = decodeJwt(token)
-      if (!decoded.ok) return reject(`Bad token; ${decoded.error}`)
-      const jwt = decoded.jwt
-
-      // Lua's `claims[k] or header[k]`: a false or absent claim falls back to the header.
-      const fromClaims = member(jwt.claims, claimName)
-      const key = fromClaims === undefined || fromClaims === null || fromClaims === false ? member(jwt.header, claimName) : fromClaims
-      if (key === undefined || key === null || key === false) return NO_CLAIM
-      if (key === '') return EMPTY_CLAIM
-      const credential = typeof key === 'string' ? env.consumers.jwt(key) : undefined
-      if (!credential) return NO_CREDENTIAL
-
-      if (jwt.alg !== credential.algorithm) return BAD_ALGORITHM
-      const material = materialOf(credential, conf.secret_is_base64)
-      if (material.kind === 'missing') return BAD_SECRET
-      if (material.kind === 'unparsable') {
-        env.log.error('jwt credential public key is invalid', { credential: credential.id })
-        return UNEXPECTED
-      }
-      if (!verifySignature(credential.algorithm, material, jwt.signingInput, jwt.signature)) return BAD_SIGNATURE
-
-      const now = Math.floor(Date.now() / 1000)
-      const errors = claimErrors(jwt.claims, now)
-      if (errors) return { status: 401, json: errors, headers: invalidToken }
-      if (maxExpiration > 0) {
-        const exp = member(jwt.claims, 'exp')
-        if (typeof exp !== 'number' || exp - now > maxExpiration) return TOO_LONG
-      }
-
-      if (!gate.attach(kit, credential, credential.key)) return { status: 401, message: `Could not find consumer for '${claimName}=${key}'` }
-      kit.shared.authenticated_jwt_token = token
-      return undefined
-    }
-
-    return { access: gate.access(authenticate) }
-  },
+  return { access: gate.access(authenticate) }
 })

@@ -1,7 +1,6 @@
 /** jwt (Kong PRIORITY 1450): HMAC, RSA, ECDSA, RSA-PSS and EdDSA signed JSON Web Tokens. */
 import * as z from 'zod'
 import { metaFields, number, oneOf } from '../../config/schema/typedefs.js'
-import { definePlugin, NO_CONSUMER, PROTOCOLS_ALL } from '../types.js'
 
 export const CLAIMS = ['exp', 'nbf'] as const
 
@@ -29,12 +28,3 @@ export const config = z
   })
 
 export type JwtConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'jwt',
-  priority: 1450,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: NO_CONSUMER,
-})

@@ -5,7 +5,7 @@
  */
 import { constants, createHmac, createPublicKey, verify, type KeyObject } from 'node:crypto'
 import type { JwtSecret } from '../../config/model.js'
-import { safeEqual } from '../auth.js'
+import { safeEqual } from '../shared/auth.js'
 import { decodeBase64Url, type JwtAlgorithm } from './token.js'
 
 /** What a credential verifies with: a secret, a public key, nothing usable, or a key that does not parse. */

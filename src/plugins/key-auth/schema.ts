@@ -1,7 +1,6 @@
 /** key-auth (Kong PRIORITY 1250): API keys in a header, the query or the body. */
 import * as z from 'zod'
 import { headerName, metaFields } from '../../config/schema/typedefs.js'
-import { definePlugin, NO_CONSUMER, PROTOCOLS_ALL } from '../types.js'
 
 export const config = z.strictObject({
   key_names: z
@@ -20,12 +19,3 @@ export const config = z.strictObject({
 })
 
 export type KeyAuthConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'key-auth',
-  priority: 1250,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: NO_CONSUMER,
-})

@@ -1,4 +1,4 @@
-/** post-function: the same runner as pre-function (see ../pre-function/functions.ts). */
-import { functionsHandler } from '../pre-function/functions.js'
+/** post-function: the per-phase Lua arrays, compiled once per instance (see ../shared/serverless.ts). */
+import { functionsFactory } from '../shared/serverless.js'
 
-export const handler = functionsHandler('post-function')
+export default functionsFactory('post-function')

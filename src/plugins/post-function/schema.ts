@@ -1,6 +1,4 @@
-/** post-function (Kong PRIORITY -1000): user Lua run last in each phase. */
-import { functionsConfig, functionsPlugin } from '../pre-function/functions.js'
+/** post-function's config: the per-phase Lua arrays (shared with pre-function). */
+import { functionsConfig } from '../shared/serverless-schema.js'
 
 export const config = functionsConfig('post-function')
-
-export default functionsPlugin('post-function', -1000, config)

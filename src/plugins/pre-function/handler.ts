@@ -1,4 +1,4 @@
-/** pre-function: the per-phase Lua arrays, compiled once per config (see functions.ts). */
-import { functionsHandler } from './functions.js'
+/** pre-function: the per-phase Lua arrays, compiled once per instance (see ../shared/serverless.ts). */
+import { functionsFactory } from '../shared/serverless.js'
 
-export const handler = functionsHandler('pre-function')
+export default functionsFactory('pre-function')

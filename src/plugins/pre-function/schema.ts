@@ -1,6 +1,4 @@
-/** pre-function (Kong PRIORITY 1000000): user Lua run first in each phase. */
-import { functionsConfig, functionsPlugin } from './functions.js'
+/** pre-function's config: the per-phase Lua arrays (shared with post-function). */
+import { functionsConfig } from '../shared/serverless-schema.js'
 
 export const config = functionsConfig('pre-function')
-
-export default functionsPlugin('pre-function', 1000000, config)

@@ -1,13 +1,13 @@
 /**
  * prometheus: Kong's request metrics (names, labels and buckets of Kong 3.10),
- * recorded in the log phase into the gateway's plugin Registry, which the admin
- * listener serves on GET /metrics. The metrics are created once per Registry,
- * so every instance and every reload adds to the same series.
+ * recorded in the log phase into the node's plugin Registry, which the admin
+ * listener serves on GET /metrics. The metrics are created once per node (a
+ * node slot), so every instance and every reload adds to the same series.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { VERSION } from '../../version.js'
-import { DEFAULT_WORKSPACE_NAME, latencies } from '../log-serializer.js'
-import { defineHandler } from '../types.js'
+import { DEFAULT_WORKSPACE_NAME, latencies } from '../shared/log-serializer.js'
+import { definePhases, nodeSlot } from '../types.js'
 import type { PrometheusConfig } from './schema.js'
 
 const KONG_LATENCY_BUCKETS = [1, 2, 5, 7, 10, 15, 20, 30, 50, 75, 100, 200, 500, 750, 1000, 3000, 6000]
@@ -22,13 +22,12 @@ interface Metrics {
   bandwidth: Counter<'service' | 'route' | 'direction' | 'workspace' | 'consumer'>
 }
 
-const byRegistry = new WeakMap<Registry, Metrics>()
+/** The node's metrics, registered in its registry on first use. */
+const METRICS = nodeSlot('prometheus:metrics', (node) => createMetrics(node.metrics, node.id))
 
-function metricsOf(registry: Registry, nodeId: string): Metrics {
-  let m = byRegistry.get(registry)
-  if (m) return m
+function createMetrics(registry: Registry, nodeId: string): Metrics {
   const registers = [registry]
-  m = {
+  const m: Metrics = {
     requests: new Counter({
       name: 'kong_http_requests_total',
       help: 'HTTP status codes per consumer/service/route in Kong',
@@ -69,45 +68,39 @@ function metricsOf(registry: Registry, nodeId: string): Metrics {
   )
   // DB-less: there is no database to lose, so Kong reports it reachable.
   new Gauge({ name: 'kong_datastore_reachable', help: 'Datastore reachable from Kong, 0 is unreachable', registers }).set(1)
-  byRegistry.set(registry, m)
   return m
 }
 
-export const handler = defineHandler<PrometheusConfig>({
-  name: 'prometheus',
-  create(conf, env) {
-    const registry = env.metrics
-    if (!registry) return {}
-    const m = metricsOf(registry, env.node.id)
-    if (!conf.status_code_metrics && !conf.latency_metrics && !conf.bandwidth_metrics) return {}
+export default definePhases<PrometheusConfig>((conf, env) => {
+  const m = env.node.slot(METRICS)
+  if (!conf.status_code_metrics && !conf.latency_metrics && !conf.bandwidth_metrics) return {}
 
-    return {
-      log(kit) {
-        const service = kit.service
-        // Kong records nothing for requests without a service.
-        if (!service) return
-        const svc = service.name ?? service.host
-        const route = kit.route ? (kit.route.name ?? kit.route.id) : ''
-        const workspace = DEFAULT_WORKSPACE_NAME
-        const consumer = conf.per_consumer ? (kit.consumer?.username ?? '') : ''
-        // Label objects are written in Kong's label order: prom-client prints them as given.
-        if (conf.status_code_metrics) {
-          const source = kit.response.source === 'service' ? 'service' : 'kong'
-          m.requests.inc({ service: svc, route, code: String(kit.response.status), source, workspace, consumer })
-        }
-        if (conf.latency_metrics) {
-          const labels = { service: svc, route, workspace }
-          const l = latencies(kit)
-          if (l.request >= 0) m.requestLatency.observe(labels, l.request)
-          if (l.proxy >= 0) m.upstreamLatency.observe(labels, l.proxy)
-          if (l.kong >= 0) m.kongLatency.observe(labels, l.kong)
-        }
-        if (conf.bandwidth_metrics) {
-          const size = kit.sizes()
-          if (size.request > 0) m.bandwidth.inc({ service: svc, route, direction: 'ingress', workspace, consumer }, size.request)
-          if (size.response > 0) m.bandwidth.inc({ service: svc, route, direction: 'egress', workspace, consumer }, size.response)
-        }
-      },
-    }
-  },
+  return {
+    log(kit) {
+      const service = kit.service
+      // Kong records nothing for requests without a service.
+      if (!service) return
+      const svc = service.name ?? service.host
+      const route = kit.route ? (kit.route.name ?? kit.route.id) : ''
+      const workspace = DEFAULT_WORKSPACE_NAME
+      const consumer = conf.per_consumer ? (kit.consumer?.username ?? '') : ''
+      // Label objects are written in Kong's label order: prom-client prints them as given.
+      if (conf.status_code_metrics) {
+        const source = kit.response.source === 'service' ? 'service' : 'kong'
+        m.requests.inc({ service: svc, route, code: String(kit.response.status), source, workspace, consumer })
+      }
+      if (conf.latency_metrics) {
+        const labels = { service: svc, route, workspace }
+        const l = latencies(kit)
+        if (l.request >= 0) m.requestLatency.observe(labels, l.request)
+        if (l.proxy >= 0) m.upstreamLatency.observe(labels, l.proxy)
+        if (l.kong >= 0) m.kongLatency.observe(labels, l.kong)
+      }
+      if (conf.bandwidth_metrics) {
+        const size = kit.sizes()
+        if (size.request > 0) m.bandwidth.inc({ service: svc, route, direction: 'ingress', workspace, consumer }, size.request)
+        if (size.response > 0) m.bandwidth.inc({ service: svc, route, direction: 'egress', workspace, consumer }, size.response)
+      }
+    },
+  }
 })

@@ -1,7 +1,6 @@
 /** prometheus (Kong PRIORITY 13): request metrics in Prometheus format on the admin /metrics. */
 import * as z from 'zod'
 import { metaFields } from '../../config/schema/typedefs.js'
-import { ANY_SCOPE, definePlugin, PROTOCOLS_ALL } from '../types.js'
 
 export const config = z.strictObject({
   per_consumer: z.boolean().default(false).describe('Fill the `consumer` label (the consumer username) of the request and bandwidth metrics.'),
@@ -21,12 +20,3 @@ export const config = z.strictObject({
 })
 
 export type PrometheusConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'prometheus',
-  priority: 13,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-})

@@ -1,7 +1,6 @@
 /** proxy-cache (Kong PRIORITY 100): caches upstream responses in memory and answers repeats itself. */
 import * as z from 'zod'
 import { integer, metaFields, oneOf } from '../../config/schema/typedefs.js'
-import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
 
 const wholeNumber = z.number({ error: (iss) => (iss.input === undefined ? undefined : 'expected an integer') }).int({ error: 'expected an integer' })
 
@@ -65,12 +64,3 @@ export const config = z.strictObject({
 })
 
 export type ProxyCacheConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'proxy-cache',
-  priority: 100,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-})

@@ -1,10 +1,11 @@
 /**
- * The `memory` strategy: one LRU per `memory.dictionary_name`, owned by this
- * module so every instance naming it shares it and it outlives config reloads
+ * The `memory` strategy: one LRU per `memory.dictionary_name`, kept in a node
+ * slot so every instance naming it shares it and it outlives config reloads
  * (as Kong's lua_shared_dict does). Each store is bounded by bytes (body,
  * headers and key), evicting the least recently used entries beyond that.
  */
 import { LRUCache } from 'lru-cache'
+import { nodeSlot } from '../types.js'
 
 /** Default byte bound of each store (Kong sizes its shared dicts in the nginx template; 64 MiB here). */
 export const DEFAULT_STORE_BYTES = 64 * 1024 * 1024
@@ -24,9 +25,6 @@ export interface CachedResponse {
 
 export type Store = LRUCache<string, CachedResponse>
 
-const stores = new Map<string, Store>()
-let storeBytes = DEFAULT_STORE_BYTES
-
 function sizeOf(entry: CachedResponse, key: string): number {
   let n = ENTRY_OVERHEAD + key.length + entry.body.length
   for (const name in entry.headers) {
@@ -36,22 +34,39 @@ function sizeOf(entry: CachedResponse, key: string): number {
   return n
 }
 
-/** The store of that name, created on first use. */
-export function memoryStore(name: string): Store {
-  let store = stores.get(name)
-  if (!store) {
-    store = new LRUCache<string, CachedResponse>({ maxSize: storeBytes, sizeCalculation: sizeOf })
-    stores.set(name, store)
+/** A node's memory stores, by dictionary name. */
+export class MemoryStores {
+  readonly #stores = new Map<string, Store>()
+  readonly #bytes = new Map<string, number>()
+
+  /** The store of that name, created on first use. */
+  get(name: string): Store {
+    let store = this.#stores.get(name)
+    if (!store) {
+      store = new LRUCache<string, CachedResponse>({ maxSize: this.#bytes.get(name) ?? DEFAULT_STORE_BYTES, sizeCalculation: sizeOf })
+      this.#stores.set(name, store)
+    }
+    return store
   }
-  return store
+
+  /**
+   * Sets the byte bound of one dictionary (Kong sizes each lua_shared_dict);
+   * takes effect when the store is created, so set it before the config that
+   * uses the dictionary is compiled.
+   */
+  setBytes(name: string, bytes: number): void {
+    if (!Number.isInteger(bytes) || bytes <= 0) throw new RangeError(`invalid store size ${bytes}`)
+    this.#bytes.set(name, bytes)
+    this.#stores.delete(name)
+  }
+
+  clear(): void {
+    this.#stores.clear()
+  }
 }
 
-/**
- * Sets the byte bound of stores created from now on (embedding, tests); an
- * existing store of `name` is dropped so the next use gets the new bound.
- */
-export function setStoreBytes(bytes: number, name?: string): void {
-  if (!Number.isInteger(bytes) || bytes <= 0) throw new RangeError(`invalid store size ${bytes}`)
-  storeBytes = bytes
-  if (name !== undefined) stores.delete(name)
-}
+export const MEMORY_STORES = nodeSlot(
+  'proxy-cache:stores',
+  () => new MemoryStores(),
+  (s) => s.clear(),
+)

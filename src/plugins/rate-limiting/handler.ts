@@ -4,10 +4,11 @@
  * request). Headers are set in access through the kit, so they land on the
  * proxied response and on the 429 alike.
  */
-import { defineHandler, type Exit, type Kit } from '../types.js'
-import { localGet, localIncr } from './local-store.js'
-import { EMPTY_UUID, EXPIRATION, PERIOD_TITLE, windowStart, type Period, PERIODS } from './periods.js'
-import { redisIncrBefore } from './redis-store.js'
+import { definePhases, type Exit, type Kit } from '../types.js'
+import { LOCAL_COUNTERS } from '../shared/rate-limit/local-store.js'
+import { EMPTY_UUID, EXPIRATION, PERIOD_TITLE, windowStart, type Period, PERIODS } from '../shared/rate-limit/periods.js'
+import { REDIS_CLIENTS } from '../shared/redis/client.js'
+import { redisIncrBefore } from '../shared/rate-limit/redis-ops.js'
 import type { RateLimitingConfig } from './schema.js'
 
 const UNEXPECTED: Exit = { status: 500, error: 'An unexpected error occurred' }
@@ -21,91 +22,90 @@ interface Limit {
   limitValue: string
 }
 
-export const handler = defineHandler<RateLimitingConfig>({
-  name: 'rate-limiting',
-  create(conf, env) {
-    const limits: Limit[] = PERIODS.filter((p) => conf[p] !== undefined).map((period) => ({
-      period,
-      limit: conf[period]!,
-      ttl: EXPIRATION[period],
-      limitHeader: `X-RateLimit-Limit-${PERIOD_TITLE[period]}`,
-      remainingHeader: `X-RateLimit-Remaining-${PERIOD_TITLE[period]}`,
-      limitValue: String(conf[period]),
-    }))
-    // Kong keys counters by the instance's scope, so a global instance counts across routes.
-    const prefix = `ratelimit:${env.plugin.route ?? EMPTY_UUID}:${env.plugin.service ?? EMPTY_UUID}:`
-    const reject: Exit = { status: conf.error_code, error: conf.error_message }
+export default definePhases<RateLimitingConfig>((conf, env) => {
+  const limits: Limit[] = PERIODS.filter((p) => conf[p] !== undefined).map((period) => ({
+    period,
+    limit: conf[period]!,
+    ttl: EXPIRATION[period],
+    limitHeader: `X-RateLimit-Limit-${PERIOD_TITLE[period]}`,
+    remainingHeader: `X-RateLimit-Remaining-${PERIOD_TITLE[period]}`,
+    limitValue: String(conf[period]),
+  }))
+  // Kong keys counters by the instance's scope, so a global instance counts across routes.
+  const prefix = `ratelimit:${env.plugin.route ?? EMPTY_UUID}:${env.plugin.service ?? EMPTY_UUID}:`
+  const reject: Exit = { status: conf.error_code, error: conf.error_message }
 
-    const identify = identifier(conf)
-    const keysFor = (kit: Kit, now: number) => {
-      const base = `${prefix}${identify(kit)}:`
-      return limits.map((l) => `${base}${windowStart(l.period, now)}:${l.period}`)
-    }
+  const identify = identifier(conf)
+  const keysFor = (kit: Kit, now: number) => {
+    const base = `${prefix}${identify(kit)}:`
+    return limits.map((l) => `${base}${windowStart(l.period, now)}:${l.period}`)
+  }
 
-    // `used[i]` is the count before this request; returns the 429 or undefined.
-    const decide = (kit: Kit, now: number, used: readonly number[]): Exit | undefined => {
-      let stop = -1
-      for (let i = 0; i < limits.length; i++) if (limits[i]!.limit - used[i]! <= 0) stop = i
-      if (conf.hide_client_headers) return stop >= 0 ? reject : undefined
-      let best = -1
-      let bestRemaining = 0
-      for (let i = 0; i < limits.length; i++) {
-        const l = limits[i]!
-        let remaining = l.limit - used[i]!
-        if (stop < 0 || stop === i) remaining -= 1
-        remaining = Math.max(0, remaining)
-        // The most restrictive period: fewest remaining, then the longer window.
-        if (best < 0 || remaining < bestRemaining || (remaining === bestRemaining && l.ttl > limits[best]!.ttl)) {
-          best = i
-          bestRemaining = remaining
-        }
-        kit.response.setHeader(l.limitHeader, l.limitValue)
-        kit.response.setHeader(l.remainingHeader, String(remaining))
+  // `used[i]` is the count before this request; returns the 429 or undefined.
+  const decide = (kit: Kit, now: number, used: readonly number[]): Exit | undefined => {
+    let stop = -1
+    for (let i = 0; i < limits.length; i++) if (limits[i]!.limit - used[i]! <= 0) stop = i
+    if (conf.hide_client_headers) return stop >= 0 ? reject : undefined
+    let best = -1
+    let bestRemaining = 0
+    for (let i = 0; i < limits.length; i++) {
+      const l = limits[i]!
+      let remaining = l.limit - used[i]!
+      if (stop < 0 || stop === i) remaining -= 1
+      remaining = Math.max(0, remaining)
+      // The most restrictive period: fewest remaining, then the longer window.
+      if (best < 0 || remaining < bestRemaining || (remaining === bestRemaining && l.ttl > limits[best]!.ttl)) {
+        best = i
+        bestRemaining = remaining
       }
-      const b = limits[best]!
-      const reset = String(Math.max(1, b.ttl - Math.floor((now - windowStart(b.period, now)) / 1000)))
-      kit.response.setHeader('RateLimit-Limit', b.limitValue)
-      kit.response.setHeader('RateLimit-Remaining', String(bestRemaining))
-      kit.response.setHeader('RateLimit-Reset', reset)
-      if (stop < 0) return undefined
-      kit.response.setHeader('Retry-After', reset)
-      return reject
+      kit.response.setHeader(l.limitHeader, l.limitValue)
+      kit.response.setHeader(l.remainingHeader, String(remaining))
     }
+    const b = limits[best]!
+    const reset = String(Math.max(1, b.ttl - Math.floor((now - windowStart(b.period, now)) / 1000)))
+    kit.response.setHeader('RateLimit-Limit', b.limitValue)
+    kit.response.setHeader('RateLimit-Remaining', String(bestRemaining))
+    kit.response.setHeader('RateLimit-Reset', reset)
+    if (stop < 0) return undefined
+    kit.response.setHeader('Retry-After', reset)
+    return reject
+  }
 
-    const failed = (err: unknown): Exit | undefined => {
-      const message = err instanceof Error ? err.message : String(err)
-      if (conf.fault_tolerant) {
-        env.log.error('failed to get usage', { err: message })
-        return undefined
-      }
-      env.log.error('failed to get usage; answering 500 (fault_tolerant is false)', { err: message })
-      return UNEXPECTED
+  const failed = (err: unknown): Exit | undefined => {
+    const message = err instanceof Error ? err.message : String(err)
+    if (conf.fault_tolerant) {
+      env.log.error('failed to get usage', { err: message })
+      return undefined
     }
+    env.log.error('failed to get usage; answering 500 (fault_tolerant is false)', { err: message })
+    return UNEXPECTED
+  }
 
-    if (conf.policy === 'local') {
-      return {
-        access(kit) {
-          // Kong reads the clock in whole seconds here.
-          const now = Math.floor(Date.now() / 1000) * 1000
-          const keys = keysFor(kit, now)
-          const used = keys.map((k) => localGet(k))
-          const exit = decide(kit, now, used)
-          if (exit) return exit
-          for (let i = 0; i < keys.length; i++) localIncr(keys[i]!, 1, limits[i]!.ttl)
-          return undefined
-        },
-      }
-    }
-
-    const ttls = limits.map((l) => l.ttl)
+  if (conf.policy === 'local') {
+    const counters = env.node.slot(LOCAL_COUNTERS)
     return {
-      // Redis counts while it checks (INCR), so rejected requests count too, as in Kong.
       access(kit) {
+        // Kong reads the clock in whole seconds here.
         const now = Math.floor(Date.now() / 1000) * 1000
-        return redisIncrBefore(conf.redis, keysFor(kit, now), ttls).then((used) => decide(kit, now, used), failed)
+        const keys = keysFor(kit, now)
+        const used = keys.map((k) => counters.get(k))
+        const exit = decide(kit, now, used)
+        if (exit) return exit
+        for (let i = 0; i < keys.length; i++) counters.incr(keys[i]!, 1, limits[i]!.ttl)
+        return undefined
       },
     }
-  },
+  }
+
+  const ttls = limits.map((l) => l.ttl)
+  const redis = env.node.slot(REDIS_CLIENTS)
+  return {
+    // Redis counts while it checks (INCR), so rejected requests count too, as in Kong.
+    access(kit) {
+      const now = Math.floor(Date.now() / 1000) * 1000
+      return redisIncrBefore(redis, conf.redis, keysFor(kit, now), ttls).then((used) => decide(kit, now, used), failed)
+    },
+  }
 })
 
 /** Kong's identifier rules; anything missing falls back to the client IP. */

@@ -1,9 +1,8 @@
 /** rate-limiting (Kong PRIORITY 910): fixed-window request limits per second … year. */
 import * as z from 'zod'
 import { headerName, metaFields, oneOf, servicePath } from '../../config/schema/typedefs.js'
-import { ANY_SCOPE, definePlugin } from '../types.js'
-import { PERIODS, periodOrderError } from './periods.js'
-import { liftRedisShorthands, redisRecord, redisShorthands } from './redis-schema.js'
+import { PERIODS, periodOrderError } from '../shared/rate-limit/periods.js'
+import { liftRedisShorthands, redisRecord, redisShorthands } from '../shared/redis/schema.js'
 
 const SYNC_RATE_REALTIME = -1
 
@@ -61,12 +60,3 @@ export const config = z
   .transform(liftRedisShorthands)
 
 export type RateLimitingConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'rate-limiting',
-  priority: 910,
-  version: '3.10.0',
-  config,
-  protocols: ['grpc', 'grpcs', 'http', 'https'],
-  scopes: ANY_SCOPE,
-})

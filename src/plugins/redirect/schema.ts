@@ -1,7 +1,6 @@
 /** redirect (Kong PRIORITY 779): answers every request with a redirect. */
 import * as z from 'zod'
 import { integer, metaFields } from '../../config/schema/typedefs.js'
-import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
 
 // Kong's typedefs.url, read the way luasocket's url.parse reads it: a scheme and a host are required.
 const url = z.string().superRefine((v, ctx) => {
@@ -22,12 +21,3 @@ export const config = z.strictObject({
 })
 
 export type RedirectConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'redirect',
-  priority: 779,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-})

@@ -1,11 +1,13 @@
 /**
  * Callout response caches. `memory`: one LRU per `dictionary_name`, shared by
- * every instance naming it and kept across reloads (Kong's shared dict).
- * `redis`: JSON values with an expiry, through rate-limiting's ioredis clients.
+ * every instance naming it and kept across reloads in a node slot (Kong's
+ * shared dict). `redis`: JSON values with an expiry, on the node's shared
+ * Redis clients.
  */
 import { LRUCache } from 'lru-cache'
-import { redisClient } from '../rate-limiting/redis-store.js'
-import type { RedisConfig } from '../rate-limiting/redis-schema.js'
+import { nodeSlot, type NodeView } from '../types.js'
+import { REDIS_CLIENTS, type RedisClients } from '../shared/redis/client.js'
+import type { RedisConfig } from '../shared/redis/schema.js'
 import type { RequestCalloutConfig } from './schema.js'
 
 /** What a cache holds for one callout: its response, as stored in the context. */
@@ -21,9 +23,15 @@ export interface CalloutCache {
 }
 
 const MEMORY_ENTRIES = 10_000
-const dictionaries = new Map<string, LRUCache<string, CachedResponse>>()
 
-function memoryCache(name: string, ttlSec: number): CalloutCache {
+/** The node's memory dictionaries, by name. */
+export const CALLOUT_DICTIONARIES = nodeSlot(
+  'request-callout:dictionaries',
+  () => new Map<string, LRUCache<string, CachedResponse>>(),
+  (m) => m.clear(),
+)
+
+function memoryCache(dictionaries: Map<string, LRUCache<string, CachedResponse>>, name: string, ttlSec: number): CalloutCache {
   let dict = dictionaries.get(name)
   if (!dict) dictionaries.set(name, (dict = new LRUCache<string, CachedResponse>({ max: MEMORY_ENTRIES, ttlAutopurge: false })))
   const d = dict
@@ -35,7 +43,7 @@ function memoryCache(name: string, ttlSec: number): CalloutCache {
   }
 }
 
-function redisCache(r: RequestCalloutConfig['cache']['redis'], ttlSec: number): CalloutCache {
+function redisCache(clients: RedisClients, r: RequestCalloutConfig['cache']['redis'], ttlSec: number): CalloutCache {
   const cfg: RedisConfig = {
     host: r.host,
     port: r.port,
@@ -50,11 +58,11 @@ function redisCache(r: RequestCalloutConfig['cache']['redis'], ttlSec: number): 
   const prefix = 'kong_request_callout:'
   return {
     async get(key) {
-      const v = await (await redisClient(cfg)).get(prefix + key)
+      const v = await (await clients.get(cfg)).get(prefix + key)
       return v === null ? undefined : (JSON.parse(v) as CachedResponse)
     },
     async set(key, value) {
-      const c = await redisClient(cfg)
+      const c = await clients.get(cfg)
       const json = JSON.stringify(value)
       if (ttlSec > 0) await c.set(prefix + key, json, 'EX', ttlSec)
       else await c.set(prefix + key, json)
@@ -62,13 +70,8 @@ function redisCache(r: RequestCalloutConfig['cache']['redis'], ttlSec: number): 
   }
 }
 
-export function createCache(conf: RequestCalloutConfig['cache']): CalloutCache | undefined {
-  if (conf.strategy === 'memory') return memoryCache(conf.memory.dictionary_name, conf.cache_ttl)
-  if (conf.strategy === 'redis') return redisCache(conf.redis, conf.cache_ttl)
+export function createCache(conf: RequestCalloutConfig['cache'], node: NodeView): CalloutCache | undefined {
+  if (conf.strategy === 'memory') return memoryCache(node.slot(CALLOUT_DICTIONARIES), conf.memory.dictionary_name, conf.cache_ttl)
+  if (conf.strategy === 'redis') return redisCache(node.slot(REDIS_CLIENTS), conf.redis, conf.cache_ttl)
   return undefined
-}
-
-/** For tests: empties every memory dictionary. */
-export function clearMemoryCaches(): void {
-  for (const d of dictionaries.values()) d.clear()
 }

@@ -6,10 +6,10 @@
  */
 import { createHash } from 'node:crypto'
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici'
-import { defineHandler, type Exit, type Kit, type PluginEnv } from '../types.js'
+import { definePhases, type Exit, type Kit, type PluginEnv } from '../types.js'
 import type { LuaChunk } from '../../lua/types.js'
 import { createCache, type CachedResponse, type CalloutCache } from './cache.js'
-import { luaEngine } from './lua.js'
+import { lua } from '../../lua/engine.js'
 import type { CalloutConfig, RequestCalloutConfig } from './schema.js'
 import { compileCalloutTemplate, type CalloutTemplate } from './template.js'
 
@@ -31,7 +31,7 @@ function compileCustom(m: Record<string, unknown> | undefined, reads?: Set<strin
 }
 
 function template(source: string, reads?: Set<string>): CalloutTemplate {
-  const t = compileCalloutTemplate(source)
+  const t = compileCalloutTemplate(source, (expr) => lua.compileExpression(expr))
   // The schema already refused these; this guards configs built without it.
   if ('error' in t) throw new TypeError(`request-callout: ${t.error}`)
   for (const n of t.callouts) reads?.add(n)
@@ -43,9 +43,7 @@ const LUA_READS_RE = /\bcallouts\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:'([^
 
 function chunk(source: string | undefined, name: string): LuaChunk | undefined {
   if (source === undefined) return undefined
-  const engine = luaEngine()
-  if (!engine) throw new TypeError('request-callout: the Lua engine is required for by_lua code')
-  return engine.compile(source, name)
+  return lua.compile(source, name)
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v))
@@ -167,44 +165,41 @@ function compileCallout(c: CalloutConfig, earlier: ReadonlySet<string>): Compile
   return compiled
 }
 
-export const handler = defineHandler<RequestCalloutConfig>({
-  name: 'request-callout',
-  create(conf, env: PluginEnv) {
-    const cache = createCache(conf.cache)
-    const names = new Set<string>()
-    const order = levels(
-      conf.callouts.map((c) => {
-        const compiled = compileCallout(c, names)
-        names.add(c.name)
-        return compiled
-      }),
-    )
-    const up = {
-      headers: compileCustom(conf.upstream.headers.custom),
-      query: compileCustom(conf.upstream.query.custom),
-      body: compileCustom(conf.upstream.body.custom),
-      lua: chunk(conf.upstream.by_lua, 'upstream.by_lua'),
-    }
+export default definePhases<RequestCalloutConfig>((conf, env) => {
+  const cache = createCache(conf.cache, env.node)
+  const names = new Set<string>()
+  const order = levels(
+    conf.callouts.map((c) => {
+      const compiled = compileCallout(c, names)
+      names.add(c.name)
+      return compiled
+    }),
+  )
+  const up = {
+    headers: compileCustom(conf.upstream.headers.custom),
+    query: compileCustom(conf.upstream.query.custom),
+    body: compileCustom(conf.upstream.body.custom),
+    lua: chunk(conf.upstream.by_lua, 'upstream.by_lua'),
+  }
 
-    const runCallout = (kit: Kit, c: Compiled) => callout(kit, c, cache, conf.cache.strategy, env)
+  const runCallout = (kit: Kit, c: Compiled) => callout(kit, c, cache, conf.cache.strategy, env)
 
-    return {
-      async access(kit) {
-        kit.shared.callouts ??= {}
-        try {
-          for (const level of order) {
-            const exits = await Promise.all(level.map((c) => runCallout(kit, c)))
-            const exit = exits.find((e) => e !== undefined)
-            if (exit) return exit
-          }
-          return await customiseUpstream(kit, conf, up)
-        } catch (err) {
-          env.log.error('request-callout failed', { error: err instanceof Error ? err.message : String(err) })
-          return INTERNAL
+  return {
+    async access(kit) {
+      kit.shared.callouts ??= {}
+      try {
+        for (const level of order) {
+          const exits = await Promise.all(level.map((c) => runCallout(kit, c)))
+          const exit = exits.find((e) => e !== undefined)
+          if (exit) return exit
         }
-      },
-    }
-  },
+        return await customiseUpstream(kit, conf, up)
+      } catch (err) {
+        env.log.error('request-callout failed', { error: err instanceof Error ? err.message : String(err) })
+        return INTERNAL
+      }
+    },
+  }
 })
 
 async function applyCustom(kit: Kit, custom: Custom, set: (name: string, value: unknown) => void, remove: (name: string) => void): Promise<void> {

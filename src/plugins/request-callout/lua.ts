@@ -1,18 +1,27 @@
 /**
- * The Lua engine request-callout uses for `by_lua` chunks and Lua `$(...)`
- * expressions: the gateway's sandboxed engine (src/lua/engine.ts). Tests can
- * remove it (setLuaEngine(undefined)) to check that a config needing Lua is
- * then refused when it is validated.
+ * How request-callout's config is checked for Lua: by_lua chunks and Lua
+ * `$(...)` expressions are parsed without the Lua VM (lua/syntax.ts), so
+ * validating a file never starts it. Tests can remove the checker
+ * (setLuaEngine(undefined)) to see a config needing Lua refused, as a build
+ * without Lua would refuse it.
  */
-import { lua } from '../../lua/engine.js'
-import type { LuaEngine } from '../../lua/types.js'
+import { checkLua, checkLuaExpression, type LuaSyntaxError } from '../../lua/syntax.js'
 
-let engine: LuaEngine | undefined = lua
-
-export function setLuaEngine(e: LuaEngine | undefined): void {
-  engine = e
+/** What validation needs of Lua: syntax checks. */
+export interface LuaSyntaxChecker {
+  check(source: string): Pick<LuaSyntaxError, 'line' | 'message'> | undefined
+  checkExpression(expr: string): Pick<LuaSyntaxError, 'line' | 'message'> | undefined
 }
 
-export function luaEngine(): LuaEngine | undefined {
-  return engine
+const SYNTAX: LuaSyntaxChecker = { check: checkLua, checkExpression: checkLuaExpression }
+
+let checker: LuaSyntaxChecker | undefined = SYNTAX
+
+/** Replaces the checker (tests); `undefined` makes every use of Lua a validation error. */
+export function setLuaEngine(e: LuaSyntaxChecker | undefined): void {
+  checker = e
+}
+
+export function luaEngine(): LuaSyntaxChecker | undefined {
+  return checker
 }

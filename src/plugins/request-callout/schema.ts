@@ -6,7 +6,6 @@
 import * as z from 'zod'
 import { host, integer, metaFields, oneOf, port, referenceable } from '../../config/schema/typedefs.js'
 import { isReference, resolveReference } from '../../config/vault.js'
-import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
 import { luaEngine } from './lua.js'
 import { compileCalloutTemplate } from './template.js'
 
@@ -305,12 +304,3 @@ function findCycle(callouts: readonly { name: string; depends_on: readonly strin
 
 export type RequestCalloutConfig = z.infer<typeof config>
 export type CalloutConfig = RequestCalloutConfig['callouts'][number]
-
-export default definePlugin({
-  name: 'request-callout',
-  priority: 812,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-})

@@ -6,7 +6,7 @@
  */
 import type { Kit } from '../types.js'
 import type { LuaExpression } from '../../lua/types.js'
-import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type TemplateScope } from '../request-transformer/template.js'
+import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type TemplateScope } from '../shared/template.js'
 import { luaEngine } from './lua.js'
 
 /** The per-request scope: request-transformer's lookups, the callouts table and the values of Lua expressions. */
@@ -47,8 +47,12 @@ function walk(root: unknown, path: readonly (string | number)[]): unknown {
   return v
 }
 
-/** Compiles a template; an error names what cannot be handled (and where in a Lua expression). */
-export function compileCalloutTemplate(source: string): CalloutTemplate | { error: string } {
+/**
+ * Compiles a template; an error names what cannot be handled (and where in a
+ * Lua expression). Validation passes no `compileLua`: expressions are only
+ * checked; the handler passes the engine's compiler.
+ */
+export function compileCalloutTemplate(source: string, compileLua?: (expr: string) => LuaExpression): CalloutTemplate | { error: string } {
   const names = new Set<string>()
   const lua: LuaExpression[] = []
   const engine: ExpressionEngine = {
@@ -67,7 +71,7 @@ export function compileCalloutTemplate(source: string): CalloutTemplate | { erro
       if (syntax) return { error: `error in expression '${expr}' (line ${syntax.line}): ${syntax.message}` }
       for (const n of expr.matchAll(LUA_CALLOUT_RE)) names.add(n[1] ?? n[2] ?? n[3]!)
       const index = lua.length
-      lua.push(le.compileExpression(expr))
+      if (compileLua) lua.push(compileLua(expr))
       return { evaluate: (s) => (s as CalloutScope).lua[index] }
     },
   }

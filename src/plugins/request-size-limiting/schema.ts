@@ -1,7 +1,6 @@
 /** request-size-limiting (Kong PRIORITY 951): refuse request bodies over a size. */
 import * as z from 'zod'
 import { metaFields, oneOf } from '../../config/schema/typedefs.js'
-import { ANY_SCOPE, definePlugin, PROTOCOLS_ALL } from '../types.js'
 
 /** Bytes per unit (Kong's unit_multiplication_factor). */
 export const UNIT_BYTES = { megabytes: 1048576, kilobytes: 1024, bytes: 1 } as const
@@ -21,12 +20,3 @@ export const config = z.strictObject({
 })
 
 export type RequestSizeLimitingConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'request-size-limiting',
-  priority: 951,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-})

@@ -3,8 +3,8 @@
  * with `trigger`, only requests carrying that header or query argument; with
  * `echo`, the answer is a JSON copy of the request (for debugging).
  */
-import { readBodyFields } from '../body.js'
-import { defineHandler, type Exit, type Kit } from '../types.js'
+import { readBodyFields } from '../shared/body.js'
+import { definePhases, type Exit, type Kit } from '../types.js'
 import type { RequestTerminationConfig } from './schema.js'
 
 // Kong's own defaults for this plugin (not the error template's); other statuses get no body.
@@ -53,62 +53,59 @@ function queryOf(raw: string): Record<string, string | true | (string | true)[]>
   return out
 }
 
-export const handler = defineHandler<RequestTerminationConfig>({
-  name: 'request-termination',
-  create(conf, env) {
-    const status = conf.status_code
-    const message = conf.message ?? DEFAULT_MESSAGES[status]
-    const trigger = conf.trigger
-    const triggerHeader = trigger?.toLowerCase()
-    // get_headers' lookup falls back to the name with `_` turned into `-`.
-    const triggerHeaderDashed = triggerHeader?.replaceAll('_', '-')
-    const triggered = (kit: Kit) =>
-      kit.request.headerValues(triggerHeader!).length > 0 ||
-      kit.request.headerValues(triggerHeaderDashed!).length > 0 ||
-      queryOf(kit.request.rawQuery)[trigger!] !== undefined
+export default definePhases<RequestTerminationConfig>((conf, env) => {
+  const status = conf.status_code
+  const message = conf.message ?? DEFAULT_MESSAGES[status]
+  const trigger = conf.trigger
+  const triggerHeader = trigger?.toLowerCase()
+  // get_headers' lookup falls back to the name with `_` turned into `-`.
+  const triggerHeaderDashed = triggerHeader?.replaceAll('_', '-')
+  const triggered = (kit: Kit) =>
+    kit.request.headerValues(triggerHeader!).length > 0 ||
+    kit.request.headerValues(triggerHeaderDashed!).length > 0 ||
+    queryOf(kit.request.rawQuery)[trigger!] !== undefined
 
-    // The answer does not depend on the request unless it echoes: build it once.
-    const fixed: Exit =
-      conf.body !== undefined
-        ? { status, body: conf.body, headers: { 'content-type': conf.content_type ?? DEFAULT_BODY_TYPE } }
-        : message === undefined
-          ? { status }
-          : { status, message }
+  // The answer does not depend on the request unless it echoes: build it once.
+  const fixed: Exit =
+    conf.body !== undefined
+      ? { status, body: conf.body, headers: { 'content-type': conf.content_type ?? DEFAULT_BODY_TYPE } }
+      : message === undefined
+        ? { status }
+        : { status, message }
 
-    const echo = async (kit: Kit): Promise<Exit> => {
-      const r = kit.request
-      const body = await readBodyFields(kit)
-      const raw = (await r.body()).toString('utf8')
-      return {
-        status,
-        json: {
-          message,
-          kong: { node_id: env.node.id, worker_pid: process.pid, hostname: env.node.hostname },
-          request: {
-            scheme: r.scheme,
-            host: r.host,
-            port: r.port,
-            headers: headersOf(kit),
-            query: queryOf(r.rawQuery),
-            body,
-            raw_body: raw,
-            method: r.method,
-            path: r.normalizedPath,
-            // unnamed[0] is the whole match (Lua's index 0), which Kong's JSON array leaves out.
-            uri_captures: { unnamed: r.uriCaptures?.unnamed.slice(1) ?? [], named: r.uriCaptures?.named ?? {} },
-          },
-          matched_route: kit.route,
-          matched_service: kit.service,
-        },
-      }
-    }
-
+  const echo = async (kit: Kit): Promise<Exit> => {
+    const r = kit.request
+    const body = await readBodyFields(kit)
+    const raw = (await r.body()).toString('utf8')
     return {
-      access(kit) {
-        if (trigger !== undefined && !triggered(kit)) return undefined
-        if (conf.echo) return echo(kit)
-        return { ...fixed }
+      status,
+      json: {
+        message,
+        kong: { node_id: env.node.id, worker_pid: process.pid, hostname: env.node.hostname },
+        request: {
+          scheme: r.scheme,
+          host: r.host,
+          port: r.port,
+          headers: headersOf(kit),
+          query: queryOf(r.rawQuery),
+          body,
+          raw_body: raw,
+          method: r.method,
+          path: r.normalizedPath,
+          // unnamed[0] is the whole match (Lua's index 0), which Kong's JSON array leaves out.
+          uri_captures: { unnamed: r.uriCaptures?.unnamed.slice(1) ?? [], named: r.uriCaptures?.named ?? {} },
+        },
+        matched_route: kit.route,
+        matched_service: kit.service,
       },
     }
-  },
+  }
+
+  return {
+    access(kit) {
+      if (trigger !== undefined && !triggered(kit)) return undefined
+      if (conf.echo) return echo(kit)
+      return { ...fixed }
+    },
+  }
 })

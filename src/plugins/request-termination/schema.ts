@@ -1,7 +1,6 @@
 /** request-termination (Kong PRIORITY 2): answer with a fixed response. */
 import * as z from 'zod'
 import { headerName, integer, metaFields } from '../../config/schema/typedefs.js'
-import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
 
 // Kong's rules count only non-empty strings as set.
 const present = (v: string | undefined) => v !== undefined && v.length > 0
@@ -29,12 +28,3 @@ export const config = z
   })
 
 export type RequestTerminationConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'request-termination',
-  priority: 2,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-})

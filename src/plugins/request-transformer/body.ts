@@ -3,7 +3,7 @@
  * form-urlencoded and multipart/form-data (text fields set, file parts kept
  * byte for byte). Values arrive already rendered.
  */
-import { appendValue, truthy } from '../lua-values.js'
+import { appendValue, truthy } from '../shared/lua-values.js'
 
 export type BodyType = 'json' | 'multipart' | 'form'
 

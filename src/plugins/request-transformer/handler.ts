@@ -3,10 +3,10 @@
  * querystring; within each, remove → rename → replace → add → append.
  * Templates are compiled here, once; a request only renders them.
  */
-import { defineHandler, type Exit, type Kit, type PluginEnv } from '../types.js'
+import { definePhases, type Exit, type Kit } from '../types.js'
 import { bodyType, decodeArgs, formParams, transformForm, transformJson, transformMultipart, type BodyOps, type BodyType } from './body.js'
 import { splitPair, type RequestTransformerConfig } from './schema.js'
-import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type Template, type TemplateScope } from './template.js'
+import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type Template, type TemplateScope } from '../shared/template.js'
 
 // A Lua error in Kong's access phase (e.g. set_path refusing a path) ends as a 500.
 const INTERNAL: Exit = { status: 500, error: 'An unexpected error occurred' }
@@ -54,134 +54,131 @@ function scopeFor(kit: Kit, headerNames: readonly string[]): TemplateScope {
 
 const values = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v])
 
-export const handler = defineHandler<RequestTransformerConfig>({
-  name: 'request-transformer',
-  create(conf, env: PluginEnv) {
-    const templates: Template[] = []
-    const compile = compiler(SIMPLE_ENGINE, templates)
-    const uri = conf.replace.uri === undefined || conf.replace.uri === '' ? undefined : compileTemplate(conf.replace.uri, SIMPLE_ENGINE)
-    if (uri && 'error' in uri) throw new TypeError(`request-transformer: ${uri.error}`)
-    if (uri) templates.push(uri)
-    const method = conf.http_method?.toUpperCase()
+export default definePhases<RequestTransformerConfig>((conf, env) => {
+  const templates: Template[] = []
+  const compile = compiler(SIMPLE_ENGINE, templates)
+  const uri = conf.replace.uri === undefined || conf.replace.uri === '' ? undefined : compileTemplate(conf.replace.uri, SIMPLE_ENGINE)
+  if (uri && 'error' in uri) throw new TypeError(`request-transformer: ${uri.error}`)
+  if (uri) templates.push(uri)
+  const method = conf.http_method?.toUpperCase()
 
-    const h = {
-      remove: conf.remove.headers.map((n) => (splitPair(n)?.name ?? n).toLowerCase()),
-      rename: compile(conf.rename.headers).map((e) => [e.name.toLowerCase(), e.value?.render(EMPTY_SCOPE).toLowerCase()] as const),
-      replace: compile(conf.replace.headers),
-      add: compile(conf.add.headers),
-      append: compile(conf.append.headers),
-    }
-    const q = {
-      remove: conf.remove.querystring,
-      rename: compile(conf.rename.querystring),
-      replace: compile(conf.replace.querystring),
-      add: compile(conf.add.querystring),
-      append: compile(conf.append.querystring),
-    }
-    const b = {
-      remove: conf.remove.body,
-      rename: compile(conf.rename.body),
-      replace: compile(conf.replace.body),
-      add: compile(conf.add.body),
-      append: compile(conf.append.body),
-    }
-    const hasQuery = Object.values(q).some((l) => l.length > 0)
-    const hasBody = Object.values(b).some((l) => l.length > 0)
-    const dynamic = templates.some((t) => t.dynamic)
-    const headerDeps = [...new Set(templates.flatMap((t) => t.headers))]
+  const h = {
+    remove: conf.remove.headers.map((n) => (splitPair(n)?.name ?? n).toLowerCase()),
+    rename: compile(conf.rename.headers).map((e) => [e.name.toLowerCase(), e.value?.render(EMPTY_SCOPE).toLowerCase()] as const),
+    replace: compile(conf.replace.headers),
+    add: compile(conf.add.headers),
+    append: compile(conf.append.headers),
+  }
+  const q = {
+    remove: conf.remove.querystring,
+    rename: compile(conf.rename.querystring),
+    replace: compile(conf.replace.querystring),
+    add: compile(conf.add.querystring),
+    append: compile(conf.append.querystring),
+  }
+  const b = {
+    remove: conf.remove.body,
+    rename: compile(conf.rename.body),
+    replace: compile(conf.replace.body),
+    add: compile(conf.add.body),
+    append: compile(conf.append.body),
+  }
+  const hasQuery = Object.values(q).some((l) => l.length > 0)
+  const hasBody = Object.values(b).some((l) => l.length > 0)
+  const dynamic = templates.some((t) => t.dynamic)
+  const headerDeps = [...new Set(templates.flatMap((t) => t.headers))]
 
-    const render = (e: Entry, scope: TemplateScope) => e.value?.render(scope)
-    const pairs = (list: Entry[], scope: TemplateScope) => list.map((e) => [e.name, render(e, scope) ?? ''] as const)
+  const render = (e: Entry, scope: TemplateScope) => e.value?.render(scope)
+  const pairs = (list: Entry[], scope: TemplateScope) => list.map((e) => [e.name, render(e, scope) ?? ''] as const)
 
-    const transformHeaders = (kit: Kit, scope: TemplateScope) => {
-      const up = kit.upstream
-      // Kong drops Host from the table it edits: only replace (and append) may set it.
-      for (const name of h.remove) if (name !== 'host' && up.header(name) !== undefined) up.clearHeader(name)
-      for (const [from, to] of h.rename) {
-        const v = up.header(from)
-        if (to === undefined || from === to || from === 'host' || v === undefined) continue
-        up.setHeader(to, v)
-        up.clearHeader(from)
+  const transformHeaders = (kit: Kit, scope: TemplateScope) => {
+    const up = kit.upstream
+    // Kong drops Host from the table it edits: only replace (and append) may set it.
+    for (const name of h.remove) if (name !== 'host' && up.header(name) !== undefined) up.clearHeader(name)
+    for (const [from, to] of h.rename) {
+      const v = up.header(from)
+      if (to === undefined || from === to || from === 'host' || v === undefined) continue
+      up.setHeader(to, v)
+      up.clearHeader(from)
+    }
+    for (const e of h.replace) {
+      const name = e.name.toLowerCase()
+      const v = render(e, scope)
+      if (v !== undefined && (name === 'host' || up.header(name) !== undefined)) up.setHeader(name, v)
+    }
+    for (const e of h.add) {
+      const name = e.name.toLowerCase()
+      const v = render(e, scope)
+      if (v !== undefined && name !== 'host' && up.header(name) === undefined) up.setHeader(name, v)
+    }
+    for (const e of h.append) {
+      const name = e.name.toLowerCase()
+      const v = render(e, scope)
+      if (v === undefined) continue
+      const current = name === 'host' ? [] : values(up.header(name))
+      up.setHeader(name, current.length === 0 ? v : [...current, v])
+    }
+  }
+
+  const transformQuery = (kit: Kit, scope: TemplateScope) => {
+    const query = kit.upstream.query
+    for (const name of q.remove) query.delete(name)
+    for (const e of q.rename) {
+      const to = render(e, scope) ?? ''
+      if (to === e.name || !query.has(e.name)) continue
+      const moved = query.getAll(e.name)
+      query.delete(e.name)
+      query.delete(to)
+      for (const v of moved) query.append(to, v)
+    }
+    for (const e of q.replace) if (query.has(e.name)) query.set(e.name, render(e, scope) ?? '')
+    for (const e of q.add) if (!query.has(e.name)) query.append(e.name, render(e, scope) ?? '')
+    for (const e of q.append) query.append(e.name, render(e, scope) ?? '')
+  }
+
+  const transformBody = (kit: Kit, scope: TemplateScope, body: Buffer, type: BodyType, contentType: string) => {
+    const ops: BodyOps = {
+      remove: b.remove,
+      rename: pairs(b.rename, scope),
+      replace: pairs(b.replace, scope),
+      add: pairs(b.add, scope),
+      append: pairs(b.append, scope),
+    }
+    const out = type === 'json' ? transformJson(body, ops) : type === 'form' ? transformForm(body, ops) : transformMultipart(body, contentType, ops)
+    if (out !== undefined) kit.upstream.setBody(out)
+  }
+
+  const run = (kit: Kit, body: Buffer | undefined, type: BodyType | undefined, contentType: string): Exit | undefined => {
+    const scope = dynamic ? scopeFor(kit, headerDeps) : EMPTY_SCOPE
+    if (uri) {
+      const path = uri.render(scope)
+      if (!path.startsWith('/')) {
+        env.log.error('replace.uri rendered a path that does not start with /', { path })
+        return INTERNAL
       }
-      for (const e of h.replace) {
-        const name = e.name.toLowerCase()
-        const v = render(e, scope)
-        if (v !== undefined && (name === 'host' || up.header(name) !== undefined)) up.setHeader(name, v)
-      }
-      for (const e of h.add) {
-        const name = e.name.toLowerCase()
-        const v = render(e, scope)
-        if (v !== undefined && name !== 'host' && up.header(name) === undefined) up.setHeader(name, v)
-      }
-      for (const e of h.append) {
-        const name = e.name.toLowerCase()
-        const v = render(e, scope)
-        if (v === undefined) continue
-        const current = name === 'host' ? [] : values(up.header(name))
-        up.setHeader(name, current.length === 0 ? v : [...current, v])
+      kit.upstream.setPath(path)
+    }
+    if (method) {
+      kit.upstream.setMethod(method)
+      if (body && type === 'form' && COPY_BODY_TO_QUERY.has(method)) {
+        const query = kit.upstream.query
+        for (const [name, v] of formParams(body)) for (const one of Array.isArray(v) ? v : [v]) query.append(name, one === true ? '' : String(one))
       }
     }
+    transformHeaders(kit, scope)
+    if (body && type && hasBody) transformBody(kit, scope, body, type, contentType)
+    if (hasQuery) transformQuery(kit, scope)
+    return undefined
+  }
 
-    const transformQuery = (kit: Kit, scope: TemplateScope) => {
-      const query = kit.upstream.query
-      for (const name of q.remove) query.delete(name)
-      for (const e of q.rename) {
-        const to = render(e, scope) ?? ''
-        if (to === e.name || !query.has(e.name)) continue
-        const moved = query.getAll(e.name)
-        query.delete(e.name)
-        query.delete(to)
-        for (const v of moved) query.append(to, v)
-      }
-      for (const e of q.replace) if (query.has(e.name)) query.set(e.name, render(e, scope) ?? '')
-      for (const e of q.add) if (!query.has(e.name)) query.append(e.name, render(e, scope) ?? '')
-      for (const e of q.append) query.append(e.name, render(e, scope) ?? '')
-    }
-
-    const transformBody = (kit: Kit, scope: TemplateScope, body: Buffer, type: BodyType, contentType: string) => {
-      const ops: BodyOps = {
-        remove: b.remove,
-        rename: pairs(b.rename, scope),
-        replace: pairs(b.replace, scope),
-        add: pairs(b.add, scope),
-        append: pairs(b.append, scope),
-      }
-      const out = type === 'json' ? transformJson(body, ops) : type === 'form' ? transformForm(body, ops) : transformMultipart(body, contentType, ops)
-      if (out !== undefined) kit.upstream.setBody(out)
-    }
-
-    const run = (kit: Kit, body: Buffer | undefined, type: BodyType | undefined, contentType: string): Exit | undefined => {
-      const scope = dynamic ? scopeFor(kit, headerDeps) : EMPTY_SCOPE
-      if (uri) {
-        const path = uri.render(scope)
-        if (!path.startsWith('/')) {
-          env.log.error('replace.uri rendered a path that does not start with /', { path })
-          return INTERNAL
-        }
-        kit.upstream.setPath(path)
-      }
-      if (method) {
-        kit.upstream.setMethod(method)
-        if (body && type === 'form' && COPY_BODY_TO_QUERY.has(method)) {
-          const query = kit.upstream.query
-          for (const [name, v] of formParams(body)) for (const one of Array.isArray(v) ? v : [v]) query.append(name, one === true ? '' : String(one))
-        }
-      }
-      transformHeaders(kit, scope)
-      if (body && type && hasBody) transformBody(kit, scope, body, type, contentType)
-      if (hasQuery) transformQuery(kit, scope)
-      return undefined
-    }
-
-    const copiesBody = method !== undefined && COPY_BODY_TO_QUERY.has(method)
-    return {
-      access(kit) {
-        const contentType = kit.request.header('content-type') ?? ''
-        const type = bodyType(kit.request.header('content-type'))
-        // The body is read only when Kong would read it.
-        if (type && (hasBody || (copiesBody && type === 'form'))) return kit.request.body().then((body) => run(kit, body, type, contentType))
-        return run(kit, undefined, type, contentType)
-      },
-    }
-  },
+  const copiesBody = method !== undefined && COPY_BODY_TO_QUERY.has(method)
+  return {
+    access(kit) {
+      const contentType = kit.request.header('content-type') ?? ''
+      const type = bodyType(kit.request.header('content-type'))
+      // The body is read only when Kong would read it.
+      if (type && (hasBody || (copiesBody && type === 'form'))) return kit.request.body().then((body) => run(kit, body, type, contentType))
+      return run(kit, undefined, type, contentType)
+    },
+  }
 })

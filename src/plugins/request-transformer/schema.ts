@@ -1,8 +1,7 @@
 /** request-transformer (Kong PRIORITY 801): rewrite the request before it is proxied. */
 import * as z from 'zod'
 import { metaFields } from '../../config/schema/typedefs.js'
-import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
-import { compileTemplate } from './template.js'
+import { compileTemplate } from '../shared/template.js'
 
 /** Kong's split of a `name:value` entry (`^([^:]+):*(.-)$`): extra colons after the name are skipped. */
 export function splitPair(entry: string): { name: string; value: string } | undefined {
@@ -119,12 +118,3 @@ export const config = z.strictObject({
 })
 
 export type RequestTransformerConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'request-transformer',
-  priority: 801,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-})

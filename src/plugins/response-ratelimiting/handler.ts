@@ -5,10 +5,11 @@
  * reads and removes the header, sets the client headers and turns the
  * response into a bodiless 429 when it spends an exhausted limit; log counts.
  */
-import { defineHandler, type Exit, type Kit } from '../types.js'
-import { localGet, localIncr } from '../rate-limiting/local-store.js'
-import { EMPTY_UUID, EXPIRATION, PERIODS, windowStart, type Period } from '../rate-limiting/periods.js'
-import { redisGet, redisIncrBy } from '../rate-limiting/redis-store.js'
+import { definePhases, type Exit, type Kit } from '../types.js'
+import { LOCAL_COUNTERS } from '../shared/rate-limit/local-store.js'
+import { EMPTY_UUID, EXPIRATION, PERIODS, windowStart, type Period } from '../shared/rate-limit/periods.js'
+import { REDIS_CLIENTS } from '../shared/redis/client.js'
+import { redisGet, redisIncrBy } from '../shared/rate-limit/redis-ops.js'
 import type { ResponseRateLimitingConfig } from './schema.js'
 
 const UNEXPECTED: Exit = { status: 500, message: 'An unexpected error occurred' }
@@ -32,118 +33,118 @@ interface State {
   blocked: boolean
 }
 
-export const handler = defineHandler<ResponseRateLimitingConfig>({
-  name: 'response-ratelimiting',
-  create(conf, env) {
-    const names = Object.keys(conf.limits)
-    const slots: Slot[] = names.flatMap((name) =>
-      PERIODS.filter((p) => conf.limits[name]![p] !== undefined).map((period) => ({
-        name,
-        period,
-        limit: conf.limits[name]![period]!,
-        limitHeader: `X-RateLimit-Limit-${name}-${period}`,
-        remainingHeader: `X-RateLimit-Remaining-${name}-${period}`,
-      })),
+export default definePhases<ResponseRateLimitingConfig>((conf, env) => {
+  const names = Object.keys(conf.limits)
+  const slots: Slot[] = names.flatMap((name) =>
+    PERIODS.filter((p) => conf.limits[name]![p] !== undefined).map((period) => ({
+      name,
+      period,
+      limit: conf.limits[name]![period]!,
+      limitHeader: `X-RateLimit-Limit-${name}-${period}`,
+      remainingHeader: `X-RateLimit-Remaining-${name}-${period}`,
+    })),
+  )
+  const prefix = `response-ratelimit:${env.plugin.route ?? EMPTY_UUID}:${env.plugin.service ?? EMPTY_UUID}:`
+  const keyOf = (s: { name: string; period: Period }, identifier: string, now: number) =>
+    `${prefix}${identifier}:${windowStart(s.period, now)}:${s.name}:${s.period}`
+  const headerName = conf.header_name.toLowerCase()
+  const states = new WeakMap<Kit, State>()
+  const counters = env.node.slot(LOCAL_COUNTERS)
+  const redis = env.node.slot(REDIS_CLIENTS)
+
+  const identify = (kit: Kit): string => {
+    if (conf.limit_by === 'consumer') return kit.consumer?.id ?? kit.credential?.id ?? kit.request.clientIp
+    if (conf.limit_by === 'credential') return kit.credential?.id ?? kit.request.clientIp
+    return kit.request.clientIp
+  }
+
+  const usage = (keys: string[]): number[] | Promise<number[]> =>
+    conf.policy === 'local' ? keys.map((k) => counters.get(k)) : redisGet(redis, conf.redis, keys)
+
+  const increment = (identifier: string, now: number, name: string, by: number): void => {
+    const own = slots.filter((s) => s.name === name)
+    const keys = own.map((s) => keyOf(s, identifier, now))
+    const ttls = own.map((s) => EXPIRATION[s.period])
+    if (conf.policy === 'local') {
+      keys.forEach((k, i) => counters.incr(k, by, ttls[i]!))
+      return
+    }
+    redisIncrBy(redis, conf.redis, keys, ttls, by).catch((err: unknown) =>
+      env.log.error('failed to increment counters', { err: err instanceof Error ? err.message : String(err) }),
     )
-    const prefix = `response-ratelimit:${env.plugin.route ?? EMPTY_UUID}:${env.plugin.service ?? EMPTY_UUID}:`
-    const keyOf = (s: { name: string; period: Period }, identifier: string, now: number) =>
-      `${prefix}${identifier}:${windowStart(s.period, now)}:${s.name}:${s.period}`
-    const headerName = conf.header_name.toLowerCase()
-    const states = new WeakMap<Kit, State>()
+  }
 
-    const identify = (kit: Kit): string => {
-      if (conf.limit_by === 'consumer') return kit.consumer?.id ?? kit.credential?.id ?? kit.request.clientIp
-      if (conf.limit_by === 'credential') return kit.credential?.id ?? kit.request.clientIp
-      return kit.request.clientIp
-    }
-
-    const usage = (keys: string[]): number[] | Promise<number[]> => (conf.policy === 'local' ? keys.map((k) => localGet(k)) : redisGet(conf.redis, keys))
-
-    const increment = (identifier: string, now: number, name: string, by: number): void => {
-      const own = slots.filter((s) => s.name === name)
-      const keys = own.map((s) => keyOf(s, identifier, now))
-      const ttls = own.map((s) => EXPIRATION[s.period])
-      if (conf.policy === 'local') {
-        keys.forEach((k, i) => localIncr(k, by, ttls[i]!))
-        return
+  const proceed = (kit: Kit, identifier: string, now: number, used: readonly number[]): Exit | undefined => {
+    const remaining = slots.map((s, i) => s.limit - used[i]!)
+    for (const name of names) {
+      let least: number | undefined
+      for (let i = 0; i < slots.length; i++) {
+        if (slots[i]!.name !== name) continue
+        const r = remaining[i]!
+        if (conf.block_on_first_violation && r === 0) return { status: 429, message: `API rate limit exceeded for '${name}'` }
+        if (least === undefined || r < least) least = r
       }
-      redisIncrBy(conf.redis, keys, ttls, by).catch((err: unknown) =>
-        env.log.error('failed to increment counters', { err: err instanceof Error ? err.message : String(err) }),
-      )
+      kit.upstream.setHeader(`X-RateLimit-Remaining-${name}`, String(least))
     }
+    states.set(kit, { identifier, now, remaining, increments: undefined, blocked: false })
+    return undefined
+  }
 
-    const proceed = (kit: Kit, identifier: string, now: number, used: readonly number[]): Exit | undefined => {
-      const remaining = slots.map((s, i) => s.limit - used[i]!)
-      for (const name of names) {
-        let least: number | undefined
-        for (let i = 0; i < slots.length; i++) {
-          if (slots[i]!.name !== name) continue
-          const r = remaining[i]!
-          if (conf.block_on_first_violation && r === 0) return { status: 429, message: `API rate limit exceeded for '${name}'` }
-          if (least === undefined || r < least) least = r
-        }
-        kit.upstream.setHeader(`X-RateLimit-Remaining-${name}`, String(least))
+  const failed = (err: unknown): Exit | undefined => {
+    const message = err instanceof Error ? err.message : String(err)
+    env.log.error('failed to get usage', { err: message })
+    return conf.fault_tolerant ? undefined : UNEXPECTED
+  }
+
+  return {
+    access(kit) {
+      if (slots.length === 0) return undefined
+      const now = Date.now()
+      const identifier = identify(kit)
+      const keys = slots.map((s) => keyOf(s, identifier, now))
+      try {
+        const used = usage(keys)
+        if (Array.isArray(used)) return proceed(kit, identifier, now, used)
+        return used.then((u) => proceed(kit, identifier, now, u), failed)
+      } catch (err) {
+        return failed(err)
       }
-      states.set(kit, { identifier, now, remaining, increments: undefined, blocked: false })
-      return undefined
-    }
+    },
 
-    const failed = (err: unknown): Exit | undefined => {
-      const message = err instanceof Error ? err.message : String(err)
-      env.log.error('failed to get usage', { err: message })
-      return conf.fault_tolerant ? undefined : UNEXPECTED
-    }
-
-    return {
-      access(kit) {
-        if (slots.length === 0) return undefined
-        const now = Date.now()
-        const identifier = identify(kit)
-        const keys = slots.map((s) => keyOf(s, identifier, now))
-        try {
-          const used = usage(keys)
-          if (Array.isArray(used)) return proceed(kit, identifier, now, used)
-          return used.then((u) => proceed(kit, identifier, now, u), failed)
-        } catch (err) {
-          return failed(err)
+    headerFilter(kit) {
+      const state = states.get(kit)
+      if (!state) return kit.response.skipBody()
+      const increments = kit.response.source === 'service' ? parseIncrements(kit.response.headers[headerName], conf.limits) : new Map<string, number>()
+      state.increments = increments
+      let stop = false
+      for (let i = 0; i < slots.length; i++) {
+        const s = slots[i]!
+        const inc = increments.get(s.name)
+        const remaining = state.remaining[i]!
+        if (!conf.hide_client_headers) {
+          kit.response.setHeader(s.limitHeader, String(s.limit))
+          kit.response.setHeader(s.remainingHeader, String(Math.max(0, remaining - (inc !== undefined && inc > 0 ? inc : 0))))
         }
-      },
+        if (inc !== undefined && inc > 0 && remaining <= 0) stop = true
+      }
+      kit.response.clearHeader(headerName)
+      if (stop) {
+        // Kong's kong.response.exit(429) in header_filter: no body, nothing counted.
+        state.blocked = true
+        kit.response.status = 429
+      } else kit.response.skipBody() // only a blocked response needs its body dropped; others stream
+    },
 
-      headerFilter(kit) {
-        const state = states.get(kit)
-        if (!state) return kit.response.skipBody()
-        const increments = kit.response.source === 'service' ? parseIncrements(kit.response.headers[headerName], conf.limits) : new Map<string, number>()
-        state.increments = increments
-        let stop = false
-        for (let i = 0; i < slots.length; i++) {
-          const s = slots[i]!
-          const inc = increments.get(s.name)
-          const remaining = state.remaining[i]!
-          if (!conf.hide_client_headers) {
-            kit.response.setHeader(s.limitHeader, String(s.limit))
-            kit.response.setHeader(s.remainingHeader, String(Math.max(0, remaining - (inc !== undefined && inc > 0 ? inc : 0))))
-          }
-          if (inc !== undefined && inc > 0 && remaining <= 0) stop = true
-        }
-        kit.response.clearHeader(headerName)
-        if (stop) {
-          // Kong's kong.response.exit(429) in header_filter: no body, nothing counted.
-          state.blocked = true
-          kit.response.status = 429
-        } else kit.response.skipBody() // only a blocked response needs its body dropped; others stream
-      },
+    bodyFilter(kit, body) {
+      return states.get(kit)?.blocked ? EMPTY : body
+    },
 
-      bodyFilter(kit, body) {
-        return states.get(kit)?.blocked ? EMPTY : body
-      },
-
-      log(kit) {
-        const state = states.get(kit)
-        if (!state || state.blocked || !state.increments) return
-        for (const [name, by] of state.increments) if (by !== 0) increment(state.identifier, state.now, name, by)
-      },
-    }
-  },
+    log(kit) {
+      const state = states.get(kit)
+      if (!state || state.blocked || !state.increments) return
+      for (const [name, by] of state.increments) if (by !== 0) increment(state.identifier, state.now, name, by)
+    },
+  }
 })
 
 /** `name=2, other=1` → increments of the configured names (others and malformed parts ignored). */

@@ -1,9 +1,8 @@
 /** response-ratelimiting (Kong PRIORITY 900): limits the upstream spends through a response header. */
 import * as z from 'zod'
 import { metaFields, oneOf } from '../../config/schema/typedefs.js'
-import { ANY_SCOPE, definePlugin } from '../types.js'
-import { PERIODS, periodOrderError } from '../rate-limiting/periods.js'
-import { liftRedisShorthands, redisRecord, redisShorthands } from '../rate-limiting/redis-schema.js'
+import { PERIODS, periodOrderError } from '../shared/rate-limit/periods.js'
+import { liftRedisShorthands, redisRecord, redisShorthands } from '../shared/redis/schema.js'
 import { positive } from '../rate-limiting/schema.js'
 
 const limit = (period: string) => positive.optional().describe(`The number of units that can be used per ${period}.`)
@@ -53,12 +52,3 @@ export const config = z
   .transform(liftRedisShorthands)
 
 export type ResponseRateLimitingConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'response-ratelimiting',
-  priority: 900,
-  version: '3.10.0',
-  config,
-  protocols: ['grpc', 'grpcs', 'http', 'https'],
-  scopes: ANY_SCOPE,
-})

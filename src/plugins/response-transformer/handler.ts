@@ -3,9 +3,9 @@
  * add → append), top-level JSON keys in bodyFilter when the response is
  * application/json. Values and their JSON types are computed once, here.
  */
-import { defineHandler, type Kit, type PluginPhases } from '../types.js'
+import { definePhases, type Kit, type PluginPhases } from '../types.js'
 import type { ResponseTransformerConfig } from './schema.js'
-import { appendValue, truthy } from '../lua-values.js'
+import { appendValue, truthy } from '../shared/lua-values.js'
 
 interface Pair {
   name: string
@@ -43,77 +43,74 @@ const isJson = (contentType: string | undefined) => contentType !== undefined &&
 
 const headerValue = (v: string | string[] | number): string | string[] => (typeof v === 'number' ? String(v) : v)
 
-export const handler = defineHandler<ResponseTransformerConfig>({
-  name: 'response-transformer',
-  create(conf, env) {
-    const h = {
-      remove: conf.remove.headers,
-      rename: conf.rename.headers.map(split),
-      replace: conf.replace.headers.map(split),
-      add: conf.add.headers.map(split),
-      append: conf.append.headers.map(split),
-    }
-    const typed = (entries: readonly string[], types: readonly string[]) =>
-      entries.map((e, i) => {
-        const p = split(e)
-        return { name: p.name, value: jsonValue(p.value, types[i]) }
-      })
-    const j = {
-      remove: conf.remove.json,
-      rename: conf.rename.json.map(split),
-      replace: typed(conf.replace.json, conf.replace.json_types),
-      add: typed(conf.add.json, conf.add.json_types),
-      append: typed(conf.append.json, conf.append.json_types),
-    }
-    const editsJson = Object.values(j).some((l) => l.length > 0)
+export default definePhases<ResponseTransformerConfig>((conf, env) => {
+  const h = {
+    remove: conf.remove.headers,
+    rename: conf.rename.headers.map(split),
+    replace: conf.replace.headers.map(split),
+    add: conf.add.headers.map(split),
+    append: conf.append.headers.map(split),
+  }
+  const typed = (entries: readonly string[], types: readonly string[]) =>
+    entries.map((e, i) => {
+      const p = split(e)
+      return { name: p.name, value: jsonValue(p.value, types[i]) }
+    })
+  const j = {
+    remove: conf.remove.json,
+    rename: conf.rename.json.map(split),
+    replace: typed(conf.replace.json, conf.replace.json_types),
+    add: typed(conf.add.json, conf.add.json_types),
+    append: typed(conf.append.json, conf.append.json_types),
+  }
+  const editsJson = Object.values(j).some((l) => l.length > 0)
 
-    const headerFilter = (kit: Kit) => {
-      const r = kit.response
-      // Kong tests presence against the headers as they were before this plugin ran.
-      const before = { ...r.headers }
-      const was = (name: string) => before[name.toLowerCase()]
-      for (const name of h.remove) r.clearHeader(name)
-      for (const { name, value } of h.rename) {
-        const v = was(name)
-        if (v === undefined || value === undefined) continue
-        r.setHeader(value, headerValue(v))
-        r.clearHeader(name)
-      }
-      for (const { name, value } of h.replace) if (value !== undefined && was(name) !== undefined) r.setHeader(name, value)
-      for (const { name, value } of h.add) if (value !== undefined && was(name) === undefined) r.setHeader(name, value)
-      for (const { name, value } of h.append) if (value !== undefined) r.addHeader(name, value)
-      // Not JSON: the body filter has nothing to do, so the response can stream.
-      if (!isJson(r.header('content-type'))) r.skipBody()
+  const headerFilter = (kit: Kit) => {
+    const r = kit.response
+    // Kong tests presence against the headers as they were before this plugin ran.
+    const before = { ...r.headers }
+    const was = (name: string) => before[name.toLowerCase()]
+    for (const name of h.remove) r.clearHeader(name)
+    for (const { name, value } of h.rename) {
+      const v = was(name)
+      if (v === undefined || value === undefined) continue
+      r.setHeader(value, headerValue(v))
+      r.clearHeader(name)
     }
+    for (const { name, value } of h.replace) if (value !== undefined && was(name) !== undefined) r.setHeader(name, value)
+    for (const { name, value } of h.add) if (value !== undefined && was(name) === undefined) r.setHeader(name, value)
+    for (const { name, value } of h.append) if (value !== undefined) r.addHeader(name, value)
+    // Not JSON: the body filter has nothing to do, so the response can stream.
+    if (!isJson(r.header('content-type'))) r.skipBody()
+  }
 
-    const bodyFilter = (kit: Kit, body: Buffer): Buffer | string => {
-      if (!isJson(kit.response.header('content-type'))) return body
-      let json: unknown
-      try {
-        json = JSON.parse(body.toString('utf8'))
-      } catch {
-        env.log.warn('body transform failed: failed parsing json body')
-        return body
-      }
-      // Only a JSON object has top-level keys to edit.
-      if (json === null || typeof json !== 'object' || Array.isArray(json)) return body
-      const o = json as Record<string, unknown>
-      for (const name of j.remove) delete o[name]
-      for (const { name, value } of j.rename) {
-        if (o[name] === undefined || value === undefined) continue
-        const v = o[name]
-        o[value] = v
-        delete o[name]
-      }
-      for (const { name, value } of j.replace) if (truthy(o[name]) && value !== undefined) o[name] = value
-      for (const { name, value } of j.add) if (!truthy(o[name]) && value !== undefined) o[name] = value
-      for (const { name, value } of j.append) if (value !== undefined) o[name] = appendValue(o[name], value)
-      return JSON.stringify(o)
+  const bodyFilter = (kit: Kit, body: Buffer): Buffer | string => {
+    if (!isJson(kit.response.header('content-type'))) return body
+    let json: unknown
+    try {
+      json = JSON.parse(body.toString('utf8'))
+    } catch {
+      env.log.warn('body transform failed: failed parsing json body')
+      return body
     }
+    // Only a JSON object has top-level keys to edit.
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) return body
+    const o = json as Record<string, unknown>
+    for (const name of j.remove) delete o[name]
+    for (const { name, value } of j.rename) {
+      if (o[name] === undefined || value === undefined) continue
+      const v = o[name]
+      o[value] = v
+      delete o[name]
+    }
+    for (const { name, value } of j.replace) if (truthy(o[name]) && value !== undefined) o[name] = value
+    for (const { name, value } of j.add) if (!truthy(o[name]) && value !== undefined) o[name] = value
+    for (const { name, value } of j.append) if (value !== undefined) o[name] = appendValue(o[name], value)
+    return JSON.stringify(o)
+  }
 
-    // Without JSON edits there is no bodyFilter, so responses keep streaming.
-    const phases: PluginPhases = { headerFilter }
-    if (editsJson) phases.bodyFilter = bodyFilter
-    return phases
-  },
+  // Without JSON edits there is no bodyFilter, so responses keep streaming.
+  const phases: PluginPhases = { headerFilter }
+  if (editsJson) phases.bodyFilter = bodyFilter
+  return phases
 })

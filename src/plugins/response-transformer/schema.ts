@@ -1,7 +1,6 @@
 /** response-transformer (Kong PRIORITY 800): rewrite response headers and top-level JSON body keys. */
 import * as z from 'zod'
 import { metaFields, oneOf } from '../../config/schema/typedefs.js'
-import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
 
 // Kong's `^[^:]+:.*$` and validate_header_name.
 const COLON_RE = /^[^:]+:[\s\S]*$/
@@ -59,12 +58,3 @@ export const config = z.strictObject({
 })
 
 export type ResponseTransformerConfig = z.infer<typeof config>
-
-export default definePlugin({
-  name: 'response-transformer',
-  priority: 800,
-  version: '3.10.0',
-  config,
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-})

@@ -1,0 +1,146 @@
+/**
+ * Target selection for services whose host names an upstream (Kong's
+ * algorithms): weighted round-robin (smooth, nginx's interleaving),
+ * consistent-hashing (weighted rendezvous hashing: adding or removing a target
+ * only moves the keys that hashed to it), least-connections and latency
+ * (lowest moving average). Unhealthy targets (health.ts) and weight 0 are
+ * never picked.
+ */
+import { createHash } from 'node:crypto'
+import type { Target, Upstream } from '../config/model.js'
+import { parseTarget } from '../config/schema/upstream.js'
+import { healthKey, record, type HealthStore, type Outcome, type TargetHealth } from '../node/health.js'
+import { passiveThresholds, startActiveChecks, type ActiveChecker } from './health-checks.js'
+
+export interface Peer {
+  host: string
+  port: number
+  /** The target entity's id. */
+  id: string
+}
+
+interface PeerState {
+  peer: Peer
+  weight: number
+  health: TargetHealth
+  current: number
+  active: number
+  ewmaMs: number
+}
+
+export interface Balancer {
+  readonly upstream: Upstream
+  /** A peer, or undefined when none can be used (Kong: 503 failure to get a peer). */
+  pick(exclude?: ReadonlySet<string>, hashValue?: string): Peer | undefined
+  /** A request to `peer` starts (least-connections). */
+  acquire(peer: Peer): void
+  /** It ended: feeds passive health checks, connection counts and latency. */
+  release(peer: Peer, outcome: Outcome, elapsedMs: number): void
+  /** Health of each target, for the status API. */
+  health(): { target: string; healthy: boolean }[]
+  stop(): void
+}
+
+const hash32 = (s: string) => createHash('md5').update(s).digest().readUInt32BE(0)
+
+export function createBalancer(upstream: Upstream, targets: readonly Target[], health: HealthStore): Balancer {
+  const peers: PeerState[] = targets
+    .filter((t) => t.weight > 0)
+    .map((t) => {
+      const parsed = parseTarget(t.target)!
+      return {
+        peer: { host: parsed.host, port: parsed.port, id: t.id },
+        weight: t.weight,
+        health: health.of(healthKey(upstream.name, parsed.host, parsed.port)),
+        current: 0,
+        active: 0,
+        ewmaMs: 0,
+      }
+    })
+  const byId = new Map(peers.map((p) => [p.peer.id, p]))
+  const passive = passiveThresholds(upstream)
+  const passiveOn = passive.httpFailures > 0 || passive.tcpFailures > 0 || passive.timeouts > 0
+  const totalWeight = peers.reduce((s, p) => s + p.weight, 0)
+  const checker: ActiveChecker = startActiveChecks(
+    upstream,
+    peers.map((p) => ({ host: p.peer.host, port: p.peer.port, key: healthKey(upstream.name, p.peer.host, p.peer.port) })),
+    health,
+  )
+
+  const usable = (exclude?: ReadonlySet<string>) => {
+    const list = peers.filter((p) => p.health.healthy && !exclude?.has(p.peer.id))
+    // Kong's threshold: below this share of healthy weight the whole upstream is down.
+    const threshold = upstream.healthchecks.threshold
+    if (threshold > 0) {
+      const healthyWeight = peers.filter((p) => p.health.healthy).reduce((s, p) => s + p.weight, 0)
+      if ((healthyWeight / totalWeight) * 100 < threshold) return []
+    }
+    return list
+  }
+
+  const roundRobin = (list: PeerState[]) => {
+    let best: PeerState | undefined
+    let sum = 0
+    for (const p of list) {
+      sum += p.weight
+      p.current += p.weight
+      if (!best || p.current > best.current) best = p
+    }
+    if (best) best.current -= sum
+    return best
+  }
+
+  const pickers: Record<Upstream['algorithm'], (list: PeerState[], hashValue?: string) => PeerState | undefined> = {
+    'round-robin': roundRobin,
+    'consistent-hashing': (list, value) => {
+      if (value === undefined) return roundRobin(list)
+      let best: PeerState | undefined
+      let bestScore = -Infinity
+      for (const p of list) {
+        // Weighted rendezvous: -w / ln(u), u uniform in (0,1) from hash(key, target).
+        const u = (hash32(`${value}|${p.peer.host}:${p.peer.port}`) + 1) / 4294967297
+        const score = -p.weight / Math.log(u)
+        if (score > bestScore) {
+          best = p
+          bestScore = score
+        }
+      }
+      return best
+    },
+    'least-connections': (list) => {
+      let best: PeerState | undefined
+      for (const p of list) if (!best || p.active / p.weight < best.active / best.weight) best = p
+      return best
+    },
+    latency: (list) => {
+      let best: PeerState | undefined
+      for (const p of list) if (!best || p.ewmaMs < best.ewmaMs) best = p
+      return best
+    },
+  }
+  const pickFrom = pickers[upstream.algorithm]
+
+  return {
+    upstream,
+    pick(exclude, hashValue) {
+      return pickFrom(usable(exclude), hashValue)?.peer
+    },
+    acquire(peer) {
+      const p = byId.get(peer.id)
+      if (p) p.active++
+    },
+    release(peer, outcome, elapsedMs) {
+      const p = byId.get(peer.id)
+      if (!p) return
+      p.active = Math.max(0, p.active - 1)
+      p.ewmaMs = p.ewmaMs === 0 ? elapsedMs : p.ewmaMs * 0.8 + elapsedMs * 0.2
+      if (passiveOn || !p.health.healthy) record(p.health, passive, outcome)
+    },
+    health() {
+      return peers.map((p) => ({ target: `${p.peer.host}:${p.peer.port}`, healthy: p.health.healthy }))
+    },
+    stop() {
+      checker.stop()
+    },
+  }
+}

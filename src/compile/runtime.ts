@@ -1,0 +1,96 @@
+/**
+ * The Runtime: everything the request path needs, compiled from one frozen
+ * config, the plugin set's handlers and the node. Immutable once built; a
+ * reload builds a new one beside it and swaps it in. What must outlive the
+ * Runtime (pools, target health, plugin slots) stays on the node it borrows.
+ */
+import type { Config, Plugin, Service } from '../config/model.js'
+import type { NodeState } from '../node/state.js'
+import type { PluginSet } from '../plugins/set.js'
+import type { PluginLog } from '../plugins/types.js'
+import { createBalancer, type Balancer } from './balancer.js'
+import { compileCertificates, type CertificateStore } from './certificates.js'
+import { compileChains, type Chains } from './chains.js'
+import { indexConsumers } from './consumers.js'
+import { compileHashInput, type HashFacts, type HashInput } from './hash-input.js'
+import { compileRouter, type Router } from './router.js'
+
+export interface Runtime {
+  readonly config: Config
+  /** sha256 of the file's bytes. */
+  readonly hash: string
+  readonly loadedAt: Date
+  /** The node this Runtime borrows pools, health and plugin state from. */
+  readonly node: NodeState
+  readonly router: Router
+  /** Balancers by upstream name (services name them through their host). */
+  readonly balancers: ReadonlyMap<string, Balancer>
+  /** Per upstream name: what consistent-hashing hashes, when it does. */
+  readonly hashInputs: ReadonlyMap<string, (f: HashFacts) => HashInput>
+  /** PEMs of the CA certificates a service trusts, or undefined for the system store. */
+  caFor(service: Service): string[] | undefined
+  /** Stops what the Runtime owns (active health checks); called when it is replaced or the gateway stops. */
+  dispose(): void
+  /** Server certificates by SNI. */
+  readonly certificates: CertificateStore
+  /** Plugin chains: global, and per matched route. */
+  readonly chains: Chains
+}
+
+export interface CompileOptions {
+  node: NodeState
+  /** The plugins to run; their handlers must be prepared (`await plugins.prepare(...)`, see pluginsOf). */
+  plugins: PluginSet
+  /** Where plugin instances log (silent when unset). */
+  pluginLog?: ((plugin: Plugin) => PluginLog) | undefined
+  /** A router compiled already from this config (reloads compile it with compileRouterAsync). */
+  router?: Router | undefined
+}
+
+const SILENT: PluginLog = { error() {}, warn() {}, info() {}, debug() {} }
+
+/** The names of the plugins a config runs (what `PluginSet.prepare` must load before compiling). */
+export function pluginsOf(config: Config): Set<string> {
+  return new Set(config.plugins.filter((p) => p.enabled).map((p) => p.name))
+}
+
+export function compileRuntime(config: Config, hash: string, opts: CompileOptions): Runtime {
+  const { node } = opts
+  const balancers = new Map<string, Balancer>()
+  for (const u of config.upstreams) {
+    balancers.set(
+      u.name,
+      createBalancer(
+        u,
+        config.targets.filter((t) => t.upstream === u.id),
+        node.health,
+      ),
+    )
+  }
+  const hashInputs = new Map<string, (f: HashFacts) => HashInput>()
+  for (const u of config.upstreams) {
+    const h = compileHashInput(u)
+    if (h) hashInputs.set(u.name, h)
+  }
+  const caById = new Map(config.ca_certificates.map((c) => [c.id, c.cert]))
+  const chains = compileChains(config, { plugins: opts.plugins, node, consumers: indexConsumers(config), log: opts.pluginLog ?? (() => SILENT) })
+  return {
+    config,
+    hash,
+    loadedAt: new Date(),
+    node,
+    router: opts.router ?? compileRouter(config),
+    balancers,
+    hashInputs,
+    caFor(service) {
+      const ids = service.ca_certificates
+      if (!ids || ids.length === 0) return undefined
+      return ids.map((id) => caById.get(id)).filter((c): c is string => c !== undefined)
+    },
+    dispose() {
+      for (const b of balancers.values()) b.stop()
+    },
+    certificates: compileCertificates(config),
+    chains,
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The node: everything a gateway process keeps across reloads, in one object
+ * created by startGateway and handed to every compile. Connection pools to
+ * upstreams, target health, the plugin metrics registry, and the slots plugins
+ * keep (rate-limit counters, cache stores, Redis clients, log queues, open
+ * files). A Runtime only borrows from it; `close` releases it all when the
+ * gateway stops. Nothing of this lives in module globals, so two gateways in
+ * one process (tests, embedding) never share a counter by accident.
+ */
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import { Registry } from 'prom-client'
+import type { NodeSlot, NodeView } from '../plugins/types.js'
+import { HealthStore } from './health.js'
+import { UpstreamPools } from './pools.js'
+
+export interface NodeState extends NodeView {
+  readonly pools: UpstreamPools
+  readonly health: HealthStore
+  /** Where plugins register metrics (the prometheus plugin); served on the admin /metrics. */
+  readonly metrics: Registry
+  /** Closes pools and every slot that has a `close`; the node is not used afterwards. */
+  close(): Promise<void>
+}
+
+export interface NodeOptions {
+  /** Kong's node_id; workers of one node share the primary's (GATEWAY_NODE_ID). Default: a random UUID. */
+  id?: string | undefined
+  metrics?: Registry | undefined
+}
+
+export function createNodeState(opts: NodeOptions = {}): NodeState {
+  const slots = new Map<string, { slot: NodeSlot<unknown>; value: unknown }>()
+  const pools = new UpstreamPools()
+  let closed = false
+  const node: NodeState = {
+    id: opts.id ?? randomUUID(),
+    hostname: hostname(),
+    pools,
+    health: new HealthStore(),
+    metrics: opts.metrics ?? new Registry(),
+    slot<T>(slot: NodeSlot<T>): T {
+      const held = slots.get(slot.key)
+      if (held) {
+        if (held.slot !== slot) throw new TypeError(`node slot '${slot.key}' is declared twice`)
+        return held.value as T
+      }
+      const value = slot.create(node)
+      slots.set(slot.key, { slot: slot as NodeSlot<unknown>, value })
+      return value
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      const closing = [...slots.values()].map(({ slot, value }) => (async () => slot.close?.(value))())
+      slots.clear()
+      await Promise.allSettled([...closing, pools.close()])
+    },
+  }
+  return node
+}

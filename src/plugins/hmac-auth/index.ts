@@ -1,0 +1,14 @@
+/** hmac-auth: the plugin's definition (handler.ts runs requests; schema.ts is its config). */
+import { definePlugin, NO_CONSUMER, PROTOCOLS_ALL } from '../types.js'
+import { config } from './schema.js'
+
+export default definePlugin({
+  name: 'hmac-auth',
+  priority: 1030,
+  version: '3.10.0',
+  config,
+  protocols: PROTOCOLS_ALL,
+  scopes: NO_CONSUMER,
+  phases: ['access'],
+  handler: () => import('./handler.js'),
+})

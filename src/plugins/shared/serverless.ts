@@ -1,0 +1,65 @@
+/**
+ * The handler of pre-function / post-function: each phase's Lua sources,
+ * compiled once per plugin instance, run in the sandbox (src/lua). Shared by
+ * both plugins; only the name differs.
+ */
+import { createLuaEngine, type SyncLuaChunk } from '../../lua/engine.js'
+import { definePhases, type Exit, type Kit, type PluginPhases } from '../types.js'
+import type { FunctionsConfig, Phase } from './serverless-schema.js'
+
+const ERROR_500: Exit = { status: 500, error: 'An unexpected error occurred' }
+
+export function functionsFactory(name: string) {
+  return definePhases<FunctionsConfig>((conf, env): PluginPhases => {
+    const engine = createLuaEngine({
+      log: (level, msg) => env.log[level](msg),
+    })
+    const compile = (phase: Phase): SyncLuaChunk[] => conf[phase].map((src, i) => engine.compile(src, `${phase}[${i}]`))
+    const phases: PluginPhases = {}
+    const request =
+      (chunks: SyncLuaChunk[]) =>
+      async (kit: Kit): Promise<Exit | undefined> => {
+        for (const c of chunks) {
+          let exit: Exit | undefined
+          try {
+            exit = await c.run(kit)
+          } catch (e) {
+            env.log.error(`${name} error: ${(e as Error).message}`)
+            return ERROR_500
+          }
+          if (exit) return exit
+        }
+        return undefined
+      }
+    // After the response was decided nothing can be answered instead: errors are logged (Kong logs them too).
+    const late =
+      (chunks: SyncLuaChunk[]) =>
+      (kit: Kit): void => {
+        for (const c of chunks) {
+          try {
+            c.runSync(kit)
+          } catch (e) {
+            env.log.error(`${name} error: ${(e as Error).message}`)
+            return
+          }
+        }
+      }
+    const rewrite = compile('rewrite')
+    const access = compile('access')
+    const headerFilter = compile('header_filter')
+    const bodyFilter = compile('body_filter')
+    const log = compile('log')
+    if (rewrite.length) phases.rewrite = request(rewrite)
+    if (access.length) phases.access = request(access)
+    if (headerFilter.length) phases.headerFilter = late(headerFilter)
+    if (bodyFilter.length) {
+      const run = late(bodyFilter)
+      phases.bodyFilter = (kit, body) => {
+        run(kit)
+        return body
+      }
+    }
+    if (log.length) phases.log = late(log)
+    return phases
+  })
+}
