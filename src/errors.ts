@@ -1,0 +1,257 @@
+/**
+ * The error catalogue: every answer the gateway makes itself, with Kong's
+ * status, message, body shape and headers, and nginx's reason phrases. The
+ * request path and the plugins refer to these entries; none writes its own.
+ * Facts from Kong 3.10 (kong/runloop/handler.lua, kong/error_handlers.lua,
+ * kong/pdk/response.lua, kong/plugins/*) and nginx 1.27.1 (the one Kong's
+ * OpenResty bundles).
+ *
+ * Three body shapes, as Kong has them:
+ * - `error` (kong.response.error): the template `{"message", "request_id"}`,
+ *   negotiated on Accept (JSON when absent);
+ * - `error` with `negotiate: 'nginx'` (an nginx-level error through Kong's
+ *   error handler): the same template, negotiated on Accept, then on the
+ *   request's Content-Type, then text/plain;
+ * - `message` (kong.response.exit(status, { message })): compact JSON.
+ */
+
+/** kong.response.error / Kong's error handler. */
+export interface ErrorAnswer {
+  readonly status: number
+  readonly error: string
+  readonly headers?: Readonly<Record<string, string>>
+  /** 'nginx': negotiated as Kong's error handler does (Accept, then Content-Type, then text/plain). */
+  readonly negotiate?: 'nginx'
+}
+
+/** kong.response.exit(status, { message }). */
+export interface MessageAnswer {
+  readonly status: number
+  readonly message: string
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+const error = (status: number, message: string, headers?: Record<string, string>): ErrorAnswer =>
+  Object.freeze(headers ? { status, error: message, headers: Object.freeze(headers) } : { status, error: message })
+const nginx = (status: number, message: string): ErrorAnswer => Object.freeze({ status, error: message, negotiate: 'nginx' })
+const exit = (status: number, message: string): MessageAnswer => Object.freeze({ status, message })
+
+// ---------------------------------------------------------------- the proxy path
+
+/** A request target that is not a path, or a path with a bad escape (nginx: 400). */
+export const BAD_REQUEST = nginx(400, 'Bad request')
+/** A header line or the header block larger than nginx's buffers (494, sent as 400 by Kong's error handler). */
+export const HEADER_TOO_LARGE = nginx(400, 'Request header or cookie too large')
+/** A request line larger than nginx's buffers. */
+export const URI_TOO_LONG = nginx(414, 'URI too long')
+/** TRACE (and CONNECT): nginx refuses them before Kong runs. */
+export const METHOD_NOT_ALLOWED = nginx(405, 'Method not allowed')
+export const NO_ROUTE = error(404, 'no Route matched with those values')
+export const NO_SERVICE = error(503, 'no Service found with those values')
+/** A route that takes https only, asked over http, with https_redirect_status_code 426. */
+export const HTTPS_REQUIRED = error(426, 'Please use HTTPS protocol', { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' })
+/** A grpc/grpcs-only route asked without a gRPC content type. */
+export const NOT_GRPC = error(415, 'Non-gRPC request matched gRPC route')
+/** A grpc/grpcs-only route asked over HTTP/1. */
+export const HTTP2_REQUIRED = error(426, 'Please use HTTP2 protocol', { connection: 'Upgrade', upgrade: 'HTTP/2' })
+export const NO_PEER = error(503, 'failure to get a peer from the ring-balancer')
+export const NAME_RESOLUTION = error(503, 'name resolution failed')
+/** Retries used up with no target left to try (the balancer phase exits with 503). */
+export const RETRY_NO_PEER = nginx(503, 'The upstream server is currently unavailable')
+export const UPSTREAM_INVALID = nginx(502, 'An invalid response was received from the upstream server')
+export const UPSTREAM_TIMEOUT = nginx(504, 'The upstream server is timing out')
+/** A plugin (or the gateway) failed: Kong's delayed 500 in access. */
+export const UNEXPECTED = error(500, 'An unexpected error occurred')
+/** The same failure in a global rewrite plugin: a Lua error there goes through the error handler. */
+export const UNEXPECTED_NGINX = nginx(500, 'An unexpected error occurred')
+/**
+ * A body a plugin must read is larger than the gateway buffers (Kong spools big
+ * bodies to disk instead; it would answer this only past client_max_body_size).
+ */
+export const PAYLOAD_TOO_LARGE = error(413, 'Payload too large')
+
+// ---------------------------------------------------------------- plugins
+
+/** key-auth, basic-auth, hmac-auth, jwt: `anonymous` names no consumer. */
+export const anonymousMissing = (id: string): ErrorAnswer => error(500, `anonymous consumer ${id} is configured but doesn't exist`)
+
+export const KEY_AUTH = Object.freeze({
+  NO_KEY: error(401, 'No API key found in request'),
+  DUPLICATE: error(401, 'Duplicate API key found'),
+  INVALID: error(401, 'Unauthorized'),
+})
+
+export const BASIC_AUTH = Object.freeze({
+  UNAUTHORIZED: error(401, 'Unauthorized'),
+})
+
+export const HMAC_AUTH = Object.freeze({
+  UNAUTHORIZED: error(401, 'Unauthorized'),
+  NO_DATE: error(401, 'HMAC signature cannot be verified, a valid date or x-date header is required for HMAC Authentication'),
+  NOT_VALID: error(401, 'HMAC signature cannot be verified'),
+  NOT_SAME: error(401, 'HMAC signature does not match'),
+})
+
+/** jwt answers with kong.response.exit: compact JSON. */
+export const JWT = Object.freeze({
+  UNAUTHORIZED: exit(401, 'Unauthorized'),
+  MULTIPLE_TOKENS: exit(401, 'Multiple tokens provided'),
+  UNRECOGNIZABLE: exit(401, 'Unrecognizable token'),
+  badToken: (why: string) => exit(401, `Bad token; ${why}`),
+  noClaim: (claim: string) => exit(401, `No mandatory '${claim}' in claims`),
+  invalidClaim: (claim: string) => exit(401, `Invalid '${claim}' in claims`),
+  noCredentials: (claim: string) => exit(401, `No credentials found for given '${claim}'`),
+  INVALID_ALGORITHM: exit(401, 'Invalid algorithm'),
+  INVALID_KEY: exit(401, 'Invalid key/secret'),
+  INVALID_SIGNATURE: exit(401, 'Invalid signature'),
+  noConsumer: (claim: string, key: string) => exit(401, `Could not find consumer for '${claim}=${key}'`),
+})
+
+export const ACL = Object.freeze({
+  FORBIDDEN: error(403, 'You cannot consume this service'),
+  UNAUTHORIZED: error(401, 'Unauthorized'),
+})
+
+export const IP_RESTRICTION = Object.freeze({
+  NO_IP: error(403, 'Cannot identify the client IP address, unix domain sockets are not supported.'),
+  notAllowed: (ip: string, status = 403) => error(status, `IP address not allowed: ${ip}`),
+})
+
+export const BOT_DETECTION = Object.freeze({
+  FORBIDDEN: error(403, 'Forbidden'),
+  TOO_MANY_USER_AGENTS: error(400, 'Only one User-Agent header allowed'),
+})
+
+/** rate-limiting's defaults (`error_code`, `error_message` in its schema). */
+export const RATE_LIMITING = Object.freeze({
+  DEFAULT_CODE: 429,
+  DEFAULT_MESSAGE: 'API rate limit exceeded',
+})
+
+export const RESPONSE_RATELIMITING = Object.freeze({
+  exceeded: (limit: string) => error(429, `API rate limit exceeded for '${limit}'`),
+})
+
+export const REQUEST_SIZE_LIMITING = Object.freeze({
+  TOO_LARGE: error(413, 'Request size limit exceeded'),
+  /** The same refusal to a client that waits with Expect: 100-continue. */
+  EXPECTATION_FAILED: error(417, 'Request size limit exceeded'),
+  NO_LENGTH: error(411, 'A valid Content-Length header is required'),
+})
+
+/** request-termination's own defaults (not the PDK's table), sent as compact JSON. */
+export const REQUEST_TERMINATION_MESSAGES: Readonly<Record<number, string>> = Object.freeze({
+  401: 'Unauthorized',
+  404: 'Not found',
+  405: 'Method not allowed',
+  500: 'An unexpected error occurred',
+  502: 'Bad Gateway',
+  503: 'Service unavailable',
+})
+
+/** request-callout's defaults for a failed callout (`error_response_code`, `error_response_msg`). */
+export const REQUEST_CALLOUT = Object.freeze({
+  DEFAULT_CODE: 400,
+  DEFAULT_MESSAGE: 'service callout error',
+})
+
+// ---------------------------------------------------------------- messages and phrases
+
+/** kong.response.error's default message per status (kong/pdk/response.lua). */
+const DEFAULT_MESSAGES: Readonly<Record<number, string>> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  402: 'Payment required',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  406: 'Not acceptable',
+  407: 'Proxy authentication required',
+  408: 'Request timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  411: 'Length required',
+  412: 'Precondition failed',
+  413: 'Payload too large',
+  414: 'URI too long',
+  415: 'Unsupported media type',
+  416: 'Range not satisfiable',
+  417: 'Expectation failed',
+  418: "I'm a teapot",
+  421: 'Misdirected request',
+  422: 'Unprocessable entity',
+  423: 'Locked',
+  424: 'Failed dependency',
+  425: 'Too early',
+  426: 'Upgrade required',
+  428: 'Precondition required',
+  429: 'Too many requests',
+  431: 'Request header fields too large',
+  451: 'Unavailable for legal reasons',
+  494: 'Request header or cookie too large',
+  500: 'An unexpected error occurred',
+  501: 'Not implemented',
+  502: 'An invalid response was received from the upstream server',
+  503: 'The upstream server is currently unavailable',
+  504: 'The upstream server is timing out',
+  505: 'HTTP version not supported',
+  506: 'Variant also negotiates',
+  507: 'Insufficient storage',
+  508: 'Loop detected',
+  510: 'Not extended',
+  511: 'Network authentication required',
+}
+
+/** The message kong.response.error uses for a status when none is given. */
+export function defaultMessage(status: number): string {
+  return DEFAULT_MESSAGES[status] ?? `The upstream server responded with ${status}`
+}
+
+/**
+ * nginx 1.27.1's status lines (ngx_http_status_lines). A status without one is
+ * written as the code and a space ("HTTP/1.1 426 "), as nginx does.
+ */
+const REASONS: Readonly<Record<number, string>> = {
+  101: 'Switching Protocols',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  206: 'Partial Content',
+  301: 'Moved Permanently',
+  302: 'Moved Temporarily',
+  303: 'See Other',
+  304: 'Not Modified',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Time-out',
+  409: 'Conflict',
+  410: 'Gone',
+  411: 'Length Required',
+  412: 'Precondition Failed',
+  413: 'Request Entity Too Large',
+  414: 'Request-URI Too Large',
+  415: 'Unsupported Media Type',
+  416: 'Requested Range Not Satisfiable',
+  421: 'Misdirected Request',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Temporarily Unavailable',
+  504: 'Gateway Time-out',
+  505: 'HTTP Version Not Supported',
+  507: 'Insufficient Storage',
+}
+
+/** The reason phrase nginx writes for a status it sets itself ('' when it has none). */
+export function reasonPhrase(status: number): string {
+  return REASONS[status] ?? ''
+}
