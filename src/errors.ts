@@ -62,8 +62,6 @@ export const UPSTREAM_INVALID = nginx(502, 'An invalid response was received fro
 export const UPSTREAM_TIMEOUT = nginx(504, 'The upstream server is timing out')
 /** A plugin (or the gateway) failed: Kong's delayed 500 in access. */
 export const UNEXPECTED = error(500, 'An unexpected error occurred')
-/** The same failure in a global rewrite plugin: a Lua error there goes through the error handler. */
-export const UNEXPECTED_NGINX = nginx(500, 'An unexpected error occurred')
 /**
  * A body a plugin must read is larger than the gateway buffers (Kong spools big
  * bodies to disk instead; it would answer this only past client_max_body_size).

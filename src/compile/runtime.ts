@@ -13,6 +13,7 @@ import { compileCertificates, type CertificateStore } from './certificates.js'
 import { compileChains, type Chains } from './chains.js'
 import { indexConsumers } from './consumers.js'
 import { compileHashInput, type HashFacts, type HashInput } from './hash-input.js'
+import { runtimePools, type RuntimePools } from './pools.js'
 import { compileRouter, type Router } from './router.js'
 
 export interface Runtime {
@@ -29,6 +30,8 @@ export interface Runtime {
   readonly hashInputs: ReadonlyMap<string, (f: HashFacts) => HashInput>
   /** PEMs of the CA certificates a service trusts, or undefined for the system store. */
   caFor(service: Service): string[] | undefined
+  /** The node's connection pools, as tries find them. */
+  readonly pools: RuntimePools
   /** Stops what the Runtime owns (active health checks); called when it is replaced or the gateway stops. */
   dispose(): void
   /** Server certificates by SNI. */
@@ -73,6 +76,11 @@ export function compileRuntime(config: Config, hash: string, opts: CompileOption
     if (h) hashInputs.set(u.name, h)
   }
   const caById = new Map(config.ca_certificates.map((c) => [c.id, c.cert]))
+  const caFor = (service: Service): string[] | undefined => {
+    const ids = service.ca_certificates
+    if (!ids || ids.length === 0) return undefined
+    return ids.map((id) => caById.get(id)).filter((c): c is string => c !== undefined)
+  }
   const chains = compileChains(config, { plugins: opts.plugins, node, consumers: indexConsumers(config), log: opts.pluginLog ?? (() => SILENT) })
   return {
     config,
@@ -82,11 +90,8 @@ export function compileRuntime(config: Config, hash: string, opts: CompileOption
     router: opts.router ?? compileRouter(config),
     balancers,
     hashInputs,
-    caFor(service) {
-      const ids = service.ca_certificates
-      if (!ids || ids.length === 0) return undefined
-      return ids.map((id) => caById.get(id)).filter((c): c is string => c !== undefined)
-    },
+    caFor,
+    pools: runtimePools(node, caFor),
     dispose() {
       for (const b of balancers.values()) b.stop()
     },

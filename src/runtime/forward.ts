@@ -1,38 +1,30 @@
 /**
- * Forwarding on undici, the engine under @fastify/reply-from, called directly
- * through `Pool.dispatch` so the hot path does no per-request option
- * normalization: bodies stream both ways with backpressure, on the node's
- * keep-alive pools (node/pools.ts).
+ * The balance and forward steps: pick a target (Kong's balancer phase), send
+ * the request on the node's keep-alive pool through undici's `dispatch` (the
+ * engine under @fastify/reply-from, without its per-request option work), and
+ * bring the answer back through the response phases: streamed with
+ * backpressure, or buffered when a body_filter wants the body. A failure
+ * before the answer started may be retried on another target; an upgrade
+ * request that the upstream switches joins the two sockets.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
-import type { Readable } from 'node:stream'
-import type { Dispatcher, Pool } from 'undici'
+import type { Duplex } from 'node:stream'
+import type { Dispatcher } from 'undici'
+import type { Peer } from '../compile/balancer.js'
+import { NAME_RESOLUTION, NO_PEER, reasonPhrase, RETRY_NO_PEER, UPSTREAM_INVALID, UPSTREAM_TIMEOUT } from '../errors.js'
+import { SERVER_TOKEN } from '../version.js'
+import { firstValue, responseEndToEnd } from './headers.js'
+import { runBodyFilter, runHeaderFilter, wantsBody } from './phases.js'
+import { answerExit, fail } from './respond.js'
+import { startResponse } from './response-draft.js'
+import { ProxiedInfo, type RequestState } from './state.js'
+import { hostWithoutPort } from './target.js'
+import type { OutHeaders } from './transport.js'
+import { BODY_LIMIT, VIA_TOKEN, type Outbound } from './upstream-request.js'
 
-export interface ForwardRequest {
-  pool: Pool
-  method: string
-  /** Escaped path with the query string. */
-  path: string
-  headers: Record<string, string | string[]>
-  /** The client's stream, or bytes a plugin buffered or replaced. */
-  body: Readable | Buffer | null
-  readTimeout: number
-}
-
-export interface ForwardHooks {
-  /** Response headers arrive: returns the headers to send (hop-by-hop removed, gateway headers added). */
-  onHeaders(status: number, headers: IncomingHttpHeaders): Record<string, string | string[] | number>
-  /** Failure before the response started: the caller may retry or answer with Kong's error. */
-  onError(err: Error, responseStarted: boolean): void
-  onDone?(): void
-  /** The status to send (plugins' header_filter may change it); default: the upstream's. */
-  status?(): number
-  /**
-   * Asked once the headers are known: a function when a plugin needs the whole
-   * body (the response is buffered, filtered, then sent), else it streams.
-   */
-  bodyFilter?: (() => ((body: Buffer) => Buffer) | undefined) | undefined
-}
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME'])
+// Errors before a connection existed: nothing of the request was sent or read.
+const CONNECT_PHASE_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
 
 // undici's own timers tick every ~0.5 s (1 s resolution); a shorter read timeout
 // gets a precise timer of its own, longer ones keep undici's (cheaper) ones.
@@ -42,87 +34,201 @@ class HeadersTimeout extends Error {
   readonly code = 'UND_ERR_HEADERS_TIMEOUT'
 }
 
-export function forward(res: ServerResponse, req: ForwardRequest, hooks: ForwardHooks): void {
-  let started = false
-  let finished = false
-  let timer: NodeJS.Timeout | undefined
-  let filter: ((body: Buffer) => Buffer) | undefined
-  let held: { status: number; headers: Record<string, string | string[] | number>; chunks: Buffer[] } | undefined
-  const opts: Dispatcher.DispatchOptions = {
-    path: req.path,
-    method: req.method as Dispatcher.HttpMethod,
-    headers: req.headers,
-    body: req.body,
-    headersTimeout: req.readTimeout,
-    bodyTimeout: req.readTimeout,
+/** One try: the balance step, then the request on its way. */
+export function forward(s: RequestState, o: Outbound): void {
+  const service = o.service
+  let host: string
+  let port: number
+  let peer: Peer | undefined
+  if (o.target) ({ host, port } = o.target)
+  else if (o.balancer) {
+    // Retries prefer targets not tried yet, then any usable one (Kong's ring does not exclude).
+    const hv = o.hashed?.value
+    peer = o.balancer.pick(o.tried, hv) ?? (o.tried.size > 0 ? o.balancer.pick(undefined, hv) : undefined)
+    if (!peer) return fail(s, o.tried.size > 0 ? RETRY_NO_PEER : NO_PEER)
+    o.tried.add(peer.id)
+    o.balancer.acquire(peer)
+    ;({ host, port } = peer)
+  } else {
+    host = service.host
+    port = service.port
   }
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart(controller) {
-      if (req.readTimeout < PRECISE_BELOW_MS && timer === undefined) {
-        timer = setTimeout(() => controller.abort(new HeadersTimeout('headers timeout')), req.readTimeout)
-      }
-      // The client went away: stop talking to the upstream too.
-      res.once('close', () => {
-        if (!finished) controller.abort(new Error('client closed the connection'))
-      })
-    },
-    onResponseStart(_controller, status, headers) {
-      if (status < 200) return // 1xx: Node answers 100-continue itself
-      started = true
-      if (timer) clearTimeout(timer)
-      const out = hooks.onHeaders(status, headers)
-      const send = hooks.status?.() ?? status
-      filter = hooks.bodyFilter?.()
-      if (filter) {
-        held = { status: send, headers: out, chunks: [] }
-        return
-      }
-      res.writeHead(send, out)
-    },
-    onResponseData(controller, chunk) {
-      if (held) {
-        held.chunks.push(chunk)
-        return
-      }
-      if (!res.write(chunk)) {
-        // Backpressure: resume once the client has drained what we wrote.
-        controller.pause()
-        res.once('drain', () => controller.resume())
-      }
-    },
-    onResponseEnd() {
-      finished = true
-      if (held && filter) {
-        const body = filter(Buffer.concat(held.chunks))
-        delete held.headers['transfer-encoding']
-        held.headers['content-length'] = body.length
-        res.writeHead(held.status, held.headers)
-        res.end(res.req.method === 'HEAD' ? undefined : body)
-        hooks.onDone?.()
-        return
-      }
-      res.end()
-      hooks.onDone?.()
-    },
-    onResponseError(_controller, err) {
-      finished = true
-      if (timer) clearTimeout(timer)
-      if (started && held) {
-        // Nothing was sent yet: the client gets a clean 502 from the caller.
-        held = undefined
-        hooks.onDone?.()
-        hooks.onError(err, false)
-        return
-      }
-      if (started) {
-        // Mid-body failure: the status is already sent; cut the connection so the
-        // client sees a truncated response rather than a complete-looking one.
-        res.destroy(err)
-        hooks.onDone?.()
-        return
-      }
-      hooks.onError(err, false)
-    },
+  const tls = service.protocol === 'https' || service.protocol === 'grpcs'
+  const hostName = o.balancer?.upstream.host_header ?? host
+  const clientHost = s.req.headers.host
+  const hostValue =
+    s.match!.route.preserve_host && clientHost ? clientHost : port === (tls ? 443 : 80) || /:\d+$/.test(hostName) ? hostName : `${hostName}:${port}`
+  o.headers.host = o.pluginHost ?? hostValue
+  const origin = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const servername = tls ? hostWithoutPort(hostValue) : undefined
+  const pool = s.runtime.pools.get(service, peer, origin, servername)
+  const sentAt = performance.now()
+  if (s.kit) {
+    s.proxied ??= new ProxiedInfo(o.path, origin, sentAt - s.start)
+    s.proxied.origin = origin
+    s.proxied.tries.push({ ip: host, port })
   }
-  req.pool.dispatch(opts, handler)
+  const upgrade = s.transport.kind === 'upgrade' ? (firstValue(s.req.headers.upgrade) ?? 'websocket') : null
+  pool.dispatch(
+    {
+      path: o.path,
+      method: o.method as Dispatcher.HttpMethod,
+      headers: o.headers,
+      body: o.body,
+      headersTimeout: service.read_timeout,
+      bodyTimeout: service.read_timeout,
+      upgrade,
+    },
+    new Exchange(s, o, peer, sentAt),
+  )
+}
+
+/** One try's exchange with the upstream (undici's dispatch handler). */
+class Exchange implements Dispatcher.DispatchHandler {
+  #started = false
+  #finished = false
+  #timer: NodeJS.Timeout | undefined
+  #status = 0
+  #headersAt = 0
+  /** A response held for body_filter: sent whole once it ended. */
+  #held: { status: number; reason: string; headers: OutHeaders; chunks: Buffer[] } | undefined
+
+  constructor(
+    private readonly s: RequestState,
+    private readonly o: Outbound,
+    private readonly peer: Peer | undefined,
+    private readonly sentAt: number,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    const readTimeout = this.o.service.read_timeout
+    if (readTimeout < PRECISE_BELOW_MS && this.#timer === undefined) {
+      this.#timer = setTimeout(() => controller.abort(new HeadersTimeout('headers timeout')), readTimeout)
+    }
+    // The client went away: stop talking to the upstream too.
+    this.s.transport.onClose(() => {
+      if (!this.#finished) controller.abort(new Error('client closed the connection'))
+    })
+  }
+
+  onRequestUpgrade(_controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>, socket: Duplex): void {
+    this.#finished = true
+    if (this.#timer) clearTimeout(this.#timer)
+    const out = this.#responseHead(status, headers)
+    this.#release({ kind: 'http', status })
+    this.s.transport.tunnel(reasonPhrase(101), out.headers, socket)
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    if (status < 200) return // 1xx: Node answers 100-continue itself
+    this.#started = true
+    if (this.#timer) clearTimeout(this.#timer)
+    const s = this.s
+    const out = this.#responseHead(status, headers)
+    // nginx passes the upstream's status line through, unless a plugin set the status.
+    const reason = out.status === status ? (statusMessage ?? '') : reasonPhrase(out.status)
+    const lists = s.lists
+    if (lists && lists.bodyFilter.length > 0 && wantsBody(s, lists)) {
+      this.#held = { status: out.status, reason, headers: out.headers, chunks: [] }
+      return
+    }
+    s.transport.head(out.status, reason, out.headers)
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#held) {
+      this.#held.chunks.push(chunk)
+      return
+    }
+    if (!this.s.transport.write(chunk)) {
+      // Backpressure: resume once the client has drained what we wrote.
+      controller.pause()
+      this.s.transport.onDrain(() => controller.resume())
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#finished = true
+    const s = this.s
+    const held = this.#held
+    if (held) {
+      const body = runBodyFilter(s, s.lists!, Buffer.concat(held.chunks))
+      delete held.headers['transfer-encoding']
+      // The filtered body's length is announced even to HEAD, whose body the transport leaves out.
+      s.transport.send(held.status, held.reason, held.headers, body)
+    } else s.transport.end()
+    this.#done()
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.#finished = true
+    if (this.#timer) clearTimeout(this.#timer)
+    if (this.#started && !this.#held) {
+      // Mid-body failure: the status is already sent; cut the connection so the
+      // client sees a truncated response rather than a complete-looking one.
+      this.s.transport.abort(err)
+      this.#done()
+      return
+    }
+    // Nothing was sent yet (a held response is dropped): retry, or Kong's error.
+    this.#held = undefined
+    const code = (err as NodeJS.ErrnoException).code ?? ''
+    const timedOut = TIMEOUT_CODES.has(code)
+    if (this.#started) this.#done()
+    else this.#release(timedOut ? { kind: 'timeout' } : { kind: 'tcp' })
+    failed(this.s, this.o, code, timedOut)
+  }
+
+  /** The response's head as the client gets it: hop-by-hop removed, Kong's headers added, header_filter run. */
+  #responseHead(status: number, upstream: Record<string, string | string[] | undefined>): { status: number; headers: OutHeaders } {
+    const s = this.s
+    this.#status = status
+    const out = responseEndToEnd(upstream)
+    const via = firstValue(upstream.via)
+    out.via = via ? `${via}, ${VIA_TOKEN}` : VIA_TOKEN
+    if (out.server === undefined) out.server = SERVER_TOKEN
+    const cookie = this.o.hashed?.setCookie
+    if (cookie) {
+      const existing = out['set-cookie']
+      out['set-cookie'] = existing === undefined ? [cookie] : [...(Array.isArray(existing) ? existing : [String(existing)]), cookie]
+    }
+    out['x-kong-upstream-latency'] = String(Math.round(performance.now() - this.sentAt))
+    out['x-kong-proxy-latency'] = String(Math.round(this.sentAt - s.start))
+    out['x-kong-request-id'] = s.requestId
+    const lists = s.lists
+    if (!lists) return { status, headers: out }
+    this.#headersAt = performance.now()
+    if (s.proxied) {
+      s.proxied.status = status
+      s.proxied.upstreamLatency = this.#headersAt - this.sentAt
+    }
+    const draft = startResponse(s, status, out, 'service')
+    if (lists.headerFilter.length > 0) runHeaderFilter(s, lists)
+    return { status: draft.status, headers: out }
+  }
+
+  #done(): void {
+    if (this.s.proxied && this.#headersAt > 0) this.s.proxied.receiveLatency = performance.now() - this.#headersAt
+    this.#release({ kind: 'http', status: this.#status })
+  }
+
+  #release(outcome: { kind: 'http'; status: number } | { kind: 'tcp' } | { kind: 'timeout' }): void {
+    if (this.peer) this.o.balancer!.release(this.peer, outcome, performance.now() - this.sentAt)
+  }
+}
+
+/** A try failed before its answer started: another try, or Kong's answer. */
+function failed(s: RequestState, o: Outbound, code: string, timedOut: boolean): void {
+  if (DNS_CODES.has(code)) return fail(s, NAME_RESOLUTION)
+  if (code === BODY_LIMIT && o.limit) return answerExit(s, o.limit.exit)
+  if (o.retriesLeft > 0 && !s.transport.closed && (o.resendable || CONNECT_PHASE_CODES.has(code))) {
+    o.retriesLeft--
+    return forward(s, o)
+  }
+  fail(s, timedOut ? UPSTREAM_TIMEOUT : UPSTREAM_INVALID)
 }

@@ -3,7 +3,7 @@
  * Connection list is applied before anything of ours is added, so a client can
  * never strip a header the gateway sets), and the X-Forwarded-* set.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 
 // `expect` too: the gateway answers 100-continue itself (undici cannot send it on).
 const HOP_BY_HOP = new Set([
@@ -72,17 +72,6 @@ export function responseEndToEnd(headers: IncomingHttpHeaders): Record<string, s
   }
   return out
 }
-
-/** Sends `100 Continue` once, when the client asked for it and its body is about to be read. */
-export function continueIfExpected(req: IncomingMessage, res: ServerResponse): void {
-  const expect = req.headers.expect
-  if (expect === undefined || (res as ContinuedResponse)[CONTINUED] || res.headersSent) return
-  if (expect.trim().toLowerCase() !== '100-continue') return
-  ;(res as ContinuedResponse)[CONTINUED] = true
-  res.writeContinue()
-}
-const CONTINUED = Symbol('continued')
-type ContinuedResponse = ServerResponse & { [CONTINUED]?: boolean }
 
 export function firstValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v

@@ -1,27 +1,28 @@
 /**
- * Runs the plugin phases of one request. Access handlers may return a promise
- * (reading the body, verifying a signature); the loop stays synchronous until
- * one does. A handler that throws is a bug in that plugin: it is logged with the
- * plugin's name and the request gets Kong's 500; the process carries on.
+ * The plugin phases of one request, in Kong's order. Access handlers may return
+ * a promise (reading the body, verifying a signature); the loop stays
+ * synchronous until one does. A handler that throws is a bug in that plugin:
+ * it is logged with the plugin's name and the request gets Kong's 500; the
+ * process carries on.
  */
-import type { Exit, PhaseResult } from '../plugins/types.js'
 import { phaseLists, type Chain, type PhaseLists, type PluginInstance } from '../compile/chains.js'
-import { BodyTooLarge, type RequestKit } from './kit.js'
+import { PAYLOAD_TOO_LARGE, UNEXPECTED } from '../errors.js'
+import type { Exit, PhaseResult } from '../plugins/types.js'
+import { BodyTooLarge, kitOf, type RequestKit } from './kit.js'
+import type { RequestState } from './state.js'
 
-type Outcome = Exit | undefined
+export type Outcome = Exit | undefined
 const isPromise = (v: PhaseResult): v is Promise<Exit | undefined | void> => typeof (v as Promise<unknown> | undefined)?.then === 'function'
 
-export const UNEXPECTED: Exit = Object.freeze({ status: 500, error: 'An unexpected error occurred' })
-
 function crashed(inst: PluginInstance, phase: string, err: unknown): Exit {
-  if (err instanceof BodyTooLarge) return { status: 413, error: 'Request body too large' }
+  if (err instanceof BodyTooLarge) return PAYLOAD_TOO_LARGE
   inst.log.error('plugin failed', { phase, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) })
   return UNEXPECTED
 }
 
 /** The rewrite phase: global instances only; an Exit skips routing. */
-export function runRewrite(list: readonly PluginInstance[], kit: RequestKit): Outcome | Promise<Outcome> {
-  return loop(list, 0, kit, 'rewrite')
+export function runRewrite(s: RequestState, list: readonly PluginInstance[]): Outcome | Promise<Outcome> {
+  return loop(list, 0, kitOf(s), 'rewrite')
 }
 
 function loop(list: readonly PluginInstance[], from: number, kit: RequestKit, phase: 'rewrite' | 'access'): Outcome | Promise<Outcome> {
@@ -46,26 +47,34 @@ function loop(list: readonly PluginInstance[], from: number, kit: RequestKit, ph
 }
 
 /**
- * The access phase of a matched route. Sets `kit.lists` to the instances the
+ * The access phase of a matched route. Sets `s.lists` to the instances the
  * response phases will run (after an Exit, the remaining plugins are still
  * collected, as in Kong).
  */
-export function runAccess(chain: Chain, kit: RequestKit): Outcome | Promise<Outcome> {
+export function runAccess(s: RequestState, chain: Chain): Outcome | Promise<Outcome> {
+  const kit = kitOf(s)
   if (!chain.consumerScoped) {
-    kit.lists = chain.lists
+    s.lists = chain.lists
     return loop(chain.lists.access, 0, kit, 'access')
   }
   const chosen: (PluginInstance | undefined)[] = new Array<PluginInstance | undefined>(chain.slots.length)
-  return resolving(chain, chosen, 0, kit, undefined)
+  return resolving(s, kit, chain, chosen, 0, undefined)
 }
 
-function resolving(chain: Chain, chosen: (PluginInstance | undefined)[], from: number, kit: RequestKit, exited: Outcome): Outcome | Promise<Outcome> {
+function resolving(
+  s: RequestState,
+  kit: RequestKit,
+  chain: Chain,
+  chosen: (PluginInstance | undefined)[],
+  from: number,
+  exited: Outcome,
+): Outcome | Promise<Outcome> {
   const order = chain.accessOrder
   for (let k = from; k < order.length; k++) {
     const idx = order[k]!
     const slot = chain.slots[idx]!
     let inst = slot.base
-    const consumerId = kit.consumer?.id
+    const consumerId = s.consumer?.id
     if (consumerId !== undefined && slot.forConsumer) {
       const c = slot.forConsumer(consumerId)
       if (c && (!inst || c.level < inst.level)) inst = c
@@ -83,34 +92,42 @@ function resolving(chain: Chain, chosen: (PluginInstance | undefined)[], from: n
     if (isPromise(out)) {
       const at = inst
       return out.then(
-        (e): Outcome | Promise<Outcome> => resolving(chain, chosen, k + 1, kit, e || undefined),
-        (err: unknown) => resolving(chain, chosen, k + 1, kit, crashed(at, 'access', err)),
+        (e): Outcome | Promise<Outcome> => resolving(s, kit, chain, chosen, k + 1, e || undefined),
+        (err: unknown) => resolving(s, kit, chain, chosen, k + 1, crashed(at, 'access', err)),
       )
     }
     exited = out
   }
-  kit.lists = phaseLists(chosen, chain.accessOrder)
+  s.lists = phaseLists(chosen, chain.accessOrder)
   return exited
 }
 
 /** header_filter: errors are logged; the response goes on. */
-export function runHeaderFilter(lists: PhaseLists, kit: RequestKit): void {
+export function runHeaderFilter(s: RequestState, lists: PhaseLists): void {
+  const kit = kitOf(s)
   for (const inst of lists.headerFilter) {
-    kit.current = inst
+    s.current = inst
     try {
       inst.phases.headerFilter!(kit)
     } catch (err) {
       crashed(inst, 'header_filter', err)
     }
   }
-  kit.current = undefined
+  s.current = undefined
+}
+
+/** Whether some body_filter instance still wants this response's body. */
+export function wantsBody(s: RequestState, lists: PhaseLists): boolean {
+  const skipped = s.bodySkipped
+  return lists.bodyFilter.some((i) => !skipped?.has(i))
 }
 
 /** body_filter over the whole (buffered) body. */
-export function runBodyFilter(lists: PhaseLists, kit: RequestKit, body: Buffer): Buffer {
+export function runBodyFilter(s: RequestState, lists: PhaseLists, body: Buffer): Buffer {
+  const kit = kitOf(s)
   let out = body
   for (const inst of lists.bodyFilter) {
-    if (!kit.bodyFilterFor(inst)) continue
+    if (s.bodySkipped?.has(inst)) continue
     try {
       const next = inst.phases.bodyFilter!(kit, out)
       out = typeof next === 'string' ? Buffer.from(next) : next
@@ -121,7 +138,15 @@ export function runBodyFilter(lists: PhaseLists, kit: RequestKit, body: Buffer):
   return out
 }
 
-export function runLog(lists: PhaseLists, kit: RequestKit): void {
+/** The log phase runs once the exchange with the client is over (finished, or the client went away). */
+export function scheduleLog(s: RequestState, lists: PhaseLists): void {
+  if (s.logScheduled) return
+  s.logScheduled = true
+  s.transport.onClose(() => runLog(s, lists))
+}
+
+function runLog(s: RequestState, lists: PhaseLists): void {
+  const kit = kitOf(s)
   for (const inst of lists.log) {
     try {
       inst.phases.log!(kit)

@@ -7,8 +7,7 @@
 import { createServer as createHttpsServer } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { createHandler } from '../runtime/handle.js'
-import { createUpgradeHandler } from '../runtime/upgrade.js'
+import { createHandler, createUpgradeHandler, type HandlerOptions } from '../runtime/handle.js'
 import type { TrustCheck } from '../runtime/trust.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 
@@ -22,7 +21,13 @@ export interface ProxyServerOptions {
 }
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
-  const handle = createHandler({ current: () => opts.holder.current(), trusted: opts.trusted, scheme: opts.tls ? 'https' : 'http', accessLog: opts.accessLog })
+  const handlerOptions: HandlerOptions = {
+    current: () => opts.holder.current(),
+    trusted: opts.trusted,
+    scheme: opts.tls ? 'https' : 'http',
+    accessLog: opts.accessLog,
+  }
+  const handle = createHandler(handlerOptions)
   const common = {
     logger: false,
     exposeHeadRoutes: false,
@@ -61,7 +66,7 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
   // Methods Fastify has no route for (PROPFIND, ...) still go through the gateway's router.
   app.setNotFoundHandler(route)
   // WebSocket upgrades never reach Fastify's routing: Node emits them on the server.
-  const upgrade = createUpgradeHandler({ current: () => opts.holder.current(), trusted: opts.trusted, scheme: opts.tls ? 'https' : 'http' })
+  const upgrade = createUpgradeHandler(handlerOptions)
   app.server.on('upgrade', upgrade)
   // Expect: 100-continue: Node would answer 100 at once; the request path sends
   // it only when the body is about to be read, so a plugin can refuse first (417).

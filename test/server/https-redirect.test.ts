@@ -42,7 +42,9 @@ t.test('426 with Kong body and Connection/Upgrade headers; nothing is proxied', 
   })
   const r = await rawRequest(`${gw.url}/secure/orders?id=7`)
   t.equal(r.status, 426)
-  t.equal(r.body, '{"message":"Please use HTTPS protocol"}')
+  // Kong answers with kong.response.error since 3.3 (kong/runloop/handler.lua:1288-1299): the
+  // template with the request id; spec/02-integration/05-proxy/06-ssl_spec.lua:370-375 reads json.message.
+  t.equal(r.body, `{\n  "message":"Please use HTTPS protocol",\n  "request_id":"${r.headers['x-kong-request-id']}"\n}`)
   t.equal(r.headers['content-type'], 'application/json; charset=utf-8')
   t.equal(r.headers.connection, 'Upgrade')
   t.equal(r.headers.upgrade, 'TLS/1.2, HTTP/1.1')

@@ -1,38 +1,9 @@
 /**
- * Kong's two response shapes (reference §2.8): the error template (`message`
- * and `request_id`, negotiated on Accept) used by the router, the balancer and
- * most plugins; and compact JSON `{"message": ...}` (kong.response.exit).
+ * Rendering Kong's two body shapes (the messages are in ../errors.ts): the
+ * error template (`message` and `request_id`, negotiated on Accept, or as
+ * Kong's error handler does) and compact JSON `{"message": ...}`
+ * (kong.response.exit).
  */
-
-const DEFAULT_MESSAGES: Readonly<Record<number, string>> = {
-  400: 'Bad request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not found',
-  405: 'Method not allowed',
-  408: 'Request timeout',
-  409: 'Conflict',
-  411: 'Length required',
-  413: 'Payload too large',
-  414: 'URI too long',
-  415: 'Unsupported media type',
-  426: 'Upgrade required',
-  429: 'Too many requests',
-  500: 'An unexpected error occurred',
-  502: 'An invalid response was received from the upstream server',
-  503: 'The upstream server is currently unavailable',
-  504: 'The upstream server is timing out',
-}
-
-export function defaultMessage(status: number): string {
-  return DEFAULT_MESSAGES[status] ?? `The upstream server responded with ${status}`
-}
-
-export const MSG_NO_ROUTE = 'no Route matched with those values'
-export const MSG_NO_SERVICE = 'no Service found with those values'
-export const MSG_NO_PEER = 'failure to get a peer from the ring-balancer'
-export const MSG_NAME_RESOLUTION = 'name resolution failed'
-export const MSG_HTTPS_REQUIRED = 'Please use HTTPS protocol'
 
 type Kind = 'json' | 'html' | 'xml' | 'text'
 

@@ -1,0 +1,88 @@
+/**
+ * The request pipeline: the named steps every request goes through, over one
+ * request state, whatever its transport (plain HTTP/1.1 today, upgrades, and
+ * HTTP/2 streams through the same steps next). In Kong's order:
+ *
+ *   target → rewrite → route → access → balance → forward (retries go back to
+ *   balance) → header_filter → body_filter → log
+ *
+ * `target` reads the request target (400 on a bad one); `rewrite` runs the
+ * global plugins' rewrite phase (before routing, as Kong does); `route` picks
+ * the route and applies its protocol rules (route.ts); `access` runs the
+ * route's plugins in priority (or dynamic) order; `balance` and `forward` pick
+ * a target and send (forward.ts); the response phases run on whatever answer
+ * follows (proxied, plugin exit or gateway error; respond.ts, forward.ts); the
+ * log phase runs once the client has its answer. A step that answers ends the
+ * pipeline; the response phases still run, as in Kong. Steps stay synchronous
+ * until a plugin returns a promise.
+ */
+import { BAD_REQUEST, NO_SERVICE, UNEXPECTED } from '../errors.js'
+import { forward } from './forward.js'
+import { runAccess, runRewrite, scheduleLog, type Outcome } from './phases.js'
+import { answerExit, fail } from './respond.js'
+import { route } from './route.js'
+import type { RequestState } from './state.js'
+import { normalizeRequestPath, splitRequestTarget } from './target.js'
+import { outbound } from './upstream-request.js'
+
+export function runPipeline(s: RequestState): void {
+  if (!readTarget(s)) return
+  const global = s.runtime.chains.global
+  if (global.empty) return routeStep(s)
+  // Global plugins' response phases run even when no route matches.
+  s.lists = global.lists
+  const rewrite = global.lists.rewrite
+  if (rewrite.length === 0) return routeStep(s)
+  then(s, runRewrite(s, rewrite), routeStep)
+}
+
+/** The target step: path and query split, the path normalized as Kong's router sees it. */
+function readTarget(s: RequestState): boolean {
+  const target = splitRequestTarget(s.req.url ?? '/')
+  const path = target && normalizeRequestPath(target.rawPath)
+  if (!target || path === undefined) {
+    fail(s, BAD_REQUEST)
+    return false
+  }
+  s.rawPath = target.rawPath
+  s.query = target.query
+  s.path = path
+  return true
+}
+
+function routeStep(s: RequestState): void {
+  if (route(s)) accessStep(s)
+}
+
+function accessStep(s: RequestState): void {
+  const chain = s.runtime.chains.forRoute(s.match!.route)
+  if (chain.empty) return proxyStep(s)
+  then(s, runAccess(s, chain), proxyStep)
+}
+
+function proxyStep(s: RequestState): void {
+  const service = s.match!.service
+  if (!service) return fail(s, NO_SERVICE)
+  const o = outbound(s, service)
+  if (!('path' in o)) return answerExit(s, o)
+  // The log phase runs even when the client goes away before the upstream answers.
+  const lists = s.lists
+  if (lists && lists.log.length > 0) scheduleLog(s, lists)
+  forward(s, o)
+}
+
+const isThenable = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T> | undefined)?.then === 'function'
+
+/** After a phase: its Exit answers; nothing goes on to `next`; a promise waits (unless the client left). */
+function then(s: RequestState, outcome: Outcome | Promise<Outcome>, next: (s: RequestState) => void): void {
+  if (outcome === undefined) return next(s)
+  if (!isThenable(outcome)) return answerExit(s, outcome)
+  outcome.then(
+    (e) => {
+      if (s.transport.closed) return
+      if (e) answerExit(s, e)
+      else next(s)
+    },
+    () => fail(s, UNEXPECTED),
+  )
+}

@@ -1,0 +1,60 @@
+/**
+ * The gateway's own answers (errors from the catalogue, plugin exits): Kong's
+ * headers, the body shape the answer asks for, the response phases (plugins
+ * see and may change them, as in Kong), then the transport. One path for every
+ * transport, so an upgrade request's 401 is the same bytes as a plain one's.
+ */
+import type { ErrorAnswer } from '../errors.js'
+import { reasonPhrase } from '../errors.js'
+import type { Exit } from '../plugins/types.js'
+import { SERVER_TOKEN } from '../version.js'
+import { firstValue } from './headers.js'
+import { runBodyFilter, runHeaderFilter, scheduleLog, wantsBody } from './phases.js'
+import { renderError, renderExit } from './render.js'
+import { startResponse } from './response-draft.js'
+import type { RequestState } from './state.js'
+import type { OutHeaders } from './transport.js'
+
+/** Kong's headers on an answer the gateway makes itself. */
+export function ownHeaders(s: RequestState, extra?: Readonly<Record<string, string | string[]>>): OutHeaders {
+  return { server: SERVER_TOKEN, 'x-kong-response-latency': s.latency(), 'x-kong-request-id': s.requestId, ...extra }
+}
+
+/** Sends a complete answer after the response phases: header_filter, body_filter, then log once it is out. */
+export function reply(s: RequestState, status: number, headers: OutHeaders, body: string | Buffer | undefined, source: 'exit' | 'error'): void {
+  const lists = s.lists
+  if (lists) {
+    const r = startResponse(s, status, headers, source)
+    if (lists.headerFilter.length > 0) runHeaderFilter(s, lists)
+    status = r.status
+    if (lists.bodyFilter.length > 0 && wantsBody(s, lists))
+      body = runBodyFilter(s, lists, typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0)))
+    if (lists.log.length > 0) scheduleLog(s, lists)
+  }
+  s.transport.send(status, reasonPhrase(status), headers, s.req.method === 'HEAD' ? undefined : body)
+}
+
+/** An error from the catalogue (or a plugin's kong.response.error): the negotiated template. */
+export function fail(s: RequestState, a: ErrorAnswer, extra?: Readonly<Record<string, string | string[]>>): void {
+  const req = s.req
+  const r = renderError(
+    a.error,
+    s.requestId,
+    firstValue(req.headers.accept),
+    a.negotiate === 'nginx' ? 'proxy' : 'kong',
+    firstValue(req.headers['content-type']),
+  )
+  reply(s, a.status, ownHeaders(s, { ...a.headers, ...extra, 'content-type': r.contentType }), r.body, 'error')
+}
+
+/** A plugin's answer instead of proxying, in the shape it asked for. */
+export function answerExit(s: RequestState, e: Exit): void {
+  if (e.error !== undefined) return fail(s, e as ErrorAnswer, e.headers)
+  const headers = ownHeaders(s, e.headers)
+  if (e.message !== undefined || e.json !== undefined) {
+    const r = e.message !== undefined ? renderExit(e.message) : { contentType: 'application/json; charset=utf-8', body: JSON.stringify(e.json) }
+    if (headers['content-type'] === undefined) headers['content-type'] = r.contentType
+    return reply(s, e.status, headers, r.body, 'exit')
+  }
+  reply(s, e.status, headers, e.body, 'exit')
+}

@@ -1,0 +1,59 @@
+/**
+ * The response on its way to the client, as plugins see it (Kong's
+ * kong.response): before the response phases it holds only the headers
+ * plugins set early (they land on whatever response follows); from then on,
+ * the status and headers about to be sent.
+ */
+import type { KitResponse } from '../plugins/types.js'
+import type { OutHeaders } from './transport.js'
+import type { RequestState } from './state.js'
+
+export class ResponseDraft implements KitResponse {
+  constructor(
+    public status: number,
+    readonly headers: OutHeaders,
+    readonly source: 'service' | 'exit' | 'error',
+    private readonly s: RequestState | undefined,
+  ) {}
+
+  skipBody(): void {
+    const s = this.s
+    if (s?.current) (s.bodySkipped ??= new Set()).add(s.current)
+  }
+  header(name: string): string | undefined {
+    const v = this.headers[name.toLowerCase()]
+    return v === undefined ? undefined : Array.isArray(v) ? v[0] : String(v)
+  }
+  setHeader(name: string, value: string | string[]): void {
+    this.headers[name.toLowerCase()] = value
+  }
+  addHeader(name: string, value: string): void {
+    const key = name.toLowerCase()
+    const v = this.headers[key]
+    this.headers[key] = v === undefined ? value : Array.isArray(v) ? [...v, value] : [String(v), value]
+  }
+  clearHeader(name: string): void {
+    delete this.headers[name.toLowerCase()]
+  }
+}
+
+/** The draft before the response exists: only early headers (status 0, source 'exit' until known). */
+export function earlyResponse(): ResponseDraft {
+  return new ResponseDraft(0, {}, 'exit', undefined)
+}
+
+/**
+ * The response phases start: headers plugins set early override the
+ * response's own (Kong applies them last), and plugins now see the real
+ * status and headers.
+ */
+export function startResponse(s: RequestState, status: number, headers: OutHeaders, source: KitResponse['source']): ResponseDraft {
+  const early = s.response
+  if (early && early.status === 0) {
+    const pending = early.headers
+    for (const k in pending) headers[k] = pending[k]!
+  }
+  const draft = new ResponseDraft(status, headers, source, s)
+  s.response = draft
+  return draft
+}

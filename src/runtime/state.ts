@@ -1,0 +1,108 @@
+/**
+ * One request's state, from arrival to the log phase: what the pipeline's
+ * steps (pipeline.ts) read and write, whatever the transport. Everything a
+ * plugin may change (the upstream request, response headers, the consumer,
+ * kong.ctx.shared) lives here; the plugin kit (kit.ts) is only a view over it,
+ * built when a plugin first runs, so a request without plugins never pays for
+ * one.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { PhaseLists, PluginInstance } from '../compile/chains.js'
+import type { RouteMatch } from '../compile/router.js'
+import type { Runtime } from '../compile/runtime.js'
+import type { Consumer } from '../config/model.js'
+import type { AuthCredential, Exit } from '../plugins/types.js'
+import type { RequestKit } from './kit.js'
+import type { ResponseDraft } from './response-draft.js'
+import type { UpstreamChanges } from './upstream-changes.js'
+import type { Transport } from './transport.js'
+
+/** Where the request came in: fixed for the listener and the connection. */
+export interface Arrival {
+  scheme: 'http' | 'https'
+  /** The gateway port the request came in on. */
+  localPort: number
+  /** The TCP peer (unmapped IPv4). */
+  peer: string
+  /** The peer is in --trusted-ips: its X-Forwarded-* and X-Real-IP are believed. */
+  trusted: boolean
+  /** The client address after the trusted-ips rules (Kong's realip). */
+  clientIp: string
+  /** TLS server name (https listeners). */
+  sni: string | undefined
+}
+
+/** What happened upstream, for the log phase (the kit's `proxied`). */
+export class ProxiedInfo {
+  status = 0
+  upstreamLatency = -1
+  receiveLatency = -1
+  readonly tries: { ip: string; port: number }[] = []
+  constructor(
+    public uri: string,
+    public origin: string,
+    readonly kongLatency: number,
+  ) {}
+}
+
+export class RequestState {
+  /** performance.now() at arrival. */
+  readonly start = performance.now()
+  /** Unix ms at arrival. */
+  readonly startedAt = Date.now()
+
+  // -- the target step
+  /** The path as sent, without the query. */
+  rawPath = '/'
+  /** `?...` verbatim, or ''. */
+  query = ''
+  /** The normalized path the router matches on. */
+  path = '/'
+
+  // -- the route step
+  match: RouteMatch | undefined = undefined
+
+  // -- plugins
+  /** The plugin kit, built when a plugin first runs (kitOf). */
+  kit: RequestKit | undefined = undefined
+  /** The instances whose response phases run for this request. */
+  lists: PhaseLists | undefined = undefined
+  /** The instance whose response phase is running. */
+  current: PluginInstance | undefined = undefined
+  /** body_filter instances that said in header_filter they do not need this response's body. */
+  bodySkipped: Set<PluginInstance> | undefined = undefined
+  /** What plugins changed in the request to send upstream (created on first change). */
+  changes: UpstreamChanges | undefined = undefined
+  /** Response status and headers once known; before that, headers plugins set early. */
+  response: ResponseDraft | undefined = undefined
+  consumer: Consumer | undefined = undefined
+  credential: AuthCredential | undefined = undefined
+  anonymous = false
+  /** kong.ctx.shared */
+  shared: Record<string, unknown> | undefined = undefined
+
+  // -- the client's body
+  /** Set once a plugin read the body into memory. */
+  buffered: Buffer | undefined = undefined
+  bodyRead: Promise<Buffer> | undefined = undefined
+  /** A cap on the body while it streams (request-size-limiting). */
+  bodyLimit: { maxBytes: number; exit: Exit } | undefined = undefined
+
+  // -- upstream
+  proxied: ProxiedInfo | undefined = undefined
+  /** The log phase is scheduled. */
+  logScheduled = false
+
+  constructor(
+    readonly runtime: Runtime,
+    readonly transport: Transport,
+    readonly req: IncomingMessage,
+    readonly requestId: string,
+    readonly arrival: Arrival,
+  ) {}
+
+  /** Milliseconds since arrival, rounded, as Kong's latency headers show them. */
+  latency(): string {
+    return String(Math.round(performance.now() - this.start))
+  }
+}

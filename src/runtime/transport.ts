@@ -1,0 +1,41 @@
+/**
+ * How one request's answer goes back to the client. The pipeline's steps are
+ * the same for every transport; a transport only adapts the bytes: a Node
+ * response object (HTTP/1.1 today, HTTP/2 streams through the same compat
+ * API next) or the raw socket of an HTTP/1.1 Upgrade request.
+ */
+import type { Duplex } from 'node:stream'
+
+/** Response headers as the gateway writes them (lower-cased names). */
+export type OutHeaders = Record<string, string | string[] | number>
+
+export interface Transport {
+  readonly kind: 'http' | 'upgrade'
+  /** The client is gone (or the answer is complete): nothing more can be written. */
+  readonly closed: boolean
+  /** True once the status line went out. */
+  readonly started: boolean
+  /** The status sent (0 before), for the access log. */
+  readonly status: number
+  /** A whole answer: the gateway's own (error, exit) or a buffered, filtered response. */
+  send(status: number, reason: string, headers: OutHeaders, body: string | Buffer | undefined): void
+  /** Starts a streamed answer (a proxied response). */
+  head(status: number, reason: string, headers: OutHeaders): void
+  /** Writes a chunk of a streamed answer; false: wait for `onDrain` before the next. */
+  write(chunk: Buffer): boolean
+  onDrain(fn: () => void): void
+  end(): void
+  /** Cuts the connection mid-answer, so the client sees a truncated response. */
+  abort(err?: Error): void
+  /** Runs once the exchange with the client is over (finished, or the client went away). */
+  onClose(fn: () => void): void
+  /** Bytes written to the client since the request arrived (headers and body). */
+  bytesWritten(): number
+  /** Sends 100 Continue when the client waits for it, just before its body is read. */
+  continue(): void
+  /**
+   * After an upstream agreed to switch protocols: sends the 101 and joins the
+   * two sockets (upgrade transports only).
+   */
+  tunnel(reason: string, headers: OutHeaders, upstream: Duplex): void
+}

@@ -1,0 +1,89 @@
+/**
+ * The transport of plain requests: Node's ServerResponse (and, next, HTTP/2
+ * streams through the same compat API). Status lines carry the reason phrase
+ * the pipeline chose (nginx's, or the upstream's), not Node's.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { OutHeaders, Transport } from '../transport.js'
+
+export class ResponseTransport implements Transport {
+  readonly kind = 'http' as const
+  // Kept: the request lets go of its socket once the response is done, and the count must not reset.
+  readonly #socket: { bytesWritten: number } | null
+  readonly #writtenAtStart: number
+  #continued = false
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
+    this.#socket = req.socket
+    this.#writtenAtStart = req.socket?.bytesWritten ?? 0
+  }
+
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded
+  }
+
+  get started(): boolean {
+    return this.res.headersSent
+  }
+
+  get status(): number {
+    return this.res.headersSent ? this.res.statusCode : 0
+  }
+
+  send(status: number, reason: string, headers: OutHeaders, body: string | Buffer | undefined): void {
+    const res = this.res
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    headers['content-length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
+    res.writeHead(status, reason, headers)
+    res.end(this.req.method === 'HEAD' ? undefined : body)
+  }
+
+  head(status: number, reason: string, headers: OutHeaders): void {
+    this.res.writeHead(status, reason, headers)
+  }
+
+  write(chunk: Buffer): boolean {
+    return this.res.write(chunk)
+  }
+
+  onDrain(fn: () => void): void {
+    this.res.once('drain', fn)
+  }
+
+  end(): void {
+    this.res.end()
+  }
+
+  abort(err?: Error): void {
+    this.res.destroy(err)
+  }
+
+  onClose(fn: () => void): void {
+    this.res.once('close', fn)
+  }
+
+  bytesWritten(): number {
+    return this.#socket ? this.#socket.bytesWritten - this.#writtenAtStart : 0
+  }
+
+  continue(): void {
+    const expect = this.req.headers.expect
+    if (expect === undefined || this.#continued || this.res.headersSent) return
+    if (expect.trim().toLowerCase() !== '100-continue') return
+    this.#continued = true
+    this.res.writeContinue()
+  }
+
+  tunnel(_reason: string, _headers: OutHeaders, upstream: Duplex): void {
+    // Only upgrade requests are tunnelled; an upstream switching protocols on a plain request is a broken upstream.
+    upstream.destroy()
+    this.res.destroy()
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * What plugins change in the request sent upstream (Kong's
+ * kong.service.request): headers, query, path, method, body and target. Made
+ * on the first change; the pipeline reads it when it builds the upstream
+ * request, and sends the client's request untouched when there is none.
+ */
+import type { KitUpstream } from '../plugins/types.js'
+import { requestEndToEnd } from './headers.js'
+import type { RequestState } from './state.js'
+
+export class UpstreamChanges implements KitUpstream {
+  #headers: Record<string, string | string[]> | undefined
+  #query: URLSearchParams | undefined
+  queryTouched = false
+  rawQueryOverride: string | undefined
+  pathOverride: string | undefined
+  methodOverride: string | undefined
+  bodyOverride: Buffer | undefined
+  target: { host: string; port: number } | undefined
+
+  constructor(private readonly s: RequestState) {}
+
+  /** The headers to send (hop-by-hop removed), created on first use. */
+  get headers(): Record<string, string | string[]> {
+    return (this.#headers ??= requestEndToEnd(this.s.req.headers))
+  }
+  get headersTouched(): boolean {
+    return this.#headers !== undefined
+  }
+
+  header(name: string): string | string[] | undefined {
+    return this.headers[name.toLowerCase()]
+  }
+  setHeader(name: string, value: string | string[]): void {
+    this.headers[name.toLowerCase()] = value
+  }
+  clearHeader(name: string): void {
+    delete this.headers[name.toLowerCase()]
+  }
+  get query(): URLSearchParams {
+    this.queryTouched = true
+    return (this.#query ??= new URLSearchParams(this.rawQueryOverride ?? this.s.query.slice(1)))
+  }
+  setRawQuery(query: string): void {
+    this.#query = undefined
+    this.queryTouched = false
+    this.rawQueryOverride = query.startsWith('?') ? query.slice(1) : query
+  }
+  /** `?...` to send, or '' — `original` when nothing changed. */
+  finalQuery(original: string): string {
+    if (this.queryTouched && this.#query) {
+      const s = this.#query.toString()
+      return s ? `?${s}` : ''
+    }
+    if (this.rawQueryOverride !== undefined) return this.rawQueryOverride ? `?${this.rawQueryOverride}` : ''
+    return original
+  }
+  setPath(path: string): void {
+    this.pathOverride = path
+  }
+  get path(): string {
+    return this.pathOverride ?? this.s.match?.upstreamPath ?? this.s.path
+  }
+  setMethod(method: string): void {
+    this.methodOverride = method.toUpperCase()
+  }
+  get method(): string {
+    return this.methodOverride ?? this.s.req.method ?? 'GET'
+  }
+  setBody(body: Buffer | string): void {
+    this.bodyOverride = typeof body === 'string' ? Buffer.from(body) : body
+  }
+  setTarget(host: string, port: number): void {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`invalid target port ${port}`)
+    this.target = { host: host.startsWith('[') ? host.slice(1, -1) : host, port }
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The request to send upstream, built once after the access phase and reused
+ * by every try: method, escaped path and query, headers (the client's
+ * end-to-end ones, or as plugins changed them, plus Kong's X-Forwarded-*,
+ * X-Real-IP, Via and X-Kong-Request-Id), and the body: the client's stream,
+ * capped when a plugin asked, or the bytes a plugin read or replaced.
+ */
+import type { IncomingHttpHeaders } from 'node:http'
+import { Transform, type Readable } from 'node:stream'
+import type { Balancer } from '../compile/balancer.js'
+import type { HashInput } from '../compile/hash-input.js'
+import type { Service } from '../config/model.js'
+import type { Exit } from '../plugins/types.js'
+import { SERVER_TOKEN } from '../version.js'
+import { firstValue, requestEndToEnd } from './headers.js'
+import type { RequestState } from './state.js'
+import { escapeUpstreamPath, hostWithoutPort } from './target.js'
+
+const VIA = `1.1 ${SERVER_TOKEN}`
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
+
+/** undici aborts a capped body with an error of this code. */
+export const BODY_LIMIT = 'GATEWAY_BODY_LIMIT'
+
+export interface Outbound {
+  readonly service: Service
+  readonly method: string
+  /** Escaped path and query. */
+  readonly path: string
+  readonly headers: Record<string, string | string[]>
+  readonly body: Readable | Buffer | null
+  /** A Host a plugin set (request-transformer), which wins over the computed one. */
+  readonly pluginHost: string | string[] | undefined
+  /** kong.service.set_target: the balancer is bypassed. */
+  readonly target: { host: string; port: number } | undefined
+  readonly balancer: Balancer | undefined
+  /** What consistent-hashing hashes for this request. */
+  readonly hashed: HashInput | undefined
+  /** Bodiless (or buffered) idempotent requests may be sent again after they reached an upstream. */
+  readonly resendable: boolean
+  readonly limit: { maxBytes: number; exit: Exit } | undefined
+  /** Target ids tried so far. */
+  readonly tried: Set<string>
+  retriesLeft: number
+}
+
+/** Builds what goes upstream; an Exit when the body is already known to be over a plugin's cap. */
+export function outbound(s: RequestState, service: Service): Outbound | Exit {
+  const req = s.req
+  const up = s.changes
+  const headers = upstreamHeaders(s, up?.headersTouched ? up.headers : undefined)
+  // A plugin that read or replaced the body turns streaming into a buffer.
+  const buffered = up?.bodyOverride ?? s.buffered
+  if (up?.bodyOverride) headers['content-length'] = String(up.bodyOverride.length)
+  const cl = req.headers['content-length']
+  const hasBody = buffered !== undefined ? buffered.length > 0 : cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined
+  const method = up?.method ?? req.method ?? 'GET'
+  const limit = s.bodyLimit
+  if (limit && buffered !== undefined && buffered.length > limit.maxBytes) return limit.exit
+  const body = buffered ?? (!hasBody ? null : limit ? capped(s, limit.maxBytes) : req)
+  if (body === req || (body !== null && buffered === undefined)) s.transport.continue()
+  const target = up?.target
+  const balancer = target ? undefined : s.runtime.balancers.get(service.host)
+  const hashInput = target ? undefined : s.runtime.hashInputs.get(service.host)
+  return {
+    service,
+    method,
+    path: escapeUpstreamPath(up?.pathOverride ?? s.match!.upstreamPath) + (up ? up.finalQuery(s.query) : s.query),
+    headers,
+    body,
+    pluginHost: up?.headersTouched ? up.headers.host : undefined,
+    target,
+    balancer,
+    hashed: hashInput?.({
+      remoteAddr: s.arrival.clientIp,
+      path: s.path,
+      query: s.query,
+      headers: req.headers,
+      captures: s.match!.captures,
+      consumerId: s.consumer?.id,
+    }),
+    // Any request may be retried while nothing was sent (connect-phase errors);
+    // after that, only bodiless (or buffered) idempotent ones (nginx's proxy_next_upstream).
+    resendable: (!hasBody || buffered !== undefined) && IDEMPOTENT.has(method),
+    limit,
+    tried: new Set(),
+    retriesLeft: service.retries,
+  }
+}
+
+/** `base`: the end-to-end headers already changed by plugins (else built from the client's). */
+export function upstreamHeaders(s: RequestState, base?: Record<string, string | string[]>): Record<string, string | string[]> {
+  const incoming: IncomingHttpHeaders = s.req.headers
+  const { arrival } = s
+  const trusted = arrival.trusted
+  const h = base ?? requestEndToEnd(incoming)
+  const xff = firstValue(incoming['x-forwarded-for'])
+  // Kong appends the connection peer (realip_remote_addr) to an incoming list.
+  h['x-forwarded-for'] = xff ? `${xff}, ${arrival.peer}` : arrival.clientIp
+  h['x-forwarded-proto'] = (trusted && firstValue(incoming['x-forwarded-proto'])) || arrival.scheme
+  h['x-forwarded-host'] = (trusted && firstValue(incoming['x-forwarded-host'])) || hostWithoutPort(incoming.host ?? '')
+  h['x-forwarded-port'] = (trusted && firstValue(incoming['x-forwarded-port'])) || String(arrival.localPort)
+  h['x-forwarded-path'] = (trusted && firstValue(incoming['x-forwarded-path'])) || s.rawPath
+  const prefix = (trusted && firstValue(incoming['x-forwarded-prefix'])) || s.match!.strippedPrefix
+  if (prefix) h['x-forwarded-prefix'] = prefix
+  else delete h['x-forwarded-prefix']
+  h['x-real-ip'] = arrival.clientIp
+  const via = firstValue(incoming.via)
+  h.via = via ? `${via}, ${VIA}` : VIA
+  h['x-kong-request-id'] = s.requestId
+  return h
+}
+
+/** The client's body, cut with an error once more than `max` bytes went through. */
+function capped(s: RequestState, max: number): Readable {
+  let seen = 0
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length
+      if (seen > max) return done(Object.assign(new Error('request body over the limit'), { code: BODY_LIMIT }))
+      done(null, chunk)
+    },
+  })
+  s.req.on('error', (err) => counter.destroy(err))
+  return s.req.pipe(counter)
+}
+
+export const VIA_TOKEN = VIA
