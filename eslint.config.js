@@ -3,9 +3,10 @@
 // to crash the process). Formatting is Prettier's job, not ESLint's.
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import { layers } from './eslint.layers.js'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', '.tap/', 'node_modules/', 'schemas/'] },
+  { ignores: ['dist/', 'coverage/', '.tap/', 'node_modules/', 'schemas/', '*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -24,6 +25,7 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  layers,
   {
     files: ['**/*.mjs', '**/*.js', 'bin/gateway'],
     languageOptions: {

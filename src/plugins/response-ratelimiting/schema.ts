@@ -3,7 +3,7 @@ import * as z from 'zod'
 import { metaFields, oneOf } from '../../config/schema/typedefs.js'
 import { PERIODS, periodOrderError } from '../shared/rate-limit/periods.js'
 import { liftRedisShorthands, redisRecord, redisShorthands } from '../shared/redis/schema.js'
-import { positive } from '../rate-limiting/schema.js'
+import { positive } from '../shared/rate-limit/limit.js'
 
 const limit = (period: string) => positive.optional().describe(`The number of units that can be used per ${period}.`)
 
