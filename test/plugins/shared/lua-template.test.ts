@@ -1,7 +1,7 @@
 // The Lua ExpressionEngine for `$(...)` templates.
 import t from 'tap'
-import { luaExpressionEngine } from '../../src/plugins/shared/lua-template.js'
-import { compileTemplate, type TemplateScope } from '../../src/plugins/shared/template.js'
+import { luaExpressionEngine } from '../../../src/plugins/shared/lua-template.js'
+import { compileTemplate, type TemplateScope } from '../../../src/plugins/shared/template.js'
 
 const scope: TemplateScope = {
   header: (n) => ({ 'x-user': 'alice', host: 'example.com' })[n],

@@ -3,8 +3,8 @@
 // retried on a freshly picked peer; a non-idempotent request (POST, PATCH) is not
 // retried once it has been sent to an upstream; HTTP statuses are never retried.
 import t from 'tap'
-import { balancedGateway, fetchRaw, gateway } from '../helpers/gateway.js'
-import { startUpstream } from '../helpers/upstream.js'
+import { balancedGateway, fetchRaw, gateway } from '../../helpers/gateway.js'
+import { startUpstream } from '../../helpers/upstream.js'
 
 // A target that refuses every connection (nothing listens on port 1).
 const REFUSING = { port: 1, close: async () => {} }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import { gateway } from '../helpers/gateway.js'
+import { gateway } from '../../helpers/gateway.js'
 
 const MB = 1024 * 1024
 const CHUNKS = 20
