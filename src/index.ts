@@ -4,6 +4,21 @@
  */
 export { startGateway, type Gateway, type GatewayOptions } from './server/gateway.js'
 export { loadConfig, loadFile } from './config/load.js'
+export { createNodeState, type NodeState, type NodeOptions } from './node/state.js'
 export { pluginSet, BUNDLED_PLUGINS, type CustomPlugin, type PluginSet } from './plugins/set.js'
-export { ANY_SCOPE, NO_CONSUMER, PROTOCOLS_ALL, defineHandler, definePlugin } from './plugins/types.js'
-export type { Exit, Kit, KitRequest, KitResponse, KitUpstream, PluginDefinition, PluginEnv, PluginHandler, PluginPhases } from './plugins/types.js'
+export { ANY_SCOPE, NO_CONSUMER, PROTOCOLS_ALL, defineHandler, definePhases, definePlugin, nodeSlot } from './plugins/types.js'
+export type {
+  Exit,
+  Kit,
+  KitRequest,
+  KitResponse,
+  KitUpstream,
+  NodeSlot,
+  NodeView,
+  PhaseName,
+  PluginDefinition,
+  PluginEnv,
+  PluginFactory,
+  PluginHandler,
+  PluginPhases,
+} from './plugins/types.js'

@@ -5,30 +5,34 @@
 //   curl localhost:8000/orders                       → 400 {"message":"missing x-tenant", ...}
 import { pathToFileURL } from 'node:url'
 import * as z from 'zod'
-import { defineHandler, definePlugin, NO_CONSUMER, pluginSet, PROTOCOLS_ALL, startGateway } from 'kong-yml-gateway'
+import { definePhases, definePlugin, NO_CONSUMER, pluginSet, PROTOCOLS_ALL, startGateway } from 'kong-yml-gateway'
 
 const config = z.strictObject({
   header: z.string().default('x-tenant').describe('The header naming the tenant.'),
 })
 
+// Runs once per plugin instance: everything per request reads only `conf`.
+const create = definePhases((conf) => ({
+  access(kit) {
+    const t = kit.request.header(conf.header)
+    if (!t) return { status: 400, error: `missing ${conf.header}` }
+    kit.upstream.setPath(`/tenants/${encodeURIComponent(t)}${kit.upstream.path}`)
+    return undefined
+  },
+}))
+
 /** Moves each request under /tenants/<tenant>, refusing requests without one. */
-export const tenant = {
-  definition: definePlugin({ name: 'tenant', priority: 1000, version: '1.0.0', config, protocols: PROTOCOLS_ALL, scopes: NO_CONSUMER }),
-  handler: defineHandler({
-    name: 'tenant',
-    create(conf) {
-      // Runs once per plugin instance: everything per request reads only `conf`.
-      return {
-        access(kit) {
-          const t = kit.request.header(conf.header)
-          if (!t) return { status: 400, error: `missing ${conf.header}` }
-          kit.upstream.setPath(`/tenants/${encodeURIComponent(t)}${kit.upstream.path}`)
-          return undefined
-        },
-      }
-    },
-  }),
-}
+export const tenant = definePlugin({
+  name: 'tenant',
+  priority: 1000,
+  version: '1.0.0',
+  config,
+  protocols: PROTOCOLS_ALL,
+  scopes: NO_CONSUMER,
+  phases: ['access'],
+  // A bundled plugin writes `() => import('./handler.js')`, so validating a file never loads request code.
+  handler: () => create,
+})
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const gw = await startGateway({

@@ -2,13 +2,13 @@
 // package's public entry point, as a library user would import it.
 import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
-import type { CustomPlugin } from '../../src/plugins/set.js'
+import type { PluginDefinition } from '../../src/plugins/types.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
 
 t.test('the tenant plugin example: moves requests under /tenants/<t>, refuses those without one', async (t) => {
   // Through the package name (dist/, built by `npm test`); typed from src so a clean checkout typechecks.
   const lib = (await import(String('kong-yml-gateway'))) as typeof import('../../src/index.js')
-  const { tenant } = (await import(String('../../examples/custom-plugin/tenant.mjs'))) as { tenant: CustomPlugin }
+  const { tenant } = (await import(String('../../examples/custom-plugin/tenant.mjs'))) as { tenant: PluginDefinition }
   const yaml = readFileSync('examples/custom-plugin/kong.yml', 'utf8').replace('http://127.0.0.1:9000', '$UPSTREAM')
   const { send, gw, up } = await pluginGateway(t, yaml, undefined, { plugins: lib.pluginSet([tenant]) })
   const ok = await send('/orders?x=1', { headers: { 'x-tenant': 'acme co' } })
