@@ -6,6 +6,14 @@ import type * as z from 'zod'
 
 export type PathSegment = string | number
 
+/**
+ * What a whole-file check found, so callers can treat problems by kind rather
+ * than by wording:
+ * - `reference`: a field names an entity the file does not have.
+ * - `uniqueness`: two entities share an id or a field Kong declares unique.
+ */
+export type IssueKind = 'reference' | 'uniqueness'
+
 export interface ConfigIssue {
   file: string
   line: number
@@ -23,6 +31,7 @@ export interface RawIssue {
   message: string
   /** Point at the key of the last segment rather than at its value. */
   atKey?: boolean
+  kind?: IssueKind
 }
 
 const UNKNOWN_MARK = '\u0000unknown:'

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Node } from 'yaml'
 import { registry as bundled, type PluginRegistry } from '../plugins/registry.js'
-import { compareIssues, formatPath, fromZod, kongErrorMap, unknownFieldMessage, type ConfigIssue, type PathSegment, type RawIssue } from './issues.js'
+import { compareIssues, formatPath, fromZod, kongErrorMap, unknownFieldMessage } from './issues.js'
+import type { ConfigIssue, IssueKind, PathSegment, RawIssue } from './issues.js'
 import { deepFreeze, type Config, type Entities } from './model.js'
 import { Normalizer, SINGULAR, type NormalizeResult } from './normalize/index.js'
 import { fastParse } from './fast-parse.js'
@@ -89,6 +90,12 @@ interface Checked {
   secrets: Set<string>
 }
 
+/**
+ * Reference and uniqueness checks only make sense once every entity is valid
+ * on its own: an entity that failed would show up again as a dangling reference.
+ */
+const NEEDS_VALID_ENTITIES: ReadonlySet<IssueKind> = new Set(['reference', 'uniqueness'])
+
 /** Everything after parsing and substitution: root keys, migration, zod per entity, whole-file checks. */
 function check(root: Record<string, unknown>, env: NodeJS.ProcessEnv, registry: PluginRegistry, earlier = 0): Checked {
   const raws: RawIssue[] = []
@@ -113,13 +120,11 @@ function check(root: Record<string, unknown>, env: NodeJS.ProcessEnv, registry: 
     }
   })
 
-  // Reference and uniqueness checks only make sense once every entity is valid
-  // on its own: an entity that failed would show up again as a dangling reference.
   const schemaFailed = raws.length > 0 || earlier > 0
   // Plugin configs are validated in finish(): their referenceable fields need the resolver too.
   const normalized = withResolver(resolver, () => normalizer.finish())
   if (!schemaFailed) raws.push(...normalized.issues)
-  else raws.push(...normalized.issues.filter((i) => !i.message.startsWith('invalid reference') && !i.message.startsWith('uniqueness violation')))
+  else raws.push(...normalized.issues.filter((i) => i.kind === undefined || !NEEDS_VALID_ENTITIES.has(i.kind)))
   return { root, version, transform, raws, normalized, secrets: resolver.secrets }
 }
 

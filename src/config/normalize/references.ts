@@ -52,7 +52,7 @@ export function resolveReferences(sets: EntitySets): RawIssue[] {
           shown = JSON.stringify(ref)
         }
         if (found) entity[field] = found.id
-        else issues.push({ path: [...path, field], message: `invalid reference '${field}: ${shown}' (no such entry in '${target}')` })
+        else issues.push({ path: [...path, field], message: `invalid reference '${field}: ${shown}' (no such entry in '${target}')`, kind: 'reference' })
       }
     }
   }
@@ -64,6 +64,7 @@ export function resolveReferences(sets: EntitySets): RawIssue[] {
         issues.push({
           path: [...path, 'ca_certificates', i],
           message: `invalid reference 'ca_certificates: ${id}' (no such entry in 'ca_certificates')`,
+          kind: 'reference',
         })
       }
     })

@@ -20,6 +20,7 @@ export function checkIds(sets: EntitySets): RawIssue[] {
         issues.push({
           path: located.path,
           message: `uniqueness violation: '${collection}' entity with primary key set to '${located.entity.id}' already declared${why}`,
+          kind: 'uniqueness',
         })
       } else seen.set(located.entity.id, located)
     }
@@ -49,6 +50,7 @@ export function checkUnique(sets: EntitySets): RawIssue[] {
         issues.push({
           path: [...located.path, field],
           message: `uniqueness violation: '${collection}' entity with ${field} set to '${shown}' already declared${owner}`,
+          kind: 'uniqueness',
         })
       }
     }
