@@ -6,6 +6,9 @@ import type * as z from 'zod'
 
 export type PathSegment = string | number
 
+/** An error refuses the file; a warning is reported and the file still loads. */
+export type Severity = 'error' | 'warning'
+
 /**
  * What a whole-file check found, so callers can treat problems by kind rather
  * than by wording:
@@ -21,6 +24,7 @@ export interface ConfigIssue {
   /** Entity path, e.g. `services[0].routes[2].plugins[0].config.minute`. */
   path: string
   message: string
+  severity: Severity
   /** The innermost named entity, e.g. `route 'orders'`, when it has a name. */
   entity?: string
 }

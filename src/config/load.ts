@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises'
 import type { Node } from 'yaml'
 import { registry as bundled, type PluginRegistry } from '../plugins/registry.js'
 import { compareIssues, formatPath, fromZod, kongErrorMap, unknownFieldMessage } from './issues.js'
-import type { ConfigIssue, IssueKind, PathSegment, RawIssue } from './issues.js'
+import type { ConfigIssue, IssueKind, PathSegment, RawIssue, Severity } from './issues.js'
 import { deepFreeze, type Config, type Entities } from './model.js'
 import { Normalizer, SINGULAR, type NormalizeResult } from './normalize/index.js'
 import { fastParse } from './fast-parse.js'
@@ -137,14 +137,15 @@ function freeze(checked: Checked): Config {
 function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, registry: PluginRegistry, hash: string): LoadResult {
   const parsed = parseYaml(text, file)
   const source = parsed.source
-  const toIssue = (position: { line: number; column: number }, message: string): ConfigIssue => ({
+  const toIssue = (position: { line: number; column: number }, message: string, severity: Severity = 'error'): ConfigIssue => ({
     file,
     line: position.line,
     column: position.column,
     path: '',
     message,
+    severity,
   })
-  const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, w.message))
+  const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, w.message, 'warning'))
   if (parsed.errors.length > 0) {
     return { ok: false, hash, issues: parsed.errors.map((e) => toIssue(e.position, e.message)), warnings: yamlWarnings }
   }
@@ -166,9 +167,9 @@ function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, regi
 
   const checked = check(dropNulls(raw) as Record<string, unknown>, env, registry, issues.length)
   const secrets = new Set([...substitution.secrets, ...checked.secrets])
-  const place = (r: RawIssue): ConfigIssue => placeIssue(source, checked.root, r, secrets, substitution)
-  issues.push(...checked.raws.filter((r) => !substitutionFailed(substitution, scalarAt(source, r.path))).map(place))
-  const warnings = [...yamlWarnings, ...checked.normalized.warnings.map(place)]
+  const place = (severity: Severity) => (r: RawIssue) => placeIssue(source, checked.root, r, secrets, substitution, severity)
+  issues.push(...checked.raws.filter((r) => !substitutionFailed(substitution, scalarAt(source, r.path))).map(place('error')))
+  const warnings = [...yamlWarnings, ...checked.normalized.warnings.map(place('warning'))]
   issues.sort(compareIssues)
   warnings.sort(compareIssues)
   if (issues.length > 0 || checked.version === undefined) return { ok: false, hash, issues, warnings }
@@ -279,7 +280,7 @@ function describeEntity(root: unknown, path: readonly PathSegment[]): string | u
   return label
 }
 
-function placeIssue(source: SourceFile, root: unknown, r: RawIssue, secrets: Set<string>, sub: Substitution): ConfigIssue {
+function placeIssue(source: SourceFile, root: unknown, r: RawIssue, secrets: Set<string>, sub: Substitution, severity: Severity): ConfigIssue {
   const pos = locate(source, r)
   let message = r.message
   const node: Node | undefined = scalarAt(source, r.path)
@@ -287,7 +288,7 @@ function placeIssue(source: SourceFile, root: unknown, r: RawIssue, secrets: Set
   for (const s of secrets) {
     if (s.length >= 4 || (substituted && s.length > 0)) message = message.split(s).join('<redacted>')
   }
-  const issue: ConfigIssue = { file: source.file, line: pos.line, column: pos.column, path: formatPath(r.path), message }
+  const issue: ConfigIssue = { file: source.file, line: pos.line, column: pos.column, path: formatPath(r.path), message, severity }
   const entity = describeEntity(root, r.path)
   if (entity) issue.entity = entity
   return issue

@@ -1,5 +1,5 @@
-// The whole-file findings have a kind: the loader decides what to hide behind a schema
-// error by that, never by the wording of a message.
+// Every config problem has a severity, and the whole-file findings a kind: the loader
+// decides what to show by those, never by the wording of a message.
 import t from 'tap'
 import { loadConfig } from '../../src/config/load.js'
 import { Normalizer } from '../../src/config/normalize/index.js'
@@ -49,4 +49,32 @@ t.test('behind a schema error, reference and uniqueness problems are left out; o
     r.issues.map((i) => `${i.path}: ${i.message}`),
     ['services[0].port: value should be between 0 and 65535', "plugins[0].name: plugin 'nope' is not available in this gateway"],
   )
+})
+
+t.test('errors carry severity error; warnings carry severity warning', async (t) => {
+  const bad = loadConfig(
+    lines('_format_version: "3.0"', 'services:', '  - host: s.internal', '    port: 99999', 'routes:', '  - paths: [/a]', '    path_handling: v1'),
+    {
+      file: 'kong.yml',
+      env: {},
+    },
+  )
+  t.notOk(bad.ok)
+  if (bad.ok) return
+  t.ok(bad.issues.length > 0)
+  t.same(new Set(bad.issues.map((i) => i.severity)), new Set(['error']))
+  t.match(bad.warnings, [{ path: 'routes[0].path_handling', severity: 'warning' }])
+
+  const ok = loadConfig(lines('_format_version: "3.0"', 'routes:', '  - paths: [/a]', '    path_handling: v1'), { file: 'kong.yml', env: {} })
+  t.ok(ok.ok)
+  t.same(ok.warnings, [
+    {
+      file: 'kong.yml',
+      line: 4,
+      column: 20,
+      path: 'routes[0].path_handling',
+      message: "path_handling 'v1' is ignored by the traditional_compatible router (as in Kong); v0 applies",
+      severity: 'warning',
+    },
+  ])
 })
