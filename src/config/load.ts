@@ -7,20 +7,19 @@
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import type { Node } from 'yaml'
 import { registry as bundled, type PluginRegistry } from '../plugins/registry.js'
-import { compareIssues, formatPath, fromZod, kongErrorMap, unknownFieldMessage } from './issues.js'
-import type { ConfigIssue, IssueKind, PathSegment, RawIssue, Severity } from './issues.js'
+import { compareIssues, fromZod, kongErrorMap, unknownFieldMessage, type ConfigIssue, type IssueKind, type RawIssue, type Severity } from './issues.js'
 import { deepFreeze, type Config, type Entities } from './model.js'
-import { Normalizer, SINGULAR, type NormalizeResult } from './normalize/index.js'
+import { Normalizer, type NormalizeResult } from './normalize/index.js'
 import { fastParse } from './fast-parse.js'
 import { migrateLegacyPath } from './paths.js'
+import { placeIssue } from './place.js'
 import type { Collection } from './schema/context.js'
 import { COLLECTIONS, FORMAT_VERSIONS, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
 import { vaultSchema } from './schema/tls.js'
-import { isSubstituted, substituteEnv, substituteValues, substitutionFailed, type Substitution } from './templates.js'
+import { substituteEnv, substituteValues, substitutionFailed } from './templates.js'
 import { createResolver, withResolver, type VaultEntity } from './vault.js'
-import { locate, parseYaml, scalarAt, type SourceFile } from './yaml.js'
+import { parseYaml, scalarAt } from './yaml.js'
 
 export interface LoadOptions {
   /** Shown in every issue. */
@@ -241,55 +240,4 @@ function validVaults(items: unknown): VaultEntity[] {
     const r = vaultSchema.safeParse(v)
     return r.success ? [r.data] : []
   })
-}
-
-const LABEL_FIELD: Record<string, readonly string[]> = {
-  services: ['name'],
-  routes: ['name'],
-  consumers: ['username', 'custom_id'],
-  plugins: ['instance_name', 'name'],
-  upstreams: ['name'],
-  targets: ['target'],
-  snis: ['name'],
-  vaults: ['prefix'],
-  basicauth_credentials: ['username'],
-  hmacauth_credentials: ['username'],
-  acls: ['group'],
-}
-
-/** The innermost named entity on a path, e.g. `route 'orders'`. */
-function describeEntity(root: unknown, path: readonly PathSegment[]): string | undefined {
-  let node: unknown = root
-  let label: string | undefined
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i]!
-    node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[seg] : undefined
-    const collection = path[i - 1]
-    // Own keys only: a path segment is any key the file wrote, and `constructor[0]`
-    // (e.g. under a `headers` map) found Object in LABEL_FIELD and threw.
-    if (typeof seg === 'number' && typeof collection === 'string' && Object.hasOwn(LABEL_FIELD, collection) && node !== null && typeof node === 'object') {
-      for (const f of LABEL_FIELD[collection] ?? []) {
-        const v = (node as Record<string, unknown>)[f]
-        if (typeof v === 'string') {
-          label = `${SINGULAR[collection as Collection]} '${v}'`
-          break
-        }
-      }
-    }
-  }
-  return label
-}
-
-function placeIssue(source: SourceFile, root: unknown, r: RawIssue, secrets: Set<string>, sub: Substitution, severity: Severity): ConfigIssue {
-  const pos = locate(source, r)
-  let message = r.message
-  const node: Node | undefined = scalarAt(source, r.path)
-  const substituted = isSubstituted(sub, node)
-  for (const s of secrets) {
-    if (s.length >= 4 || (substituted && s.length > 0)) message = message.split(s).join('<redacted>')
-  }
-  const issue: ConfigIssue = { file: source.file, line: pos.line, column: pos.column, path: formatPath(r.path), message, severity }
-  const entity = describeEntity(root, r.path)
-  if (entity) issue.entity = entity
-  return issue
 }
