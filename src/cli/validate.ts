@@ -38,8 +38,8 @@ export async function validate(files: readonly string[], format: Format, io: Io)
     }
     const result = loadConfig(text, { file, env: io.env })
     for (const w of result.warnings) {
-      if (format === 'github') io.out(githubLine(w, 'warning'))
-      else io.err(textLine(w, 'warning'))
+      if (format === 'github') io.out(githubLine(w))
+      else io.err(textLine(w))
     }
     if (result.ok) {
       if (format === 'text') io.out(`${file}: OK (${summary(result.config)})`)

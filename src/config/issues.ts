@@ -6,6 +6,17 @@ import type * as z from 'zod'
 
 export type PathSegment = string | number
 
+/** An error refuses the file; a warning is reported and the file still loads. */
+export type Severity = 'error' | 'warning'
+
+/**
+ * What a whole-file check found, so callers can treat problems by kind rather
+ * than by wording:
+ * - `reference`: a field names an entity the file does not have.
+ * - `uniqueness`: two entities share an id or a field Kong declares unique.
+ */
+export type IssueKind = 'reference' | 'uniqueness'
+
 export interface ConfigIssue {
   file: string
   line: number
@@ -13,6 +24,7 @@ export interface ConfigIssue {
   /** Entity path, e.g. `services[0].routes[2].plugins[0].config.minute`. */
   path: string
   message: string
+  severity: Severity
   /** The innermost named entity, e.g. `route 'orders'`, when it has a name. */
   entity?: string
 }
@@ -23,6 +35,7 @@ export interface RawIssue {
   message: string
   /** Point at the key of the last segment rather than at its value. */
   atKey?: boolean
+  kind?: IssueKind
 }
 
 const UNKNOWN_MARK = '\u0000unknown:'

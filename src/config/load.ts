@@ -7,19 +7,19 @@
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import type { Node } from 'yaml'
 import { registry as bundled, type PluginRegistry } from '../plugins/registry.js'
-import { compareIssues, formatPath, fromZod, kongErrorMap, unknownFieldMessage, type ConfigIssue, type PathSegment, type RawIssue } from './issues.js'
+import { compareIssues, fromZod, kongErrorMap, unknownFieldMessage, type ConfigIssue, type IssueKind, type RawIssue, type Severity } from './issues.js'
 import { deepFreeze, type Config, type Entities } from './model.js'
-import { Normalizer, SINGULAR, type NormalizeResult } from './normalize.js'
+import { Normalizer, type NormalizeResult } from './normalize/index.js'
 import { fastParse } from './fast-parse.js'
 import { migrateLegacyPath } from './paths.js'
+import { placeIssue } from './place.js'
 import type { Collection } from './schema/context.js'
 import { COLLECTIONS, FORMAT_VERSIONS, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
 import { vaultSchema } from './schema/tls.js'
-import { isSubstituted, substituteEnv, substituteValues, substitutionFailed, type Substitution } from './templates.js'
+import { substituteEnv, substituteValues, substitutionFailed } from './templates.js'
 import { createResolver, withResolver, type VaultEntity } from './vault.js'
-import { locate, parseYaml, scalarAt, type SourceFile } from './yaml.js'
+import { parseYaml, scalarAt } from './yaml.js'
 
 export interface LoadOptions {
   /** Shown in every issue. */
@@ -89,6 +89,12 @@ interface Checked {
   secrets: Set<string>
 }
 
+/**
+ * Reference and uniqueness checks only make sense once every entity is valid
+ * on its own: an entity that failed would show up again as a dangling reference.
+ */
+const NEEDS_VALID_ENTITIES: ReadonlySet<IssueKind> = new Set(['reference', 'uniqueness'])
+
 /** Everything after parsing and substitution: root keys, migration, zod per entity, whole-file checks. */
 function check(root: Record<string, unknown>, env: NodeJS.ProcessEnv, registry: PluginRegistry, earlier = 0): Checked {
   const raws: RawIssue[] = []
@@ -113,13 +119,11 @@ function check(root: Record<string, unknown>, env: NodeJS.ProcessEnv, registry: 
     }
   })
 
-  // Reference and uniqueness checks only make sense once every entity is valid
-  // on its own: an entity that failed would show up again as a dangling reference.
   const schemaFailed = raws.length > 0 || earlier > 0
   // Plugin configs are validated in finish(): their referenceable fields need the resolver too.
   const normalized = withResolver(resolver, () => normalizer.finish())
   if (!schemaFailed) raws.push(...normalized.issues)
-  else raws.push(...normalized.issues.filter((i) => !i.message.startsWith('invalid reference') && !i.message.startsWith('uniqueness violation')))
+  else raws.push(...normalized.issues.filter((i) => i.kind === undefined || !NEEDS_VALID_ENTITIES.has(i.kind)))
   return { root, version, transform, raws, normalized, secrets: resolver.secrets }
 }
 
@@ -132,14 +136,15 @@ function freeze(checked: Checked): Config {
 function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, registry: PluginRegistry, hash: string): LoadResult {
   const parsed = parseYaml(text, file)
   const source = parsed.source
-  const toIssue = (position: { line: number; column: number }, message: string): ConfigIssue => ({
+  const toIssue = (position: { line: number; column: number }, message: string, severity: Severity = 'error'): ConfigIssue => ({
     file,
     line: position.line,
     column: position.column,
     path: '',
     message,
+    severity,
   })
-  const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, w.message))
+  const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, w.message, 'warning'))
   if (parsed.errors.length > 0) {
     return { ok: false, hash, issues: parsed.errors.map((e) => toIssue(e.position, e.message)), warnings: yamlWarnings }
   }
@@ -161,9 +166,9 @@ function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, regi
 
   const checked = check(dropNulls(raw) as Record<string, unknown>, env, registry, issues.length)
   const secrets = new Set([...substitution.secrets, ...checked.secrets])
-  const place = (r: RawIssue): ConfigIssue => placeIssue(source, checked.root, r, secrets, substitution)
-  issues.push(...checked.raws.filter((r) => !substitutionFailed(substitution, scalarAt(source, r.path))).map(place))
-  const warnings = [...yamlWarnings, ...checked.normalized.warnings.map(place)]
+  const place = (severity: Severity) => (r: RawIssue) => placeIssue(source, checked.root, r, secrets, substitution, severity)
+  issues.push(...checked.raws.filter((r) => !substitutionFailed(substitution, scalarAt(source, r.path))).map(place('error')))
+  const warnings = [...yamlWarnings, ...checked.normalized.warnings.map(place('warning'))]
   issues.sort(compareIssues)
   warnings.sort(compareIssues)
   if (issues.length > 0 || checked.version === undefined) return { ok: false, hash, issues, warnings }
@@ -235,55 +240,4 @@ function validVaults(items: unknown): VaultEntity[] {
     const r = vaultSchema.safeParse(v)
     return r.success ? [r.data] : []
   })
-}
-
-const LABEL_FIELD: Record<string, readonly string[]> = {
-  services: ['name'],
-  routes: ['name'],
-  consumers: ['username', 'custom_id'],
-  plugins: ['instance_name', 'name'],
-  upstreams: ['name'],
-  targets: ['target'],
-  snis: ['name'],
-  vaults: ['prefix'],
-  basicauth_credentials: ['username'],
-  hmacauth_credentials: ['username'],
-  acls: ['group'],
-}
-
-/** The innermost named entity on a path, e.g. `route 'orders'`. */
-function describeEntity(root: unknown, path: readonly PathSegment[]): string | undefined {
-  let node: unknown = root
-  let label: string | undefined
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i]!
-    node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[seg] : undefined
-    const collection = path[i - 1]
-    // Own keys only: a path segment is any key the file wrote, and `constructor[0]`
-    // (e.g. under a `headers` map) found Object in LABEL_FIELD and threw.
-    if (typeof seg === 'number' && typeof collection === 'string' && Object.hasOwn(LABEL_FIELD, collection) && node !== null && typeof node === 'object') {
-      for (const f of LABEL_FIELD[collection] ?? []) {
-        const v = (node as Record<string, unknown>)[f]
-        if (typeof v === 'string') {
-          label = `${SINGULAR[collection as Collection]} '${v}'`
-          break
-        }
-      }
-    }
-  }
-  return label
-}
-
-function placeIssue(source: SourceFile, root: unknown, r: RawIssue, secrets: Set<string>, sub: Substitution): ConfigIssue {
-  const pos = locate(source, r)
-  let message = r.message
-  const node: Node | undefined = scalarAt(source, r.path)
-  const substituted = isSubstituted(sub, node)
-  for (const s of secrets) {
-    if (s.length >= 4 || (substituted && s.length > 0)) message = message.split(s).join('<redacted>')
-  }
-  const issue: ConfigIssue = { file: source.file, line: pos.line, column: pos.column, path: formatPath(r.path), message }
-  const entity = describeEntity(root, r.path)
-  if (entity) issue.entity = entity
-  return issue
 }

@@ -126,7 +126,8 @@ function record(v: Violations, kind: string, label: string, text: string, detail
   if (entry.examples.length < 3) entry.examples.push({ doc: label, problem: detail, input: `${text.length} chars: ${JSON.stringify(text.slice(0, 240))}` })
 }
 
-function issueProblem(i: ConfigIssue, file: string): string | undefined {
+function issueProblem(i: ConfigIssue, file: string, severity: ConfigIssue['severity']): string | undefined {
+  if (i.severity !== severity) return `severity ${JSON.stringify(i.severity)}, expected ${JSON.stringify(severity)}`
   if (!Number.isInteger(i.line) || i.line < 1) return `line ${String(i.line)}`
   if (!Number.isInteger(i.column) || i.column < 1) return `column ${String(i.column)}`
   if (typeof i.message !== 'string' || i.message === '') return `message ${JSON.stringify(i.message)}`
@@ -162,7 +163,7 @@ function check(v: Violations, text: string, label: string): void {
     else {
       if (r.issues.some((i) => i.path !== '')) v.reachedSchema++
       for (const i of r.issues) {
-        const problem = issueProblem(i, file)
+        const problem = issueProblem(i, file, 'error')
         if (problem) {
           record(v, 'bad issue', label, text, `${problem} in ${JSON.stringify(i).slice(0, 300)}`)
           break
@@ -171,7 +172,7 @@ function check(v: Violations, text: string, label: string): void {
     }
   } else record(v, 'bad result', label, text, `ok is ${JSON.stringify((r as { ok: unknown }).ok)}`)
   for (const w of r.warnings) {
-    const problem = issueProblem(w, file)
+    const problem = issueProblem(w, file, 'warning')
     if (problem) {
       record(v, 'bad warning', label, text, `${problem} in ${JSON.stringify(w).slice(0, 300)}`)
       break
@@ -634,7 +635,7 @@ t.test('documents that are not a mapping', async (t) => {
     const { r } = timed(text)
     t.same(
       issuesOf(r),
-      [{ file: 'kong.yml', line: 1, column: 1, path: '', message: 'failed parsing declarative configuration: expected an object' }],
+      [{ file: 'kong.yml', line: 1, column: 1, path: '', message: 'failed parsing declarative configuration: expected an object', severity: 'error' }],
       JSON.stringify(text),
     )
   }
@@ -644,7 +645,15 @@ t.test('a byte-order mark is not part of the first key', async (t) => {
   const bom = '\uFEFF'
   t.equal(timed(`${bom}${lines('_format_version: "3.0"', 'services:', '  - name: a', '    host: a.internal')}`).r.ok, true)
   t.same(issuesOf(timed(`${bom}${lines('_format_version: "3.0"', 'services:', '  - name: a', '    host: a.internal', '    port: 99999')}`).r), [
-    { file: 'kong.yml', line: 5, column: 11, path: 'services[0].port', message: 'value should be between 0 and 65535', entity: "service 'a'" },
+    {
+      file: 'kong.yml',
+      line: 5,
+      column: 11,
+      path: 'services[0].port',
+      message: 'value should be between 0 and 65535',
+      severity: 'error',
+      entity: "service 'a'",
+    },
   ])
 })
 
@@ -653,8 +662,24 @@ t.test('CRLF line endings: issues point at the right line and column', async (t)
   const doc = ['_format_version: "3.0"', 'services:', '  - name: a', '    host: a.internal', '    retires: 3', '    port: 99999']
   const got = issuesOf(timed(crlf(...doc)).r)
   t.same(got, [
-    { file: 'kong.yml', line: 5, column: 5, path: 'services[0].retires', message: "unknown field (did you mean 'retries'?)", entity: "service 'a'" },
-    { file: 'kong.yml', line: 6, column: 11, path: 'services[0].port', message: 'value should be between 0 and 65535', entity: "service 'a'" },
+    {
+      file: 'kong.yml',
+      line: 5,
+      column: 5,
+      path: 'services[0].retires',
+      message: "unknown field (did you mean 'retries'?)",
+      severity: 'error',
+      entity: "service 'a'",
+    },
+    {
+      file: 'kong.yml',
+      line: 6,
+      column: 11,
+      path: 'services[0].port',
+      message: 'value should be between 0 and 65535',
+      severity: 'error',
+      entity: "service 'a'",
+    },
   ])
   t.same(got, issuesOf(timed(lines(...doc)).r), 'same positions as with LF')
   const syntax = issuesOf(timed(crlf('_format_version: "3.0"', 'services:', '  - name: a', '    url: [http://a', '  routes: x')).r)
@@ -670,10 +695,10 @@ t.test('deep nesting is refused, and does not take the process down when repeate
   for (let i = 0; i < 3; i++) {
     const f = timed(flow)
     t.ok(f.ms < HANG_MS, `took ${f.ms.toFixed(0)} ms`)
-    t.same(issuesOf(f.r), [{ file: 'kong.yml', line: 1, column: MAX_NESTING + 1, path: '', message }])
+    t.same(issuesOf(f.r), [{ file: 'kong.yml', line: 1, column: MAX_NESTING + 1, path: '', message, severity: 'error' }])
     const b = timed(block)
     t.ok(b.ms < HANG_MS, `took ${b.ms.toFixed(0)} ms`)
-    t.same(issuesOf(b.r), [{ file: 'kong.yml', line: MAX_NESTING + 1, column: MAX_NESTING + 1, path: '', message }])
+    t.same(issuesOf(b.r), [{ file: 'kong.yml', line: MAX_NESTING + 1, column: MAX_NESTING + 1, path: '', message, severity: 'error' }])
   }
   const deepest = (n: number) => lines('_format_version: "3.0"', `_ignore: ${'['.repeat(n)}${']'.repeat(n)}`)
   t.equal(timed(deepest(MAX_NESTING - 1)).r.ok, true, `${MAX_NESTING} levels, the root mapping included, are accepted`)

@@ -1,0 +1,61 @@
+/**
+ * Validated entities → one flat set: nested children hoisted with their parent
+ * reference filled in, ids derived as Kong derives them, references resolved to
+ * ids, and the checks that need the whole file. This file only runs the passes,
+ * in the order their results depend on.
+ */
+import type { PluginRegistry } from '../../plugins/registry.js'
+import type { PathSegment, RawIssue } from '../issues.js'
+import type { Collection } from '../schema/context.js'
+import { fillAutoFields } from './fill.js'
+import { flatten } from './flatten.js'
+import { emptySets, type EntitySets } from './located.js'
+import { checkOrderingCycles } from './ordering.js'
+import { hashPasswords } from './passwords.js'
+import { checkPlugins } from './plugins.js'
+import { resolveReferences } from './references.js'
+import { checkIds, checkUnique } from './unique.js'
+import { routeWarnings } from './warnings.js'
+
+export type { EntitySets, Located } from './located.js'
+export { SINGULAR } from './tables.js'
+
+export interface NormalizeResult {
+  entities: EntitySets
+  issues: RawIssue[]
+  warnings: RawIssue[]
+}
+
+export class Normalizer {
+  private readonly out = emptySets()
+  private readonly issues: RawIssue[] = []
+
+  constructor(
+    private readonly registry: PluginRegistry,
+    private readonly transform: boolean,
+  ) {}
+
+  /** Adds a validated top-level entity (and everything nested in it). */
+  add(collection: Collection, value: Record<string, unknown>, path: PathSegment[]): void {
+    append(this.issues, flatten(this.out, collection, value, path))
+  }
+
+  /** Runs the whole-file checks and returns the flat entities. */
+  finish(): NormalizeResult {
+    fillAutoFields(this.out)
+    append(this.issues, checkIds(this.out))
+    // From here on a reference holds the id it names: the ordering check groups
+    // plugins by route and service id.
+    append(this.issues, resolveReferences(this.out))
+    append(this.issues, checkUnique(this.out))
+    append(this.issues, checkPlugins(this.out, this.registry))
+    append(this.issues, checkOrderingCycles(this.out, this.registry))
+    if (this.transform) hashPasswords(this.out)
+    return { entities: this.out, issues: this.issues, warnings: routeWarnings(this.out) }
+  }
+}
+
+/** push(...list) without the argument-count limit of a spread. */
+function append(to: RawIssue[], list: readonly RawIssue[]): void {
+  for (const i of list) to.push(i)
+}

@@ -1,0 +1,26 @@
+/**
+ * The shapes every normalization pass shares: a flat entity with its id, where
+ * it is written in the file, and the per-collection lists the passes walk.
+ */
+import type { PathSegment } from '../issues.js'
+import type { Collection } from '../schema/context.js'
+import { COLLECTIONS } from '../schema/declarative.js'
+
+export type Entity = Record<string, unknown> & { id: string }
+
+export interface Located {
+  entity: Entity
+  /** Where the entity is written in the file. */
+  path: PathSegment[]
+  /** The collection it was nested in, if any. */
+  parent?: Collection | undefined
+  /** The id was derived from the file, not written in it. */
+  derived: boolean
+}
+
+/** Every collection's entities, in file order (a parent before its nested children). */
+export type EntitySets = Record<Collection, Located[]>
+
+export function emptySets(): EntitySets {
+  return Object.fromEntries(COLLECTIONS.map((c) => [c, [] as Located[]])) as EntitySets
+}

@@ -1,0 +1,43 @@
+/**
+ * The plugin envelope, checked against the registry: the plugin exists, its
+ * scopes are allowed, its config passes the plugin's schema (and takes its
+ * defaults), protocols default to the plugin's, and `ordering` names plugins
+ * that exist.
+ */
+import type { PluginRegistry } from '../../plugins/registry.js'
+import { fromZod, kongErrorMap, type RawIssue } from '../issues.js'
+import type { EntitySets } from './located.js'
+
+type Ordering = { before?: { access?: string[] }; after?: { access?: string[] } }
+
+export function checkPlugins(sets: EntitySets, registry: PluginRegistry): RawIssue[] {
+  const issues: RawIssue[] = []
+  for (const { entity, path, parent } of sets.plugins) {
+    const name = entity.name as string
+    const def = registry.get(name)
+    if (!def) {
+      issues.push({ path: [...path, 'name'], message: `plugin '${name}' is not available in this gateway` })
+      continue
+    }
+    for (const scope of ['consumer', 'route', 'service'] as const) {
+      if (entity[scope] !== undefined && !def.scopes[scope]) {
+        // Nested in the scope it may not have: point at the plugin, there is no field to point at.
+        const at = parent === `${scope}s` ? path : [...path, scope]
+        issues.push({ path: at, message: `value must be null (plugin '${name}' cannot be scoped to a ${scope})` })
+      }
+    }
+    const parsed = def.config.safeParse(entity.config ?? {}, { error: kongErrorMap })
+    if (parsed.success) entity.config = parsed.data as Record<string, unknown>
+    else issues.push(...fromZod(parsed.error.issues, [...path, 'config']))
+    entity.protocols ??= [...def.protocols]
+    const ordering = entity.ordering as Ordering | undefined
+    for (const side of ['before', 'after'] as const) {
+      ordering?.[side]?.access?.forEach((other, i) => {
+        if (!registry.has(other)) {
+          issues.push({ path: [...path, 'ordering', side, 'access', i], message: `plugin '${other}' is not available in this gateway` })
+        }
+      })
+    }
+  }
+  return issues
+}
