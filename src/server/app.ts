@@ -1,17 +1,14 @@
 /**
- * The servers: Fastify hosts the proxy (one catch-all route for every method
- * and path; the request path is ours, see runtime/handle.ts); the read-only
- * admin listener is in admin.ts. Fastify cannot add routes once started, so routing lives in
- * the compiled Runtime, which a reload swaps.
+ * The proxy listeners: Fastify hosts each one (listen, close, hooks) and the
+ * request path is ours (runtime/handle.ts): routing lives in the compiled
+ * Runtime, which a reload swaps. The read-only admin listener is in admin.ts.
  */
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createHandler, createUpgradeHandler, type HandlerOptions } from '../runtime/handle.js'
 import type { TrustCheck } from '../runtime/trust.js'
 import type { RuntimeHolder } from '../reload/holder.js'
-
-const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'TRACE']
 
 export interface ProxyServerOptions {
   holder: RuntimeHolder
@@ -21,51 +18,32 @@ export interface ProxyServerOptions {
 }
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
-  const handlerOptions: HandlerOptions = {
-    current: () => opts.holder.current(),
-    trusted: opts.trusted,
-    scheme: opts.tls ? 'https' : 'http',
-    accessLog: opts.accessLog,
-  }
+  const handlerOptions: HandlerOptions = { current: () => opts.holder.current(), trusted: opts.trusted, scheme: opts.tls ? 'https' : 'http', accessLog: opts.accessLog }
   const handle = createHandler(handlerOptions)
-  const common = {
-    logger: false,
-    exposeHeadRoutes: false,
-    return503OnClosing: false,
-    // A URL Fastify cannot decode still gets the gateway's answer (Kong's 400), not Fastify's.
-    frameworkErrors: (_err: unknown, request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
-      reply.hijack()
-      handle(request.raw, reply.raw)
-    },
-  } as const
-  const app = (opts.tls
-    ? Fastify({
-        ...common,
-        // The certificate is chosen per handshake from the Runtime current at that moment.
-        serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-          createHttpsServer(
-            {
-              SNICallback: (servername, cb) => {
-                const ctx = opts.holder.current().certificates.contextFor(servername)
-                if (ctx) cb(null, ctx)
-                else cb(new Error(`no certificate for '${servername}'`))
-              },
+  // Fastify owns the listener's life (listen, close, hooks), but routing is the
+  // compiled Runtime's: requests go straight to the pipeline, without Fastify's
+  // per-request objects, router and hooks, which would route every request to
+  // the same catch-all anyway (and Fastify cannot add routes once started).
+  const serverFactory = () => {
+    const server = opts.tls
+      ? createHttpsServer(
+          {
+            // The certificate is chosen per handshake from the Runtime current at that moment.
+            SNICallback: (servername, cb) => {
+              const ctx = opts.holder.current().certificates.contextFor(servername)
+              if (ctx) cb(null, ctx)
+              else cb(new Error(`no certificate for '${servername}'`))
             },
-            handler,
-          ),
-      })
-    : Fastify(common)) as unknown as FastifyInstance
-  // Bodies are streamed to the upstream untouched: no parsing, no buffering.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', (_req, _payload, done) => done(null))
-  const route = (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
-    reply.hijack()
-    handle(request.raw, reply.raw)
+          },
+          handle,
+        )
+      : createHttpServer(handle)
+    // Fastify's default for its own servers (Node's is 5 s): idle client connections stay open for reuse.
+    server.keepAliveTimeout = 72_000
+    return server
   }
-  app.route({ method: METHODS, url: '*', handler: route })
-  // Methods Fastify has no route for (PROPFIND, ...) still go through the gateway's router.
-  app.setNotFoundHandler(route)
-  // WebSocket upgrades never reach Fastify's routing: Node emits them on the server.
+  const app = Fastify({ logger: false, return503OnClosing: false, serverFactory }) as unknown as FastifyInstance
+  // WebSocket upgrades never reach a request handler: Node emits them on the server.
   const upgrade = createUpgradeHandler(handlerOptions)
   app.server.on('upgrade', upgrade)
   // Expect: 100-continue: Node would answer 100 at once; the request path sends
