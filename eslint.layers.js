@@ -9,7 +9,7 @@ import boundaries from 'eslint-plugin-boundaries'
 const elements = [
   { type: 'base', pattern: 'src/{errors,version}.ts', mode: 'file' },
   { type: 'entry', pattern: 'src/index.ts', mode: 'file' },
-  { type: 'lua-syntax', pattern: 'src/lua/syntax.ts', mode: 'file' },
+  { type: 'lua-syntax', pattern: 'src/lua/syntax' },
   { type: 'lua', pattern: 'src/lua' },
   { type: 'config', pattern: 'src/config' },
   { type: 'plugin-contract', pattern: 'src/plugins/{types,registry,bundled,set}.ts', mode: 'file' },

@@ -1,7 +1,7 @@
 // checkLua / checkLuaExpression: LuaJIT's verdicts and messages without a Lua VM.
 import { createRequire } from 'node:module'
 import t from 'tap'
-import { checkLua, checkLuaExpression, type LuaSyntaxError } from '../../src/lua/syntax.js'
+import { checkLua, checkLuaExpression, type LuaSyntaxError } from '../../src/lua/syntax/index.js'
 
 // Expectations were taken from LuaJIT 2.1's loadstring on Debian (luajit 2.1.0~beta3+git20220320, `LuaJIT 2.1.0-beta3`):
 //   luajit -e 'local f, err = loadstring(io.read("*a")); print(err)' < snippet.lua

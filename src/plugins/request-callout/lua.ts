@@ -1,11 +1,11 @@
 /**
  * How request-callout's config is checked for Lua: by_lua chunks and Lua
- * `$(...)` expressions are parsed without the Lua VM (lua/syntax.ts), so
+ * `$(...)` expressions are parsed without the Lua VM (lua/syntax/), so
  * validating a file never starts it. Tests can remove the checker
  * (setLuaEngine(undefined)) to see a config needing Lua refused, as a build
  * without Lua would refuse it.
  */
-import { checkLua, checkLuaExpression, type LuaSyntaxError } from '../../lua/syntax.js'
+import { checkLua, checkLuaExpression, type LuaSyntaxError } from '../../lua/syntax/index.js'
 
 /** What validation needs of Lua: syntax checks. */
 export interface LuaSyntaxChecker {

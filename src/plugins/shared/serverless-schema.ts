@@ -1,11 +1,11 @@
 /**
  * The config of pre-function / post-function (Kong's serverless functions): per
  * phase, an array of Lua sources. Their syntax is checked without the Lua VM
- * (lua/syntax.ts), so validating a file never starts it.
+ * (lua/syntax/), so validating a file never starts it.
  */
 import * as z from 'zod'
 import { metaFields } from '../../config/schema/typedefs.js'
-import { checkLua } from '../../lua/syntax.js'
+import { checkLua } from '../../lua/syntax/index.js'
 
 export const PHASES = ['certificate', 'rewrite', 'access', 'header_filter', 'body_filter', 'log'] as const
 export type Phase = (typeof PHASES)[number]
