@@ -5,6 +5,7 @@
  * plugin: compact JSON `{"message": ...}` (or the claim errors object) with a
  * Bearer challenge.
  */
+import { JWT, UNEXPECTED } from '../../errors.js'
 import { authGate } from '../shared/auth.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import type { JwtConfig } from './schema.js'
@@ -59,18 +60,18 @@ export default definePhases<JwtConfig>((conf, env) => {
   const claimName = conf.key_claim_name
   const base = conf.realm !== undefined ? `Bearer realm="${conf.realm}"` : 'Bearer'
   const invalidToken = { 'www-authenticate': `${base} error="invalid_token"` }
-  const reject = (message: string): Exit => ({ status: 401, message, headers: invalidToken })
-  const NO_TOKEN: Exit = { status: 401, message: 'Unauthorized', headers: { 'www-authenticate': base } }
-  const MULTIPLE = reject('Multiple tokens provided')
-  const UNRECOGNIZABLE = reject('Unrecognizable token')
-  const NO_CLAIM = reject(`No mandatory '${claimName}' in claims`)
-  const EMPTY_CLAIM = reject(`Invalid '${claimName}' in claims`)
-  const NO_CREDENTIAL = reject(`No credentials found for given '${claimName}'`)
-  const BAD_ALGORITHM = reject('Invalid algorithm')
-  const BAD_SECRET = reject('Invalid key/secret')
-  const BAD_SIGNATURE = reject('Invalid signature')
-  const TOO_LONG: Exit = { status: 401, json: { exp: 'exceeds maximum allowed expiration' }, headers: invalidToken }
-  const UNEXPECTED: Exit = { status: 500, error: 'An unexpected error occurred' }
+  // Every refusal but the missing token names the error in its challenge.
+  const reject = (answer: Omit<Exit, 'headers'>): Exit => ({ ...answer, headers: invalidToken })
+  const NO_TOKEN: Exit = { ...JWT.UNAUTHORIZED, headers: { 'www-authenticate': base } }
+  const MULTIPLE = reject(JWT.MULTIPLE_TOKENS)
+  const UNRECOGNIZABLE = reject(JWT.UNRECOGNIZABLE)
+  const NO_CLAIM = reject(JWT.noClaim(claimName))
+  const EMPTY_CLAIM = reject(JWT.invalidClaim(claimName))
+  const NO_CREDENTIAL = reject(JWT.noCredentials(claimName))
+  const BAD_ALGORITHM = reject(JWT.INVALID_ALGORITHM)
+  const BAD_SECRET = reject(JWT.INVALID_KEY)
+  const BAD_SIGNATURE = reject(JWT.INVALID_SIGNATURE)
+  const TOO_LONG = reject(JWT.EXP_TOO_LONG)
 
   const uriNames = new Set(conf.uri_param_names)
   // Kong's header lookup is case-insensitive and reads `_` as `-`.
@@ -121,7 +122,7 @@ export default definePhases<JwtConfig>((conf, env) => {
     if (token === BARE) return UNRECOGNIZABLE
 
     const decoded = decodeJwt(token)
-    if (!decoded.ok) return reject(`Bad token; ${decoded.error}`)
+    if (!decoded.ok) return reject(JWT.badToken(decoded.error))
     const jwt = decoded.jwt
 
     // Lua's `claims[k] or header[k]`: a false or absent claim falls back to the header.
@@ -143,13 +144,13 @@ export default definePhases<JwtConfig>((conf, env) => {
 
     const now = Math.floor(Date.now() / 1000)
     const errors = claimErrors(jwt.claims, now)
-    if (errors) return { status: 401, json: errors, headers: invalidToken }
+    if (errors) return reject(JWT.claims(errors))
     if (maxExpiration > 0) {
       const exp = member(jwt.claims, 'exp')
       if (typeof exp !== 'number' || exp - now > maxExpiration) return TOO_LONG
     }
 
-    if (!gate.attach(kit, credential, credential.key)) return { status: 401, message: `Could not find consumer for '${claimName}=${key}'` }
+    if (!gate.attach(kit, credential, credential.key)) return JWT.noConsumer(claimName, String(key))
     kit.shared.authenticated_jwt_token = token
     return undefined
   }

@@ -8,6 +8,7 @@
  * this plugin runs on; Kong buffers cacheable ones too (it needs the whole body
  * to store it).
  */
+import { PROXY_CACHE } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import { cacheKey, keyFrom, paramsKey, parseArgs, prefixOf, requestUri, type ArgValue } from './cache-key.js'
 import { contentTypeMatcher, num, parseDirectives, resourceTtl, type Directives } from './http.js'
@@ -144,7 +145,7 @@ export default definePhases<ProxyCacheConfig>((conf, env) => {
       const entry = store.get(key)
       if (!entry) {
         // The client wants cached data only (RFC 7234 5.2.1.7).
-        if (conf.cache_control && cc['only-if-cached'] !== undefined) return { status: 504 }
+        if (conf.cache_control && cc['only-if-cached'] !== undefined) return PROXY_CACHE.ONLY_IF_CACHED
         return signal(kit, key, 'Miss')
       }
       if (stale(entry, cc)) return signal(kit, key, 'Refresh')

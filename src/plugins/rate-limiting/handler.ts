@@ -4,14 +4,13 @@
  * request). Headers are set in access through the kit, so they land on the
  * proxied response and on the 429 alike.
  */
+import { RATE_LIMITING, UNEXPECTED } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import { LOCAL_COUNTERS } from '../shared/rate-limit/local-store.js'
 import { EMPTY_UUID, EXPIRATION, PERIOD_TITLE, windowStart, type Period, PERIODS } from '../shared/rate-limit/periods.js'
 import { REDIS_CLIENTS } from '../shared/redis/client.js'
 import { redisIncrBefore } from '../shared/rate-limit/redis-ops.js'
 import type { RateLimitingConfig } from './schema.js'
-
-const UNEXPECTED: Exit = { status: 500, error: 'An unexpected error occurred' }
 
 interface Limit {
   period: Period
@@ -33,7 +32,7 @@ export default definePhases<RateLimitingConfig>((conf, env) => {
   }))
   // Kong keys counters by the instance's scope, so a global instance counts across routes.
   const prefix = `ratelimit:${env.plugin.route ?? EMPTY_UUID}:${env.plugin.service ?? EMPTY_UUID}:`
-  const reject: Exit = { status: conf.error_code, error: conf.error_message }
+  const reject: Exit = RATE_LIMITING.exceeded(conf.error_code, conf.error_message)
 
   const identify = identifier(conf)
   const keysFor = (kit: Kit, now: number) => {

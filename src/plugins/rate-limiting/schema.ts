@@ -1,5 +1,6 @@
 /** rate-limiting (Kong PRIORITY 910): fixed-window request limits per second … year. */
 import * as z from 'zod'
+import { RATE_LIMITING } from '../../errors.js'
 import { headerName, metaFields, oneOf, servicePath } from '../../config/schema/typedefs.js'
 import { PERIODS, periodOrderError } from '../shared/rate-limit/periods.js'
 import { liftRedisShorthands, redisRecord, redisShorthands } from '../shared/redis/schema.js'
@@ -29,8 +30,8 @@ export const config = z
     fault_tolerant: z.boolean().default(true).describe('When the data store fails: true lets requests through without rate-limit headers; false answers 500.'),
     redis: redisRecord,
     hide_client_headers: z.boolean().default(false).describe('Do not send the rate-limit headers to the client.'),
-    error_code: positive.default(429).describe('The status code sent when a limit is exceeded.'),
-    error_message: z.string().default('API rate limit exceeded').describe('The message sent when a limit is exceeded.'),
+    error_code: positive.default(RATE_LIMITING.DEFAULT_CODE).describe('The status code sent when a limit is exceeded.'),
+    error_message: z.string().default(RATE_LIMITING.DEFAULT_MESSAGE).describe('The message sent when a limit is exceeded.'),
     sync_rate: z
       .number()
       .default(SYNC_RATE_REALTIME)

@@ -3,19 +3,10 @@
  * with `trigger`, only requests carrying that header or query argument; with
  * `echo`, the answer is a JSON copy of the request (for debugging).
  */
+import { REQUEST_TERMINATION, REQUEST_TERMINATION_MESSAGES } from '../../errors.js'
 import { readBodyFields } from '../shared/body.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import type { RequestTerminationConfig } from './schema.js'
-
-// Kong's own defaults for this plugin (not the error template's); other statuses get no body.
-const DEFAULT_MESSAGES: Readonly<Record<number, string>> = {
-  401: 'Unauthorized',
-  404: 'Not found',
-  405: 'Method not allowed',
-  500: 'An unexpected error occurred',
-  502: 'Bad Gateway',
-  503: 'Service unavailable',
-}
 
 // A string body without a content_type: nginx's default type with Kong's `charset UTF-8`.
 const DEFAULT_BODY_TYPE = 'text/plain; charset=UTF-8'
@@ -55,7 +46,8 @@ function queryOf(raw: string): Record<string, string | true | (string | true)[]>
 
 export default definePhases<RequestTerminationConfig>((conf, env) => {
   const status = conf.status_code
-  const message = conf.message ?? DEFAULT_MESSAGES[status]
+  // Kong's own defaults for this plugin (not the error template's); other statuses get no body.
+  const message = conf.message ?? REQUEST_TERMINATION_MESSAGES[status]
   const trigger = conf.trigger
   const triggerHeader = trigger?.toLowerCase()
   // get_headers' lookup falls back to the name with `_` turned into `-`.
@@ -71,7 +63,7 @@ export default definePhases<RequestTerminationConfig>((conf, env) => {
       ? { status, body: conf.body, headers: { 'content-type': conf.content_type ?? DEFAULT_BODY_TYPE } }
       : message === undefined
         ? { status }
-        : { status, message }
+        : REQUEST_TERMINATION.message(status, message)
 
   const echo = async (kit: Kit): Promise<Exit> => {
     const r = kit.request

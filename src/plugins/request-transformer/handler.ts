@@ -3,13 +3,12 @@
  * querystring; within each, remove → rename → replace → add → append.
  * Templates are compiled here, once; a request only renders them.
  */
+import { UNEXPECTED } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import { bodyType, decodeArgs, formParams, transformForm, transformJson, transformMultipart, type BodyOps, type BodyType } from './body.js'
 import { splitPair, type RequestTransformerConfig } from './schema.js'
 import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type Template, type TemplateScope } from '../shared/template.js'
 
-// A Lua error in Kong's access phase (e.g. set_path refusing a path) ends as a 500.
-const INTERNAL: Exit = { status: 500, error: 'An unexpected error occurred' }
 const COPY_BODY_TO_QUERY = new Set(['GET', 'HEAD', 'TRACE'])
 
 interface Entry {
@@ -154,7 +153,8 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
       const path = uri.render(scope)
       if (!path.startsWith('/')) {
         env.log.error('replace.uri rendered a path that does not start with /', { path })
-        return INTERNAL
+        // A Lua error in Kong's access phase (set_path refusing the path) ends as this 500.
+        return UNEXPECTED
       }
       kit.upstream.setPath(path)
     }
