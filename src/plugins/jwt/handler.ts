@@ -6,6 +6,7 @@
  * Bearer challenge.
  */
 import { JWT, UNEXPECTED } from '../../errors.js'
+import { decodeArgs } from '../shared/args.js'
 import { authGate } from '../shared/auth.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import type { JwtConfig } from './schema.js'
@@ -13,32 +14,17 @@ import { decodeJwt, member } from './token.js'
 import { materialOf, verifySignature } from './verify.js'
 
 const BEARER_RE = /\s*[Bb]earer\s+(.+)/
-/** A query argument given without `=`: Kong reads it as boolean true, not a token. */
-const BARE = Symbol('bare query argument')
-type Found = string | typeof BARE
+/** A token, or `true`: a query argument given without `=`, which Kong reads as boolean true, not a token. */
+type Found = string | true
 
-function decodeQueryPart(s: string): string {
-  const plus = s.replaceAll('+', ' ')
-  try {
-    return decodeURIComponent(plus)
-  } catch {
-    return plus
-  }
-}
-
-/** Query arguments named `names`, in query order (`BARE` for `?name`). */
-function queryValues(rawQuery: string, names: ReadonlySet<string>, into: Set<Found>): void {
+/** The values of the query arguments named `names` (kong.request.get_query; empty strings are no token). */
+function queryValues(rawQuery: string, names: readonly string[], into: Set<Found>): void {
   if (!rawQuery) return
-  for (const part of rawQuery.split('&')) {
-    if (!part) continue
-    const eq = part.indexOf('=')
-    const name = decodeQueryPart(eq < 0 ? part : part.slice(0, eq))
-    if (!names.has(name)) continue
-    if (eq < 0) into.add(BARE)
-    else {
-      const value = decodeQueryPart(part.slice(eq + 1))
-      if (value !== '') into.add(value)
-    }
+  const args = decodeArgs(rawQuery)
+  for (const name of names) {
+    const v = args.get(name)
+    if (v === undefined) continue
+    for (const one of Array.isArray(v) ? v : [v]) if (one !== '') into.add(one)
   }
 }
 
@@ -73,7 +59,7 @@ export default definePhases<JwtConfig>((conf, env) => {
   const BAD_SIGNATURE = reject(JWT.INVALID_SIGNATURE)
   const TOO_LONG = reject(JWT.EXP_TOO_LONG)
 
-  const uriNames = new Set(conf.uri_param_names)
+  const uriNames = conf.uri_param_names
   // Kong's header lookup is case-insensitive and reads `_` as `-`.
   const headerNames = conf.header_names.map((n) => n.toLowerCase().replaceAll('_', '-'))
   const claimsToVerify = conf.claims_to_verify ?? []
@@ -81,7 +67,7 @@ export default definePhases<JwtConfig>((conf, env) => {
 
   const collect = (kit: Kit): Set<Found> => {
     const found = new Set<Found>()
-    if (uriNames.size) queryValues(kit.request.rawQuery, uriNames, found)
+    if (uriNames.length) queryValues(kit.request.rawQuery, uriNames, found)
     if (conf.cookie_names.length) {
       const cookies = kit.request.headerValues('cookie')
       for (const name of conf.cookie_names) {
@@ -119,7 +105,7 @@ export default definePhases<JwtConfig>((conf, env) => {
     if (found.size === 0) return NO_TOKEN
     if (found.size > 1) return MULTIPLE
     const token = found.values().next().value!
-    if (token === BARE) return UNRECOGNIZABLE
+    if (token === true) return UNRECOGNIZABLE
 
     const decoded = decodeJwt(token)
     if (!decoded.ok) return reject(JWT.badToken(decoded.error))

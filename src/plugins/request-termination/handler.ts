@@ -4,6 +4,7 @@
  * `echo`, the answer is a JSON copy of the request (for debugging).
  */
 import { REQUEST_TERMINATION, REQUEST_TERMINATION_MESSAGES } from '../../errors.js'
+import { argsObject, decodeArgs } from '../shared/args.js'
 import { readBodyFields } from '../shared/body.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import type { RequestTerminationConfig } from './schema.js'
@@ -21,29 +22,6 @@ function headersOf(kit: Kit): Record<string, string | string[]> {
   return out
 }
 
-/** ngx.decode_args: `a` alone is true, repeated keys are arrays, `+` is a space. */
-function queryOf(raw: string): Record<string, string | true | (string | true)[]> {
-  const out: Record<string, string | true | (string | true)[]> = {}
-  if (raw === '') return out
-  const decode = (s: string) => {
-    try {
-      return decodeURIComponent(s.replaceAll('+', ' '))
-    } catch {
-      return s
-    }
-  }
-  for (const part of raw.split('&')) {
-    if (part === '') continue
-    const eq = part.indexOf('=')
-    const key = decode(eq === -1 ? part : part.slice(0, eq))
-    if (key === '') continue
-    const value: string | true = eq === -1 ? true : decode(part.slice(eq + 1))
-    const prev = out[key]
-    out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value]
-  }
-  return out
-}
-
 export default definePhases<RequestTerminationConfig>((conf, env) => {
   const status = conf.status_code
   // Kong's own defaults for this plugin (not the error template's); other statuses get no body.
@@ -55,7 +33,7 @@ export default definePhases<RequestTerminationConfig>((conf, env) => {
   const triggered = (kit: Kit) =>
     kit.request.headerValues(triggerHeader!).length > 0 ||
     kit.request.headerValues(triggerHeaderDashed!).length > 0 ||
-    queryOf(kit.request.rawQuery)[trigger!] !== undefined
+    decodeArgs(kit.request.rawQuery).has(trigger!)
 
   // The answer does not depend on the request unless it echoes: build it once.
   const fixed: Exit =
@@ -79,7 +57,7 @@ export default definePhases<RequestTerminationConfig>((conf, env) => {
           host: r.host,
           port: r.port,
           headers: headersOf(kit),
-          query: queryOf(r.rawQuery),
+          query: argsObject(decodeArgs(r.rawQuery)),
           body,
           raw_body: raw,
           method: r.method,

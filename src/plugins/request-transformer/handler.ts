@@ -5,7 +5,9 @@
  */
 import { UNEXPECTED } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
-import { bodyType, decodeArgs, formParams, transformForm, transformJson, transformMultipart, type BodyOps, type BodyType } from './body.js'
+import { decodeArgs } from '../shared/args.js'
+import { bodyKind, type BodyKind } from '../shared/body.js'
+import { formParams, transformForm, transformJson, transformMultipart, type BodyOps } from './body.js'
 import { splitPair, type RequestTransformerConfig } from './schema.js'
 import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type Template, type TemplateScope } from '../shared/template.js'
 
@@ -135,7 +137,7 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
     for (const e of q.append) query.append(e.name, render(e, scope) ?? '')
   }
 
-  const transformBody = (kit: Kit, scope: TemplateScope, body: Buffer, type: BodyType, contentType: string) => {
+  const transformBody = (kit: Kit, scope: TemplateScope, body: Buffer, type: BodyKind, contentType: string) => {
     const ops: BodyOps = {
       remove: b.remove,
       rename: pairs(b.rename, scope),
@@ -147,7 +149,7 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
     if (out !== undefined) kit.upstream.setBody(out)
   }
 
-  const run = (kit: Kit, body: Buffer | undefined, type: BodyType | undefined, contentType: string): Exit | undefined => {
+  const run = (kit: Kit, body: Buffer | undefined, type: BodyKind | undefined, contentType: string): Exit | undefined => {
     const scope = dynamic ? scopeFor(kit, headerDeps) : EMPTY_SCOPE
     if (uri) {
       const path = uri.render(scope)
@@ -175,7 +177,8 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
   return {
     access(kit) {
       const contentType = kit.request.header('content-type') ?? ''
-      const type = bodyType(kit.request.header('content-type'))
+      // request-transformer's own test (a substring, JSON first), not get_body's.
+      const type = bodyKind(kit.request.header('content-type'), 'anywhere')
       // The body is read only when Kong would read it.
       if (type && (hasBody || (copiesBody && type === 'form'))) return kit.request.body().then((body) => run(kit, body, type, contentType))
       return run(kit, undefined, type, contentType)
