@@ -2,13 +2,10 @@
 import * as z from 'zod'
 import { RATE_LIMITING } from '../../errors.js'
 import { headerName, metaFields, oneOf, servicePath } from '../../config/schema/typedefs.js'
-import { PERIODS, periodOrderError } from '../shared/rate-limit/periods.js'
+import { PERIODS, periodOrderError, positive } from '../shared/rate-limit/periods.js'
 import { liftRedisShorthands, redisRecord, redisShorthands } from '../shared/redis/schema.js'
 
 const SYNC_RATE_REALTIME = -1
-
-/** Kong's `gt = 0` number. */
-export const positive = z.number().gt(0, { error: 'value must be greater than 0' })
 
 const limit = (period: string) => positive.optional().describe(`The number of HTTP requests that can be made per ${period}.`)
 
