@@ -5,7 +5,8 @@ import { headerName, metaFields, oneOf, servicePath } from '../../config/schema/
 import { PERIODS, periodOrderError, positive } from '../shared/rate-limit/periods.js'
 import { liftRedisShorthands, redisRecord, redisShorthands } from '../shared/redis/schema.js'
 
-const SYNC_RATE_REALTIME = -1
+/** `sync_rate: -1`: every request reads and increments Redis. */
+export const SYNC_RATE_REALTIME = -1
 
 const limit = (period: string) => positive.optional().describe(`The number of HTTP requests that can be made per ${period}.`)
 
@@ -32,7 +33,9 @@ export const config = z
     sync_rate: z
       .number()
       .default(SYNC_RATE_REALTIME)
-      .describe('Seconds between counter syncs to Redis; -1 counts synchronously. Only with the redis policy (here Redis is always updated synchronously).'),
+      .describe(
+        'How often, in seconds, the counters of this node are synced with Redis (0.02 or more); -1 reads and increments Redis on every request. Only with the redis policy.',
+      ),
     ...redisShorthands,
     ...metaFields,
   })
