@@ -98,6 +98,27 @@ t.test('sync_rate -1: one Redis command per request for all periods (a script), 
   t.equal(stats.expire, undefined, 'EXPIRE only when a key is created')
 })
 
+t.test('sync_rate -1, concurrent requests: batched together, each gets its own count', async (t) => {
+  const redis = await startRedis(t)
+  const { send } = await pluginGateway(t, config(redis.port, '', 'concurrent').replace('minute: 3', 'minute: 10'))
+  const replies = await Promise.all(Array.from({ length: 12 }, () => send('/x')))
+  const ok = replies.filter((r) => r.status === 200)
+  t.equal(ok.length, 10, 'exactly the limit passes')
+  t.same(
+    ok.map((r) => Number(r.headers['x-ratelimit-remaining-minute'])).sort((x, y) => x - y),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    'no two requests got the same count',
+  )
+  t.equal(replies.filter((r) => r.status === 429).length, 2)
+  const client = new Redis({ port: redis.port, lazyConnect: true })
+  t.teardown(() => void client.disconnect())
+  await client.connect()
+  const start = Date.now() - (Date.now() % 60_000)
+  t.equal(await client.get(`ratelimit:${ZERO}:${ZERO}:127.0.0.1:${start}:minute`), '12')
+  const calls = /cmdstat_evalsha:calls=(\d+)/.exec(await client.info('commandstats'))?.[1]
+  t.comment(`12 concurrent requests, ${Number(calls ?? 0) + 1} script calls`)
+})
+
 t.test('Redis down: fault_tolerant lets requests through without headers, false answers 500; counting resumes after a restart', async (t) => {
   const redis = await startRedis(t)
   const logs: LogEntry[] = []

@@ -1,17 +1,19 @@
 /**
- * The rate-limiting plugins' Redis commands on the node's shared clients: each
- * call is one command (a Lua script or MGET), so one round trip per request,
- * shared with concurrent requests through the client's auto-pipelining.
+ * The rate-limiting plugins' Redis commands on the node's shared clients. Each
+ * is a Lua script that handles every key on its own, so the calls of
+ * concurrent requests are batched into one command (shared/redis/batch.ts):
+ * one round trip per request at most, usually shared with others.
  */
 import type { RedisClients } from '../redis/client.js'
 import type { RedisConfig } from '../redis/schema.js'
-import { runScript, type RedisScript } from '../redis/script.js'
+import { batchedScript } from '../redis/batch.js'
+import type { RedisScript } from '../redis/script.js'
 
 /**
- * Kong's usage script (kong/plugins/rate-limiting/policies/init.lua), for every
- * period key at once: INCR, EXPIRE only when the INCR created the key (the TTL
- * runs from a window's first hit), and the value before this increment.
- * ARGV[i] is the TTL of KEYS[i], in seconds.
+ * Kong's usage script (kong/plugins/rate-limiting/policies/init.lua), per key:
+ * INCR, EXPIRE only when the INCR created the key (the TTL runs from a window's
+ * first hit), and the value before this increment. ARGV[i] is the TTL of
+ * KEYS[i], in seconds.
  */
 const INCR_BEFORE: RedisScript = {
   name: 'rateLimitIncrBefore',
@@ -24,19 +26,29 @@ end
 return out`,
 }
 
+/** GET per key, a missing key being 0 (a nil would end Lua's array). */
+const GET: RedisScript = {
+  name: 'rateLimitGet',
+  lua: `local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = tonumber(redis.call('get', key) or '0')
+end
+return out`,
+}
+
 /**
- * INCRBY every key by ARGV[1]; a key that did not exist gets the TTL ARGV[i + 1]
- * (response-ratelimiting's EXISTS / INCRBY / EXPIRE, in one command).
+ * INCRBY KEYS[i] by ARGV[2i-1]; a key that did not exist gets the TTL ARGV[2i]
+ * (response-ratelimiting's EXISTS / INCRBY / EXPIRE). Answers the new values.
  */
 const INCR_BY: RedisScript = {
   name: 'rateLimitIncrBy',
-  lua: `local by = tonumber(ARGV[1])
+  lua: `local out = {}
 for i, key in ipairs(KEYS) do
   local existed = redis.call('exists', key)
-  redis.call('incrby', key, by)
-  if existed == 0 then redis.call('expire', key, ARGV[i + 1]) end
+  out[i] = redis.call('incrby', key, ARGV[2 * i - 1])
+  if existed == 0 then redis.call('expire', key, ARGV[2 * i]) end
 end
-return 1`,
+return out`,
 }
 
 /**
@@ -45,21 +57,23 @@ return 1`,
  * checked, as Kong's script does).
  */
 export async function redisIncrBefore(clients: RedisClients, cfg: RedisConfig, keys: readonly string[], ttls: readonly number[]): Promise<number[]> {
-  const client = await clients.get(cfg)
-  return numbers(await runScript(client, INCR_BEFORE, keys, ttls))
+  return numbers(await batchedScript(clients, cfg, INCR_BEFORE, keys, ttls))
 }
 
 /** GET many counters (missing → 0). */
 export async function redisGet(clients: RedisClients, cfg: RedisConfig, keys: readonly string[]): Promise<number[]> {
-  const client = await clients.get(cfg)
-  const values = await client.mget(...keys)
-  return values.map((v) => (v === null ? 0 : Number(v)))
+  return numbers(await batchedScript(clients, cfg, GET, keys, []))
 }
 
 /** INCRBY each key by `by`; a key created here expires after its TTL. */
 export async function redisIncrBy(clients: RedisClients, cfg: RedisConfig, keys: readonly string[], ttls: readonly number[], by: number): Promise<void> {
-  const client = await clients.get(cfg)
-  await runScript(client, INCR_BY, keys, [by, ...ttls])
+  await batchedScript(
+    clients,
+    cfg,
+    INCR_BY,
+    keys,
+    ttls.flatMap((ttl) => [by, ttl]),
+  )
 }
 
 /** A script's array reply as numbers (anything else is a protocol surprise, thrown). */
