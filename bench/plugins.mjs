@@ -16,7 +16,10 @@
 //   key-auth+rl-local  key-auth and rate-limiting (policy local, a minute limit
 //              never reached: every request is counted and gets the headers)
 //   rl-redis   rate-limiting with policy redis (limit_by ip) against a redis-server
-//              the script starts on a free port (apt-get install -y redis-server)
+//              the script starts on a free port (apt-get install -y redis-server),
+//              sync_rate -1: every request reads and increments Redis
+//   rl-redis-sync  the same with sync_rate 0.5: counted in the gateway, synced with
+//              Redis twice a second
 //   callouts   request-callout: two callouts to the upstream, cached in memory, and
 //              upstream.by_lua answering with a JSON document built from both
 //   callouts-no-lua  the same callouts, their results sent upstream as headers (no Lua)
@@ -48,8 +51,9 @@
 // informational line under the verdict.
 //
 // Targets: key-auth keeps >= 90% of `none` throughput ("key-auth costs under
-// 10% of throughput"); key-auth + local rate-limiting keeps >= 75%; a cache Hit
-// is faster than `none`. A miss is reported, not failed: the script exits 0 unless
+// 10% of throughput"); key-auth + local rate-limiting keeps >= 75%, and so does
+// rate-limiting with Redis (rl-redis, rl-redis-sync); a cache Hit is faster than
+// `none`. A miss is reported, not failed: the script exits 0 unless
 // something cannot run (then 1; usage errors 2).
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -59,6 +63,7 @@ import { request } from 'node:http'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
+  LOAD_CORE,
   NODE,
   TARGET_CORE,
   distBuilt,
@@ -203,6 +208,30 @@ const TARGETS = {
     headers: [],
     checks: [],
     expectHeader: 'x-ratelimit-remaining-minute',
+    minRatio: 0.75,
+    goal: 'one Redis round trip per request, shared by concurrent requests',
+  },
+  'rl-redis-sync': {
+    label: 'rate-limiting (redis, sync_rate 0.5)',
+    setup: startRedis,
+    config: (ctx) =>
+      oneRoute(
+        ctx,
+        plugin('rate-limiting', {
+          minute: 1e9,
+          policy: 'redis',
+          limit_by: 'ip',
+          sync_rate: 0.5,
+          redis_host: '127.0.0.1',
+          redis_port: ctx.setups['rl-redis-sync'].port,
+          fault_tolerant: false,
+        }),
+      ),
+    headers: [],
+    checks: [],
+    expectHeader: 'x-ratelimit-remaining-minute',
+    minRatio: 0.75,
+    goal: 'counted in the gateway, synced with Redis every 0.5 s',
   },
   callouts: {
     label: 'request-callout: 2 cached callouts, response built in Lua',
@@ -256,7 +285,7 @@ const TARGETS = {
   },
 }
 
-/** A redis-server on a free port for the redis policy (stopped with the other processes). */
+/** A redis-server on a free port for the redis policy (stopped with the other processes), on the load core. */
 async function startRedis() {
   const which = spawnSync('sh', ['-c', 'command -v redis-server'])
   if (which.status !== 0) throw new Error('redis-server is not installed (apt-get install -y redis-server)')
@@ -267,7 +296,8 @@ async function startRedis() {
       s.close(() => resolve(p))
     })
   })
-  spawnCaptured('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'])
+  // Beside wrk and the upstream, so that the gateway keeps its core to itself.
+  spawnCaptured(...pinned(LOAD_CORE, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']))
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise((resolve) => {
       const c = connect(port, '127.0.0.1', () => c.write('PING\r\n'))

@@ -13,6 +13,8 @@
  *   error handler): the same template, negotiated on Accept, then on the
  *   request's Content-Type, then text/plain;
  * - `message` (kong.response.exit(status, { message })): compact JSON.
+ * Two plugins answer outside these: jwt's claim errors are a JSON table
+ * (kong.response.exit(status, table)) and proxy-cache's 504 has no body.
  */
 
 /** kong.response.error / Kong's error handler. */
@@ -31,10 +33,23 @@ export interface MessageAnswer {
   readonly headers?: Readonly<Record<string, string>>
 }
 
+/** kong.response.exit(status, table): any JSON value, compact. */
+export interface JsonAnswer {
+  readonly status: number
+  readonly json: unknown
+}
+
+/** kong.response.exit(status): no body. */
+export interface EmptyAnswer {
+  readonly status: number
+}
+
 const error = (status: number, message: string, headers?: Record<string, string>): ErrorAnswer =>
   Object.freeze(headers ? { status, error: message, headers: Object.freeze(headers) } : { status, error: message })
 const nginx = (status: number, message: string): ErrorAnswer => Object.freeze({ status, error: message, negotiate: 'nginx' })
 const exit = (status: number, message: string): MessageAnswer => Object.freeze({ status, message })
+const table = (status: number, json: unknown): JsonAnswer => Object.freeze({ status, json })
+const empty = (status: number): EmptyAnswer => Object.freeze({ status })
 
 // ---------------------------------------------------------------- the proxy path
 
@@ -103,6 +118,10 @@ export const JWT = Object.freeze({
   INVALID_KEY: exit(401, 'Invalid key/secret'),
   INVALID_SIGNATURE: exit(401, 'Invalid signature'),
   noConsumer: (claim: string, key: string) => exit(401, `Could not find consumer for '${claim}=${key}'`),
+  /** verify_registered_claims' errors, one entry per failing claim, as the whole body. */
+  claims: (errors: Readonly<Record<string, string | readonly string[]>>) => table(401, errors),
+  /** check_maximum_expiration's error table. */
+  EXP_TOO_LONG: table(401, Object.freeze({ exp: 'exceeds maximum allowed expiration' })),
 })
 
 export const ACL = Object.freeze({
@@ -113,6 +132,8 @@ export const ACL = Object.freeze({
 export const IP_RESTRICTION = Object.freeze({
   NO_IP: error(403, 'Cannot identify the client IP address, unix domain sockets are not supported.'),
   notAllowed: (ip: string, status = 403) => error(status, `IP address not allowed: ${ip}`),
+  /** The configured `message` (and `status`) instead of the default refusal. */
+  refused: (message: string, status = 403) => error(status, message),
 })
 
 export const BOT_DETECTION = Object.freeze({
@@ -124,8 +145,11 @@ export const BOT_DETECTION = Object.freeze({
 export const RATE_LIMITING = Object.freeze({
   DEFAULT_CODE: 429,
   DEFAULT_MESSAGE: 'API rate limit exceeded',
+  /** A limit used up: kong.response.error with the configured code and message. */
+  exceeded: (status: number, message: string) => error(status, message),
 })
 
+/** kong.response.error (access.lua:91-92), unlike the header_filter 429, which has no body. */
 export const RESPONSE_RATELIMITING = Object.freeze({
   exceeded: (limit: string) => error(429, `API rate limit exceeded for '${limit}'`),
 })
@@ -147,10 +171,22 @@ export const REQUEST_TERMINATION_MESSAGES: Readonly<Record<number, string>> = Ob
   503: 'Service unavailable',
 })
 
+/** request-termination's answer with a message (configured or its default): compact JSON. */
+export const REQUEST_TERMINATION = Object.freeze({
+  message: (status: number, message: string) => exit(status, message),
+})
+
 /** request-callout's defaults for a failed callout (`error_response_code`, `error_response_msg`). */
 export const REQUEST_CALLOUT = Object.freeze({
   DEFAULT_CODE: 400,
   DEFAULT_MESSAGE: 'service callout error',
+  /** A callout failed under `on_error: fail` (or retries ran out): kong.response.error. */
+  failed: (status: number, message: string) => error(status, message),
+})
+
+export const PROXY_CACHE = Object.freeze({
+  /** `Cache-Control: only-if-cached` and nothing cached. */
+  ONLY_IF_CACHED: empty(504),
 })
 
 // ---------------------------------------------------------------- messages and phrases

@@ -18,6 +18,7 @@
  */
 import { LuaFactory, type LuaEngine as Vm } from 'wasmoon'
 import type { Exit, Kit } from '../plugins/types.js'
+import { argsObject, decodeArgs } from '../plugins/shared/args.js'
 import type { LuaChunk, LuaEngine, LuaExpression, LuaSyntaxError, LuaVars } from './types.js'
 import { BOOTSTRAP } from './sandbox.js'
 
@@ -75,13 +76,11 @@ function toLua(v: unknown): unknown {
   return undefined
 }
 
-/** Kong's get_query: repeated arguments are arrays, `?flag` is true. */
-function queryTable(q: URLSearchParams, raw?: string): Record<string, unknown> {
+/** A query built here (URLSearchParams) as a Lua table: repeated arguments are arrays. */
+function queryTable(q: URLSearchParams): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  const flags = new Set<string>()
-  if (raw !== undefined) for (const part of raw.split('&')) if (part && !part.includes('=')) flags.add(decodeURIComponent(part.replace(/\+/g, ' ')))
   for (const k of new Set(q.keys())) {
-    const vals = q.getAll(k).map((v) => (v === '' && flags.has(k) ? true : v))
+    const vals = q.getAll(k)
     out[k] = vals.length === 1 ? vals[0] : vals
   }
   return out
@@ -129,10 +128,11 @@ const host: Host = {
         for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) out[k] = v
         return toLua(out)
       }
+      // kong.request.get_query / get_query_arg read the raw query as Kong does (`?flag` is true).
       case 'query':
-        return toLua(queryTable(r.query, r.rawQuery))
+        return toLua(argsObject(decodeArgs(r.rawQuery)))
       case 'query_arg': {
-        const q = queryTable(r.query, r.rawQuery)[String(a)]
+        const q = decodeArgs(r.rawQuery).get(String(a))
         return Array.isArray(q) ? q[0] : q
       }
       case 'raw_query':

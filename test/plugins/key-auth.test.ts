@@ -119,6 +119,25 @@ t.test('hide_credentials strips the key from header, query and body', async (t) 
   t.same(JSON.parse(j.reached!.body), { n: 2 })
 })
 
+// The form goes back out as kong.service.request.set_body writes it (kong/pdk/service/request.lua:47-66):
+// ngx.encode_args per field, sorted; a bare field (get_post_args' true) stays bare.
+t.test('hide_credentials re-encodes a form body without the key: fields sorted, bare names kept, spaces as %20', async (t) => {
+  const { send } = await pluginGateway(t, CONFIG('hide_credentials: true\nkey_in_body: true'))
+  const f = await send('/x', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'z=x+y&apikey=bob-key&flag&a=1&a=2' })
+  t.equal(f.status, 200)
+  t.equal(f.reached!.headers['x-consumer-username'], 'bob')
+  t.equal(f.reached!.body, 'a=1&a=2&flag&z=x%20y')
+  // spec/03-plugins/09-key-auth/02-access_spec.lua:684-697: the other fields and the MIME type are preserved.
+  t.equal(f.reached!.headers['content-type'], 'application/x-www-form-urlencoded')
+})
+
+t.test('key_in_body: a bare form field is no key (get_post_args reads it as true)', async (t) => {
+  const { send } = await pluginGateway(t, CONFIG('key_in_body: true'))
+  const r = await send('/x', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'apikey' })
+  t.equal(r.status, 401)
+  t.equal(r.json().message, 'No API key found in request')
+})
+
 t.test('key_in_body reads form, JSON and multipart bodies; the body still reaches the upstream', async (t) => {
   const { send } = await pluginGateway(t, CONFIG('key_in_body: true'))
   const j = await send('/x', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"apikey":"alice-key"}' })

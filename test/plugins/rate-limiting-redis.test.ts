@@ -70,6 +70,55 @@ t.test('two gateways share one limit through Redis; rejected requests count too'
   t.ok(ttl > 0 && ttl <= 60, `the counter expires (ttl ${ttl})`)
 })
 
+// Kong's usage script (kong/plugins/rate-limiting/policies/init.lua:407-415), for all periods at once.
+t.test('sync_rate -1: one Redis command per request for all periods (a script), no MULTI', async (t) => {
+  const redis = await startRedis(t)
+  const { send } = await pluginGateway(t, config(redis.port, '      hour: 100\n', 'one-command'))
+  t.equal((await send('/x')).status, 200, 'connected')
+  const client = new Redis({ port: redis.port, lazyConnect: true })
+  t.teardown(() => void client.disconnect())
+  await client.connect()
+  await client.config('RESETSTAT')
+  for (let i = 0; i < 2; i++) {
+    const r = await send('/x')
+    t.equal(r.headers['x-ratelimit-remaining-hour'], String(98 - i))
+  }
+  const stats = Object.fromEntries(
+    (await client.info('commandstats'))
+      .split('\r\n')
+      .map((l) => /^cmdstat_(\w+):calls=(\d+)/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => [m[1]!, Number(m[2])]),
+  )
+  const scripts = (stats.evalsha ?? 0) + (stats.eval ?? 0)
+  // Our own INFO is counted only after it ran, so the gateway's commands are the scripts and the RESETSTAT.
+  t.equal(scripts, 2, 'one script call per request')
+  t.equal(stats.multi, undefined, 'no transaction')
+  t.equal(stats.incr, 4, 'inside it, INCR of the minute and the hour key')
+  t.equal(stats.expire, undefined, 'EXPIRE only when a key is created')
+})
+
+t.test('sync_rate -1, concurrent requests: batched together, each gets its own count', async (t) => {
+  const redis = await startRedis(t)
+  const { send } = await pluginGateway(t, config(redis.port, '', 'concurrent').replace('minute: 3', 'minute: 10'))
+  const replies = await Promise.all(Array.from({ length: 12 }, () => send('/x')))
+  const ok = replies.filter((r) => r.status === 200)
+  t.equal(ok.length, 10, 'exactly the limit passes')
+  t.same(
+    ok.map((r) => Number(r.headers['x-ratelimit-remaining-minute'])).sort((x, y) => x - y),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    'no two requests got the same count',
+  )
+  t.equal(replies.filter((r) => r.status === 429).length, 2)
+  const client = new Redis({ port: redis.port, lazyConnect: true })
+  t.teardown(() => void client.disconnect())
+  await client.connect()
+  const start = Date.now() - (Date.now() % 60_000)
+  t.equal(await client.get(`ratelimit:${ZERO}:${ZERO}:127.0.0.1:${start}:minute`), '12')
+  const calls = /cmdstat_evalsha:calls=(\d+)/.exec(await client.info('commandstats'))?.[1]
+  t.comment(`12 concurrent requests, ${Number(calls ?? 0) + 1} script calls`)
+})
+
 t.test('Redis down: fault_tolerant lets requests through without headers, false answers 500; counting resumes after a restart', async (t) => {
   const redis = await startRedis(t)
   const logs: LogEntry[] = []

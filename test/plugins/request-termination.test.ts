@@ -134,6 +134,17 @@ t.test('echo with a trigger: only triggered requests are echoed; message and no 
   t.notOk('message' in n.json(), 'no message key without a default for the status')
 })
 
+t.test('echo and trigger read the query as kong.request.get_query does (ngx.req.get_uri_args)', async (t) => {
+  const { send } = await pluginGateway(t, CONFIG('echo: true\ntrigger: toString\nstatus_code: 200'))
+  const passed = await send('/x?a=1')
+  t.ok(passed.reached, 'a trigger named like an Object method is only a query name')
+  const r = await send('/x?toString&q=100%&r=%zz%41+b&=v&s=caf%C3%A9')
+  t.equal(r.status, 200)
+  t.equal(r.reached, undefined)
+  // A `%` without two hex digits stays as written, the rest is decoded; a pair without a name is dropped.
+  t.same(r.json<Record<string, any>>().request.query, { toString: true, q: '100%', r: '%zzA b', s: 'café' })
+})
+
 t.test('works on a route without a service', async (t) => {
   const { send } = await pluginGateway(
     t,

@@ -78,14 +78,25 @@ for (const policy of ['local', 'redis'] as const) {
   })
 }
 
-t.test('block_on_first_violation: 429 "API rate limit exceeded for \'<name>\'" before the upstream', async (t) => {
+// Kong answers with kong.response.error (kong/plugins/response-ratelimiting/access.lua:91-92): the error template.
+t.test('block_on_first_violation: 429 "API rate limit exceeded for \'<name>\'" before the upstream, in the error template', async (t) => {
   const { send } = await pluginGateway(t, config('block', `${LIMITS}\nblock_on_first_violation: true`), spender)
   await send('/x?limit=videos=3')
   await settle()
   const r = await send('/x')
+  // spec/03-plugins/24-response-rate-limiting/04-access_spec.lua:621-635
   t.equal(r.status, 429)
-  t.equal(r.body, '{"message":"API rate limit exceeded for \'videos\'"}', 'kong.response.exit: compact JSON')
+  t.equal(r.json().message, "API rate limit exceeded for 'videos'")
+  t.match(r.json().request_id, /^[0-9a-f]{32}$/, 'the template carries the request id')
+  t.equal(r.json().request_id, r.headers['x-kong-request-id'])
+  t.match(r.headers['content-type'], /^application\/json/)
   t.equal(r.reached, undefined)
+
+  const text = await send('/x', { headers: { accept: 'text/plain' } })
+  t.equal(text.status, 429)
+  t.match(text.headers['content-type'], /^text\/plain/)
+  t.equal(text.body, `API rate limit exceeded for 'videos'\nrequest_id: ${String(text.headers['x-kong-request-id'])}\n`, 'negotiated on Accept')
+  t.equal(text.reached, undefined)
 })
 
 t.test('hide_client_headers; unknown names and malformed parts are ignored; custom header_name', async (t) => {
@@ -116,10 +127,15 @@ t.test('redis down: fault_tolerant passes without headers (x-kong-limit left as 
   t.equal(open.status, 200)
   t.equal(open.headers['x-ratelimit-remaining-videos-minute'], undefined)
   t.equal(open.reached!.headers['x-ratelimit-remaining-videos'], undefined)
+  // spec/03-plugins/24-response-rate-limiting/04-access_spec.lua:994-1002: Kong's error() in access (access.lua:79) is answered with the error template.
   const closed = await strict.send('/x?limit=videos=1')
   t.equal(closed.status, 500)
-  t.equal(closed.body, '{"message":"An unexpected error occurred"}')
+  t.equal(closed.json().message, 'An unexpected error occurred')
+  t.match(closed.json().request_id, /^[0-9a-f]{32}$/)
   t.equal(closed.reached, undefined)
+  const text = await strict.send('/x?limit=videos=1', { headers: { accept: 'text/plain' } })
+  t.equal(text.status, 500)
+  t.equal(text.body, `An unexpected error occurred\nrequest_id: ${String(text.headers['x-kong-request-id'])}\n`)
 })
 
 const load = (conf: string) => loadConfig(`_format_version: "3.0"\nplugins:\n  - name: response-ratelimiting\n${conf}`, { file: 'k.yml' })

@@ -5,11 +5,11 @@
  * are used when there is no consumer, when the consumer is anonymous (no
  * credential), or always with `always_use_authenticated_groups`.
  */
+import { ACL } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import type { AclConfig } from './schema.js'
 
-const FORBIDDEN: Exit = { status: 403, error: 'You cannot consume this service' }
-const UNAUTHORIZED: Exit = { status: 401, error: 'Unauthorized' }
+const { FORBIDDEN, UNAUTHORIZED } = ACL
 
 /** `true` = refuse; a string = allowed, with the groups header value. */
 type Decision = true | string

@@ -4,6 +4,7 @@
  * Kong writes them; the given password is hashed the same way and compared.
  */
 import { createHash } from 'node:crypto'
+import { BASIC_AUTH } from '../../errors.js'
 import { authGate, challenge, safeEqual } from '../shared/auth.js'
 import { decodeBase64 } from '../shared/base64.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
@@ -34,7 +35,7 @@ function parseHeader(value: string | undefined): Given | undefined {
 
 export default definePhases<BasicAuthConfig>((conf, env) => {
   const gate = authGate(env, conf)
-  const UNAUTHORIZED: Exit = { status: 401, error: 'Unauthorized', headers: { 'www-authenticate': challenge('Basic', conf.realm) } }
+  const UNAUTHORIZED: Exit = { ...BASIC_AUTH.UNAUTHORIZED, headers: { 'www-authenticate': challenge('Basic', conf.realm) } }
 
   /** Kong reads a header, then clears it when hiding credentials, whether or not it held any. */
   const read = (kit: Kit, name: string): Given | undefined => {

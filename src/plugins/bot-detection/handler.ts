@@ -4,7 +4,8 @@
  * cached per plugin instance (10,000 entries, as Kong).
  */
 import { LRUCache } from 'lru-cache'
-import { definePhases, type Exit } from '../types.js'
+import { BOT_DETECTION } from '../../errors.js'
+import { definePhases } from '../types.js'
 import { BOT_PATTERNS } from './rules.js'
 import { compileRule, type BotDetectionConfig } from './schema.js'
 
@@ -18,8 +19,7 @@ const DENIED = 2
 const BOT = 3
 type Verdict = number
 
-const FORBIDDEN: Exit = { status: 403, error: 'Forbidden' }
-const TOO_MANY: Exit = { status: 400, error: 'Only one User-Agent header allowed' }
+const { FORBIDDEN, TOO_MANY_USER_AGENTS } = BOT_DETECTION
 
 export default definePhases<BotDetectionConfig>((conf) => {
   const allow = conf.allow.map(compileRule)
@@ -37,7 +37,7 @@ export default definePhases<BotDetectionConfig>((conf) => {
   return {
     access(kit) {
       const values = kit.request.headerValues('user-agent')
-      if (values.length > 1) return TOO_MANY
+      if (values.length > 1) return TOO_MANY_USER_AGENTS
       const ua = values[0]
       if (ua === undefined) return undefined
       let verdict = cache.get(ua)

@@ -6,15 +6,12 @@
  * optionally a Digest of the body.
  */
 import { createHash, createHmac } from 'node:crypto'
+import { HMAC_AUTH } from '../../errors.js'
 import { authGate, challenge, safeEqual } from '../shared/auth.js'
 import { decodeBase64 } from '../shared/base64.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import { parseHttpDate } from './http-date.js'
 import type { HmacAuthConfig } from './schema.js'
-
-const ERR_NO_DATE = 'HMAC signature cannot be verified, a valid date or x-date header is required for HMAC Authentication'
-const ERR_NOT_VALID = 'HMAC signature cannot be verified'
-const ERR_NOT_SAME = 'HMAC signature does not match'
 
 // Kong's pattern (PCRE, greedy, unanchored): all four fields, in this order.
 const HMAC_RE = /\s*[Hh]mac\s*username="(.+)",\s*algorithm="(.+)",\s*headers="(.+)",\s*signature="(.+)"/
@@ -55,11 +52,10 @@ function signingString(kit: Kit, names: readonly string[]): string {
 export default definePhases<HmacAuthConfig>((conf, env) => {
   const gate = authGate(env, conf)
   const headers = { 'www-authenticate': challenge('hmac', conf.realm) }
-  const unauthorized = (message: string): Exit => ({ status: 401, error: message, headers })
-  const UNAUTHORIZED = unauthorized('Unauthorized')
-  const NO_DATE = unauthorized(ERR_NO_DATE)
-  const NOT_VALID = unauthorized(ERR_NOT_VALID)
-  const NOT_SAME = unauthorized(ERR_NOT_SAME)
+  const UNAUTHORIZED: Exit = { ...HMAC_AUTH.UNAUTHORIZED, headers }
+  const NO_DATE: Exit = { ...HMAC_AUTH.NO_DATE, headers }
+  const NOT_VALID: Exit = { ...HMAC_AUTH.NOT_VALID, headers }
+  const NOT_SAME: Exit = { ...HMAC_AUTH.NOT_SAME, headers }
   const allowed = new Set<string>(conf.algorithms)
   const skewOk = (kit: Kit, name: string): boolean => {
     const value = firstHeader(kit, name)

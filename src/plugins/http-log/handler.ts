@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { Pool } from 'undici'
 import { serialize } from '../shared/log-serializer.js'
-import { LOG_QUEUES, type BatchHandler, type QueueParams } from '../shared/log-queue.js'
+import { LOG_QUEUES, type BatchHandler, type QueueParams } from './queue.js'
 import { definePhases, nodeSlot } from '../types.js'
 import type { HttpLogConfig } from './schema.js'
 

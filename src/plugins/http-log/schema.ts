@@ -2,7 +2,7 @@
 import * as z from 'zod'
 import { headerName, metaFields, oneOf, referenceable } from '../../config/schema/typedefs.js'
 import { customFieldsByLua } from '../shared/log-serializer.js'
-import { queueSchema } from '../shared/log-queue.js'
+import { queueSchema } from './queue.js'
 
 // Kong's typedefs.url: parsed, with a host and a scheme. Only http and https can be sent to.
 const url = z.string().superRefine((v, ctx) => {

@@ -3,18 +3,17 @@
  * against `deny` first (a match refuses), then `allow` (no match refuses).
  * Both lists are compiled to integer matchers when the config is loaded.
  */
+import { IP_RESTRICTION } from '../../errors.js'
 import { definePhases, type Exit } from '../types.js'
 import { compileMatcher, parseAddress } from './cidr.js'
 import type { IpRestrictionConfig } from './schema.js'
-
-const NO_IP: Exit = { status: 403, error: 'Cannot identify the client IP address, unix domain sockets are not supported.' }
 
 export default definePhases<IpRestrictionConfig>((conf) => {
   const deny = conf.deny?.length ? compileMatcher(conf.deny) : undefined
   const allow = conf.allow?.length ? compileMatcher(conf.allow) : undefined
   const status = conf.status ?? 403
-  const fixed: Exit | undefined = conf.message !== undefined ? { status, error: conf.message } : undefined
-  const refuse = (ip: string): Exit => fixed ?? { status, error: `IP address not allowed: ${ip}` }
+  const fixed: Exit | undefined = conf.message !== undefined ? IP_RESTRICTION.refused(conf.message, status) : undefined
+  const refuse = (ip: string): Exit => fixed ?? IP_RESTRICTION.notAllowed(ip, status)
 
   return {
     access(kit) {
@@ -25,7 +24,7 @@ export default definePhases<IpRestrictionConfig>((conf) => {
         ip = kit.request.peerIp
         addr = parseAddress(ip)
       }
-      if (!addr) return NO_IP
+      if (!addr) return IP_RESTRICTION.NO_IP
       if (deny?.matches(addr)) return refuse(ip)
       if (allow && !allow.matches(addr)) return refuse(ip)
       return undefined

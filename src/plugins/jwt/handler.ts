@@ -5,6 +5,8 @@
  * plugin: compact JSON `{"message": ...}` (or the claim errors object) with a
  * Bearer challenge.
  */
+import { JWT, UNEXPECTED } from '../../errors.js'
+import { decodeArgs } from '../shared/args.js'
 import { authGate } from '../shared/auth.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import type { JwtConfig } from './schema.js'
@@ -12,32 +14,17 @@ import { decodeJwt, member } from './token.js'
 import { materialOf, verifySignature } from './verify.js'
 
 const BEARER_RE = /\s*[Bb]earer\s+(.+)/
-/** A query argument given without `=`: Kong reads it as boolean true, not a token. */
-const BARE = Symbol('bare query argument')
-type Found = string | typeof BARE
+/** A token, or `true`: a query argument given without `=`, which Kong reads as boolean true, not a token. */
+type Found = string | true
 
-function decodeQueryPart(s: string): string {
-  const plus = s.replaceAll('+', ' ')
-  try {
-    return decodeURIComponent(plus)
-  } catch {
-    return plus
-  }
-}
-
-/** Query arguments named `names`, in query order (`BARE` for `?name`). */
-function queryValues(rawQuery: string, names: ReadonlySet<string>, into: Set<Found>): void {
+/** The values of the query arguments named `names` (kong.request.get_query; empty strings are no token). */
+function queryValues(rawQuery: string, names: readonly string[], into: Set<Found>): void {
   if (!rawQuery) return
-  for (const part of rawQuery.split('&')) {
-    if (!part) continue
-    const eq = part.indexOf('=')
-    const name = decodeQueryPart(eq < 0 ? part : part.slice(0, eq))
-    if (!names.has(name)) continue
-    if (eq < 0) into.add(BARE)
-    else {
-      const value = decodeQueryPart(part.slice(eq + 1))
-      if (value !== '') into.add(value)
-    }
+  const args = decodeArgs(rawQuery)
+  for (const name of names) {
+    const v = args.get(name)
+    if (v === undefined) continue
+    for (const one of Array.isArray(v) ? v : [v]) if (one !== '') into.add(one)
   }
 }
 
@@ -59,20 +46,20 @@ export default definePhases<JwtConfig>((conf, env) => {
   const claimName = conf.key_claim_name
   const base = conf.realm !== undefined ? `Bearer realm="${conf.realm}"` : 'Bearer'
   const invalidToken = { 'www-authenticate': `${base} error="invalid_token"` }
-  const reject = (message: string): Exit => ({ status: 401, message, headers: invalidToken })
-  const NO_TOKEN: Exit = { status: 401, message: 'Unauthorized', headers: { 'www-authenticate': base } }
-  const MULTIPLE = reject('Multiple tokens provided')
-  const UNRECOGNIZABLE = reject('Unrecognizable token')
-  const NO_CLAIM = reject(`No mandatory '${claimName}' in claims`)
-  const EMPTY_CLAIM = reject(`Invalid '${claimName}' in claims`)
-  const NO_CREDENTIAL = reject(`No credentials found for given '${claimName}'`)
-  const BAD_ALGORITHM = reject('Invalid algorithm')
-  const BAD_SECRET = reject('Invalid key/secret')
-  const BAD_SIGNATURE = reject('Invalid signature')
-  const TOO_LONG: Exit = { status: 401, json: { exp: 'exceeds maximum allowed expiration' }, headers: invalidToken }
-  const UNEXPECTED: Exit = { status: 500, error: 'An unexpected error occurred' }
+  // Every refusal but the missing token names the error in its challenge.
+  const reject = (answer: Omit<Exit, 'headers'>): Exit => ({ ...answer, headers: invalidToken })
+  const NO_TOKEN: Exit = { ...JWT.UNAUTHORIZED, headers: { 'www-authenticate': base } }
+  const MULTIPLE = reject(JWT.MULTIPLE_TOKENS)
+  const UNRECOGNIZABLE = reject(JWT.UNRECOGNIZABLE)
+  const NO_CLAIM = reject(JWT.noClaim(claimName))
+  const EMPTY_CLAIM = reject(JWT.invalidClaim(claimName))
+  const NO_CREDENTIAL = reject(JWT.noCredentials(claimName))
+  const BAD_ALGORITHM = reject(JWT.INVALID_ALGORITHM)
+  const BAD_SECRET = reject(JWT.INVALID_KEY)
+  const BAD_SIGNATURE = reject(JWT.INVALID_SIGNATURE)
+  const TOO_LONG = reject(JWT.EXP_TOO_LONG)
 
-  const uriNames = new Set(conf.uri_param_names)
+  const uriNames = conf.uri_param_names
   // Kong's header lookup is case-insensitive and reads `_` as `-`.
   const headerNames = conf.header_names.map((n) => n.toLowerCase().replaceAll('_', '-'))
   const claimsToVerify = conf.claims_to_verify ?? []
@@ -80,7 +67,7 @@ export default definePhases<JwtConfig>((conf, env) => {
 
   const collect = (kit: Kit): Set<Found> => {
     const found = new Set<Found>()
-    if (uriNames.size) queryValues(kit.request.rawQuery, uriNames, found)
+    if (uriNames.length) queryValues(kit.request.rawQuery, uriNames, found)
     if (conf.cookie_names.length) {
       const cookies = kit.request.headerValues('cookie')
       for (const name of conf.cookie_names) {
@@ -118,10 +105,10 @@ export default definePhases<JwtConfig>((conf, env) => {
     if (found.size === 0) return NO_TOKEN
     if (found.size > 1) return MULTIPLE
     const token = found.values().next().value!
-    if (token === BARE) return UNRECOGNIZABLE
+    if (token === true) return UNRECOGNIZABLE
 
     const decoded = decodeJwt(token)
-    if (!decoded.ok) return reject(`Bad token; ${decoded.error}`)
+    if (!decoded.ok) return reject(JWT.badToken(decoded.error))
     const jwt = decoded.jwt
 
     // Lua's `claims[k] or header[k]`: a false or absent claim falls back to the header.
@@ -143,13 +130,13 @@ export default definePhases<JwtConfig>((conf, env) => {
 
     const now = Math.floor(Date.now() / 1000)
     const errors = claimErrors(jwt.claims, now)
-    if (errors) return { status: 401, json: errors, headers: invalidToken }
+    if (errors) return reject(JWT.claims(errors))
     if (maxExpiration > 0) {
       const exp = member(jwt.claims, 'exp')
       if (typeof exp !== 'number' || exp - now > maxExpiration) return TOO_LONG
     }
 
-    if (!gate.attach(kit, credential, credential.key)) return { status: 401, message: `Could not find consumer for '${claimName}=${key}'` }
+    if (!gate.attach(kit, credential, credential.key)) return JWT.noConsumer(claimName, String(key))
     kit.shared.authenticated_jwt_token = token
     return undefined
   }

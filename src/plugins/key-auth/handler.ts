@@ -3,6 +3,7 @@
  * then (when enabled) a body field; the first string found is the key. A key
  * sent twice is refused rather than guessed at.
  */
+import { KEY_AUTH } from '../../errors.js'
 import { authGate, challenge } from '../shared/auth.js'
 import { readBodyFields, writeBodyWithout } from '../shared/body.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
@@ -11,10 +12,9 @@ import type { KeyAuthConfig } from './schema.js'
 export default definePhases<KeyAuthConfig>((conf, env) => {
   const gate = authGate(env, conf)
   const headers = { 'www-authenticate': challenge('Key', conf.realm) }
-  const unauthorized = (message: string): Exit => ({ status: 401, error: message, headers })
-  const NO_KEY = unauthorized('No API key found in request')
-  const DUPLICATE = unauthorized('Duplicate API key found')
-  const INVALID = unauthorized('Unauthorized')
+  const NO_KEY: Exit = { ...KEY_AUTH.NO_KEY, headers }
+  const DUPLICATE: Exit = { ...KEY_AUTH.DUPLICATE, headers }
+  const INVALID: Exit = { ...KEY_AUTH.INVALID, headers }
   const names = conf.key_names.map((n) => n.toLowerCase())
 
   const authenticate = (kit: Kit, body: Record<string, unknown> | undefined): Exit | undefined => {

@@ -2,44 +2,11 @@
  * Kong's proxy-cache key: sha256 hex of `prefix|method|uri|params|headers`
  * (kong/plugins/proxy-cache/cache_key.lua), with the same quirks: `uri` is the
  * request line ($request) cut at the first `?`, so a request without a query
- * keeps its ` HTTP/x.y` tail; a query argument without `=` counts as a bare flag.
+ * keeps its ` HTTP/x.y` tail; a query argument without `=` counts as a bare flag
+ * (arguments are read by shared/args.ts, as kong.request.get_query reads them).
  */
 import { createHash } from 'node:crypto'
-
-/** A query argument or header: a string, several of them, or `true` for a bare `?flag`. */
-export type ArgValue = string | true | (string | true)[]
-
-// kong.request.get_query's default cap (lua_max_uri_args).
-const MAX_ARGS = 100
-
-function unescape(s: string): string {
-  const plus = s.includes('+') ? s.replaceAll('+', ' ') : s
-  if (!plus.includes('%')) return plus
-  try {
-    return decodeURIComponent(plus)
-  } catch {
-    // Invalid escapes stay as written (nginx decodes what it can; close enough for a key).
-    return plus
-  }
-}
-
-/** ngx.req.get_uri_args: `a=1&b&a=2` → { a: ['1', '2'], b: true }. */
-export function parseArgs(rawQuery: string): Map<string, ArgValue> {
-  const args = new Map<string, ArgValue>()
-  if (rawQuery === '') return args
-  let n = 0
-  for (const part of rawQuery.split('&')) {
-    if (part === '') continue
-    if (++n > MAX_ARGS) break
-    const eq = part.indexOf('=')
-    const key = unescape(eq === -1 ? part : part.slice(0, eq))
-    if (key === '') continue
-    const value: string | true = eq === -1 ? true : unescape(part.slice(eq + 1))
-    const prev = args.get(key)
-    args.set(key, prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value])
-  }
-  return args
-}
+import type { ArgValue } from '../shared/args.js'
 
 const byCodeUnit = (a: string | true, b: string | true) => {
   const x = a === true ? '' : a

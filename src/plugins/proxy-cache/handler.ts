@@ -8,8 +8,10 @@
  * this plugin runs on; Kong buffers cacheable ones too (it needs the whole body
  * to store it).
  */
+import { PROXY_CACHE } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
-import { cacheKey, keyFrom, paramsKey, parseArgs, prefixOf, requestUri, type ArgValue } from './cache-key.js'
+import { decodeArgs, type ArgValue } from '../shared/args.js'
+import { cacheKey, keyFrom, paramsKey, prefixOf, requestUri } from './cache-key.js'
 import { contentTypeMatcher, num, parseDirectives, resourceTtl, type Directives } from './http.js'
 import { MEMORY_STORES, type CachedResponse } from './store.js'
 import type { ProxyCacheConfig } from './schema.js'
@@ -86,7 +88,7 @@ export default definePhases<ProxyCacheConfig>((conf, env) => {
     const r = kit.request
     let uri = requestUri(r.method, r.rawTarget, r.httpVersion)
     if (conf.ignore_uri_case) uri = uri.toLowerCase()
-    const params = paramsKey(parseArgs(r.rawQuery), varyQuery)
+    const params = paramsKey(decodeArgs(r.rawQuery), varyQuery)
     let headers = ''
     if (varyHeaders) {
       headers = keyFrom(varyHeaders, (name): ArgValue | undefined => {
@@ -144,7 +146,7 @@ export default definePhases<ProxyCacheConfig>((conf, env) => {
       const entry = store.get(key)
       if (!entry) {
         // The client wants cached data only (RFC 7234 5.2.1.7).
-        if (conf.cache_control && cc['only-if-cached'] !== undefined) return { status: 504 }
+        if (conf.cache_control && cc['only-if-cached'] !== undefined) return PROXY_CACHE.ONLY_IF_CACHED
         return signal(kit, key, 'Miss')
       }
       if (stale(entry, cc)) return signal(kit, key, 'Refresh')

@@ -2,16 +2,17 @@
  * rate-limiting: counts requests per identifier in fixed UTC windows and
  * answers `error_code` once a period's limit is used up (the (limit+1)-th
  * request). Headers are set in access through the kit, so they land on the
- * proxied response and on the 429 alike.
+ * proxied response and on the 429 alike. Counters: local, Redis on every
+ * request (sync_rate -1), or local and synced with Redis (sync.ts).
  */
+import { RATE_LIMITING, UNEXPECTED } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import { LOCAL_COUNTERS } from '../shared/rate-limit/local-store.js'
 import { EMPTY_UUID, EXPIRATION, PERIOD_TITLE, windowStart, type Period, PERIODS } from '../shared/rate-limit/periods.js'
 import { REDIS_CLIENTS } from '../shared/redis/client.js'
 import { redisIncrBefore } from '../shared/rate-limit/redis-ops.js'
-import type { RateLimitingConfig } from './schema.js'
-
-const UNEXPECTED: Exit = { status: 500, error: 'An unexpected error occurred' }
+import { SYNC_RATE_REALTIME, type RateLimitingConfig } from './schema.js'
+import { SYNC_GROUPS, type Counter } from './sync.js'
 
 interface Limit {
   period: Period
@@ -33,12 +34,13 @@ export default definePhases<RateLimitingConfig>((conf, env) => {
   }))
   // Kong keys counters by the instance's scope, so a global instance counts across routes.
   const prefix = `ratelimit:${env.plugin.route ?? EMPTY_UUID}:${env.plugin.service ?? EMPTY_UUID}:`
-  const reject: Exit = { status: conf.error_code, error: conf.error_message }
+  const reject: Exit = RATE_LIMITING.exceeded(conf.error_code, conf.error_message)
 
   const identify = identifier(conf)
-  const keysFor = (kit: Kit, now: number) => {
+  const windowsAt = (now: number) => limits.map((l) => windowStart(l.period, now))
+  const keysFor = (kit: Kit, windows: readonly number[]) => {
     const base = `${prefix}${identify(kit)}:`
-    return limits.map((l) => `${base}${windowStart(l.period, now)}:${l.period}`)
+    return limits.map((l, i) => `${base}${windows[i]}:${l.period}`)
   }
 
   // `used[i]` is the count before this request; returns the 429 or undefined.
@@ -87,7 +89,7 @@ export default definePhases<RateLimitingConfig>((conf, env) => {
       access(kit) {
         // Kong reads the clock in whole seconds here.
         const now = Math.floor(Date.now() / 1000) * 1000
-        const keys = keysFor(kit, now)
+        const keys = keysFor(kit, windowsAt(now))
         const used = keys.map((k) => counters.get(k))
         const exit = decide(kit, now, used)
         if (exit) return exit
@@ -99,11 +101,33 @@ export default definePhases<RateLimitingConfig>((conf, env) => {
 
   const ttls = limits.map((l) => l.ttl)
   const redis = env.node.slot(REDIS_CLIENTS)
+  if (conf.sync_rate === SYNC_RATE_REALTIME) {
+    return {
+      // Redis counts while it checks (INCR), so rejected requests count too, as in Kong.
+      access(kit) {
+        const now = Math.floor(Date.now() / 1000) * 1000
+        return redisIncrBefore(redis, conf.redis, keysFor(kit, windowsAt(now)), ttls).then((used) => decide(kit, now, used), failed)
+      },
+    }
+  }
+
+  const synced = env.node.slot(SYNC_GROUPS).get(redis, conf.redis, conf.sync_rate, env.log)
   return {
-    // Redis counts while it checks (INCR), so rejected requests count too, as in Kong.
+    // Counted here, sent every sync_rate seconds; only accepted requests count, as in Kong.
     access(kit) {
       const now = Math.floor(Date.now() / 1000) * 1000
-      return redisIncrBefore(redis, conf.redis, keysFor(kit, now), ttls).then((used) => decide(kit, now, used), failed)
+      const windows = windowsAt(now)
+      const settle = (counters: Counter[]): Exit | undefined => {
+        const exit = decide(
+          kit,
+          now,
+          counters.map((c) => c.base + c.delta),
+        )
+        if (!exit) synced.count(counters)
+        return exit
+      }
+      const counters = synced.usage(keysFor(kit, windows), ttls, windows)
+      return Array.isArray(counters) ? settle(counters) : counters.then(settle, failed)
     },
   }
 })

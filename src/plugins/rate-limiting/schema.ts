@@ -1,13 +1,12 @@
 /** rate-limiting (Kong PRIORITY 910): fixed-window request limits per second … year. */
 import * as z from 'zod'
+import { RATE_LIMITING } from '../../errors.js'
 import { headerName, metaFields, oneOf, servicePath } from '../../config/schema/typedefs.js'
-import { PERIODS, periodOrderError } from '../shared/rate-limit/periods.js'
+import { PERIODS, periodOrderError, positive } from '../shared/rate-limit/periods.js'
 import { liftRedisShorthands, redisRecord, redisShorthands } from '../shared/redis/schema.js'
-import { positive } from '../shared/rate-limit/limit.js'
 
-const SYNC_RATE_REALTIME = -1
-
-/** Kong's `gt = 0` number. */
+/** `sync_rate: -1`: every request reads and increments Redis. */
+export const SYNC_RATE_REALTIME = -1
 
 const limit = (period: string) => positive.optional().describe(`The number of HTTP requests that can be made per ${period}.`)
 
@@ -29,12 +28,14 @@ export const config = z
     fault_tolerant: z.boolean().default(true).describe('When the data store fails: true lets requests through without rate-limit headers; false answers 500.'),
     redis: redisRecord,
     hide_client_headers: z.boolean().default(false).describe('Do not send the rate-limit headers to the client.'),
-    error_code: positive.default(429).describe('The status code sent when a limit is exceeded.'),
-    error_message: z.string().default('API rate limit exceeded').describe('The message sent when a limit is exceeded.'),
+    error_code: positive.default(RATE_LIMITING.DEFAULT_CODE).describe('The status code sent when a limit is exceeded.'),
+    error_message: z.string().default(RATE_LIMITING.DEFAULT_MESSAGE).describe('The message sent when a limit is exceeded.'),
     sync_rate: z
       .number()
       .default(SYNC_RATE_REALTIME)
-      .describe('Seconds between counter syncs to Redis; -1 counts synchronously. Only with the redis policy (here Redis is always updated synchronously).'),
+      .describe(
+        'How often, in seconds, the counters of this node are synced with Redis (0.02 or more); -1 reads and increments Redis on every request. Only with the redis policy.',
+      ),
     ...redisShorthands,
     ...metaFields,
   })

@@ -3,6 +3,7 @@
  * `redirecting`. With keep_incoming_path the request's path and raw query
  * replace those of `location` (WHATWG URL rules, as Kong's ada does).
  */
+import { UNEXPECTED } from '../../errors.js'
 import { definePhases, type Exit } from '../types.js'
 import type { RedirectConfig } from './schema.js'
 
@@ -23,7 +24,7 @@ export default definePhases<RedirectConfig>((conf) => {
   return {
     access(kit) {
       // Kong fails the same way when ada cannot parse the location.
-      if (!base) return { status: 500, error: 'An unexpected error occurred' }
+      if (!base) return UNEXPECTED
       const u = new URL(base)
       u.pathname = kit.request.normalizedPath
       u.search = kit.request.rawQuery

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici'
+import { REQUEST_CALLOUT, UNEXPECTED } from '../../errors.js'
 import { definePhases, type Exit, type Kit, type PluginEnv } from '../types.js'
 import type { LuaChunk } from '../../lua/types.js'
 import { createCache, type CachedResponse, type CalloutCache } from './cache.js'
@@ -14,7 +15,6 @@ import type { CalloutConfig, RequestCalloutConfig } from './schema.js'
 import { compileCalloutTemplate, type CalloutTemplate } from './template.js'
 
 // A Lua runtime error (or a failed upstream customisation) ends as Kong's 500.
-const INTERNAL: Exit = { status: 500, error: 'An unexpected error occurred' }
 // Incoming headers never forwarded to a callout (connection-level or recomputed).
 const NOT_FORWARDED = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection'])
 
@@ -196,7 +196,7 @@ export default definePhases<RequestCalloutConfig>((conf, env) => {
         return await customiseUpstream(kit, conf, up)
       } catch (err) {
         env.log.error('request-callout failed', { error: err instanceof Error ? err.message : String(err) })
-        return INTERNAL
+        return UNEXPECTED
       }
     },
   }
@@ -220,7 +220,7 @@ async function callout(kit: Kit, c: Compiled, cache: CalloutCache | undefined, s
   } catch {
     // Kong: a dynamic URL that renders to an invalid URL is a 500 and an error log.
     env.log.error('callout url is not a valid URL', { callout: c.conf.name })
-    return { status: 500, error: 'An unexpected error occurred' }
+    return UNEXPECTED
   }
   const query: Record<string, string | string[]> = {}
   for (const [k, v] of url.searchParams) push(query, k, v)
@@ -323,7 +323,7 @@ async function callout(kit: Kit, c: Compiled, cache: CalloutCache | undefined, s
   }
   if (failed && e.on_error !== 'continue') {
     if (response) current.response = storeShape(c, response)
-    return { status: e.error_response_code, error: await c.errorMsg.render(kit) }
+    return REQUEST_CALLOUT.failed(e.error_response_code, await c.errorMsg.render(kit))
   }
   current.response = response ? storeShape(c, response) : undefined
 

@@ -4,6 +4,7 @@
  * to customise the upstream request. Fields and defaults: Kong 3.10's schema.
  */
 import * as z from 'zod'
+import { REQUEST_CALLOUT } from '../../errors.js'
 import { host, integer, metaFields, oneOf, port, referenceable } from '../../config/schema/typedefs.js'
 import { isReference, resolveReference } from '../../config/vault.js'
 import { luaEngine } from './lua.js'
@@ -101,8 +102,11 @@ const calloutRequest = z.strictObject({
         .describe('What to do on a TCP error or an error status: fail, retry (then fail) or continue.'),
       retries: integer(0, 2147483646).default(2).describe('Retries when `on_error` is `retry`.'),
       http_statuses: z.array(integer(100, 999)).optional().describe('Callout response statuses treated as errors.'),
-      error_response_code: integer(100, 999).default(400).describe('Status of the response sent when the callout fails.'),
-      error_response_msg: z.string().default('service callout error').describe('Message of the response sent when the callout fails; may contain templates.'),
+      error_response_code: integer(100, 999).default(REQUEST_CALLOUT.DEFAULT_CODE).describe('Status of the response sent when the callout fails.'),
+      error_response_msg: z
+        .string()
+        .default(REQUEST_CALLOUT.DEFAULT_MESSAGE)
+        .describe('Message of the response sent when the callout fails; may contain templates.'),
     })
     .prefault({})
     .describe('Error handling policy for TCP and HTTP errors.'),

@@ -4,19 +4,15 @@
  * as it streams upstream and the upstream request is cut past the limit (Kong
  * reads the whole body first; we never buffer it).
  */
+import { REQUEST_SIZE_LIMITING } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import { UNIT_BYTES, type RequestSizeLimitingConfig } from './schema.js'
 
-const ERR_TOO_LARGE = 'Request size limit exceeded'
-const ERR_NO_LENGTH = 'A valid Content-Length header is required'
+// A client waiting for 100 Continue is told 417 Expectation Failed instead.
+const { TOO_LARGE, EXPECTATION_FAILED, NO_LENGTH } = REQUEST_SIZE_LIMITING
 
 export default definePhases<RequestSizeLimitingConfig>((conf) => {
   const maxBytes = conf.allowed_payload_size * UNIT_BYTES[conf.size_unit]
-  const TOO_LARGE: Exit = { status: 413, error: ERR_TOO_LARGE }
-  // A client waiting for 100 Continue is told 417 Expectation Failed instead.
-  const EXPECTATION_FAILED: Exit = { status: 417, error: ERR_TOO_LARGE }
-  const NO_LENGTH: Exit = { status: 411, error: ERR_NO_LENGTH }
-
   const refusal = (kit: Kit): Exit => (kit.request.header('expect')?.trim().toLowerCase() === '100-continue' ? EXPECTATION_FAILED : TOO_LARGE)
 
   return {

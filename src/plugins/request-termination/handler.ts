@@ -3,19 +3,11 @@
  * with `trigger`, only requests carrying that header or query argument; with
  * `echo`, the answer is a JSON copy of the request (for debugging).
  */
+import { REQUEST_TERMINATION, REQUEST_TERMINATION_MESSAGES } from '../../errors.js'
+import { argsObject, decodeArgs } from '../shared/args.js'
 import { readBodyFields } from '../shared/body.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import type { RequestTerminationConfig } from './schema.js'
-
-// Kong's own defaults for this plugin (not the error template's); other statuses get no body.
-const DEFAULT_MESSAGES: Readonly<Record<number, string>> = {
-  401: 'Unauthorized',
-  404: 'Not found',
-  405: 'Method not allowed',
-  500: 'An unexpected error occurred',
-  502: 'Bad Gateway',
-  503: 'Service unavailable',
-}
 
 // A string body without a content_type: nginx's default type with Kong's `charset UTF-8`.
 const DEFAULT_BODY_TYPE = 'text/plain; charset=UTF-8'
@@ -30,32 +22,10 @@ function headersOf(kit: Kit): Record<string, string | string[]> {
   return out
 }
 
-/** ngx.decode_args: `a` alone is true, repeated keys are arrays, `+` is a space. */
-function queryOf(raw: string): Record<string, string | true | (string | true)[]> {
-  const out: Record<string, string | true | (string | true)[]> = {}
-  if (raw === '') return out
-  const decode = (s: string) => {
-    try {
-      return decodeURIComponent(s.replaceAll('+', ' '))
-    } catch {
-      return s
-    }
-  }
-  for (const part of raw.split('&')) {
-    if (part === '') continue
-    const eq = part.indexOf('=')
-    const key = decode(eq === -1 ? part : part.slice(0, eq))
-    if (key === '') continue
-    const value: string | true = eq === -1 ? true : decode(part.slice(eq + 1))
-    const prev = out[key]
-    out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value]
-  }
-  return out
-}
-
 export default definePhases<RequestTerminationConfig>((conf, env) => {
   const status = conf.status_code
-  const message = conf.message ?? DEFAULT_MESSAGES[status]
+  // Kong's own defaults for this plugin (not the error template's); other statuses get no body.
+  const message = conf.message ?? REQUEST_TERMINATION_MESSAGES[status]
   const trigger = conf.trigger
   const triggerHeader = trigger?.toLowerCase()
   // get_headers' lookup falls back to the name with `_` turned into `-`.
@@ -63,7 +33,7 @@ export default definePhases<RequestTerminationConfig>((conf, env) => {
   const triggered = (kit: Kit) =>
     kit.request.headerValues(triggerHeader!).length > 0 ||
     kit.request.headerValues(triggerHeaderDashed!).length > 0 ||
-    queryOf(kit.request.rawQuery)[trigger!] !== undefined
+    decodeArgs(kit.request.rawQuery).has(trigger!)
 
   // The answer does not depend on the request unless it echoes: build it once.
   const fixed: Exit =
@@ -71,7 +41,7 @@ export default definePhases<RequestTerminationConfig>((conf, env) => {
       ? { status, body: conf.body, headers: { 'content-type': conf.content_type ?? DEFAULT_BODY_TYPE } }
       : message === undefined
         ? { status }
-        : { status, message }
+        : REQUEST_TERMINATION.message(status, message)
 
   const echo = async (kit: Kit): Promise<Exit> => {
     const r = kit.request
@@ -87,7 +57,7 @@ export default definePhases<RequestTerminationConfig>((conf, env) => {
           host: r.host,
           port: r.port,
           headers: headersOf(kit),
-          query: queryOf(r.rawQuery),
+          query: argsObject(decodeArgs(r.rawQuery)),
           body,
           raw_body: raw,
           method: r.method,

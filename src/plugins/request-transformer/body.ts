@@ -3,19 +3,9 @@
  * form-urlencoded and multipart/form-data (text fields set, file parts kept
  * byte for byte). Values arrive already rendered.
  */
+import { decodeArgs, encodeArgs } from '../shared/args.js'
+import { boundaryOf } from '../shared/body.js'
 import { appendValue, truthy } from '../shared/lua-values.js'
-
-export type BodyType = 'json' | 'multipart' | 'form'
-
-/** Kong's get_content_type: a substring test, JSON first. */
-export function bodyType(contentType: string | undefined): BodyType | undefined {
-  if (contentType === undefined) return undefined
-  const ct = contentType.toLowerCase()
-  if (ct.includes('application/json')) return 'json'
-  if (ct.includes('multipart/form-data')) return 'multipart'
-  if (ct.includes('application/x-www-form-urlencoded')) return 'form'
-  return undefined
-}
 
 export interface BodyOps {
   remove: readonly string[]
@@ -78,46 +68,7 @@ export function transformJson(body: Buffer, ops: BodyOps): string | undefined {
   return JSON.stringify(Object.fromEntries(params))
 }
 
-// ngx.decode_args: `a` alone is true, repeated keys make a list, `+` is a space.
-function decodeComponent(s: string): string {
-  const plus = s.replaceAll('+', ' ')
-  try {
-    return decodeURIComponent(plus)
-  } catch {
-    return plus
-  }
-}
-
-/** ngx.decode_args over a query string or form body. */
-export function decodeArgs(text: string): Map<string, Lua> {
-  const out = new Map<string, Lua>()
-  for (const part of text.split('&')) {
-    if (part === '') continue
-    const eq = part.indexOf('=')
-    const key = decodeComponent(eq === -1 ? part : part.slice(0, eq))
-    const value: string | true = eq === -1 ? true : decodeComponent(part.slice(eq + 1))
-    const prev = out.get(key)
-    out.set(key, prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value])
-  }
-  return out
-}
-
-// ngx.escape_uri: everything but unreserved characters is percent-encoded.
-const escapeUri = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-
-/** ngx.encode_args. */
-export function encodeArgs(params: Map<string, Lua> | Iterable<[string, Lua]>): string {
-  const parts: string[] = []
-  for (const [k, v] of params) {
-    for (const one of Array.isArray(v) ? v : [v]) {
-      if (one === true) parts.push(escapeUri(k))
-      else if (one !== false && one !== undefined && one !== null) parts.push(`${escapeUri(k)}=${escapeUri(String(one))}`)
-    }
-  }
-  return parts.join('&')
-}
-
-/** Form body params, as Kong reads them (also used to copy a body into the query). */
+/** Form body params, as Kong reads them (ngx.decode_args; also used to copy a body into the query). */
 export function formParams(body: Buffer): Map<string, Lua> {
   return decodeArgs(body.toString('utf8'))
 }
@@ -135,11 +86,6 @@ interface Part {
   name: string | undefined
   head: string
   value: string
-}
-
-function boundaryOf(contentType: string): string | undefined {
-  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)
-  return m?.[1] ?? m?.[2]
 }
 
 function parseParts(s: string, boundary: string): Part[] {

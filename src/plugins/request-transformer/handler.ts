@@ -3,13 +3,14 @@
  * querystring; within each, remove → rename → replace → add → append.
  * Templates are compiled here, once; a request only renders them.
  */
+import { UNEXPECTED } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
-import { bodyType, decodeArgs, formParams, transformForm, transformJson, transformMultipart, type BodyOps, type BodyType } from './body.js'
+import { decodeArgs } from '../shared/args.js'
+import { bodyKind, type BodyKind } from '../shared/body.js'
+import { formParams, transformForm, transformJson, transformMultipart, type BodyOps } from './body.js'
 import { splitPair, type RequestTransformerConfig } from './schema.js'
 import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type Template, type TemplateScope } from '../shared/template.js'
 
-// A Lua error in Kong's access phase (e.g. set_path refusing a path) ends as a 500.
-const INTERNAL: Exit = { status: 500, error: 'An unexpected error occurred' }
 const COPY_BODY_TO_QUERY = new Set(['GET', 'HEAD', 'TRACE'])
 
 interface Entry {
@@ -136,7 +137,7 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
     for (const e of q.append) query.append(e.name, render(e, scope) ?? '')
   }
 
-  const transformBody = (kit: Kit, scope: TemplateScope, body: Buffer, type: BodyType, contentType: string) => {
+  const transformBody = (kit: Kit, scope: TemplateScope, body: Buffer, type: BodyKind, contentType: string) => {
     const ops: BodyOps = {
       remove: b.remove,
       rename: pairs(b.rename, scope),
@@ -148,13 +149,14 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
     if (out !== undefined) kit.upstream.setBody(out)
   }
 
-  const run = (kit: Kit, body: Buffer | undefined, type: BodyType | undefined, contentType: string): Exit | undefined => {
+  const run = (kit: Kit, body: Buffer | undefined, type: BodyKind | undefined, contentType: string): Exit | undefined => {
     const scope = dynamic ? scopeFor(kit, headerDeps) : EMPTY_SCOPE
     if (uri) {
       const path = uri.render(scope)
       if (!path.startsWith('/')) {
         env.log.error('replace.uri rendered a path that does not start with /', { path })
-        return INTERNAL
+        // A Lua error in Kong's access phase (set_path refusing the path) ends as this 500.
+        return UNEXPECTED
       }
       kit.upstream.setPath(path)
     }
@@ -175,7 +177,8 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
   return {
     access(kit) {
       const contentType = kit.request.header('content-type') ?? ''
-      const type = bodyType(kit.request.header('content-type'))
+      // request-transformer's own test (a substring, JSON first), not get_body's.
+      const type = bodyKind(kit.request.header('content-type'), 'anywhere')
       // The body is read only when Kong would read it.
       if (type && (hasBody || (copiesBody && type === 'form'))) return kit.request.body().then((body) => run(kit, body, type, contentType))
       return run(kit, undefined, type, contentType)

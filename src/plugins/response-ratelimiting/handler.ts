@@ -5,6 +5,7 @@
  * reads and removes the header, sets the client headers and turns the
  * response into a bodiless 429 when it spends an exhausted limit; log counts.
  */
+import { RESPONSE_RATELIMITING, UNEXPECTED } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import { LOCAL_COUNTERS } from '../shared/rate-limit/local-store.js'
 import { EMPTY_UUID, EXPIRATION, PERIODS, windowStart, type Period } from '../shared/rate-limit/periods.js'
@@ -12,7 +13,6 @@ import { REDIS_CLIENTS } from '../shared/redis/client.js'
 import { redisGet, redisIncrBy } from '../shared/rate-limit/redis-ops.js'
 import type { ResponseRateLimitingConfig } from './schema.js'
 
-const UNEXPECTED: Exit = { status: 500, message: 'An unexpected error occurred' }
 const EMPTY = Buffer.alloc(0)
 
 interface Slot {
@@ -81,7 +81,7 @@ export default definePhases<ResponseRateLimitingConfig>((conf, env) => {
       for (let i = 0; i < slots.length; i++) {
         if (slots[i]!.name !== name) continue
         const r = remaining[i]!
-        if (conf.block_on_first_violation && r === 0) return { status: 429, message: `API rate limit exceeded for '${name}'` }
+        if (conf.block_on_first_violation && r === 0) return RESPONSE_RATELIMITING.exceeded(name)
         if (least === undefined || r < least) least = r
       }
       kit.upstream.setHeader(`X-RateLimit-Remaining-${name}`, String(least))

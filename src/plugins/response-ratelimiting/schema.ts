@@ -1,9 +1,8 @@
 /** response-ratelimiting (Kong PRIORITY 900): limits the upstream spends through a response header. */
 import * as z from 'zod'
 import { metaFields, oneOf } from '../../config/schema/typedefs.js'
-import { PERIODS, periodOrderError } from '../shared/rate-limit/periods.js'
+import { PERIODS, periodOrderError, positive } from '../shared/rate-limit/periods.js'
 import { liftRedisShorthands, redisRecord, redisShorthands } from '../shared/redis/schema.js'
-import { positive } from '../shared/rate-limit/limit.js'
 
 const limit = (period: string) => positive.optional().describe(`The number of units that can be used per ${period}.`)
 

@@ -5,6 +5,7 @@
  */
 import { definePhases, type Kit, type PluginPhases } from '../types.js'
 import type { ResponseTransformerConfig } from './schema.js'
+import { bodyKind } from '../shared/body.js'
 import { appendValue, truthy } from '../shared/lua-values.js'
 
 interface Pair {
@@ -39,7 +40,8 @@ function jsonValue(value: string | undefined, type: string | undefined): unknown
   return v
 }
 
-const isJson = (contentType: string | undefined) => contentType !== undefined && contentType.toLowerCase().includes('application/json')
+// The transformers' test: application/json anywhere in the header.
+const isJson = (contentType: string | undefined) => bodyKind(contentType, 'anywhere') === 'json'
 
 const headerValue = (v: string | string[] | number): string | string[] => (typeof v === 'number' ? String(v) : v)
 

@@ -4,6 +4,7 @@
  * constant-time comparison for secrets.
  */
 import { hash, timingSafeEqual } from 'node:crypto'
+import { anonymousMissing } from '../../errors.js'
 import type { Exit, Kit, PluginEnv } from '../types.js'
 
 export interface AuthGate {
@@ -24,7 +25,6 @@ export interface AuthGate {
 export function authGate(env: PluginEnv, conf: { anonymous?: string | undefined; run_on_preflight?: boolean | undefined }): AuthGate {
   const anonymous = conf.anonymous
   const consumer = anonymous !== undefined ? env.consumers.byIdOrUsername(anonymous) : undefined
-  const missing = `anonymous consumer ${anonymous} is configured but doesn't exist`
   const skipPreflight = conf.run_on_preflight === false
   const gate: AuthGate = {
     skip(kit) {
@@ -34,8 +34,9 @@ export function authGate(env: PluginEnv, conf: { anonymous?: string | undefined;
     fail(kit, failure) {
       if (anonymous === undefined) return failure
       if (!consumer) {
-        env.log.error(missing)
-        return { status: 500, error: missing }
+        const missing = anonymousMissing(anonymous)
+        env.log.error(missing.error)
+        return missing
       }
       kit.authenticate(consumer, undefined, true)
       return undefined

@@ -6,6 +6,7 @@
 import * as z from 'zod'
 import type { Consumer, Route, Service } from '../../config/model.js'
 import type { Kit } from '../types.js'
+import { argsObject, decodeArgs, type ArgValue } from './args.js'
 
 /** Kong's default workspace in DB-less mode (a fixed id there) and its name. */
 export const DEFAULT_WORKSPACE_ID = '0dc6f45b-8f8d-40d2-a504-473544ee190b'
@@ -18,7 +19,7 @@ export interface LogRecord {
     id: string
     uri: string
     url: string
-    querystring: Record<string, string | true | (string | true)[]>
+    querystring: Record<string, ArgValue>
     method: string
     headers: Record<string, string | string[]>
     size: number
@@ -61,33 +62,6 @@ const serviceRow = (s: Service) => ({
 })
 const consumerRow = (c: Consumer) => ({ ...c, ws_id: DEFAULT_WORKSPACE_ID })
 
-/** Kong's kong.request.get_query(): `a` alone is `true`, repeats become arrays, `+` is a space. */
-export function parseQuery(raw: string): Record<string, string | true | (string | true)[]> {
-  const out: Record<string, string | true | (string | true)[]> = {}
-  if (raw === '') return out
-  for (const part of raw.split('&')) {
-    if (part === '') continue
-    const eq = part.indexOf('=')
-    const key = decode(eq < 0 ? part : part.slice(0, eq))
-    if (key === '') continue
-    const value: string | true = eq < 0 ? true : decode(part.slice(eq + 1))
-    const prev = out[key]
-    if (prev === undefined) out[key] = value
-    else if (Array.isArray(prev)) prev.push(value)
-    else out[key] = [prev, value]
-  }
-  return out
-}
-
-function decode(s: string): string {
-  const plus = s.replaceAll('+', ' ')
-  try {
-    return decodeURIComponent(plus)
-  } catch {
-    return plus
-  }
-}
-
 function requestHeaders(kit: Kit): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
   const h = kit.request.headers
@@ -122,7 +96,7 @@ export function serialize(kit: Kit): LogRecord {
       id: kit.requestId,
       uri: req.rawTarget,
       url: `${req.scheme}://${req.host}:${req.port}${req.rawTarget}`,
-      querystring: parseQuery(req.rawQuery),
+      querystring: argsObject(decodeArgs(req.rawQuery)),
       method: req.method,
       headers: requestHeaders(kit),
       size: sizes.request,

@@ -3,11 +3,10 @@
  * compiled once per plugin instance, run in the sandbox (src/lua). Shared by
  * both plugins; only the name differs.
  */
+import { UNEXPECTED } from '../../errors.js'
 import { createLuaEngine, type SyncLuaChunk } from '../../lua/engine.js'
 import { definePhases, type Exit, type Kit, type PluginPhases } from '../types.js'
 import type { FunctionsConfig, Phase } from './serverless-schema.js'
-
-const ERROR_500: Exit = { status: 500, error: 'An unexpected error occurred' }
 
 export function functionsFactory(name: string) {
   return definePhases<FunctionsConfig>((conf, env): PluginPhases => {
@@ -25,7 +24,7 @@ export function functionsFactory(name: string) {
             exit = await c.run(kit)
           } catch (e) {
             env.log.error(`${name} error: ${(e as Error).message}`)
-            return ERROR_500
+            return UNEXPECTED
           }
           if (exit) return exit
         }

@@ -1,8 +1,10 @@
 /**
  * Kong's fixed rate-limiting windows: aligned to UTC calendar boundaries
  * (kong/tools/timestamp.lua get_timestamps), with Kong's expirations
- * (kong/plugins/rate-limiting/expiration.lua; a month counts 30 days there).
+ * (kong/plugins/rate-limiting/expiration.lua; a month counts 30 days there),
+ * and the validation of the limits set per period.
  */
+import * as z from 'zod'
 
 export const PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const
 export type Period = (typeof PERIODS)[number]
@@ -46,6 +48,9 @@ export function windowStart(period: Period, nowMs: number): number {
       return Date.UTC(new Date(nowMs).getUTCFullYear(), 0, 1)
   }
 }
+
+/** Kong's `gt = 0` number: a period's limit (and rate-limiting's error_code). */
+export const positive = z.number().gt(0, { error: 'value must be greater than 0' })
 
 /** Kong's `%.1f` in the period-order message. */
 const oneDecimal = (v: number) => v.toFixed(1)

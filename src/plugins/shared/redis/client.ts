@@ -4,7 +4,9 @@
  * rate-limiting plugins, request-callout's cache) and kept across reloads in a
  * node slot. A Redis outage must fail fast: there is no offline queue, each
  * command has the configured timeout, and after a failed connect the next
- * attempt waits a short pause instead of piling up.
+ * attempt waits a short pause instead of piling up. Commands issued while
+ * others are on the wire are sent together (auto-pipelining), so concurrent
+ * requests share round trips.
  */
 import { createHash } from 'node:crypto'
 import { Redis } from 'ioredis'
@@ -21,10 +23,21 @@ interface Entry {
   lastError: Error | undefined
 }
 
-// The password is part of the identity but never kept in clear as a key.
-function identity(cfg: RedisConfig): string {
-  const parts = [cfg.host, cfg.port, cfg.database, cfg.username ?? '', cfg.password ?? '', cfg.ssl, cfg.ssl_verify, cfg.server_name ?? '', cfg.timeout]
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex')
+// A config object is fixed for the life of its plugin instance: its identity is computed once.
+const identities = new WeakMap<RedisConfig, string>()
+
+/**
+ * Which client a configuration uses: equal settings, one client. The password
+ * is part of the identity but never kept in clear as a key.
+ */
+export function redisIdentity(cfg: RedisConfig): string {
+  let id = identities.get(cfg)
+  if (id === undefined) {
+    const parts = [cfg.host, cfg.port, cfg.database, cfg.username ?? '', cfg.password ?? '', cfg.ssl, cfg.ssl_verify, cfg.server_name ?? '', cfg.timeout]
+    id = createHash('sha256').update(JSON.stringify(parts)).digest('hex')
+    identities.set(cfg, id)
+  }
+  return id
 }
 
 function newClient(cfg: RedisConfig): Redis {
@@ -44,6 +57,8 @@ function newClient(cfg: RedisConfig): Redis {
     // next request connects anew (so an unused client holds no timer or socket).
     retryStrategy: () => null,
     enableReadyCheck: false,
+    // Commands of concurrent requests go out in one write and come back in one read.
+    enableAutoPipelining: true,
   })
   // Errors surface on the commands; the event would otherwise be printed by ioredis.
   client.on('error', () => {})
@@ -52,16 +67,22 @@ function newClient(cfg: RedisConfig): Redis {
   return client
 }
 
+const CLOSED = new Error('the Redis clients are closed (the gateway stopped)')
+
 export class RedisClients {
   readonly #clients = new Map<string, Entry>()
+  #closed = false
 
   /** A connected client for this configuration, or a rejection (connection refused, timeout, auth). */
   get(cfg: RedisConfig): Promise<Redis> {
+    // Work still in flight when the node stops (a request, a counter sync) must not open new connections.
+    if (this.#closed) return Promise.reject(CLOSED)
     return connected(this.#clients, cfg)
   }
 
   /** Drops every client (the node stops). */
   close(): void {
+    this.#closed = true
     for (const e of this.#clients.values()) e.client?.disconnect()
     this.#clients.clear()
   }
@@ -75,7 +96,7 @@ export const REDIS_CLIENTS = nodeSlot(
 )
 
 function connected(clients: Map<string, Entry>, cfg: RedisConfig): Promise<Redis> {
-  const id = identity(cfg)
+  const id = redisIdentity(cfg)
   let entry = clients.get(id)
   if (!entry) {
     entry = { client: undefined, connecting: undefined, failedAt: 0, lastError: undefined }

@@ -1,5 +1,5 @@
 /**
- * Kong's plugin queue (kong/tools/queue.lua) for log plugins: a bounded
+ * http-log's queue: Kong's plugin queue (kong/tools/queue.lua), a bounded
  * in-memory queue of encoded entries, sent in batches by one background loop,
  * with exponential-backoff retries. Queues live on the node (a slot), keyed by
  * the caller, so a reload that keeps the same key keeps the queue and its
@@ -239,7 +239,7 @@ export class LogQueues {
 }
 
 export const LOG_QUEUES = nodeSlot(
-  'shared:log-queues',
+  'http-log:queues',
   () => new LogQueues(),
   (q) => q.clear(),
 )
