@@ -8,6 +8,7 @@ import boundaries from 'eslint-plugin-boundaries'
 // Single files that are a layer of their own are matched as files ('file' mode).
 const elements = [
   { type: 'base', pattern: 'src/{errors,version}.ts', mode: 'file' },
+  { type: 'base', pattern: 'src/http' },
   { type: 'entry', pattern: 'src/index.ts', mode: 'file' },
   { type: 'lua-syntax', pattern: 'src/lua/syntax' },
   { type: 'lua', pattern: 'src/lua' },

@@ -18,7 +18,7 @@
  */
 import { LuaFactory, type LuaEngine as Vm } from 'wasmoon'
 import type { Exit, Kit } from '../plugins/types.js'
-import { argsObject, decodeArgs } from '../plugins/shared/args.js'
+import { argsObject, decodeArgs } from '../http/args.js'
 import type { LuaChunk, LuaEngine, LuaExpression, LuaSyntaxError, LuaVars } from './types.js'
 import { BOOTSTRAP } from './sandbox.js'
 

@@ -6,7 +6,7 @@
  * Bearer challenge.
  */
 import { JWT, UNEXPECTED } from '../../errors.js'
-import { decodeArgs } from '../shared/args.js'
+import { decodeArgs } from '../../http/args.js'
 import { authGate } from '../shared/auth.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import type { JwtConfig } from './schema.js'

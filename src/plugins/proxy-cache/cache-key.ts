@@ -3,10 +3,10 @@
  * (kong/plugins/proxy-cache/cache_key.lua), with the same quirks: `uri` is the
  * request line ($request) cut at the first `?`, so a request without a query
  * keeps its ` HTTP/x.y` tail; a query argument without `=` counts as a bare flag
- * (arguments are read by shared/args.ts, as kong.request.get_query reads them).
+ * (arguments are read by http/args.ts, as kong.request.get_query reads them).
  */
 import { createHash } from 'node:crypto'
-import type { ArgValue } from '../shared/args.js'
+import type { ArgValue } from '../../http/args.js'
 
 const byCodeUnit = (a: string | true, b: string | true) => {
   const x = a === true ? '' : a

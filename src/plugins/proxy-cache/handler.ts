@@ -10,7 +10,7 @@
  */
 import { PROXY_CACHE } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
-import { decodeArgs, type ArgValue } from '../shared/args.js'
+import { decodeArgs, type ArgValue } from '../../http/args.js'
 import { cacheKey, keyFrom, paramsKey, prefixOf, requestUri } from './cache-key.js'
 import { contentTypeMatcher, num, parseDirectives, resourceTtl, type Directives } from './http.js'
 import { MEMORY_STORES, type CachedResponse } from './store.js'

@@ -4,7 +4,7 @@
  * `echo`, the answer is a JSON copy of the request (for debugging).
  */
 import { REQUEST_TERMINATION, REQUEST_TERMINATION_MESSAGES } from '../../errors.js'
-import { argsObject, decodeArgs } from '../shared/args.js'
+import { argsObject, decodeArgs } from '../../http/args.js'
 import { readBodyFields } from '../shared/body.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import type { RequestTerminationConfig } from './schema.js'

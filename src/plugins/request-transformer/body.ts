@@ -3,7 +3,7 @@
  * form-urlencoded and multipart/form-data (text fields set, file parts kept
  * byte for byte). Values arrive already rendered.
  */
-import { decodeArgs, encodeArgs } from '../shared/args.js'
+import { decodeArgs, encodeArgs } from '../../http/args.js'
 import { boundaryOf } from '../shared/body.js'
 import { appendValue, truthy } from '../shared/lua-values.js'
 

@@ -5,7 +5,7 @@
  */
 import { UNEXPECTED } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
-import { decodeArgs } from '../shared/args.js'
+import { decodeArgs } from '../../http/args.js'
 import { bodyKind, type BodyKind } from '../shared/body.js'
 import { formParams, transformForm, transformJson, transformMultipart, type BodyOps } from './body.js'
 import { splitPair, type RequestTransformerConfig } from './schema.js'

@@ -5,7 +5,7 @@
  * The body is read only when asked.
  */
 import type { Kit } from '../types.js'
-import { decodeArgs, encodeArgs } from './args.js'
+import { decodeArgs, encodeArgs } from '../../http/args.js'
 
 export type BodyKind = 'form' | 'json' | 'multipart'
 

@@ -6,7 +6,7 @@
 import * as z from 'zod'
 import type { Consumer, Route, Service } from '../../config/model.js'
 import type { Kit } from '../types.js'
-import { argsObject, decodeArgs, type ArgValue } from './args.js'
+import { argsObject, decodeArgs, type ArgValue } from '../../http/args.js'
 
 /** Kong's default workspace in DB-less mode (a fixed id there) and its name. */
 export const DEFAULT_WORKSPACE_ID = '0dc6f45b-8f8d-40d2-a504-473544ee190b'

@@ -1,10 +1,10 @@
-// shared/args.ts: query strings and form bodies read and written as nginx's Lua
+// http/args.ts: query strings and form bodies read and written as nginx's Lua
 // module does (ngx.decode_args, ngx.req.get_uri_args / get_post_args behind
 // kong.request.get_query / get_body, ngx.encode_args). jwt, proxy-cache,
 // request-termination, request-transformer, the log serializer, key-auth's
 // body and the Lua sandbox's kong.request.get_query all read arguments here.
 import t from 'tap'
-import { argsObject, decodeArgs, encodeArgs, MAX_ARGS, unescapeArg } from '../../../src/plugins/shared/args.js'
+import { argsObject, decodeArgs, encodeArgs, MAX_ARGS, unescapeArg } from '../../src/http/args.js'
 
 t.test('unescapeArg: + is a space, %XX a byte, a bad escape stays as written', async (t) => {
   t.equal(unescapeArg('a+b%20c'), 'a b c')
