@@ -18,7 +18,12 @@ export interface ProxyServerOptions {
 }
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
-  const handlerOptions: HandlerOptions = { current: () => opts.holder.current(), trusted: opts.trusted, scheme: opts.tls ? 'https' : 'http', accessLog: opts.accessLog }
+  const handlerOptions: HandlerOptions = {
+    current: () => opts.holder.current(),
+    trusted: opts.trusted,
+    scheme: opts.tls ? 'https' : 'http',
+    accessLog: opts.accessLog,
+  }
   const handle = createHandler(handlerOptions)
   // Fastify owns the listener's life (listen, close, hooks), but routing is the
   // compiled Runtime's: requests go straight to the pipeline, without Fastify's
