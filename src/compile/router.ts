@@ -302,6 +302,9 @@ function* routerSteps(config: Config, cacheSize: number): Generator<void, Router
   // Created on first use: lru-cache allocates its arrays up front, and a burst of
   // reloads should not pay for caches of configs that never serve a request.
   let cache: LRUCache<string, RouteMatch | false> | undefined
+  let lastHostHeader: string | undefined
+  let lastHostName = ''
+  let lastHostPort: number | undefined
 
   const candidates = (path: string): Matcher[] => {
     const found: Matcher[] = []
@@ -352,15 +355,21 @@ function* routerSteps(config: Config, cacheSize: number): Generator<void, Router
   return {
     usesHeaders: headerNames.length > 0,
     match(req) {
-      const rawHost = req.host.toLowerCase()
-      let host = rawHost
-      let port = req.port
-      const colon = rawHost.lastIndexOf(':')
-      if (colon > -1 && !rawHost.endsWith(']')) {
-        host = rawHost.slice(0, colon)
-        const p = Number(rawHost.slice(colon + 1))
-        if (Number.isInteger(p)) port = p
+      // Most requests repeat the previous Host: its parsed form is remembered.
+      if (req.host !== lastHostHeader) {
+        const rawHost = req.host.toLowerCase()
+        lastHostName = rawHost
+        lastHostPort = undefined
+        const colon = rawHost.lastIndexOf(':')
+        if (colon > -1 && !rawHost.endsWith(']')) {
+          lastHostName = rawHost.slice(0, colon)
+          const p = Number(rawHost.slice(colon + 1))
+          if (Number.isInteger(p)) lastHostPort = p
+        }
+        lastHostHeader = req.host
       }
+      const host = lastHostName
+      const port = lastHostPort ?? req.port
       // NUL separates the fields: Node refuses it in header values and the
       // normalized path keeps control characters escaped, so keys cannot collide.
       let key = `${req.method}\0${host}\0${req.path}`

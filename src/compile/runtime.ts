@@ -13,7 +13,7 @@ import { compileCertificates, type CertificateStore } from './certificates.js'
 import { compileChains, type Chains } from './chains.js'
 import { indexConsumers } from './consumers.js'
 import { compileHashInput, type HashFacts, type HashInput } from './hash-input.js'
-import { runtimePools, type RuntimePools } from './pools.js'
+import { runtimeTargets, type RuntimeTargets } from './targets.js'
 import { compileRouter, type Router } from './router.js'
 
 export interface Runtime {
@@ -30,8 +30,8 @@ export interface Runtime {
   readonly hashInputs: ReadonlyMap<string, (f: HashFacts) => HashInput>
   /** PEMs of the CA certificates a service trusts, or undefined for the system store. */
   caFor(service: Service): string[] | undefined
-  /** The node's connection pools, as tries find them. */
-  readonly pools: RuntimePools
+  /** Where a try goes: origins, Host headers and the node's pools, per (service, target). */
+  readonly targets: RuntimeTargets
   /** Stops what the Runtime owns (active health checks); called when it is replaced or the gateway stops. */
   dispose(): void
   /** Server certificates by SNI. */
@@ -91,7 +91,7 @@ export function compileRuntime(config: Config, hash: string, opts: CompileOption
     balancers,
     hashInputs,
     caFor,
-    pools: runtimePools(node, caFor),
+    targets: runtimeTargets(node, caFor),
     dispose() {
       for (const b of balancers.values()) b.stop()
     },

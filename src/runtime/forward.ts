@@ -10,6 +10,7 @@
 import type { Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { Peer } from '../compile/balancer.js'
+import type { Destination } from '../compile/targets.js'
 import { NAME_RESOLUTION, NO_PEER, reasonPhrase, RETRY_NO_PEER, UPSTREAM_INVALID, UPSTREAM_TIMEOUT } from '../errors.js'
 import { SERVER_TOKEN } from '../version.js'
 import { firstValue, responseEndToEnd } from './headers.js'
@@ -37,36 +38,33 @@ class HeadersTimeout extends Error {
 /** One try: the balance step, then the request on its way. */
 export function forward(s: RequestState, o: Outbound): void {
   const service = o.service
-  let host: string
-  let port: number
+  const targets = s.runtime.targets
   let peer: Peer | undefined
-  if (o.target) ({ host, port } = o.target)
+  let d: Destination
+  if (o.target) d = targets.direct(service, o.target.host, o.target.port)
   else if (o.balancer) {
     // Retries prefer targets not tried yet, then any usable one (Kong's ring does not exclude).
     const hv = o.hashed?.value
-    peer = o.balancer.pick(o.tried, hv) ?? (o.tried.size > 0 ? o.balancer.pick(undefined, hv) : undefined)
-    if (!peer) return fail(s, o.tried.size > 0 ? RETRY_NO_PEER : NO_PEER)
-    o.tried.add(peer.id)
+    const tried = o.tried!
+    peer = o.balancer.pick(tried, hv) ?? (tried.size > 0 ? o.balancer.pick(undefined, hv) : undefined)
+    if (!peer) return fail(s, tried.size > 0 ? RETRY_NO_PEER : NO_PEER)
+    tried.add(peer.id)
     o.balancer.acquire(peer)
-    ;({ host, port } = peer)
-  } else {
-    host = service.host
-    port = service.port
-  }
-  const tls = service.protocol === 'https' || service.protocol === 'grpcs'
-  const hostName = o.balancer?.upstream.host_header ?? host
+    d = targets.of(service, peer, o.balancer.upstream.host_header)
+  } else d = targets.of(service, undefined, undefined)
+  let pool = d.pool
+  let hostValue = d.hostHeader
   const clientHost = s.req.headers.host
-  const hostValue =
-    s.match!.route.preserve_host && clientHost ? clientHost : port === (tls ? 443 : 80) || /:\d+$/.test(hostName) ? hostName : `${hostName}:${port}`
+  if (s.match!.route.preserve_host && clientHost) {
+    hostValue = clientHost
+    if (d.tls) pool = targets.withServername(service, d, hostWithoutPort(clientHost))
+  }
   o.headers.host = o.pluginHost ?? hostValue
-  const origin = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
-  const servername = tls ? hostWithoutPort(hostValue) : undefined
-  const pool = s.runtime.pools.get(service, peer, origin, servername)
   const sentAt = performance.now()
   if (s.kit) {
-    s.proxied ??= new ProxiedInfo(o.path, origin, sentAt - s.start)
-    s.proxied.origin = origin
-    s.proxied.tries.push({ ip: host, port })
+    s.proxied ??= new ProxiedInfo(o.path, d.origin, sentAt - s.start)
+    s.proxied.origin = d.origin
+    s.proxied.tries.push({ ip: d.host, port: d.port })
   }
   const upgrade = s.transport.kind === 'upgrade' ? (firstValue(s.req.headers.upgrade) ?? 'websocket') : null
   pool.dispatch(
@@ -89,6 +87,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   #finished = false
   #timer: NodeJS.Timeout | undefined
   #status = 0
+  /** The status to send: the upstream's, unless header_filter changed it. */
+  #sendStatus = 0
   #headersAt = 0
   /** A response held for body_filter: sent whole once it ended. */
   #held: { status: number; reason: string; headers: OutHeaders; chunks: Buffer[] } | undefined
@@ -116,7 +116,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.#timer) clearTimeout(this.#timer)
     const out = this.#responseHead(status, headers)
     this.#release({ kind: 'http', status })
-    this.s.transport.tunnel(reasonPhrase(101), out.headers, socket)
+    this.s.transport.tunnel(reasonPhrase(101), out, socket)
   }
 
   onResponseStart(
@@ -130,14 +130,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.#timer) clearTimeout(this.#timer)
     const s = this.s
     const out = this.#responseHead(status, headers)
+    const sendStatus = this.#sendStatus
     // nginx passes the upstream's status line through, unless a plugin set the status.
-    const reason = out.status === status ? (statusMessage ?? '') : reasonPhrase(out.status)
+    const reason = sendStatus === status ? (statusMessage ?? '') : reasonPhrase(sendStatus)
     const lists = s.lists
     if (lists && lists.bodyFilter.length > 0 && wantsBody(s, lists)) {
-      this.#held = { status: out.status, reason, headers: out.headers, chunks: [] }
+      this.#held = { status: sendStatus, reason, headers: out, chunks: [] }
       return
     }
-    s.transport.head(out.status, reason, out.headers)
+    s.transport.head(sendStatus, reason, out)
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -185,9 +186,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   /** The response's head as the client gets it: hop-by-hop removed, Kong's headers added, header_filter run. */
-  #responseHead(status: number, upstream: Record<string, string | string[] | undefined>): { status: number; headers: OutHeaders } {
+  #responseHead(status: number, upstream: Record<string, string | string[] | undefined>): OutHeaders {
     const s = this.s
-    this.#status = status
+    this.#status = this.#sendStatus = status
     const out = responseEndToEnd(upstream)
     const via = firstValue(upstream.via)
     out.via = via ? `${via}, ${VIA_TOKEN}` : VIA_TOKEN
@@ -201,7 +202,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     out['x-kong-proxy-latency'] = String(Math.round(this.sentAt - s.start))
     out['x-kong-request-id'] = s.requestId
     const lists = s.lists
-    if (!lists) return { status, headers: out }
+    if (!lists) return out
     this.#headersAt = performance.now()
     if (s.proxied) {
       s.proxied.status = status
@@ -209,7 +210,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     const draft = startResponse(s, status, out, 'service')
     if (lists.headerFilter.length > 0) runHeaderFilter(s, lists)
-    return { status: draft.status, headers: out }
+    this.#sendStatus = draft.status
+    return out
   }
 
   #done(): void {

@@ -31,18 +31,27 @@ export interface UpgradeHandler {
   closeAll(): void
 }
 
+// Everything about where a request came from is the connection's, so it is
+// worked out once per connection; only a trusted peer's X-Real-IP varies.
+const ARRIVAL = Symbol('arrival')
+type ArrivalSocket = TLSSocket & { [ARRIVAL]?: Arrival }
+
 function arrival(req: IncomingMessage, opts: HandlerOptions): Arrival {
-  const socket = req.socket as TLSSocket
-  const peer = unmapped(socket.remoteAddress ?? '')
-  const trusted = opts.trusted(peer)
-  return {
-    scheme: opts.scheme,
-    localPort: socket.localPort ?? 0,
-    peer,
-    trusted,
-    clientIp: clientAddress(peer, trusted, req.headers['x-real-ip']),
-    sni: opts.scheme === 'https' ? socket.servername || undefined : undefined,
+  const socket = req.socket as ArrivalSocket
+  let a = socket[ARRIVAL]
+  if (!a) {
+    const peer = unmapped(socket.remoteAddress ?? '')
+    a = socket[ARRIVAL] = {
+      scheme: opts.scheme,
+      localPort: socket.localPort ?? 0,
+      peer,
+      trusted: opts.trusted(peer),
+      clientIp: peer,
+      sni: opts.scheme === 'https' ? socket.servername || undefined : undefined,
+    }
   }
+  const realIp = a.trusted ? req.headers['x-real-ip'] : undefined
+  return realIp === undefined ? a : { ...a, clientIp: clientAddress(a.peer, true, realIp) }
 }
 
 /** Runs one request through the pipeline on `transport`, pinned to the Runtime current now. */

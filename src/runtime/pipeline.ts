@@ -31,6 +31,7 @@ export function runPipeline(s: RequestState): void {
   if (global.empty) return routeStep(s)
   // Global plugins' response phases run even when no route matches.
   s.lists = global.lists
+  s.transport.markStart()
   const rewrite = global.lists.rewrite
   if (rewrite.length === 0) return routeStep(s)
   then(s, runRewrite(s, rewrite), routeStep)
@@ -57,6 +58,7 @@ function routeStep(s: RequestState): void {
 function accessStep(s: RequestState): void {
   const chain = s.runtime.chains.forRoute(s.match!.route)
   if (chain.empty) return proxyStep(s)
+  s.transport.markStart()
   then(s, runAccess(s, chain), proxyStep)
 }
 

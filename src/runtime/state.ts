@@ -48,8 +48,6 @@ export class ProxiedInfo {
 export class RequestState {
   /** performance.now() at arrival. */
   readonly start = performance.now()
-  /** Unix ms at arrival. */
-  readonly startedAt = Date.now()
 
   // -- the target step
   /** The path as sent, without the query. */
@@ -100,6 +98,11 @@ export class RequestState {
     readonly requestId: string,
     readonly arrival: Arrival,
   ) {}
+
+  /** Unix ms at arrival (the clock is read only when a log plugin asks). */
+  get startedAt(): number {
+    return Math.round(performance.timeOrigin + this.start)
+  }
 
   /** Milliseconds since arrival, rounded, as Kong's latency headers show them. */
   latency(): string {

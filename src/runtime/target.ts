@@ -46,5 +46,12 @@ export function splitRequestTarget(rawUrl: string): RequestTarget | undefined {
 /** `Host` without its port, lower-cased (nginx's $host). */
 export function hostWithoutPort(host: string): string {
   const h = host.toLowerCase()
-  return h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.replace(/:\d+$/, '')
+  if (h.charCodeAt(0) === 0x5b /* [ */) return h.slice(0, h.indexOf(']') + 1)
+  const colon = h.lastIndexOf(':')
+  if (colon === -1) return h
+  for (let i = colon + 1; i < h.length; i++) {
+    const c = h.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) return h
+  }
+  return colon + 1 < h.length ? h.slice(0, colon) : h
 }

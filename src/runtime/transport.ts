@@ -29,7 +29,13 @@ export interface Transport {
   abort(err?: Error): void
   /** Runs once the exchange with the client is over (finished, or the client went away). */
   onClose(fn: () => void): void
-  /** Bytes written to the client since the request arrived (headers and body). */
+  /**
+   * Notes how many bytes the connection had carried before this answer, so
+   * bytesWritten can tell this answer's own (called before plugins run; a
+   * request without plugins never pays for it).
+   */
+  markStart(): void
+  /** Bytes written to the client since markStart (headers and body). */
   bytesWritten(): number
   /** Sends 100 Continue when the client waits for it, just before its body is read. */
   continue(): void

@@ -39,8 +39,8 @@ export interface Outbound {
   /** Bodiless (or buffered) idempotent requests may be sent again after they reached an upstream. */
   readonly resendable: boolean
   readonly limit: { maxBytes: number; exit: Exit } | undefined
-  /** Target ids tried so far. */
-  readonly tried: Set<string>
+  /** Target ids tried so far (with a balancer). */
+  readonly tried: Set<string> | undefined
   retriesLeft: number
 }
 
@@ -83,9 +83,28 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
     // after that, only bodiless (or buffered) idempotent ones (nginx's proxy_next_upstream).
     resendable: (!hasBody || buffered !== undefined) && IDEMPOTENT.has(method),
     limit,
-    tried: new Set(),
+    tried: balancer ? new Set() : undefined,
     retriesLeft: service.retries,
   }
+}
+
+// Most requests on a listener carry the same Host and port: their header values are remembered.
+let lastHost = ''
+let lastHostName = ''
+const portStrings = new Map<number, string>()
+
+function forwardedHost(host: string): string {
+  if (host !== lastHost) {
+    lastHostName = hostWithoutPort(host)
+    lastHost = host
+  }
+  return lastHostName
+}
+
+function portString(port: number): string {
+  let s = portStrings.get(port)
+  if (s === undefined) portStrings.set(port, (s = String(port)))
+  return s
 }
 
 /** `base`: the end-to-end headers already changed by plugins (else built from the client's). */
@@ -98,8 +117,8 @@ export function upstreamHeaders(s: RequestState, base?: Record<string, string | 
   // Kong appends the connection peer (realip_remote_addr) to an incoming list.
   h['x-forwarded-for'] = xff ? `${xff}, ${arrival.peer}` : arrival.clientIp
   h['x-forwarded-proto'] = (trusted && firstValue(incoming['x-forwarded-proto'])) || arrival.scheme
-  h['x-forwarded-host'] = (trusted && firstValue(incoming['x-forwarded-host'])) || hostWithoutPort(incoming.host ?? '')
-  h['x-forwarded-port'] = (trusted && firstValue(incoming['x-forwarded-port'])) || String(arrival.localPort)
+  h['x-forwarded-host'] = (trusted && firstValue(incoming['x-forwarded-host'])) || forwardedHost(incoming.host ?? '')
+  h['x-forwarded-port'] = (trusted && firstValue(incoming['x-forwarded-port'])) || portString(arrival.localPort)
   h['x-forwarded-path'] = (trusted && firstValue(incoming['x-forwarded-path'])) || s.rawPath
   const prefix = (trusted && firstValue(incoming['x-forwarded-prefix'])) || s.match!.strippedPrefix
   if (prefix) h['x-forwarded-prefix'] = prefix

@@ -1,7 +1,7 @@
 // The request path as the router sees it (kong-reference.md §2.1) and as it is sent upstream (§2.4):
 // normalization, escaping, and path tricks that must not reach the wrong route.
 import t from 'tap'
-import { escapeUpstreamPath, normalizeRequestPath } from '../../src/runtime/target.js'
+import { escapeUpstreamPath, hostWithoutPort, normalizeRequestPath, splitRequestTarget } from '../../src/runtime/target.js'
 import { matchOf, routerFor } from '../helpers/router.js'
 
 // raw request path (no query) → normalized path; undefined = invalid (the gateway answers 400)
@@ -130,4 +130,22 @@ t.test('§2.1 path tricks reach the route of the normalized path, and only it', 
 
 t.test('§2.1 invalid escapes never reach the router', async (t) => {
   for (const input of ['/x%zz', '/x/%', '/%7', '/x%2']) t.equal(normalizeRequestPath(input), undefined, input)
+})
+
+t.test("nginx's $host: the Host header without its port, lower-cased", async (t) => {
+  t.equal(hostWithoutPort('Example.COM:8080'), 'example.com')
+  t.equal(hostWithoutPort('example.com'), 'example.com')
+  t.equal(hostWithoutPort('[::1]:8000'), '[::1]')
+  t.equal(hostWithoutPort('[2001:DB8::1]'), '[2001:db8::1]')
+  t.equal(hostWithoutPort('host:'), 'host:', 'a colon without digits is not a port')
+  t.equal(hostWithoutPort('host:80a'), 'host:80a')
+  t.equal(hostWithoutPort(''), '')
+})
+
+t.test('the request target: origin-form and absolute-form', async (t) => {
+  t.same(splitRequestTarget('/a/b?x=1&y'), { rawPath: '/a/b', query: '?x=1&y' })
+  t.same(splitRequestTarget('http://example.com:8000/p?q'), { rawPath: '/p', query: '?q' })
+  t.same(splitRequestTarget('https://example.com'), { rawPath: '/', query: '' })
+  t.equal(splitRequestTarget('*'), undefined, 'asterisk-form is not a path')
+  t.equal(splitRequestTarget('example.com:443'), undefined, 'authority-form is not a path')
 })

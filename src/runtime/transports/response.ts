@@ -10,16 +10,20 @@ import type { OutHeaders, Transport } from '../transport.js'
 export class ResponseTransport implements Transport {
   readonly kind = 'http' as const
   // Kept: the request lets go of its socket once the response is done, and the count must not reset.
-  readonly #socket: { bytesWritten: number } | null
-  readonly #writtenAtStart: number
+  #socket: { bytesWritten: number } | null = null
+  #writtenAtStart = -1
   #continued = false
+  #onClose: (() => void)[] | undefined
 
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
-  ) {
-    this.#socket = req.socket
-    this.#writtenAtStart = req.socket?.bytesWritten ?? 0
+  ) {}
+
+  markStart(): void {
+    if (this.#writtenAtStart >= 0) return
+    this.#socket = this.req.socket
+    this.#writtenAtStart = this.#socket?.bytesWritten ?? 0
   }
 
   get closed(): boolean {
@@ -66,7 +70,16 @@ export class ResponseTransport implements Transport {
   }
 
   onClose(fn: () => void): void {
-    this.res.once('close', fn)
+    // One listener per response for everything that waits on its end (the
+    // upstream exchange, the log phase, the access log): 'close' fires once.
+    const waiting = this.#onClose
+    if (waiting) waiting.push(fn)
+    else {
+      const list = (this.#onClose = [fn])
+      this.res.on('close', () => {
+        for (const f of list) f()
+      })
+    }
   }
 
   bytesWritten(): number {

@@ -32,14 +32,13 @@ export class SocketTransport implements Transport {
   #started = false
   #ended = false
   #status = 0
-  readonly #writtenAtStart: number
+  #writtenAtStart = 0
 
   constructor(
     private readonly socket: Duplex & { bytesWritten?: number },
     /** Bytes the client sent after its request head (the first frames, already read by Node). */
     private readonly clientHead: Buffer,
   ) {
-    this.#writtenAtStart = socket.bytesWritten ?? 0
     socket.on('error', () => socket.destroy())
   }
 
@@ -96,6 +95,10 @@ export class SocketTransport implements Transport {
 
   onClose(fn: () => void): void {
     this.socket.once('close', fn)
+  }
+
+  markStart(): void {
+    this.#writtenAtStart = this.socket.bytesWritten ?? 0
   }
 
   bytesWritten(): number {

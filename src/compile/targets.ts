@@ -1,0 +1,64 @@
+/**
+ * Where a try goes, worked out once per (service, target) and kept for the
+ * life of the Runtime: the origin, the Host header Kong sends (the target's
+ * name, or the upstream's host_header, with the port unless it is the
+ * scheme's default), the TLS server name, and the node's keep-alive pool for
+ * them. A request only looks its destination up; nothing is built per
+ * request unless `preserve_host` sends the client's Host (and, over TLS, its
+ * name as SNI) or a plugin set a target of its own.
+ */
+import type { Pool } from 'undici'
+import type { Service } from '../config/model.js'
+import type { NodeState } from '../node/state.js'
+import type { Peer } from './balancer.js'
+
+export interface Destination {
+  readonly host: string
+  readonly port: number
+  readonly tls: boolean
+  /** `scheme://host:port` */
+  readonly origin: string
+  /** The Host header when the route does not preserve the client's. */
+  readonly hostHeader: string
+  readonly pool: Pool
+}
+
+export interface RuntimeTargets {
+  /** The destination of a try to the service's own host (`peer` undefined) or to a balancer's target. */
+  of(service: Service, peer: Peer | undefined, hostHeader: string | undefined): Destination
+  /** A destination built for this request only (kong.service.set_target). */
+  direct(service: Service, host: string, port: number): Destination
+  /** The pool for a destination reached with another TLS server name (the client's Host under preserve_host). */
+  withServername(service: Service, d: Destination, servername: string): Pool
+}
+
+/** Host without a trailing `:port` (IPv6 literals keep their brackets). */
+function nameOf(host: string): string {
+  const h = host.toLowerCase()
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1)
+  return /:\d+$/.test(h) ? h.slice(0, h.lastIndexOf(':')) : h
+}
+
+export function runtimeTargets(node: NodeState, caFor: (service: Service) => string[] | undefined): RuntimeTargets {
+  const cache = new WeakMap<Service, Map<Peer | undefined, Destination>>()
+  const poolFor = (service: Service, origin: string, servername: string | undefined) =>
+    node.pools.get({ origin, connectTimeout: service.connect_timeout, tlsVerify: service.tls_verify ?? false, servername, ca: caFor(service) })
+  const build = (service: Service, host: string, port: number, hostHeader: string | undefined): Destination => {
+    const tls = service.protocol === 'https' || service.protocol === 'grpcs'
+    const name = hostHeader ?? host
+    const header = port === (tls ? 443 : 80) || /:\d+$/.test(name) ? name : `${name}:${port}`
+    const origin = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
+    return { host, port, tls, origin, hostHeader: header, pool: poolFor(service, origin, tls ? nameOf(header) : undefined) }
+  }
+  return {
+    of(service, peer, hostHeader) {
+      let byPeer = cache.get(service)
+      if (!byPeer) cache.set(service, (byPeer = new Map()))
+      let d = byPeer.get(peer)
+      if (!d) byPeer.set(peer, (d = peer ? build(service, peer.host, peer.port, hostHeader) : build(service, service.host, service.port, undefined)))
+      return d
+    },
+    direct: (service, host, port) => build(service, host, port, undefined),
+    withServername: (service, d, servername) => poolFor(service, d.origin, servername),
+  }
+}
