@@ -199,7 +199,9 @@ local SAFE = {
 SAFE._G = SAFE
 local SAFE_MT = { __index = SAFE }
 
-local chunks = {}
+-- Ids only grow: released chunks leave holes, and # on a table with holes may
+-- name any border, which could hand out the id of a live chunk.
+local chunks, last_id = {}, 0
 local function new_env() return setmetatable({}, SAFE_MT) end
 
 local S = {}
@@ -217,8 +219,9 @@ function S.compile(src, name)
   local env = new_env()
   local f, err = load(src, '=' .. name, 't', env)
   if not f then return { err = err } end
-  chunks[#chunks + 1] = { fn = f, env = env, first = true }
-  return { id = #chunks }
+  last_id = last_id + 1
+  chunks[last_id] = { fn = f, env = env, first = true }
+  return { id = last_id }
 end
 function S.release(id) chunks[id] = nil end
 

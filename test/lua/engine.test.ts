@@ -146,3 +146,24 @@ t.test('kong.ctx.plugin is fresh per run; getmetatable does not expose the strin
   await t.resolves(c.run(fakeKit()))
   t.equal(await lua.compileExpression(`getmetatable('')`).evaluate(fakeKit()), undefined)
 })
+
+t.test('chunks released by the GC leave no id to be handed out twice', async (t) => {
+  // Reloads drop old configs' chunks; the ids of the chunks still in use must stay theirs.
+  const { setFlagsFromString } = await import('node:v8')
+  const { runInNewContext } = await import('node:vm')
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const make = (tag: string) => lua.compile(`kong.response.exit(200, '${tag}')`, tag)
+  const kept: [string, ReturnType<typeof make>][] = []
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < 60; i++) {
+      const c = make(`r${round}-${i}`)
+      if (i % 3 === 0) kept.push([`r${round}-${i}`, c])
+    }
+    gc()
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
+  }
+  let wrong = 0
+  for (const [tag, c] of kept) if ((await c.run(fakeKit()))?.body !== tag) wrong++
+  t.equal(wrong, 0, 'every kept chunk runs its own code')
+})
