@@ -92,9 +92,22 @@ function fromLua(v: unknown): unknown {
   return v
 }
 
-function headerValue(v: unknown): string | string[] {
-  if (Array.isArray(v)) return v.map((x) => String(x))
-  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : String(v)
+const luaType = (v: unknown) => (v === undefined || v === null ? 'nil' : typeof v === 'object' ? 'table' : typeof v)
+
+/**
+ * A header value from Lua, typed as Kong's PDK checks it (a string, a number,
+ * a boolean, or an array of strings); whether it can go on the wire is the
+ * kit's check (runtime/header-checks.ts), where it is set.
+ */
+function headerValue(name: unknown, v: unknown): string | string[] {
+  if (typeof v === 'string') return v
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (Array.isArray(v)) {
+    for (const x of v)
+      if (typeof x !== 'string') throw new TypeError(`invalid header value in array ${JSON.stringify(String(name))}: got ${luaType(x)}, expected string`)
+    return v as string[]
+  }
+  throw new TypeError(`invalid header value for ${JSON.stringify(String(name))}: got ${luaType(v)}, expected array of string, string, number or boolean`)
 }
 
 /** What one run sees: the kit, the body read beforehand, and where kong.response.exit lands. */
@@ -163,7 +176,7 @@ const host: Host = {
     switch (op) {
       case 'set_header':
         if (b === undefined) u.clearHeader(String(a))
-        else u.setHeader(String(a).toLowerCase(), headerValue(b))
+        else u.setHeader(String(a).toLowerCase(), headerValue(a, b))
         return
       case 'add_header': {
         const cur = u.header(String(a))
@@ -172,7 +185,7 @@ const host: Host = {
         return
       }
       case 'set_headers':
-        for (const [k, v] of Object.entries((a ?? {}) as Record<string, unknown>)) u.setHeader(k.toLowerCase(), headerValue(v))
+        for (const [k, v] of Object.entries((a ?? {}) as Record<string, unknown>)) u.setHeader(k.toLowerCase(), headerValue(k, v))
         return
       case 'clear_header':
         u.clearHeader(String(a).toLowerCase())
@@ -192,7 +205,9 @@ const host: Host = {
         u.setBody(Buffer.from(String(a ?? ''), 'latin1'))
         return
       case 'set_path':
-        u.setPath(String(a))
+        // The kit refuses a path without a leading `/`; a non-string is Kong's own error.
+        if (typeof a !== 'string') throw new TypeError('path must be a string')
+        u.setPath(a)
         return
       case 'set_method':
         u.setMethod(String(a).toUpperCase())
@@ -203,7 +218,7 @@ const host: Host = {
     const res = (state.kit ?? noKit()).response
     switch (op) {
       case 'set_header':
-        res.setHeader(String(a).toLowerCase(), headerValue(b))
+        res.setHeader(String(a).toLowerCase(), headerValue(a, b))
         return
       case 'add_header':
         res.addHeader(String(a).toLowerCase(), String(b))
@@ -224,7 +239,7 @@ const host: Host = {
   },
   exit(status: number, body: string | undefined, json: boolean, headers: Record<string, unknown> | undefined) {
     const h: Record<string, string | string[]> = {}
-    for (const [k, v] of Object.entries(headers ?? {})) h[k.toLowerCase()] = headerValue(v)
+    for (const [k, v] of Object.entries(headers ?? {})) h[k.toLowerCase()] = headerValue(k, v)
     if (json && !h['content-type']) h['content-type'] = 'application/json; charset=utf-8'
     state.exit = { status, body: body ?? '', headers: h }
   },

@@ -1,47 +1,62 @@
 /**
  * The plugin phases of one request, in Kong's order. Access handlers may return
  * a promise (reading the body, verifying a signature); the loop stays
- * synchronous until one does. A handler that throws is a bug in that plugin:
- * it is logged with the plugin's name and the request gets Kong's 500; the
- * process carries on.
+ * synchronous until one does. A handler that throws (or rejects, or returns
+ * an exit that cannot be sent: header-checks.ts) is a bug in that plugin: it
+ * is logged with the plugin's name and the request id, and the request gets
+ * Kong's 500; the process carries on.
  */
 import { phaseLists, type Chain, type PhaseLists, type PluginInstance } from '../compile/chains.js'
 import { PAYLOAD_TOO_LARGE, UNEXPECTED } from '../errors.js'
 import type { Exit, PhaseResult } from '../plugins/types.js'
+import { checkExit } from './header-checks.js'
 import { BodyTooLarge, kitOf, type RequestKit } from './kit.js'
 import type { RequestState } from './state.js'
 
 export type Outcome = Exit | undefined
 const isPromise = (v: PhaseResult): v is Promise<Exit | undefined | void> => typeof (v as Promise<unknown> | undefined)?.then === 'function'
 
-function crashed(inst: PluginInstance, phase: string, err: unknown): Exit {
+function crashed(s: RequestState, inst: PluginInstance, phase: string, err: unknown): Exit {
   if (err instanceof BodyTooLarge) return PAYLOAD_TOO_LARGE
-  inst.log.error('plugin failed', { phase, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) })
+  try {
+    inst.log.error('plugin failed', { phase, request_id: s.requestId, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) })
+  } catch {
+    // A logger that fails must not turn a plugin's error into the gateway's.
+  }
   return UNEXPECTED
+}
+
+/** The plugin's exit, checked (header-checks.ts): one that cannot be sent is that plugin's error. */
+function exited(s: RequestState, inst: PluginInstance, phase: string, e: Exit): Exit {
+  try {
+    return checkExit(e, () => inst.log.warn('manually setting Transfer-Encoding. Ignored.', { phase, request_id: s.requestId }))
+  } catch (err) {
+    return crashed(s, inst, phase, err)
+  }
 }
 
 /** The rewrite phase: global instances only; an Exit skips routing. */
 export function runRewrite(s: RequestState, list: readonly PluginInstance[]): Outcome | Promise<Outcome> {
-  return loop(list, 0, kitOf(s), 'rewrite')
+  return loop(s, list, 0, kitOf(s), 'rewrite')
 }
 
-function loop(list: readonly PluginInstance[], from: number, kit: RequestKit, phase: 'rewrite' | 'access'): Outcome | Promise<Outcome> {
+function loop(s: RequestState, list: readonly PluginInstance[], from: number, kit: RequestKit, phase: 'rewrite' | 'access'): Outcome | Promise<Outcome> {
   for (let i = from; i < list.length; i++) {
     const inst = list[i]!
     let out
     try {
       out = inst.phases[phase]!(kit)
     } catch (err) {
-      return crashed(inst, phase, err)
+      return crashed(s, inst, phase, err)
     }
     if (!out) continue
     if (isPromise(out)) {
       return out.then(
-        (e): Outcome | Promise<Outcome> => e || loop(list, i + 1, kit, phase),
-        (err: unknown) => crashed(inst, phase, err),
+        (e): Outcome | Promise<Outcome> => (e ? exited(s, inst, phase, e) : loop(s, list, i + 1, kit, phase)),
+        (err: unknown) => crashed(s, inst, phase, err),
       )
     }
-    return out
+    return exited(s, inst, phase, out)
   }
   return undefined
 }
@@ -55,7 +70,7 @@ export function runAccess(s: RequestState, chain: Chain): Outcome | Promise<Outc
   const kit = kitOf(s)
   if (!chain.consumerScoped) {
     s.lists = chain.lists
-    return loop(chain.lists.access, 0, kit, 'access')
+    return loop(s, chain.lists.access, 0, kit, 'access')
   }
   const chosen: (PluginInstance | undefined)[] = new Array<PluginInstance | undefined>(chain.slots.length)
   return resolving(s, kit, chain, chosen, 0, undefined)
@@ -67,7 +82,7 @@ function resolving(
   chain: Chain,
   chosen: (PluginInstance | undefined)[],
   from: number,
-  exited: Outcome,
+  exit: Outcome,
 ): Outcome | Promise<Outcome> {
   const order = chain.accessOrder
   for (let k = from; k < order.length; k++) {
@@ -80,26 +95,26 @@ function resolving(
       if (c && (!inst || c.level < inst.level)) inst = c
     }
     chosen[idx] = inst
-    if (exited || !inst?.phases.access) continue
+    if (exit || !inst?.phases.access) continue
     let out
     try {
       out = inst.phases.access(kit)
     } catch (err) {
-      exited = crashed(inst, 'access', err)
+      exit = crashed(s, inst, 'access', err)
       continue
     }
     if (!out) continue
     if (isPromise(out)) {
       const at = inst
       return out.then(
-        (e): Outcome | Promise<Outcome> => resolving(s, kit, chain, chosen, k + 1, e || undefined),
-        (err: unknown) => resolving(s, kit, chain, chosen, k + 1, crashed(at, 'access', err)),
+        (e): Outcome | Promise<Outcome> => resolving(s, kit, chain, chosen, k + 1, e ? exited(s, at, 'access', e) : undefined),
+        (err: unknown) => resolving(s, kit, chain, chosen, k + 1, crashed(s, at, 'access', err)),
       )
     }
-    exited = out
+    exit = exited(s, inst, 'access', out)
   }
   s.lists = phaseLists(chosen, chain.accessOrder)
-  return exited
+  return exit
 }
 
 /** header_filter: errors are logged; the response goes on. */
@@ -110,7 +125,7 @@ export function runHeaderFilter(s: RequestState, lists: PhaseLists): void {
     try {
       inst.phases.headerFilter!(kit)
     } catch (err) {
-      crashed(inst, 'header_filter', err)
+      crashed(s, inst, 'header_filter', err)
     }
   }
   s.current = undefined
@@ -132,7 +147,7 @@ export function runBodyFilter(s: RequestState, lists: PhaseLists, body: Buffer):
       const next = inst.phases.bodyFilter!(kit, out)
       out = typeof next === 'string' ? Buffer.from(next) : next
     } catch (err) {
-      crashed(inst, 'body_filter', err)
+      crashed(s, inst, 'body_filter', err)
     }
   }
   return out
@@ -151,7 +166,7 @@ function runLog(s: RequestState, lists: PhaseLists): void {
     try {
       inst.phases.log!(kit)
     } catch (err) {
-      crashed(inst, 'log', err)
+      crashed(s, inst, 'log', err)
     }
   }
 }

@@ -5,6 +5,7 @@
  * the status and headers about to be sent.
  */
 import type { KitResponse } from '../plugins/types.js'
+import { checkHeader, ignoredResponseHeader } from './header-checks.js'
 import type { OutHeaders } from './transport.js'
 import type { RequestState } from './state.js'
 
@@ -24,11 +25,17 @@ export class ResponseDraft implements KitResponse {
     const v = this.headers[name.toLowerCase()]
     return v === undefined ? undefined : Array.isArray(v) ? v[0] : String(v)
   }
+  // Checked here, so a bad header fails the plugin that set it (header-checks.ts);
+  // Transfer-Encoding is ignored, as Kong does: the gateway frames the body.
   setHeader(name: string, value: string | string[]): void {
-    this.headers[name.toLowerCase()] = value
+    checkHeader(name, value)
+    const key = name.toLowerCase()
+    if (!ignoredResponseHeader(key)) this.headers[key] = value
   }
   addHeader(name: string, value: string): void {
+    checkHeader(name, value)
     const key = name.toLowerCase()
+    if (ignoredResponseHeader(key)) return
     const v = this.headers[key]
     this.headers[key] = v === undefined ? value : Array.isArray(v) ? [...v, value] : [String(v), value]
   }

@@ -5,6 +5,7 @@
  * request, and sends the client's request untouched when there is none.
  */
 import type { KitUpstream } from '../plugins/types.js'
+import { checkHeader } from './header-checks.js'
 import { requestEndToEnd } from './headers.js'
 import type { RequestState } from './state.js'
 
@@ -31,7 +32,9 @@ export class UpstreamChanges implements KitUpstream {
   header(name: string): string | string[] | undefined {
     return this.headers[name.toLowerCase()]
   }
+  /** Checked here, so a bad header fails the plugin that set it (header-checks.ts). */
   setHeader(name: string, value: string | string[]): void {
+    checkHeader(name, value)
     this.headers[name.toLowerCase()] = value
   }
   clearHeader(name: string): void {
@@ -55,7 +58,14 @@ export class UpstreamChanges implements KitUpstream {
     if (this.rawQueryOverride !== undefined) return this.rawQueryOverride ? `?${this.rawQueryOverride}` : ''
     return original
   }
+  /**
+   * Kong refuses a path that does not start with `/`: anything else would go
+   * out as an absolute-form or asterisk-form request target (`http://evil/`).
+   */
   setPath(path: string): void {
+    // t/01-pdk/06-service-request/04-set_path.t:35
+    if (typeof path !== 'string') throw new TypeError('path must be a string')
+    if (!path.startsWith('/')) throw new TypeError('path must start with /')
     this.pathOverride = path
   }
   get path(): string {

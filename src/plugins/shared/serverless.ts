@@ -16,14 +16,14 @@ export function functionsFactory(name: string) {
     const compile = (phase: Phase): SyncLuaChunk[] => conf[phase].map((src, i) => engine.compile(src, `${phase}[${i}]`))
     const phases: PluginPhases = {}
     const request =
-      (chunks: SyncLuaChunk[]) =>
+      (chunks: SyncLuaChunk[], phase: Phase) =>
       async (kit: Kit): Promise<Exit | undefined> => {
         for (const c of chunks) {
           let exit: Exit | undefined
           try {
             exit = await c.run(kit)
           } catch (e) {
-            env.log.error(`${name} error: ${(e as Error).message}`)
+            env.log.error(`${name} error: ${(e as Error).message}`, { phase, request_id: kit.requestId })
             return UNEXPECTED
           }
           if (exit) return exit
@@ -32,13 +32,13 @@ export function functionsFactory(name: string) {
       }
     // After the response was decided nothing can be answered instead: errors are logged (Kong logs them too).
     const late =
-      (chunks: SyncLuaChunk[]) =>
+      (chunks: SyncLuaChunk[], phase: Phase) =>
       (kit: Kit): void => {
         for (const c of chunks) {
           try {
             c.runSync(kit)
           } catch (e) {
-            env.log.error(`${name} error: ${(e as Error).message}`)
+            env.log.error(`${name} error: ${(e as Error).message}`, { phase, request_id: kit.requestId })
             return
           }
         }
@@ -48,17 +48,17 @@ export function functionsFactory(name: string) {
     const headerFilter = compile('header_filter')
     const bodyFilter = compile('body_filter')
     const log = compile('log')
-    if (rewrite.length) phases.rewrite = request(rewrite)
-    if (access.length) phases.access = request(access)
-    if (headerFilter.length) phases.headerFilter = late(headerFilter)
+    if (rewrite.length) phases.rewrite = request(rewrite, 'rewrite')
+    if (access.length) phases.access = request(access, 'access')
+    if (headerFilter.length) phases.headerFilter = late(headerFilter, 'header_filter')
     if (bodyFilter.length) {
-      const run = late(bodyFilter)
+      const run = late(bodyFilter, 'body_filter')
       phases.bodyFilter = (kit, body) => {
         run(kit)
         return body
       }
     }
-    if (log.length) phases.log = late(log)
+    if (log.length) phases.log = late(log, 'log')
     return phases
   })
 }

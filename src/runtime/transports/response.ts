@@ -44,6 +44,8 @@ export class ResponseTransport implements Transport {
       res.destroy()
       return
     }
+    // A whole body goes with its length, never also chunked (nor both, which smuggles).
+    delete headers['transfer-encoding']
     headers['content-length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
     res.writeHead(status, reason, headers)
     res.end(this.req.method === 'HEAD' ? undefined : body)

@@ -59,6 +59,7 @@ export class SocketTransport implements Transport {
       this.socket.destroy()
       return
     }
+    delete headers['transfer-encoding']
     headers['content-length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
     headers.connection = 'close'
     this.#started = this.#ended = true
