@@ -58,6 +58,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
     env,
     accessLog: accessLog ? (entry: Record<string, unknown>) => log.info(entry, 'access') : undefined,
     pluginLog: pluginLogger(log),
+    requestLog: (fields: Record<string, unknown>, msg: string) => log.error(fields, msg),
     onReload: (r: ReloadResult) => {
       if (inWorker && r.result === 'applied' && r.hash) reportHash(r.hash)
       if (r.result === 'unchanged') return

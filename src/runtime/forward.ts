@@ -20,6 +20,7 @@ import { startResponse } from './response-draft.js'
 import { ProxiedInfo, type RequestState } from './state.js'
 import { hostWithoutPort } from './target.js'
 import type { OutHeaders } from './transport.js'
+import { unexpected } from './unexpected.js'
 import { BODY_LIMIT, VIA_TOKEN, type Outbound } from './upstream-request.js'
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
@@ -92,6 +93,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   #headersAt = 0
   /** A response held for body_filter: sent whole once it ended. */
   #held: { status: number; reason: string; headers: OutHeaders; chunks: Buffer[] } | undefined
+  /** The client got the gateway's 500 instead (unexpected.ts): the upstream's body is read and dropped. */
+  #discard = false
 
   constructor(
     private readonly s: RequestState,
@@ -129,19 +132,29 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#started = true
     if (this.#timer) clearTimeout(this.#timer)
     const s = this.s
-    const out = this.#responseHead(status, headers)
-    const sendStatus = this.#sendStatus
-    // nginx passes the upstream's status line through, unless a plugin set the status.
-    const reason = sendStatus === status ? (statusMessage ?? '') : reasonPhrase(sendStatus)
-    const lists = s.lists
-    if (lists && lists.bodyFilter.length > 0 && wantsBody(s, lists)) {
-      this.#held = { status: sendStatus, reason, headers: out, chunks: [] }
-      return
+    // undici calls us from its parser: an exception here would cut the client
+    // off; it is ours (or a header a plugin set behind the kit's back), so the
+    // client gets the 500 instead.
+    try {
+      const out = this.#responseHead(status, headers)
+      const sendStatus = this.#sendStatus
+      // nginx passes the upstream's status line through, unless a plugin set the status.
+      const reason = sendStatus === status ? (statusMessage ?? '') : reasonPhrase(sendStatus)
+      const lists = s.lists
+      if (lists && lists.bodyFilter.length > 0 && wantsBody(s, lists)) {
+        this.#held = { status: sendStatus, reason, headers: out, chunks: [] }
+        return
+      }
+      s.transport.head(sendStatus, reason, out)
+    } catch (err) {
+      this.#held = undefined
+      this.#discard = true
+      unexpected(s, err, 'response head')
     }
-    s.transport.head(sendStatus, reason, out)
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#discard) return
     if (this.#held) {
       this.#held.chunks.push(chunk)
       return
@@ -157,18 +170,23 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#finished = true
     const s = this.s
     const held = this.#held
-    if (held) {
-      const body = runBodyFilter(s, s.lists!, Buffer.concat(held.chunks))
-      delete held.headers['transfer-encoding']
-      // The filtered body's length is announced even to HEAD, whose body the transport leaves out.
-      s.transport.send(held.status, held.reason, held.headers, body)
-    } else s.transport.end()
+    try {
+      if (held) {
+        const body = runBodyFilter(s, s.lists!, Buffer.concat(held.chunks))
+        delete held.headers['transfer-encoding']
+        // The filtered body's length is announced even to HEAD, whose body the transport leaves out.
+        s.transport.send(held.status, held.reason, held.headers, body)
+      } else if (!this.#discard) s.transport.end()
+    } catch (err) {
+      unexpected(s, err, 'response end')
+    }
     this.#done()
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     this.#finished = true
     if (this.#timer) clearTimeout(this.#timer)
+    if (this.#discard) return this.#done()
     if (this.#started && !this.#held) {
       // Mid-body failure: the status is already sent; cut the connection so the
       // client sees a truncated response rather than a complete-looking one.
@@ -182,7 +200,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     const timedOut = TIMEOUT_CODES.has(code)
     if (this.#started) this.#done()
     else this.#release(timedOut ? { kind: 'timeout' } : { kind: 'tcp' })
-    failed(this.s, this.o, code, timedOut)
+    try {
+      failed(this.s, this.o, code, timedOut)
+    } catch (e) {
+      unexpected(this.s, e, 'upstream error')
+    }
   }
 
   /** The response's head as the client gets it: hop-by-hop removed, Kong's headers added, header_filter run. */

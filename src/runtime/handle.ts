@@ -10,11 +10,12 @@ import type { TLSSocket } from 'node:tls'
 import type { Runtime } from '../compile/runtime.js'
 import { runPipeline } from './pipeline.js'
 import { nextRequestId } from './request-id.js'
-import { RequestState, type Arrival } from './state.js'
+import { RequestState, type Arrival, type RequestLog } from './state.js'
 import type { Transport } from './transport.js'
 import { ResponseTransport } from './transports/response.js'
 import { SocketTransport } from './transports/socket.js'
 import { clientAddress, unmapped, type TrustCheck } from './trust.js'
+import { guarded, unexpected } from './unexpected.js'
 
 export interface HandlerOptions {
   current: () => Runtime
@@ -23,6 +24,8 @@ export interface HandlerOptions {
   scheme: 'http' | 'https'
   /** One entry per request when set; nothing is added to the request path otherwise. */
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
+  /** Where errors of the request path itself go (with the request id); silent when unset. */
+  log?: RequestLog | undefined
 }
 
 export interface UpgradeHandler {
@@ -58,24 +61,34 @@ function arrival(req: IncomingMessage, opts: HandlerOptions): Arrival {
 function start(req: IncomingMessage, transport: Transport, opts: HandlerOptions): RequestState {
   // Pinned: a reload mid-request does not mix configs.
   const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts))
+  s.log = opts.log
   if (opts.accessLog) logAccess(s, opts.accessLog)
-  runPipeline(s)
+  // The synchronous part of every step runs under this guard; what follows a
+  // promise is guarded where it resumes (pipeline.ts, forward.ts).
+  try {
+    runPipeline(s)
+  } catch (err) {
+    unexpected(s, err, 'pipeline')
+  }
   return s
 }
 
 function logAccess(s: RequestState, log: (entry: Record<string, unknown>) => void): void {
-  s.transport.onClose(() => {
-    const match = s.match
-    log({
-      method: s.req.method,
-      path: (s.req.url ?? '/').split('?')[0],
-      status: s.transport.status,
-      latency_ms: Math.round(performance.now() - s.start),
-      request_id: s.requestId,
-      client_ip: s.arrival.peer,
-      route: match ? (match.route.name ?? match.route.id) : undefined,
-      service: match?.service ? (match.service.name ?? match.service.id) : undefined,
-    })
+  s.transport.onClose(() => guarded(s, 'access log', () => writeAccess(s, log)))
+}
+
+function writeAccess(s: RequestState, log: (entry: Record<string, unknown>) => void): void {
+  const match = s.match
+  log({
+    method: s.req.method,
+    path: (s.req.url ?? '/').split('?')[0],
+    status: s.transport.status,
+    latency_ms: Math.round(performance.now() - s.start),
+    request_id: s.requestId,
+    // Noted on arrival: by now Node may have let go of the request's socket.
+    client_ip: s.arrival.peer,
+    route: match ? (match.route.name ?? match.route.id) : undefined,
+    service: match?.service ? (match.service.name ?? match.service.id) : undefined,
   })
 }
 

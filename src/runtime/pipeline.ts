@@ -16,13 +16,14 @@
  * pipeline; the response phases still run, as in Kong. Steps stay synchronous
  * until a plugin returns a promise.
  */
-import { BAD_REQUEST, NO_SERVICE, UNEXPECTED } from '../errors.js'
+import { BAD_REQUEST, NO_SERVICE } from '../errors.js'
 import { forward } from './forward.js'
 import { runAccess, runRewrite, scheduleLog, type Outcome } from './phases.js'
 import { answerExit, fail } from './respond.js'
 import { route } from './route.js'
 import type { RequestState } from './state.js'
 import { normalizeRequestPath, splitRequestTarget } from './target.js'
+import { unexpected } from './unexpected.js'
 import { outbound } from './upstream-request.js'
 
 export function runPipeline(s: RequestState): void {
@@ -75,16 +76,24 @@ function proxyStep(s: RequestState): void {
 
 const isThenable = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T> | undefined)?.then === 'function'
 
-/** After a phase: its Exit answers; nothing goes on to `next`; a promise waits (unless the client left). */
+/**
+ * After a phase: its Exit answers; nothing goes on to `next`; a promise waits
+ * (unless the client left). What follows a promise runs outside the caller's
+ * try (handle.ts), so its exceptions are caught here.
+ */
 function then(s: RequestState, outcome: Outcome | Promise<Outcome>, next: (s: RequestState) => void): void {
   if (outcome === undefined) return next(s)
   if (!isThenable(outcome)) return answerExit(s, outcome)
   outcome.then(
     (e) => {
       if (s.transport.closed) return
-      if (e) answerExit(s, e)
-      else next(s)
+      try {
+        if (e) answerExit(s, e)
+        else next(s)
+      } catch (err) {
+        unexpected(s, err, 'pipeline')
+      }
     },
-    () => fail(s, UNEXPECTED),
+    (err: unknown) => unexpected(s, err, 'pipeline'),
   )
 }

@@ -32,6 +32,9 @@ export interface Arrival {
   sni: string | undefined
 }
 
+/** Where the request path reports what went wrong outside any plugin (a bug of ours): pino-style. */
+export type RequestLog = (fields: Record<string, unknown>, msg: string) => void
+
 /** What happened upstream, for the log phase (the kit's `proxied`). */
 export class ProxiedInfo {
   status = 0
@@ -90,6 +93,8 @@ export class RequestState {
   proxied: ProxiedInfo | undefined = undefined
   /** The log phase is scheduled. */
   logScheduled = false
+  /** Where unexpected errors of this request are logged (unexpected.ts); silent when unset. */
+  log: RequestLog | undefined = undefined
 
   constructor(
     readonly runtime: Runtime,

@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createHandler, createUpgradeHandler, type HandlerOptions } from '../runtime/handle.js'
+import type { RequestLog } from '../runtime/state.js'
 import type { TrustCheck } from '../runtime/trust.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 
@@ -15,6 +16,8 @@ export interface ProxyServerOptions {
   trusted: TrustCheck
   tls?: boolean
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
+  /** Where errors of the request path itself go (with the request id). */
+  requestLog?: RequestLog | undefined
 }
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
@@ -23,6 +26,7 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
     trusted: opts.trusted,
     scheme: opts.tls ? 'https' : 'http',
     accessLog: opts.accessLog,
+    log: opts.requestLog,
   }
   const handle = createHandler(handlerOptions)
   // Fastify owns the listener's life (listen, close, hooks), but routing is the

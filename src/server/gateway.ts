@@ -11,6 +11,7 @@ import { createNodeState, type NodeState } from '../node/state.js'
 import { BUNDLED_PLUGINS, type PluginSet } from '../plugins/set.js'
 import cluster from 'node:cluster'
 import { AggregatorRegistry } from 'prom-client'
+import type { RequestLog } from '../runtime/state.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   plugins?: PluginSet
   /** Where plugin instances log (silent when unset). */
   pluginLog?: CompileOptions['pluginLog']
+  /** Where unexpected errors of the request path go, with the request id (silent when unset). */
+  requestLog?: RequestLog | undefined
   /**
    * The node state (pools, health, plugin slots) to run on; by default the
    * gateway creates its own and closes it when it stops. One passed in is the
@@ -163,7 +166,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   try {
     for (const spec of opts.listen) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, trusted, accessLog: opts.accessLog })
+      const app = buildProxyServer({ holder, trusted, accessLog: opts.accessLog, requestLog: opts.requestLog })
       servers.push(app)
       proxyServers.push(app)
       countConnections(app)
@@ -172,7 +175,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     for (const spec of opts.tlsListen ?? []) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, trusted, tls: true, accessLog: opts.accessLog })
+      const app = buildProxyServer({ holder, trusted, tls: true, accessLog: opts.accessLog, requestLog: opts.requestLog })
       servers.push(app)
       proxyServers.push(app)
       countConnections(app)
