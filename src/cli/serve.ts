@@ -6,6 +6,7 @@ import { singleFileMount } from '../reload/mount-check.js'
 import { createLogger, LOG_LEVELS, pluginLogger, type LogLevel } from '../observability/logger.js'
 import { textLine } from './report.js'
 import { availableParallelism } from 'node:os'
+import { installSafetyNet } from './safety-net.js'
 import { attachWorker, isClusterWorker, reportHash, runPrimary } from './workers.js'
 import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
@@ -82,6 +83,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
     io.err(`gateway serve: ${(err as Error).message}`)
     return 2
   }
+  // A plugin's stray timer or promise is logged, not fatal (safety-net.ts).
+  installSafetyNet(log)
   if (workerCount > 1 && !inWorker) {
     // The primary: admin listener and its own view of the config; workers proxy.
     try {

@@ -1,0 +1,38 @@
+/**
+ * The process's last resort in `gateway serve`: an exception thrown from a
+ * callback nobody awaits (a timer or a promise a plugin starts and leaves
+ * running) is logged and the process serves on, as nginx does when a Lua
+ * timer fails; Node's default would end every connection of the process for
+ * one plugin's stray callback.
+ *
+ * Why this is sound here: the request path catches its own exceptions at the
+ * source (runtime/unexpected.ts, runtime/phases.ts), so what arrives here is
+ * work detached from any request, whose failure leaves no request half-done;
+ * and the gateway's state is rebuilt from the file, not mutated in place.
+ * Such a callback cannot be tied to a request without tracking every async
+ * resource per request (too costly on the hot path), so these lines carry no
+ * request id. Only `gateway serve` installs it: an embedding program keeps
+ * Node's default or its own policy.
+ */
+export interface SafetyNetLog {
+  error(fields: Record<string, unknown>, msg: string): void
+}
+
+const describe = (err: unknown) => (err instanceof Error ? { message: err.message, code: (err as NodeJS.ErrnoException).code, stack: err.stack } : String(err))
+
+export function installSafetyNet(log: SafetyNetLog, proc: NodeJS.Process = process): void {
+  proc.on('uncaughtException', (err) => {
+    try {
+      log.error({ err: describe(err) }, 'uncaught exception outside any request; serving on')
+    } catch {
+      // Nothing left to tell.
+    }
+  })
+  proc.on('unhandledRejection', (reason) => {
+    try {
+      log.error({ err: describe(reason) }, 'unhandled promise rejection outside any request; serving on')
+    } catch {
+      // Nothing left to tell.
+    }
+  })
+}
