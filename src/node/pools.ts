@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module'
 import { Pool } from 'undici'
+import { timedConnector } from './connector.js'
 
 /** The headers the gateway adds to every upstream request (Kong's). */
 export const GATEWAY_REQUEST_HEADERS = [
@@ -63,12 +64,12 @@ export class UpstreamPools {
         pipelining: 1,
         keepAliveTimeout: 60_000, // Kong's upstream_keepalive_idle_timeout
         keepAliveMaxTimeout: 60_000,
-        connect: {
-          timeout: s.connectTimeout,
+        // connect_timeout on a precise timer (undici's own fires on a ~1 s clock).
+        connect: timedConnector(s.connectTimeout, {
           rejectUnauthorized: s.tlsVerify,
           ...(s.servername ? { servername: s.servername } : {}),
           ...(s.ca ? { ca: s.ca } : {}),
-        },
+        }),
       })
       this.#pools.set(key, pool)
     }

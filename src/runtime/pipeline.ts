@@ -16,8 +16,9 @@
  * pipeline; the response phases still run, as in Kong. Steps stay synchronous
  * until a plugin returns a promise.
  */
-import { BAD_REQUEST, NO_SERVICE } from '../errors.js'
+import { BAD_REQUEST, NO_SERVICE, UNEXPECTED, type ErrorAnswer } from '../errors.js'
 import { forward } from './forward.js'
+import { overHeaderLimits } from './header-limits.js'
 import { runAccess, runRewrite, scheduleLog, type Outcome } from './phases.js'
 import { answerExit, fail } from './respond.js'
 import { route } from './route.js'
@@ -27,8 +28,10 @@ import { unexpected } from './unexpected.js'
 import { outbound } from './upstream-request.js'
 
 export function runPipeline(s: RequestState): void {
-  if (!readTarget(s)) return
   const global = s.runtime.chains.global
+  const tooLarge = overHeaderLimits(s.req)
+  if (tooLarge) return refuseHead(s, tooLarge)
+  if (!readTarget(s)) return
   if (global.empty) return routeStep(s)
   // Global plugins' response phases run even when no route matches.
   s.lists = global.lists
@@ -37,6 +40,23 @@ export function runPipeline(s: RequestState): void {
   if (rewrite.length === 0) return routeStep(s)
   then(s, runRewrite(s, rewrite), routeStep)
 }
+
+/**
+ * A request line or header line over nginx's buffers: nginx answers before
+ * Kong runs, and Kong's error page still runs the global plugins' response
+ * phases (spec/02-integration/05-proxy/04-plugins_triggering_spec.lua:1018).
+ * The connection closes, as nginx never finished reading the head.
+ */
+function refuseHead(s: RequestState, answer: ErrorAnswer): void {
+  const global = s.runtime.chains.global
+  if (!global.empty) {
+    s.lists = global.lists
+    s.transport.markStart()
+  }
+  fail(s, answer, CLOSE)
+}
+
+const CLOSE = Object.freeze({ connection: 'close' })
 
 /** The target step: path and query split, the path normalized as Kong's router sees it. */
 function readTarget(s: RequestState): boolean {

@@ -10,6 +10,8 @@ import { createHandler, createUpgradeHandler, type HandlerOptions } from '../run
 import type { RequestLog } from '../runtime/state.js'
 import type { TrustCheck } from '../runtime/trust.js'
 import type { RuntimeHolder } from '../reload/holder.js'
+import { HEADER_BUFFER_BYTES, HEADER_BUFFERS, MAX_HEADER_LINES } from '../runtime/header-limits.js'
+import { answerClientErrors } from './client-error.js'
 
 export interface ProxyServerOptions {
   holder: RuntimeHolder
@@ -33,10 +35,14 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
   // compiled Runtime's: requests go straight to the pipeline, without Fastify's
   // per-request objects, router and hooks, which would route every request to
   // the same catch-all anyway (and Fastify cannot add routes once started).
+  // The whole request head fits nginx's four large header buffers (Kong's
+  // `large_client_header_buffers 4 8k`); the per-line bounds are runtime/header-limits.ts's.
+  const maxHeaderSize = HEADER_BUFFERS * HEADER_BUFFER_BYTES
   const serverFactory = () => {
     const server = opts.tls
       ? createHttpsServer(
           {
+            maxHeaderSize,
             // The certificate is chosen per handshake from the Runtime current at that moment.
             SNICallback: (servername, cb) => {
               const ctx = opts.holder.current().certificates.contextFor(servername)
@@ -46,12 +52,16 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
           },
           handle,
         )
-      : createHttpServer(handle)
+      : createHttpServer({ maxHeaderSize }, handle)
+    // One more than the limit, so that a request over it is seen and refused rather than cut short.
+    server.maxHeadersCount = MAX_HEADER_LINES + 1
     // Fastify's default for its own servers (Node's is 5 s): idle client connections stay open for reuse.
     server.keepAliveTimeout = 72_000
     return server
   }
   const app = Fastify({ logger: false, return503OnClosing: false, serverFactory }) as unknown as FastifyInstance
+  // A head over the limits gets Kong's answer, not Node's 431 or Fastify's JSON.
+  answerClientErrors(app.server)
   // WebSocket upgrades never reach a request handler: Node emits them on the server.
   const upgrade = createUpgradeHandler(handlerOptions)
   app.server.on('upgrade', upgrade)
