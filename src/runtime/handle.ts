@@ -15,6 +15,7 @@ import type { Transport } from './transport.js'
 import { ResponseTransport } from './transports/response.js'
 import { SocketTransport } from './transports/socket.js'
 import { clientAddress, unmapped, type TrustCheck } from './trust.js'
+import { dropUnderscoreHeaders } from './underscores.js'
 
 export interface HandlerOptions {
   current: () => Runtime
@@ -23,6 +24,8 @@ export interface HandlerOptions {
   scheme: 'http' | 'https'
   /** One entry per request when set; nothing is added to the request path otherwise. */
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
+  /** Keep request headers whose names contain '_' (nginx's underscores_in_headers); dropped by default. */
+  underscoresInHeaders?: boolean | undefined
 }
 
 export interface UpgradeHandler {
@@ -56,6 +59,8 @@ function arrival(req: IncomingMessage, opts: HandlerOptions): Arrival {
 
 /** Runs one request through the pipeline on `transport`, pinned to the Runtime current now. */
 function start(req: IncomingMessage, transport: Transport, opts: HandlerOptions): RequestState {
+  // Before anything reads a header (the trusted X-Real-IP below included).
+  if (!opts.underscoresInHeaders) dropUnderscoreHeaders(req)
   // Pinned: a reload mid-request does not mix configs.
   const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts))
   if (opts.accessLog) logAccess(s, opts.accessLog)

@@ -15,6 +15,8 @@ export interface ProxyServerOptions {
   trusted: TrustCheck
   tls?: boolean
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
+  /** Keep request headers whose names contain '_' (dropped by default, as nginx does). */
+  underscoresInHeaders?: boolean | undefined
 }
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
@@ -23,6 +25,7 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
     trusted: opts.trusted,
     scheme: opts.tls ? 'https' : 'http',
     accessLog: opts.accessLog,
+    underscoresInHeaders: opts.underscoresInHeaders,
   }
   const handle = createHandler(handlerOptions)
   // Fastify owns the listener's life (listen, close, hooks), but routing is the

@@ -36,6 +36,8 @@ export interface GatewayOptions {
   onReload?: (r: ReloadResult) => void
   /** One entry per proxied request, when set (off by default). */
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
+  /** Keep request headers whose names contain '_' (default false: dropped, as nginx's underscores_in_headers off). */
+  underscoresInHeaders?: boolean
   /** For the primary of several workers: each worker's pid and configuration hash, for /status. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
   /** The plugins this gateway runs (default: the bundled ones). Custom sets load the file on the main thread. */
@@ -163,7 +165,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   try {
     for (const spec of opts.listen) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, trusted, accessLog: opts.accessLog })
+      const app = buildProxyServer({ holder, trusted, accessLog: opts.accessLog, underscoresInHeaders: opts.underscoresInHeaders })
       servers.push(app)
       proxyServers.push(app)
       countConnections(app)
@@ -172,7 +174,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     for (const spec of opts.tlsListen ?? []) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, trusted, tls: true, accessLog: opts.accessLog })
+      const app = buildProxyServer({ holder, trusted, tls: true, accessLog: opts.accessLog, underscoresInHeaders: opts.underscoresInHeaders })
       servers.push(app)
       proxyServers.push(app)
       countConnections(app)
