@@ -31,6 +31,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'drain-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       'access-log': { type: 'boolean' },
+      'underscores-in-headers': { type: 'boolean' },
       workers: { type: 'string' },
     },
   })
@@ -48,6 +49,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   const log = createLogger(level)
   const accessLog = values['access-log'] ?? ['1', 'true', 'on'].includes(io.env.GATEWAY_ACCESS_LOG ?? '')
+  const underscoresInHeaders = values['underscores-in-headers'] ?? ['1', 'true', 'on'].includes(io.env.GATEWAY_UNDERSCORES_IN_HEADERS ?? '')
   const env = io.env
   const opts = {
     config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml',
@@ -58,6 +60,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
     drainTimeoutMs: Number(values['drain-timeout'] ?? env.GATEWAY_DRAIN_TIMEOUT ?? 25_000),
     env,
     accessLog: accessLog ? (entry: Record<string, unknown>) => log.info(entry, 'access') : undefined,
+    underscoresInHeaders,
     pluginLog: pluginLogger(log),
     requestLog: (fields: Record<string, unknown>, msg: string) => log.error(fields, msg),
     onReload: (r: ReloadResult) => {

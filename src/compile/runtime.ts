@@ -5,6 +5,7 @@
  * Runtime (pools, target health, plugin slots) stays on the node it borrows.
  */
 import type { Config, Plugin, Service } from '../config/model.js'
+import type { UpstreamTls } from '../node/pools.js'
 import type { NodeState } from '../node/state.js'
 import type { PluginSet } from '../plugins/set.js'
 import type { PluginLog } from '../plugins/types.js'
@@ -14,6 +15,7 @@ import { compileChains, type Chains } from './chains.js'
 import { indexConsumers } from './consumers.js'
 import { compileHashInput, type HashFacts, type HashInput } from './hash-input.js'
 import { runtimeTargets, type RuntimeTargets } from './targets.js'
+import { compileUpstreamTls } from './upstream-tls.js'
 import { compileRouter, type Router } from './router.js'
 
 export interface Runtime {
@@ -28,8 +30,8 @@ export interface Runtime {
   readonly balancers: ReadonlyMap<string, Balancer>
   /** Per upstream name: what consistent-hashing hashes, when it does. */
   readonly hashInputs: ReadonlyMap<string, (f: HashFacts) => HashInput>
-  /** PEMs of the CA certificates a service trusts, or undefined for the system store. */
-  caFor(service: Service): string[] | undefined
+  /** The TLS settings a service talks to its upstream with (undefined for plain-text services). */
+  tlsFor(service: Service): UpstreamTls | undefined
   /** Where a try goes: origins, Host headers and the node's pools, per (service, target). */
   readonly targets: RuntimeTargets
   /** Stops what the Runtime owns (active health checks); called when it is replaced or the gateway stops. */
@@ -75,12 +77,7 @@ export function compileRuntime(config: Config, hash: string, opts: CompileOption
     const h = compileHashInput(u)
     if (h) hashInputs.set(u.name, h)
   }
-  const caById = new Map(config.ca_certificates.map((c) => [c.id, c.cert]))
-  const caFor = (service: Service): string[] | undefined => {
-    const ids = service.ca_certificates
-    if (!ids || ids.length === 0) return undefined
-    return ids.map((id) => caById.get(id)).filter((c): c is string => c !== undefined)
-  }
+  const tlsFor = compileUpstreamTls(config)
   const chains = compileChains(config, { plugins: opts.plugins, node, consumers: indexConsumers(config), log: opts.pluginLog ?? (() => SILENT) })
   return {
     config,
@@ -90,8 +87,8 @@ export function compileRuntime(config: Config, hash: string, opts: CompileOption
     router: opts.router ?? compileRouter(config),
     balancers,
     hashInputs,
-    caFor,
-    targets: runtimeTargets(node, caFor),
+    tlsFor,
+    targets: runtimeTargets(node, tlsFor),
     dispose() {
       for (const b of balancers.values()) b.stop()
     },

@@ -9,6 +9,7 @@
  */
 import type { Pool } from 'undici'
 import type { Service } from '../config/model.js'
+import type { UpstreamTls } from '../node/pools.js'
 import type { NodeState } from '../node/state.js'
 import type { Peer } from './balancer.js'
 
@@ -39,10 +40,10 @@ function nameOf(host: string): string {
   return /:\d+$/.test(h) ? h.slice(0, h.lastIndexOf(':')) : h
 }
 
-export function runtimeTargets(node: NodeState, caFor: (service: Service) => string[] | undefined): RuntimeTargets {
+export function runtimeTargets(node: NodeState, tlsFor: (service: Service) => UpstreamTls | undefined): RuntimeTargets {
   const cache = new WeakMap<Service, Map<Peer | undefined, Destination>>()
   const poolFor = (service: Service, origin: string, servername: string | undefined) =>
-    node.pools.get({ origin, connectTimeout: service.connect_timeout, tlsVerify: service.tls_verify ?? false, servername, ca: caFor(service) })
+    node.pools.get({ origin, connectTimeout: service.connect_timeout, servername, tls: tlsFor(service) })
   const build = (service: Service, host: string, port: number, hostHeader: string | undefined): Destination => {
     const tls = service.protocol === 'https' || service.protocol === 'grpcs'
     const name = hostHeader ?? host

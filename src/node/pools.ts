@@ -3,8 +3,15 @@
  * settings. They belong to the node, not to a config: a reload that keeps a
  * target keeps its warm connections; a retired config's origins are closed
  * once no config can reach them.
+ *
+ * A pooled connection carries the TLS checks it was opened with, so a pool is
+ * keyed by every one of them (Kong keys its upstream keepalive pools by SNI,
+ * tls_verify, tls_verify_depth, CA certificates and client certificate,
+ * kong/init.lua:1389): a request never rides a connection that another
+ * service's more lenient, or differently pinned, settings authenticated.
  */
 import { createRequire } from 'node:module'
+import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls'
 import { Pool } from 'undici'
 import { timedConnector } from './connector.js'
 
@@ -42,13 +49,68 @@ function registerHeaderNames(names: readonly string[]): void {
 }
 registerHeaderNames(GATEWAY_REQUEST_HEADERS)
 
+/** How a service (or its upstream) talks TLS to its targets; compiled once per config (compile/upstream-tls.ts). */
+export interface UpstreamTls {
+  /**
+   * A digest of every field below, PEM contents included: the pool key. Not
+   * ids: a pool outlives a reload, and a reload may put another CA or client
+   * certificate under the same id.
+   */
+  readonly id: string
+  /** tls_verify: check the certificate chain and the name. */
+  readonly verify: boolean
+  /** tls_verify_depth: how many intermediate CAs a verified chain may have. */
+  readonly verifyDepth: number | undefined
+  /** PEMs of the trusted CAs (ca_certificates); the system store when undefined. */
+  readonly ca: readonly string[] | undefined
+  /** client_certificate: presented to the upstream. */
+  readonly cert: string | undefined
+  readonly key: string | undefined
+}
+
 export interface PoolSettings {
   /** `scheme://host:port` */
   origin: string
   connectTimeout: number
-  tlsVerify: boolean
+  /** The TLS server name (https origins). */
   servername?: string | undefined
-  ca?: string[] | undefined
+  /** TLS settings (https origins); ignored for plain http. */
+  tls?: UpstreamTls | undefined
+}
+
+/** The pool key: the origin first (retain() reads it back), then every connect setting. */
+export function poolKey(s: PoolSettings): string {
+  const tls = s.origin.startsWith('https:') ? s.tls : undefined
+  return `${s.origin}|${s.connectTimeout}|${s.servername ?? ''}|${tls?.id ?? ''}`
+}
+
+/**
+ * OpenSSL's verify depth (nginx's proxy_ssl_verify_depth, which Kong sets from
+ * tls_verify_depth): depth N allows the peer certificate, at most N
+ * intermediate CAs and the trust anchor. Node has no such option, so the
+ * verified chain is counted once the handshake has checked it.
+ */
+function verifyDepth(depth: number): (host: string, cert: PeerCertificate) => Error | undefined {
+  return (host, cert) => {
+    const err = checkServerIdentity(host, cert)
+    if (err) return err
+    // Node hands checkServerIdentity the detailed certificate: its issuers up to the anchor, which issues itself.
+    let length = 1
+    for (let c = cert as DetailedPeerCertificate; c.issuerCertificate && c.issuerCertificate.fingerprint256 !== c.fingerprint256; c = c.issuerCertificate) {
+      if (++length > depth + 2) return Object.assign(new Error(`certificate chain too long (tls_verify_depth ${depth})`), { code: 'CERT_CHAIN_TOO_LONG' })
+    }
+    return undefined
+  }
+}
+
+function tlsConnectOptions(tls: UpstreamTls | undefined): Record<string, unknown> {
+  if (!tls) return { rejectUnauthorized: false }
+  return {
+    rejectUnauthorized: tls.verify,
+    ...(tls.ca ? { ca: [...tls.ca] } : {}),
+    ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+    ...(tls.verify && tls.verifyDepth !== undefined ? { checkServerIdentity: verifyDepth(tls.verifyDepth) } : {}),
+  }
 }
 
 export class UpstreamPools {
@@ -56,7 +118,7 @@ export class UpstreamPools {
 
   /** The pool for these settings, created on first use. */
   get(s: PoolSettings): Pool {
-    const key = `${s.origin}|${s.connectTimeout}|${s.tlsVerify}|${s.servername ?? ''}|${s.ca?.length ?? 0}`
+    const key = poolKey(s)
     let pool = this.#pools.get(key)
     if (!pool) {
       pool = new Pool(s.origin, {
@@ -66,9 +128,8 @@ export class UpstreamPools {
         keepAliveMaxTimeout: 60_000,
         // connect_timeout on a precise timer (undici's own fires on a ~1 s clock).
         connect: timedConnector(s.connectTimeout, {
-          rejectUnauthorized: s.tlsVerify,
           ...(s.servername ? { servername: s.servername } : {}),
-          ...(s.ca ? { ca: s.ca } : {}),
+          ...(s.origin.startsWith('https:') ? tlsConnectOptions(s.tls) : {}),
         }),
       })
       this.#pools.set(key, pool)

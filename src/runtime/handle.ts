@@ -16,6 +16,7 @@ import { ResponseTransport } from './transports/response.js'
 import { SocketTransport } from './transports/socket.js'
 import { clientAddress, unmapped, type TrustCheck } from './trust.js'
 import { guarded, unexpected } from './unexpected.js'
+import { dropUnderscoreHeaders } from './underscores.js'
 
 export interface HandlerOptions {
   current: () => Runtime
@@ -26,6 +27,8 @@ export interface HandlerOptions {
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
   /** Where errors of the request path itself go (with the request id); silent when unset. */
   log?: RequestLog | undefined
+  /** Keep request headers whose names contain '_' (nginx's underscores_in_headers); dropped by default. */
+  underscoresInHeaders?: boolean | undefined
 }
 
 export interface UpgradeHandler {
@@ -59,6 +62,8 @@ function arrival(req: IncomingMessage, opts: HandlerOptions): Arrival {
 
 /** Runs one request through the pipeline on `transport`, pinned to the Runtime current now. */
 function start(req: IncomingMessage, transport: Transport, opts: HandlerOptions): RequestState {
+  // Before anything reads a header (the trusted X-Real-IP below included).
+  if (!opts.underscoresInHeaders) dropUnderscoreHeaders(req)
   // Pinned: a reload mid-request does not mix configs.
   const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts))
   s.log = opts.log

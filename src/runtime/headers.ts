@@ -1,7 +1,8 @@
 /**
  * Headers across the proxy: hop-by-hop removal both ways (the client's own
  * Connection list is applied before anything of ours is added, so a client can
- * never strip a header the gateway sets), and the X-Forwarded-* set.
+ * never strip a header the gateway sets), and which of a client's headers may
+ * never reach the upstream because the gateway alone sets them.
  */
 import type { IncomingHttpHeaders } from 'node:http'
 
@@ -19,19 +20,39 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
   'expect',
 ])
-// Headers only the gateway may set upstream (the auth and acl plugins do). Kong
-// clears them only on routes with an auth plugin; we never forward a client's
-// copy, so an upstream can trust them on every route.
-const GATEWAY_ONLY = new Set([
-  'x-consumer-id',
-  'x-consumer-custom-id',
-  'x-consumer-username',
-  'x-credential-identifier',
-  'x-anonymous-consumer',
-  'x-consumer-groups',
-  'x-authenticated-groups',
-  'x-credential-username',
-])
+// Headers only the gateway may set upstream (the auth and acl plugins set the
+// consumer and credential ones; X-Kong-* is the gateway's namespace). Kong
+// clears the consumer headers only on routes with an auth plugin; we never
+// forward a client's copy, so an upstream can trust them on every route.
+const GATEWAY_ONLY = new Set(['x-anonymous-consumer'])
+const GATEWAY_ONLY_PREFIXES = ['x-consumer-', 'x-credential-', 'x-authenticated-', 'x-kong-']
+// What the gateway works out from the connection (upstream-request.ts sets
+// Kong's X-Forwarded-* and X-Real-IP): a client's copy counts only from a
+// trusted peer; from anyone else every X-Forwarded-* (X-Forwarded-Ssl too,
+// which frameworks read as the scheme) and Forwarded are dropped.
+const FROM_PROXIES_PREFIX = 'x-forwarded-'
+
+/** A name no client may send upstream in this spelling (`name` lower-case, '-' for '_'). */
+function reserved(name: string, trusted: boolean): boolean {
+  // Most names do not start with `x-`: one comparison of two characters.
+  if (name.charCodeAt(0) !== 120 || name.charCodeAt(1) !== 45) return !trusted && name === 'forwarded'
+  if (GATEWAY_ONLY.has(name)) return true
+  for (const p of GATEWAY_ONLY_PREFIXES) if (name.startsWith(p)) return true
+  return !trusted && (name.startsWith(FROM_PROXIES_PREFIX) || name === 'x-real-ip')
+}
+
+/**
+ * A name with '_' that CGI, PHP, WSGI and Rails read as the dashed one (they
+ * turn both into HTTP_X_CONSUMER_ID): when underscores are allowed at all
+ * (--underscores-in-headers), such an alias of a reserved, computed or
+ * hop-by-hop header is still never forwarded, from any peer.
+ */
+function aliasOfProtected(key: string): boolean {
+  if (!key.includes('_')) return false
+  const name = key.replaceAll('_', '-')
+  return reserved(name, false) || HOP_BY_HOP.has(name) || name === 'content-length' || name === 'via'
+}
+
 const CONNECTION_KEEP = new Set(['keep-alive', 'close', 'upgrade'])
 
 const NONE: ReadonlySet<string> = new Set()
@@ -47,12 +68,16 @@ function connectionNamed(value: string | string[] | undefined): ReadonlySet<stri
   return out
 }
 
-/** The client's headers without hop-by-hop ones, those its Connection header names, and the consumer headers. */
-export function requestEndToEnd(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+/**
+ * The client's headers to send upstream: without hop-by-hop ones, those its
+ * Connection header names, the ones only the gateway sets, and (unless the
+ * peer is a trusted proxy) the forwarding ones the gateway computes.
+ */
+export function requestEndToEnd(headers: IncomingHttpHeaders, trusted: boolean): Record<string, string | string[]> {
   const named = connectionNamed(headers.connection)
   const out: Record<string, string | string[]> = {}
   for (const key in headers) {
-    if (HOP_BY_HOP.has(key) || named.has(key) || GATEWAY_ONLY.has(key)) continue
+    if (HOP_BY_HOP.has(key) || named.has(key) || reserved(key, trusted) || aliasOfProtected(key)) continue
     const v = headers[key]
     if (v !== undefined) out[key] = v
   }

@@ -23,7 +23,7 @@ export class UpstreamChanges implements KitUpstream {
 
   /** The headers to send (hop-by-hop removed), created on first use. */
   get headers(): Record<string, string | string[]> {
-    return (this.#headers ??= requestEndToEnd(this.s.req.headers))
+    return (this.#headers ??= requestEndToEnd(this.s.req.headers, this.s.arrival.trusted))
   }
   get headersTouched(): boolean {
     return this.#headers !== undefined

@@ -112,7 +112,7 @@ export function upstreamHeaders(s: RequestState, base?: Record<string, string | 
   const incoming: IncomingHttpHeaders = s.req.headers
   const { arrival } = s
   const trusted = arrival.trusted
-  const h = base ?? requestEndToEnd(incoming)
+  const h = base ?? requestEndToEnd(incoming, trusted)
   const xff = firstValue(incoming['x-forwarded-for'])
   // Kong appends the connection peer (realip_remote_addr) to an incoming list.
   h['x-forwarded-for'] = xff ? `${xff}, ${arrival.peer}` : arrival.clientIp

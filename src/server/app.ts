@@ -20,6 +20,8 @@ export interface ProxyServerOptions {
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
   /** Where errors of the request path itself go (with the request id). */
   requestLog?: RequestLog | undefined
+  /** Keep request headers whose names contain '_' (dropped by default, as nginx does). */
+  underscoresInHeaders?: boolean | undefined
 }
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
@@ -29,6 +31,7 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
     scheme: opts.tls ? 'https' : 'http',
     accessLog: opts.accessLog,
     log: opts.requestLog,
+    underscoresInHeaders: opts.underscoresInHeaders,
   }
   const handle = createHandler(handlerOptions)
   // Fastify owns the listener's life (listen, close, hooks), but routing is the

@@ -37,6 +37,8 @@ export interface GatewayOptions {
   onReload?: (r: ReloadResult) => void
   /** One entry per proxied request, when set (off by default). */
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
+  /** Keep request headers whose names contain '_' (default false: dropped, as nginx's underscores_in_headers off). */
+  underscoresInHeaders?: boolean
   /** For the primary of several workers: each worker's pid and configuration hash, for /status. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
   /** The plugins this gateway runs (default: the bundled ones). Custom sets load the file on the main thread. */
@@ -166,7 +168,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   try {
     for (const spec of opts.listen) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, trusted, accessLog: opts.accessLog, requestLog: opts.requestLog })
+      const app = buildProxyServer({ holder, trusted, accessLog: opts.accessLog, requestLog: opts.requestLog, underscoresInHeaders: opts.underscoresInHeaders })
       servers.push(app)
       proxyServers.push(app)
       countConnections(app)
@@ -175,7 +177,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     for (const spec of opts.tlsListen ?? []) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, trusted, tls: true, accessLog: opts.accessLog, requestLog: opts.requestLog })
+      const app = buildProxyServer({ holder, trusted, tls: true, accessLog: opts.accessLog, requestLog: opts.requestLog, underscoresInHeaders: opts.underscoresInHeaders })
       servers.push(app)
       proxyServers.push(app)
       countConnections(app)

@@ -103,3 +103,23 @@ t.test('a changed file is reloaded and logged; SIGHUP reloads on demand', async 
   for (let i = 0; i < 40 && p.output().out.split('config reload applied').length === before; i++) await new Promise((r) => setTimeout(r, 50))
   t.equal(p.output().out.split('config reload applied').length, before + 1, 'SIGHUP forced one more reload')
 })
+
+// Dropped by default: test/runtime/header-spoofing.test.ts.
+t.test('--underscores-in-headers (or GATEWAY_UNDERSCORES_IN_HEADERS=on) keeps headers with underscores', async (t) => {
+  const file = join(dir, 'underscores.yml')
+  writeFileSync(
+    file,
+    '_format_version: "3.0"\nroutes:\n  - paths: [/]\n    headers: { x_tenant: [blue] }\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: routed }\n',
+  )
+  const statusWith = async (args: string[], env: Record<string, string> = {}) => {
+    const p = run(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off', ...args], env)
+    t.teardown(() => stop(p.child, p.exited))
+    const proxy = ((await p.started).proxy as string[])[0]!
+    const r = await request(`http://${proxy}/`, { headers: { x_tenant: 'blue' } })
+    await r.body.dump()
+    await stop(p.child, p.exited)
+    return r.statusCode
+  }
+  t.equal(await statusWith(['--underscores-in-headers']), 200)
+  t.equal(await statusWith([], { GATEWAY_UNDERSCORES_IN_HEADERS: 'on' }), 200)
+})

@@ -25,7 +25,7 @@ t.test('after the grace period, pools of removed origins are closed; current one
     reloader.close()
     await node.close()
   })
-  const settings = (origin: string) => ({ origin, connectTimeout: 1000, tlsVerify: false })
+  const settings = (origin: string) => ({ origin, connectTimeout: 1000 })
   const oldPool = node.pools.get(settings('http://old.internal:8080'))
   writeFileSync(file, cfg('new.internal'))
   t.equal((await reloader.request()).result, 'applied')
