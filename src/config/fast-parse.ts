@@ -55,9 +55,13 @@ const CORE = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intT
 // limits guard against "billion laughs" expansion.
 const ANCHOR_RE = /(?:^|[\s[{,])&[^\s[\]{},]/m
 
+// A directive (`%YAML 1.1`) is worth a warning, which only the positioned path
+// reports: a file that may have one takes that path.
+const DIRECTIVE_RE = /^%/m
+
 /** Plain values of the document, or undefined when the fast path does not apply. */
 export function fastParse(text: string): unknown {
-  if (ANCHOR_RE.test(text)) return undefined
+  if (ANCHOR_RE.test(text) || DIRECTIVE_RE.test(text)) return undefined
   try {
     return jsyaml.load(text, { schema: CORE, json: false })
   } catch {

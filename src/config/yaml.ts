@@ -2,7 +2,7 @@
  * YAML (and JSON, a subset of it) parsed with source positions kept, so that
  * every problem can be reported as file:line:column.
  */
-import { Composer, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type CST, type Document, type Node, type Pair } from 'yaml'
+import { Composer, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, YAMLWarning, type CST, type Document, type Node, type Pair } from 'yaml'
 import type { PathSegment, RawIssue } from './issues.js'
 
 export interface Position {
@@ -39,7 +39,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   // sexagesimal numbers. Duplicate keys are errors: one of the two values would be lost.
   const tokens = [...new Parser(lines.addNewLine).parse(text)]
   const tooDeep = tooDeepAt(tokens)
-  const docs = [...new Composer({ prettyErrors: false, uniqueKeys: true }).compose(tooDeep === undefined ? tokens : [], true, text.length)]
+  const docs = [...new Composer(COMPOSE).compose(tooDeep === undefined ? tokens : [], true, text.length)]
   const doc = docs[0]!
   if (docs[1])
     doc.errors.push(
@@ -47,6 +47,8 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     )
   if (tooDeep !== undefined)
     doc.errors.push(new YAMLParseError([tooDeep, tooDeep + 1], 'RESOURCE_EXHAUSTION', `collections nested more than ${MAX_NESTING} levels deep`))
+  const directive = yaml11Directive(tokens)
+  if (directive !== undefined) doc.warnings.push(new YAMLWarning([directive, directive + 1], 'BAD_DIRECTIVE', YAML_11_IGNORED))
   const source: SourceFile = { file, doc, lines }
   const at = (offset: number | undefined): Position => {
     const p = lines.linePos(offset ?? 0)
@@ -57,6 +59,34 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     errors: doc.errors.map((e) => ({ position: at(e.pos[0]), message: cleanYamlMessage(e.message) })),
     warnings: doc.warnings.map((w) => ({ position: at(w.pos[0]), message: cleanYamlMessage(w.message) })),
   }
+}
+
+/**
+ * Every document is read with the YAML 1.2 core schema, whatever its `%YAML`
+ * directive says. Left to itself the yaml package switches a `%YAML 1.1`
+ * document to its 1.1 schema (`yes`/`on` become true, `0777` octal, `1:30`
+ * sexagesimal), so one header line would silently change what the values of
+ * the file mean. With `schema` (and `resolveKnownTags`, as 1.2 has it) given
+ * here, a 1.1 document reads exactly as the same text without the directive.
+ */
+const COMPOSE = { prettyErrors: false, uniqueKeys: true, schema: 'core', resolveKnownTags: true } as const
+
+/**
+ * Kong reads kong.yml with a YAML 1.1 parser, so a file written for Kong may
+ * carry `%YAML 1.1`. It loads here (refusing it would refuse a file Kong
+ * accepts), with a warning: the values that mean something else in 1.2 then
+ * get their own errors where a type matters (`enabled: yes`: expected a boolean).
+ */
+export const YAML_11_IGNORED =
+  '%YAML 1.1 directive ignored: the file is read as YAML 1.2 (core schema), so yes/no/on/off are strings, not booleans, and 0777 is decimal'
+
+/** Offset of a `%YAML 1.1` directive before the first document, if any. */
+function yaml11Directive(tokens: readonly CST.Token[]): number | undefined {
+  for (const token of tokens) {
+    if (token.type === 'document') return undefined
+    if (token.type === 'directive' && /^%YAML[ \t]+1\.1(?:[ \t#]|$)/.test(token.source)) return token.offset
+  }
+  return undefined
 }
 
 /** Offset of a collection nested deeper than MAX_NESTING, if any; iterative, as the check must not overflow itself. */

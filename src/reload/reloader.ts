@@ -2,7 +2,10 @@
  * Applies file changes: read → hash → load → compile → swap, one at a time.
  * A change that arrives during a reload runs one more reload after it. An
  * invalid file changes nothing: the running config keeps serving and the
- * problems are kept for the status API until a valid file loads.
+ * problems are kept for the status API until a valid file is on disk again
+ * (a new one applied, or the served one back). The refused bytes are judged
+ * once: looking again at the same bytes (the periodic re-check) neither loads,
+ * nor reports, nor counts them again; only SIGHUP (`force`) does.
  */
 import { readFile } from 'node:fs/promises'
 import type { ConfigIssue } from '../config/issues.js'
@@ -43,7 +46,7 @@ export interface Reloader {
   /** Looks at the file again; `force` reloads even when the bytes are unchanged (SIGHUP). */
   request(force?: boolean): Promise<ReloadResult>
   readonly last: ReloadResult | undefined
-  /** The last failure, until a reload succeeds. */
+  /** The last failure, until the file on disk is valid again (applied, or the one being served). */
   readonly lastError: ReloadResult | undefined
   readonly counts: Readonly<Record<ReloadResult['result'], number>>
   close(): void
@@ -98,10 +101,19 @@ export function createReloader(opts: ReloaderOptions): Reloader {
     try {
       text = await readSettled(opts.file)
     } catch (err) {
-      return done({ result: 'unreadable', error: `${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` })
+      const error = `${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
+      // The same read failure as last time (a file left missing): already reported.
+      if (!force && lastError?.result === 'unreadable' && lastError.error === error) return lastError
+      return done({ result: 'unreadable', error })
     }
     const hash = configHash(text)
-    if (!force && hash === opts.holder.current().hash) return done({ result: 'unchanged', hash })
+    if (!force && hash === opts.holder.current().hash) {
+      // The file being served is on disk again: whatever was refused meanwhile is no longer what is wrong.
+      lastError = undefined
+      return done({ result: 'unchanged', hash })
+    }
+    // The bytes refused last time, still there: judged and reported once, not on every re-check.
+    if (!force && lastError?.result === 'invalid' && lastError.hash === hash) return lastError
     const env = opts.env ?? process.env
     const loaded = opts.plugins ? loadConfig(text, { file: opts.file, env, registry: opts.plugins.registry }) : await loadOffThread(text, opts.file, env)
     if (!loaded.ok) return done({ result: 'invalid', hash, issues: loaded.issues })

@@ -1,10 +1,11 @@
 // The fast path (js-yaml, no positions) and the positioned path must load every valid
 // file to the same config, and the fast path must never accept what the other refuses.
-import { readdirSync, readFileSync, existsSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { loadConfig } from '../../src/config/load.js'
 import type { Config } from '../../src/config/model.js'
+import { corpusAbsent, corpusFiles, corpusPresent } from '../helpers/outside.js'
 
 // Ids Kong makes random differ between any two loads.
 function comparable(c: Config) {
@@ -18,20 +19,16 @@ function both(text: string, env: NodeJS.ProcessEnv = {}) {
   return { fast: loadConfig(text, { file: 'k.yml', env }), slow: loadConfig(text, { file: 'k.yml', env, fastPath: false }) }
 }
 
-const corpus = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus')
 const files = [
   'kong.yml',
   ...readdirSync('examples')
     .filter((f) => f.endsWith('.yml'))
     .map((f) => join('examples', f)),
-  ...(existsSync(corpus)
-    ? readdirSync(corpus)
-        .filter((f) => f.endsWith('.yml'))
-        .map((f) => join(corpus, f))
-    : []),
+  ...corpusFiles(),
 ]
 
 t.test('same result on the examples and the corpus', async (t) => {
+  if (!corpusPresent()) corpusAbsent(t, 'both load paths on the real-world corpus (the examples and kong.yml are checked)')
   for (const file of files) {
     const { fast, slow } = both(readFileSync(file, 'utf8'))
     t.equal(fast.ok, slow.ok, `${file}: same verdict`)
