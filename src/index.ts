@@ -8,11 +8,13 @@ export { createNodeState, type NodeState, type NodeOptions } from './node/state.
 export { pluginSet, BUNDLED_PLUGINS, type CustomPlugin, type PluginSet } from './plugins/set.js'
 export { ANY_SCOPE, NO_CONSUMER, PROTOCOLS_ALL, defineHandler, definePhases, definePlugin, nodeSlot } from './plugins/types.js'
 export type {
+  CounterTake,
   Exit,
   Kit,
   KitRequest,
   KitResponse,
   KitUpstream,
+  NodeCounters,
   NodeSlot,
   NodeView,
   PhaseName,

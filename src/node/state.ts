@@ -1,16 +1,18 @@
 /**
  * The node: everything a gateway process keeps across reloads, in one object
  * created by startGateway and handed to every compile. Connection pools to
- * upstreams, target health, the plugin metrics registry, and the slots plugins
- * keep (rate-limit counters, cache stores, Redis clients, log queues, open
- * files). A Runtime only borrows from it; `close` releases it all when the
- * gateway stops. Nothing of this lives in module globals, so two gateways in
- * one process (tests, embedding) never share a counter by accident.
+ * upstreams, target health, the plugin metrics registry, the node-wide
+ * counters (rate limiting's local policy), and the slots plugins keep (cache
+ * stores, Redis clients, log queues, open files). A Runtime only borrows from
+ * it; `close` releases it all when the gateway stops. Nothing of this lives in
+ * module globals, so two gateways in one process (tests, embedding) never
+ * share a counter by accident.
  */
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { Registry } from 'prom-client'
 import type { NodeSlot, NodeView } from '../plugins/types.js'
+import { LocalCounters } from './counters.js'
 import { HealthStore } from './health.js'
 import { UpstreamPools } from './pools.js'
 
@@ -19,6 +21,7 @@ export interface NodeState extends NodeView {
   readonly health: HealthStore
   /** Where plugins register metrics (the prometheus plugin); served on the admin /metrics. */
   readonly metrics: Registry
+  readonly counters: LocalCounters
   /** Closes pools and every slot that has a `close`; the node is not used afterwards. */
   close(): Promise<void>
 }
@@ -32,6 +35,7 @@ export interface NodeOptions {
 export function createNodeState(opts: NodeOptions = {}): NodeState {
   const slots = new Map<string, { slot: NodeSlot<unknown>; value: unknown }>()
   const pools = new UpstreamPools()
+  const counters = new LocalCounters()
   let closed = false
   const node: NodeState = {
     id: opts.id ?? randomUUID(),
@@ -39,6 +43,7 @@ export function createNodeState(opts: NodeOptions = {}): NodeState {
     pools,
     health: new HealthStore(),
     metrics: opts.metrics ?? new Registry(),
+    counters,
     slot<T>(slot: NodeSlot<T>): T {
       const held = slots.get(slot.key)
       if (held) {
@@ -54,6 +59,7 @@ export function createNodeState(opts: NodeOptions = {}): NodeState {
       closed = true
       const closing = [...slots.values()].map(({ slot, value }) => (async () => slot.close?.(value))())
       slots.clear()
+      counters.close()
       await Promise.allSettled([...closing, pools.close()])
     },
   }

@@ -293,6 +293,35 @@ export interface NodeView {
   readonly metrics: Registry
   /** The value of a slot on this node, created on first use. */
   slot<T>(slot: NodeSlot<T>): T
+  /**
+   * Counters shared by the whole node (Kong's kong_rate_limiting_counters shm):
+   * with `--workers`, every worker counts on the same ones. Kept across reloads.
+   */
+  readonly counters: NodeCounters
+}
+
+/**
+ * Node-wide counters with a TTL from their first increment. Answers are
+ * synchronous when the node can give them without asking another process
+ * (always in a single process; most of the time in a worker), a promise
+ * otherwise.
+ */
+export interface NodeCounters {
+  /** Each key's value (0 when absent or expired). */
+  get(keys: readonly string[]): number[] | Promise<number[]>
+  /**
+   * Rate limiting's check and count as one step: when every key is below its
+   * limit, adds 1 to each (creating it with its TTL in seconds) and answers ok;
+   * otherwise counts nothing. `used` is each key's value before this request.
+   */
+  take(keys: readonly string[], limits: readonly number[], ttls: readonly number[]): CounterTake | Promise<CounterTake>
+  /** Adds `by` to each key, creating it with its TTL in seconds. */
+  add(keys: readonly string[], by: number, ttls: readonly number[]): void
+}
+
+export interface CounterTake {
+  ok: boolean
+  used: number[]
 }
 
 /** Consumers and credentials, indexed once per config. */

@@ -4,7 +4,7 @@ import t from 'tap'
 import { createNodeState } from '../../src/node/state.js'
 import { nodeSlot } from '../../src/plugins/types.js'
 import { gateway } from '../helpers/gateway.js'
-import { LOCAL_COUNTERS } from '../../src/plugins/shared/rate-limit/local-store.js'
+import type { LocalCounters } from '../../src/node/counters.js'
 
 t.test('a slot is created on first use, once, and closed with the node', async (t) => {
   let created = 0
@@ -33,9 +33,9 @@ t.test('two nodes share nothing', async (t) => {
     await two.close()
   })
   t.not(one.id, two.id)
-  one.slot(LOCAL_COUNTERS).incr('k', 5, 60)
-  t.equal(one.slot(LOCAL_COUNTERS).get('k'), 5)
-  t.equal(two.slot(LOCAL_COUNTERS).get('k'), 0, "another node's counters are its own")
+  one.counters.add(['k'], 5, [60])
+  t.same(one.counters.get(['k']), [5])
+  t.same(two.counters.get(['k']), [0], "another node's counters are its own")
   const settings = { origin: 'http://a.internal:80', connectTimeout: 1000 }
   t.not(one.pools.get(settings), two.pools.get(settings))
   one.health.of('u|a:1').healthy = false
@@ -45,11 +45,11 @@ t.test('two nodes share nothing', async (t) => {
 t.test('closing the node closes its pools and releases timers', async (t) => {
   const node = createNodeState()
   const pool = node.pools.get({ origin: 'http://a.internal:80', connectTimeout: 1000 })
-  const counters = node.slot(LOCAL_COUNTERS)
-  counters.incr('k', 1, 60) // starts the sweeper
+  const counters = node.counters as LocalCounters
+  counters.add(['k'], 1, [60]) // starts the sweeper
   await node.close()
   t.ok(pool.closed)
-  t.equal(counters.size, 0, 'the counters were cleared (and their sweeper stopped)')
+  t.equal(counters.store.size, 0, 'the counters were cleared (and their sweeper stopped)')
 })
 
 t.test('a gateway passed a node uses it and leaves it open; its own node closes with it', async (t) => {
@@ -59,12 +59,12 @@ t.test('a gateway passed a node uses it and leaves it open; its own node closes 
   const g = await gateway(yaml, { node })
   t.equal(g.node, node)
   t.equal(g.holder.current().node, node, 'the Runtime borrows the node it was given')
-  const counters = node.slot(LOCAL_COUNTERS)
+  node.counters.add(['k'], 1, [60])
   await g.close()
-  t.equal(node.slot(LOCAL_COUNTERS), counters, 'still open: the caller owns it')
+  t.same(node.counters.get(['k']), [1], 'still open: the caller owns it')
   const own = await gateway(yaml)
-  const ownCounters = own.node.slot(LOCAL_COUNTERS)
-  ownCounters.incr('k', 1, 60)
+  const ownCounters = own.node.counters as LocalCounters
+  ownCounters.add(['k'], 1, [60])
   await own.close()
-  t.equal(ownCounters.size, 0, "a gateway's own node is closed with it")
+  t.equal(ownCounters.store.size, 0, "a gateway's own node is closed with it")
 })

@@ -4,13 +4,20 @@
 import { writeFileSync } from 'node:fs'
 import t from 'tap'
 import { loadConfig } from '../../src/config/load.js'
-import { LocalCounters, LOCAL_COUNTERS } from '../../src/plugins/shared/rate-limit/local-store.js'
+import { CounterStore } from '../../src/node/counter-store.js'
+import { LocalCounters } from '../../src/node/counters.js'
+import type { NodeState } from '../../src/node/state.js'
 import { windowStart } from '../../src/plugins/shared/rate-limit/periods.js'
 import { awayFromMinuteEnd } from '../helpers/clock.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
 
 const ZERO = '00000000-0000-0000-0000-000000000000'
 const minuteStart = () => Date.now() - (Date.now() % 60_000)
+/** The node's count of a key (one process: its counters are local). */
+const count = (node: NodeState, key: string) => {
+  if (!(node.counters instanceof LocalCounters)) throw new Error('expected local counters')
+  return node.counters.store.get(key)
+}
 
 // Each test gets its own route names, so counters (kept per process) never mix.
 const routeConfig = (route: string, pluginConfig: string, extra = '') => `_format_version: "3.0"
@@ -91,11 +98,7 @@ t.test('counter key: ratelimit:<route>:<service>:<identifier>:<window start>:<pe
   await send('/x')
   const cfg = gw.holder.current().config
   const route = cfg.routes.find((r) => r.name === 'keys')!
-  t.equal(
-    gw.node.slot(LOCAL_COUNTERS).get(`ratelimit:${route.id}:${ZERO}:127.0.0.1:${minuteStart()}:minute`),
-    2,
-    'route-scoped: the service id is the zero UUID',
-  )
+  t.equal(count(gw.node, `ratelimit:${route.id}:${ZERO}:127.0.0.1:${minuteStart()}:minute`), 2, 'route-scoped: the service id is the zero UUID')
 })
 
 t.test('a global instance counts across routes (zero UUIDs in its key); route instances count apart', async (t) => {
@@ -123,11 +126,11 @@ plugins:
   t.equal((await send('/a', h)).status, 200)
   t.equal((await send('/b', h)).status, 200)
   t.equal((await send('/a', h)).status, 429, 'the global instance shares its counters between routes')
-  t.equal(gw.node.slot(LOCAL_COUNTERS).get(`ratelimit:${ZERO}:${ZERO}:g1:${minuteStart()}:minute`), 2)
+  t.equal(count(gw.node, `ratelimit:${ZERO}:${ZERO}:g1:${minuteStart()}:minute`), 2)
   const service = gw.holder.current().config.services.find((s) => s.name === 'app-scoped')!
   await send('/c', h)
   await send('/d', h)
-  t.equal(gw.node.slot(LOCAL_COUNTERS).get(`ratelimit:${ZERO}:${service.id}:g1:${minuteStart()}:minute`), 2, 'the service instance counts per service')
+  t.equal(count(gw.node, `ratelimit:${ZERO}:${service.id}:g1:${minuteStart()}:minute`), 2, 'the service instance counts per service')
 })
 
 t.test('limit_by: consumer, credential, ip, service, header, path', async (t) => {
@@ -174,7 +177,7 @@ services:
   const alice = cfg.consumers.find((c) => c.username === 'alice')!
   const aliceCred = cfg.keyauth_credentials.find((c) => c.consumer === alice.id)!
   const service = cfg.services.find((s) => s.name === 'app-by')!
-  const key = (route: string, id: string) => gw.node.slot(LOCAL_COUNTERS).get(`ratelimit:${routeId(route)}:${ZERO}:${id}:${minuteStart()}:minute`)
+  const key = (route: string, id: string) => count(gw.node, `ratelimit:${routeId(route)}:${ZERO}:${id}:${minuteStart()}:minute`)
   const statuses = async (path: string, headers: Record<string, string>[]) => {
     const out: number[] = []
     for (const h of headers) out.push((await send(path, { headers: h })).status)
@@ -345,7 +348,7 @@ t.test('windows are UTC calendar boundaries; local counters expire after their T
   t.equal(windowStart('month', now), Date.UTC(2024, 1, 1))
   t.equal(windowStart('year', now), Date.UTC(2024, 0, 1))
   const key = `ttl-test:${now}`
-  const counters = new LocalCounters()
+  const counters = new CounterStore()
   t.teardown(() => counters.close())
   t.equal(counters.incr(key, 1, 60, now), 1)
   t.equal(counters.incr(key, 2, 60, now + 1000), 3)

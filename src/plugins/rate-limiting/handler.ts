@@ -7,7 +7,6 @@
  */
 import { RATE_LIMITING, UNEXPECTED } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
-import { LOCAL_COUNTERS } from '../shared/rate-limit/local-store.js'
 import { EMPTY_UUID, EXPIRATION, PERIOD_TITLE, windowStart, type Period, PERIODS } from '../shared/rate-limit/periods.js'
 import { REDIS_CLIENTS } from '../shared/redis/client.js'
 import { redisIncrBefore } from '../shared/rate-limit/redis-ops.js'
@@ -83,23 +82,23 @@ export default definePhases<RateLimitingConfig>((conf, env) => {
     return UNEXPECTED
   }
 
+  const ttls = limits.map((l) => l.ttl)
   if (conf.policy === 'local') {
-    const counters = env.node.slot(LOCAL_COUNTERS)
+    // The node's counters: with --workers, one count for every worker (Kong's local policy is per node).
+    const counters = env.node.counters
+    const values = limits.map((l) => l.limit)
     return {
       access(kit) {
         // Kong reads the clock in whole seconds here.
         const now = Math.floor(Date.now() / 1000) * 1000
-        const keys = keysFor(kit, windowsAt(now))
-        const used = keys.map((k) => counters.get(k))
-        const exit = decide(kit, now, used)
-        if (exit) return exit
-        for (let i = 0; i < keys.length; i++) counters.incr(keys[i]!, 1, limits[i]!.ttl)
-        return undefined
+        // Checked and counted in one step; a refused request counts nothing, as in Kong.
+        const taken = counters.take(keysFor(kit, windowsAt(now)), values, ttls)
+        if (taken instanceof Promise) return taken.then((t) => decide(kit, now, t.used))
+        return decide(kit, now, taken.used)
       },
     }
   }
 
-  const ttls = limits.map((l) => l.ttl)
   const redis = env.node.slot(REDIS_CLIENTS)
   if (conf.sync_rate === SYNC_RATE_REALTIME) {
     return {

@@ -7,7 +7,6 @@
  */
 import { RESPONSE_RATELIMITING, UNEXPECTED } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
-import { LOCAL_COUNTERS } from '../shared/rate-limit/local-store.js'
 import { EMPTY_UUID, EXPIRATION, PERIODS, windowStart, type Period } from '../shared/rate-limit/periods.js'
 import { REDIS_CLIENTS } from '../shared/redis/client.js'
 import { redisGet, redisIncrBy } from '../shared/rate-limit/redis-ops.js'
@@ -49,7 +48,8 @@ export default definePhases<ResponseRateLimitingConfig>((conf, env) => {
     `${prefix}${identifier}:${windowStart(s.period, now)}:${s.name}:${s.period}`
   const headerName = conf.header_name.toLowerCase()
   const states = new WeakMap<Kit, State>()
-  const counters = env.node.slot(LOCAL_COUNTERS)
+  // The node's counters: with --workers, one count for every worker (Kong's local policy is per node).
+  const counters = env.node.counters
   const redis = env.node.slot(REDIS_CLIENTS)
 
   const identify = (kit: Kit): string => {
@@ -58,17 +58,13 @@ export default definePhases<ResponseRateLimitingConfig>((conf, env) => {
     return kit.request.clientIp
   }
 
-  const usage = (keys: string[]): number[] | Promise<number[]> =>
-    conf.policy === 'local' ? keys.map((k) => counters.get(k)) : redisGet(redis, conf.redis, keys)
+  const usage = (keys: string[]): number[] | Promise<number[]> => (conf.policy === 'local' ? counters.get(keys) : redisGet(redis, conf.redis, keys))
 
   const increment = (identifier: string, now: number, name: string, by: number): void => {
     const own = slots.filter((s) => s.name === name)
     const keys = own.map((s) => keyOf(s, identifier, now))
     const ttls = own.map((s) => EXPIRATION[s.period])
-    if (conf.policy === 'local') {
-      keys.forEach((k, i) => counters.incr(k, by, ttls[i]!))
-      return
-    }
+    if (conf.policy === 'local') return counters.add(keys, by, ttls)
     redisIncrBy(redis, conf.redis, keys, ttls, by).catch((err: unknown) =>
       env.log.error('failed to increment counters', { err: err instanceof Error ? err.message : String(err) }),
     )

@@ -1,38 +1,43 @@
 /**
- * The `local` policy's counters (Kong's kong_rate_limiting_counters shm): one
- * map per node (a node slot), keyed by Kong's counter keys. Keys carry the
- * plugin instance's scope, not its id, so a reload that keeps the scope keeps
- * the counts. Entries expire like Kong's (TTL from the first increment); a
+ * Counters with a TTL in one process (Kong's kong_rate_limiting_counters shm):
+ * the map behind the node's counters, in a single process and in the primary
+ * of `--workers`. Entries expire like Kong's (TTL from the first increment); a
  * sweep drops them, and a cap bounds the map when windows are still open.
  */
-import { nodeSlot } from '../../types.js'
 
-interface Counter {
+export interface CounterEntry {
   value: number
-  expiresAt: number
+  readonly expiresAt: number
+  /** In the primary of several workers: the workers that may hold a lease on this counter. */
+  holders?: Set<number> | undefined
 }
 
 /** Above this many keys, expired ones are swept at once and, if still over, the oldest go. */
-const MAX_KEYS = 1_000_000
+export const MAX_KEYS = 1_000_000
 const SWEEP_EVERY_MS = 10_000
 
-export class LocalCounters {
-  readonly #counters = new Map<string, Counter>()
+export class CounterStore {
+  readonly #counters = new Map<string, CounterEntry>()
   #sweeper: NodeJS.Timeout | undefined
+
+  /** The live entry of a key, if any. */
+  entry(key: string, now = Date.now()): CounterEntry | undefined {
+    const c = this.#counters.get(key)
+    return c !== undefined && c.expiresAt > now ? c : undefined
+  }
 
   /** The current value of a counter (0 when absent or expired). */
   get(key: string, now = Date.now()): number {
-    const c = this.#counters.get(key)
-    return c !== undefined && c.expiresAt > now ? c.value : 0
+    return this.entry(key, now)?.value ?? 0
   }
 
-  /** Adds `by` to a counter, creating it with a TTL of `ttlSeconds`; returns the new value. */
-  incr(key: string, by: number, ttlSeconds: number, now = Date.now()): number {
+  /** Adds `by` to a counter, creating it with a TTL of `ttlSeconds`; returns its entry. */
+  add(key: string, by: number, ttlSeconds: number, now = Date.now()): CounterEntry {
     const counters = this.#counters
     const c = counters.get(key)
     if (c !== undefined && c.expiresAt > now) {
       c.value += by
-      return c.value
+      return c
     }
     if (counters.size >= MAX_KEYS) {
       this.#sweep(now)
@@ -42,9 +47,17 @@ export class LocalCounters {
         counters.delete(k)
       }
     }
-    counters.set(key, { value: by, expiresAt: now + ttlSeconds * 1000 })
+    // An expired entry is replaced, never reused: its holders belong to the window that ended.
+    const fresh: CounterEntry = { value: by, expiresAt: now + ttlSeconds * 1000 }
+    counters.delete(key)
+    counters.set(key, fresh)
     this.#ensureSweeper()
-    return by
+    return fresh
+  }
+
+  /** Adds `by` to a counter, creating it with a TTL of `ttlSeconds`; returns the new value. */
+  incr(key: string, by: number, ttlSeconds: number, now = Date.now()): number {
+    return this.add(key, by, ttlSeconds, now).value
   }
 
   /** How many keys are held (tests). */
@@ -74,10 +87,3 @@ export class LocalCounters {
     this.#sweeper.unref()
   }
 }
-
-/** The node's local counters, shared by rate-limiting and response-ratelimiting (Kong shares the shm). */
-export const LOCAL_COUNTERS = nodeSlot(
-  'shared:rate-limit-counters',
-  () => new LocalCounters(),
-  (c) => c.close(),
-)
