@@ -16,7 +16,7 @@
  * pipeline; the response phases still run, as in Kong. Steps stay synchronous
  * until a plugin returns a promise.
  */
-import { BAD_REQUEST, NO_SERVICE, UNEXPECTED, type ErrorAnswer } from '../errors.js'
+import { BAD_REQUEST, NO_SERVICE, type ErrorAnswer } from '../errors.js'
 import { forward } from './forward.js'
 import { overHeaderLimits } from './header-limits.js'
 import { runAccess, runRewrite, scheduleLog, type Outcome } from './phases.js'
