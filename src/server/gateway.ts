@@ -177,7 +177,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     for (const spec of opts.tlsListen ?? []) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, trusted, tls: true, accessLog: opts.accessLog, requestLog: opts.requestLog, underscoresInHeaders: opts.underscoresInHeaders })
+      const app = buildProxyServer({
+        holder,
+        trusted,
+        tls: true,
+        accessLog: opts.accessLog,
+        requestLog: opts.requestLog,
+        underscoresInHeaders: opts.underscoresInHeaders,
+      })
       servers.push(app)
       proxyServers.push(app)
       countConnections(app)
