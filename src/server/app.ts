@@ -10,6 +10,7 @@ import { createHandler, createUpgradeHandler, type HandlerOptions } from '../run
 import type { RequestLog } from '../runtime/state.js'
 import type { TrustCheck } from '../runtime/trust.js'
 import type { RuntimeHolder } from '../reload/holder.js'
+import { proxyClientError } from './client-error.js'
 
 export interface ProxyServerOptions {
   holder: RuntimeHolder
@@ -37,6 +38,8 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
     const server = opts.tls
       ? createHttpsServer(
           {
+            // A missing Host is the pipeline's to refuse, in Kong's template (runtime/request-checks.ts).
+            requireHostHeader: false,
             // The certificate is chosen per handshake from the Runtime current at that moment.
             SNICallback: (servername, cb) => {
               const ctx = opts.holder.current().certificates.contextFor(servername)
@@ -46,12 +49,13 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
           },
           handle,
         )
-      : createHttpServer(handle)
+      : createHttpServer({ requireHostHeader: false }, handle)
     // Fastify's default for its own servers (Node's is 5 s): idle client connections stay open for reuse.
     server.keepAliveTimeout = 72_000
     return server
   }
-  const app = Fastify({ logger: false, return503OnClosing: false, serverFactory }) as unknown as FastifyInstance
+  // Bytes Node's parser refuses get nginx's treatment, not Fastify's JSON (client-error.ts).
+  const app = Fastify({ logger: false, return503OnClosing: false, serverFactory, clientErrorHandler: proxyClientError }) as unknown as FastifyInstance
   // WebSocket upgrades never reach a request handler: Node emits them on the server.
   const upgrade = createUpgradeHandler(handlerOptions)
   app.server.on('upgrade', upgrade)
