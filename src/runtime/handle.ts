@@ -12,7 +12,7 @@ import { runPipeline } from './pipeline.js'
 import { nextRequestId } from './request-id.js'
 import { RequestState, type Arrival, type RequestLog } from './state.js'
 import type { Transport } from './transport.js'
-import { ResponseTransport } from './transports/response.js'
+import { connectionClosing, ResponseTransport } from './transports/response.js'
 import { SocketTransport } from './transports/socket.js'
 import { clientAddress, unmapped, type TrustCheck } from './trust.js'
 import { guarded, unexpected } from './unexpected.js'
@@ -98,7 +98,10 @@ function writeAccess(s: RequestState, log: (entry: Record<string, unknown>) => v
 }
 
 export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => void start(req, new ResponseTransport(req, res), opts)
+  return (req, res) => {
+    if (connectionClosing(req)) return
+    start(req, new ResponseTransport(req, res), opts)
+  }
 }
 
 export function createUpgradeHandler(opts: HandlerOptions): UpgradeHandler {

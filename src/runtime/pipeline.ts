@@ -6,7 +6,9 @@
  *   target → rewrite → route → access → balance → forward (retries go back to
  *   balance) → header_filter → body_filter → log
  *
- * `target` reads the request target (400 on a bad one); `rewrite` runs the
+ * Before any step, what nginx refuses outright (request-checks.ts: a
+ * duplicate or missing Host, TRACE). `target` reads the request target (400
+ * on a bad one); `rewrite` runs the
  * global plugins' rewrite phase (before routing, as Kong does); `route` picks
  * the route and applies its protocol rules (route.ts); `access` runs the
  * route's plugins in priority (or dynamic) order; `balance` and `forward` pick
@@ -22,6 +24,7 @@ import { overHeaderLimits } from './header-limits.js'
 import { runAccess, runRewrite, scheduleLog, type Outcome } from './phases.js'
 import { answerExit, fail } from './respond.js'
 import { route } from './route.js'
+import { refusal } from './request-checks.js'
 import type { RequestState } from './state.js'
 import { normalizeRequestPath, splitRequestTarget } from './target.js'
 import { unexpected } from './unexpected.js'
@@ -31,6 +34,8 @@ export function runPipeline(s: RequestState): void {
   const global = s.runtime.chains.global
   const tooLarge = overHeaderLimits(s.req)
   if (tooLarge) return refuseHead(s, tooLarge)
+  const refused = refusal(s.req)
+  if (refused) return fail(s, refused.answer, refused.headers)
   if (!readTarget(s)) return
   if (global.empty) return routeStep(s)
   // Global plugins' response phases run even when no route matches.

@@ -11,7 +11,7 @@ import type { RequestLog } from '../runtime/state.js'
 import type { TrustCheck } from '../runtime/trust.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 import { HEADER_BUFFER_BYTES, HEADER_BUFFERS, MAX_HEADER_LINES } from '../runtime/header-limits.js'
-import { answerClientErrors } from './client-error.js'
+import { proxyClientError } from './client-error.js'
 
 export interface ProxyServerOptions {
   holder: RuntimeHolder
@@ -46,6 +46,8 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
       ? createHttpsServer(
           {
             maxHeaderSize,
+            // A missing Host is the pipeline's to refuse, in Kong's template (runtime/request-checks.ts).
+            requireHostHeader: false,
             // The certificate is chosen per handshake from the Runtime current at that moment.
             SNICallback: (servername, cb) => {
               const ctx = opts.holder.current().certificates.contextFor(servername)
@@ -55,16 +57,15 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
           },
           handle,
         )
-      : createHttpServer({ maxHeaderSize }, handle)
+      : createHttpServer({ maxHeaderSize, requireHostHeader: false }, handle)
     // One more than the limit, so that a request over it is seen and refused rather than cut short.
     server.maxHeadersCount = MAX_HEADER_LINES + 1
     // Fastify's default for its own servers (Node's is 5 s): idle client connections stay open for reuse.
     server.keepAliveTimeout = 72_000
     return server
   }
-  const app = Fastify({ logger: false, return503OnClosing: false, serverFactory }) as unknown as FastifyInstance
-  // A head over the limits gets Kong's answer, not Node's 431 or Fastify's JSON.
-  answerClientErrors(app.server)
+  // Bytes Node's parser refuses (a head over the limits included) get nginx's treatment, not Node's 431 or Fastify's JSON (client-error.ts).
+  const app = Fastify({ logger: false, return503OnClosing: false, serverFactory, clientErrorHandler: proxyClientError }) as unknown as FastifyInstance
   // WebSocket upgrades never reach a request handler: Node emits them on the server.
   const upgrade = createUpgradeHandler(handlerOptions)
   app.server.on('upgrade', upgrade)

@@ -1,22 +1,35 @@
 /**
- * The proxy listeners' answer when Node's HTTP parser refuses a request head
- * as too large (HPE_HEADER_OVERFLOW: over 4 x 8 KiB, nginx's
- * `large_client_header_buffers 4 8k` as Kong sets them). Node would answer
- * 431 and Fastify a JSON 431; nginx answers 494, which Kong's error handler
- * sends as 400 `Request header or cookie too large`, or 414 when the request
- * line alone does not fit one 8 KiB buffer. There is no request object yet, so
- * the answer is written on the socket, in Kong's error template (text/plain:
- * nothing of the request, not even Accept, has been read), and the connection
- * is closed as nginx does. Every other parse error goes on to the listeners
- * that were there before (Fastify's).
+ * What a proxy listener does when Node's HTTP parser refuses the bytes on a
+ * connection (no request exists yet, so the pipeline never sees them), as
+ * nginx does in front of Kong:
+ *
+ * - bytes after a request that said `Connection: close` are ignored: that
+ *   request's answer goes out whole, then the connection closes (llhttp calls
+ *   them an error; nginx reads no further request);
+ * - a head over nginx's `large_client_header_buffers 4 8k` (as Kong sets them):
+ *   nginx answers 494, which Kong's error handler sends as 400 "Request header
+ *   or cookie too large", or 414 when the request line alone does not fit one
+ *   8 KiB buffer (Node would answer 431, Fastify a JSON 431);
+ * - anything else unparseable: 400 "Bad request".
+ *
+ * Answers are in Kong's error template (text/plain: nothing of the request,
+ * not even Accept, has been read) with the Server header, and the connection
+ * closes (nginx never keeps a connection alive after a 400). A request still
+ * being answered on the connection (pipelined before the bad bytes) gets its
+ * answer first. A client too slow to send its headers is closed without an
+ * answer (nginx's client_header_timeout).
  */
-import type { Server } from 'node:http'
-import type { Duplex } from 'node:stream'
-import { HEADER_TOO_LARGE, reasonPhrase, URI_TOO_LONG } from '../errors.js'
-import { renderError } from '../runtime/render.js'
+import type { ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { BAD_REQUEST, HEADER_TOO_LARGE, reasonPhrase, URI_TOO_LONG, type ErrorAnswer } from '../errors.js'
 import { HEADER_BUFFER_BYTES } from '../runtime/header-limits.js'
+import { renderError } from '../runtime/render.js'
 import { nextRequestId } from '../runtime/request-id.js'
 import { SERVER_TOKEN } from '../version.js'
+
+type ParserSocket = Socket & { _httpMessage?: ServerResponse | null }
+// Fastify types rawPacket as JSON; Node hands a Buffer.
+type ParseError = NodeJS.ErrnoException & { rawPacket?: unknown }
 
 const LF = 0x0a
 const REQUEST_START = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /
@@ -26,10 +39,44 @@ const REQUEST_START = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /
  * buffer. Node hands over the chunk it was parsing: when the request line
  * arrived in an earlier read, this cannot be told and the answer is 400.
  */
-function requestLineTooLong(packet: Buffer | undefined): boolean {
-  if (!packet || !REQUEST_START.test(packet.subarray(0, 32).toString('latin1'))) return false
+function requestLineTooLong(packet: unknown): boolean {
+  if (!Buffer.isBuffer(packet) || !REQUEST_START.test(packet.subarray(0, 32).toString('latin1'))) return false
   const lf = packet.indexOf(LF)
   return lf === -1 ? packet.length > HEADER_BUFFER_BYTES : lf + 1 > HEADER_BUFFER_BYTES
+}
+
+/** The answer to a parse error, from its code. */
+function answerFor(err: ParseError): ErrorAnswer | 'ignore' | 'close' {
+  switch (err.code) {
+    case 'HPE_CLOSED_CONNECTION':
+      return 'ignore'
+    case 'ECONNRESET':
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return 'close'
+    case 'HPE_HEADER_OVERFLOW':
+      return requestLineTooLong(err.rawPacket) ? URI_TOO_LONG : HEADER_TOO_LARGE
+    default:
+      return BAD_REQUEST
+  }
+}
+
+/** Fastify's `clientErrorHandler` for the proxy listeners. */
+export function proxyClientError(err: ParseError, socket: Socket): void {
+  if (socket.destroyed) return
+  const answer = answerFor(err)
+  if (answer === 'ignore') return
+  if (answer === 'close') {
+    socket.destroy()
+    return
+  }
+  // A response still under way on this connection goes out first (its
+  // request was read whole before the bad bytes); ours follows it.
+  const inFlight = (socket as ParserSocket)._httpMessage
+  if (inFlight && !inFlight.writableFinished) {
+    inFlight.once('close', () => refuse(socket, answer))
+    return
+  }
+  refuse(socket, answer)
 }
 
 // nginx's lingering_timeout: how long the rest of a refused head is read and
@@ -38,39 +85,22 @@ function requestLineTooLong(packet: Buffer | undefined): boolean {
 const LINGER_MS = 5000
 const ignore = () => {}
 
-/** Answers a header overflow and closes the connection; false for any other error (left to the next handler). */
-export function answerHeaderOverflow(err: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): boolean {
-  if (err.code !== 'HPE_HEADER_OVERFLOW') return false
-  if (socket.destroyed) return true
-  const answer = requestLineTooLong(err.rawPacket) ? URI_TOO_LONG : HEADER_TOO_LARGE
-  const requestId = nextRequestId()
-  const r = renderError(answer.error, requestId, undefined, 'proxy', undefined)
+function refuse(socket: Socket, a: ErrorAnswer): void {
+  if (socket.destroyed || !socket.writable) return
+  const id = nextRequestId()
+  const r = renderError(a.error, id, undefined, 'proxy')
   socket.on('data', ignore)
   socket.on('error', ignore)
   const linger = setTimeout(() => socket.destroy(), LINGER_MS).unref()
   socket.once('close', () => clearTimeout(linger))
-  socket.end(
-    `HTTP/1.1 ${answer.status} ${reasonPhrase(answer.status)}\r\n` +
-      `Date: ${new Date().toUTCString()}\r\n` +
-      `Content-Type: ${r.contentType}\r\n` +
-      `Content-Length: ${Buffer.byteLength(r.body)}\r\n` +
-      `Connection: close\r\n` +
-      `Server: ${SERVER_TOKEN}\r\n` +
-      `X-Kong-Request-Id: ${requestId}\r\n\r\n` +
-      r.body,
-  )
-  return true
-}
-
-/**
- * Puts the answer above in front of the server's other 'clientError'
- * listeners (Fastify's): they run only for the errors it leaves.
- */
-export function answerClientErrors(server: Server): void {
-  const others = server.listeners('clientError') as ((err: Error, socket: Duplex) => void)[]
-  server.removeAllListeners('clientError')
-  server.on('clientError', (err: Error, socket: Duplex) => {
-    if (answerHeaderOverflow(err, socket)) return
-    for (const listener of others) listener.call(server, err, socket)
-  })
+  const head = [
+    `HTTP/1.1 ${a.status} ${reasonPhrase(a.status)}`,
+    `Date: ${new Date().toUTCString()}`,
+    `Content-Type: ${r.contentType}`,
+    `Content-Length: ${Buffer.byteLength(r.body)}`,
+    'Connection: close',
+    `Server: ${SERVER_TOKEN}`,
+    `X-Kong-Request-Id: ${id}`,
+  ]
+  socket.end(`${head.join('\r\n')}\r\n\r\n${r.body}`)
 }

@@ -7,6 +7,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { OutHeaders, Transport } from '../transport.js'
 
+// Set on a connection once an answer said `Connection: close`: requests the
+// client pipelined behind it were parsed by Node, but nginx would never read
+// them, so they are not run (handle.ts) and die with the connection.
+const CLOSING = Symbol('closing')
+type Closable = { [CLOSING]?: true } | null
+
+/** The connection's last answer went out with `Connection: close`: later requests on it are not run. */
+export function connectionClosing(req: IncomingMessage): boolean {
+  return (req.socket as Closable)?.[CLOSING] === true
+}
+
 export class ResponseTransport implements Transport {
   readonly kind = 'http' as const
   // Kept: the request lets go of its socket once the response is done, and the count must not reset.
@@ -48,6 +59,7 @@ export class ResponseTransport implements Transport {
     delete headers['transfer-encoding']
     headers['content-length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
     res.writeHead(status, reason, headers)
+    if (headers.connection === 'close' && this.req.socket) (this.req.socket as Closable)![CLOSING] = true
     res.end(this.req.method === 'HEAD' ? undefined : body)
   }
 
