@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import type { Runtime } from '../compile/runtime.js'
 import { runPipeline } from './pipeline.js'
+import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './limits.js'
 import { nextRequestId } from './request-id.js'
 import { RequestState, type Arrival } from './state.js'
 import type { Transport } from './transport.js'
@@ -23,6 +24,8 @@ export interface HandlerOptions {
   scheme: 'http' | 'https'
   /** One entry per request when set; nothing is added to the request path otherwise. */
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
+  /** Body buffering, client_body_timeout, send_timeout (default: nginx's under Kong). */
+  limits?: ClientLimits | undefined
 }
 
 export interface UpgradeHandler {
@@ -57,7 +60,7 @@ function arrival(req: IncomingMessage, opts: HandlerOptions): Arrival {
 /** Runs one request through the pipeline on `transport`, pinned to the Runtime current now. */
 function start(req: IncomingMessage, transport: Transport, opts: HandlerOptions): RequestState {
   // Pinned: a reload mid-request does not mix configs.
-  const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts))
+  const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts), opts.limits)
   if (opts.accessLog) logAccess(s, opts.accessLog)
   runPipeline(s)
   return s
@@ -80,7 +83,8 @@ function logAccess(s: RequestState, log: (entry: Record<string, unknown>) => voi
 }
 
 export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => void start(req, new ResponseTransport(req, res), opts)
+  const sendTimeoutMs = (opts.limits ?? DEFAULT_CLIENT_LIMITS).sendTimeoutMs
+  return (req, res) => void start(req, new ResponseTransport(req, res, sendTimeoutMs), opts)
 }
 
 export function createUpgradeHandler(opts: HandlerOptions): UpgradeHandler {

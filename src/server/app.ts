@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createHandler, createUpgradeHandler, type HandlerOptions } from '../runtime/handle.js'
+import type { ClientLimits } from '../runtime/limits.js'
 import type { TrustCheck } from '../runtime/trust.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 import { HEADER_BUFFER_BYTES, HEADER_BUFFERS, MAX_HEADER_LINES } from '../runtime/header-limits.js'
@@ -17,6 +18,8 @@ export interface ProxyServerOptions {
   trusted: TrustCheck
   tls?: boolean
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
+  /** Body buffering, client_body_timeout and send_timeout (default: nginx's under Kong). */
+  limits?: ClientLimits | undefined
 }
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
@@ -25,6 +28,7 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
     trusted: opts.trusted,
     scheme: opts.tls ? 'https' : 'http',
     accessLog: opts.accessLog,
+    limits: opts.limits,
   }
   const handle = createHandler(handlerOptions)
   // Fastify owns the listener's life (listen, close, hooks), but routing is the
