@@ -19,6 +19,21 @@ const list = (v: string | undefined) =>
         .filter(Boolean)
     : []
 
+/** A size in bytes as nginx writes it: `8192`, `8k`, `1m`. */
+function size(flag: string, v: string): number {
+  const m = /^(\d+)([kKmM]?)$/.exec(v.trim())
+  const n = m ? Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2]!) ? 1024 : 1024 * 1024) : NaN
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} must be a size in bytes like 8192, 8k or 1m`)
+  return n
+}
+
+/** A timeout in whole milliseconds, at least 1. */
+function millis(flag: string, v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1 || n > 2 ** 31 - 1) throw new Error(`${flag} must be a whole number of milliseconds of at least 1`)
+  return n
+}
+
 export async function serve(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -33,6 +48,11 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'access-log': { type: 'boolean' },
       'underscores-in-headers': { type: 'boolean' },
       workers: { type: 'string' },
+      'client-body-buffer-size': { type: 'string' },
+      'client-body-timeout': { type: 'string' },
+      'send-timeout': { type: 'string' },
+      'proxy-buffer-size': { type: 'string' },
+      'temp-dir': { type: 'string' },
     },
   })
   const workersSpec = values.workers ?? io.env.GATEWAY_WORKERS ?? '1'
@@ -51,6 +71,19 @@ export async function serve(args: string[], io: Io): Promise<number> {
   const accessLog = values['access-log'] ?? ['1', 'true', 'on'].includes(io.env.GATEWAY_ACCESS_LOG ?? '')
   const underscoresInHeaders = values['underscores-in-headers'] ?? ['1', 'true', 'on'].includes(io.env.GATEWAY_UNDERSCORES_IN_HEADERS ?? '')
   const env = io.env
+  let limits
+  try {
+    limits = {
+      bodyBufferBytes: size('--client-body-buffer-size', values['client-body-buffer-size'] ?? env.GATEWAY_CLIENT_BODY_BUFFER_SIZE ?? '8k'),
+      bodyTimeoutMs: millis('--client-body-timeout', values['client-body-timeout'] ?? env.GATEWAY_CLIENT_BODY_TIMEOUT ?? '60000'),
+      sendTimeoutMs: millis('--send-timeout', values['send-timeout'] ?? env.GATEWAY_SEND_TIMEOUT ?? '60000'),
+      proxyBufferBytes: size('--proxy-buffer-size', values['proxy-buffer-size'] ?? env.GATEWAY_PROXY_BUFFER_SIZE ?? '32k'),
+      ...((values['temp-dir'] ?? env.GATEWAY_TEMP_DIR) ? { tempDir: values['temp-dir'] ?? env.GATEWAY_TEMP_DIR } : {}),
+    }
+  } catch (err) {
+    io.err(`gateway serve: ${(err as Error).message}`)
+    return 2
+  }
   const opts = {
     config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml',
     listen: values.listen ?? (list(env.GATEWAY_LISTEN).length ? list(env.GATEWAY_LISTEN) : ['0.0.0.0:8000']),
@@ -58,6 +91,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
     adminListen: values['admin-listen'] ?? env.GATEWAY_ADMIN_LISTEN ?? '127.0.0.1:8001',
     trustedIps: values['trusted-ips'] ?? env.GATEWAY_TRUSTED_IPS ?? '',
     drainTimeoutMs: Number(values['drain-timeout'] ?? env.GATEWAY_DRAIN_TIMEOUT ?? 25_000),
+    limits,
     env,
     accessLog: accessLog ? (entry: Record<string, unknown>) => log.info(entry, 'access') : undefined,
     underscoresInHeaders,

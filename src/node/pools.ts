@@ -116,13 +116,16 @@ function tlsConnectOptions(tls: UpstreamTls | undefined): Record<string, unknown
 export class UpstreamPools {
   readonly #pools = new Map<string, Pool>()
 
+  /** `connections`: the most open at once per origin (Kong's upstream_keepalive_pool_size, 512). */
+  constructor(private readonly connections = 512) {}
+
   /** The pool for these settings, created on first use. */
   get(s: PoolSettings): Pool {
     const key = poolKey(s)
     let pool = this.#pools.get(key)
     if (!pool) {
       pool = new Pool(s.origin, {
-        connections: 512, // Kong's upstream_keepalive_pool_size
+        connections: this.connections,
         pipelining: 1,
         keepAliveTimeout: 60_000, // Kong's upstream_keepalive_idle_timeout
         keepAliveMaxTimeout: 60_000,

@@ -30,11 +30,13 @@ export interface NodeOptions {
   /** Kong's node_id; workers of one node share the primary's (GATEWAY_NODE_ID). Default: a random UUID. */
   id?: string | undefined
   metrics?: Registry | undefined
+  /** Most connections open at once to one upstream origin (default 512). */
+  upstreamConnections?: number | undefined
 }
 
 export function createNodeState(opts: NodeOptions = {}): NodeState {
   const slots = new Map<string, { slot: NodeSlot<unknown>; value: unknown }>()
-  const pools = new UpstreamPools()
+  const pools = new UpstreamPools(opts.upstreamConnections)
   const counters = new LocalCounters()
   let closed = false
   const node: NodeState = {

@@ -2,8 +2,10 @@
  * The balance and forward steps: pick a target (Kong's balancer phase), send
  * the request on the node's keep-alive pool through undici's `dispatch` (the
  * engine under @fastify/reply-from, without its per-request option work), and
- * bring the answer back through the response phases: streamed with
- * backpressure, or buffered when a body_filter wants the body. A failure
+ * bring the answer back through the response phases: streamed, with what a
+ * slow reader cannot take yet held aside (response_buffering, Kong's default:
+ * response-spool.ts) or holding the upstream back (response_buffering false),
+ * or buffered whole when a body_filter wants the body. A failure
  * before the answer started may be retried on another target; an upgrade
  * request that the upstream switches joins the two sockets.
  */
@@ -15,13 +17,15 @@ import { NAME_RESOLUTION, NO_PEER, reasonPhrase, RETRY_NO_PEER, UPSTREAM_INVALID
 import { SERVER_TOKEN } from '../version.js'
 import { firstValue, responseEndToEnd } from './headers.js'
 import { runBodyFilter, runHeaderFilter, wantsBody } from './phases.js'
-import { answerExit, fail } from './respond.js'
+import { CLIENT_BODY_TIMEOUT, BODY_LIMIT, StoredBody } from './request-body.js'
+import { answerExit, fail, terminate } from './respond.js'
+import { ResponseSpool } from './response-spool.js'
 import { startResponse } from './response-draft.js'
 import { ProxiedInfo, type RequestState } from './state.js'
 import { hostWithoutPort } from './target.js'
 import type { OutHeaders } from './transport.js'
 import { unexpected } from './unexpected.js'
-import { BODY_LIMIT, VIA_TOKEN, type Outbound } from './upstream-request.js'
+import { VIA_TOKEN, type Outbound } from './upstream-request.js'
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME'])
@@ -73,7 +77,7 @@ export function forward(s: RequestState, o: Outbound): void {
       path: o.path,
       method: o.method as Dispatcher.HttpMethod,
       headers: o.headers,
-      body: o.body,
+      body: o.body instanceof StoredBody ? o.body.stream() : o.body,
       headersTimeout: service.read_timeout,
       bodyTimeout: service.read_timeout,
       upgrade,
@@ -95,6 +99,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   #held: { status: number; reason: string; headers: OutHeaders; chunks: Buffer[] } | undefined
   /** The client got the gateway's 500 instead (unexpected.ts): the upstream's body is read and dropped. */
   #discard = false
+  /** response_buffering: what a slow reader has not taken yet waits here, not in the upstream. */
+  #buffering = false
+  #spool: ResponseSpool | undefined
 
   constructor(
     private readonly s: RequestState,
@@ -145,6 +152,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         this.#held = { status: sendStatus, reason, headers: out, chunks: [] }
         return
       }
+      this.#buffering = s.match!.route.response_buffering !== false && s.transport.kind === 'http'
       s.transport.head(sendStatus, reason, out)
     } catch (err) {
       this.#held = undefined
@@ -159,11 +167,18 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.#held.chunks.push(chunk)
       return
     }
-    if (!this.s.transport.write(chunk)) {
-      // Backpressure: resume once the client has drained what we wrote.
-      controller.pause()
-      this.s.transport.onDrain(() => controller.resume())
+    const spool = this.#spool
+    if (spool) return spool.write(chunk)
+    const t = this.s.transport
+    if (t.write(chunk)) return
+    if (this.#buffering) {
+      // The client is behind: keep reading the upstream, hold the rest aside.
+      this.#spool = new ResponseSpool(t, this.s.limits, controller)
+      return
     }
+    // Backpressure: resume once the client has drained what we wrote.
+    controller.pause()
+    t.onDrain(() => controller.resume())
   }
 
   onResponseEnd(): void {
@@ -176,7 +191,8 @@ class Exchange implements Dispatcher.DispatchHandler {
         delete held.headers['transfer-encoding']
         // The filtered body's length is announced even to HEAD, whose body the transport leaves out.
         s.transport.send(held.status, held.reason, held.headers, body)
-      } else if (!this.#discard) s.transport.end()
+      } else if (this.#spool) this.#spool.end()
+      else if (!this.#discard) s.transport.end()
     } catch (err) {
       unexpected(s, err, 'response end')
     }
@@ -190,6 +206,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.#started && !this.#held) {
       // Mid-body failure: the status is already sent; cut the connection so the
       // client sees a truncated response rather than a complete-looking one.
+      this.#spool?.close()
       this.s.transport.abort(err)
       this.#done()
       return
@@ -250,6 +267,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 function failed(s: RequestState, o: Outbound, code: string, timedOut: boolean): void {
   if (DNS_CODES.has(code)) return fail(s, NAME_RESOLUTION)
   if (code === BODY_LIMIT && o.limit) return answerExit(s, o.limit.exit)
+  // A streamed body that stalled: nginx ends the request without an answer (408 in the log).
+  if (code === CLIENT_BODY_TIMEOUT) return terminate(s, 408)
   if (o.retriesLeft > 0 && !s.transport.closed && (o.resendable || CONNECT_PHASE_CODES.has(code))) {
     o.retriesLeft--
     return forward(s, o)

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import type { Runtime } from '../compile/runtime.js'
 import { runPipeline } from './pipeline.js'
+import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './limits.js'
 import { nextRequestId } from './request-id.js'
 import { RequestState, type Arrival, type RequestLog } from './state.js'
 import type { Transport } from './transport.js'
@@ -29,6 +30,8 @@ export interface HandlerOptions {
   log?: RequestLog | undefined
   /** Keep request headers whose names contain '_' (nginx's underscores_in_headers); dropped by default. */
   underscoresInHeaders?: boolean | undefined
+  /** Body buffering, client_body_timeout, send_timeout (default: nginx's under Kong). */
+  limits?: ClientLimits | undefined
 }
 
 export interface UpgradeHandler {
@@ -65,7 +68,7 @@ function start(req: IncomingMessage, transport: Transport, opts: HandlerOptions)
   // Before anything reads a header (the trusted X-Real-IP below included).
   if (!opts.underscoresInHeaders) dropUnderscoreHeaders(req)
   // Pinned: a reload mid-request does not mix configs.
-  const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts))
+  const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts), opts.limits)
   s.log = opts.log
   if (opts.accessLog) logAccess(s, opts.accessLog)
   // The synchronous part of every step runs under this guard; what follows a
@@ -98,9 +101,10 @@ function writeAccess(s: RequestState, log: (entry: Record<string, unknown>) => v
 }
 
 export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const sendTimeoutMs = (opts.limits ?? DEFAULT_CLIENT_LIMITS).sendTimeoutMs
   return (req, res) => {
     if (connectionClosing(req)) return
-    start(req, new ResponseTransport(req, res), opts)
+    start(req, new ResponseTransport(req, res, sendTimeoutMs), opts)
   }
 }
 

@@ -18,17 +18,18 @@
  * pipeline; the response phases still run, as in Kong. Steps stay synchronous
  * until a plugin returns a promise.
  */
-import { BAD_REQUEST, NO_SERVICE, type ErrorAnswer } from '../errors.js'
+import { BAD_REQUEST, NO_SERVICE, UNEXPECTED, type ErrorAnswer } from '../errors.js'
 import { forward } from './forward.js'
 import { overHeaderLimits } from './header-limits.js'
 import { runAccess, runRewrite, scheduleLog, type Outcome } from './phases.js'
-import { answerExit, fail } from './respond.js'
+import { answerExit, fail, terminate } from './respond.js'
+import { bufferRequestBody, StoredBody } from './request-body.js'
 import { route } from './route.js'
 import { refusal } from './request-checks.js'
 import type { RequestState } from './state.js'
 import { normalizeRequestPath, splitRequestTarget } from './target.js'
 import { unexpected } from './unexpected.js'
-import { outbound } from './upstream-request.js'
+import { outbound, type Outbound } from './upstream-request.js'
 
 export function runPipeline(s: RequestState): void {
   const global = s.runtime.chains.global
@@ -96,7 +97,42 @@ function proxyStep(s: RequestState): void {
   // The log phase runs even when the client goes away before the upstream answers.
   const lists = s.lists
   if (lists && lists.log.length > 0) scheduleLog(s, lists)
+  if (o.readBody) return readBodyThenForward(s, o)
   forward(s, o)
+}
+
+/**
+ * request_buffering: the whole body is read (after the access phase, as
+ * nginx reads it in the content phase) before the first try, so a client that
+ * sends slowly never holds an upstream connection.
+ */
+function readBodyThenForward(s: RequestState, o: Outbound): void {
+  bufferRequestBody(s, o.limit?.maxBytes)
+    .then((r) => {
+      switch (r.kind) {
+        case 'body':
+          if (r.body instanceof StoredBody) {
+            // The temp file lives until the exchange with the client is over (every try reads it).
+            if (s.transport.closed) return void r.body.close()
+            const stored = r.body
+            s.transport.onClose(() => void stored.close())
+          }
+          o.body = r.body
+          o.headers['content-length'] = String(r.size)
+          return forward(s, o)
+        case 'limit':
+          // The rest of the body is not read: the connection cannot carry another request.
+          return answerExit(s, { ...o.limit!.exit, headers: { ...o.limit!.exit.headers, connection: 'close' } })
+        case 'timeout':
+          return terminate(s, 408)
+        case 'closed':
+          return
+        case 'failed':
+          return fail(s, UNEXPECTED)
+      }
+    })
+    // A failure of the read itself, or of what ran after it (forward), is the request's.
+    .catch((err: unknown) => unexpected(s, err, 'request body'))
 }
 
 const isThenable = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T> | undefined)?.then === 'function'

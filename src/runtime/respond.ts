@@ -58,3 +58,12 @@ export function answerExit(s: RequestState, e: Exit): void {
   }
   reply(s, e.status, headers, e.body, 'exit')
 }
+
+/**
+ * Ends the request without an answer, as nginx terminates one (a body past
+ * client_body_timeout): the connection closes; the log phase sees `status`.
+ */
+export function terminate(s: RequestState, status: number): void {
+  if (!s.transport.started) startResponse(s, status, {}, 'error')
+  s.transport.terminate(status)
+}

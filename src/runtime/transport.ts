@@ -27,6 +27,11 @@ export interface Transport {
   end(): void
   /** Cuts the connection mid-answer, so the client sees a truncated response. */
   abort(err?: Error): void
+  /**
+   * Closes the connection without an answer, as nginx terminates a request
+   * (client_body_timeout); `status` is what the log sees when nothing was sent.
+   */
+  terminate(status: number): void
   /** Runs once the exchange with the client is over (finished, or the client went away). */
   onClose(fn: () => void): void
   /**

@@ -2,25 +2,25 @@
  * The request to send upstream, built once after the access phase and reused
  * by every try: method, escaped path and query, headers (the client's
  * end-to-end ones, or as plugins changed them, plus Kong's X-Forwarded-*,
- * X-Real-IP, Via and X-Kong-Request-Id), and the body: the client's stream,
- * capped when a plugin asked, or the bytes a plugin read or replaced.
+ * X-Real-IP, Via and X-Kong-Request-Id), and the body: read whole first
+ * (the route's request_buffering, Kong's default), or the client's stream
+ * (request_buffering false), capped when a plugin asked, or the bytes a plugin
+ * read or replaced.
  */
 import type { IncomingHttpHeaders } from 'node:http'
-import { Transform, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { Balancer } from '../compile/balancer.js'
 import type { HashInput } from '../compile/hash-input.js'
 import type { Service } from '../config/model.js'
 import type { Exit } from '../plugins/types.js'
 import { SERVER_TOKEN } from '../version.js'
 import { firstValue, requestEndToEnd } from './headers.js'
+import { streamedBody, type StoredBody } from './request-body.js'
 import type { RequestState } from './state.js'
 import { escapeUpstreamPath, hostWithoutPort } from './target.js'
 
 const VIA = `1.1 ${SERVER_TOKEN}`
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
-
-/** undici aborts a capped body with an error of this code. */
-export const BODY_LIMIT = 'GATEWAY_BODY_LIMIT'
 
 export interface Outbound {
   readonly service: Service
@@ -28,7 +28,10 @@ export interface Outbound {
   /** Escaped path and query. */
   readonly path: string
   readonly headers: Record<string, string | string[]>
-  readonly body: Readable | Buffer | null
+  /** What each try sends: a stored body is streamed afresh per try. Null while `readBody` is pending. */
+  body: Readable | Buffer | StoredBody | null
+  /** The client's body is to be read whole before the first try (request_buffering). */
+  readonly readBody: boolean
   /** A Host a plugin set (request-transformer), which wins over the computed one. */
   readonly pluginHost: string | string[] | undefined
   /** kong.service.set_target: the balancer is bypassed. */
@@ -57,8 +60,13 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
   const method = up?.method ?? req.method ?? 'GET'
   const limit = s.bodyLimit
   if (limit && buffered !== undefined && buffered.length > limit.maxBytes) return limit.exit
-  const body = buffered ?? (!hasBody ? null : limit ? capped(s, limit.maxBytes) : req)
-  if (body === req || (body !== null && buffered === undefined)) s.transport.continue()
+  const streamed = hasBody && buffered === undefined
+  // Kong's route field: the body is read whole before connecting (nginx's
+  // proxy_request_buffering), so a slow client never holds an upstream
+  // connection. An upgrade request's bytes after its head are the new protocol's.
+  const readBody = streamed && s.match!.route.request_buffering !== false && s.transport.kind === 'http'
+  const body = buffered ?? (streamed && !readBody ? streamedBody(s, limit?.maxBytes) : null)
+  if (streamed) s.transport.continue()
   const target = up?.target
   const balancer = target ? undefined : s.runtime.balancers.get(service.host)
   const hashInput = target ? undefined : s.runtime.hashInputs.get(service.host)
@@ -68,6 +76,7 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
     path: escapeUpstreamPath(up?.pathOverride ?? s.match!.upstreamPath) + (up ? up.finalQuery(s.query) : s.query),
     headers,
     body,
+    readBody,
     pluginHost: up?.headersTouched ? up.headers.host : undefined,
     target,
     balancer,
@@ -81,7 +90,7 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
     }),
     // Any request may be retried while nothing was sent (connect-phase errors);
     // after that, only bodiless (or buffered) idempotent ones (nginx's proxy_next_upstream).
-    resendable: (!hasBody || buffered !== undefined) && IDEMPOTENT.has(method),
+    resendable: (!hasBody || buffered !== undefined || readBody) && IDEMPOTENT.has(method),
     limit,
     tried: balancer ? new Set() : undefined,
     retriesLeft: service.retries,
@@ -128,20 +137,6 @@ export function upstreamHeaders(s: RequestState, base?: Record<string, string | 
   h.via = via ? `${via}, ${VIA}` : VIA
   h['x-kong-request-id'] = s.requestId
   return h
-}
-
-/** The client's body, cut with an error once more than `max` bytes went through. */
-function capped(s: RequestState, max: number): Readable {
-  let seen = 0
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      seen += chunk.length
-      if (seen > max) return done(Object.assign(new Error('request body over the limit'), { code: BODY_LIMIT }))
-      done(null, chunk)
-    },
-  })
-  s.req.on('error', (err) => counter.destroy(err))
-  return s.req.pipe(counter)
 }
 
 export const VIA_TOKEN = VIA

@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createHandler, createUpgradeHandler, type HandlerOptions } from '../runtime/handle.js'
 import type { RequestLog } from '../runtime/state.js'
+import type { ClientLimits } from '../runtime/limits.js'
 import type { TrustCheck } from '../runtime/trust.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 import { HEADER_BUFFER_BYTES, HEADER_BUFFERS, MAX_HEADER_LINES } from '../runtime/header-limits.js'
@@ -22,6 +23,8 @@ export interface ProxyServerOptions {
   requestLog?: RequestLog | undefined
   /** Keep request headers whose names contain '_' (dropped by default, as nginx does). */
   underscoresInHeaders?: boolean | undefined
+  /** Body buffering, client_body_timeout and send_timeout (default: nginx's under Kong). */
+  limits?: ClientLimits | undefined
 }
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
@@ -32,6 +35,7 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
     accessLog: opts.accessLog,
     log: opts.requestLog,
     underscoresInHeaders: opts.underscoresInHeaders,
+    limits: opts.limits,
   }
   const handle = createHandler(handlerOptions)
   // Fastify owns the listener's life (listen, close, hooks), but routing is the

@@ -12,6 +12,7 @@ import { BUNDLED_PLUGINS, type PluginSet } from '../plugins/set.js'
 import cluster from 'node:cluster'
 import { AggregatorRegistry } from 'prom-client'
 import type { RequestLog } from '../runtime/state.js'
+import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../runtime/limits.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
@@ -55,6 +56,10 @@ export interface GatewayOptions {
   node?: NodeState
   /** On close, how long in-flight requests may take before their connections are cut (ms, default 25000). */
   drainTimeoutMs?: number
+  /** Request body and response buffering, client_body_timeout, send_timeout (each defaults to nginx's under Kong). */
+  limits?: Partial<ClientLimits>
+  /** Most connections open at once to one upstream origin (default 512, Kong's upstream_keepalive_pool_size). */
+  upstreamConnections?: number
 }
 
 export interface Gateway {
@@ -105,7 +110,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const loaded = await loadFile(opts.config, { env, registry: plugins.registry })
   if (!loaded.ok) throw new ConfigError(loaded.issues)
   // Everything that outlives a reload: pools, target health, plugin metrics and slots.
-  const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID })
+  const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID, upstreamConnections: opts.upstreamConnections })
+  const limits: ClientLimits = { ...DEFAULT_CLIENT_LIMITS, ...opts.limits }
   const ownsNode = opts.node === undefined
   // With --workers, the primary's /metrics sums what each worker counted (prom-client's cluster aggregation).
   if (cluster.isWorker) {
@@ -168,7 +174,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   try {
     for (const spec of opts.listen) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, trusted, accessLog: opts.accessLog, requestLog: opts.requestLog, underscoresInHeaders: opts.underscoresInHeaders })
+      const app = buildProxyServer({
+        holder,
+        trusted,
+        accessLog: opts.accessLog,
+        requestLog: opts.requestLog,
+        underscoresInHeaders: opts.underscoresInHeaders,
+        limits,
+      })
       servers.push(app)
       proxyServers.push(app)
       countConnections(app)
@@ -184,6 +197,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         accessLog: opts.accessLog,
         requestLog: opts.requestLog,
         underscoresInHeaders: opts.underscoresInHeaders,
+        limits,
       })
       servers.push(app)
       proxyServers.push(app)

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
@@ -122,4 +123,37 @@ t.test('--underscores-in-headers (or GATEWAY_UNDERSCORES_IN_HEADERS=on) keeps he
   }
   t.equal(await statusWith(['--underscores-in-headers']), 200)
   t.equal(await statusWith([], { GATEWAY_UNDERSCORES_IN_HEADERS: 'on' }), 200)
+})
+
+t.test('body and send limits: bad values are usage errors (2); --client-body-timeout is applied', async (t) => {
+  const file = join(dir, 'limits.yml')
+  writeFileSync(file, '_format_version: "3.0"\nservices:\n  - name: s\n    url: http://127.0.0.1:9\n    routes: [{ name: r, paths: [/] }]\n')
+  const base = ['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off']
+  const badSize = run([...base, '--client-body-buffer-size', '8x'])
+  t.equal(await badSize.exited, 2)
+  t.match(badSize.output().err, '--client-body-buffer-size must be a size in bytes like 8192, 8k or 1m')
+  const badTimeout = run(base, { GATEWAY_SEND_TIMEOUT: '0' })
+  t.equal(await badTimeout.exited, 2)
+  t.match(badTimeout.output().err, '--send-timeout must be a whole number of milliseconds of at least 1')
+  const p = run([...base, '--client-body-timeout', '150'], { GATEWAY_CLIENT_BODY_BUFFER_SIZE: '1k', GATEWAY_PROXY_BUFFER_SIZE: '16k' })
+  t.teardown(() => stop(p.child, p.exited))
+  const [host, port] = ((await p.started).proxy as string[])[0]!.split(':')
+  // A body that stops after 2 of 10 bytes: the gateway closes the connection, with no answer.
+  // (With the 60 s default instead, it would still be open when the test gives up after 5 s.)
+  const received = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), host)
+    let got = ''
+    const giveUp = setTimeout(() => {
+      resolve('still open')
+      socket.destroy()
+    }, 5000)
+    socket.on('data', (d) => (got += d))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      clearTimeout(giveUp)
+      resolve(got)
+    })
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab')
+  })
+  t.equal(received, '', 'closed by the gateway, without an answer, once the body stalled past 150 ms')
 })

@@ -2,6 +2,11 @@
  * The transport of plain requests: Node's ServerResponse (and, next, HTTP/2
  * streams through the same compat API). Status lines carry the reason phrase
  * the pipeline chose (nginx's, or the upstream's), not Node's.
+ *
+ * nginx's send_timeout lives here: once a write has to wait for the client,
+ * the client must take some of it within `sendTimeoutMs`, or the connection
+ * is closed (nothing else would ever free it: a reader that stops reading
+ * holds its socket and whatever the gateway keeps for it).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -25,10 +30,18 @@ export class ResponseTransport implements Transport {
   #writtenAtStart = -1
   #continued = false
   #onClose: (() => void)[] | undefined
+  /** The status a terminated request logs (nothing was sent). */
+  #terminated = 0
+  #stall: NodeJS.Timeout | undefined
+  /** Bytes the socket still had to send when the stall timer was (re)armed. */
+  #pendingAtArm = 0
+  #stallListeners = false
 
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
+    /** nginx's send_timeout (ms); 0 turns it off. */
+    private readonly sendTimeoutMs = 0,
   ) {}
 
   markStart(): void {
@@ -46,7 +59,7 @@ export class ResponseTransport implements Transport {
   }
 
   get status(): number {
-    return this.res.headersSent ? this.res.statusCode : 0
+    return this.res.headersSent ? this.res.statusCode : this.#terminated
   }
 
   send(status: number, reason: string, headers: OutHeaders, body: string | Buffer | undefined): void {
@@ -61,6 +74,7 @@ export class ResponseTransport implements Transport {
     res.writeHead(status, reason, headers)
     if (headers.connection === 'close' && this.req.socket) (this.req.socket as Closable)![CLOSING] = true
     res.end(this.req.method === 'HEAD' ? undefined : body)
+    if (res.writableNeedDrain) this.#watchSend()
   }
 
   head(status: number, reason: string, headers: OutHeaders): void {
@@ -68,7 +82,9 @@ export class ResponseTransport implements Transport {
   }
 
   write(chunk: Buffer): boolean {
-    return this.res.write(chunk)
+    const ok = this.res.write(chunk)
+    if (!ok) this.#watchSend()
+    return ok
   }
 
   onDrain(fn: () => void): void {
@@ -77,10 +93,52 @@ export class ResponseTransport implements Transport {
 
   end(): void {
     this.res.end()
+    if (this.res.writableNeedDrain) this.#watchSend()
   }
 
   abort(err?: Error): void {
     this.res.destroy(err)
+  }
+
+  terminate(status: number): void {
+    if (!this.res.headersSent) this.#terminated = status
+    this.res.destroy()
+  }
+
+  /**
+   * Arms send_timeout while output waits for the client. It is a timeout
+   * between two writes, not for the whole answer: when it fires, a client
+   * that took any of the waiting bytes meanwhile gets another period.
+   */
+  #watchSend(): void {
+    if (this.sendTimeoutMs <= 0 || this.#stall !== undefined) return
+    const socket = this.req.socket
+    if (!socket) return
+    this.#pendingAtArm = socket.writableLength
+    if (!this.#stallListeners) {
+      // Once per response: every later arm reuses them.
+      this.#stallListeners = true
+      const clear = () => this.#clearStall()
+      this.res.on('drain', clear)
+      this.res.once('finish', clear)
+      this.res.once('close', clear)
+    }
+    this.#stall = setTimeout(() => {
+      const pending = socket.writableLength
+      if (socket.destroyed || pending === 0) return this.#clearStall()
+      if (pending < this.#pendingAtArm) {
+        this.#pendingAtArm = pending
+        return void this.#stall?.refresh()
+      }
+      this.#clearStall()
+      this.res.destroy()
+    }, this.sendTimeoutMs).unref()
+  }
+
+  #clearStall(): void {
+    if (this.#stall === undefined) return
+    clearTimeout(this.#stall)
+    this.#stall = undefined
   }
 
   onClose(fn: () => void): void {

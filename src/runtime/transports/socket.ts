@@ -94,6 +94,11 @@ export class SocketTransport implements Transport {
     this.socket.destroy()
   }
 
+  terminate(status: number): void {
+    if (!this.#started) this.#status = status
+    this.abort()
+  }
+
   onClose(fn: () => void): void {
     this.socket.once('close', fn)
   }

@@ -1,6 +1,8 @@
-// Bodies stream through the gateway both ways (reference §2.9: no body size
-// limit on the proxy): nothing is buffered whole, bytes arrive intact, chunked
-// responses stay chunked.
+// Bodies stream through the gateway (reference §2.9: no body size limit on the
+// proxy): a request body on a route with request_buffering false, and every
+// response (held aside only when the client is slower than the upstream);
+// nothing is buffered whole in memory, bytes arrive intact, chunked responses
+// stay chunked. Buffered request bodies: body-buffering.test.ts.
 import { createHash } from 'node:crypto'
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -45,13 +47,13 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
   }
 }
 
-async function proxyTo(t: Test, handler: (req: IncomingMessage, res: ServerResponse) => void) {
+async function proxyTo(t: Test, handler: (req: IncomingMessage, res: ServerResponse) => void, routeFields = '') {
   const up = await listen(handler)
   const gw = await gateway(`_format_version: "3.0"
 services:
   - name: stream
     url: ${up.url}
-    routes: [{ name: stream, paths: [/] }]
+    routes: [{ name: stream, paths: [/]${routeFields} }]
 `)
   t.teardown(async () => {
     await gw.close()
@@ -60,21 +62,27 @@ services:
   return gw
 }
 
-t.test('a 20 MB request body streams to the upstream: it starts receiving before the client has finished sending', async (t) => {
+t.test('request_buffering false: a 20 MB request body streams to the upstream, which starts receiving before the client has finished', async (t) => {
   const firstByte = deferred()
-  const gw = await proxyTo(t, (req, res) => {
-    const hash = createHash('sha256')
-    let bytes = 0
-    req.on('data', (c: Buffer) => {
-      if (bytes === 0) firstByte.resolve()
-      bytes += c.length
-      hash.update(c)
-    })
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ bytes, sha256: hash.digest('hex') }))
-    })
-  })
+  // Kong's @unbuffered_request location (kong/runloop/handler.lua: route.request_buffering == false).
+  const streamed = ', request_buffering: false'
+  const gw = await proxyTo(
+    t,
+    (req, res) => {
+      const hash = createHash('sha256')
+      let bytes = 0
+      req.on('data', (c: Buffer) => {
+        if (bytes === 0) firstByte.resolve()
+        bytes += c.length
+        hash.update(c)
+      })
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ bytes, sha256: hash.digest('hex') }))
+      })
+    },
+    streamed,
+  )
   const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const { hostname, port } = new URL(gw.url)
     const req = request(
