@@ -88,7 +88,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
         count: workerCount,
         log,
         drainTimeoutMs: opts.drainTimeoutMs,
-        start: (workers) => startGateway({ ...opts, listen: [], tlsListen: [], accessLog: undefined, workers }),
+        start: (workers, notReady) => startGateway({ ...opts, listen: [], tlsListen: [], accessLog: undefined, workers, notReady }),
       })
     } catch (err) {
       if (err instanceof ConfigError) {
@@ -104,6 +104,9 @@ export async function serve(args: string[], io: Io): Promise<number> {
   try {
     gateway = await startGateway(inWorker ? { ...opts, adminListen: 'off' } : opts)
   } catch (err) {
+    // A worker that cannot start must exit, so that the primary replaces it: its IPC channel
+    // (held open by the metrics aggregation's listener) would otherwise keep it alive, idle.
+    if (inWorker) process.disconnect?.()
     if (err instanceof ConfigError) {
       for (const i of err.issues) io.err(textLine(i))
       io.err(`${opts.config}: ${err.message}; not starting`)

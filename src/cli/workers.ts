@@ -2,8 +2,9 @@
  * `--workers N`: a primary process forks N workers that share the proxy
  * listeners (node:cluster). Every worker runs the same load/reload pipeline on
  * the same file and reports the hash it serves; the primary runs the admin
- * listener (with each worker's hash in /status), forwards SIGHUP, restarts a
- * worker that dies, and on SIGTERM drains the workers before it exits.
+ * listener (with each worker's hash in /status, and /readyz ready once every
+ * worker listens on the current config), forwards SIGHUP, restarts a worker
+ * that dies, and on SIGTERM drains the workers before it exits.
  */
 import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from '../observability/logger.js'
@@ -16,14 +17,34 @@ export interface PrimaryOptions {
   count: number
   log: Logger
   drainTimeoutMs: number
-  /** Starts the primary's own gateway (admin only, no proxy listeners). */
-  start: (workers: () => { pid: number; hash: string | undefined }[]) => Promise<Gateway>
+  /**
+   * Starts the primary's own gateway (admin only, no proxy listeners), with
+   * each worker's pid and hash for /status and the reason /readyz gives.
+   */
+  start: (workers: () => { pid: number; hash: string | undefined }[], notReady: (hash: string) => string | undefined) => Promise<Gateway>
+}
+
+/**
+ * Why the node cannot take traffic yet, or undefined once each of the
+ * `expected` workers listens (has reported a hash) on the `current` one.
+ * The wording follows Kong's /status/ready ("... ready in N of M workers").
+ */
+export function workersNotReady(expected: number, served: readonly (string | undefined)[], current: string): string | undefined {
+  const listening = served.filter((h) => h !== undefined)
+  if (listening.length < expected) return `workers not yet listening, ready in ${listening.length} of ${expected} workers`
+  const onCurrent = listening.filter((h) => h === current).length
+  if (onCurrent < expected) return `configuration not yet applied, current configuration in ${onCurrent} of ${expected} workers`
+  return undefined
 }
 
 export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   const hashes = new Map<Worker, string | undefined>()
   let stopping = false
-  const g = await opts.start(() => [...hashes].map(([w, hash]) => ({ pid: w.process.pid ?? 0, hash })))
+  const g = await opts.start(
+    () => [...hashes].map(([w, hash]) => ({ pid: w.process.pid ?? 0, hash })),
+    (current) => workersNotReady(opts.count, [...hashes.values()], current),
+  )
+  opts.log.info({ admin: g.admin ?? 'off', workers: opts.count }, 'admin listening; starting workers')
   let announced = false
   const fork = () => {
     const w = cluster.fork({ GATEWAY_CLUSTER_WORKER: '1', GATEWAY_NODE_ID: g.node.id })

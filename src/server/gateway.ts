@@ -38,6 +38,8 @@ export interface GatewayOptions {
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
   /** For the primary of several workers: each worker's pid and configuration hash, for /status. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
+  /** For the primary of several workers: why the node cannot take traffic on configuration `hash` yet (/readyz), or undefined. */
+  notReady?: ((hash: string) => string | undefined) | undefined
   /** The plugins this gateway runs (default: the bundled ones). Custom sets load the file on the main thread. */
   plugins?: PluginSet
   /** Where plugin instances log (silent when unset). */
@@ -187,6 +189,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         isDraining: () => draining,
         connections: opts.workers ? undefined : () => ({ ...connections }),
         workers: opts.workers,
+        notReady: opts.notReady,
         pluginMetrics: servedPluginMetrics,
       })
       servers.push(app)
