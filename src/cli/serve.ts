@@ -6,7 +6,7 @@ import { singleFileMount } from '../reload/mount-check.js'
 import { createLogger, LOG_LEVELS, pluginLogger, type LogLevel } from '../observability/logger.js'
 import { textLine } from './report.js'
 import { availableParallelism } from 'node:os'
-import { attachWorker, isClusterWorker, reportHash, runPrimary } from './workers.js'
+import { attachWorker, isClusterWorker, primaryChannel, reportHash, runPrimary } from './workers.js'
 import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
 
@@ -102,7 +102,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   let gateway
   try {
-    gateway = await startGateway(inWorker ? { ...opts, adminListen: 'off' } : opts)
+    // A worker counts on the primary's counters, so that limits hold for the node.
+    gateway = await startGateway(inWorker ? { ...opts, adminListen: 'off', primary: primaryChannel() } : opts)
   } catch (err) {
     // A worker that cannot start must exit, so that the primary replaces it: its IPC channel
     // (held open by the metrics aggregation's listener) would otherwise keep it alive, idle.

@@ -8,6 +8,7 @@ import type { ConfigIssue } from '../config/issues.js'
 import { loadFile } from '../config/load.js'
 import { compileRuntime, pluginsOf, type CompileOptions } from '../compile/runtime.js'
 import { createNodeState, type NodeState } from '../node/state.js'
+import type { PrimaryChannel } from '../node/counter-protocol.js'
 import { BUNDLED_PLUGINS, type PluginSet } from '../plugins/set.js'
 import cluster from 'node:cluster'
 import { AggregatorRegistry } from 'prom-client'
@@ -40,6 +41,8 @@ export interface GatewayOptions {
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
   /** For the primary of several workers: why the node cannot take traffic on configuration `hash` yet (/readyz), or undefined. */
   notReady?: ((hash: string) => string | undefined) | undefined
+  /** In a worker of several: the line to the primary, which keeps the node's counters. */
+  primary?: PrimaryChannel | undefined
   /** The plugins this gateway runs (default: the bundled ones). Custom sets load the file on the main thread. */
   plugins?: PluginSet
   /** Where plugin instances log (silent when unset). */
@@ -102,7 +105,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const loaded = await loadFile(opts.config, { env, registry: plugins.registry })
   if (!loaded.ok) throw new ConfigError(loaded.issues)
   // Everything that outlives a reload: pools, target health, plugin metrics and slots.
-  const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID })
+  const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID, primary: opts.primary })
   const ownsNode = opts.node === undefined
   // With --workers, the primary's /metrics sums what each worker counted (prom-client's cluster aggregation).
   if (cluster.isWorker) {
