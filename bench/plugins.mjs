@@ -42,6 +42,8 @@
 //   --reverse         run the targets in reverse order
 //   --rounds N        repeat; odd rounds use the reverse order; the summary is the mean
 //   --no-pin          do not use taskset
+//   --workers N       run each gateway with `--workers N` (default 1: one process; N > 1: a
+//                     primary and N workers, pinned to the same core, CPU summed over all)
 //   --cpu-prof DIR    run the gateways under `node --cpu-prof --cpu-prof-dir DIR`
 //   --keep            keep the generated gateway configs (their paths are printed)
 //
@@ -57,7 +59,7 @@
 // something cannot run (then 1; usage errors 2).
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'
@@ -324,6 +326,7 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '50' },
     threads: { type: 'string', default: '1' },
     consumers: { type: 'string', default: '1000' },
+    workers: { type: 'string', default: '1' },
     targets: { type: 'string', default: ALL_TARGETS.join(',') },
     reverse: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '1' },
@@ -337,7 +340,7 @@ if (opts.help) {
   console.log(
     'usage: node bench/plugins.mjs [--duration 10s] [--warmup 3s] [--connections 50] [--threads 1] [--consumers 1000]\n' +
       `                              [--targets ${ALL_TARGETS.join(',')}] [--reverse] [--rounds N]\n` +
-      '                              [--no-pin] [--cpu-prof DIR] [--keep]',
+      '                              [--workers N] [--no-pin] [--cpu-prof DIR] [--keep]',
   )
   process.exit(0)
 }
@@ -348,6 +351,7 @@ const warmup = seconds('warmup', opts.warmup, 0)
 const connections = integer('connections', opts.connections, 1)
 const threads = integer('threads', opts.threads, 1)
 const consumerCount = integer('consumers', opts.consumers, 1)
+const workerCount = integer('workers', opts.workers, 1)
 const rounds = integer('rounds', opts.rounds, 1)
 if (threads > connections) usage('--threads must not exceed --connections')
 const targets = opts.targets
@@ -377,7 +381,8 @@ if (!distBuilt()) {
 const cpuProf = (name) => (opts['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', opts['cpu-prof'], '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [])
 
 async function startGateway(name, file) {
-  const [cmd, args] = pinned(TARGET_CORE, NODE, [...cpuProf(name), ...gatewayServeArgs(file)])
+  const workers = workerCount > 1 ? ['--workers', String(workerCount)] : []
+  const [cmd, args] = pinned(TARGET_CORE, NODE, [...cpuProf(name), ...gatewayServeArgs(file), ...workers])
   const s = await startServer(`gateway (${name})`, cmd, args, gatewayStarted)
   return { address: s.address, pid: s.child.pid, stop: () => stopChild(s.child, 15_000) }
 }
@@ -389,15 +394,40 @@ const CLK_TCK = (() => {
   const n = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout)
   return Number.isInteger(n) && n > 0 ? n : 100
 })()
-/** Seconds of CPU the process used so far; undefined without /proc. */
-function cpuSeconds(pid) {
+/** [ppid, CPU seconds used so far] of a process; undefined when it is gone or without /proc. */
+function procStat(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // f[0] is field 3 (state)
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK // fields 14, 15: utime, stime
+    return [Number(f[1]), (Number(f[11]) + Number(f[12])) / CLK_TCK] // fields 4 (ppid), 14, 15 (utime, stime)
   } catch {
     return undefined
   }
+}
+
+/** Seconds of CPU the process and its live descendants (--workers) used so far; undefined without /proc. */
+function cpuSeconds(pid) {
+  const own = procStat(pid)
+  if (own === undefined) return undefined
+  if (workerCount === 1) return own[1]
+  const children = new Map()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    const s = procStat(name)
+    if (s === undefined) continue
+    const list = children.get(s[0])
+    if (list) list.push([Number(name), s[1]])
+    else children.set(s[0], [[Number(name), s[1]]])
+  }
+  let total = own[1]
+  const queue = [pid]
+  while (queue.length) {
+    for (const [child, secs] of children.get(queue.pop()) ?? []) {
+      total += secs
+      queue.push(child)
+    }
+  }
+  return total
 }
 
 /** 'name: value' lines as a header object. */
@@ -551,7 +581,8 @@ function perRound(all) {
 async function main() {
   console.log(`bench/plugins: node ${process.version}, ${CORES} cores, load: ${wrkVersion(WRK)}`)
   console.log(
-    `  wrk -t${threads} -c${connections} -d${duration}s (warm-up ${warmup}s per target), path ${REQUEST_PATH}, ${rounds} round(s)\n` +
+    `  wrk -t${threads} -c${connections} -d${duration}s (warm-up ${warmup}s per target), path ${REQUEST_PATH}, ${rounds} round(s)` +
+      `${workerCount > 1 ? `, gateway --workers ${workerCount}` : ''}\n` +
       `  ${pin ? `pinned: gateway on core ${TARGET_CORE}, wrk and upstream on core 0` : `not pinned (${!TASKSET ? (opts['no-pin'] ? '--no-pin' : 'no taskset') : 'fewer than 2 cores'}): figures are noisier`}`,
   )
   console.log(`  load average before: ${loadAverage()} (the machine should be otherwise idle)`)

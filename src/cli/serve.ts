@@ -7,7 +7,7 @@ import { createLogger, LOG_LEVELS, pluginLogger, type LogLevel } from '../observ
 import { textLine } from './report.js'
 import { availableParallelism } from 'node:os'
 import { installSafetyNet } from './safety-net.js'
-import { attachWorker, isClusterWorker, reportHash, runPrimary } from './workers.js'
+import { attachWorker, isClusterWorker, primaryChannel, reportHash, runPrimary } from './workers.js'
 import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
 
@@ -129,7 +129,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
         count: workerCount,
         log,
         drainTimeoutMs: opts.drainTimeoutMs,
-        start: (workers) => startGateway({ ...opts, listen: [], tlsListen: [], accessLog: undefined, workers }),
+        start: (workers, notReady) => startGateway({ ...opts, listen: [], tlsListen: [], accessLog: undefined, workers, notReady }),
       })
     } catch (err) {
       if (err instanceof ConfigError) {
@@ -143,8 +143,12 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   let gateway
   try {
-    gateway = await startGateway(inWorker ? { ...opts, adminListen: 'off' } : opts)
+    // A worker counts on the primary's counters, so that limits hold for the node.
+    gateway = await startGateway(inWorker ? { ...opts, adminListen: 'off', primary: primaryChannel() } : opts)
   } catch (err) {
+    // A worker that cannot start must exit, so that the primary replaces it: its IPC channel
+    // (held open by the metrics aggregation's listener) would otherwise keep it alive, idle.
+    if (inWorker) process.disconnect?.()
     if (err instanceof ConfigError) {
       for (const i of err.issues) io.err(textLine(i))
       io.err(`${opts.config}: ${err.message}; not starting`)

@@ -2,12 +2,16 @@
  * `--workers N`: a primary process forks N workers that share the proxy
  * listeners (node:cluster). Every worker runs the same load/reload pipeline on
  * the same file and reports the hash it serves; the primary runs the admin
- * listener (with each worker's hash in /status), forwards SIGHUP, restarts a
- * worker that dies, and on SIGTERM drains the workers before it exits.
+ * listener (with each worker's hash in /status, and /readyz ready once every
+ * worker listens on the current config), keeps the node's counters for every
+ * worker, forwards SIGHUP, restarts a worker that dies, and on SIGTERM drains
+ * the workers before it exits.
  */
 import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from '../observability/logger.js'
 import type { Gateway } from '../server/gateway.js'
+import { CounterAuthority } from '../node/counter-authority.js'
+import { isCountersMessage, type PrimaryChannel, type ToPrimary } from '../node/counter-protocol.js'
 
 export type WorkerMessage = { type: 'started'; proxy: string[]; tls: string[]; hash: string } | { type: 'hash'; hash: string }
 export type PrimaryMessage = { type: 'reload' } | { type: 'shutdown' }
@@ -16,19 +20,51 @@ export interface PrimaryOptions {
   count: number
   log: Logger
   drainTimeoutMs: number
-  /** Starts the primary's own gateway (admin only, no proxy listeners). */
-  start: (workers: () => { pid: number; hash: string | undefined }[]) => Promise<Gateway>
+  /**
+   * Starts the primary's own gateway (admin only, no proxy listeners), with
+   * each worker's pid and hash for /status and the reason /readyz gives.
+   */
+  start: (workers: () => { pid: number; hash: string | undefined }[], notReady: (hash: string) => string | undefined) => Promise<Gateway>
+}
+
+/**
+ * Why the node cannot take traffic yet, or undefined once each of the
+ * `expected` workers listens (has reported a hash) on the `current` one.
+ * The wording follows Kong's /status/ready ("... ready in N of M workers").
+ */
+export function workersNotReady(expected: number, served: readonly (string | undefined)[], current: string): string | undefined {
+  const listening = served.filter((h) => h !== undefined)
+  if (listening.length < expected) return `workers not yet listening, ready in ${listening.length} of ${expected} workers`
+  const onCurrent = listening.filter((h) => h === current).length
+  if (onCurrent < expected) return `configuration not yet applied, current configuration in ${onCurrent} of ${expected} workers`
+  return undefined
 }
 
 export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   const hashes = new Map<Worker, string | undefined>()
   let stopping = false
-  const g = await opts.start(() => [...hashes].map(([w, hash]) => ({ pid: w.process.pid ?? 0, hash })))
+  const g = await opts.start(
+    () => [...hashes].map(([w, hash]) => ({ pid: w.process.pid ?? 0, hash })),
+    (current) => workersNotReady(opts.count, [...hashes.values()], current),
+  )
+  opts.log.info({ admin: g.admin ?? 'off', workers: opts.count }, 'admin listening; starting workers')
+  // The node's counters (rate limiting's local policy): here, so that a limit holds for every worker together.
+  const counters = new CounterAuthority({
+    workers: () => opts.count,
+    send: (id, message) => {
+      const w = cluster.workers?.[id]
+      if (!w?.isConnected()) return false
+      // A failed send shows up as the worker's exit; nothing to do with the error here.
+      w.send(message, undefined, undefined, () => undefined)
+      return true
+    },
+  })
   let announced = false
   const fork = () => {
     const w = cluster.fork({ GATEWAY_CLUSTER_WORKER: '1', GATEWAY_NODE_ID: g.node.id })
     hashes.set(w, undefined)
     w.on('message', (m: WorkerMessage | { type?: unknown }) => {
+      if (isCountersMessage(m)) return counters.handle(w.id, m as ToPrimary)
       // Other messages travel on this channel too (prom-client's metrics aggregation).
       if (m.type !== 'started' && m.type !== 'hash') return
       const msg = m as WorkerMessage
@@ -40,6 +76,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
     })
     w.on('exit', (code, signal) => {
       hashes.delete(w)
+      counters.gone(w.id)
       if (stopping) return
       opts.log.error({ pid: w.process.pid, code, signal }, 'worker exited; starting another')
       fork()
@@ -60,6 +97,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
         if (hashes.size > 0) return
         clearInterval(check)
         clearTimeout(deadline)
+        counters.close()
         void g.close().then(() => {
           opts.log.info('stopped')
           opts.log.flush()
@@ -85,6 +123,26 @@ export function attachWorker(g: Gateway, stop: () => void): void {
     if (m.type === 'reload') void g.reload(true)
     if (m.type === 'shutdown') stop()
   })
+}
+
+/** In a worker: the line to the primary that the node's counters use. */
+export function primaryChannel(): PrimaryChannel {
+  return {
+    send(message) {
+      if (!process.connected || !process.send) return false
+      // A failed send means the primary is gone: 'disconnect' follows, and the counters go local.
+      process.send(message, undefined, undefined, () => undefined)
+      return true
+    },
+    listen(onMessage, onClose) {
+      process.on('message', onMessage)
+      process.on('disconnect', onClose)
+      return () => {
+        process.off('message', onMessage)
+        process.off('disconnect', onClose)
+      }
+    },
+  }
 }
 
 export function reportHash(hash: string): void {

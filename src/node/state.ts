@@ -12,6 +12,8 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { Registry } from 'prom-client'
 import type { NodeSlot, NodeView } from '../plugins/types.js'
+import type { PrimaryChannel } from './counter-protocol.js'
+import { LeasedCounters } from './counter-lease.js'
 import { LocalCounters } from './counters.js'
 import { HealthStore } from './health.js'
 import { UpstreamPools } from './pools.js'
@@ -21,7 +23,7 @@ export interface NodeState extends NodeView {
   readonly health: HealthStore
   /** Where plugins register metrics (the prometheus plugin); served on the admin /metrics. */
   readonly metrics: Registry
-  readonly counters: LocalCounters
+  readonly counters: LocalCounters | LeasedCounters
   /** Closes pools and every slot that has a `close`; the node is not used afterwards. */
   close(): Promise<void>
 }
@@ -32,12 +34,18 @@ export interface NodeOptions {
   metrics?: Registry | undefined
   /** Most connections open at once to one upstream origin (default 512). */
   upstreamConnections?: number | undefined
+  /**
+   * In a worker of `--workers`: the line to the primary, which keeps the
+   * node's counters (`counters` then counts for the whole node). Without it,
+   * the counters are this process's.
+   */
+  primary?: PrimaryChannel | undefined
 }
 
 export function createNodeState(opts: NodeOptions = {}): NodeState {
   const slots = new Map<string, { slot: NodeSlot<unknown>; value: unknown }>()
   const pools = new UpstreamPools(opts.upstreamConnections)
-  const counters = new LocalCounters()
+  const counters = opts.primary ? new LeasedCounters(opts.primary) : new LocalCounters()
   let closed = false
   const node: NodeState = {
     id: opts.id ?? randomUUID(),

@@ -28,6 +28,8 @@ export interface AdminServerOptions {
   connections?: (() => { accepted: number; active: number }) | undefined
   /** With several workers: each one's pid and configuration hash. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
+  /** With several workers: why the node cannot take traffic on configuration `hash` yet, or undefined when it can. */
+  notReady?: ((hash: string) => string | undefined) | undefined
   /** Metrics registered by plugins (prometheus), served after the gateway's own: a registry, or (several workers) their sum. */
   pluginMetrics?: Registry | (() => Promise<string>) | undefined
 }
@@ -212,8 +214,11 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   const metrics = createMetrics({ holder: opts.holder, reloader: opts.reloader, extra: opts.pluginMetrics })
 
   app.get('/healthz', async () => ({ message: 'ok' }))
+  // Kong's /status/ready: 503 with the reason until every worker serves the current configuration.
   app.get('/readyz', async (_req, reply) => {
     if (opts.isDraining()) return reply.code(503).send({ message: 'draining' })
+    const why = opts.notReady?.(rt().hash)
+    if (why !== undefined) return reply.code(503).send({ message: why })
     return { message: 'ready' }
   })
   app.get('/status', async () => {

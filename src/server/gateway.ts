@@ -8,6 +8,7 @@ import type { ConfigIssue } from '../config/issues.js'
 import { loadFile } from '../config/load.js'
 import { compileRuntime, pluginsOf, type CompileOptions } from '../compile/runtime.js'
 import { createNodeState, type NodeState } from '../node/state.js'
+import type { PrimaryChannel } from '../node/counter-protocol.js'
 import { BUNDLED_PLUGINS, type PluginSet } from '../plugins/set.js'
 import cluster from 'node:cluster'
 import { AggregatorRegistry } from 'prom-client'
@@ -42,6 +43,10 @@ export interface GatewayOptions {
   underscoresInHeaders?: boolean
   /** For the primary of several workers: each worker's pid and configuration hash, for /status. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
+  /** For the primary of several workers: why the node cannot take traffic on configuration `hash` yet (/readyz), or undefined. */
+  notReady?: ((hash: string) => string | undefined) | undefined
+  /** In a worker of several: the line to the primary, which keeps the node's counters. */
+  primary?: PrimaryChannel | undefined
   /** The plugins this gateway runs (default: the bundled ones). Custom sets load the file on the main thread. */
   plugins?: PluginSet
   /** Where plugin instances log (silent when unset). */
@@ -110,7 +115,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const loaded = await loadFile(opts.config, { env, registry: plugins.registry })
   if (!loaded.ok) throw new ConfigError(loaded.issues)
   // Everything that outlives a reload: pools, target health, plugin metrics and slots.
-  const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID, upstreamConnections: opts.upstreamConnections })
+  const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID, upstreamConnections: opts.upstreamConnections, primary: opts.primary })
   const limits: ClientLimits = { ...DEFAULT_CLIENT_LIMITS, ...opts.limits }
   const ownsNode = opts.node === undefined
   // With --workers, the primary's /metrics sums what each worker counted (prom-client's cluster aggregation).
@@ -213,6 +218,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         isDraining: () => draining,
         connections: opts.workers ? undefined : () => ({ ...connections }),
         workers: opts.workers,
+        notReady: opts.notReady,
         pluginMetrics: servedPluginMetrics,
       })
       servers.push(app)
