@@ -8,8 +8,8 @@
  *
  * Before any step, what nginx refuses outright (request-checks.ts: a
  * duplicate or missing Host, TRACE). `target` reads the request target (400
- * on a bad one); `rewrite` runs the
- * global plugins' rewrite phase (before routing, as Kong does); `route` picks
+ * on a bad one); `rewrite` runs the global plugins' rewrite phase (before
+ * routing, as Kong does); `route` picks
  * the route and applies its protocol rules (route.ts); `access` runs the
  * route's plugins in priority (or dynamic) order; `balance` and `forward` pick
  * a target and send (forward.ts); the response phases run on whatever answer
