@@ -69,9 +69,16 @@ export function proxyClientError(err: ParseError, socket: Socket): void {
     socket.destroy()
     return
   }
+  const inFlight = (socket as ParserSocket)._httpMessage
+  // The error came in the middle of a request's body (the client went away,
+  // or broke its framing): that request can never be read whole, so nothing
+  // is left to answer on this connection.
+  if (inFlight && !inFlight.req.complete) {
+    socket.destroy()
+    return
+  }
   // A response still under way on this connection goes out first (its
   // request was read whole before the bad bytes); ours follows it.
-  const inFlight = (socket as ParserSocket)._httpMessage
   if (inFlight && !inFlight.writableFinished) {
     inFlight.once('close', () => refuse(socket, answer))
     return
