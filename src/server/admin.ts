@@ -79,8 +79,10 @@ const upstreamView = (u: Upstream) => {
 
 /** The effective config with its secrets replaced. */
 export function redactConfig(c: Config): Record<string, unknown> {
+  // Where values came from outside the file: the values themselves, not for showing.
+  const { sources: _sources, ...entities } = c
   return {
-    ...c,
+    ...entities,
     vaults: c.vaults.map((v) => redactSecrets(v)),
     certificates: c.certificates.map((x) => redactFields(x, ['key', 'key_alt'])),
     plugins: c.plugins.map(pluginView),
