@@ -13,7 +13,8 @@ import { deepFreeze, type Config, type Entities } from './model.js'
 import { Normalizer, type NormalizeResult } from './normalize/index.js'
 import { fastParse } from './fast-parse.js'
 import { migrateLegacyPath } from './paths.js'
-import { placeIssue } from './place.js'
+import { placeIssue, type Outside } from './place.js'
+import { SecretRedactor } from './secrets.js'
 import type { Collection } from './schema/context.js'
 import { COLLECTIONS, FORMAT_VERSIONS, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
 import { vaultSchema } from './schema/tls.js'
@@ -174,8 +175,12 @@ function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, regi
   }
 
   const checked = check(dropNulls(raw) as Record<string, unknown>, env, registry, issues.length)
-  const secrets = new Set([...substitution.secrets, ...checked.secrets])
-  const place = (severity: Severity) => (r: RawIssue) => placeIssue(source, checked.root, r, secrets, substitution, severity)
+  const resolved = new Map<string, string[]>()
+  for (const [value, ref] of checked.sources) resolved.set(ref, [...(resolved.get(ref) ?? []), value])
+  const outside: Outside = { values: new Set([...substitution.secrets, ...checked.secrets]), resolved }
+  let redactor: SecretRedactor | undefined
+  const place = (severity: Severity) => (r: RawIssue) =>
+    placeIssue(source, checked.root, r, (redactor ??= SecretRedactor.of(checked.root, registry, outside.values)), outside, substitution, severity)
   issues.push(...checked.raws.filter((r) => !substitutionFailed(substitution, scalarAt(source, r.path))).map(place('error')))
   const warnings = [...yamlWarnings, ...checked.normalized.warnings.map(place('warning'))]
   issues.sort(compareIssues)
