@@ -13,7 +13,8 @@ import { deepFreeze, type Config, type Entities } from './model.js'
 import { Normalizer, type NormalizeResult } from './normalize/index.js'
 import { fastParse } from './fast-parse.js'
 import { migrateLegacyPath } from './paths.js'
-import { placeIssue } from './place.js'
+import { placeIssue, type Outside } from './place.js'
+import { SecretRedactor } from './secrets.js'
 import type { Collection } from './schema/context.js'
 import { COLLECTIONS, FORMAT_VERSIONS, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
 import { vaultSchema } from './schema/tls.js'
@@ -73,11 +74,12 @@ export function loadConfig(text: string, opts: LoadOptions): LoadResult {
 function loadFast(text: string, env: NodeJS.ProcessEnv, registry: PluginRegistry): Config | undefined {
   const parsed = fastParse(text)
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined
-  const substituted = substituteValues(parsed, env, new Set())
+  const envSources = new Map<string, string>()
+  const substituted = substituteValues(parsed, env, new Set(), envSources)
   if (substituted === undefined) return undefined
   const checked = check(dropNulls(substituted) as Record<string, unknown>, env, registry)
   if (checked.raws.length > 0 || checked.normalized.warnings.length > 0 || checked.version === undefined) return undefined
-  return freeze(checked)
+  return freeze(checked, envSources)
 }
 
 interface Checked {
@@ -87,6 +89,8 @@ interface Checked {
   raws: RawIssue[]
   normalized: NormalizeResult
   secrets: Set<string>
+  /** Resolved vault references: value → reference. */
+  sources: Map<string, string>
 }
 
 /**
@@ -124,12 +128,18 @@ function check(root: Record<string, unknown>, env: NodeJS.ProcessEnv, registry: 
   const normalized = withResolver(resolver, () => normalizer.finish())
   if (!schemaFailed) raws.push(...normalized.issues)
   else raws.push(...normalized.issues.filter((i) => i.kind === undefined || !NEEDS_VALID_ENTITIES.has(i.kind)))
-  return { root, version, transform, raws, normalized, secrets: resolver.secrets }
+  return { root, version, transform, raws, normalized, secrets: resolver.secrets, sources: resolver.sources }
 }
 
-function freeze(checked: Checked): Config {
+function freeze(checked: Checked, envSources: ReadonlyMap<string, string>): Config {
   const entities = Object.fromEntries(COLLECTIONS.map((c) => [c, checked.normalized.entities[c].map((l) => l.entity)])) as unknown as Entities
-  return deepFreeze({ formatVersion: checked.version!, transform: checked.transform, ...entities })
+  const sources = new Map([...envSources, ...checked.sources])
+  return deepFreeze({
+    formatVersion: checked.version!,
+    transform: checked.transform,
+    ...entities,
+    sources: [...sources].map(([value, written]) => ({ value, written })),
+  })
 }
 
 /** The path that keeps source positions: every problem gets its file:line:column. */
@@ -165,14 +175,18 @@ function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, regi
   }
 
   const checked = check(dropNulls(raw) as Record<string, unknown>, env, registry, issues.length)
-  const secrets = new Set([...substitution.secrets, ...checked.secrets])
-  const place = (severity: Severity) => (r: RawIssue) => placeIssue(source, checked.root, r, secrets, substitution, severity)
+  const resolved = new Map<string, string[]>()
+  for (const [value, ref] of checked.sources) resolved.set(ref, [...(resolved.get(ref) ?? []), value])
+  const outside: Outside = { values: new Set([...substitution.secrets, ...checked.secrets]), resolved }
+  let redactor: SecretRedactor | undefined
+  const place = (severity: Severity) => (r: RawIssue) =>
+    placeIssue(source, checked.root, r, (redactor ??= SecretRedactor.of(checked.root, registry, outside.values)), outside, substitution, severity)
   issues.push(...checked.raws.filter((r) => !substitutionFailed(substitution, scalarAt(source, r.path))).map(place('error')))
   const warnings = [...yamlWarnings, ...checked.normalized.warnings.map(place('warning'))]
   issues.sort(compareIssues)
   warnings.sort(compareIssues)
   if (issues.length > 0 || checked.version === undefined) return { ok: false, hash, issues, warnings }
-  return { ok: true, hash, config: freeze(checked), warnings }
+  return { ok: true, hash, config: freeze(checked, substitution.sources), warnings }
 }
 
 function checkRoot(root: Record<string, unknown>, raws: RawIssue[]): FormatVersion | undefined {

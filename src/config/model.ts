@@ -81,10 +81,19 @@ export interface Entities {
   acls: Acl[]
 }
 
+/** A value the loader put where the file wrote something else: a resolved vault reference or a decK-substituted scalar. */
+export interface ConfigSource {
+  readonly value: string
+  /** What the file wrote: `{vault://...}` or the scalar with its `${{ env "DECK_..." }}`. */
+  readonly written: string
+}
+
 export interface Config extends Readonly<Entities> {
   /** The `_format_version` the file declared (legacy files are migrated to 3.0 semantics). */
   readonly formatVersion: FormatVersion
   readonly transform: boolean
+  /** Values that came from the environment or a vault: shown as the file wrote them, never as themselves. */
+  readonly sources: readonly ConfigSource[]
 }
 
 export function deepFreeze<T>(value: T): T {

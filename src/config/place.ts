@@ -2,9 +2,11 @@
  * A raw issue placed in the file: its line and column, its path as users write
  * it, secrets redacted from its message, and the named entity it sits in.
  */
-import type { Node } from 'yaml'
+import { isScalar, type Node, type Scalar } from 'yaml'
 import { formatPath, type ConfigIssue, type PathSegment, type RawIssue, type Severity } from './issues.js'
 import { SINGULAR } from './normalize/index.js'
+import type { SecretRedactor } from './secrets.js'
+import { isReference } from './vault.js'
 import type { Collection } from './schema/context.js'
 import { isSubstituted, type Substitution } from './templates.js'
 import { locate, scalarAt, type SourceFile } from './yaml.js'
@@ -47,14 +49,37 @@ function describeEntity(root: unknown, path: readonly PathSegment[]): string | u
   return label
 }
 
-export function placeIssue(source: SourceFile, root: unknown, r: RawIssue, secrets: Set<string>, sub: Substitution, severity: Severity): ConfigIssue {
+/** Values that came from outside the file. */
+export interface Outside {
+  /** From the environment (decK) or a vault: printed nowhere. */
+  readonly values: ReadonlySet<string>
+  /** What each vault reference resolved to. */
+  readonly resolved: ReadonlyMap<string, readonly string[]>
+}
+
+/**
+ * `outside`: the values that came from the environment or a vault. The
+ * message is about the value at the issue's path: when that is a secret
+ * field, or came from outside, no part of it is echoed; elsewhere no secret
+ * of the file is (secrets.ts).
+ */
+export function placeIssue(
+  source: SourceFile,
+  root: unknown,
+  r: RawIssue,
+  redactor: SecretRedactor,
+  outside: Outside,
+  sub: Substitution,
+  severity: Severity,
+): ConfigIssue {
   const pos = locate(source, r)
-  let message = r.message
   const node: Node | undefined = scalarAt(source, r.path)
-  const substituted = isSubstituted(sub, node)
-  for (const s of secrets) {
-    if (s.length >= 4 || (substituted && s.length > 0)) message = message.split(s).join('<redacted>')
-  }
+  const own = redactor.ownAt(r.path)
+  if (isSubstituted(sub, node)) {
+    const value = String((node as Scalar).value)
+    own.push(value, ...[...outside.values].filter((s) => s !== '' && value.includes(s)))
+  } else if (isScalar(node) && isReference(node.value)) own.push(...(outside.resolved.get(node.value) ?? []))
+  const message = redactor.message(r.message, own)
   const issue: ConfigIssue = { file: source.file, line: pos.line, column: pos.column, path: formatPath(r.path), message, severity }
   const entity = describeEntity(root, r.path)
   if (entity) issue.entity = entity

@@ -18,6 +18,8 @@ export interface Substitution {
   errors: { position: Position; message: string }[]
   /** Values taken from the environment: never printed. */
   secrets: Set<string>
+  /** Each substituted string scalar's value and the text the file had there: what the admin API shows instead. */
+  sources: Map<string, string>
   /** Scalars whose value came from the environment. */
   nodes: Set<Scalar>
   /** Scalars whose substitution failed: already reported, so their other errors are noise. */
@@ -73,7 +75,7 @@ function convert(value: string, conversion: string): unknown {
 }
 
 export function substituteEnv(source: SourceFile, env: NodeJS.ProcessEnv): Substitution {
-  const result: Substitution = { errors: [], secrets: new Set(), nodes: new Set(), failed: new Set() }
+  const result: Substitution = { errors: [], secrets: new Set(), sources: new Map(), nodes: new Set(), failed: new Set() }
   const doc: Document.Parsed = source.doc
   const pos = (node: Scalar): Position => {
     const p = source.lines.linePos(node.range?.[0] ?? 0)
@@ -98,6 +100,7 @@ export function substituteEnv(source: SourceFile, env: NodeJS.ProcessEnv): Subst
       return
     }
     for (const secret of e.secrets) result.secrets.add(secret)
+    if (typeof e.value === 'string') result.sources.set(e.value, node.value)
     result.nodes.add(node)
     node.value = e.value
   }
@@ -109,7 +112,7 @@ export function substituteEnv(source: SourceFile, env: NodeJS.ProcessEnv): Subst
  * The same substitution over plain values (the fast path), keys included.
  * Undefined when any template fails: the positioned path reports it.
  */
-export function substituteValues(root: unknown, env: NodeJS.ProcessEnv, secrets: Set<string>): unknown {
+export function substituteValues(root: unknown, env: NodeJS.ProcessEnv, secrets: Set<string>, sources: Map<string, string>): unknown {
   let failed = false
   const sub = (v: unknown): unknown => {
     if (failed) return v
@@ -121,6 +124,7 @@ export function substituteValues(root: unknown, env: NodeJS.ProcessEnv, secrets:
         return v
       }
       for (const s of e.secrets) secrets.add(s)
+      if (typeof e.value === 'string') sources.set(e.value, v)
       return e.value
     }
     if (Array.isArray(v)) return v.map(sub)

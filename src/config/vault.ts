@@ -20,6 +20,8 @@ export interface Resolver {
   resolve(ref: string): Resolution
   /** Every value resolved so far: these are secrets and must never be printed. */
   readonly secrets: Set<string>
+  /** Each resolved value and the reference it came from: what the admin API shows instead. */
+  readonly sources: Map<string, string>
 }
 
 const REF_RE = /^\{vault:\/\/.*\}$/s
@@ -67,9 +69,11 @@ export function parseReference(ref: string): ParsedRef | string {
 /** A resolver over an environment and the file's vault entities. */
 export function createResolver(env: NodeJS.ProcessEnv, vaults: readonly VaultEntity[] = []): Resolver {
   const secrets = new Set<string>()
+  const sources = new Map<string, string>()
   const byPrefix = new Map(vaults.map((v) => [v.prefix, v]))
   return {
     secrets,
+    sources,
     resolve(ref) {
       const parsed = parseReference(ref)
       if (typeof parsed === 'string') return { ok: false, error: parsed }
@@ -100,6 +104,7 @@ export function createResolver(env: NodeJS.ProcessEnv, vaults: readonly VaultEnt
         value = String(field)
       }
       secrets.add(value)
+      sources.set(value, ref)
       return { ok: true, value }
     },
   }

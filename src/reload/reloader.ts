@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises'
 import type { ConfigIssue } from '../config/issues.js'
 import { configHash, loadConfig } from '../config/load.js'
+import { redactForConfig } from '../config/secrets.js'
 import { loadOffThread, prewarmFor } from './off-thread.js'
 import { reachable, type Reach } from '../compile/reach.js'
 import { compileRouterAsync } from '../compile/router.js'
@@ -126,7 +127,9 @@ export function createReloader(opts: ReloaderOptions): Reloader {
       const node = opts.node ?? opts.holder.current().node
       next = compileRuntime(loaded.config, hash, { node, router, pluginLog: opts.pluginLog, plugins })
     } catch (err) {
-      return done({ result: 'invalid', hash, error: (err as Error).message })
+      // A plugin's error may quote its settings: never its secrets (they go to the log and /status).
+      const registry = (opts.plugins ?? BUNDLED_PLUGINS).registry
+      return done({ result: 'invalid', hash, error: redactForConfig((err as Error).message, loaded.config, registry) })
     }
     const previous = opts.holder.swap(next)
     const node = next.node

@@ -1,8 +1,9 @@
 /**
  * The read-only admin listener, shaped like Kong's Admin API in DB-less mode
  * (reference §8.4/§8.5). Every answer comes from the Runtime current at the
- * moment of the request; nothing it returns contains a secret (credentials,
- * private keys, secret-looking plugin fields are "<redacted>").
+ * moment of the request; nothing it returns contains a secret (config/secrets.ts:
+ * credentials, private keys, plugin secrets are "<redacted>"; values from the
+ * environment or a vault are shown as the file wrote them).
  *
  * Lists use Kong's pagination shape `{data: [...], next: null}`: the whole
  * collection comes in one page (`size`/`offset` are not implemented).
@@ -11,6 +12,8 @@
 import { hostname } from 'node:os'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Config, Plugin, Upstream } from '../config/model.js'
+import type { Collection } from '../config/schema/context.js'
+import { redactForDisplay } from '../config/secrets.js'
 import { parseTarget } from '../config/schema/upstream.js'
 import { createMetrics } from '../observability/metrics.js'
 import type { Registry } from 'prom-client'
@@ -34,8 +37,6 @@ export interface AdminServerOptions {
   pluginMetrics?: Registry | (() => Promise<string>) | undefined
 }
 
-export const REDACTED = '<redacted>'
-
 function reloadView(r: ReloadResult) {
   return {
     result: r.result,
@@ -47,62 +48,39 @@ function reloadView(r: ReloadResult) {
   }
 }
 
-// ---------------------------------------------------------------- redaction
+// ---------------------------------------------------------------- redaction (config/secrets.ts)
 
-/** Field names that may hold a secret, in plugin (and vault) configs. Conservative on purpose. */
-const SECRET_FIELD = /password|secret|token|key$/i
-
-/** A deep copy with every secret-looking field (any depth) replaced; null/absent stays as is. */
-export function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets)
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_FIELD.test(k) && v !== null && v !== undefined ? REDACTED : redactSecrets(v)
-    return out
-  }
-  return value
-}
-
-const redactFields = <T extends object>(e: T, fields: readonly string[]): T => {
-  const out: Record<string, unknown> = { ...(e as Record<string, unknown>) }
-  for (const f of fields) if (out[f] !== undefined && out[f] !== null) out[f] = REDACTED
-  return out as T
-}
-
-const pluginView = (p: Plugin) => ({ ...p, config: redactSecrets(p.config) })
-
-// Probe headers often carry credentials (Authorization): their values are never shown.
-const upstreamView = (u: Upstream) => {
-  const headers = u.healthchecks.active.headers
-  if (!headers) return u
-  const hidden = Object.fromEntries(Object.keys(headers).map((k) => [k, [REDACTED]]))
-  return { ...u, healthchecks: { ...u.healthchecks, active: { ...u.healthchecks.active, headers: hidden } } }
-}
-
-/** The effective config with its secrets replaced. */
+/**
+ * The effective config fit to show: values from the environment or a vault as
+ * the file wrote them (`{vault://...}`, `${{ env "DECK_..." }}`), every other
+ * secret `<redacted>`.
+ */
 export function redactConfig(c: Config): Record<string, unknown> {
-  return {
-    ...c,
-    vaults: c.vaults.map((v) => redactSecrets(v)),
-    certificates: c.certificates.map((x) => redactFields(x, ['key', 'key_alt'])),
-    plugins: c.plugins.map(pluginView),
-    upstreams: c.upstreams.map(upstreamView),
-    keyauth_credentials: c.keyauth_credentials.map((x) => redactFields(x, ['key'])),
-    basicauth_credentials: c.basicauth_credentials.map((x) => redactFields(x, ['password'])),
-    jwt_secrets: c.jwt_secrets.map((x) => redactFields(x, ['secret'])),
-    hmacauth_credentials: c.hmacauth_credentials.map((x) => redactFields(x, ['secret'])),
-  }
+  const { sources, ...entities } = c
+  return redactForDisplay(entities, pluginRegistry, sources)
+}
+
+/** One entity of a collection, fit to show (as in /config). */
+function shown<T>(c: Config, collection: Collection, entity: T): T {
+  return (redactForDisplay({ [collection]: [entity] }, pluginRegistry, c.sources) as Record<string, T[]>)[collection]![0]!
 }
 
 // ---------------------------------------------------------------- entity views (Kong's foreign keys: {id} or null)
 
 const ref = (id: string | undefined) => (id === undefined ? null : { id })
 
-const routeView = (r: Config['routes'][number]) => ({ ...r, service: ref(r.service) })
-const pluginEntity = (p: Plugin) => ({ ...pluginView(p), route: ref(p.route), service: ref(p.service), consumer: ref(p.consumer) })
+const routeView = (c: Config, r: Config['routes'][number]) => ({ ...shown(c, 'routes', r), service: ref(r.service) })
+const pluginEntity = (c: Config, p: Plugin) => ({ ...shown(c, 'plugins', p), route: ref(p.route), service: ref(p.service), consumer: ref(p.consumer) })
 /** A consumer alone: its credentials live in other collections and are never listed here. */
-const consumerView = (c: Config['consumers'][number]) => {
-  const { keyauth_credentials: _k, basicauth_credentials: _b, jwt_secrets: _j, hmacauth_credentials: _h, acls: _a, ...rest } = c as Record<string, unknown>
+const consumerView = (c: Config, consumer: Config['consumers'][number]) => {
+  const {
+    keyauth_credentials: _k,
+    basicauth_credentials: _b,
+    jwt_secrets: _j,
+    hmacauth_credentials: _h,
+    acls: _a,
+    ...rest
+  } = shown(c, 'consumers', consumer) as Record<string, unknown>
   return rest
 }
 
@@ -276,22 +254,26 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   const collection = <T extends { id: string }>(
     name: string,
     list: (c: Config) => readonly T[],
-    view: (e: T) => unknown,
+    view: (c: Config, e: T) => unknown,
     alt: (e: T) => string | undefined,
   ) => {
-    app.get(`/${name}`, async () => page(list(rt().config).map(view)))
+    app.get(`/${name}`, async () => {
+      const c = rt().config
+      return page(list(c).map((e) => view(c, e)))
+    })
     app.get<Params>(`/${name}/:key`, async (req, reply) => {
       const key = req.params.key
-      const items = list(rt().config)
+      const c = rt().config
+      const items = list(c)
       const found = items.find((e) => e.id === key) ?? items.find((e) => alt(e) === key)
       if (!found) return reply.code(404).send(NOT_FOUND)
-      return view(found)
+      return view(c, found)
     })
   }
   collection(
     'services',
     (c) => c.services,
-    (s) => s,
+    (c, s) => shown(c, 'services', s),
     (s) => s.name,
   )
   collection(
@@ -315,7 +297,7 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   collection(
     'upstreams',
     (c) => c.upstreams,
-    upstreamView,
+    (c, u) => shown(c, 'upstreams', u),
     (u) => u.name,
   )
 

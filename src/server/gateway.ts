@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { ConfigIssue } from '../config/issues.js'
 import { loadFile } from '../config/load.js'
+import { redactForConfig } from '../config/secrets.js'
 import { compileRuntime, pluginsOf, type CompileOptions } from '../compile/runtime.js'
 import { createNodeState, type NodeState } from '../node/state.js'
 import type { PrimaryChannel } from '../node/counter-protocol.js'
@@ -130,6 +131,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     first = compileRuntime(loaded.config, loaded.hash, { node, pluginLog: opts.pluginLog, plugins })
   } catch (err) {
     if (ownsNode) await node.close()
+    // A plugin's error may quote its settings: never its secrets.
+    if (err instanceof Error) err.message = redactForConfig(err.message, loaded.config, plugins.registry)
     throw err
   }
   const holder = new RuntimeHolder(first)

@@ -44,7 +44,9 @@ function matches(cert: string, key: string): boolean {
 
 export function certificateSchema(ctx: SchemaContext) {
   const pemCert =
-    ctx.mode === 'validate' ? referenceable(certPem, 'PEM certificate (chain).') : z.string().describe('PEM certificate (chain). May be a vault reference.')
+    ctx.mode === 'validate'
+      ? referenceable(certPem, 'PEM certificate (chain).', 'public')
+      : z.string().describe('PEM certificate (chain). May be a vault reference.')
   const pemKey = ctx.mode === 'validate' ? referenceable(keyPem, 'PEM private key.') : z.string().describe('PEM private key. May be a vault reference.')
   const shape = {
     id: uuid.optional(),

@@ -162,9 +162,37 @@ export const headerName = z.string().refine((v) => HEADER_NAME_RE.test(v), {
   error: (iss) => `bad header name '${String(iss.input)}', allowed characters are A-Z, a-z, 0-9, '_', and '-'`,
 })
 
-/** A field that may hold a `{vault://...}` reference, resolved when the file is loaded. */
-export function referenceable<T extends z.ZodType<string, string>>(inner: T, description: string) {
-  return z
+/**
+ * Which kind of secret a schema's value is, for redaction (config/secrets.ts
+ * reads these marks when it walks a plugin's config schema):
+ * - `secret`: the whole value (Kong's `encrypted`/`referenceable` fields);
+ * - `url`: a URL whose user info and query values are secret;
+ * - `pairs`: a `name:value` entry whose value is secret when the name is a credential's (Authorization, apikey, ...);
+ * - `named`: a map whose values are secret under a credential's name.
+ */
+export type SecretKind = 'secret' | 'url' | 'pairs' | 'named'
+
+// Keyed by the schema and its definition: `.describe()` clones a schema but keeps its definition.
+const SECRET_MARKS = new WeakMap<object, SecretKind>()
+
+/** Marks `schema` as holding a secret of this kind; returns it. */
+export function markSecret<T extends z.ZodType>(schema: T, kind: SecretKind = 'secret'): T {
+  SECRET_MARKS.set(schema, kind)
+  SECRET_MARKS.set(schema._zod.def, kind)
+  return schema
+}
+
+export function secretMark(schema: z.ZodType): SecretKind | undefined {
+  return SECRET_MARKS.get(schema) ?? SECRET_MARKS.get(schema._zod.def)
+}
+
+/**
+ * A field that may hold a `{vault://...}` reference, resolved when the file is
+ * loaded. Kong's referenceable fields are secrets (`kind`), except public ones
+ * such as a certificate.
+ */
+export function referenceable<T extends z.ZodType<string, string>>(inner: T, description: string, kind: SecretKind | 'public' = 'secret') {
+  const schema = z
     .string()
     .transform((v, ctx) => {
       if (!isReference(v)) return v
@@ -177,6 +205,7 @@ export function referenceable<T extends z.ZodType<string, string>>(inner: T, des
     })
     .pipe(inner)
     .describe(`${description} May be a vault reference such as {vault://env/NAME}.`)
+  return kind === 'public' ? schema : markSecret(schema, kind)
 }
 
 /** `_comment` and `_ignore` are accepted on every entity and ignored (Kong). */

@@ -39,7 +39,7 @@ const deprecated = (what: string) => `Deprecated: ${what}.`
 
 export const config = z
   .strictObject({
-    http_endpoint: referenceable(url, 'The HTTP(S) URL the log records are sent to; user info in it becomes a Basic Authorization header.'),
+    http_endpoint: referenceable(url, 'The HTTP(S) URL the log records are sent to; user info in it becomes a Basic Authorization header.', 'url'),
     method: oneOf(['POST', 'PUT', 'PATCH']).default('POST').describe('The method used to send the records.'),
     content_type: oneOf(['application/json', 'application/json; charset=utf-8']).default('application/json').describe('The Content-Type of the records.'),
     timeout: z.number().default(10000).describe('Timeout (ms) of each request to the log server.'),

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod'
 import { REQUEST_CALLOUT } from '../../errors.js'
-import { host, integer, metaFields, oneOf, port, referenceable } from '../../config/schema/typedefs.js'
+import { host, integer, markSecret, metaFields, oneOf, port, referenceable } from '../../config/schema/typedefs.js'
 import { isReference, resolveReference } from '../../config/vault.js'
 import { luaEngine } from './lua.js'
 import { compileCalloutTemplate } from './template.js'
@@ -14,8 +14,7 @@ const timeout = integer(0, 2147483646)
 
 /** A `custom` map: values are any JSON (null removes a field); strings may be vault references or templates. */
 const custom = (what: string) =>
-  z
-    .record(z.string(), z.unknown())
+  markSecret(z.record(z.string(), z.unknown()), 'named')
     .transform((m, ctx) => {
       const out: Record<string, unknown> = {}
       for (const [k, v] of Object.entries(m)) {
@@ -36,8 +35,8 @@ const byLua = (when: string) => z.string().optional().describe(`Lua code run ${w
 
 const proxy = z
   .strictObject({
-    http_proxy: z.string().optional().describe('The HTTP proxy URL, used for http:// callouts.'),
-    https_proxy: z.string().optional().describe('The HTTPS proxy URL, used for https:// callouts.'),
+    http_proxy: markSecret(z.string(), 'url').optional().describe('The HTTP proxy URL, used for http:// callouts.'),
+    https_proxy: markSecret(z.string(), 'url').optional().describe('The HTTPS proxy URL, used for https:// callouts.'),
     auth_username: referenceable(z.string(), 'Username for basic authentication with the proxy.').optional(),
     auth_password: referenceable(z.string(), 'Password for basic authentication with the proxy. Never logged.').optional(),
   })
@@ -58,7 +57,7 @@ const timeouts = z
   .describe('Socket timeouts in milliseconds. All or none must be set.')
 
 const calloutRequest = z.strictObject({
-  url: referenceable(z.string().min(1, { error: 'length must be at least 1' }), 'The URL requested.'),
+  url: referenceable(z.string().min(1, { error: 'length must be at least 1' }), 'The URL requested.', 'url'),
   method: z
     .string()
     .regex(/^[A-Za-z]+$/, { error: 'invalid value' })

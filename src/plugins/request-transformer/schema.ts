@@ -1,6 +1,6 @@
 /** request-transformer (Kong PRIORITY 801): rewrite the request before it is proxied. */
 import * as z from 'zod'
-import { metaFields } from '../../config/schema/typedefs.js'
+import { markSecret, metaFields } from '../../config/schema/typedefs.js'
 import { compileTemplate } from '../shared/template.js'
 
 /** Kong's split of a `name:value` entry (`^([^:]+):*(.-)$`): extra colons after the name are skipped. */
@@ -37,20 +37,27 @@ const headerName = z.string().superRefine((entry, ctx) => {
 })
 
 // body / querystring entries of rename, replace, add, append: `name:value`, the value a template.
-const colonString = z.string().superRefine((entry, ctx) => {
-  const p = splitPair(entry)
-  if (!p || p.value === '') return ctx.addIssue({ code: 'custom', message: `key '${p?.name ?? ''}' has no value` })
-  checkTemplate(ctx, p.value)
-})
+// The value of a credential's entry (`Authorization:...`, `apikey:...`) is a secret: never echoed or shown.
+const colonString = markSecret(
+  z.string().superRefine((entry, ctx) => {
+    const p = splitPair(entry)
+    if (!p || p.value === '') return ctx.addIssue({ code: 'custom', message: `key '${p?.name ?? ''}' has no value` })
+    checkTemplate(ctx, p.value)
+  }),
+  'pairs',
+)
 
 // headers of replace, add, append: `name:value` with a valid name and a printable value (may be empty).
-const colonHeaderValue = z.string().superRefine((entry, ctx) => {
-  if (!checkMatch(ctx, entry)) return
-  const p = splitPair(entry)!
-  if (!HEADER_NAME_RE.test(p.name)) return notHeader(ctx, p.name)
-  if (!HEADER_VALUE_RE.test(p.value)) return notHeader(ctx, p.value)
-  checkTemplate(ctx, p.value)
-})
+const colonHeaderValue = markSecret(
+  z.string().superRefine((entry, ctx) => {
+    if (!checkMatch(ctx, entry)) return
+    const p = splitPair(entry)!
+    if (!HEADER_NAME_RE.test(p.name)) return notHeader(ctx, p.name)
+    if (!HEADER_VALUE_RE.test(p.value)) return notHeader(ctx, p.value)
+    checkTemplate(ctx, p.value)
+  }),
+  'pairs',
+)
 
 // rename.headers: `old:new`, both header names.
 const colonHeaders = z.string().superRefine((entry, ctx) => {

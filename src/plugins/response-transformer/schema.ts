@@ -1,12 +1,16 @@
 /** response-transformer (Kong PRIORITY 800): rewrite response headers and top-level JSON body keys. */
 import * as z from 'zod'
-import { metaFields, oneOf } from '../../config/schema/typedefs.js'
+import { markSecret, metaFields, oneOf } from '../../config/schema/typedefs.js'
 
 // Kong's `^[^:]+:.*$` and validate_header_name.
 const COLON_RE = /^[^:]+:[\s\S]*$/
 const HEADER_NAME_RE = /^[A-Za-z0-9_-]+$/
 
-const colonString = z.string().refine((v) => COLON_RE.test(v), { error: (iss) => `invalid value: ${String(iss.input)}` })
+// A credential's entry (`Set-Cookie:...`) keeps its value secret: never echoed or shown.
+const colonString = markSecret(
+  z.string().refine((v) => COLON_RE.test(v), { error: (iss) => `invalid value: ${String(iss.input)}` }),
+  'pairs',
+)
 
 // rename.headers: `old:new`, both header names.
 const colonHeaders = z.string().superRefine((entry, ctx) => {
