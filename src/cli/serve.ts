@@ -88,7 +88,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
         count: workerCount,
         log,
         drainTimeoutMs: opts.drainTimeoutMs,
-        start: (workers) => startGateway({ ...opts, listen: [], tlsListen: [], accessLog: undefined, workers }),
+        start: (workers, serverStats) => startGateway({ ...opts, listen: [], tlsListen: [], accessLog: undefined, workers, serverStats }),
       })
     } catch (err) {
       if (err instanceof ConfigError) {

@@ -8,6 +8,8 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from '../observability/logger.js'
 import type { Gateway } from '../server/gateway.js'
+import type { ServerStats } from '../server/listener-stats.js'
+import { answerStats, statsCollector } from './worker-stats.js'
 
 export type WorkerMessage = { type: 'started'; proxy: string[]; tls: string[]; hash: string } | { type: 'hash'; hash: string }
 export type PrimaryMessage = { type: 'reload' } | { type: 'shutdown' }
@@ -16,18 +18,23 @@ export interface PrimaryOptions {
   count: number
   log: Logger
   drainTimeoutMs: number
-  /** Starts the primary's own gateway (admin only, no proxy listeners). */
-  start: (workers: () => { pid: number; hash: string | undefined }[]) => Promise<Gateway>
+  /** Starts the primary's own gateway (admin only, no proxy listeners); `serverStats` sums the workers' counts. */
+  start: (workers: () => { pid: number; hash: string | undefined }[], serverStats: () => Promise<ServerStats>) => Promise<Gateway>
 }
 
 export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   const hashes = new Map<Worker, string | undefined>()
   let stopping = false
-  const g = await opts.start(() => [...hashes].map(([w, hash]) => ({ pid: w.process.pid ?? 0, hash })))
+  const stats = statsCollector(() => hashes.keys())
+  const g = await opts.start(
+    () => [...hashes].map(([w, hash]) => ({ pid: w.process.pid ?? 0, hash })),
+    () => stats.collect(),
+  )
   let announced = false
   const fork = () => {
     const w = cluster.fork({ GATEWAY_CLUSTER_WORKER: '1', GATEWAY_NODE_ID: g.node.id })
     hashes.set(w, undefined)
+    w.on('message', (m: unknown) => stats.receive(w, m))
     w.on('message', (m: WorkerMessage | { type?: unknown }) => {
       // Other messages travel on this channel too (prom-client's metrics aggregation).
       if (m.type !== 'started' && m.type !== 'hash') return
@@ -40,6 +47,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
     })
     w.on('exit', (code, signal) => {
       hashes.delete(w)
+      stats.retire(w)
       if (stopping) return
       opts.log.error({ pid: w.process.pid, code, signal }, 'worker exited; starting another')
       fork()
@@ -81,6 +89,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
 export function attachWorker(g: Gateway, stop: () => void): void {
   const send = (m: WorkerMessage) => process.send?.(m)
   send({ type: 'started', proxy: g.proxy, tls: g.tls, hash: g.holder.current().hash })
+  answerStats(g)
   process.on('message', (m: PrimaryMessage) => {
     if (m.type === 'reload') void g.reload(true)
     if (m.type === 'shutdown') stop()

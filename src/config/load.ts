@@ -48,9 +48,15 @@ function schemasFor(registry: PluginRegistry) {
   return s
 }
 
-/** sha256 of the raw bytes: the config's identity for reloads and the status API. */
+/**
+ * The config's identity for reloads and the status API: Kong's
+ * configuration_hash, the MD5 of the file's contents (kong/db/declarative:
+ * unserialize hashes the text as read, before parsing; the strength of the
+ * hash does not matter, the file comes from the operator). Hashed as UTF-8,
+ * which is the file's bytes for any file that decodes as UTF-8.
+ */
 export function configHash(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex')
+  return createHash('md5').update(text).digest('hex')
 }
 
 export async function loadFile(path: string, opts: Omit<LoadOptions, 'file'> & { file?: string } = {}): Promise<LoadResult> {
