@@ -129,7 +129,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
         count: workerCount,
         log,
         drainTimeoutMs: opts.drainTimeoutMs,
-        start: (workers, notReady) => startGateway({ ...opts, listen: [], tlsListen: [], accessLog: undefined, workers, notReady }),
+        start: (workers, notReady, serverStats) => startGateway({ ...opts, listen: [], tlsListen: [], accessLog: undefined, workers, notReady, serverStats }),
       })
     } catch (err) {
       if (err instanceof ConfigError) {

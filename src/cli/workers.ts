@@ -12,6 +12,8 @@ import type { Logger } from '../observability/logger.js'
 import type { Gateway } from '../server/gateway.js'
 import { CounterAuthority } from '../node/counter-authority.js'
 import { isCountersMessage, type PrimaryChannel, type ToPrimary } from '../node/counter-protocol.js'
+import type { ServerStats } from '../server/listener-stats.js'
+import { answerStats, statsCollector } from './worker-stats.js'
 
 export type WorkerMessage = { type: 'started'; proxy: string[]; tls: string[]; hash: string } | { type: 'hash'; hash: string }
 export type PrimaryMessage = { type: 'reload' } | { type: 'shutdown' }
@@ -24,7 +26,12 @@ export interface PrimaryOptions {
    * Starts the primary's own gateway (admin only, no proxy listeners), with
    * each worker's pid and hash for /status and the reason /readyz gives.
    */
-  start: (workers: () => { pid: number; hash: string | undefined }[], notReady: (hash: string) => string | undefined) => Promise<Gateway>
+  start: (
+    workers: () => { pid: number; hash: string | undefined }[],
+    notReady: (hash: string) => string | undefined,
+    /** The `server` block of /status: the workers' counts, summed. */
+    serverStats: () => Promise<ServerStats>,
+  ) => Promise<Gateway>
 }
 
 /**
@@ -43,9 +50,11 @@ export function workersNotReady(expected: number, served: readonly (string | und
 export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   const hashes = new Map<Worker, string | undefined>()
   let stopping = false
+  const stats = statsCollector(() => hashes.keys())
   const g = await opts.start(
     () => [...hashes].map(([w, hash]) => ({ pid: w.process.pid ?? 0, hash })),
     (current) => workersNotReady(opts.count, [...hashes.values()], current),
+    () => stats.collect(),
   )
   opts.log.info({ admin: g.admin ?? 'off', workers: opts.count }, 'admin listening; starting workers')
   // The node's counters (rate limiting's local policy): here, so that a limit holds for every worker together.
@@ -63,6 +72,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   const fork = () => {
     const w = cluster.fork({ GATEWAY_CLUSTER_WORKER: '1', GATEWAY_NODE_ID: g.node.id })
     hashes.set(w, undefined)
+    w.on('message', (m: unknown) => stats.receive(w, m))
     w.on('message', (m: WorkerMessage | { type?: unknown }) => {
       if (isCountersMessage(m)) return counters.handle(w.id, m as ToPrimary)
       // Other messages travel on this channel too (prom-client's metrics aggregation).
@@ -77,6 +87,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
     w.on('exit', (code, signal) => {
       hashes.delete(w)
       counters.gone(w.id)
+      stats.retire(w)
       if (stopping) return
       opts.log.error({ pid: w.process.pid, code, signal }, 'worker exited; starting another')
       fork()
@@ -119,6 +130,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
 export function attachWorker(g: Gateway, stop: () => void): void {
   const send = (m: WorkerMessage) => process.send?.(m)
   send({ type: 'started', proxy: g.proxy, tls: g.tls, hash: g.holder.current().hash })
+  answerStats(g)
   process.on('message', (m: PrimaryMessage) => {
     if (m.type === 'reload') void g.reload(true)
     if (m.type === 'shutdown') stop()

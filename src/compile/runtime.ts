@@ -20,7 +20,7 @@ import { compileRouter, type Router } from './router.js'
 
 export interface Runtime {
   readonly config: Config
-  /** sha256 of the file's bytes. */
+  /** MD5 of the file's bytes (Kong's configuration_hash; config/load.ts configHash). */
   readonly hash: string
   readonly loadedAt: Date
   /** The node this Runtime borrows pools, health and plugin state from. */

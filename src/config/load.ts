@@ -8,7 +8,17 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { registry as bundled, type PluginRegistry } from '../plugins/registry.js'
-import { compareIssues, fromZod, kongErrorMap, unknownFieldMessage, type ConfigIssue, type IssueKind, type RawIssue, type Severity } from './issues.js'
+import {
+  compareIssues,
+  fromZod,
+  kongErrorMap,
+  unknownFieldMessage,
+  type ConfigIssue,
+  type IssueKind,
+  type PathSegment,
+  type RawIssue,
+  type Severity,
+} from './issues.js'
 import { deepFreeze, type Config, type Entities } from './model.js'
 import { Normalizer, type NormalizeResult } from './normalize/index.js'
 import { fastParse } from './fast-parse.js'
@@ -16,7 +26,7 @@ import { migrateLegacyPath } from './paths.js'
 import { placeIssue, type Outside } from './place.js'
 import { SecretRedactor } from './secrets.js'
 import type { Collection } from './schema/context.js'
-import { COLLECTIONS, FORMAT_VERSIONS, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
+import { COLLECTIONS, FORMAT_VERSIONS, nestedSchemas, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
 import { vaultSchema } from './schema/tls.js'
 import { substituteEnv, substituteValues, substitutionFailed } from './templates.js'
 import { createResolver, withResolver, type VaultEntity } from './vault.js'
@@ -38,20 +48,38 @@ export interface LoadOptions {
 export type LoadResult =
   { ok: true; config: Config; warnings: ConfigIssue[]; hash: string } | { ok: false; issues: ConfigIssue[]; warnings: ConfigIssue[]; hash: string }
 
-const schemaCache = new WeakMap<PluginRegistry, Record<Collection, import('zod').ZodType>>()
+interface Schemas {
+  top: Record<Collection, import('zod').ZodType>
+  nested: ReturnType<typeof nestedSchemas>
+}
 
-function schemasFor(registry: PluginRegistry) {
+const schemaCache = new WeakMap<PluginRegistry, Schemas>()
+
+function schemasFor(registry: PluginRegistry): Schemas {
   let s = schemaCache.get(registry)
   if (!s) {
-    s = topLevelSchemas('validate', registry)
+    s = { top: topLevelSchemas('validate', registry), nested: nestedSchemas(registry) }
     schemaCache.set(registry, s)
   }
   return s
 }
 
-/** sha256 of the raw bytes: the config's identity for reloads and the status API. */
+/** Whether any issue lies at or below a path: a set of every prefix of the issues' paths. */
+function issuePrefixes(issues: readonly RawIssue[]): (path: readonly PathSegment[]) => boolean {
+  const prefixes = new Set<string>()
+  for (const i of issues) for (let n = 1; n <= i.path.length; n++) prefixes.add(i.path.slice(0, n).join('\u0000'))
+  return (path) => prefixes.has(path.join('\u0000'))
+}
+
+/**
+ * The config's identity for reloads and the status API: Kong's
+ * configuration_hash, the MD5 of the file's contents (kong/db/declarative:
+ * unserialize hashes the text as read, before parsing; the strength of the
+ * hash does not matter, the file comes from the operator). Hashed as UTF-8,
+ * which is the file's bytes for any file that decodes as UTF-8.
+ */
 export function configHash(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex')
+  return createHash('md5').update(text).digest('hex')
 }
 
 export async function loadFile(path: string, opts: Omit<LoadOptions, 'file'> & { file?: string } = {}): Promise<LoadResult> {
@@ -94,10 +122,11 @@ interface Checked {
 }
 
 /**
- * Reference and uniqueness checks only make sense once every entity is valid
- * on its own: an entity that failed would show up again as a dangling reference.
+ * Reference and uniqueness checks are left out after a failed substitution:
+ * the value that could not be computed may be the very name they compare.
+ * (An entity that failed its schema still takes part, through its stand-in.)
  */
-const NEEDS_VALID_ENTITIES: ReadonlySet<IssueKind> = new Set(['reference', 'uniqueness'])
+const NEEDS_SUBSTITUTED_VALUES: ReadonlySet<IssueKind> = new Set(['reference', 'uniqueness'])
 
 /** Everything after parsing and substitution: root keys, migration, zod per entity, whole-file checks. */
 function check(root: Record<string, unknown>, env: NodeJS.ProcessEnv, registry: PluginRegistry, earlier = 0): Checked {
@@ -109,25 +138,31 @@ function check(root: Record<string, unknown>, env: NodeJS.ProcessEnv, registry: 
   const resolver = createResolver(env, validVaults(root.vaults))
   const normalizer = new Normalizer(registry, transform)
   const schemas = schemasFor(registry)
+  const nested = (parent: Collection, child: Collection) => schemas.nested[parent]![child]!
 
   withResolver(resolver, () => {
     for (const collection of COLLECTIONS) {
       const items = root[collection]
+      if (items !== undefined && !Array.isArray(items)) normalizer.markUncertain(collection)
       if (!Array.isArray(items)) continue
-      const schema = schemas[collection]
+      const schema = schemas.top[collection]
       items.forEach((item, i) => {
         const result = schema.safeParse(item, { error: kongErrorMap })
         if (result.success) normalizer.add(collection, result.data as Record<string, unknown>, [collection, i])
-        else raws.push(...fromZod(result.error.issues, [collection, i]))
+        else {
+          const found = fromZod(result.error.issues, [collection, i])
+          raws.push(...found)
+          // Its stand-in keeps it in the whole-file checks, and its nested children in every check.
+          normalizer.addFailed(collection, item, [collection, i], { nested, bad: issuePrefixes(found) })
+        }
       })
     }
   })
 
-  const schemaFailed = raws.length > 0 || earlier > 0
   // Plugin configs are validated in finish(): their referenceable fields need the resolver too.
   const normalized = withResolver(resolver, () => normalizer.finish())
-  if (!schemaFailed) raws.push(...normalized.issues)
-  else raws.push(...normalized.issues.filter((i) => i.kind === undefined || !NEEDS_VALID_ENTITIES.has(i.kind)))
+  if (earlier === 0) raws.push(...normalized.issues)
+  else raws.push(...normalized.issues.filter((i) => i.kind === undefined || !NEEDS_SUBSTITUTED_VALUES.has(i.kind)))
   return { root, version, transform, raws, normalized, secrets: resolver.secrets, sources: resolver.sources }
 }
 
@@ -155,12 +190,14 @@ function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, regi
     severity,
   })
   const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, w.message, 'warning'))
-  if (parsed.errors.length > 0) {
-    return { ok: false, hash, issues: parsed.errors.map((e) => toIssue(e.position, e.message)), warnings: yamlWarnings }
-  }
+  const yamlErrors = parsed.errors.map((e) => toIssue(e.position, e.message))
+  // A syntax error leaves no document to check; a duplicate key leaves one (the later value wins), checked further.
+  if (parsed.errors.some((e) => e.fatal)) return { ok: false, hash, issues: yamlErrors, warnings: yamlWarnings }
 
   const substitution = substituteEnv(source, env)
   const issues: ConfigIssue[] = substitution.errors.map((e) => toIssue(e.position, e.message))
+  const failedSubstitutions = issues.length
+  issues.push(...yamlErrors)
 
   let raw: unknown
   try {
@@ -174,7 +211,7 @@ function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, regi
     return { ok: false, hash, issues, warnings: yamlWarnings }
   }
 
-  const checked = check(dropNulls(raw) as Record<string, unknown>, env, registry, issues.length)
+  const checked = check(dropNulls(raw) as Record<string, unknown>, env, registry, failedSubstitutions)
   const resolved = new Map<string, string[]>()
   for (const [value, ref] of checked.sources) resolved.set(ref, [...(resolved.get(ref) ?? []), value])
   const outside: Outside = { values: new Set([...substitution.secrets, ...checked.secrets]), resolved }

@@ -18,8 +18,12 @@ export interface SourceFile {
 
 export interface ParsedYaml {
   source: SourceFile
-  /** Syntax errors; when present the document is not usable. */
-  errors: { position: Position; message: string }[]
+  /**
+   * Syntax errors. A fatal one leaves no usable document; a duplicate key is
+   * not fatal: the document is whole (the later value wins, as in toJS) and
+   * the rest of the file can still be checked.
+   */
+  errors: { position: Position; message: string; fatal: boolean }[]
   warnings: { position: Position; message: string }[]
 }
 
@@ -56,7 +60,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   }
   return {
     source,
-    errors: doc.errors.map((e) => ({ position: at(e.pos[0]), message: cleanYamlMessage(e.message) })),
+    errors: doc.errors.map((e) => ({ position: at(e.pos[0]), message: cleanYamlMessage(e.message), fatal: e.code !== 'DUPLICATE_KEY' })),
     warnings: doc.warnings.map((w) => ({ position: at(w.pos[0]), message: cleanYamlMessage(w.message) })),
   }
 }
@@ -123,7 +127,8 @@ function walk(
   let parentMap: Node | undefined
   for (const seg of path) {
     if (isMap(node)) {
-      const found = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg))
+      // The last pair with the key: the value toJS keeps when a key is duplicated.
+      const found = node.items.findLast((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg))
       if (!found) return { node, pair, complete: false, parentMap: node }
       parentMap = node
       pair = found as Pair

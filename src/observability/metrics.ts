@@ -48,7 +48,7 @@ export function createMetrics(opts: {
 
   new Gauge({
     name: 'gateway_config_info',
-    help: 'The running configuration: 1, labelled with the sha256 of its file.',
+    help: 'The running configuration: 1, labelled with the MD5 of its file.',
     labelNames: ['hash'],
     registers: [registry],
     collect() {

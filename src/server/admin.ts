@@ -22,13 +22,14 @@ import type { ReloadResult, Reloader } from '../reload/reloader.js'
 import type { Runtime } from '../compile/runtime.js'
 import { VERSION } from '../version.js'
 import type { RuntimeHolder } from '../reload/holder.js'
+import type { ServerStats } from './listener-stats.js'
 
 export interface AdminServerOptions {
   holder: RuntimeHolder
   reloader?: Reloader
   isDraining: () => boolean
-  /** Client connections of the proxy listeners. */
-  connections?: (() => { accepted: number; active: number }) | undefined
+  /** Kong's `server` block: connections and requests of the proxy listeners (with several workers, their sum). */
+  server?: (() => ServerStats | Promise<ServerStats>) | undefined
   /** With several workers: each one's pid and configuration hash. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
   /** With several workers: why the node cannot take traffic on configuration `hash` yet, or undefined when it can. */
@@ -36,6 +37,18 @@ export interface AdminServerOptions {
   /** Metrics registered by plugins (prometheus), served after the gateway's own: a registry, or (several workers) their sum. */
   pluginMetrics?: Registry | (() => Promise<string>) | undefined
 }
+
+/** Kong's configuration_hash of an empty configuration (constants.DECLARATIVE_EMPTY_CONFIG_HASH). */
+export const EMPTY_CONFIG_HASH = '0'.repeat(32)
+
+const isEmpty = (c: Config) => Object.values(c).every((v) => !Array.isArray(v) || v.length === 0)
+
+/**
+ * /status's configuration_hash, as Kong's: the MD5 of the file being served
+ * (Runtime.hash), or 32 zeros when it declares no entity, which tooling reads
+ * as "no configuration" (spec/02-integration/02-cmd/02-start_stop_spec.lua:519).
+ */
+const statusHash = (r: Runtime, hash = r.hash) => (hash === r.hash && isEmpty(r.config) ? EMPTY_CONFIG_HASH : hash)
 
 function reloadView(r: ReloadResult) {
   return {
@@ -201,14 +214,14 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   })
   app.get('/status', async () => {
     const r = rt()
-    const conns = opts.connections?.()
+    const server = opts.server ? await opts.server() : undefined
     const workers = opts.workers?.()
     return {
       // Every worker serves the same config once its hash equals this process's.
-      workers: workers ? workers.map((w) => ({ pid: w.pid, configuration_hash: w.hash ?? null })) : undefined,
+      workers: workers ? workers.map((w) => ({ pid: w.pid, configuration_hash: w.hash === undefined ? null : statusHash(r, w.hash) })) : undefined,
       converged: workers ? workers.every((w) => w.hash === r.hash) : undefined,
-      server: conns ? { connections_accepted: conns.accepted, connections_active: conns.active } : undefined,
-      configuration_hash: r.hash,
+      server,
+      configuration_hash: statusHash(r),
       loaded_at: r.loadedAt.toISOString(),
       entities: {
         services: r.config.services.length,

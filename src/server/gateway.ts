@@ -18,6 +18,7 @@ import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../runtime/limits.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
+import { ListenerStats, type ServerStats } from './listener-stats.js'
 import { RuntimeHolder } from '../reload/holder.js'
 import { createReloader, type ReloadResult, type Reloader } from '../reload/reloader.js'
 import { watchConfig, type ConfigWatcher } from '../reload/watcher.js'
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   notReady?: ((hash: string) => string | undefined) | undefined
   /** In a worker of several: the line to the primary, which keeps the node's counters. */
   primary?: PrimaryChannel | undefined
+  /** For the primary of several workers: the `server` block of /status, summed over the workers. */
+  serverStats?: (() => Promise<ServerStats>) | undefined
   /** The plugins this gateway runs (default: the bundled ones). Custom sets load the file on the main thread. */
   plugins?: PluginSet
   /** Where plugin instances log (silent when unset). */
@@ -81,6 +84,8 @@ export interface Gateway {
   reload(force?: boolean): Promise<ReloadResult>
   /** /readyz answers 503 from now on (shutdown has begun elsewhere, e.g. in workers). */
   markDraining(): void
+  /** Connections and requests of this gateway's proxy listeners (Kong's /status `server` block). */
+  serverStats(): ServerStats
   close(): Promise<void>
 }
 
@@ -153,13 +158,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   })
   let watcher: ConfigWatcher | undefined
   const proxyServers: FastifyInstance[] = []
-  const connections = { accepted: 0, active: 0 }
-  const countConnections = (app: FastifyInstance) =>
-    app.server.on('connection', (socket) => {
-      connections.accepted++
-      connections.active++
-      socket.once('close', () => connections.active--)
-    })
+  const stats = new ListenerStats()
   let closing: Promise<void> | undefined
   // Graceful stop: /readyz answers 503 from now on; the proxy listeners stop
   // accepting and finish what is in flight (cut after the drain timeout); the
@@ -192,7 +191,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       })
       servers.push(app)
       proxyServers.push(app)
-      countConnections(app)
+      stats.track(app.server)
       await app.listen({ host, port })
       proxy.push(bound(app))
     }
@@ -209,7 +208,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       })
       servers.push(app)
       proxyServers.push(app)
-      countConnections(app)
+      stats.track(app.server, true)
       await app.listen({ host, port })
       tls.push(bound(app))
     }
@@ -219,7 +218,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         holder,
         reloader,
         isDraining: () => draining,
-        connections: opts.workers ? undefined : () => ({ ...connections }),
+        server: opts.serverStats ?? (() => stats.snapshot()),
         workers: opts.workers,
         notReady: opts.notReady,
         pluginMetrics: servedPluginMetrics,
@@ -247,6 +246,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     markDraining: () => {
       draining = true
     },
+    serverStats: () => stats.snapshot(),
     close: closeAll,
   }
 }

@@ -40,15 +40,37 @@ t.test('with every entity valid, reference and uniqueness problems are reported'
   )
 })
 
-t.test('behind a schema error, reference and uniqueness problems are left out; others stay', async (t) => {
+t.test('behind a schema error, reference and uniqueness problems are still reported (issue 12, item 18)', async (t) => {
   const text = lines('_format_version: "3.0"', 'services:', '  - name: s', '    host: s.internal', '    port: 99999', ...WHOLE_FILE_PROBLEMS)
   const r = loadConfig(text, { file: 'kong.yml', env: {} })
   t.notOk(r.ok)
   if (r.ok) return
   t.same(
     r.issues.map((i) => `${i.path}: ${i.message}`),
-    ['services[0].port: value should be between 0 and 65535', "plugins[0].name: plugin 'nope' is not available in this gateway"],
+    [
+      'services[0].port: value should be between 0 and 65535',
+      "routes[0].service: invalid reference 'service: zzz' (no such entry in 'services')",
+      "routes[1].name: uniqueness violation: 'routes' entity with name set to 'r' already declared",
+      "plugins[0].name: plugin 'nope' is not available in this gateway",
+    ],
   )
+})
+
+t.test('after a failed substitution, reference and uniqueness problems are left out: the missing value may be a name', async (t) => {
+  const text = lines(
+    '_format_version: "3.0"',
+    'services:',
+    '  - name: ${{ env "DECK_SVC" }}',
+    '    host: s.internal',
+    'routes:',
+    '  - service: real',
+    '    paths: [/a]',
+  )
+  const r = loadConfig(text, { file: 'kong.yml', env: {} })
+  t.notOk(r.ok)
+  if (r.ok) return
+  t.equal(r.issues.length, 1, 'only the substitution: no dangling reference to the name it would have given')
+  t.match(r.issues[0]!.message, /DECK_SVC/)
 })
 
 t.test('errors carry severity error; warnings carry severity warning', async (t) => {

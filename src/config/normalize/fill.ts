@@ -15,7 +15,9 @@ function randomAlnum(n: number): string {
 }
 
 export function fillAutoFields(sets: EntitySets): void {
-  for (const { entity } of sets.routes) {
+  // Stand-ins of refused entities (salvage.ts) have nothing to fill: they never load.
+  const whole = <T extends { failed?: unknown }>(list: T[]) => list.filter((l) => !l.failed)
+  for (const { entity } of whole(sets.routes)) {
     if (entity.strip_path === undefined) {
       const protocols = entity.protocols as string[]
       entity.strip_path = !protocols.some((p) => p === 'grpc' || p === 'grpcs')
@@ -23,20 +25,20 @@ export function fillAutoFields(sets: EntitySets): void {
   }
   // Kong couples algorithm and hash_on: hashing implies consistent-hashing,
   // and least-connections or latency do not hash.
-  for (const { entity } of sets.upstreams) {
+  for (const { entity } of whole(sets.upstreams)) {
     if (entity.algorithm === 'least-connections' || entity.algorithm === 'latency') {
       entity.hash_on = 'none'
       entity.hash_fallback = 'none'
     } else if (entity.hash_on !== 'none') entity.algorithm = 'consistent-hashing'
     else if (entity.algorithm === 'consistent-hashing') entity.algorithm = 'round-robin'
   }
-  for (const { entity } of sets.keyauth_credentials) entity.key ??= randomAlnum(32)
-  for (const { entity } of sets.jwt_secrets) {
+  for (const { entity } of whole(sets.keyauth_credentials)) entity.key ??= randomAlnum(32)
+  for (const { entity } of whole(sets.jwt_secrets)) {
     entity.key ??= randomAlnum(32)
     entity.secret ??= randomAlnum(32)
   }
-  for (const { entity } of sets.hmacauth_credentials) entity.secret ??= randomAlnum(32)
-  for (const { entity } of sets.ca_certificates) {
+  for (const { entity } of whole(sets.hmacauth_credentials)) entity.secret ??= randomAlnum(32)
+  for (const { entity } of whole(sets.ca_certificates)) {
     try {
       entity.cert_digest ??= certDigest(entity.cert as string)
     } catch {

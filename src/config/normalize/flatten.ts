@@ -6,16 +6,18 @@
 import { entityId, randomUUID } from '../ids.js'
 import type { PathSegment, RawIssue } from '../issues.js'
 import type { Collection } from '../schema/context.js'
-import type { Entity, EntitySets } from './located.js'
+import type { Entity, EntitySets, Located } from './located.js'
 import { CACHE_KEY, ENDPOINT_KEY, NESTED, RANDOM_ID, SINGULAR } from './tables.js'
 
 const META_KEYS = new Set(['_comment', '_ignore'])
 
-interface Parent {
+export interface Parent {
   collection: Collection
   /** The child's field that points at the parent. */
   fk: string
   entity: Entity
+  /** The parent is a stand-in (salvage.ts): its own key may be missing, so a child naming it is not judged. */
+  failed?: boolean
 }
 
 /** Adds `value` (and its nested children, after it) to `sets`; returns what was wrong with the nesting. */
@@ -25,7 +27,16 @@ export function flatten(sets: EntitySets, collection: Collection, value: Record<
   return issues
 }
 
-function addEntity(sets: EntitySets, issues: RawIssue[], collection: Collection, value: Record<string, unknown>, path: PathSegment[], parent?: Parent): void {
+/** Adds one entity (and, unless it is a stand-in, its nested children); returns it, with its id. */
+export function addEntity(
+  sets: EntitySets,
+  issues: RawIssue[],
+  collection: Collection,
+  value: Record<string, unknown>,
+  path: PathSegment[],
+  parent?: Parent,
+  failed?: Located['failed'],
+): Entity {
   const flat: Record<string, unknown> = {}
   const nested = NESTED[collection] ?? {}
   for (const [k, v] of Object.entries(value)) {
@@ -34,7 +45,7 @@ function addEntity(sets: EntitySets, issues: RawIssue[], collection: Collection,
   }
   if (parent) {
     const given = flat[parent.fk]
-    if (given !== undefined && !pointsAt(given, parent.collection, parent.entity)) {
+    if (given !== undefined && !parent.failed && !pointsAt(given, parent.collection, parent.entity)) {
       issues.push({
         path: [...path, parent.fk],
         message: `value must be null (this ${SINGULAR[collection]} is nested in a ${SINGULAR[parent.collection]})`,
@@ -47,18 +58,22 @@ function addEntity(sets: EntitySets, issues: RawIssue[], collection: Collection,
   if (parent) flat[parent.fk] = parent.entity.id
   flat.id = id
   const entity = flat as Entity
-  sets[collection].push({ entity, path, parent: parent?.collection, derived })
+  sets[collection].push({ entity, path, parent: parent?.collection, derived, failed })
+  if (failed) return entity
 
   for (const [child, fk] of Object.entries(nested) as [Collection, string][]) {
     const items = value[child]
     if (!Array.isArray(items)) continue
     items.forEach((item, i) => {
-      // A certificate's snis may be written as bare names.
-      const childValue = collection === 'certificates' && typeof item === 'string' ? { name: item } : (item as Record<string, unknown>)
+      const childValue = nestedValue(collection, item) as Record<string, unknown>
       addEntity(sets, issues, child, childValue, [...path, child, i], { collection, fk, entity })
     })
   }
+  return entity
 }
+
+/** A certificate's snis may be written as bare names. */
+export const nestedValue = (parent: Collection, item: unknown): unknown => (parent === 'certificates' && typeof item === 'string' ? { name: item } : item)
 
 /** A nested child may still name its parent, as long as it names that parent. */
 function pointsAt(ref: unknown, collection: Collection, entity: Entity): boolean {

@@ -15,6 +15,7 @@ import { hashPasswords } from './passwords.js'
 import { checkPlugins } from './plugins.js'
 import { resolveReferences } from './references.js'
 import { checkIds, checkUnique } from './unique.js'
+import { addFailed, type Salvage } from './salvage.js'
 import { routeWarnings } from './warnings.js'
 
 export type { EntitySets, Located } from './located.js'
@@ -29,6 +30,8 @@ export interface NormalizeResult {
 export class Normalizer {
   private readonly out = emptySets()
   private readonly issues: RawIssue[] = []
+  /** Collections whose stand-ins may miss an entity the file names (salvage.ts). */
+  private readonly uncertain = new Set<Collection>()
 
   constructor(
     private readonly registry: PluginRegistry,
@@ -40,13 +43,28 @@ export class Normalizer {
     append(this.issues, flatten(this.out, collection, value, path))
   }
 
+  /**
+   * Adds the stand-in of an entity that failed its schema (its problems are
+   * reported already), so that the whole-file checks still see it and its children.
+   */
+  addFailed(collection: Collection, raw: unknown, path: PathSegment[], salvage: Omit<Salvage, 'uncertain'>): void {
+    const issues: RawIssue[] = []
+    addFailed(this.out, issues, collection, raw, path, { ...salvage, uncertain: this.uncertain })
+    append(this.issues, issues)
+  }
+
+  /** `collection` may hold entities that could not be added at all (it is not a list). */
+  markUncertain(collection: Collection): void {
+    this.uncertain.add(collection)
+  }
+
   /** Runs the whole-file checks and returns the flat entities. */
   finish(): NormalizeResult {
     fillAutoFields(this.out)
     append(this.issues, checkIds(this.out))
     // From here on a reference holds the id it names: the ordering check groups
     // plugins by route and service id.
-    append(this.issues, resolveReferences(this.out))
+    append(this.issues, resolveReferences(this.out, this.uncertain))
     append(this.issues, checkUnique(this.out))
     append(this.issues, checkPlugins(this.out, this.registry))
     append(this.issues, checkOrderingCycles(this.out, this.registry))

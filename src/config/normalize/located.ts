@@ -16,6 +16,12 @@ export interface Located {
   parent?: Collection | undefined
   /** The id was derived from the file, not written in it. */
   derived: boolean
+  /**
+   * A stand-in for an entity that failed its schema (salvage.ts): it holds only
+   * the fields that passed; `dropped` names those written but refused. Passes
+   * that need a whole entity skip it; it never reaches a Config.
+   */
+  failed?: { dropped: ReadonlySet<string> } | undefined
 }
 
 /** Every collection's entities, in file order (a parent before its nested children). */

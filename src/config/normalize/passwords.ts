@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto'
 import type { EntitySets } from './located.js'
 
 export function hashPasswords(sets: EntitySets): void {
-  for (const { entity } of sets.basicauth_credentials) {
+  for (const { entity, failed } of sets.basicauth_credentials) {
+    if (failed) continue // a refused entity's stand-in (salvage.ts): it never loads
     entity.password = createHash('sha1')
       .update(`${String(entity.password)}${String(entity.consumer)}`)
       .digest('hex')

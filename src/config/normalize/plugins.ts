@@ -12,8 +12,10 @@ type Ordering = { before?: { access?: string[] }; after?: { access?: string[] } 
 
 export function checkPlugins(sets: EntitySets, registry: PluginRegistry): RawIssue[] {
   const issues: RawIssue[] = []
-  for (const { entity, path, parent } of sets.plugins) {
-    const name = entity.name as string
+  for (const { entity, path, parent, failed } of sets.plugins) {
+    // A refused plugin's stand-in (salvage.ts) is checked on what passed: its name, then its config.
+    if (typeof entity.name !== 'string') continue
+    const name = entity.name
     const def = registry.get(name)
     if (!def) {
       issues.push({ path: [...path, 'name'], message: `plugin '${name}' is not available in this gateway` })
@@ -26,9 +28,11 @@ export function checkPlugins(sets: EntitySets, registry: PluginRegistry): RawIss
         issues.push({ path: at, message: `value must be null (plugin '${name}' cannot be scoped to a ${scope})` })
       }
     }
-    const parsed = def.config.safeParse(entity.config ?? {}, { error: kongErrorMap })
-    if (parsed.success) entity.config = parsed.data as Record<string, unknown>
-    else issues.push(...fromZod(parsed.error.issues, [...path, 'config']))
+    if (!failed?.dropped.has('config')) {
+      const parsed = def.config.safeParse(entity.config ?? {}, { error: kongErrorMap })
+      if (parsed.success) entity.config = parsed.data as Record<string, unknown>
+      else issues.push(...fromZod(parsed.error.issues, [...path, 'config']))
+    }
     entity.protocols ??= [...def.protocols]
     const ordering = entity.ordering as Ordering | undefined
     for (const side of ['before', 'after'] as const) {

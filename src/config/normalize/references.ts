@@ -30,7 +30,8 @@ function index(sets: EntitySets): Map<Collection, Index> {
   return indexes
 }
 
-export function resolveReferences(sets: EntitySets): RawIssue[] {
+/** Resolves every reference; one into an `uncertain` collection (salvage.ts) is resolved when it can be, never reported. */
+export function resolveReferences(sets: EntitySets, uncertain: ReadonlySet<Collection> = new Set()): RawIssue[] {
   const issues: RawIssue[] = []
   const indexes = index(sets)
   for (const collection of COLLECTIONS) {
@@ -52,7 +53,8 @@ export function resolveReferences(sets: EntitySets): RawIssue[] {
           shown = JSON.stringify(ref)
         }
         if (found) entity[field] = found.id
-        else issues.push({ path: [...path, field], message: `invalid reference '${field}: ${shown}' (no such entry in '${target}')`, kind: 'reference' })
+        else if (!uncertain.has(target))
+          issues.push({ path: [...path, field], message: `invalid reference '${field}: ${shown}' (no such entry in '${target}')`, kind: 'reference' })
       }
     }
   }
@@ -60,7 +62,7 @@ export function resolveReferences(sets: EntitySets): RawIssue[] {
   for (const { entity, path } of sets.services) {
     const cas = entity.ca_certificates as string[] | undefined
     cas?.forEach((id, i) => {
-      if (!indexes.get('ca_certificates')!.byId.has(id)) {
+      if (!indexes.get('ca_certificates')!.byId.has(id) && !uncertain.has('ca_certificates')) {
         issues.push({
           path: [...path, 'ca_certificates', i],
           message: `invalid reference 'ca_certificates: ${id}' (no such entry in 'ca_certificates')`,

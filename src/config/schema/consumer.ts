@@ -4,7 +4,7 @@ import * as z from 'zod'
 import type { PluginRegistry } from '../../plugins/registry.js'
 import type { SchemaContext } from './context.js'
 import { pluginSchema } from './plugin.js'
-import { foreignRef, integer, metaFields, oneOf, tags, uuid } from './typedefs.js'
+import { foreignRef, integer, metaFields, oneOf, tags, uuid, whenValid } from './typedefs.js'
 
 function consumerRef(ctx: SchemaContext) {
   return ctx.parent === 'consumers'
@@ -62,12 +62,15 @@ export function jwtSecretSchema(ctx: SchemaContext) {
     ...metaFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'jwt credential' })
-  return z.strictObject(shape).superRefine((j, c) => {
-    if (/^(RS|PS|ES)\d+$|^EdDSA$/.test(j.algorithm)) {
-      if (j.rsa_public_key === undefined) c.addIssue({ code: 'custom', path: ['rsa_public_key'], message: `required field missing` })
-      else if (!isPublicKey(j.rsa_public_key)) c.addIssue({ code: 'custom', path: ['rsa_public_key'], message: 'invalid key' })
-    }
-  })
+  return z.strictObject(shape).superRefine(
+    (j, c) => {
+      if (/^(RS|PS|ES)\d+$|^EdDSA$/.test(j.algorithm)) {
+        if (j.rsa_public_key === undefined) c.addIssue({ code: 'custom', path: ['rsa_public_key'], message: `required field missing` })
+        else if (!isPublicKey(j.rsa_public_key)) c.addIssue({ code: 'custom', path: ['rsa_public_key'], message: 'invalid key' })
+      }
+    },
+    whenValid('algorithm', 'rsa_public_key'),
+  )
 }
 
 export function hmacauthCredentialSchema(ctx: SchemaContext) {
@@ -113,5 +116,6 @@ export function consumerSchema(ctx: SchemaContext, registry: PluginRegistry) {
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Consumer' })
   return z.strictObject(shape).refine((c) => c.username !== undefined || c.custom_id !== undefined, {
     error: "at least one of these fields must be non-empty: 'custom_id', 'username'",
+    ...whenValid('username', 'custom_id'),
   })
 }

@@ -12,7 +12,7 @@ import { aclSchema, basicauthCredentialSchema, consumerSchema, hmacauthCredentia
 import { pluginSchema } from './plugin.js'
 import { routeSchema } from './route.js'
 import { serviceSchema } from './service.js'
-import { caCertificateSchema, certificateSchema, sniSchema, vaultSchema } from './tls.js'
+import { caCertificateSchema, certificateSchema, certificateSni, sniSchema, vaultSchema } from './tls.js'
 import { metaFields } from './typedefs.js'
 import { targetSchema, upstreamSchema } from './upstream.js'
 
@@ -59,6 +59,30 @@ export function topLevelSchemas(mode: SchemaMode, registry: PluginRegistry): Rec
     jwt_secrets: jwtSecretSchema(ctx),
     hmacauth_credentials: hmacauthCredentialSchema(ctx),
     acls: aclSchema(ctx),
+  }
+}
+
+/**
+ * The schema of each collection nested in a parent, as the parent's own schema
+ * checks its items (validate mode): used to add the children of an entity that
+ * failed as a whole (normalize/salvage.ts).
+ */
+export function nestedSchemas(registry: PluginRegistry): Partial<Record<Collection, Partial<Record<Collection, z.ZodType>>>> {
+  const under = (parent: Collection) => ({ mode: 'validate' as const, parent })
+  const consumer = under('consumers')
+  return {
+    services: { routes: routeSchema(under('services'), registry), plugins: pluginSchema(under('services'), registry) },
+    routes: { plugins: pluginSchema(under('routes'), registry) },
+    consumers: {
+      plugins: pluginSchema(consumer, registry),
+      keyauth_credentials: keyauthCredentialSchema(consumer),
+      basicauth_credentials: basicauthCredentialSchema(consumer),
+      jwt_secrets: jwtSecretSchema(consumer),
+      hmacauth_credentials: hmacauthCredentialSchema(consumer),
+      acls: aclSchema(consumer),
+    },
+    upstreams: { targets: targetSchema(under('upstreams')) },
+    certificates: { snis: certificateSni },
   }
 }
 

@@ -20,6 +20,7 @@ import {
   tags,
   utf8Name,
   uuid,
+  whenValid,
   type Protocol,
 } from './typedefs.js'
 
@@ -220,5 +221,7 @@ export function routeSchema(ctx: SchemaContext, registry: PluginRegistry) {
     ...metaFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Route' })
-  return z.strictObject(shape).superRefine((r, c) => checkRoute(r, c))
+  return z
+    .strictObject(shape)
+    .superRefine((r, c) => checkRoute(r, c), whenValid('protocols', 'methods', 'hosts', 'paths', 'headers', 'snis', 'sources', 'destinations', 'strip_path'))
 }

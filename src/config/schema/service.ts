@@ -4,7 +4,7 @@ import type { PluginRegistry } from '../../plugins/registry.js'
 import type { SchemaContext } from './context.js'
 import { pluginSchema } from './plugin.js'
 import { routeSchema } from './route.js'
-import { foreignRef, host, integer, metaFields, oneOf, port, protocolNames, servicePath, tags, timeoutMs, utf8Name, uuid } from './typedefs.js'
+import { foreignRef, host, integer, metaFields, oneOf, port, protocolNames, servicePath, tags, timeoutMs, utf8Name, uuid, whenValid } from './typedefs.js'
 
 const TLS_ONLY_FIELDS = ['client_certificate', 'tls_verify', 'tls_verify_depth', 'ca_certificates'] as const
 const NO_PATH_PROTOCOLS = new Set(['tcp', 'tls', 'tls_passthrough', 'udp', 'grpc', 'grpcs'])
@@ -72,19 +72,22 @@ export function serviceSchema(ctx: SchemaContext, registry: PluginRegistry) {
       })
       .meta({ title: 'Service' })
   }
-  const object = z.strictObject(shape).superRefine((s, ctx) => {
-    if (s.path !== undefined && NO_PATH_PROTOCOLS.has(s.protocol)) {
-      ctx.addIssue({ code: 'custom', path: ['path'], message: 'value must be null' })
-      ctx.addIssue({ code: 'custom', path: [], message: "failed conditional validation given value of field 'protocol'" })
-    }
-    if (s.protocol !== 'https' && s.protocol !== 'tls') {
-      for (const f of TLS_ONLY_FIELDS) {
-        if (s[f] !== undefined) {
-          ctx.addIssue({ code: 'custom', path: [f], message: 'value must be null' })
-          ctx.addIssue({ code: 'custom', path: [], message: "failed conditional validation given value of field 'protocol'" })
+  const object = z.strictObject(shape).superRefine(
+    (s, ctx) => {
+      if (s.path !== undefined && NO_PATH_PROTOCOLS.has(s.protocol)) {
+        ctx.addIssue({ code: 'custom', path: ['path'], message: 'value must be null' })
+        ctx.addIssue({ code: 'custom', path: [], message: "failed conditional validation given value of field 'protocol'" })
+      }
+      if (s.protocol !== 'https' && s.protocol !== 'tls') {
+        for (const f of TLS_ONLY_FIELDS) {
+          if (s[f] !== undefined) {
+            ctx.addIssue({ code: 'custom', path: [f], message: 'value must be null' })
+            ctx.addIssue({ code: 'custom', path: [], message: "failed conditional validation given value of field 'protocol'" })
+          }
         }
       }
-    }
-  })
+    },
+    whenValid('path', 'protocol', ...TLS_ONLY_FIELDS),
+  )
   return z.preprocess(expandServiceUrl, object)
 }

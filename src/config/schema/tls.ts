@@ -2,7 +2,7 @@
 import { X509Certificate, createPrivateKey, createHash } from 'node:crypto'
 import * as z from 'zod'
 import type { SchemaContext } from './context.js'
-import { foreignRef, metaFields, oneOf, referenceable, tags, uuid } from './typedefs.js'
+import { foreignRef, metaFields, oneOf, referenceable, tags, uuid, whenValid } from './typedefs.js'
 import { wildcardHost } from './route.js'
 
 const PEM_CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
@@ -42,6 +42,12 @@ function matches(cert: string, key: string): boolean {
   }
 }
 
+/** An sni nested in a certificate: a bare name, or a decK-style object. */
+export const certificateSni = z.union([
+  z.string(),
+  z.strictObject({ name: z.string().describe('The server name.'), tags: tags.optional(), id: uuid.optional() }),
+])
+
 export function certificateSchema(ctx: SchemaContext) {
   const pemCert =
     ctx.mode === 'validate'
@@ -54,25 +60,25 @@ export function certificateSchema(ctx: SchemaContext) {
     key: pemKey,
     cert_alt: pemCert.optional().describe('An alternate certificate of another key type (e.g. ECDSA beside RSA).'),
     key_alt: pemKey.optional().describe('The private key of cert_alt.'),
-    snis: z
-      .array(z.union([z.string(), z.strictObject({ name: z.string().describe('The server name.'), tags: tags.optional(), id: uuid.optional() })]))
-      .optional()
-      .describe('Server names served with this certificate (strings, or decK-style objects).'),
+    snis: z.array(certificateSni).optional().describe('Server names served with this certificate (strings, or decK-style objects).'),
     tags: tags.optional(),
     ...metaFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Certificate' })
-  return z.strictObject(shape).superRefine((cert, c) => {
-    if ((cert.cert_alt === undefined) !== (cert.key_alt === undefined)) {
-      c.addIssue({ code: 'custom', path: [], message: "all or none of these fields must be set: 'cert_alt', 'key_alt'" })
-    }
-    // A cert or key that does not parse was reported by its own field already.
-    if (checkCertificate(cert.cert) === undefined && checkKey(cert.key) === undefined && !matches(cert.cert, cert.key))
-      c.addIssue({ code: 'custom', path: ['key'], message: 'certificate does not match key' })
-    if (cert.cert_alt !== undefined && cert.key_alt !== undefined && !matches(cert.cert_alt, cert.key_alt)) {
-      c.addIssue({ code: 'custom', path: ['key_alt'], message: 'alternative certificate does not match key' })
-    }
-  })
+  return z.strictObject(shape).superRefine(
+    (cert, c) => {
+      if ((cert.cert_alt === undefined) !== (cert.key_alt === undefined)) {
+        c.addIssue({ code: 'custom', path: [], message: "all or none of these fields must be set: 'cert_alt', 'key_alt'" })
+      }
+      // A cert or key that does not parse was reported by its own field already.
+      if (checkCertificate(cert.cert) === undefined && checkKey(cert.key) === undefined && !matches(cert.cert, cert.key))
+        c.addIssue({ code: 'custom', path: ['key'], message: 'certificate does not match key' })
+      if (cert.cert_alt !== undefined && cert.key_alt !== undefined && !matches(cert.cert_alt, cert.key_alt)) {
+        c.addIssue({ code: 'custom', path: ['key_alt'], message: 'alternative certificate does not match key' })
+      }
+    },
+    whenValid('cert', 'key', 'cert_alt', 'key_alt'),
+  )
 }
 
 export function sniSchema(ctx: SchemaContext) {
@@ -115,7 +121,7 @@ export function caCertificateSchema(ctx: SchemaContext) {
     if (Date.parse(x509.validTo) < Date.now()) {
       c.addIssue({ code: 'custom', path: ['cert'], message: 'certificate expired, "Not After" time is in the past' })
     }
-  })
+  }, whenValid('cert'))
 }
 
 /** sha256 hex of a certificate's DER form, as Kong's `cert_digest`. */

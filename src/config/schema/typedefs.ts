@@ -232,3 +232,22 @@ export const foreignRef = z
     { error: 'expected a string' },
   )
   .describe('A reference to another entity by its name (username for consumers) or id.')
+
+/**
+ * When an entity-level check (a `superRefine` on an object) runs: whenever the
+ * fields it reads are valid, as Kong runs an entity check unless one of its
+ * own fields has an error (kong/db/schema/init.lua, run_entity_check). zod's
+ * default skips it on any problem in the object, so a type error in one field
+ * hid, say, a route's missing paths until it was fixed. An unknown field does
+ * not stop it; the object not being an object does.
+ */
+export function whenValid(...fields: readonly string[]): { when: (payload: z.core.ParsePayload) => boolean } {
+  const read = new Set(fields)
+  return {
+    when: ({ value, issues }) =>
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      issues.every((i) => (i.path === undefined || i.path.length === 0 ? i.code === 'unrecognized_keys' : !read.has(String(i.path[0])))),
+  }
+}

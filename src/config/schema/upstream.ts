@@ -15,6 +15,7 @@ import {
   servicePath,
   tags,
   uuid,
+  whenValid,
 } from './typedefs.js'
 
 const HASH_ON = ['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'] as const
@@ -113,31 +114,47 @@ export function upstreamSchema(ctx: SchemaContext) {
     ...metaFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Upstream' })
-  return z.strictObject(shape).superRefine((u, c) => {
-    const need = (on: string, field: keyof typeof u, which: 'hash_on' | 'hash_fallback') => {
-      if (u[which] === on && u[field] === undefined) c.addIssue({ code: 'custom', path: [field], message: 'required field missing' })
-    }
-    for (const which of ['hash_on', 'hash_fallback'] as const) {
-      need('header', which === 'hash_on' ? 'hash_on_header' : 'hash_fallback_header', which)
-      need('cookie', 'hash_on_cookie', which)
-      need('query_arg', which === 'hash_on' ? 'hash_on_query_arg' : 'hash_fallback_query_arg', which)
-      need('uri_capture', which === 'hash_on' ? 'hash_on_uri_capture' : 'hash_fallback_uri_capture', which)
-    }
-    if ((u.hash_on === 'none' || u.hash_on === 'cookie') && u.hash_fallback !== 'none') {
-      c.addIssue({ code: 'custom', path: ['hash_fallback'], message: 'expected one of: none' })
-    }
-    if (u.hash_on !== 'none' && u.hash_on === u.hash_fallback && !['header', 'query_arg', 'uri_capture'].includes(u.hash_on)) {
-      c.addIssue({ code: 'custom', path: ['hash_fallback'], message: `value must not be ${u.hash_on}` })
-    }
-    const distinct = (a: keyof typeof u, b: keyof typeof u) => {
-      if (u[a] !== undefined && u[a] === u[b])
-        c.addIssue({ code: 'custom', path: [], message: `values of these fields must be distinct: '${String(a)}', '${String(b)}'` })
-    }
-    distinct('hash_on_header', 'hash_fallback_header')
-    distinct('hash_on_query_arg', 'hash_fallback_query_arg')
-    distinct('hash_on_uri_capture', 'hash_fallback_uri_capture')
-  })
+  return z.strictObject(shape).superRefine(
+    (u, c) => {
+      const need = (on: string, field: keyof typeof u, which: 'hash_on' | 'hash_fallback') => {
+        if (u[which] === on && u[field] === undefined) c.addIssue({ code: 'custom', path: [field], message: 'required field missing' })
+      }
+      for (const which of ['hash_on', 'hash_fallback'] as const) {
+        need('header', which === 'hash_on' ? 'hash_on_header' : 'hash_fallback_header', which)
+        need('cookie', 'hash_on_cookie', which)
+        need('query_arg', which === 'hash_on' ? 'hash_on_query_arg' : 'hash_fallback_query_arg', which)
+        need('uri_capture', which === 'hash_on' ? 'hash_on_uri_capture' : 'hash_fallback_uri_capture', which)
+      }
+      if ((u.hash_on === 'none' || u.hash_on === 'cookie') && u.hash_fallback !== 'none') {
+        c.addIssue({ code: 'custom', path: ['hash_fallback'], message: 'expected one of: none' })
+      }
+      if (u.hash_on !== 'none' && u.hash_on === u.hash_fallback && !['header', 'query_arg', 'uri_capture'].includes(u.hash_on)) {
+        c.addIssue({ code: 'custom', path: ['hash_fallback'], message: `value must not be ${u.hash_on}` })
+      }
+      const distinct = (a: keyof typeof u, b: keyof typeof u) => {
+        if (u[a] !== undefined && u[a] === u[b])
+          c.addIssue({ code: 'custom', path: [], message: `values of these fields must be distinct: '${String(a)}', '${String(b)}'` })
+      }
+      distinct('hash_on_header', 'hash_fallback_header')
+      distinct('hash_on_query_arg', 'hash_fallback_query_arg')
+      distinct('hash_on_uri_capture', 'hash_fallback_uri_capture')
+    },
+    whenValid(...HASH_FIELDS),
+  )
 }
+
+/** The fields the upstream's entity check reads. */
+const HASH_FIELDS = [
+  'hash_on',
+  'hash_fallback',
+  'hash_on_header',
+  'hash_fallback_header',
+  'hash_on_cookie',
+  'hash_on_query_arg',
+  'hash_fallback_query_arg',
+  'hash_on_uri_capture',
+  'hash_fallback_uri_capture',
+] as const
 
 /** `host`, `host:port`, `ip`, `ip:port` or `[ipv6]:port`; the port defaults to 8000. */
 export function parseTarget(t: string): { host: string; port: number } | undefined {

@@ -1,6 +1,6 @@
 /** acl (Kong PRIORITY 950): allow or deny consumers by their ACL groups. */
 import * as z from 'zod'
-import { metaFields } from '../../config/schema/typedefs.js'
+import { metaFields, whenValid } from '../../config/schema/typedefs.js'
 
 const group = z.string().min(1, { error: 'length must be at least 1' })
 const nonEmpty = (a: readonly unknown[] | undefined) => a !== undefined && a.length > 0
@@ -22,10 +22,13 @@ export const config = z
     ...metaFields,
   })
   // Kong's entity checks, in Kong's order: only_one_of, then at_least_one_of.
-  .superRefine((c, ctx) => {
-    const count = Number(nonEmpty(c.allow)) + Number(nonEmpty(c.deny))
-    if (count !== 1) ctx.addIssue({ code: 'custom', message: "exactly one of these fields must be non-empty: 'config.allow', 'config.deny'" })
-    if (count === 0) ctx.addIssue({ code: 'custom', message: "at least one of these fields must be non-empty: 'config.allow', 'config.deny'" })
-  })
+  .superRefine(
+    (c, ctx) => {
+      const count = Number(nonEmpty(c.allow)) + Number(nonEmpty(c.deny))
+      if (count !== 1) ctx.addIssue({ code: 'custom', message: "exactly one of these fields must be non-empty: 'config.allow', 'config.deny'" })
+      if (count === 0) ctx.addIssue({ code: 'custom', message: "at least one of these fields must be non-empty: 'config.allow', 'config.deny'" })
+    },
+    whenValid('allow', 'deny'),
+  )
 
 export type AclConfig = z.infer<typeof config>

@@ -1,6 +1,6 @@
 /** ip-restriction (Kong PRIORITY 990): allow or deny clients by IP address or CIDR range. */
 import * as z from 'zod'
-import { integer, metaFields } from '../../config/schema/typedefs.js'
+import { integer, metaFields, whenValid } from '../../config/schema/typedefs.js'
 import { parseCidr } from './cidr.js'
 
 // Kong's typedefs.ip_or_cidr.
@@ -24,10 +24,13 @@ export const config = z
       .describe('The message of refused requests (`IP address not allowed: <client ip>` when unset).'),
     ...metaFields,
   })
-  .superRefine((c, ctx) => {
-    if (!nonEmpty(c.allow) && !nonEmpty(c.deny)) {
-      ctx.addIssue({ code: 'custom', message: "at least one of these fields must be non-empty: 'config.allow', 'config.deny'" })
-    }
-  })
+  .superRefine(
+    (c, ctx) => {
+      if (!nonEmpty(c.allow) && !nonEmpty(c.deny)) {
+        ctx.addIssue({ code: 'custom', message: "at least one of these fields must be non-empty: 'config.allow', 'config.deny'" })
+      }
+    },
+    whenValid('allow', 'deny'),
+  )
 
 export type IpRestrictionConfig = z.infer<typeof config>

@@ -1,6 +1,6 @@
 /** jwt (Kong PRIORITY 1450): HMAC, RSA, ECDSA, RSA-PSS and EdDSA signed JSON Web Tokens. */
 import * as z from 'zod'
-import { metaFields, number, oneOf } from '../../config/schema/typedefs.js'
+import { metaFields, number, oneOf, whenValid } from '../../config/schema/typedefs.js'
 
 export const CLAIMS = ['exp', 'nbf'] as const
 
@@ -20,11 +20,14 @@ export const config = z
     realm: z.string().optional().describe('Realm of the WWW-Authenticate header sent with a 401.'),
     ...metaFields,
   })
-  .superRefine((c, ctx) => {
-    // Kong's conditional entity check: maximum_expiration > 0 needs exp verified.
-    if (c.maximum_expiration > 0 && !(c.claims_to_verify ?? []).includes('exp')) {
-      ctx.addIssue({ code: 'custom', path: ['claims_to_verify'], message: 'expected to contain: exp' })
-    }
-  })
+  .superRefine(
+    (c, ctx) => {
+      // Kong's conditional entity check: maximum_expiration > 0 needs exp verified.
+      if (c.maximum_expiration > 0 && !(c.claims_to_verify ?? []).includes('exp')) {
+        ctx.addIssue({ code: 'custom', path: ['claims_to_verify'], message: 'expected to contain: exp' })
+      }
+    },
+    whenValid('maximum_expiration', 'claims_to_verify'),
+  )
 
 export type JwtConfig = z.infer<typeof config>

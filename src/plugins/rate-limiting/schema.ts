@@ -1,7 +1,7 @@
 /** rate-limiting (Kong PRIORITY 910): fixed-window request limits per second … year. */
 import * as z from 'zod'
 import { RATE_LIMITING } from '../../errors.js'
-import { headerName, metaFields, oneOf, servicePath } from '../../config/schema/typedefs.js'
+import { headerName, metaFields, oneOf, servicePath, whenValid } from '../../config/schema/typedefs.js'
 import { PERIODS, periodOrderError, positive } from '../shared/rate-limit/periods.js'
 import { liftRedisShorthands, redisRecord, redisShorthands } from '../shared/redis/schema.js'
 
@@ -39,25 +39,48 @@ export const config = z
     ...redisShorthands,
     ...metaFields,
   })
-  // Kong's custom validator, then its entity checks, in Kong's order.
-  .superRefine((c, ctx) => {
-    const order = periodOrderError(c, true)
-    if (order) ctx.addIssue({ code: 'custom', message: order })
-    if (c.policy !== 'redis' && c.sync_rate !== SYNC_RATE_REALTIME) {
-      ctx.addIssue({ code: 'custom', message: 'sync_rate can only be used with the redis policy' })
-    }
-    if (c.policy === 'redis' && c.sync_rate !== SYNC_RATE_REALTIME && c.sync_rate < 0.02) {
-      ctx.addIssue({ code: 'custom', message: 'sync_rate must be greater than 0.02, or -1 to disable' })
-    }
-    if (PERIODS.every((p) => c[p] === undefined)) {
-      ctx.addIssue({ code: 'custom', message: `at least one of these fields must be non-empty: ${PERIODS.map((p) => `'config.${p}'`).join(', ')}` })
-    }
-    if (c.policy === 'redis' && c.redis.host === undefined && c.redis_host === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'required field missing', path: ['redis', 'host'] })
-    }
-    if (c.limit_by === 'header' && c.header_name === undefined) ctx.addIssue({ code: 'custom', message: 'required field missing', path: ['header_name'] })
-    if (c.limit_by === 'path' && c.path === undefined) ctx.addIssue({ code: 'custom', message: 'required field missing', path: ['path'] })
-  })
+  // Kong's custom validator, then its entity checks, in Kong's order; each runs when the fields it reads are valid.
+  .superRefine(
+    (c, ctx) => {
+      const order = periodOrderError(c, true)
+      if (order) ctx.addIssue({ code: 'custom', message: order })
+    },
+    whenValid(...PERIODS),
+  )
+  .superRefine(
+    (c, ctx) => {
+      if (c.policy !== 'redis' && c.sync_rate !== SYNC_RATE_REALTIME) {
+        ctx.addIssue({ code: 'custom', message: 'sync_rate can only be used with the redis policy' })
+      }
+      if (c.policy === 'redis' && c.sync_rate !== SYNC_RATE_REALTIME && c.sync_rate < 0.02) {
+        ctx.addIssue({ code: 'custom', message: 'sync_rate must be greater than 0.02, or -1 to disable' })
+      }
+    },
+    whenValid('policy', 'sync_rate'),
+  )
+  .superRefine(
+    (c, ctx) => {
+      if (PERIODS.every((p) => c[p] === undefined)) {
+        ctx.addIssue({ code: 'custom', message: `at least one of these fields must be non-empty: ${PERIODS.map((p) => `'config.${p}'`).join(', ')}` })
+      }
+    },
+    whenValid(...PERIODS),
+  )
+  .superRefine(
+    (c, ctx) => {
+      if (c.policy === 'redis' && c.redis.host === undefined && c.redis_host === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'required field missing', path: ['redis', 'host'] })
+      }
+    },
+    whenValid('policy', 'redis', 'redis_host'),
+  )
+  .superRefine(
+    (c, ctx) => {
+      if (c.limit_by === 'header' && c.header_name === undefined) ctx.addIssue({ code: 'custom', message: 'required field missing', path: ['header_name'] })
+      if (c.limit_by === 'path' && c.path === undefined) ctx.addIssue({ code: 'custom', message: 'required field missing', path: ['path'] })
+    },
+    whenValid('limit_by', 'header_name', 'path'),
+  )
   .transform(liftRedisShorthands)
 
 export type RateLimitingConfig = z.infer<typeof config>

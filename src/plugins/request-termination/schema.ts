@@ -1,6 +1,6 @@
 /** request-termination (Kong PRIORITY 2): answer with a fixed response. */
 import * as z from 'zod'
-import { headerName, integer, metaFields } from '../../config/schema/typedefs.js'
+import { headerName, integer, metaFields, whenValid } from '../../config/schema/typedefs.js'
 
 // Kong's rules count only non-empty strings as set.
 const present = (v: string | undefined) => v !== undefined && v.length > 0
@@ -15,16 +15,19 @@ export const config = z
     trigger: headerName.optional().describe('When set, the plugin only acts on requests carrying a header or query argument with this name.'),
     ...metaFields,
   })
-  .superRefine((c, ctx) => {
-    if (present(c.message) && (present(c.content_type) || present(c.body))) {
-      ctx.addIssue({ code: 'custom', message: 'message cannot be used with content_type or body' })
-    }
-    if (present(c.content_type) && !present(c.body)) {
-      ctx.addIssue({ code: 'custom', message: 'content_type requires a body' })
-    }
-    if (c.echo && (present(c.content_type) || present(c.body))) {
-      ctx.addIssue({ code: 'custom', message: 'echo cannot be used with content_type and body' })
-    }
-  })
+  .superRefine(
+    (c, ctx) => {
+      if (present(c.message) && (present(c.content_type) || present(c.body))) {
+        ctx.addIssue({ code: 'custom', message: 'message cannot be used with content_type or body' })
+      }
+      if (present(c.content_type) && !present(c.body)) {
+        ctx.addIssue({ code: 'custom', message: 'content_type requires a body' })
+      }
+      if (c.echo && (present(c.content_type) || present(c.body))) {
+        ctx.addIssue({ code: 'custom', message: 'echo cannot be used with content_type and body' })
+      }
+    },
+    whenValid('message', 'content_type', 'body', 'echo'),
+  )
 
 export type RequestTerminationConfig = z.infer<typeof config>

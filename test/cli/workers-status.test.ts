@@ -1,0 +1,79 @@
+// Issue 12, item 16, with --workers: the primary's /status `server` block is the sum
+// of what each worker counted on its listeners, and a worker that dies and is replaced
+// does not take its totals with it (nginx's counters outlive a worker).
+import { spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { rawRequest } from '../helpers/raw.js'
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gateway')
+const CONFIG = `_format_version: "3.0"
+routes:
+  - paths: [/]
+    plugins:
+      - name: request-termination
+        config: { status_code: 200, message: hi }
+`
+
+interface Status {
+  workers: { pid: number }[]
+  server: Record<string, number>
+}
+
+t.test('the primary sums its workers, and keeps a dead worker’s totals', { timeout: 40_000 }, async (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'gw-workers-status-')), 'kong.yml')
+  writeFileSync(file, CONFIG)
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--workers', '2'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '' },
+  })
+  const exited = new Promise<void>((r) => child.on('exit', () => r()))
+  t.teardown(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  let started: { proxy: string[]; admin: string } | undefined
+  for (let i = 0; i < 400 && !started; i++) {
+    const line = out.split('\n').find((l) => l.includes('"gateway started"'))
+    if (line) started = JSON.parse(line)
+    else await new Promise((r) => setTimeout(r, 50))
+  }
+  if (!started) throw new Error(`not started: ${out}`)
+  const status = async () => JSON.parse((await rawRequest(`http://${started!.admin}/status`)).body) as Status
+  const until = async (ok: (s: Status) => boolean) => {
+    let s = await status()
+    for (let i = 0; i < 200 && !ok(s); i++) {
+      await new Promise((r) => setTimeout(r, 25))
+      s = await status()
+    }
+    return s
+  }
+
+  // A fresh connection per request: every one is accepted, handled, then closed.
+  const N = 12
+  for (let i = 0; i < N; i++) t.equal((await rawRequest(`http://${started.proxy[0]}/`)).status, 200)
+  const s = await until((x) => x.server.total_requests === N && x.server.connections_active === 0)
+  t.same(s.server, {
+    total_requests: N,
+    connections_active: 0,
+    connections_accepted: N,
+    connections_handled: N,
+    connections_reading: 0,
+    connections_writing: 0,
+    connections_waiting: 0,
+  })
+
+  // A worker dies; the primary starts another. The totals never go backwards.
+  const victim = s.workers[0]!.pid
+  process.kill(victim, 'SIGKILL')
+  const after = await until((x) => x.workers.length === 2 && !x.workers.some((w) => w.pid === victim))
+  t.equal(after.workers.length, 2, 'replaced')
+  t.equal(after.server.total_requests, N, "the dead worker's requests still count")
+  t.equal(after.server.connections_accepted, N)
+  for (let i = 0; i < N; i++) await rawRequest(`http://${started.proxy[0]}/`)
+  t.equal((await until((x) => x.server.total_requests === 2 * N)).server.total_requests, 2 * N, 'and counting goes on')
+})
