@@ -37,8 +37,8 @@ async function serve(t: { teardown(fn: () => Promise<void>): void }, extra: stri
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>)
   const waitFor = async (pred: (l: Record<string, unknown>) => boolean, count = 1) => {
-    // Up to 10 s: a CI machine under load can take seconds to start a process.
-    for (let i = 0; i < 330; i++) {
+    // A bound, not a timing: two workers on a loaded machine can take tens of seconds to start.
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
       const hits = lines().filter(pred)
       if (hits.length >= count) return hits
       if (child.exitCode !== null) break
