@@ -24,10 +24,11 @@ export function dropUnderscoreHeaders(req: IncomingMessage): void {
   // Node builds `headers` and `headersDistinct` lazily from rawHeaders and the
   // count it parsed: both are built before rawHeaders is replaced.
   const headers = req.headers
-  const distinct = req.headersDistinct
+  const distinct = req.headersDistinct as IncomingMessage['headersDistinct'] | undefined
   for (const key of Object.keys(headers)) if (hasUnderscore(key)) delete headers[key]
-  for (const key of Object.keys(distinct)) if (hasUnderscore(key)) delete distinct[key]
+  if (distinct) for (const key of Object.keys(distinct)) if (hasUnderscore(key)) delete distinct[key]
   const kept: string[] = raw.slice(0, i)
   for (; i < raw.length; i += 2) if (!hasUnderscore(raw[i]!)) kept.push(raw[i]!, raw[i + 1]!)
-  req.rawHeaders = kept
+  // HTTP/2's compatibility request has rawHeaders as a getter only: headers is what the gateway reads there.
+  if (Object.getOwnPropertyDescriptor(req, 'rawHeaders')?.writable) req.rawHeaders = kept
 }
