@@ -57,6 +57,14 @@ interface Conn {
 
 const CONN = Symbol('listener-stats')
 type TrackedSocket = Duplex & { [CONN]?: Conn }
+type TrackedResponse = ServerResponse & { [CONN]?: Conn }
+
+/** One shared listener rather than a closure per request: the connection rides on the response. */
+function requestDone(this: TrackedResponse): void {
+  const conn = this[CONN]!
+  conn.inFlight--
+  if (conn.inFlight === 0) conn.idleAt = conn.socket.bytesRead
+}
 
 export class ListenerStats {
   #accepted = 0
@@ -83,10 +91,8 @@ export class ListenerStats {
       const conn = (req.socket as TrackedSocket)[CONN]
       if (!conn) return
       conn.inFlight++
-      res.once('close', () => {
-        conn.inFlight--
-        if (conn.inFlight === 0) conn.idleAt = conn.socket.bytesRead
-      })
+      ;(res as TrackedResponse)[CONN] = conn
+      res.once('close', requestDone)
     })
     // An upgraded connection leaves HTTP: it stays "writing" until it closes (its Conn goes with it).
     server.on('upgrade', (req: IncomingMessage) => {

@@ -105,3 +105,29 @@ t.test('a syntax error still stops at the syntax error', async (t) => {
   t.match(r.lines[0], /YAML: /)
   t.notMatch(r.lines.join('\n'), /services\[0\]/, 'no checks on a document that did not parse')
 })
+
+t.test("a plugin config's own checks run beside a type error in another field", async (t) => {
+  const r = validate(
+    'plugin-checks.yml',
+    `_format_version: "3.0"
+plugins:
+  - name: rate-limiting
+    config: { policy: 5 }
+  - name: request-termination
+    config: { status_code: "x", message: m, body: b }
+  - name: acl
+    config: { hide_groups_header: "x" }
+`,
+  )
+  t.equal(r.code, 1)
+  const messages = r.lines.slice(0, -1).map((l) => l.slice(r.file.length + 1).replace(/^\d+:\d+: /, ''))
+  t.same(messages, [
+    "plugins[0].config: at least one of these fields must be non-empty: 'config.second', 'config.minute', 'config.hour', 'config.day', 'config.month', 'config.year' (in plugin 'rate-limiting')",
+    "plugins[0].config.policy: expected one of: local, redis (in plugin 'rate-limiting')",
+    "plugins[1].config: message cannot be used with content_type or body (in plugin 'request-termination')",
+    "plugins[1].config.status_code: expected an integer (in plugin 'request-termination')",
+    "plugins[2].config: exactly one of these fields must be non-empty: 'config.allow', 'config.deny' (in plugin 'acl')",
+    "plugins[2].config: at least one of these fields must be non-empty: 'config.allow', 'config.deny' (in plugin 'acl')",
+    "plugins[2].config.hide_groups_header: expected a boolean (in plugin 'acl')",
+  ])
+})

@@ -1,6 +1,6 @@
 /** response-ratelimiting (Kong PRIORITY 900): limits the upstream spends through a response header. */
 import * as z from 'zod'
-import { metaFields, oneOf } from '../../config/schema/typedefs.js'
+import { metaFields, oneOf, whenValid } from '../../config/schema/typedefs.js'
 import { PERIODS, periodOrderError, positive } from '../shared/rate-limit/periods.js'
 import { liftRedisShorthands, redisRecord, redisShorthands } from '../shared/redis/schema.js'
 
@@ -15,13 +15,16 @@ const periods = z
     month: limit('month'),
     year: limit('year'),
   })
-  .superRefine((l, ctx) => {
-    const order = periodOrderError(l, false)
-    if (order) ctx.addIssue({ code: 'custom', message: order })
-    if (PERIODS.every((p) => l[p] === undefined)) {
-      ctx.addIssue({ code: 'custom', message: `at least one of these fields must be non-empty: ${PERIODS.map((p) => `'${p}'`).join(', ')}` })
-    }
-  })
+  .superRefine(
+    (l, ctx) => {
+      const order = periodOrderError(l, false)
+      if (order) ctx.addIssue({ code: 'custom', message: order })
+      if (PERIODS.every((p) => l[p] === undefined)) {
+        ctx.addIssue({ code: 'custom', message: `at least one of these fields must be non-empty: ${PERIODS.map((p) => `'${p}'`).join(', ')}` })
+      }
+    },
+    whenValid(...PERIODS),
+  )
   .describe('The limits of one name, per period (at least one).')
 
 export const config = z
@@ -43,11 +46,14 @@ export const config = z
     ...redisShorthands,
     ...metaFields,
   })
-  .superRefine((c, ctx) => {
-    if (c.policy === 'redis' && c.redis.host === undefined && c.redis_host === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'required field missing', path: ['redis', 'host'] })
-    }
-  })
+  .superRefine(
+    (c, ctx) => {
+      if (c.policy === 'redis' && c.redis.host === undefined && c.redis_host === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'required field missing', path: ['redis', 'host'] })
+      }
+    },
+    whenValid('policy', 'redis', 'redis_host'),
+  )
   .transform(liftRedisShorthands)
 
 export type ResponseRateLimitingConfig = z.infer<typeof config>

@@ -4,7 +4,7 @@
  * (lua/syntax/), so validating a file never starts it.
  */
 import * as z from 'zod'
-import { metaFields } from '../../config/schema/typedefs.js'
+import { metaFields, whenValid } from '../../config/schema/typedefs.js'
 import { checkLua } from '../../lua/syntax/index.js'
 
 export const PHASES = ['certificate', 'rewrite', 'access', 'header_filter', 'body_filter', 'log'] as const
@@ -31,11 +31,14 @@ export function functionsConfig(plugin: string) {
       log: f().default([]).describe('Lua sources run after the response was sent.'),
       ...metaFields,
     })
-    .superRefine((c, ctx) => {
-      if (PHASES.every((p) => c[p].length === 0)) {
-        ctx.addIssue({ code: 'custom', message: `at least one of these fields must be non-empty: ${PHASES.map((p) => `'config.${p}'`).join(', ')}` })
-      }
-    })
+    .superRefine(
+      (c, ctx) => {
+        if (PHASES.every((p) => c[p].length === 0)) {
+          ctx.addIssue({ code: 'custom', message: `at least one of these fields must be non-empty: ${PHASES.map((p) => `'config.${p}'`).join(', ')}` })
+        }
+      },
+      whenValid(...PHASES),
+    )
 }
 
 export type FunctionsConfig = z.infer<ReturnType<typeof functionsConfig>>
