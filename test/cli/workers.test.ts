@@ -27,7 +27,8 @@ t.test('two workers serve, converge after a change, and exit with the primary', 
   let out = ''
   child.stdout.on('data', (d) => (out += d))
   let started: { proxy: string[]; admin: string; workers: number } | undefined
-  for (let i = 0; i < 200 && !started; i++) {
+  // A bound, not a timing: two workers on a loaded machine can take tens of seconds to start.
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline && !started;) {
     const line = out.split('\n').find((l) => l.includes('"gateway started"'))
     if (line) started = JSON.parse(line)
     else await new Promise((r) => setTimeout(r, 50))
@@ -85,7 +86,8 @@ t.test('prometheus with two workers: the primary /metrics sums what each worker 
   let out = ''
   child.stdout.on('data', (d) => (out += d))
   let started: { proxy: string[]; admin: string } | undefined
-  for (let i = 0; i < 200 && !started; i++) {
+  // A bound, not a timing: two workers on a loaded machine can take tens of seconds to start.
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline && !started;) {
     const line = out.split('\n').find((l) => l.includes('"gateway started"'))
     if (line) started = JSON.parse(line)
     else await new Promise((r) => setTimeout(r, 50))
