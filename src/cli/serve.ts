@@ -46,7 +46,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'drain-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       'access-log': { type: 'boolean' },
-      'underscores-in-headers': { type: 'boolean' },
+      'underscores-in-headers': { type: 'string' },
       workers: { type: 'string' },
       'client-body-buffer-size': { type: 'string' },
       'client-body-timeout': { type: 'string' },
@@ -69,7 +69,13 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   const log = createLogger(level)
   const accessLog = values['access-log'] ?? ['1', 'true', 'on'].includes(io.env.GATEWAY_ACCESS_LOG ?? '')
-  const underscoresInHeaders = values['underscores-in-headers'] ?? ['1', 'true', 'on'].includes(io.env.GATEWAY_UNDERSCORES_IN_HEADERS ?? '')
+  // Kong's template turns underscores on; `off` is nginx's default, the hardened choice.
+  const underscores = values['underscores-in-headers'] ?? io.env.GATEWAY_UNDERSCORES_IN_HEADERS ?? 'on'
+  if (underscores !== 'on' && underscores !== 'off') {
+    io.err("gateway serve: --underscores-in-headers must be 'on' or 'off'")
+    return 2
+  }
+  const underscoresInHeaders = underscores === 'on'
   const env = io.env
   let limits
   try {

@@ -28,7 +28,7 @@ export interface HandlerOptions {
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
   /** Where errors of the request path itself go (with the request id); silent when unset. */
   log?: RequestLog | undefined
-  /** Keep request headers whose names contain '_' (nginx's underscores_in_headers); dropped by default. */
+  /** false: drop request headers whose names contain '_' (nginx's underscores_in_headers off); kept by default, as Kong. */
   underscoresInHeaders?: boolean | undefined
   /** Body buffering, client_body_timeout, send_timeout (default: nginx's under Kong). */
   limits?: ClientLimits | undefined
@@ -66,7 +66,7 @@ function arrival(req: IncomingMessage, opts: HandlerOptions): Arrival {
 /** Runs one request through the pipeline on `transport`, pinned to the Runtime current now. */
 function start(req: IncomingMessage, transport: Transport, opts: HandlerOptions): RequestState {
   // Before anything reads a header (the trusted X-Real-IP below included).
-  if (!opts.underscoresInHeaders) dropUnderscoreHeaders(req)
+  if (opts.underscoresInHeaders === false) dropUnderscoreHeaders(req)
   // Pinned: a reload mid-request does not mix configs.
   const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts), opts.limits)
   s.log = opts.log

@@ -21,7 +21,7 @@ export interface ProxyServerOptions {
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
   /** Where errors of the request path itself go (with the request id). */
   requestLog?: RequestLog | undefined
-  /** Keep request headers whose names contain '_' (dropped by default, as nginx does). */
+  /** Keep request headers whose names contain '_' (default true, as Kong; false drops them, as nginx's default). */
   underscoresInHeaders?: boolean | undefined
   /** Body buffering, client_body_timeout and send_timeout (default: nginx's under Kong). */
   limits?: ClientLimits | undefined

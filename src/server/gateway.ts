@@ -41,7 +41,7 @@ export interface GatewayOptions {
   onReload?: (r: ReloadResult) => void
   /** One entry per proxied request, when set (off by default). */
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
-  /** Keep request headers whose names contain '_' (default false: dropped, as nginx's underscores_in_headers off). */
+  /** Keep request headers whose names contain '_' (default true, as Kong's template; false: dropped, as nginx's default). */
   underscoresInHeaders?: boolean
   /** For the primary of several workers: each worker's pid and configuration hash, for /status. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
