@@ -1,0 +1,94 @@
+/**
+ * The budget of one Lua run: instructions (counted at function entries and
+ * loop back-edges by compiled code, and per step by library functions written
+ * in TypeScript), bytes created (strings and table slots), and wall time as a
+ * last guard.
+ *
+ * Runs are synchronous and never nest, so one module-level budget serves every
+ * run: compiled code decrements `B.left` and calls `B.out()` when it goes
+ * below zero. `left` is a slice of the run's allowance; `out()` books the
+ * slice, checks the clock, and either hands out the next slice or throws
+ * BudgetExceeded, which pcall cannot catch.
+ */
+import { BudgetExceeded } from './errors.js'
+
+export interface BudgetLimits {
+  /** Instructions per run (default 1,000,000, about 50 ms of tight Lua). */
+  instructions: number
+  /** Bytes of strings and table slots a run may create (default 16 MiB). */
+  memory: number
+  /** Wall-clock guard per run, in ms (default 100). */
+  wallMs: number
+}
+
+export const DEFAULT_BUDGET: BudgetLimits = { instructions: 1_000_000, memory: 16 * 1024 * 1024, wallMs: 100 }
+
+/** Instructions handed out per slice: the clock is read once per slice. */
+const SLICE = 10_000
+
+class Budget {
+  /** Steps left in the current slice: compiled code does `if (--B.left < 0) B.out()`. */
+  left = Number.POSITIVE_INFINITY
+  /** Bytes left for the run. */
+  bytes = Number.POSITIVE_INFINITY
+  private rest = 0
+  private deadline = 0
+  private active = false
+
+  /** Arms the budget for one run. Returns the previous state, for `end`. */
+  begin(limits: BudgetLimits): void {
+    this.active = true
+    this.left = Math.min(SLICE, limits.instructions)
+    this.rest = limits.instructions - this.left
+    this.bytes = limits.memory
+    this.deadline = performance.now() + limits.wallMs
+  }
+
+  /** Disarms it (outside a run, nothing is metered: config-time evaluation has its own guard). */
+  end(): void {
+    this.active = false
+    this.left = Number.POSITIVE_INFINITY
+    this.bytes = Number.POSITIVE_INFINITY
+  }
+
+  /** The current slice is spent: the next one, or BudgetExceeded. */
+  out(): void {
+    if (!this.active) {
+      this.left = Number.POSITIVE_INFINITY
+      return
+    }
+    if (this.rest <= 0) this.fail('instructions')
+    if (performance.now() > this.deadline) this.fail('time')
+    const n = Math.min(SLICE, this.rest)
+    this.rest -= n
+    this.left += n
+  }
+
+  /** Library code: charges `n` steps at once (a pattern match's loop, string.rep's bytes). */
+  steps(n: number): void {
+    this.left -= n
+    if (this.left < 0) this.out()
+  }
+
+  /** Charges `n` bytes created (a new string, a new table slot). */
+  alloc(n: number): void {
+    this.bytes -= n
+    if (this.bytes < 0) this.fail('memory')
+  }
+
+  /** Whether a run is being metered. */
+  get running(): boolean {
+    return this.active
+  }
+
+  private fail(what: 'instructions' | 'memory' | 'time'): never {
+    // Stay exhausted: anything that runs after this (a __gc, an error handler) fails at once.
+    this.left = Number.NEGATIVE_INFINITY
+    this.rest = 0
+    this.bytes = Number.NEGATIVE_INFINITY
+    throw new BudgetExceeded(what)
+  }
+}
+
+/** The process's budget (runs are synchronous and never nest). */
+export const B = new Budget()

@@ -1,0 +1,37 @@
+/**
+ * What a Lua run can throw. LuaError carries any Lua value (error() takes any
+ * value) and is what pcall catches; BudgetExceeded is not a LuaError, so pcall
+ * and xpcall rethrow it and a runaway snippet cannot swallow its own stop.
+ */
+import type { LuaValue } from './value.js'
+
+/** A Lua error: `value` is what error() was given (a message already carries its position). */
+export class LuaError extends Error {
+  /** Lua's traceback, filled in where the error leaves the run (engine), for the log. */
+  luaTraceback: string | undefined
+  constructor(readonly value: LuaValue) {
+    super(typeof value === 'string' ? value : 'a non-string Lua error value')
+    this.name = 'LuaError'
+  }
+}
+
+/** A run went over its budget. Never caught by Lua code. */
+export class BudgetExceeded extends Error {
+  constructor(readonly what: 'instructions' | 'memory' | 'time') {
+    super(what === 'instructions' ? 'execution budget exceeded' : what === 'memory' ? 'not enough memory' : 'execution time budget exceeded')
+    this.name = 'BudgetExceeded'
+  }
+}
+
+/** kong.response.exit / ngx.exit unwinding the run: not an error, and pcall does not catch it (as Kong's). */
+export class LuaExit extends Error {
+  constructor() {
+    super('exit')
+    this.name = 'LuaExit'
+  }
+}
+
+/** Whether pcall may catch `e`: Lua errors and JS errors raised by library code, never a stop. */
+export function catchable(e: unknown): boolean {
+  return !(e instanceof BudgetExceeded || e instanceof LuaExit)
+}
