@@ -1,0 +1,243 @@
+/**
+ * The Lua engine: Kong users' Lua compiled to JavaScript (src/lua/compiler)
+ * and run in Kong's sandbox (sandbox-env.ts) with the PDK (src/lua/pdk).
+ *
+ * - Each chunk compiles once, with its own globals table whose reads fall
+ *   through to the read-only sandbox. Its globals and upvalues persist between
+ *   runs, per process, as Kong keeps them per worker; a chunk that returns a
+ *   function on its first run has that function run from then on (Kong's
+ *   serverless "with upvalues").
+ * - A run is synchronous: the request body is read beforehand when the source
+ *   may ask for it. The budget (instructions, bytes, wall time) is armed for
+ *   the run and for turning its error value into a message, so neither a
+ *   runaway loop nor a runaway __tostring can hold the event loop.
+ * - Errors: a LuaExit is an answer (kong.response.exit / ngx.exit), a
+ *   BudgetExceeded or LuaError rejects the run with Lua's message, and the
+ *   traceback rides along for the log.
+ */
+import type { Exit, Kit } from '../plugins/types.js'
+import { B, DEFAULT_BUDGET, type BudgetLimits } from './core/budget.js'
+import { BudgetExceeded, LuaError, LuaExit } from './core/errors.js'
+import { metamethod, call } from './core/ops.js'
+import { LuaTable, type LuaFunction, type LuaValue } from './core/value.js'
+import { compile, settle, traceback } from './compiler/index.js'
+import { fromLua, toLua } from './pdk/convert.js'
+import { outputExit } from './pdk/ngx.js'
+import { current, type LuaLogLevel, type LuaPhase, type LuaRun } from './pdk/run.js'
+import { sandboxGlobals } from './sandbox-env.js'
+import { checkLua, checkLuaExpression } from './syntax/index.js'
+import type { LuaChunk, LuaExpression, LuaSyntaxError, LuaVars } from './types.js'
+
+export interface LuaLimits extends BudgetLimits {
+  /** Modules `require` may load (Kong's untrusted_lua_sandbox_requires); none by default. */
+  requires: readonly string[]
+}
+
+export const DEFAULT_LIMITS: LuaLimits = { ...DEFAULT_BUDGET, requires: [] }
+
+let limits: LuaLimits = DEFAULT_LIMITS
+let globals = sandboxGlobals(limits.requires)
+
+/** Sets the per-run limits and the require allow-list (serve flags); chunks compiled later use them. */
+export function setLuaLimits(next: Partial<LuaLimits>): void {
+  const requires = next.requires ?? limits.requires
+  const changed = requires.join(',') !== limits.requires.join(',')
+  limits = { ...limits, ...next, requires }
+  if (changed) globals = sandboxGlobals(requires)
+}
+
+/** A runtime error of a snippet: Lua's message, and its traceback for the log. */
+export class LuaRunError extends Error {
+  constructor(
+    message: string,
+    readonly luaTraceback: string | undefined,
+  ) {
+    super(message)
+    this.name = 'LuaRunError'
+  }
+}
+
+/** What a run is for (phase) and where its logs go. */
+export interface RunContext {
+  phase?: LuaPhase
+  /** body_filter: the chunk, changed in place by ngx.arg[1] / kong.response.set_raw_body. */
+  chunk?: { data: string; eof: boolean }
+}
+
+export interface SyncLuaChunk extends LuaChunk {
+  runSync(kit: Kit, vars?: LuaVars, ctx?: RunContext): Exit | undefined
+  run(kit: Kit, vars?: LuaVars, ctx?: RunContext): Promise<Exit | undefined>
+}
+
+export interface SyncLuaExpression extends LuaExpression {
+  evaluateSync(kit: Kit | undefined, vars?: LuaVars): unknown
+  /** The Lua value itself (templates render it with Lua's tostring). */
+  evaluateLua(kit: Kit | undefined, vars?: LuaVars): LuaValue
+}
+
+export type LuaLogSink = (level: LuaLogLevel, msg: string) => void
+
+export interface SyncLuaEngine {
+  check(source: string): LuaSyntaxError | undefined
+  checkExpression(expr: string): LuaSyntaxError | undefined
+  compile(source: string, name: string): SyncLuaChunk
+  compileExpression(expr: string): SyncLuaExpression
+}
+
+/** An error value as a message, under the run's budget (its __tostring is Lua code too). */
+function message(v: LuaValue): string {
+  if (typeof v === 'string') return v
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (v === undefined) return 'nil'
+  const h = metamethod(v, '__tostring')
+  if (h !== undefined) {
+    try {
+      const s = call(h, [v])[0]
+      if (typeof s === 'string') return s
+    } catch {
+      // a __tostring that fails or runs out of budget: no message from it
+    }
+  }
+  return '(error object is not a string)'
+}
+
+/** Runs `f` as one metered run for `r`; returns its results or throws LuaRunError. */
+function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[]): LuaValue[] {
+  const saved = current.run
+  current.run = r
+  B.begin(limits)
+  try {
+    return f(...args)
+  } catch (e) {
+    if (e instanceof LuaExit) return []
+    if (e instanceof BudgetExceeded) throw new LuaRunError(e.message, undefined)
+    const err = settle(e)
+    const msg = message(err.value)
+    throw new LuaRunError(msg, traceback(e))
+  } finally {
+    B.end()
+    current.run = saved
+  }
+}
+
+/** Kong's expression environment shortcuts (templates): read-only tables looked up per key. */
+const LOOKUP = Symbol('lua lookup')
+export interface LuaLookup {
+  readonly [LOOKUP]: (key: string | number) => unknown
+}
+export function luaLookup(fn: (key: string | number) => unknown): LuaLookup {
+  return { [LOOKUP]: fn }
+}
+
+const READ_ONLY = new LuaTable()
+READ_ONLY.setStr('__newindex', () => {
+  throw new LuaError('This environment is read-only.')
+})
+
+function varValue(v: unknown): LuaValue {
+  if (typeof v === 'object' && v !== null && LOOKUP in v) {
+    const get = (v as LuaLookup)[LOOKUP]
+    const t = new LuaTable()
+    const meta = new LuaTable()
+    meta.setStr('__index', ((_t: LuaValue, k: LuaValue) => [typeof k === 'string' || typeof k === 'number' ? toLua(get(k)) : undefined]) as LuaFunction)
+    meta.setStr('__newindex', READ_ONLY.getStr('__newindex'))
+    t.metatable = meta
+    return t
+  }
+  return toLua(v)
+}
+
+/** Whether a source may read the request body (it is read before the run, which is synchronous). */
+const READS_BODY = /get_raw_body|get_body|read_body|get_body_data|get_post_args/
+
+export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine {
+  const log: LuaLogSink = opts.log ?? (() => undefined)
+  const newRun = (kit: Kit | undefined, instance: object, phase: LuaPhase, body: Buffer | undefined, chunk?: RunContext['chunk']): LuaRun => ({
+    kit,
+    phase,
+    body,
+    log,
+    instance,
+    chunk,
+    exit: undefined,
+    out: [],
+    status: 0,
+  })
+  return {
+    check: (source) => checkLua(source),
+    checkExpression: (expr) => checkLuaExpression(expr),
+    compile(source, name) {
+      const env = new LuaTable()
+      const meta = new LuaTable()
+      meta.setStr('__index', globals)
+      env.metatable = meta
+      env.setStr('_G', env)
+      let f: LuaFunction
+      try {
+        f = compile(source, `=${name}`, env)
+      } catch (e) {
+        throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`)
+      }
+      let first = true
+      const instance = {}
+      const exec = (kit: Kit, body: Buffer | undefined, vars: LuaVars | undefined, ctx: RunContext | undefined): Exit | undefined => {
+        if (vars) for (const [k, v] of Object.entries(vars)) env.setStr(k, varValue(v))
+        const r = newRun(kit, instance, ctx?.phase ?? 'access', body, ctx?.chunk)
+        const res = runMetered(f, r, [])
+        if (first) {
+          first = false
+          // Kong's serverless: a chunk returning a function is the function's factory (its upvalues persist).
+          if (typeof res[0] === 'function' && r.exit === undefined) {
+            f = res[0]
+            runMetered(f, r, [])
+          }
+        }
+        if (r.exit === undefined && r.out.length > 0) {
+          current.run = r
+          try {
+            outputExit(r.status || 200)
+          } finally {
+            current.run = undefined
+          }
+        }
+        return r.exit
+      }
+      const needsBody = READS_BODY.test(source)
+      return {
+        runSync: (kit, vars, ctx) => exec(kit, undefined, vars, ctx),
+        async run(kit, vars, ctx) {
+          const body = needsBody ? await kit.request.body() : undefined
+          return exec(kit, body, vars, ctx)
+        },
+      }
+    },
+    compileExpression(expr) {
+      const env = new LuaTable()
+      const meta = new LuaTable()
+      meta.setStr('__index', globals)
+      env.metatable = meta
+      env.setStr('_G', env)
+      let f: LuaFunction
+      try {
+        f = compile(`return (${expr}\n)`, '=expression', env)
+      } catch (e) {
+        throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`)
+      }
+      const instance = {}
+      const evaluateLua = (kit: Kit | undefined, vars?: LuaVars): LuaValue => {
+        if (vars) for (const [k, v] of Object.entries(vars)) env.setStr(k, varValue(v))
+        return runMetered(f, newRun(kit, instance, 'template', undefined), [])[0]
+      }
+      return {
+        evaluateLua,
+        evaluateSync: (kit, vars) => fromLua(evaluateLua(kit, vars)),
+        async evaluate(kit, vars) {
+          return fromLua(evaluateLua(kit, vars))
+        },
+      }
+    },
+  }
+}
+
+/** The process's engine (logs go nowhere); plugins that want logs create their own. */
+export const lua = createLuaEngine()
