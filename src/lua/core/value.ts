@@ -218,11 +218,12 @@ export function typeName(v: LuaValue): string {
 }
 
 /**
- * A number as LuaJIT prints it (`%.14g`): integers without `.0`, `1e+15`,
- * `inf`, `-inf`, `nan`, `-0`.
+ * A number as LuaJIT prints it (`%.14g`): integers without `.0`, `1e+14`
+ * (15 digits no longer fit 14 significant ones: 123456789012345 prints
+ * `1.2345678901235e+14`), `inf`, `-inf`, `nan`, `-0`.
  */
 export function numberToString(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 1e15) return Object.is(n, -0) ? '-0' : String(n)
+  if (Number.isInteger(n) && Math.abs(n) < 1e14) return Object.is(n, -0) ? '-0' : String(n)
   if (n !== n) return 'nan'
   if (n === Infinity) return 'inf'
   if (n === -Infinity) return '-inf'
@@ -274,11 +275,21 @@ export function fromBytes(b: Uint8Array): string {
 /**
  * Lua's string → number conversion (tonumber, arithmetic on strings): LuaJIT's
  * lj_strscan rules: surrounding whitespace, decimal with exponent, hex integers
- * and hex floats (`0x1p4`); no `inf`/`nan` words. Undefined when not a number.
+ * and hex floats (`0x1p4`), binary integers (`0b101`), and the words `inf`,
+ * `infinity` and `nan` in any case with an optional sign (LuaJIT 2.1 reads
+ * them: `tonumber("inf")` is inf, `"nan" + 0` is nan). Undefined when not a number.
  */
 export function stringToNumber(s: string): number | undefined {
   const t = s.replace(/^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/g, '')
   if (t === '') return undefined
+  const w = /^([+-]?)(inf|infinity|nan)$/i.exec(t)
+  if (w) return w[2]!.toLowerCase() === 'nan' ? NaN : w[1] === '-' ? -Infinity : Infinity
+  const b = /^([+-]?)0[bB]([01]+)$/.exec(t)
+  if (b) {
+    let v = 0
+    for (const c of b[2]!) v = v * 2 + (c === '1' ? 1 : 0)
+    return b[1] === '-' ? -v : v
+  }
   const m = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/.exec(t)
   if (m) {
     const int = m[2] ?? ''

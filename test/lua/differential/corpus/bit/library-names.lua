@@ -1,0 +1,5 @@
+-- The bit library's functions.
+local names = {}
+for k in pairs(bit) do names[#names + 1] = k end
+table.sort(names)
+print(table.concat(names, " "))

@@ -1,0 +1,11 @@
+-- Rethrowing the error value keeps it unchanged (no second position prefix for level 0).
+local ok, e = pcall(function()
+  local ok2, e2 = pcall(error, "original")
+  error(e2, 0)
+end)
+print(ok, e)
+local ok3, e3 = pcall(function()
+  local _, e4 = pcall(function() error("positioned") end)
+  error(e4)
+end)
+print(ok3, e3)

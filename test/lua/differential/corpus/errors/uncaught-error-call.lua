@@ -1,0 +1,3 @@
+-- error() at the top level with a message.
+print("start")
+error("fatal: configuration invalid")

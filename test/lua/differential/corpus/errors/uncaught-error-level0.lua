@@ -1,0 +1,3 @@
+-- error() at the top level with level 0: no position.
+print("start")
+error("no position", 0)

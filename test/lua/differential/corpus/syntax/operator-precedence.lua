@@ -1,0 +1,12 @@
+-- Precedence and associativity of every binary and unary operator.
+print(2 + 3 * 4, (2 + 3) * 4)
+print(2 ^ 3 ^ 2, (2 ^ 3) ^ 2)
+print(-2 ^ 2, (-2) ^ 2)
+print(not nil == true, not (nil == true))
+print(1 .. 2 .. 3, "a" .. "b" == "ab")
+print(1 < 2 == true, "x" .. 1 + 2)
+print(1 + 2 < 4 and 5 or 6)
+print(nil or false, false or nil, nil and 1, 1 and nil)
+print(#"abc" + 1, -#"ab", not not 0)
+print(7 % 3 * 2, 7 - 3 - 2, 2 * 3 % 4)
+print(10 / 2 / 5, 2 ^ -1, - - 2)
