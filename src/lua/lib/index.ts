@@ -1,0 +1,25 @@
+/**
+ * The standard libraries as one registry: `openLibs(env)` puts string,
+ * table, math, bit and os into a chunk's environment. The library tables are
+ * built once and shared by every environment; they are read-only (writes,
+ * raw or not, raise Kong's "Cannot modify string.x. Protected by the
+ * sandbox."), so sharing them leaks nothing between plugin instances.
+ * Building the string library also makes it the strings' metatable
+ * __index, so `("x"):upper()` works.
+ */
+import type { LuaTable } from '../core/value.js'
+import { stringLib } from './string.js'
+
+let libs: Record<string, LuaTable> | undefined
+
+/** The shared library tables by global name. */
+export function standardLibs(): Record<string, LuaTable> {
+  libs ??= { string: stringLib() }
+  return libs
+}
+
+/** Sets string, table, math, bit and os in `env` (raw sets: env is the chunk's own table). */
+export function openLibs(env: LuaTable): void {
+  const l = standardLibs()
+  for (const name of Object.keys(l)) env.setStr(name, l[name])
+}
