@@ -9,12 +9,15 @@
  */
 import type { LuaTable } from '../core/value.js'
 import { stringLib } from './string.js'
+import { tableLib } from './table.js'
+
+export { tableModule, unpack } from './table.js'
 
 let libs: Record<string, LuaTable> | undefined
 
 /** The shared library tables by global name. */
 export function standardLibs(): Record<string, LuaTable> {
-  libs ??= { string: stringLib() }
+  libs ??= { string: stringLib(), table: tableLib() }
   return libs
 }
 
