@@ -8,6 +8,8 @@
  * __index, so `("x"):upper()` works.
  */
 import type { LuaTable } from '../core/value.js'
+import { bitLib } from './bit.js'
+import { mathLib } from './math.js'
 import { stringLib } from './string.js'
 import { tableLib } from './table.js'
 
@@ -17,7 +19,7 @@ let libs: Record<string, LuaTable> | undefined
 
 /** The shared library tables by global name. */
 export function standardLibs(): Record<string, LuaTable> {
-  libs ??= { string: stringLib(), table: tableLib() }
+  libs ??= { string: stringLib(), table: tableLib(), math: mathLib(), bit: bitLib() }
   return libs
 }
 
