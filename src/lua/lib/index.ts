@@ -10,6 +10,7 @@
 import type { LuaTable } from '../core/value.js'
 import { bitLib } from './bit.js'
 import { mathLib } from './math.js'
+import { osLib } from './os.js'
 import { stringLib } from './string.js'
 import { tableLib } from './table.js'
 
@@ -19,7 +20,7 @@ let libs: Record<string, LuaTable> | undefined
 
 /** The shared library tables by global name. */
 export function standardLibs(): Record<string, LuaTable> {
-  libs ??= { string: stringLib(), table: tableLib(), math: mathLib(), bit: bitLib() }
+  libs ??= { string: stringLib(), table: tableLib(), math: mathLib(), bit: bitLib(), os: osLib() }
   return libs
 }
 
