@@ -114,9 +114,12 @@ function classSet(cl: number): Uint8Array {
 class PatternInfo {
   readonly ends: Int32Array
   readonly sets: (Uint8Array | undefined)[]
+  /** The byte every match must start with, when the pattern begins with a mandatory literal. */
+  readonly first: string | undefined
   constructor(readonly pat: string) {
     this.ends = new Int32Array(pat.length + 1)
     this.sets = new Array<Uint8Array | undefined>(pat.length + 1)
+    this.first = firstLiteral(pat)
   }
 
   /** Pattern byte at i, 0 past the end (C's terminator). */
@@ -178,6 +181,25 @@ class PatternInfo {
   }
 }
 
+/**
+ * The literal byte a pattern's first item must match, if it is a plain byte
+ * (or an escaped punctuation byte) that is not optional: searches then jump
+ * between its occurrences instead of trying every position.
+ */
+function firstLiteral(pat: string): string | undefined {
+  let c = pat.charCodeAt(0)
+  let next = 1
+  if (c === ESC) {
+    c = pat.charCodeAt(1)
+    // %a, %1, %b, %f and friends are classes or special items, not literals.
+    if (!(CTYPE[c]! & PUNCT)) return undefined
+    next = 2
+  } else if (c !== c || /[\^$*+?.([\])%-]/.test(pat[0]!)) return undefined
+  const q = pat.charCodeAt(next)
+  if (q === 42 /* * */ || q === 63 /* ? */ || q === 45 /* - */) return undefined
+  return String.fromCharCode(c)
+}
+
 /** Recently used patterns (bounded; long patterns are not kept). */
 const infos = new Map<string, PatternInfo>()
 const MAX_INFOS = 256
@@ -199,8 +221,9 @@ function infoFor(pat: string): PatternInfo {
 export class MatchState {
   level = 0
   depth = 0
-  readonly capInit = new Int32Array(MAXCAPTURES)
-  readonly capLen = new Int32Array(MAXCAPTURES)
+  // Plain arrays: typed arrays cost a microsecond each to allocate, more than a whole short match.
+  readonly capInit: number[] = []
+  readonly capLen: number[] = []
   /** The pattern up to its first NUL byte, as the C matcher reads it. */
   readonly pat: string
   private readonly info: PatternInfo
@@ -217,6 +240,19 @@ export class MatchState {
   /** Pattern byte at i, 0 past the end (C's terminator). */
   private pc(i: number): number {
     return i < this.pat.length ? this.pat.charCodeAt(i) : 0
+  }
+
+  /**
+   * The next position from s where a match can start (the next occurrence
+   * of the pattern's mandatory first byte), or -1 when there is none; s
+   * itself when the pattern has no such byte.
+   */
+  next(s: number): number {
+    const first = this.info.first
+    if (first === undefined) return s
+    const q = this.src.indexOf(first, s)
+    B.steps(1 + (((q < 0 ? this.src.length : q) - s) >> 4))
+    return q
   }
 
   /** Resets the captures before a match attempt at a new position. */

@@ -99,8 +99,8 @@ function reverse(...a: LuaValue[]): LuaValue[] {
 
 /** Bytes >= 128 are not letters in the C locale: JS's case mapping is only used on ASCII. */
 function isAscii(s: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return !/[^\x00-\x7f]/.test(s)
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false
+  return true
 }
 
 function lower(...a: LuaValue[]): LuaValue[] {
@@ -143,6 +143,10 @@ function findAux(a: LuaValue[], find: boolean, fname: string): LuaValue[] {
   }
   let sp = init
   do {
+    if (!anchor) {
+      sp = ms.next(sp)
+      if (sp < 0) break
+    }
     ms.reset()
     const e = ms.match(sp, pstart)
     if (e !== -1) {
@@ -170,6 +174,8 @@ function gmatch(...a: LuaValue[]): LuaValue[] {
   const iter: LuaFunction = () => {
     const ms = new MatchState(s, p)
     for (let src = pos; src <= s.length; src++) {
+      src = ms.next(src)
+      if (src < 0) break
       ms.reset()
       const e = ms.match(src, 0)
       if (e !== -1) {
@@ -231,6 +237,12 @@ function gsub(...a: LuaValue[]): LuaValue[] {
   let s = 0
   let n = 0
   while (n < maxN) {
+    if (!anchor) {
+      // Jump to where a match can start; nothing before it is replaced.
+      const q = ms.next(s)
+      if (q < 0) break
+      s = q
+    }
     ms.reset()
     const e = ms.match(s, pstart)
     if (e !== -1) {

@@ -37,26 +37,24 @@ function concat(...a: LuaValue[]): LuaValue[] {
   const i = optInt(a, 2, 'concat', 1)
   const j = a[3] === undefined ? t.length() : argInt(a, 3, 'concat')
   if (i > j) return ['']
-  const parts: string[] = []
-  let size = 0
+  let out = ''
+  let charged = 0
   for (let k = i; ; k++) {
     if (--B.left < 0) B.out()
     const v = t.get(k)
-    let s: string
-    if (typeof v === 'string') s = v
-    else if (typeof v === 'number') s = numberToString(v)
+    if (typeof v === 'string') out += v
+    else if (typeof v === 'number') out += numberToString(v)
     else throw new LuaError(`invalid value (${typeName(v)}) at index ${k} in table for 'concat'`)
-    size += s.length + (k < j ? sep.length : 0)
-    // Charged as it grows: a huge concat stops on the memory budget before the join.
-    if (size > 65536) {
-      B.alloc(size)
-      size = 0
-    }
-    parts.push(s)
     if (k >= j) break
+    out += sep
+    // Charged as it grows: a huge concat stops on the memory budget early.
+    if (out.length - charged > 65536) {
+      B.alloc(out.length - charged)
+      charged = out.length
+    }
   }
-  B.alloc(size)
-  return [parts.join(sep)]
+  B.alloc(out.length - charged)
+  return [out]
 }
 
 function insert(...a: LuaValue[]): LuaValue[] {
