@@ -7,7 +7,7 @@
  * Building the string library also makes it the strings' metatable
  * __index, so `("x"):upper()` works.
  */
-import type { LuaTable } from '../core/value.js'
+import { LuaTable } from '../core/value.js'
 import { bitLib } from './bit.js'
 import { mathLib } from './math.js'
 import { osLib } from './os.js'
@@ -24,8 +24,9 @@ export function standardLibs(): Record<string, LuaTable> {
   return libs
 }
 
-/** Sets string, table, math, bit and os in `env` (raw sets: env is the chunk's own table). */
-export function openLibs(env: LuaTable): void {
+/** Installs string, table, math, bit and os into `env` (the chunk's own table) and returns it. */
+export function openLibs(env: LuaTable = new LuaTable()): LuaTable {
   const l = standardLibs()
   for (const name of Object.keys(l)) env.setStr(name, l[name])
+  return env
 }
