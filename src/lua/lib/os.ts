@@ -32,8 +32,9 @@ interface Tm {
   isdst: boolean
   /** Seconds east of UTC. */
   gmtoff: number
-  zone: string
-  /** The timestamp (for %s). */
+  /** Broken down in UTC (zone "GMT") rather than local time. */
+  utc: boolean
+  /** The timestamp (for %s and the local zone's name). */
   t: number
 }
 
@@ -88,9 +89,17 @@ function localIsDst(t: number): boolean {
   return localOffset(t) / 60 > Math.min(jan, jul)
 }
 
+let zoneFormat: Intl.DateTimeFormat | undefined
+let zoneFormatTz: string | undefined
+/** The local zone's abbreviation at t, as Intl names it ("UTC", "EST", "GMT+1"). */
 function localZone(t: number): string {
   if (Math.abs(t) > JS_DATE_LIMIT) t = 0
-  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(new Date(t * 1000)).find((p) => p.type === 'timeZoneName')
+  // Intl fixes the zone when the formatter is made; remake it if TZ changed since.
+  if (zoneFormat === undefined || zoneFormatTz !== process.env.TZ) {
+    zoneFormat = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
+    zoneFormatTz = process.env.TZ
+  }
+  const part = zoneFormat.formatToParts(new Date(t * 1000)).find((p) => p.type === 'timeZoneName')
   return part?.value ?? 'UTC'
 }
 
@@ -113,7 +122,7 @@ function breakDown(t: number, utc: boolean): Tm | undefined {
     yday: days - daysFromCivil(year, 1, 1),
     isdst: utc ? false : localIsDst(t),
     gmtoff,
-    zone: utc ? 'GMT' : localZone(t),
+    utc,
     t,
   }
 }
@@ -356,7 +365,7 @@ export function strftime(fmt: string, tm: Tm): string {
         break
       }
       case 'Z':
-        cpy(tm.zone, swapcase)
+        cpy(tm.utc ? 'GMT' : localZone(tm.t), swapcase)
         break
       default:
         if (conv === '') f = n - 1 // '%' (and flags) at the end: copied up to the last byte
@@ -425,11 +434,15 @@ function time(...a: LuaValue[]): LuaValue[] {
   const year = field(tab, 'year', -1)
   const dstv = index(tab, 'isdst')
   const days = daysFromCivil(year, month, day)
-  let t = days * 86400 + hour * 3600 + min * 60 + sec
-  // Local time: subtract the zone's offset at that moment (found in two steps around DST changes).
-  const off1 = localOffset(t)
-  const off2 = localOffset(t - off1)
-  t -= off2
+  const wall = days * 86400 + hour * 3600 + min * 60 + sec
+  // Local time: the offset o with localOffset(wall - o) === o. Around a DST change there are
+  // two such offsets (a repeated hour) or none (a skipped hour): then standard time's, the
+  // smaller one, as glibc answers when isdst is not given.
+  // The offsets a day either side cover both sides of any transition near `wall`.
+  const candidates = [localOffset(wall - 86400), localOffset(wall + 86400)]
+  const valid = candidates.filter((o) => localOffset(wall - o) === o)
+  const off = Math.min(...(valid.length > 0 ? valid : candidates))
+  let t = wall - off
   if (dstv !== undefined) {
     const wantDst = dstv !== false
     const isDst = localIsDst(t)
@@ -437,7 +450,7 @@ function time(...a: LuaValue[]): LuaValue[] {
     if (wantDst && !isDst) t -= 3600
     else if (!wantDst && isDst) t += 3600
   }
-  const y = civilFromDays(Math.floor((t + off2) / 86400))[0]
+  const y = civilFromDays(Math.floor((t + off) / 86400))[0]
   if (!Number.isFinite(t) || y > MAX_TM_YEAR || y < MIN_TM_YEAR || t === -1) return [undefined]
   return [t]
 }

@@ -278,27 +278,34 @@ function luaSource(src: string, n: Node): string {
   return src.slice(a - off, b - off)
 }
 
-function runLuajit(cases: string[]): string[] | undefined {
+function runLuajit(cases: string[], tz: string): string[] | undefined {
   if (!existsSync(LUAJIT)) return undefined
   const dir = mkdtempSync(join(tmpdir(), 'luajit-cases-'))
   const file = join(dir, 'cases.lua')
   writeFileSync(file, luaScript(cases), 'latin1')
-  const out = execFileSync(LUAJIT, ['cases.lua'], { cwd: dir, encoding: 'latin1', env: { ...process.env, TZ: 'UTC' } })
+  const out = execFileSync(LUAJIT, ['cases.lua'], { cwd: dir, encoding: 'latin1', env: { ...process.env, TZ: tz } })
   rmSync(dir, { recursive: true, force: true })
   return out.split('\n').slice(0, cases.length)
 }
 
 /**
  * Runs `cases` as one tap subtest: each case's line must equal LuaJIT's, live when
- * luajit is installed, else as stored in expected/<name>.json.
+ * luajit is installed, else as stored in expected/<name>.json. Both sides run in the
+ * time zone `tz` (UTC unless given).
  */
-export function checkCases(name: string, cases: string[]): void {
+export function checkCases(name: string, cases: string[], tz = 'UTC'): void {
   t.test(`${name}: same output as LuaJIT`, (t) => {
+    const savedTz = process.env.TZ
+    process.env.TZ = tz
+    t.teardown(() => {
+      if (savedTz === undefined) delete process.env.TZ
+      else process.env.TZ = savedTz
+    })
     const dup = cases.find((c, i) => cases.indexOf(c) !== i)
     if (dup) t.fail(`duplicate case ${dup}`)
     const file = join(here, 'expected', `${name}.json`)
     const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {}
-    const live = runLuajit(cases)
+    const live = runLuajit(cases, tz)
     let expected: Record<string, string>
     if (live) {
       expected = Object.fromEntries(cases.map((c, i) => [c, live[i]!]))

@@ -97,6 +97,33 @@ checkCases('os', [
   'os.difftime(1, {})',
 ])
 
+// Local time in a zone with daylight saving time: offsets, names, and os.time's choices
+// for the skipped (2023-03-12 02:30) and repeated (2023-11-05 01:30) hours.
+checkCases(
+  'os-new-york',
+  [
+    'os.date("%c %Z %z", 1700000000)',
+    'os.date("%c %Z %z", 1690000000)',
+    'os.date("!%c %Z %z", 1690000000)',
+    'os.date("*t", 1690000000)',
+    'os.date("*t", 1700000000)',
+    'os.date("%H:%M %Z", 1678604400)',
+    'os.date("%H:%M %Z", 1699162200)',
+    'os.date("%H:%M %Z", 1699165800)',
+    'os.date("%s", 1700000000)',
+    'os.time({year = 2023, month = 11, day = 14, hour = 17, min = 13, sec = 20})',
+    'os.time({year = 2023, month = 7, day = 22})',
+    'os.time({year = 2023, month = 3, day = 12, hour = 2, min = 30})',
+    'os.time({year = 2023, month = 11, day = 5, hour = 1, min = 30})',
+    'os.time({year = 2023, month = 11, day = 5, hour = 1, min = 30, isdst = true})',
+    'os.time({year = 2023, month = 11, day = 5, hour = 1, min = 30, isdst = false})',
+    'os.time({year = 2023, month = 7, day = 22, isdst = false})',
+    'os.time({year = 2023, month = 1, day = 22, isdst = true})',
+    'os.time({year = 1969, month = 12, day = 31, hour = 19})',
+  ],
+  'America/New_York',
+)
+
 const os = standardLibs().os!
 const fn = (name: string): LuaFunction => os.getStr(name) as LuaFunction
 
