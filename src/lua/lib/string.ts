@@ -41,8 +41,9 @@ function sub(...a: LuaValue[]): LuaValue[] {
   if (i < 0) i += n + 1
   if (i <= 0) i = 1
   if (i > j) return ['']
+  if (i === 1 && j === n) return [s]
   B.alloc(j - i + 1)
-  return [i === 1 && j === n ? s : s.slice(i - 1, j)]
+  return [s.slice(i - 1, j)]
 }
 
 function byte(...a: LuaValue[]): LuaValue[] {
