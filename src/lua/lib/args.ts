@@ -34,11 +34,6 @@ export function typeError(a: LuaValue[], i: number, fname: string, expected: str
   return argError(i + 1, fname, `${expected} expected, got ${got(a, i)}`)
 }
 
-/** Whether argument i is absent or nil (LuaJIT's optional arguments treat both alike). */
-export function isNone(a: LuaValue[], i: number): boolean {
-  return a[i] === undefined
-}
-
 /** C's (int32_t) cast of a double on x86-64: truncation, and -2^31 for NaN or out of range. */
 export function toInt32(x: number): number {
   return x > -2147483649 && x < 2147483648 ? x | 0 : -2147483648
