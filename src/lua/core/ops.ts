@@ -121,6 +121,17 @@ export function mod(a: number, b: number): number {
   return a - Math.floor(a / b) * b
 }
 
+/**
+ * C's pow(), which `^` and math.pow are in LuaJIT. JS's Math.pow differs where
+ * IEEE 754 says 1 to any power is 1 and -1 to an infinite power is 1: there
+ * it answers NaN.
+ */
+export function pow(a: number, b: number): number {
+  if (a === 1) return 1
+  if (a === -1 && (b === Infinity || b === -Infinity)) return 1
+  return Math.pow(a, b)
+}
+
 function arithRaw(op: ArithOp, a: number, b: number): number {
   switch (op) {
     case '+':
@@ -134,7 +145,7 @@ function arithRaw(op: ArithOp, a: number, b: number): number {
     case '%':
       return mod(a, b)
     case '^':
-      return Math.pow(a, b)
+      return pow(a, b)
   }
 }
 

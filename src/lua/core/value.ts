@@ -84,8 +84,14 @@ export class LuaTable {
     return this.hash === undefined ? undefined : this.hash.get(k)
   }
 
-  /** Raw set (rawset). Raises Lua's errors for nil and NaN keys. */
+  /**
+   * Raw set (rawset). Raises Lua's errors for nil and NaN keys, and Kong's
+   * sandbox error on read-only (library) tables: every write path, raw or
+   * not, goes through here or setStr, so a shared library table cannot be
+   * changed by rawset, table.insert or table.clear either.
+   */
   set(k: LuaValue, v: LuaValue): void {
+    if (this.readonlyName !== undefined) throw readonlyError(this.readonlyName, k)
     if (typeof k === 'number') {
       const a = this.arr
       const n = a.length
@@ -116,6 +122,7 @@ export class LuaTable {
 
   /** Raw set by string key. */
   setStr(k: string, v: LuaValue): void {
+    if (this.readonlyName !== undefined) throw readonlyError(this.readonlyName, k)
     this.setHash(k, v)
   }
 
@@ -197,6 +204,19 @@ export class LuaTable {
     this.cursorKey = undefined
     return undefined
   }
+}
+
+/** Kong's sandbox message for a write to a read-only table (the key as tostring shows it, without metamethods). */
+export function readonlyError(name: string, k: LuaValue): LuaError {
+  const key =
+    typeof k === 'string'
+      ? k
+      : typeof k === 'number'
+        ? numberToString(k)
+        : typeof k === 'object' || typeof k === 'function'
+          ? `${typeName(k)}: ${addressOf(k)}`
+          : String(k ?? 'nil')
+  return new LuaError(`Cannot modify ${name}.${key}. Protected by the sandbox.`)
 }
 
 /** Lua's type() name of a value. */
