@@ -172,6 +172,21 @@ t.test('sub and gsub with a function (README)', async (t) => {
     ['$$0', 1],
     'a function result is not a template',
   )
+  t.same(
+    gsub('a1b2', '[0-9]', (m) => [match('x9', '[0-9]')[0] instanceof LuaTable ? `<${(m as LuaTable).get(0) as string}>` : '?']),
+    ['a<1>b<2>', 2],
+    'the function may search again with the same regex',
+  )
+  const ctx = new LuaTable()
+  const meta = new LuaTable()
+  meta.set('__newindex', (t: LuaValue, k: LuaValue, v: LuaValue) => {
+    match('zz', '(z)')
+    ;(t as LuaTable).set(k, v)
+    return []
+  })
+  ctx.metatable = meta
+  t.same(m0(match('az', '(z)', '', ctx)), { 0: 'z', 1: 'z' }, "ctx.pos's __newindex may search again")
+  t.equal(ctx.get('pos'), 3)
 })
 
 t.test('gsub: empty matches advance one byte (resty.core), as Perl does', async (t) => {

@@ -17,19 +17,70 @@ import { B } from '../../core/budget.js'
 import { LuaError } from '../../core/errors.js'
 import { index, le, setindex, tostring, toArith } from '../../core/ops.js'
 import { LuaTable, typeName, type LuaFunction, type LuaValue } from '../../core/value.js'
-import { compileRegex, execRegex, newSlots, type Regex, type RegexOptions } from './pcre/index.js'
+import { compileRegex, execRegex, type Regex, type RegexOptions } from './pcre/index.js'
+
+type Flags = RegexOptions & { once: boolean }
+
+/**
+ * Compiled programs are immutable, so one cache serves the process. `o`
+ * regexes live in an LRU of lua_regex_cache_max_entries' default size; the
+ * others in a smaller one: OpenResty recompiles them on every call, which
+ * nothing can observe, and caching them spares snippets that forget `o`.
+ * Keys are looked up per option string, then per pattern, so a hit builds no
+ * new string.
+ */
+class RegexCache {
+  private byOpts = new Map<string, Map<string, Regex>>()
+  /** Every entry with its keys, least recently used first. */
+  private order = new Map<Regex, [string, string]>()
+  private mru: Regex | undefined
+
+  constructor(private readonly max: number) {}
+
+  get(opts: string, pattern: string): Regex | undefined {
+    const re = this.byOpts.get(opts)?.get(pattern)
+    if (re !== undefined && re !== this.mru) {
+      const keys = this.order.get(re)!
+      this.order.delete(re)
+      this.order.set(re, keys)
+      this.mru = re
+    }
+    return re
+  }
+
+  set(opts: string, pattern: string, re: Regex): void {
+    let inner = this.byOpts.get(opts)
+    if (inner === undefined) this.byOpts.set(opts, (inner = new Map()))
+    inner.set(pattern, re)
+    this.order.set(re, [opts, pattern])
+    this.mru = re
+    if (this.order.size > this.max) {
+      const [oldest, [o, p]] = this.order.entries().next().value!
+      this.order.delete(oldest)
+      this.byOpts.get(o)?.delete(p)
+    }
+  }
+
+  get size(): number {
+    return this.order.size
+  }
+}
 
 /** lua_regex_cache_max_entries' default. */
-const CACHE_MAX = 1024
-const cache = new Map<string, Regex>()
+const once = new RegexCache(1024)
+const casual = new RegexCache(256)
 
 /** Entries in the compile-once cache (for tests and metrics). */
 export function regexCacheSize(): number {
-  return cache.size
+  return once.size
 }
 
-function parseFlags(opts: string): RegexOptions & { once: boolean } {
-  const o = {
+const flagsCache = new Map<string, Flags>()
+
+function parseFlags(opts: string): Flags {
+  const cached = flagsCache.get(opts)
+  if (cached !== undefined) return cached
+  const o: Flags = {
     caseless: false,
     multiline: false,
     dotall: false,
@@ -84,6 +135,9 @@ function parseFlags(opts: string): RegexOptions & { once: boolean } {
         throw new LuaError(`unknown flag "${c}" (flags "${opts}")`)
     }
   }
+  // Option strings are few in practice; a snippet inventing them cannot grow this past 64.
+  if (flagsCache.size >= 64) flagsCache.clear()
+  flagsCache.set(opts, o)
   return o
 }
 
@@ -96,18 +150,11 @@ function compile(regex: LuaValue, opts: LuaValue): Regex | string {
   if (typeof regex !== 'string') lengthError(regex, 'regex')
   const o = opts === undefined ? '' : typeof opts === 'string' ? opts : lengthError(opts, 'opts')
   const flags = parseFlags(o)
-  if (!flags.once) return compileRegex(regex, flags)
-  const key = regex + '\0' + o
-  const hit = cache.get(key)
-  if (hit !== undefined) {
-    cache.delete(key)
-    cache.set(key, hit)
-    return hit
-  }
+  const cache = flags.once ? once : casual
+  const hit = cache.get(o, regex)
+  if (hit !== undefined) return hit
   const re = compileRegex(regex, flags)
-  if (typeof re === 'string') return re
-  cache.set(key, re)
-  if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!)
+  if (typeof re !== 'string') cache.set(o, regex, re)
   return re
 }
 
@@ -153,30 +200,33 @@ export const match: LuaFunction = (subj, regex, opts, ctx, res) => {
   const s = tostring(subj)
   const re = compile(regex, opts)
   if (typeof re === 'string') return [undefined, re]
-  const slots = newSlots(re)
+  const slots = re.slots
   const rc = execRegex(re, s, startOf(ctx), slots)
   if (rc === 0) return [undefined]
   if (rc < 0) return [undefined, execError(rc)]
-  if (ctx !== undefined) setindex(ctx, 'pos', slots[1]! + 1)
-  return [captures(re, s, slots, res instanceof LuaTable ? res : undefined)]
+  // The table first: setting ctx.pos may run a __newindex that searches again with this regex.
+  const end = slots[1]!
+  const t = captures(re, s, slots, res instanceof LuaTable ? res : undefined)
+  if (ctx !== undefined) setindex(ctx, 'pos', end + 1)
+  return [t]
 }
 
 export const find: LuaFunction = (subj, regex, opts, ctx, nthArg) => {
   const s = tostring(subj)
   const re = compile(regex, opts)
   if (typeof re === 'string') return [undefined, undefined, re]
-  const slots = newSlots(re)
+  const slots = re.slots
   const rc = execRegex(re, s, startOf(ctx), slots)
   if (rc === 0) return [undefined]
   if (rc < 0) return [undefined, undefined, execError(rc)]
-  if (ctx !== undefined) setindex(ctx, 'pos', slots[1]! + 1)
+  const end = slots[1]!
   let nth = nthArg === undefined || nthArg === false ? 0 : toArith(nthArg)
   if (nth === undefined) throw new LuaError(`attempt to compare ${typeName(nthArg)} with number`)
-  if (nth < 0) nth = 0
-  nth = Math.trunc(nth)
+  nth = nth < 0 ? 0 : Math.trunc(nth)
+  const from = nth <= re.ncap ? slots[2 * nth]! : -1
+  const to = nth <= re.ncap ? slots[2 * nth + 1]! : -1
+  if (ctx !== undefined) setindex(ctx, 'pos', end + 1)
   if (nth > re.ncap) return [undefined, undefined, 'nth out of bound']
-  const from = slots[2 * nth]!
-  const to = slots[2 * nth + 1]!
   if (from < 0 || to < 0) return [undefined, undefined]
   return [from + 1, to]
 }
@@ -188,7 +238,7 @@ export const gmatch: LuaFunction = (subj, regex, opts) => {
   let pos: number | undefined = 0
   const iterator: LuaFunction = () => {
     if (pos === undefined) return [undefined]
-    const slots = newSlots(re)
+    const slots = re.slots
     const rc = execRegex(re, s, pos, slots)
     if (rc === 0) {
       pos = undefined
@@ -279,8 +329,8 @@ function substitute(global: boolean, subj: LuaValue, regex: LuaValue, replace: L
   let count = 0
   let pos = 0
   let copied = 0
+  const slots = re.slots
   for (;;) {
-    const slots = newSlots(re)
     const rc = execRegex(re, s, pos, slots)
     if (rc === 0) break
     if (rc < 0) return [undefined, undefined, execError(rc)]

@@ -414,6 +414,55 @@ function anchor(n: Node): 'start' | 'search' | undefined {
   return undefined
 }
 
+/** Instructions whose operands are program counters, and which operands. */
+function targets(inst: Inst): ('a' | 'b')[] {
+  switch (inst.op) {
+    case Op.Split:
+      return ['a', 'b']
+    case Op.Jmp:
+      return ['a']
+    case Op.LoopCheck:
+    case Op.Cond:
+    case Op.Look:
+      return ['b']
+  }
+  return []
+}
+
+/**
+ * Merges runs of Byte instructions into Str instructions (one startsWith
+ * instead of one dispatch per byte), keeping every jump target an
+ * instruction boundary.
+ */
+function mergeLiterals(code: Inst[]): Inst[] {
+  const isTarget = new Uint8Array(code.length + 1)
+  for (const inst of code) for (const k of targets(inst)) isTarget[inst[k]] = 1
+  const out: Inst[] = []
+  const map = new Int32Array(code.length + 1)
+  for (let i = 0; i < code.length; i++) {
+    map[i] = out.length
+    const inst = code[i]!
+    let j = i
+    if (inst.op === Op.Byte) while (j + 1 < code.length && code[j + 1]!.op === Op.Byte && !isTarget[j + 1]) j++
+    if (j === i) {
+      out.push(inst)
+      continue
+    }
+    let lit = ''
+    for (let k = i; k <= j; k++) {
+      map[k] = out.length
+      lit += String.fromCharCode(code[k]!.a)
+    }
+    const str = new Inst(Op.Str, lit.length)
+    str.lit = lit
+    out.push(str)
+    i = j
+  }
+  map[code.length] = out.length
+  for (const inst of out) for (const k of targets(inst)) inst[k] = map[inst[k]]!
+  return out
+}
+
 /** After each Rep, the literal byte that must follow it (so backtracking can skip positions). */
 function linkFollowers(code: Inst[]): void {
   for (let i = 0; i < code.length; i++) {
@@ -424,6 +473,7 @@ function linkFollowers(code: Inst[]): void {
     while (code[k] !== undefined && (code[k]!.op === Op.Save || code[k]!.op === Op.Mark)) k++
     const next = code[k]
     if (next !== undefined && next.op === Op.Byte) inst.g = next.a
+    else if (next !== undefined && next.op === Op.Str) inst.g = next.lit.charCodeAt(0)
   }
 }
 
@@ -433,7 +483,8 @@ export function compileProgram(parsed: Parsed, utf: boolean, jsCompat: boolean, 
   c.node(parsed.node)
   c.emit(Op.Save, 1)
   c.emit(Op.Match)
-  linkFollowers(c.code)
+  const code = mergeLiterals(c.code)
+  linkFollowers(code)
   const acc = new Uint8Array(256)
   const a = anchor(parsed.node)
   const tables = c.sets.map((s) => {
@@ -442,7 +493,7 @@ export function compileProgram(parsed: Parsed, utf: boolean, jsCompat: boolean, 
     return t
   })
   return {
-    code: c.code,
+    code,
     sets: c.sets,
     tables,
     nslots: c.nslots,
@@ -453,5 +504,6 @@ export function compileProgram(parsed: Parsed, utf: boolean, jsCompat: boolean, 
     startOnly: a === 'start',
     first: first(parsed.node, acc, utf) === 'consumes' ? acc : undefined,
     required: required(parsed.node, utf).pop() ?? -1,
+    prefix: code[1]?.op === Op.Str ? code[1].lit : '',
   }
 }

@@ -33,6 +33,12 @@ export interface Regex {
   opts: RegexOptions
   /** Capture groups reported (0 in DFA mode, as PCRE's DFA matcher gives no groups). */
   ncap: number
+  /**
+   * Slots the last search filled, reused by every search with this regex (as
+   * nginx reuses a compiled regex's captures vector): callers copy what they
+   * need before running any Lua code, which might search with it again.
+   */
+  slots: Int32Array
 }
 
 /** PCRE2 match-time error codes used here. */
@@ -56,7 +62,7 @@ export function compileRegex(pattern: string, opts: RegexOptions): Regex | strin
   }
   B.steps(prog.code.length)
   B.alloc(prog.code.length * 64)
-  return { prog, opts, ncap: opts.dfa ? 0 : prog.ncap }
+  return { prog, opts, ncap: opts.dfa ? 0 : prog.ncap, slots: new Int32Array(prog.nslots) }
 }
 
 /** The last subject found valid UTF-8 (gsub and gmatch search one subject many times). */

@@ -7,6 +7,8 @@ import type { CharSet } from './charset.js'
 export const enum Op {
   /** Byte a. */
   Byte,
+  /** The literal bytes `lit` (a run of Byte instructions merged; a = its length). */
+  Str,
   /** Byte a or byte b (ASCII caseless). */
   Byte2,
   /** Code point a (UTF mode). */
@@ -88,6 +90,7 @@ export class Inst {
     public f = 0,
     public g = -1,
     public groups: number[] | undefined = undefined,
+    public lit = '',
   ) {}
 }
 
@@ -109,4 +112,6 @@ export interface Program {
   first: Uint8Array | undefined
   /** A byte every match contains (-1: none known): a subject without it cannot match. */
   required: number
+  /** Literal bytes every match starts with ('' when none): the search jumps between their occurrences. */
+  prefix: string
 }

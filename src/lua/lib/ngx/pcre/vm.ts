@@ -230,6 +230,13 @@ class Machine {
               continue
             }
             break forward
+          case Op.Str:
+            if (s.startsWith(inst.lit, sp)) {
+              sp += inst.a
+              pc++
+              continue
+            }
+            break forward
           case Op.Byte2: {
             const c = sp < n ? s.charCodeAt(sp) : -1
             if (c === inst.a || c === inst.b) {
@@ -541,9 +548,13 @@ export function execProgram(prog: Program, s: string, searchStart: number, dfa: 
   m.reset(prog, s, slots, searchStart, dfa)
   const n = s.length
   const first = prog.first
+  const prefix = prog.prefix
   try {
     for (let start = searchStart; start <= n;) {
-      if (first !== undefined) {
+      if (prefix !== '' && !prog.anchored) {
+        start = s.indexOf(prefix, start)
+        if (start < 0) break
+      } else if (first !== undefined) {
         // An anchored search has one start position: it must not move on.
         if (prog.anchored) {
           if (start >= n || first[s.charCodeAt(start)] !== 1) break
