@@ -122,7 +122,7 @@ export function property(r: Reader, negated: boolean): CharSet {
     name = s.replace(/[\s_-]/g, '')
   } else {
     const c = r.next()
-    if (c < 0) r.fail('malformed \\P or \\p sequence')
+    if (c < 0x41 || (c > 0x5a && c < 0x61) || c > 0x7a) r.fail('malformed \\P or \\p sequence')
     name = String.fromCodePoint(c)
   }
   const set = propertySet(name, negated)
@@ -149,7 +149,9 @@ function classAtom(r: Reader): number | CharSet {
   if (set !== undefined) return set
   if (e === ch('p') || e === ch('P')) return property(r, e === ch('P'))
   if (e === ch('N')) r.fail('\\N is not supported in a class')
-  if (e === ch('R') || e === ch('X') || e === ch('B')) r.fail('escape sequence is invalid in character class')
+  if (e === ch('R') || e === ch('X') || e === ch('B')) r.fail('escape sequence is invalid in character class', r.i - 1)
+  if (!r.opts.jsCompat && (e === ch('u') || e === ch('U') || e === ch('l') || e === ch('L') || e === ch('F')))
+    r.fail('PCRE2 does not support \\F, \\L, \\l, \\N{name}, \\U, or \\u')
   const v = charEscape(r, e)
   if (v !== undefined) return v
   if (e >= 0x31 && e <= 0x37) return octal(r, e)

@@ -34,6 +34,8 @@ class Parser extends Reader {
   refs: Extract<Node, { t: 'backref' } | { t: 'cond' }>[] = []
   /** Where each named reference's name starts (for the error's offset). */
   refAt = new Map<Node, number>()
+  /** The first reference to a missing group: PCRE2 reports it only when the pattern parses. */
+  missingRef: number | undefined
 
   constructor(
     pattern: string,
@@ -48,6 +50,7 @@ class Parser extends Reader {
     const flags: Flags = { i: this.opts.caseless, m: this.opts.multiline, s: this.opts.dotall, x: this.opts.extended, xx: false, U: false, n: false }
     const node = this.alternation(flags)
     if (!this.eof) this.fail('unmatched closing parenthesis')
+    if (this.missingRef !== undefined) this.fail('reference to non-existent subpattern', this.missingRef)
     for (const r of this.refs) {
       if (r.name === undefined) continue
       r.groups = this.names.filter(([n]) => n === r.name).map(([, g]) => g)
@@ -249,7 +252,7 @@ class Parser extends Reader {
           return this.namedRef(this.name(0x29), f, at)
         }
         if (k === 0x3e) return this.fail(unsupported('subroutine call (?P>'))
-        return this.fail('unrecognized character after (?P')
+        return this.fail('unrecognized character after (?P', this.i - 1)
       }
       case 0x28:
         return this.conditional(f)
@@ -320,6 +323,8 @@ class Parser extends Reader {
     this.i++
     let name = ''
     while (!this.eof && this.peek() !== 0x29) name += String.fromCodePoint(this.next())
+    // PCRE2 reads (*lowercase...) as an alphabetic assertion such as (*pla:...).
+    if (/^[a-z]/.test(name) && !KNOWN_VERBS.test(name)) this.fail('(*alpha_assertion) not recognized')
     if (this.eof) this.fail('(*VERB) not recognized or malformed')
     if (name === 'FAIL' || name === 'F') {
       this.i++
@@ -344,6 +349,7 @@ class Parser extends Reader {
       if (n < 0) this.fail('digit expected after (?+')
       if (sign === 0x2d) n = this.ncap - n + 1
       else if (sign === 0x2b) n = this.ncap + n
+      // Unlike a backreference, PCRE2 checks a condition's group at once.
       if (n <= 0 || n > this.totalCaps) this.fail('reference to non-existent subpattern', condAt)
       cond = { t: 'cond', groups: [n], yes: { t: 'empty' }, no: { t: 'empty' } }
     } else if (c === 0x3c || c === 0x27) {
@@ -382,7 +388,7 @@ class Parser extends Reader {
 
   /** A numbered backreference; `at` is where PCRE2 reports a missing group. */
   numberedRef(n: number, f: Flags, at: number): Node {
-    if (n <= 0 || n > this.totalCaps) this.fail('reference to non-existent subpattern', at)
+    if ((n <= 0 || n > this.totalCaps) && this.missingRef === undefined) this.missingRef = at
     return { t: 'backref', groups: [n], ci: f.i }
   }
 
@@ -418,7 +424,7 @@ class Parser extends Reader {
       case ch('k'): {
         const open = this.next()
         const close = open === 0x3c ? 0x3e : open === 0x27 ? 0x27 : open === 0x7b ? 0x7d : -1
-        if (close < 0) this.fail('\\k is not followed by a braced, angle-bracketed, or quoted name')
+        if (close < 0) this.fail('\\k is not followed by a braced, angle-bracketed, or quoted name', this.i - 1)
         const nameAt = this.i
         return this.namedRef(this.name(close), f, nameAt)
       }
