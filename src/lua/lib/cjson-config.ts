@@ -51,10 +51,18 @@ export function defaultConfig(): CjsonConfig {
 
 /**
  * Nesting beyond this fails as if LuaJIT's stack check failed (cjson checks
- * `lua_checkstack` beside the configured depth): it keeps a user who raised
- * encode_max_depth/decode_max_depth from overflowing the JS stack.
+ * `lua_checkstack` beside the configured depth): raising encode_max_depth or
+ * decode_max_depth above the default 1000 has no effect here, where the
+ * encoder recurses on the JS stack (it overflows near 2,200 levels). Should
+ * the stack still run out (a caller deep already), that too becomes cjson's
+ * nesting error.
  */
-export const HARD_MAX_DEPTH = 3000
+export const HARD_MAX_DEPTH = 1000
+
+/** Whether `e` is V8's stack overflow. */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && e.message.includes('call stack')
+}
 
 function frozenTable(name: string): LuaTable {
   const t = new LuaTable()

@@ -10,7 +10,7 @@
 import { B } from '../core/budget.js'
 import { LuaError } from '../core/errors.js'
 import { LuaTable, type LuaValue } from '../core/value.js'
-import { ARRAY_MT, HARD_MAX_DEPTH, type CjsonConfig } from './cjson-config.js'
+import { ARRAY_MT, HARD_MAX_DEPTH, isStackOverflow, type CjsonConfig } from './cjson-config.js'
 import { NULL } from './lightuserdata.js'
 import { encodeUtf8 } from './ngx/pcre/utf8.js'
 
@@ -396,8 +396,14 @@ export function decodeJson(s: string, cfg: CjsonConfig): LuaValue {
   if (s.length >= 2 && (s.charCodeAt(0) === 0 || s.charCodeAt(1) === 0)) throw new LuaError('JSON parser does not support UTF-16 or UTF-32')
   B.steps(s.length >> 6)
   const d = new Decoder(s, cfg)
-  d.next()
-  const v = d.parseValue()
+  let v: LuaValue
+  try {
+    d.next()
+    v = d.parseValue()
+  } catch (e) {
+    if (isStackOverflow(e)) throw new LuaError(`Found too many nested data structures (${d.depth + 1}) at character ${d.pos}`)
+    throw e
+  }
   d.next()
   if (d.cur() !== T.End) d.fail('the end')
   return v

@@ -13,7 +13,7 @@ import { B } from '../core/budget.js'
 import { LuaError } from '../core/errors.js'
 import { index, metamethod, toArith } from '../core/ops.js'
 import { LuaTable, formatG, typeName, type LuaValue } from '../core/value.js'
-import { ARRAY_MT, EMPTY_ARRAY_MT, HARD_MAX_DEPTH, type CjsonConfig } from './cjson-config.js'
+import { ARRAY_MT, EMPTY_ARRAY_MT, HARD_MAX_DEPTH, isStackOverflow, type CjsonConfig } from './cjson-config.js'
 import { EMPTY_ARRAY, NULL } from './lightuserdata.js'
 
 /** Bytes that need an escape: control characters, `"`, `\`, DEL, and `/` when escape_forward_slash is on. */
@@ -40,6 +40,8 @@ function fail(v: LuaValue, reason: string): never {
 
 class Encoder {
   out = ''
+  /** The nesting being encoded (for the error when the JS stack runs out). */
+  depth = 0
   constructor(readonly cfg: CjsonConfig) {}
 
   string(s: string): void {
@@ -110,6 +112,7 @@ class Encoder {
   }
 
   table(t: LuaTable, depth: number): void {
+    this.depth = depth
     if (depth > this.cfg.encodeMaxDepth || depth > HARD_MAX_DEPTH) throw new LuaError(`Cannot serialise, excessive nesting (${depth})`)
     const mt = t.metatable
     if (mt !== undefined) {
@@ -215,7 +218,12 @@ export function formatNumber(n: number, precision: number): string {
 /** Encodes `v`; the caller checked the argument count. */
 export function encodeJson(v: LuaValue, cfg: CjsonConfig): string {
   const e = new Encoder(cfg)
-  e.value(v, 0)
+  try {
+    e.value(v, 0)
+  } catch (err) {
+    if (isStackOverflow(err)) throw new LuaError(`Cannot serialise, excessive nesting (${e.depth + 1})`)
+    throw err
+  }
   B.alloc(e.out.length)
   return e.out
 }

@@ -117,6 +117,43 @@ t.test('nesting limits (lua-cjson tests/test.lua)', async (t) => {
   )
 })
 
+t.test('nesting past 1000 is refused even when allowed, and a JS stack overflow is a nesting error', async (t) => {
+  const { encode, decode, f } = cjson()
+  f('encode_max_depth')(100_000)
+  f('decode_max_depth')(100_000)
+  let deep = new LuaTable()
+  for (let i = 0; i < 5000; i++) deep = new LuaTable([deep])
+  t.equal(
+    errorOf(() => encode(deep)),
+    'Cannot serialise, excessive nesting (1001)',
+  )
+  t.equal(
+    errorOf(() => decode('['.repeat(5000) + ']'.repeat(5000))),
+    'Found too many nested data structures (1001) at character 1001',
+  )
+  let ok = new LuaTable()
+  for (let i = 0; i < 999; i++) ok = new LuaTable([ok])
+  // Encode from near the bottom of the JS stack: the result is JSON or cjson's error, never a RangeError.
+  let max = 0
+  const probe = (n: number): number => {
+    max = n
+    return probe(n + 1) + 1
+  }
+  try {
+    probe(0)
+  } catch {
+    // max is how deep this frame shape can go
+  }
+  const nest = (n: number): unknown => (n === 0 ? encode(ok) : nest(n - 1))
+  let r: unknown
+  try {
+    r = nest(max - 200)
+  } catch (e) {
+    r = e
+  }
+  t.ok(typeof r === 'string' || (r instanceof Error && r.name === 'LuaError' && /excessive nesting/.test(r.message)), String(r).slice(0, 80))
+})
+
 t.test('sparse arrays (lua-cjson tests/test.lua; defaults convert=false ratio=2 safe=10)', async (t) => {
   const { encode, f } = cjson()
   const sparse = (entries: [number, LuaValue][]) => {
