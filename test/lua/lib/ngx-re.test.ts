@@ -227,6 +227,12 @@ t.test('errors: bad regexes give nil, err; bad options and arguments raise (rest
   t.same(call(match, '\xff', '.', 'u'), [undefined, 'pcre_exec() failed: -23'], 'invalid UTF-8 subject (PCRE2_ERROR_UTF8_ERR21)')
   t.same(m0(call(match, '\xff', '.', 'U')), { 0: '\xff' }, 'U skips the check')
   t.same(call(match, 'x', '\xff', 'u'), [undefined, 'pcre2_compile() failed: UTF-8 error: illegal byte (0xfe or 0xff) in "\xff" at "\xff"'])
+  t.same(call(match, 'x', '((?:ab){300}){300}'), [undefined, 'pcre2_compile() failed: regular expression is too large in "((?:ab){300}){300}"'])
+  t.type(
+    metered(() => call(match, 'x', '((?:ab){300}){20}'), { instructions: 5000 }),
+    BudgetExceeded,
+    'compiling charges every instruction emitted',
+  )
   t.same(call(match, 'x', 'a(?R)'), [undefined, 'pcre2_compile() failed: recursion is not supported by this gateway\'s regex engine in "a(?R)" at ")"'])
 })
 

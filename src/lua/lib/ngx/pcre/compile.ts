@@ -5,13 +5,14 @@
  * empty (PCRE stops such a loop instead of spinning). Also works out what the
  * search loop can skip: anchoring and the bytes a match can start with.
  */
+import { B } from '../../../core/budget.js'
 import { INF, PcreError, type AssertKind, type Node, type Parsed } from './ast.js'
 import { CharSet, asciiOther, caseVariants } from './charset.js'
 import { AssertCode, Inst, LookKind, Op, RepMode, type Program } from './program.js'
 import { encodeUtf8 } from './utf8.js'
 
-/** Instructions a program may have ("regular expression is too large" beyond). */
-const MAX_CODE = 100_000
+/** Instructions a program may have ("regular expression is too large" beyond; PCRE2 refuses at a similar size). */
+const MAX_CODE = 30_000
 const MAX_LOOKBEHIND = 255
 
 const ASSERTS: Record<AssertKind, AssertCode> = {
@@ -41,7 +42,9 @@ class Compiler {
   }
 
   emit(op: Op, a = 0, b = 0, c = 0): Inst {
-    if (this.code.length >= MAX_CODE) throw new PcreError('regular expression is too large', 0)
+    // Repeats expand their bodies: a short pattern can emit many instructions, each charged.
+    B.steps(1)
+    if (this.code.length >= MAX_CODE) throw new PcreError('regular expression is too large', Infinity)
     const inst = new Inst(op, a, b, c)
     this.code.push(inst)
     return inst
@@ -145,7 +148,8 @@ class Compiler {
   }
 
   push(inst: Inst): void {
-    if (this.code.length >= MAX_CODE) throw new PcreError('regular expression is too large', 0)
+    B.steps(1)
+    if (this.code.length >= MAX_CODE) throw new PcreError('regular expression is too large', Infinity)
     this.code.push(inst)
   }
 

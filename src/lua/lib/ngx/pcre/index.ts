@@ -60,7 +60,6 @@ export function compileRegex(pattern: string, opts: RegexOptions): Regex | strin
       ? `pcre2_compile() failed: ${e.message} in "${pattern}"`
       : `pcre2_compile() failed: ${e.message} in "${pattern}" at "${pattern.slice(at)}"`
   }
-  B.steps(prog.code.length)
   B.alloc(prog.code.length * 64)
   return { prog, opts, ncap: opts.dfa ? 0 : prog.ncap, slots: new Int32Array(prog.nslots) }
 }
