@@ -2,7 +2,9 @@
  * ngx.re.match/find/gmatch/sub/gsub with lua-resty-core's behaviour: option
  * letters (a d D i j J m o s u U x; j is accepted and ignored, o caches the
  * compiled regex in a bounded LRU shared by the process: programs are
- * immutable), the ctx table's `pos`, match's res_table and find's nth,
+ * immutable; d is emulated by exploring every path at the leftmost position
+ * that matches, so it gives PCRE's DFA results but is metered like any
+ * backtracking), the ctx table's `pos`, match's res_table and find's nth,
  * captures tables with [0], numbered and named groups (false when unset; with
  * D, a name maps to the list of its matched groups), `nil, err` for bad
  * regexes and PCRE errors, and sub/gsub templates ($0, $1, ${1}, $$; named

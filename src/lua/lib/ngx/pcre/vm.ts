@@ -579,8 +579,9 @@ export function execProgram(prog: Program, s: string, searchStart: number, dfa: 
     throw e
   } finally {
     B.steps(CHUNK - m.left)
-    // Drop references to the subject and program (the stack array is kept for reuse).
+    // Drop the subject; keep the stack array for reuse unless a long search grew it.
     m.s = ''
+    if (m.st.length > 1 << 16) m.st = []
   }
   return 0
 }
