@@ -258,7 +258,8 @@ export function tostring(v: LuaValue): string {
     if (typeof s !== 'string') throw new LuaError("'__tostring' must return a string")
     return s
   }
-  if (v instanceof LuaUserdata) return `userdata: ${v.name === 'null' ? '(nil)' : addressOf(v)}`
+  // LuaJIT prints a NULL light userdata (ngx.null, cjson.null) as "userdata: NULL" (lj_strfmt_wptr).
+  if (v instanceof LuaUserdata) return `userdata: ${v.name === 'null' ? 'NULL' : addressOf(v)}`
   return `${typeName(v)}: ${addressOf(v as object)}`
 }
 
