@@ -188,7 +188,7 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
           first = false
           // Kong's serverless: a chunk returning a function is the function's factory (its upvalues persist).
           if (typeof res[0] === 'function' && r.exit === undefined) {
-            f = res[0]
+            f = res[0] as LuaFunction
             runMetered(f, r, [])
           }
         }

@@ -11,7 +11,7 @@ import { fn } from './core/ops.js'
 import { LuaTable, type LuaValue } from './core/value.js'
 import { openLibs } from './lib/index.js'
 import { requireCjson } from './lib/cjson.js'
-import { ngxPure } from './lib/ngx/index.js'
+import { fillNgx } from './lib/ngx/index.js'
 import { kong } from './pdk/kong.js'
 import { buildNgx } from './pdk/ngx.js'
 import { run } from './pdk/run.js'
@@ -42,7 +42,7 @@ function pick(from: LuaValue, names: readonly string[], name: string): LuaTable 
 }
 
 /** The process's `ngx` (request-bound members act on the current run). */
-export const ngx = buildNgx(ngxPure())
+export const ngx = buildNgx(fillNgx(new LuaTable()))
 
 /** Modules `require` may load, by name, once allowed. */
 function loadable(name: string): LuaValue {

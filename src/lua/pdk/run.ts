@@ -30,8 +30,6 @@ export interface LuaRun {
   out: string[]
   /** ngx.status set by the snippet (0: not set). */
   status: number
-  /** Headers set through ngx.header before an exit. */
-  headers: Record<string, string | string[]> | undefined
 }
 
 export const current: { run: LuaRun | undefined } = { run: undefined }
