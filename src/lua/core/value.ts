@@ -222,7 +222,8 @@ export function typeName(v: LuaValue): string {
  * `inf`, `-inf`, `nan`, `-0`.
  */
 export function numberToString(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 1e15) return Object.is(n, -0) ? '-0' : String(n)
+  // Integers of up to 14 digits print whole; %.14g rounds longer ones to an exponent form.
+  if (Number.isInteger(n) && Math.abs(n) < 1e14) return Object.is(n, -0) ? '-0' : String(n)
   if (n !== n) return 'nan'
   if (n === Infinity) return 'inf'
   if (n === -Infinity) return '-inf'
@@ -274,7 +275,8 @@ export function fromBytes(b: Uint8Array): string {
 /**
  * Lua's string → number conversion (tonumber, arithmetic on strings): LuaJIT's
  * lj_strscan rules: surrounding whitespace, decimal with exponent, hex integers
- * and hex floats (`0x1p4`); no `inf`/`nan` words. Undefined when not a number.
+ * and hex floats (`0x1p4`), binary (`0b101`), and the words `inf`, `infinity`,
+ * `nan` in any case. Undefined when not a number.
  */
 export function stringToNumber(s: string): number | undefined {
   const t = s.replace(/^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/g, '')
@@ -293,6 +295,16 @@ export function stringToNumber(s: string): number | undefined {
     }
     if (m[4] !== undefined) v *= Math.pow(2, Number(m[4]))
     return m[1] === '-' ? -v : v
+  }
+  const b = /^([+-]?)0[bB]([01]+)$/.exec(t)
+  if (b) {
+    const v = parseInt(b[2]!, 2)
+    return b[1] === '-' ? -v : v
+  }
+  const w = /^([+-]?)(inf|infinity|nan)$/i.exec(t)
+  if (w) {
+    if (w[2]!.toLowerCase() === 'nan') return NaN
+    return w[1] === '-' ? -Infinity : Infinity
   }
   if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(t)) return undefined
   return Number(t)
