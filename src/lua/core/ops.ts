@@ -27,6 +27,8 @@ function stringMeta(): LuaTable | undefined {
   if (smeta === undefined || smeta.getStr('__index') !== strings.lib) {
     smeta = new LuaTable()
     smeta.setStr('__index', strings.lib)
+    // Shared by every chunk in the process: writable, one snippet could replace string methods for all.
+    smeta.readonlyName = 'string metatable'
   }
   return smeta
 }
