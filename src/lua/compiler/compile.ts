@@ -55,7 +55,7 @@ const HELPERS: Record<string, unknown> = {
   iterFast: rt.iterFast,
   arith,
   mkg: rt.mkg,
-  gcall: rt.gcall,
+  genOf: rt.genOf,
   noWhat: rt.noWhat,
 }
 const PRELUDE = `const { ${Object.keys(HELPERS)
@@ -107,7 +107,14 @@ export function compile(source: string, chunkname: string, env: LuaTable, opts?:
   }
   const g = new Gen(prepared, /\bcoroutine\b/.test(prepared))
   g.fn = new FnState(undefined, true)
-  const body = block(g, ast.body)
+  let body: string
+  try {
+    body = block(g, ast.body)
+  } catch (e) {
+    // Nesting LuaJIT accepts (it stops at 200 levels) but deep enough to exhaust the generator's stack.
+    if (e instanceof RangeError) throw syntaxError(chunkname, 1, 'chunk too complex to compile')
+    throw e
+  }
   const main = `${g.gen ? 'function*' : 'function'} $main(...$va) { ${BUDGET} ${tempDecl(g.fn)}${body} return NONE; }`
   const text2 = `"use strict"; ${PRELUDE} ${g.consts.join(' ')} const $keep = () => $I; return ${g.gen ? `$mkg(${main})` : main};`
   const { js, lines, calls } = g.finish(text2)

@@ -8,7 +8,7 @@
  * ? a + b : slow`); other operands go through the small helpers of
  * runtime.ts, which V8 inlines. Every Lua call is `(typeof f === 'function' ?
  * f : $fnOf(f, what))(args)`, one JS frame per Lua frame. In coroutine
- * chunks, calls are `yield* $gcall(...)` so a yield can suspend the stack.
+ * chunks, calls are `yield* $genOf(f)(args)` so a yield can suspend the stack.
  */
 import type * as L from 'luaparse'
 import { stringToNumber } from '../core/value.js'
@@ -182,7 +182,8 @@ export function call(g: Gen, n: L.CallExpression | L.StringCallExpression | L.Ta
   if (g.gen) {
     const argCode = list(g, args, gap, own)
     g.release(m)
-    return `(yield* ${line}${site}$gcall(${fnValue}, ${what}, [${self !== undefined ? self + (args.length ? ', ' : '') : ''}${argCode}]))`
+    // The site is marked at both places V8 may report for this frame.
+    return `(yield* ${line}${site}$genOf(${fnValue}, ${what})${g.site({ name: calleeName(base), method, tail })}(${self !== undefined ? self + (args.length ? ', ' : '') : ''}${argCode}))`
   }
   let callee: string
   if (!method && base.type === 'Identifier' && g.lookup(base.name) !== undefined)
@@ -289,28 +290,76 @@ function jsArith(op: string, a: string, b: string): string {
   }
 }
 
+const isArithNode = (n: E): n is L.BinaryExpression => n.type === 'BinaryExpression' && ARITH[n.operator] !== undefined
+
 function binary(g: Gen, n: L.BinaryExpression): string {
   const op = n.operator as string
   if (op === '..') return concat(g, n)
   if (COMPARE.has(op)) return compare(g, n)
-  const l = n.left
+  // `a + b + c ...` nests to the left: walk that spine in a loop, so a long chain
+  // (LuaJIT takes thousands of terms) does not recurse once per term.
+  const spine: L.BinaryExpression[] = []
+  let cur: E = n
+  while (isArithNode(cur)) {
+    spine.push(cur)
+    cur = cur.left
+  }
+  if (spine.length > LONG_CHAIN) return arithSequence(g, cur, spine)
+  let left: Operand = { node: cur, code: ex(g, cur), k: constNumber(cur), simple: simple(g, cur) && cur.type !== 'StringLiteral' }
+  for (let i = spine.length - 1; i >= 0; i--) left = arith(g, spine[i]!, left)
+  return left.code
+}
+
+/**
+ * Chains longer than this are generated as a flat comma sequence through one
+ * temporary: nested calls thousands deep would exhaust V8's own parser.
+ */
+const LONG_CHAIN = 40
+
+function arithSequence(g: Gen, first: E, spine: L.BinaryExpression[]): string {
+  const m = g.mark()
+  const t = g.tmp()
+  const steps = [`${t} = ${ex(g, first)}`]
+  let leftNode = first
+  for (let i = spine.length - 1; i >= 0; i--) {
+    const n = spine[i]!
+    steps.push(`${t} = ${g.line(g.lineAtEnd(n))}${ARITH[n.operator]}(${t}, ${ex(g, n.right)}, ${whatOf(g, leftNode)}, ${whatOf(g, n.right)})`)
+    leftNode = n
+  }
+  g.release(m)
+  return `(${steps.join(', ')}, ${t})`
+}
+
+/** An operand already generated: its code, its value when constant, whether it may be read twice. */
+interface Operand {
+  node: E
+  code: string
+  k: number | undefined
+  simple: boolean
+}
+
+/** `left op n.right` for the arithmetic node `n`, its left operand generated already. */
+function arith(g: Gen, n: L.BinaryExpression, left: Operand): Operand {
+  const op = n.operator as string
   const r = n.right
-  const ka = constNumber(l)
   const kb = constNumber(r)
-  if (ka !== undefined && kb !== undefined) return num(fold(op, ka, kb))
+  const ka = left.k
+  if (ka !== undefined && kb !== undefined) {
+    const v = fold(op, ka, kb)
+    return { node: n, code: num(v), k: v, simple: true }
+  }
   // LuaJIT emits the operation after its right operand: that is the line errors show.
   const line = g.line(g.lineAtEnd(n))
-  const wa = whatOf(g, l)
+  const wa = whatOf(g, left.node)
   const wb = whatOf(g, r)
-  if (simple(g, l) && simple(g, r) && l.type !== 'StringLiteral' && r.type !== 'StringLiteral') {
-    const a = ex(g, l)
+  const a = left.code
+  let code: string
+  if (left.simple && simple(g, r) && r.type !== 'StringLiteral') {
     const b = ex(g, r)
     const checks = [ka === undefined ? `typeof ${a} === 'number'` : '', kb === undefined ? `typeof ${b} === 'number'` : ''].filter((c) => c !== '')
-    return `(${checks.join(' && ')} ? ${jsArith(op, a, b)} : ${line}$arith(${g.str(op)}, ${a}, ${b}, ${wa}, ${wb}))`
-  }
-  const a = ex(g, l)
-  const b = ex(g, r)
-  return `${line}${ARITH[op]}(${a}, ${b}, ${wa}, ${wb})`
+    code = `(${checks.join(' && ')} ? ${jsArith(op, a, b)} : ${line}$arith(${g.str(op)}, ${a}, ${b}, ${wa}, ${wb}))`
+  } else code = `${line}${ARITH[op]}(${a}, ${ex(g, r)}, ${wa}, ${wb})`
+  return { node: n, code, k: undefined, simple: false }
 }
 
 function compare(g: Gen, n: L.BinaryExpression): string {
@@ -371,18 +420,49 @@ function isBoolean(n: E): boolean {
 }
 
 function logical(g: Gen, n: L.LogicalExpression): string {
+  // `a or b or c ...` nests to the left: generated in a loop (see binary).
+  const spine: L.LogicalExpression[] = []
+  let cur: E = n
+  while (cur.type === 'LogicalExpression') {
+    spine.push(cur)
+    cur = cur.left
+  }
+  if (spine.length > LONG_CHAIN) {
+    const m = g.mark()
+    const t = g.tmp()
+    const steps = [`${t} = ${ex(g, cur)}`]
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const n = spine[i]!
+      const test = n.operator === 'and' ? `${t} !== undefined && ${t} !== false` : `(${t} === undefined || ${t} === false)`
+      steps.push(`${test} && (${t} = ${ex(g, n.right)})`)
+    }
+    g.release(m)
+    return `(${steps.join(', ')}, ${t})`
+  }
+  let code = ex(g, cur)
+  let leftNode: E = cur
+  for (let i = spine.length - 1; i >= 0; i--) {
+    code = logicalStep(g, spine[i]!, leftNode, code)
+    leftNode = spine[i]!
+  }
+  return code
+}
+
+/** `left and/or n.right`, the left operand generated already as `leftCode`. */
+function logicalStep(g: Gen, n: L.LogicalExpression, leftNode: E, leftCode: string): string {
   const and = n.operator === 'and'
-  if (isBoolean(n.left)) {
-    const c = cond(g, n.left)
+  if (isBoolean(leftNode)) {
+    // A boolean-valued operand's code is already a JS boolean.
+    const c = leftCode
     return and ? `(${c} ? ${ex(g, n.right)} : false)` : `(${c} || ${ex(g, n.right)})`
   }
   const m = g.mark()
   let t: string
   let head: string
-  if (simple(g, n.left)) head = t = ex(g, n.left)
+  if (simple(g, leftNode)) head = t = leftCode
   else {
     t = g.tmp()
-    head = `(${t} = ${ex(g, n.left)})`
+    head = `(${t} = ${leftCode})`
   }
   // The right side runs only when the left value is no longer needed: it may reuse the temporary.
   g.release(m)
@@ -428,8 +508,23 @@ export function cond(g: Gen, n: E): string {
     case 'BinaryExpression':
       if (COMPARE.has(n.operator)) return ex(g, n)
       break
-    case 'LogicalExpression':
-      return `(${cond(g, n.left)} ${n.operator === 'and' ? '&&' : '||'} ${cond(g, n.right)})`
+    case 'LogicalExpression': {
+      const spine: L.LogicalExpression[] = []
+      let cur: E = n
+      while (cur.type === 'LogicalExpression') {
+        spine.push(cur)
+        cur = cur.left
+      }
+      // Runs of one operator stay flat (`a && b && c`): JS parses them in a loop, nested parentheses recurse.
+      let code = cond(g, cur)
+      for (let i = spine.length - 1; i >= 0; i--) {
+        const op = spine[i]!.operator
+        const inner = spine[i + 1]
+        if (inner !== undefined && inner.operator !== op) code = `(${code})`
+        code = `${code} ${op === 'and' ? '&&' : '||'} ${cond(g, spine[i]!.right)}`
+      }
+      return `(${code})`
+    }
   }
   if (simple(g, n)) {
     const v = ex(g, n)

@@ -2,7 +2,7 @@
  * Running a chunk once under a budget, with print captured: what tests (and
  * the differential corpus) use to compare this runtime with LuaJIT.
  */
-import { B, DEFAULT_BUDGET, type BudgetLimits } from '../core/budget.js'
+import { B, type BudgetLimits } from '../core/budget.js'
 import { BudgetExceeded, LuaExit } from '../core/errors.js'
 import * as ops from '../core/ops.js'
 import { LuaTable, type LuaValue } from '../core/value.js'
@@ -16,8 +16,15 @@ export interface TestRunOptions {
   chunkname?: string
   /** Globals; a fresh environment with every library, `_G` and `io.write` by default. */
   env?: LuaTable
+  /**
+   * The run's budget. Tests compare behaviour, not speed: by default a run may
+   * take 100M instructions, 256 MiB and 10 s (the gateway's defaults are far
+   * smaller), so a loaded machine does not turn a slow run into a failure.
+   */
   limits?: Partial<BudgetLimits>
 }
+
+const TEST_BUDGET: BudgetLimits = { instructions: 100_000_000, memory: 256 * 1024 * 1024, wallMs: 10_000 }
 
 export interface TestRunResult {
   /** What print (and io.write) wrote, as text (bytes decoded as UTF-8, as a terminal would). */
@@ -69,7 +76,7 @@ export function runLuaForTest(source: string, opts: TestRunOptions = {}): TestRu
   try {
     // Compiling is config-time work, outside the run's budget.
     const f = compile(source, opts.chunkname ?? '=stdin', env)
-    B.begin({ ...DEFAULT_BUDGET, ...opts.limits })
+    B.begin({ ...TEST_BUDGET, ...opts.limits })
     f()
   } catch (e) {
     if (!(e instanceof LuaExit)) {

@@ -338,7 +338,7 @@ export function iter3(r: LuaValue[]): ForIter {
   return iter(r[0], r[1], r[2])
 }
 
-/** The pairs/ipairs fast iterator when one applies (coroutine chunks call other iterators with $gcall). */
+/** The pairs/ipairs fast iterator when one applies (coroutine chunks call other iterators through their generator). */
 export function iterFast(f: LuaValue, s: LuaValue, c: LuaValue): ForIter | undefined {
   const it = iter(f, s, c)
   return it instanceof CallIter ? undefined : it
@@ -373,16 +373,40 @@ export function mkg(g: GenFn): GenLuaFunction {
   return f
 }
 
-/** A call from generator code: through the callee's generator when it has one. */
-export function* gcall(f: LuaValue, what: string | undefined, args: LuaValue[]): LuaGenerator {
+/** A plain function as a generator that returns its results (a yield under it cannot suspend: mkg's rule). */
+function plainAsGen(f: LuaFunction): GenFn {
+  // A generator that never yields: the shape yield* needs around a plain call.
+  // eslint-disable-next-line require-yield
+  return function* (...args: LuaValue[]): LuaGenerator {
+    return f(...args)
+  }
+}
+
+/**
+ * What generator code calls: the callee's generator. A plain function (a
+ * library function, a function of a chunk compiled without generators) gets
+ * a generator wrapper once, kept on the function as its `$gen`; a callable
+ * table goes through its __call; anything else raises "attempt to call" when
+ * the call is made, after its arguments are evaluated.
+ */
+export function genOf(f: LuaValue, what?: string): GenFn {
   if (typeof f === 'function') {
-    const g = (f as GenLuaFunction).$gen
-    return g !== undefined ? yield* g(...args) : f(...args)
+    const lf = f as GenLuaFunction
+    let g = lf.$gen
+    if (g === undefined) g = lf.$gen = plainAsGen(lf)
+    return g
   }
   const h = ops.metamethod(f, '__call')
   if (typeof h === 'function') {
-    const g = (h as GenLuaFunction).$gen
-    return g !== undefined ? yield* g(f, ...args) : h(f, ...args)
+    const hg = genOf(h)
+    return function* (...args: LuaValue[]): LuaGenerator {
+      return yield* hg(f, ...args)
+    }
   }
-  return ops.call(f, args, what)
+  return plainAsGen(() => ops.call(f, NONE, what))
+}
+
+/** A call from library generator code (pcall's generator form). */
+export function* gcall(f: LuaValue, what: string | undefined, args: LuaValue[]): LuaGenerator {
+  return yield* genOf(f, what)(...args)
 }

@@ -298,7 +298,7 @@ function forGeneric(g: Gen, s: L.ForGenericStatement): string {
   return `{ const ${it} = $iter3(${explist}); ${label}: while (${it}.step()) { ${BUDGET} ${body} } }`
 }
 
-/** In a coroutine chunk the iterator function may yield: it is called through $gcall unless pairs/ipairs. */
+/** In a coroutine chunk the iterator function may yield: it is called through its generator unless pairs/ipairs. */
 function forGenericGen(g: Gen, s: L.ForGenericStatement, explist: string, id: number, label: string): string {
   const [f, st, c, fast, r] = ['$f', '$s', '$c', '$fast', '$r'].map((p) => `${p}${id}`) as [string, string, string, string, string]
   const body = g.inScope(() => {
@@ -310,7 +310,7 @@ function forGenericGen(g: Gen, s: L.ForGenericStatement, explist: string, id: nu
     const fromCall = names.map((js, i) => `${js} = ${r}[${i}];`).join(' ')
     const step =
       `if (${fast} !== undefined) { if (!${fast}.step()) break ${label}; ${fromFast} } ` +
-      `else { const ${r} = yield* $gcall(${f}, undefined, [${st}, ${c}]); if (${r}[0] === undefined) break ${label}; ${c} = ${r}[0]; ${fromCall} }`
+      `else { const ${r} = yield* $genOf(${f})(${st}, ${c}); if (${r}[0] === undefined) break ${label}; ${c} = ${r}[0]; ${fromCall} }`
     return `let ${names.join(', ')}; ${step} ${loopBody(g, label, () => block(g, s.body))}`
   })
   return `{ const $e${id} = ${explist}; let ${f} = $e${id}[0], ${st} = $e${id}[1], ${c} = $e${id}[2]; const ${fast} = $iterFast(${f}, ${st}, ${c}); ${label}: for (;;) { ${BUDGET} ${body} } }`

@@ -50,6 +50,10 @@ for (const c of cases) {
     const r = runLuaForTest(c.lua)
     t.equal(r.bytes.toString('latin1'), want.out, 'output')
     t.equal(r.error, want.err, 'error')
+    // A chunk that mentions coroutines compiles every function as a generator: same behaviour.
+    const g = runLuaForTest(`${c.lua}\n-- coroutine`)
+    t.equal(g.bytes.toString('latin1'), want.out, 'output, compiled as generators')
+    t.equal(g.error, want.err, 'error, compiled as generators')
   })
 }
 
