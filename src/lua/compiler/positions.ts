@@ -78,25 +78,100 @@ const FRAME = /^\s*at (?:(.*?) \()?(.*?)(?::(\d+):(\d+))?\)?$/
 const LUA_FN = /\$(?:main|L(\d+))(?:\$([A-Za-z_][\w]*))?/
 
 function transparentFile(file: string): boolean {
-  return file === '<anonymous>' || file === 'native' || file.startsWith('node:') || /[/\\]lua[/\\](?:core[/\\]|compiler[/\\]runtime\.)/.test(file)
+  return (
+    file === '<anonymous>' || file === 'native' || file === '' || file.startsWith('node:') || /[/\\]lua[/\\](?:core[/\\]|compiler[/\\]runtime\.)/.test(file)
+  )
 }
 
-/** The Lua-visible frames of a JS stack string (innermost first). */
-export function framesOf(stack: string | undefined): Frame[] {
-  const out: Frame[] = []
+/** A JS stack frame: function name, file, and a position read only when asked (it costs). */
+interface JsFrame {
+  fn: string
+  file: string
+  pos(): [line: number, col: number]
+}
+
+/**
+ * Reading V8's stack: `Error.prepareStackTrace` is set only while the stack of
+ * one error is read, so V8 hands over its call sites instead of formatting
+ * every frame into text (which is most of an error's cost). The error gets a
+ * `stack` that formats itself on first read, as V8's would.
+ */
+let captured: NodeJS.CallSite[] | undefined
+const grab = (_e: Error, sites: NodeJS.CallSite[]): unknown => {
+  captured = sites
+  return undefined
+}
+
+/** JS frames per error (and per holder captured here), so each stack is read once. */
+const jsFramesCache = new WeakMap<object, JsFrame[]>()
+
+function jsFrames(e: object): JsFrame[] {
+  const cached = jsFramesCache.get(e)
+  if (cached !== undefined) return cached
+  const prev = Error.prepareStackTrace
+  captured = undefined
+  Error.prepareStackTrace = grab
+  let stack: unknown
+  try {
+    stack = (e as { stack?: unknown }).stack
+  } finally {
+    Error.prepareStackTrace = prev
+  }
+  let frames: JsFrame[]
+  const sites = captured as NodeJS.CallSite[] | undefined
+  captured = undefined
+  if (sites !== undefined) {
+    frames = sites.map((cs) => ({
+      fn: cs.getFunctionName() ?? '',
+      file: cs.getFileName() ?? cs.getScriptNameOrSourceURL() ?? '',
+      pos: () => [cs.getLineNumber() ?? 0, cs.getColumnNumber() ?? 0],
+    }))
+    if (e instanceof Error) {
+      // The text V8 would have given, made only if something reads it.
+      Object.defineProperty(e, 'stack', {
+        configurable: true,
+        get(this: Error) {
+          const text = typeof prev === 'function' ? prev(this, sites) : `${String(this)}\n${sites.map((cs) => `    at ${String(cs)}`).join('\n')}`
+          Object.defineProperty(this, 'stack', { value: text, writable: true, configurable: true })
+          return text
+        },
+        set(this: Error, v: unknown) {
+          Object.defineProperty(this, 'stack', { value: v, writable: true, configurable: true })
+        },
+      })
+    }
+  } else frames = parseStack(typeof stack === 'string' ? stack : undefined)
+  jsFramesCache.set(e, frames)
+  return frames
+}
+
+/** Frames from a stack already formatted as text. */
+function parseStack(stack: string | undefined): JsFrame[] {
+  const out: JsFrame[] = []
   if (stack === undefined) return out
   for (const text of stack.split('\n')) {
     if (!/^\s+at /.test(text)) continue
     const m = FRAME.exec(text)
     if (!m) continue
-    const fn = m[1] ?? ''
-    const file = m[2] ?? ''
+    const line = Number(m[3] ?? 0)
+    const col = Number(m[4] ?? 0)
+    out.push({ fn: m[1] ?? '', file: m[2] ?? '', pos: () => [line, col] })
+  }
+  return out
+}
+
+/** The Lua-visible frames of an error's (or a holder's) JS stack, innermost first; `max` Lua frames at most. */
+export function framesOf(e: unknown, max = Infinity): Frame[] {
+  const out: Frame[] = []
+  if (typeof e !== 'object' || e === null) return out
+  let lua = 0
+  for (const jf of jsFrames(e)) {
+    const file = jf.file
     if (file.startsWith(SOURCE_PREFIX)) {
       const info = chunks.get(Number(file.slice(SOURCE_PREFIX.length)))?.deref()
       if (info === undefined) continue
-      const jsLine = Number(m[3])
-      const col = Number(m[4])
-      const f = LUA_FN.exec(fn)
+      const [jsLine, col] = jf.pos()
+      const f = LUA_FN.exec(jf.fn)
       out.push({
         kind: 'lua',
         chunk: info,
@@ -105,23 +180,24 @@ export function framesOf(stack: string | undefined): Frame[] {
         defined: f && f[1] !== undefined ? Number(f[1]) : 0,
         fname: f?.[2],
       })
+      if (++lua >= max) break
     } else if (!transparentFile(file)) {
       const prev = out[out.length - 1]
       // A library function's own helpers are one C frame.
-      if (prev === undefined || prev.kind !== 'c') out.push({ kind: 'c', jsName: fn.replace(/^.*\./, '') })
+      if (prev === undefined || prev.kind !== 'c') out.push({ kind: 'c', jsName: jf.fn.replace(/^.*\./, '') })
     }
   }
   return out
 }
 
 /** The stack of the current point (innermost first), without frames above `above`. */
-export function currentFrames(above: (...args: never[]) => unknown, limit = 32): Frame[] {
+export function currentFrames(above: (...args: never[]) => unknown, limit = 32, max = Infinity): Frame[] {
   const holder: { stack?: string } = {}
   const prev = Error.stackTraceLimit
   Error.stackTraceLimit = limit
   Error.captureStackTrace(holder, above)
   Error.stackTraceLimit = prev
-  return framesOf(holder.stack)
+  return framesOf(holder, max)
 }
 
 /** LuaJIT's view: frames at a tail-call site are gone (the callee replaced them). */
@@ -134,7 +210,7 @@ export const where = (f: Frame): string => `${f.chunk!.name}:${f.line}:`
 
 /** error(msg, level)'s position prefix: the frame `level` levels up from error's caller ('' for a C frame or none). */
 export function levelPrefix(level: number, errorFn: (...args: never[]) => unknown): string {
-  const frames = visible(currentFrames(errorFn, level + 16))
+  const frames = visible(currentFrames(errorFn, level + 16, level + 8))
   const f = frames[level - 1]
   return f !== undefined && f.kind === 'lua' ? where(f) + ' ' : ''
 }
@@ -161,15 +237,16 @@ const BAD_ARG = /^bad argument #(\d+) to '([^']*)'(.*)$/s
  */
 export function settle(e: unknown): LuaError {
   if (e instanceof LuaError && settled.has(e)) return e
-  const frames = framesOf(e instanceof Error ? e.stack : undefined)
   let value: LuaValue
   if (e instanceof LuaError) value = e.value
   else if (e instanceof RangeError && /call stack/i.test(e.message)) value = 'stack overflow'
   else if (e instanceof RangeError && /Invalid (?:string|array) length/.test(e.message)) return markSettled(new LuaError('not enough memory'))
   else value = e instanceof Error ? e.message : String(e)
-  if (typeof value === 'string') value = positioned(value, frames)
-  const out = e instanceof LuaError && value === e.value ? e : new LuaError(value)
-  if (out !== e && e instanceof Error) out.stack = e.stack
+  if (typeof value === 'string') value = positioned(value, framesOf(e, 8))
+  if (e instanceof LuaError && value === e.value) return markSettled(e)
+  const out = new LuaError(value)
+  // The traceback is where the error was raised, not here.
+  if (typeof e === 'object' && e !== null) jsFramesCache.set(out, jsFrames(e))
   return markSettled(out)
 }
 
@@ -205,8 +282,11 @@ function renamed(msg: string, name: string | undefined, method: boolean): string
  */
 export function raisedByDirectCallee(e: unknown, pcallFn: (...args: never[]) => unknown): boolean {
   if (!(e instanceof LuaError) || settled.has(e)) return false
-  const raised = framesOf(e.stack).find((f) => f.kind === 'lua')
-  const here = currentFrames(pcallFn, 8).find((f) => f.kind === 'lua')
+  const frames = framesOf(e, 1)
+  // Raised in a Lua function (the usual case): not a library function called by pcall.
+  if (frames[0]?.kind === 'lua') return false
+  const raised = frames.find((f) => f.kind === 'lua')
+  const here = currentFrames(pcallFn, 8, 1).find((f) => f.kind === 'lua')
   if (here === undefined) return raised === undefined
   return raised !== undefined && raised.chunk === here.chunk && raised.line === here.line && raised.site === here.site
 }
@@ -225,7 +305,7 @@ export { catchable }
  * then one line per frame. Not byte-for-byte LuaJIT's.
  */
 export function traceback(e: unknown): string {
-  const frames = framesOf(e instanceof Error ? e.stack : undefined)
+  const frames = framesOf(e)
   const lines = ['stack traceback:']
   for (const f of frames) {
     if (f.kind === 'c') lines.push(`\t[C]: in ${f.jsName ? `function '${f.jsName}'` : '?'}`)
