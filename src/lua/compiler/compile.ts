@@ -50,6 +50,7 @@ const HELPERS: Record<string, unknown> = {
   cat: rt.cat,
   catN: rt.catN,
   tbl: rt.tbl,
+  tblSeq: rt.tblSeq,
   forNum: rt.forNum,
   iter3: rt.iter3,
   iterFast: rt.iterFast,

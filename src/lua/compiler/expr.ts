@@ -236,23 +236,34 @@ function table(g: Gen, n: L.TableConstructorExpression): string {
   const arr: string[] = []
   const kv: string[] = []
   const before: number[] = []
+  /** Items in source order and which are positional ('p') or keyed ('k'), for constructors that interleave them. */
+  const seq: string[] = []
+  let layout = ''
   let needBefore = false
   fields.forEach((f, i) => {
     if (f.type === 'TableValue') {
       const last = i === fields.length - 1
       const v = f.value
-      if (last && (isCall(v) || v.type === 'VarargLiteral') && parensBetween(g.src, rangeOf(f)[0], rangeOf(v)[0]) === 0) arr.push(`...${multi(g, v)}`)
-      else arr.push(ex(g, v))
-    } else if (f.type === 'TableKeyString') {
-      kv.push(g.str(f.key.name), ex(g, f.value))
-      before.push(arr.length)
+      const code =
+        last && (isCall(v) || v.type === 'VarargLiteral') && parensBetween(g.src, rangeOf(f)[0], rangeOf(v)[0]) === 0 ? `...${multi(g, v)}` : ex(g, v)
+      arr.push(code)
+      seq.push(code)
+      if (!code.startsWith('...')) layout += 'p'
     } else {
-      const k = f.key
-      if (k.type !== 'StringLiteral') needBefore = true
-      kv.push(ex(g, k), ex(g, f.value))
+      const k = f.type === 'TableKeyString' ? g.str(f.key.name) : ex(g, f.key)
+      if (f.type === 'TableKey' && f.key.type !== 'StringLiteral') needBefore = true
+      const v = ex(g, f.value)
+      kv.push(k, v)
+      seq.push(k, v)
+      layout += 'k'
       before.push(arr.length)
     }
   })
+  // A keyed item before a positional one: evaluate in source order, as Lua does.
+  const spread = arr.length > 0 && arr[arr.length - 1]!.startsWith('...')
+  if (/k.*p/.test(layout) || (spread && layout.includes('k'))) {
+    return `$tblSeq([${seq.join(', ')}], ${g.str(layout)})`
+  }
   const arrCode = arr.length ? `[${arr.join(', ')}]` : 'undefined'
   if (kv.length === 0) return `$tbl(${arrCode}, undefined)`
   const beforeCode = needBefore && arr.length > 0 ? `, ${g.constant(JSON.stringify(before))}` : ''

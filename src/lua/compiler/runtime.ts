@@ -210,6 +210,29 @@ export function tbl(arr: LuaValue[] | undefined, kv: LuaValue[] | undefined, bef
   return t
 }
 
+/**
+ * A table constructor whose keyed and positional items interleave, evaluated
+ * in source order: `items` holds them as they come (a keyed item as key,
+ * value), `layout` says which is which ('p' / 'k'); items past the layout are
+ * the spread values of a last call or `...`.
+ */
+export function tblSeq(items: LuaValue[], layout: string): LuaTable {
+  const arr: LuaValue[] = []
+  const kv: LuaValue[] = []
+  const before: number[] = []
+  let i = 0
+  for (let j = 0; j < layout.length; j++) {
+    if (layout.charCodeAt(j) === 112) arr.push(items[i++])
+    else {
+      before.push(arr.length)
+      kv.push(items[i], items[i + 1])
+      i += 2
+    }
+  }
+  while (i < items.length) arr.push(items[i++])
+  return tbl(arr, kv, before)
+}
+
 /** A numeric for's start, limit or step: a number, or LuaJIT's error. */
 export function forNum(v: LuaValue, which: 'initial value' | 'limit' | 'step'): number {
   if (typeof v === 'number') return v

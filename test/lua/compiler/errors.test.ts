@@ -126,6 +126,13 @@ t.test('syntax is judged before anything runs', async (t) => {
   t.equal(r.error, "stdin:2: unexpected symbol near '='")
 })
 
+t.test('lines count CR LF, LF CR, LF and CR newlines as LuaJIT does', async (t) => {
+  for (const nl of ['\r\n', '\n\r', '\n', '\r']) {
+    const r = runLuaForTest(['local t = {}', '-- comment', 'local s = [[a', 'b]]', 'local y = t.a.b'].join(nl))
+    t.equal(r.error, "stdin:5: attempt to index field 'a' (a nil value)", JSON.stringify(nl))
+  }
+})
+
 t.test('print output is captured as bytes', async (t) => {
   const r = runLuaForTest('print("caf\\195\\169", "\\200") io.write("a", 1, "\\n")')
   t.equal(r.bytes.toString('latin1'), 'caf\u00c3\u00a9\t\u00c8\na1\n')

@@ -87,3 +87,14 @@ print(y_global)
 local a1, a2, a3, a4, a5, a6, a7, a8, a9, a10 = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 local b1, b2, b3, b4, b5, b6, b7, b8, b9, b10 = a10, a9, a8, a7, a6, a5, a4, a3, a2, a1
 print(a1 + b1, a5 * b5, a10 - b10)
+--- identifiers with non-ASCII bytes
+local été = 5
+local naïve = été * 2
+print(été, naïve)
+--- local functions in loops capture the iteration
+local s = 0
+for i = 1, 3 do
+  local function add(n) s = s + n * i end
+  add(1)
+end
+print(s)

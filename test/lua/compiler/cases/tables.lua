@@ -127,3 +127,21 @@ local acc = {total = 0}
 function acc:add(n) self.total = self.total + n return self end
 acc:add(1):add(2):add(3)
 print(acc.total)
+--- constructor evaluates items in source order
+local n = 0
+local function f() n = n + 1 return n end
+local function m() n = n + 1 return n, n * 10 end
+local t = {x = f(), m()}
+print(t.x, t[1], t[2])
+local t2 = {f(), y = f(), f(), [f()] = f(), m()}
+print(t2[1], t2.y, t2[2], t2[6], t2[3], t2[4])
+local t3 = {f(), f(), z = f(), f()}
+print(t3[1], t3[2], t3.z, t3[3])
+--- constructor keys from expressions
+local function k() return "key" end
+local t = {[k()] = 1, [1 + 1] = "two", [k() .. "2"] = 3, [true] = "t"}
+print(t.key, t[2], t.key2, t[true])
+--- chained method calls on results
+local o = {v = 1}
+function o:inc() self.v = self.v + 1 return self end
+print(o:inc():inc():inc().v)
