@@ -15,7 +15,7 @@ import * as ops from '../core/ops.js'
 import { LuaTable, NONE, numberToString, typeName, type LuaFunction, type LuaValue } from '../core/value.js'
 import { compile } from './compile.js'
 import { levelPrefix, markSettled, raisedByDirectCallee, settle, settleDirect } from './positions.js'
-import { gcall, ipairsAux, luaNext, type GenLuaFunction, type LuaGenerator } from './runtime.js'
+import { gcall, gget, ipairsAux, luaNext, type GenLuaFunction, type LuaGenerator } from './runtime.js'
 
 /** Where print writes (a line, with its newline); undefined: nowhere. */
 let printSink: ((text: string) => void) | undefined
@@ -56,16 +56,20 @@ export function luaTostring(v: LuaValue): LuaValue {
   return ops.tostring(v)
 }
 
-function print(...args: LuaValue[]): LuaValue[] {
-  let s = ''
-  for (let i = 0; i < args.length; i++) {
-    let v = luaTostring(args[i])
-    if (typeof v === 'number') v = numberToString(v)
-    if (typeof v !== 'string') throw new LuaError("'tostring' must return a string to 'print'")
-    s += i > 0 ? '\t' + v : v
+/** print for `env`: like LuaJIT's, it converts its arguments with the `tostring` of the environment. */
+function printer(env: LuaTable): LuaFunction {
+  return function print(...args: LuaValue[]): LuaValue[] {
+    const ts = gget(env, 'tostring')
+    let s = ''
+    for (let i = 0; i < args.length; i++) {
+      let v = ts === tostring ? luaTostring(args[i]) : ops.call(ts, [args[i]])[0]
+      if (typeof v === 'number') v = numberToString(v)
+      if (typeof v !== 'string') throw new LuaError("'tostring' must return a string to 'print'")
+      s += i > 0 ? '\t' + v : v
+    }
+    writeOut(s + '\n')
+    return NONE
   }
-  writeOut(s + '\n')
-  return NONE
 }
 
 function tostring(...a: LuaValue[]): LuaValue[] {
@@ -263,10 +267,14 @@ const COMPILE_STEPS_PER_BYTE = 8
 
 /** load (and loadstring, its alias in LuaJIT 2.1) for the environment `env`: chunks it makes see the same globals. */
 function loader(env: LuaTable): LuaFunction {
-  const fromSource = (src: string, chunkname: string): LuaValue[] => {
+  const fromSource = (src: string, chunkname: string, a: LuaValue[]): LuaValue[] => {
+    // LuaJIT 2.1's load also takes a mode ('b' and 't') and an environment.
+    const mode = a[2]
+    if (mode !== undefined && !ops.checkString(mode, 3, 'load').includes('t')) return [undefined, 'attempt to load chunk with wrong mode']
+    const chunkEnv = a[3] === undefined ? env : tableArg(a, 3, 'load')
     B.steps(1000 + src.length * COMPILE_STEPS_PER_BYTE)
     try {
-      return [compile(src, chunkname, env, { bytes: true })]
+      return [compile(src, chunkname, chunkEnv, { bytes: true })]
     } catch (e) {
       if (e instanceof LuaError) return [undefined, e.value]
       throw e
@@ -277,7 +285,7 @@ function loader(env: LuaTable): LuaFunction {
     const name = a[1]
     if (typeof chunk === 'string' || typeof chunk === 'number') {
       const src = typeof chunk === 'number' ? numberToString(chunk) : chunk
-      return fromSource(src, name === undefined ? src : ops.checkString(name, 2, 'load'))
+      return fromSource(src, name === undefined ? src : ops.checkString(name, 2, 'load'), a)
     }
     if (typeof chunk !== 'function') ops.argError(1, 'load', `function expected, got ${a.length === 0 ? 'no value' : typeName(chunk)}`)
     let src = ''
@@ -288,13 +296,14 @@ function loader(env: LuaTable): LuaFunction {
       B.alloc(piece.length)
       src += piece
     }
-    return fromSource(src, name === undefined ? '=(load)' : ops.checkString(name, 2, 'load'))
+    return fromSource(src, name === undefined ? '=(load)' : ops.checkString(name, 2, 'load'), a)
   }
 }
 
 /** Installs the base library into a chunk environment. */
 export function installBase(env: LuaTable): void {
   const load = loader(env)
+  const print = printer(env)
   const fns: Record<string, LuaFunction> = {
     assert,
     error,

@@ -81,3 +81,17 @@ print(pcall(getmetatable))
 --- setmetatable returns its table
 local t = {}
 print(setmetatable(t, {}) == t)
+--- load with mode and environment
+print(load("return x", "n", "t", {x = 5})())
+print(loadstring("return x", "n", "t", {x = 6})())
+print(load("return 1", "n", "b"))
+print(load("return 1", "n", "bt")())
+local env = {}
+load("y = 7", "n", "t", env)()
+print(env.y, y)
+--- print uses the global tostring
+local orig = tostring
+tostring = function(v) return "<" .. orig(v) .. ">" end
+print(1, "a", nil)
+tostring = orig
+print(1)
