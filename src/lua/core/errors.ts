@@ -5,12 +5,20 @@
  */
 import type { LuaValue } from './value.js'
 
+/** Frames of JS stack a LuaError keeps. */
+const STACK_FRAMES = 32
+
 /** A Lua error: `value` is what error() was given (a message already carries its position). */
 export class LuaError extends Error {
   /** Lua's traceback, filled in where the error leaves the run (engine), for the log. */
   luaTraceback: string | undefined
   constructor(readonly value: LuaValue) {
+    // The JS stack is where the compiler finds the Lua position and traceback: keep enough of it
+    // to reach past library helpers (V8 keeps 10 frames by default).
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = STACK_FRAMES
     super(typeof value === 'string' ? value : 'a non-string Lua error value')
+    Error.stackTraceLimit = limit
     this.name = 'LuaError'
   }
 }

@@ -27,6 +27,8 @@ function stringMeta(): LuaTable | undefined {
   if (smeta === undefined || smeta.getStr('__index') !== strings.lib) {
     smeta = new LuaTable()
     smeta.setStr('__index', strings.lib)
+    // Shared by every chunk in the process: writable, one snippet could replace string methods for all.
+    smeta.readonlyName = 'string metatable'
   }
   return smeta
 }
@@ -115,9 +117,11 @@ export function toArith(v: LuaValue): number | undefined {
 const ARITH_EVENTS = { '+': '__add', '-': '__sub', '*': '__mul', '/': '__div', '%': '__mod', '^': '__pow' } as const
 export type ArithOp = keyof typeof ARITH_EVENTS
 
-/** Lua 5.1's modulo: a - floor(a/b)*b (the sign follows the divisor). */
+/**
+ * LuaJIT's modulo: a - floor(a/b)*b (the sign follows the divisor). LuaJIT
+ * keeps the plain formula for an infinite divisor too: `5 % math.huge` is nan.
+ */
 export function mod(a: number, b: number): number {
-  if (b === Infinity || b === -Infinity) return a !== a || a === Infinity || a === -Infinity ? NaN : a === 0 || a > 0 === b > 0 ? a : b
   return a - Math.floor(a / b) * b
 }
 

@@ -243,6 +243,7 @@ export function typeName(v: LuaValue): string {
  * `1.2345678901235e+14`), `inf`, `-inf`, `nan`, `-0`.
  */
 export function numberToString(n: number): string {
+  // Integers of up to 14 digits print whole; %.14g rounds longer ones to an exponent form.
   if (Number.isInteger(n) && Math.abs(n) < 1e14) return Object.is(n, -0) ? '-0' : String(n)
   if (n !== n) return 'nan'
   if (n === Infinity) return 'inf'

@@ -1,13 +1,15 @@
 /**
- * The standard libraries as one registry: `openLibs(env)` puts string,
- * table, math, bit and os into a chunk's environment. The library tables are
- * built once and shared by every environment; they are read-only (writes,
- * raw or not, raise Kong's "Cannot modify string.x. Protected by the
- * sandbox."), so sharing them leaks nothing between plugin instances.
- * Building the string library also makes it the strings' metatable
- * __index, so `("x"):upper()` works.
+ * The libraries a chunk environment gets, registered in one place:
+ * `openLibs(env)` installs the base library and coroutines (src/lua/compiler)
+ * and string, table, math, bit and os. The library tables are built once and
+ * shared by every environment; they are read-only (writes, raw or not, raise
+ * Kong's "Cannot modify string.x. Protected by the sandbox."), so sharing them
+ * leaks nothing between plugin instances. Building the string library also
+ * makes it the strings' metatable __index, so `("x"):upper()` works.
  */
 import { LuaTable } from '../core/value.js'
+import { installBase } from '../compiler/base.js'
+import { coroutineLib } from '../compiler/coroutine.js'
 import { bitLib } from './bit.js'
 import { mathLib } from './math.js'
 import { osLib } from './os.js'
@@ -24,8 +26,10 @@ export function standardLibs(): Record<string, LuaTable> {
   return libs
 }
 
-/** Installs string, table, math, bit and os into `env` (the chunk's own table) and returns it. */
+/** Installs every library into `env` (the chunk's own table) and returns it. */
 export function openLibs(env: LuaTable = new LuaTable()): LuaTable {
+  installBase(env)
+  env.setStr('coroutine', coroutineLib())
   const l = standardLibs()
   for (const name of Object.keys(l)) env.setStr(name, l[name])
   return env

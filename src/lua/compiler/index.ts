@@ -1,0 +1,16 @@
+/**
+ * Lua compiled to JavaScript: the public surface of src/lua/compiler.
+ *
+ * - compile.ts: source → Lua function (syntax check, luaparse, generator, `new Function`);
+ * - gen.ts, expr.ts, stmt.ts, gotos.ts: the code generator;
+ * - runtime.ts: helpers generated code calls (fast paths, then core/ops.ts);
+ * - positions.ts: error positions, LuaJIT's message details, tracebacks;
+ * - base.ts, coroutine.ts: the base and coroutine libraries;
+ * - run.ts: one metered run with print captured (tests, differential corpus).
+ */
+export { compile, type CompileOptions } from './compile.js'
+export { shortName } from './chunkname.js'
+export { settle, traceback } from './positions.js'
+export { installBase, setPrintSink, luaTostring } from './base.js'
+export { coroutineLib } from './coroutine.js'
+export { runLuaForTest, testEnv, type TestRunOptions, type TestRunResult } from './run.js'
