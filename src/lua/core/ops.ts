@@ -125,6 +125,15 @@ export function mod(a: number, b: number): number {
   return a - Math.floor(a / b) * b
 }
 
+/**
+ * `a ^ b` as C's pow, which LuaJIT uses: pow(1, y) and pow(-1, ±inf) are 1
+ * where JS's Math.pow gives NaN.
+ */
+export function pow(a: number, b: number): number {
+  if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1
+  return Math.pow(a, b)
+}
+
 function arithRaw(op: ArithOp, a: number, b: number): number {
   switch (op) {
     case '+':
@@ -138,7 +147,7 @@ function arithRaw(op: ArithOp, a: number, b: number): number {
     case '%':
       return mod(a, b)
     case '^':
-      return Math.pow(a, b)
+      return pow(a, b)
   }
 }
 
