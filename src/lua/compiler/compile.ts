@@ -10,7 +10,7 @@ import { createRequire } from 'node:module'
 import type * as Luaparse from 'luaparse'
 import { B } from '../core/budget.js'
 import { LuaError } from '../core/errors.js'
-import { arith } from '../core/ops.js'
+import { arith, pow } from '../core/ops.js'
 import { NONE, fromText, type LuaFunction, type LuaTable } from '../core/value.js'
 import { checkLua } from '../syntax/index.js'
 import { shortName } from './chunkname.js'
@@ -55,6 +55,7 @@ const HELPERS: Record<string, unknown> = {
   iter3: rt.iter3,
   iterFast: rt.iterFast,
   arith,
+  powN: pow,
   mkg: rt.mkg,
   genOf: rt.genOf,
   noWhat: rt.noWhat,

@@ -11,6 +11,7 @@
  * chunks, calls are `yield* $genOf(f)(args)` so a yield can suspend the stack.
  */
 import type * as L from 'luaparse'
+import { pow as luaPow } from '../core/ops.js'
 import { stringToNumber } from '../core/value.js'
 import { FnState, lineOfNode, rangeOf, type Gen } from './gen.js'
 import { decodeString, parensBetween } from './source.js'
@@ -73,9 +74,20 @@ function whatText(g: Gen, n: E): string | undefined {
       return `${n.indexer === '.' ? 'field' : 'method'} '${n.identifier.name}'`
     case 'IndexExpression':
       return n.index.type === 'StringLiteral' ? `field '${decodeString(n.index.raw)}'` : undefined
+    case 'LogicalExpression':
+      // LuaJIT names a register by the last instruction that writes it: the right operand's load,
+      // unless the left operand is a condition (a comparison, `not x`), whose boolean is written last.
+      return jumps(n.left) ? undefined : whatText(g, n.right)
     default:
       return undefined
   }
+}
+
+/** Whether LuaJIT compiles `n` as a condition with jumps (not folded to a constant). */
+function jumps(n: E): boolean {
+  if (n.type === 'BinaryExpression') return COMPARE.has(n.operator)
+  if (n.type === 'UnaryExpression' && n.operator === 'not') return !isLiteral(n.argument)
+  return false
 }
 
 /** The callee name LuaJIT shows in "bad argument #1 to 'name'". */
@@ -164,6 +176,7 @@ export function call(g: Gen, n: L.CallExpression | L.StringCallExpression | L.Ta
   const m = g.mark()
   let fnValue: string
   let self: string | undefined
+  let selfTemp = false
   let what: string
   if (method) {
     const obj = base.base
@@ -171,6 +184,7 @@ export function call(g: Gen, n: L.CallExpression | L.StringCallExpression | L.Ta
     if (simple(g, obj)) objCode = self = ex(g, obj)
     else {
       self = g.tmp()
+      selfTemp = true
       objCode = `${self} = ${ex(g, obj)}`
     }
     fnValue = `$idxS(${objCode}, ${g.str(base.identifier.name)}, ${whatOf(g, obj)})`
@@ -192,7 +206,7 @@ export function call(g: Gen, n: L.CallExpression | L.StringCallExpression | L.Ta
     const f = g.tmp()
     callee = `(typeof (${f} = ${fnValue}) === 'function' ? ${f} : $fnOf(${f}, ${what}))`
     // The callee is read before the arguments run, so they may reuse its temporary.
-    g.release(m + (self !== undefined && self.startsWith('$t') ? 1 : 0))
+    g.release(m + (selfTemp ? 1 : 0))
   }
   const argCode = list(g, args, gap, own)
   g.release(m)
@@ -286,7 +300,7 @@ function fold(op: string, a: number, b: number): number {
     case '%':
       return a - Math.floor(a / b) * b
     default:
-      return Math.pow(a, b)
+      return luaPow(a, b)
   }
 }
 
@@ -295,7 +309,7 @@ function jsArith(op: string, a: string, b: string): string {
     case '%':
       return `(${a} - Math.floor(${a} / ${b}) * ${b})`
     case '^':
-      return `Math.pow(${a}, ${b})`
+      return `$powN(${a}, ${b})`
     default:
       return `(${a} ${op} ${b})`
   }

@@ -119,7 +119,7 @@ export function mod(a: LuaValue, b: LuaValue, wa?: string, wb?: string): LuaValu
   return typeof a === 'number' && typeof b === 'number' ? a - Math.floor(a / b) * b : ops.arith('%', a, b, wa, wb)
 }
 export function pow(a: LuaValue, b: LuaValue, wa?: string, wb?: string): LuaValue {
-  return typeof a === 'number' && typeof b === 'number' ? Math.pow(a, b) : ops.arith('^', a, b, wa, wb)
+  return typeof a === 'number' && typeof b === 'number' ? ops.pow(a, b) : ops.arith('^', a, b, wa, wb)
 }
 export function unm(a: LuaValue, what?: string): LuaValue {
   return typeof a === 'number' ? -a : ops.unm(a, what)

@@ -126,13 +126,11 @@ export function mod(a: number, b: number): number {
 }
 
 /**
- * C's pow(), which `^` and math.pow are in LuaJIT. JS's Math.pow differs where
- * IEEE 754 says 1 to any power is 1 and -1 to an infinite power is 1: there
- * it answers NaN.
+ * `a ^ b` as C's pow, which LuaJIT uses: pow(1, y) and pow(-1, ±inf) are 1
+ * where JS's Math.pow gives NaN.
  */
 export function pow(a: number, b: number): number {
-  if (a === 1) return 1
-  if (a === -1 && (b === Infinity || b === -Infinity)) return 1
+  if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1
   return Math.pow(a, b)
 }
 
