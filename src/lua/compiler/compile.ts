@@ -118,8 +118,8 @@ export function compile(source: string, chunkname: string, env: LuaTable, opts?:
   }
   const main = `${g.gen ? 'function*' : 'function'} $main(...$va) { ${BUDGET} ${tempDecl(g.fn)}${body} return NONE; }`
   // `$keep` references the chunk's tables, so they live as long as any of its functions.
-  const text = `"use strict"; ${PRELUDE} ${g.consts.join(' ')} const $keep = () => $I; return ${g.gen ? `$mkg(${main})` : main};`
-  const { js, lines, calls } = g.finish(text)
+  const generated = `"use strict"; ${PRELUDE} ${g.consts.join(' ')} const $keep = () => $I; return ${g.gen ? `$mkg(${main})` : main};`
+  const { js, lines, calls } = g.finish(generated)
   const info: ChunkInfo = { name: shortName(chunkname), lines, calls }
   const id = registerChunk(info)
   let factory: (r: Record<string, unknown>, b: typeof B, e: LuaTable, none: typeof NONE, i: ChunkInfo) => LuaFunction
