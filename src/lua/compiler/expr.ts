@@ -243,10 +243,27 @@ export function tempDecl(f: FnState): string {
   return `let ${names.join(', ')};`
 }
 
+/** The keys of a record constructor (only distinct constant string keys), else undefined. */
+function recordKeys(fields: L.TableConstructorExpression['fields']): string[] | undefined {
+  const keys: string[] = []
+  for (const f of fields) {
+    if (f.type === 'TableKeyString') keys.push(f.key.name)
+    else if (f.type === 'TableKey' && f.key.type === 'StringLiteral') keys.push(decodeString(f.key.raw))
+    else return undefined
+  }
+  return new Set(keys).size === keys.length ? keys : undefined
+}
+
 /** A table constructor. */
 function table(g: Gen, n: L.TableConstructorExpression): string {
   const fields = n.fields
   if (fields.length === 0) return '$tbl(undefined, undefined)'
+  const record = recordKeys(fields)
+  if (record !== undefined) {
+    const values = fields.map((f) => ex(g, f.value))
+    if (record.length <= 3) return `$tblS${record.length}(${record.map((k, i) => `${g.str(k)}, ${values[i]}`).join(', ')})`
+    return `$tblS(${g.constant(JSON.stringify(record))}, [${values.join(', ')}])`
+  }
   const arr: string[] = []
   const kv: string[] = []
   const before: number[] = []

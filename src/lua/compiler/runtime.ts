@@ -211,6 +211,42 @@ export function tbl(arr: LuaValue[] | undefined, kv: LuaValue[] | undefined, bef
 }
 
 /**
+ * Record constructors (`{x = 1, y = v}`: distinct constant string keys only)
+ * build their hash part directly, skipping the generic per-key checks.
+ */
+export function tblS1(k1: string, v1: LuaValue): LuaTable {
+  B.alloc(TABLE_BYTES + SLOT_BYTES)
+  const h = new Map<LuaValue, LuaValue>()
+  if (v1 !== undefined) h.set(k1, v1)
+  return new LuaTable(undefined, h)
+}
+export function tblS2(k1: string, v1: LuaValue, k2: string, v2: LuaValue): LuaTable {
+  B.alloc(TABLE_BYTES + 2 * SLOT_BYTES)
+  const h = new Map<LuaValue, LuaValue>()
+  if (v1 !== undefined) h.set(k1, v1)
+  if (v2 !== undefined) h.set(k2, v2)
+  return new LuaTable(undefined, h)
+}
+export function tblS3(k1: string, v1: LuaValue, k2: string, v2: LuaValue, k3: string, v3: LuaValue): LuaTable {
+  B.alloc(TABLE_BYTES + 3 * SLOT_BYTES)
+  const h = new Map<LuaValue, LuaValue>()
+  if (v1 !== undefined) h.set(k1, v1)
+  if (v2 !== undefined) h.set(k2, v2)
+  if (v3 !== undefined) h.set(k3, v3)
+  return new LuaTable(undefined, h)
+}
+/** A record constructor with more fields: keys (a chunk constant) and values in the same order. */
+export function tblS(keys: string[], vals: LuaValue[]): LuaTable {
+  B.alloc(TABLE_BYTES + keys.length * SLOT_BYTES)
+  const h = new Map<LuaValue, LuaValue>()
+  for (let i = 0; i < keys.length; i++) {
+    const v = vals[i]
+    if (v !== undefined) h.set(keys[i], v)
+  }
+  return new LuaTable(undefined, h)
+}
+
+/**
  * A table constructor whose keyed and positional items interleave, evaluated
  * in source order: `items` holds them as they come (a keyed item as key,
  * value), `layout` says which is which ('p' / 'k'); items past the layout are
