@@ -290,7 +290,14 @@ function loader(env: LuaTable): LuaFunction {
     if (typeof chunk !== 'function') ops.argError(1, 'load', `function expected, got ${a.length === 0 ? 'no value' : typeName(chunk)}`)
     let src = ''
     for (;;) {
-      const piece = ops.call(chunk, NONE)[0]
+      let piece: LuaValue
+      try {
+        piece = ops.call(chunk, NONE)[0]
+      } catch (e) {
+        // An error in the reader is load's failure, as in LuaJIT (a budget stop is not).
+        if (!catchable(e)) throw e
+        return [undefined, settle(e).value]
+      }
       if (piece === undefined || piece === '') break
       if (typeof piece !== 'string') return [undefined, 'reader function must return a string']
       B.alloc(piece.length)

@@ -15,12 +15,12 @@ import { NONE, fromText, type LuaFunction, type LuaTable } from '../core/value.j
 import { checkLua } from '../syntax/index.js'
 import { shortName } from './chunkname.js'
 import { tempDecl } from './expr.js'
+import { BUDGET } from './operands.js'
 import { FnState, Gen } from './gen.js'
 import { SOURCE_PREFIX, markSettled, registerChunk, type ChunkInfo } from './positions.js'
 import * as rt from './runtime.js'
 import { CompileRefusal, prepareSource } from './source.js'
 import { block } from './stmt.js'
-import { BUDGET } from './expr.js'
 
 type LuaparseModule = typeof Luaparse
 let luaparse: LuaparseModule | undefined
@@ -51,6 +51,10 @@ const HELPERS: Record<string, unknown> = {
   catN: rt.catN,
   tbl: rt.tbl,
   tblSeq: rt.tblSeq,
+  tblS1: rt.tblS1,
+  tblS2: rt.tblS2,
+  tblS3: rt.tblS3,
+  tblS: rt.tblS,
   forNum: rt.forNum,
   iter3: rt.iter3,
   iterFast: rt.iterFast,
@@ -118,16 +122,18 @@ export function compile(source: string, chunkname: string, env: LuaTable, opts?:
     throw e
   }
   const main = `${g.gen ? 'function*' : 'function'} $main(...$va) { ${BUDGET} ${tempDecl(g.fn)}${body} return NONE; }`
-  const text2 = `"use strict"; ${PRELUDE} ${g.consts.join(' ')} const $keep = () => $I; return ${g.gen ? `$mkg(${main})` : main};`
-  const { js, lines, calls } = g.finish(text2)
+  // `$keep` references the chunk's tables, so they live as long as any of its functions.
+  const generated = `"use strict"; ${PRELUDE} ${g.consts.join(' ')} const $keep = () => $I; return ${g.gen ? `$mkg(${main})` : main};`
+  const { js, lines, calls } = g.finish(generated)
   const info: ChunkInfo = { name: shortName(chunkname), lines, calls }
   const id = registerChunk(info)
-  const factory = new Function('$R', 'B', 'E', 'NONE', '$I', `${js}\n//# sourceURL=${SOURCE_PREFIX}${id}`) as (
-    r: Record<string, unknown>,
-    b: typeof B,
-    e: LuaTable,
-    none: typeof NONE,
-    i: ChunkInfo,
-  ) => LuaFunction
+  let factory: (r: Record<string, unknown>, b: typeof B, e: LuaTable, none: typeof NONE, i: ChunkInfo) => LuaFunction
+  try {
+    factory = new Function('$R', 'B', 'E', 'NONE', '$I', `${js}\n//# sourceURL=${SOURCE_PREFIX}${id}`) as typeof factory
+  } catch (e) {
+    // V8's parser has its own nesting limit; anything else is a bug in the generator.
+    if (e instanceof RangeError) throw syntaxError(chunkname, 1, 'chunk too complex to compile')
+    throw new Error(`Lua compiler produced invalid JS for ${shortName(chunkname)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+  }
   return factory(HELPERS, B, env, NONE, info)
 }

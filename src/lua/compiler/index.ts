@@ -7,6 +7,16 @@
  * - positions.ts: error positions, LuaJIT's message details, tracebacks;
  * - base.ts, coroutine.ts: the base and coroutine libraries;
  * - run.ts: one metered run with print captured (tests, differential corpus).
+ *
+ * Running a chunk in the gateway (what run.ts does for tests):
+ *   const f = compile(source, '=pre-function', env)      // once per config
+ *   B.begin(limits); setPrintSink(toLog)                  // per run
+ *   try { f(...) } catch (e) {
+ *     BudgetExceeded / LuaExit: not Lua errors, handle first;
+ *     anything else: settle(e).value is the Lua error value, traceback(e) the log's traceback
+ *   } finally { B.end() }
+ * Describe a non-string error value only inside the run (its __tostring is Lua code
+ * and must stay metered): run.ts's describe shows how.
  */
 export { compile, type CompileOptions } from './compile.js'
 export { shortName } from './chunkname.js'

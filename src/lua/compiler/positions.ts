@@ -15,7 +15,7 @@
  * LuaJIT drops the frame of a function that made a tail call (`return f()`);
  * frames standing at a tail-call site are dropped here for the same effect.
  */
-import { LuaError, catchable } from '../core/errors.js'
+import { LuaError } from '../core/errors.js'
 import type { LuaValue } from '../core/value.js'
 
 /** A call in the generated code, as LuaJIT names the callee in "bad argument" messages. */
@@ -270,7 +270,7 @@ function renamed(msg: string, name: string | undefined, method: boolean): string
   const fname = name ?? '?'
   if (method) {
     n--
-    if (n === 0) return `calling '${fname}' on bad self${m[3]!.replace(/^ \((.*)\)$/s, ' ($1)')}`
+    if (n === 0) return `calling '${fname}' on bad self${m[3]}`
   }
   return `bad argument #${n} to '${fname}'${m[3]}`
 }
@@ -296,9 +296,6 @@ export function settleDirect(e: LuaError): LuaError {
   const v = e.value
   return markSettled(typeof v === 'string' ? new LuaError(renamed(v, undefined, false)) : e)
 }
-
-/** Whether pcall may catch `e` (re-exported for the library). */
-export { catchable }
 
 /**
  * A Lua-style traceback of where `e` was raised, for logs: `stack traceback:`

@@ -32,29 +32,49 @@ export function idx(o: LuaValue, k: LuaValue, what?: string): LuaValue {
 const MAX_CHAIN = 100
 
 /**
- * `o.k` with a string key. Walks __index tables inline (objects whose methods
- * live in a class table, classes inheriting from classes): the common case of
- * Lua OOP. A function __index, or anything else, goes through ops.index.
+ * `o.k` with a string key. Kept small so V8 inlines it into compiled code:
+ * an own field is one Map lookup; the rest goes to idxChain / idxOther.
  */
 export function idxS(o: LuaValue, k: string, what?: string): LuaValue {
   if (o instanceof LuaTable) {
-    let t: LuaTable = o
-    for (let n = 0; n < MAX_CHAIN; n++) {
-      const h = t.hash
-      if (h !== undefined) {
-        const v = h.get(k)
-        if (v !== undefined) return v
-      }
-      const mt = t.metatable
-      if (mt === undefined) return undefined
-      const mh = mt.hash
-      const ix = mh === undefined ? undefined : mh.get('__index')
-      if (ix === undefined) return undefined
-      if (!(ix instanceof LuaTable)) return ops.index(t, k)
-      t = ix
+    const h = o.hash
+    if (h !== undefined) {
+      const v = h.get(k)
+      if (v !== undefined) return v
     }
-    throw new LuaError('loop in gettable')
-  } else if (typeof o === 'string') {
+    return o.metatable === undefined ? undefined : idxChain(o, k)
+  }
+  return idxOther(o, k, what)
+}
+
+/**
+ * A missing field of a table with a metatable. Walks __index tables in a loop
+ * (objects whose methods live in a class table, classes inheriting from
+ * classes: the common case of Lua OOP); a function __index, or anything
+ * else, goes through ops.index.
+ */
+function idxChain(o: LuaTable, k: string): LuaValue {
+  let t: LuaTable = o
+  for (let n = 0; n < MAX_CHAIN; n++) {
+    const mt = t.metatable
+    if (mt === undefined) return undefined
+    const mh = mt.hash
+    const ix = mh === undefined ? undefined : mh.get('__index')
+    if (ix === undefined) return undefined
+    if (!(ix instanceof LuaTable)) return ops.index(t, k)
+    t = ix
+    const h = t.hash
+    if (h !== undefined) {
+      const v = h.get(k)
+      if (v !== undefined) return v
+    }
+  }
+  throw new LuaError('loop in gettable')
+}
+
+/** `o.k` on a value that is not a table: strings reach the string library. */
+function idxOther(o: LuaValue, k: string, what?: string): LuaValue {
+  if (typeof o === 'string') {
     // `s:upper()`: the string metatable's __index is the string library.
     const lib = ops.strings.lib
     if (lib !== undefined) return idxS(lib, k)
@@ -208,6 +228,42 @@ export function tbl(arr: LuaValue[] | undefined, kv: LuaValue[] | undefined, bef
     }
   }
   return t
+}
+
+/**
+ * Record constructors (`{x = 1, y = v}`: distinct constant string keys only)
+ * build their hash part directly, skipping the generic per-key checks.
+ */
+export function tblS1(k1: string, v1: LuaValue): LuaTable {
+  B.alloc(TABLE_BYTES + SLOT_BYTES)
+  const h = new Map<LuaValue, LuaValue>()
+  if (v1 !== undefined) h.set(k1, v1)
+  return new LuaTable(undefined, h)
+}
+export function tblS2(k1: string, v1: LuaValue, k2: string, v2: LuaValue): LuaTable {
+  B.alloc(TABLE_BYTES + 2 * SLOT_BYTES)
+  const h = new Map<LuaValue, LuaValue>()
+  if (v1 !== undefined) h.set(k1, v1)
+  if (v2 !== undefined) h.set(k2, v2)
+  return new LuaTable(undefined, h)
+}
+export function tblS3(k1: string, v1: LuaValue, k2: string, v2: LuaValue, k3: string, v3: LuaValue): LuaTable {
+  B.alloc(TABLE_BYTES + 3 * SLOT_BYTES)
+  const h = new Map<LuaValue, LuaValue>()
+  if (v1 !== undefined) h.set(k1, v1)
+  if (v2 !== undefined) h.set(k2, v2)
+  if (v3 !== undefined) h.set(k3, v3)
+  return new LuaTable(undefined, h)
+}
+/** A record constructor with more fields: keys (a chunk constant) and values in the same order. */
+export function tblS(keys: string[], vals: LuaValue[]): LuaTable {
+  B.alloc(TABLE_BYTES + keys.length * SLOT_BYTES)
+  const h = new Map<LuaValue, LuaValue>()
+  for (let i = 0; i < keys.length; i++) {
+    const v = vals[i]
+    if (v !== undefined) h.set(keys[i], v)
+  }
+  return new LuaTable(undefined, h)
 }
 
 /**

@@ -81,8 +81,13 @@ export function prepareSource(s: string): string {
   let i = 0
   /** The name or keyword just read ('' after any other token). */
   let prevWord = ''
-  // A `#` first line is skipped by LuaJIT's loader.
-  if (s.charCodeAt(0) === 35) while (i < s.length && !isNewline(s.charCodeAt(i))) i++
+  // A `#` first line is skipped by LuaJIT's loader: it becomes a line comment for luaparse
+  // (`-- `: the space keeps a following `[[` from opening a long comment).
+  if (s.charCodeAt(0) === 35) {
+    while (i < s.length && !isNewline(s.charCodeAt(i))) i++
+    out = '-- '
+    from = 1
+  }
   while (i < s.length) {
     const c = s.charCodeAt(i)
     if (isNewline(c)) {
@@ -133,7 +138,7 @@ export function prepareSource(s: string): string {
       i++
     }
   }
-  return from === 0 ? s : out + s.slice(from)
+  return out === '' ? s : out + s.slice(from)
 }
 
 /** Length of the newline at `i`: CR LF and LF CR count as one, as in LuaJIT (and luaparse). */

@@ -7,7 +7,9 @@
  * loop's back-edge check.
  */
 import type * as L from 'luaparse'
-import { BUDGET, call, cond, ex, fnExpr, list, multi, num, numValue, openMulti, whatOf } from './expr.js'
+import { call, ex, fnExpr, list, multi, openMulti } from './expr.js'
+import { BUDGET, num, numValue, whatOf } from './operands.js'
+import { cond } from './operators.js'
 import { lineOfNode, rangeOf, type Gen } from './gen.js'
 import { planGotos } from './gotos.js'
 import { decodeString } from './source.js'

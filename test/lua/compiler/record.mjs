@@ -44,6 +44,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     names.add(c.name)
     expected[c.name] = runLuajit(c.lua)
   }
-  writeFileSync(join(dir, 'expected.json'), JSON.stringify(expected, null, 1) + '\n')
+  const file = join(dir, 'expected.json')
+  // Written as the repository's Prettier would format it, so `npm run lint` stays clean.
+  const prettier = await import('prettier')
+  const options = { ...(await prettier.resolveConfig(file)), filepath: file }
+  writeFileSync(file, await prettier.format(JSON.stringify(expected), options))
   console.log(`${names.size} cases recorded`)
 }

@@ -95,3 +95,7 @@ tostring = function(v) return "<" .. orig(v) .. ">" end
 print(1, "a", nil)
 tostring = orig
 print(1)
+--- load reader errors are load failures
+print(select('#', load(function() error({}) end)))
+local f, e = load(function() error({code = 3}) end)
+print(f, type(e), e.code)

@@ -86,3 +86,6 @@ print(t[1], t[2.0], #t)
 --- negative zero
 local z = -0
 print(z, 0 * -1, 1 / z < 0, z == 0)
+--- first line starting with a hash is skipped
+#[[ not a long string: the loader skips this line
+print("after the first line")

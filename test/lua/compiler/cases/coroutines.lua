@@ -127,3 +127,14 @@ function Obj:next() self.v = self.v + 1 coroutine.yield(self.v) return self end
 local o = Obj.new(0)
 local co = coroutine.wrap(function() o:next():next() return "done" end)
 print(co(), co(), co())
+--- yield across print and tostring is a C-call boundary
+local co = coroutine.create(function()
+  print(setmetatable({}, {__tostring = function() coroutine.yield("from tostring") return "x" end}))
+end)
+print(coroutine.resume(co))
+--- yield in a load reader fails the load
+local co = coroutine.wrap(function()
+  local f, e = load(function() coroutine.yield("reader") end)
+  return f, e
+end)
+print(co())

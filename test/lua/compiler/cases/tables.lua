@@ -145,3 +145,11 @@ print(t.key, t[2], t.key2, t[true])
 local o = {v = 1}
 function o:inc() self.v = self.v + 1 return self end
 print(o:inc():inc():inc().v)
+--- record constructors
+local a, b, c, d, e = {x = 1}, {x = 1, y = nil}, {p = 1, q = 2, r = 3}, {k1 = 1, k2 = 2, k3 = 3, k4 = 4, k5 = nil}, {["s p"] = 1, x = 2}
+local n = 0
+for _ in pairs(d) do n = n + 1 end
+print(a.x, b.x, b.y, c.p + c.q + c.r, d.k4, d.k5, n, e["s p"])
+--- duplicate keys in a constructor
+local t = {x = 1, x = nil, y = 1, y = 2}
+print(t.x, t.y)
