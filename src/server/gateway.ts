@@ -15,6 +15,7 @@ import cluster from 'node:cluster'
 import { AggregatorRegistry } from 'prom-client'
 import type { RequestLog } from '../runtime/state.js'
 import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../runtime/limits.js'
+import type { ProxyOptions } from '../runtime/options.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
@@ -122,7 +123,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   if (!loaded.ok) throw new ConfigError(loaded.issues)
   // Everything that outlives a reload: pools, target health, plugin metrics and slots.
   const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID, upstreamConnections: opts.upstreamConnections, primary: opts.primary })
-  const limits: ClientLimits = { ...DEFAULT_CLIENT_LIMITS, ...opts.limits }
   const ownsNode = opts.node === undefined
   // With --workers, the primary's /metrics sums what each worker counted (prom-client's cluster aggregation).
   if (cluster.isWorker) {
@@ -141,7 +141,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     throw err
   }
   const holder = new RuntimeHolder(first)
-  const trusted = parseTrustedIps(opts.trustedIps)
+  // Every default of the request path, resolved here once; each listener gets this same value.
+  const proxyOptions: ProxyOptions = {
+    trusted: parseTrustedIps(opts.trustedIps),
+    accessLog: opts.accessLog,
+    requestLog: opts.requestLog,
+    underscoresInHeaders: opts.underscoresInHeaders ?? true,
+    limits: { ...DEFAULT_CLIENT_LIMITS, ...opts.limits },
+  }
   let draining = false
   const servers: FastifyInstance[] = []
   const proxy: string[] = []
@@ -181,14 +188,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   try {
     for (const spec of opts.listen) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({
-        holder,
-        trusted,
-        accessLog: opts.accessLog,
-        requestLog: opts.requestLog,
-        underscoresInHeaders: opts.underscoresInHeaders,
-        limits,
-      })
+      const app = buildProxyServer({ holder, proxy: proxyOptions })
       servers.push(app)
       proxyServers.push(app)
       stats.track(app.server)
@@ -197,15 +197,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     for (const spec of opts.tlsListen ?? []) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({
-        holder,
-        trusted,
-        tls: true,
-        accessLog: opts.accessLog,
-        requestLog: opts.requestLog,
-        underscoresInHeaders: opts.underscoresInHeaders,
-        limits,
-      })
+      const app = buildProxyServer({ holder, tls: true, proxy: proxyOptions })
       servers.push(app)
       proxyServers.push(app)
       stats.track(app.server, true)
