@@ -18,7 +18,7 @@ import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../runtime/limits.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
-import { ListenerStats, type ServerStats } from './listener-stats.js'
+import { ListenerStats, type ServerStats, type ServerTotals } from './listener-stats.js'
 import { RuntimeHolder } from '../reload/holder.js'
 import { createReloader, type ReloadResult, type Reloader } from '../reload/reloader.js'
 import { watchConfig, type ConfigWatcher } from '../reload/watcher.js'
@@ -86,6 +86,9 @@ export interface Gateway {
   markDraining(): void
   /** Connections and requests of this gateway's proxy listeners (Kong's /status `server` block). */
   serverStats(): ServerStats
+  /** The totals of serverStats() alone (cheap), and a listener told each time one grows (on the request path: keep it cheap). */
+  serverTotals(): ServerTotals
+  onServerGrowth(listener: () => void): void
   close(): Promise<void>
 }
 
@@ -247,6 +250,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       draining = true
     },
     serverStats: () => stats.snapshot(),
+    serverTotals: () => stats.totals(),
+    onServerGrowth: (listener) => stats.onGrowth(listener),
     close: closeAll,
   }
 }
