@@ -9,14 +9,17 @@
  * source (runtime/unexpected.ts, runtime/phases.ts), so what arrives here is
  * work detached from any request, whose failure leaves no request half-done;
  * and the gateway's state is rebuilt from the file, not mutated in place.
- * A callback a plugin started while running for a request (in any phase)
- * names that request: the line carries its `request_id`
- * (runtime/request-scope.ts). Work started elsewhere (a plugin's set-up when
- * a config is compiled, a node slot's own timers) belongs to no request, and
- * its line has no `request_id`. Only `gateway serve` installs it: an
- * embedding program keeps Node's default or its own policy.
+ *
+ * The first such line switches request tracking on (runtime/request-scope.ts:
+ * it has a cost, paid only once a plugin has shown it leaves callbacks
+ * behind); from then on, a callback a plugin starts while running for a
+ * request (in any phase) names that request: its line carries `request_id`.
+ * The first line cannot, nor can one about work started elsewhere (a
+ * plugin's set-up when a config is compiled, a node slot's own timers) or
+ * before tracking began. Only `gateway serve` installs it: an embedding
+ * program keeps Node's default or its own policy.
  */
-import { currentRequestId } from '../runtime/request-scope.js'
+import { currentRequestId, trackRequests } from '../runtime/request-scope.js'
 
 export interface SafetyNetLog {
   error(fields: Record<string, unknown>, msg: string): void
@@ -24,8 +27,9 @@ export interface SafetyNetLog {
 
 const describe = (err: unknown) => (err instanceof Error ? { message: err.message, code: (err as NodeJS.ErrnoException).code, stack: err.stack } : String(err))
 
-/** The line's fields: the error, and the request whose plugin left the callback behind, when there is one. */
+/** The line's fields: the error, and the request whose plugin left the callback behind, when known. */
 function fields(err: unknown): Record<string, unknown> {
+  trackRequests()
   const requestId = currentRequestId()
   return requestId === undefined ? { err: describe(err) } : { err: describe(err), request_id: requestId }
 }
