@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { ConfigIssue } from '../config/issues.js'
 import { loadFile } from '../config/load.js'
-import { redactForConfig } from '../config/secrets.js'
+import { redactForConfig } from '../config/secrets/index.js'
 import { compileRuntime, pluginsOf, type CompileOptions } from '../compile/runtime.js'
 import { createNodeState, type NodeState } from '../node/state.js'
 import type { PrimaryChannel } from '../node/counter-protocol.js'
@@ -19,7 +19,7 @@ import type { ProxyOptions } from '../runtime/options.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
-import { ListenerStats, type ServerStats } from './listener-stats.js'
+import { ListenerStats, type ServerStats, type ServerTotals } from './listener-stats.js'
 import { RuntimeHolder } from '../reload/holder.js'
 import { createReloader, type ReloadResult, type Reloader } from '../reload/reloader.js'
 import { watchConfig, type ConfigWatcher } from '../reload/watcher.js'
@@ -87,6 +87,9 @@ export interface Gateway {
   markDraining(): void
   /** Connections and requests of this gateway's proxy listeners (Kong's /status `server` block). */
   serverStats(): ServerStats
+  /** The totals of serverStats() alone (cheap), and a listener told each time one grows (on the request path: keep it cheap). */
+  serverTotals(): ServerTotals
+  onServerGrowth(listener: () => void): void
   close(): Promise<void>
 }
 
@@ -239,6 +242,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       draining = true
     },
     serverStats: () => stats.snapshot(),
+    serverTotals: () => stats.totals(),
+    onServerGrowth: (listener) => stats.onGrowth(listener),
     close: closeAll,
   }
 }
