@@ -1,7 +1,9 @@
-// Shared by the benchmark scripts (bench/proxy.mjs, bench/plugins.mjs, bench/reload-soak.mjs):
-// option readers, taskset pinning, child processes tracked and stopped by PID
-// (also on error and Ctrl-C), temp dirs, wrk runs and their parsing, plain GETs,
-// formatting. Plain Node ESM, no dependencies.
+// Shared by the benchmark scripts (bench/proxy.mjs, bench/plugins.mjs, bench/reload-soak.mjs,
+// bench/slow-clients.mjs): option readers, the set-up of a wrk run against the gateway
+// (its options, wrk and dist/ checks, pinning, the banner), taskset pinning, child
+// processes tracked and stopped by PID (also on error and Ctrl-C), temp dirs, the
+// gateway and upstream processes, wrk runs and their parsing, plain GETs, formatting.
+// Plain Node ESM, no dependencies.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -38,6 +40,58 @@ export function optionReaders(name) {
     return n
   }
   return { usage, seconds, integer }
+}
+
+/**
+ * The parseArgs options of a wrk run against the gateway, spelled as every
+ * script spells them; `defaults` overrides a default (e.g. { connections: '20' }).
+ */
+export function wrkRunOptions(defaults = {}) {
+  const d = { duration: '10s', warmup: '3s', connections: '50', threads: '1', ...defaults }
+  return {
+    duration: { type: 'string', default: d.duration },
+    warmup: { type: 'string', default: d.warmup },
+    connections: { type: 'string', default: d.connections },
+    threads: { type: 'string', default: d.threads },
+    'no-pin': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  }
+}
+
+/**
+ * Everything a wrk run against the gateway checks before it starts: the
+ * wrkRunOptions values (usage errors exit 2), wrk installed and dist/ built
+ * (else exit 1, saying how to fix it; `npmScript` is the script that builds
+ * first). Returns { duration, warmup, connections, threads, wrk, ...pinning() }.
+ */
+export function wrkRunSetup(name, opts, npmScript) {
+  const { usage, seconds, integer } = optionReaders(name)
+  const run = {
+    duration: seconds('duration', opts.duration, 1),
+    warmup: seconds('warmup', opts.warmup, 0),
+    connections: integer('connections', opts.connections, 1),
+    threads: integer('threads', opts.threads, 1),
+  }
+  if (run.threads > run.connections) usage('--threads must not exceed --connections')
+  const wrk = which('wrk')
+  if (!wrk) {
+    console.error(`${name}: wrk not found. Install it: apt-get update && apt-get install -y wrk`)
+    process.exit(1)
+  }
+  if (!distBuilt()) {
+    console.error(`${name}: dist/ is missing: build first with \`npx tsc -p tsconfig.json\` (or use \`npm run ${npmScript}\`)`)
+    process.exit(1)
+  }
+  return { ...run, wrk, ...pinning(opts['no-pin']) }
+}
+
+/** The opening lines of a run: versions, `detail` (the load, one or more lines), where things are pinned, the load average. */
+export function printBanner(name, setup, detail) {
+  console.log(`${name}: node ${process.version}, ${setup.cores} cores, load: ${wrkVersion(setup.wrk)}`)
+  console.log(`  ${detail}`)
+  console.log(`  ${setup.pin ? `pinned: gateway on core ${TARGET_CORE}, wrk and upstream on core ${LOAD_CORE}` : 'not pinned: figures are noisier'}`)
+  console.log(`  load average before: ${loadAverage()} (the machine should be otherwise idle)`)
 }
 
 // ---------------------------------------------------------------------------
@@ -151,6 +205,18 @@ export const gatewayStarted = (msg) => (msg.msg === 'gateway started' ? msg.prox
 /** Argv (after node) of `gateway serve` on an ephemeral proxy port. */
 export function gatewayServeArgs(config, adminListen = 'off') {
   return [GATEWAY, 'serve', '--config', config, '--listen', '127.0.0.1:0', '--admin-listen', adminListen]
+}
+
+/** `gateway serve` on `config` (proxy on an ephemeral port, no admin) on the target core; resolves as startServer. */
+export function startGatewayServe(pinned, config, role = 'gateway') {
+  const [cmd, args] = pinned(TARGET_CORE, NODE, gatewayServeArgs(config))
+  return startServer(role, cmd, args, gatewayStarted)
+}
+
+/** { host, port } of a `host:port` address as the servers print it. */
+export function splitAddress(address) {
+  const i = address.lastIndexOf(':')
+  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) }
 }
 
 /** bench/upstream.mjs (100-byte body, keep-alive) on the load core. */
@@ -294,19 +360,29 @@ export function parseWrk(o) {
   }
 }
 
+/** The figures of a run in which no request completed (wrk then prints no latencies to parse). */
+export const STARVED = Object.freeze({ rps: 0, p50: NaN, p99: NaN, max: NaN, requests: 0, socketErrors: NaN, socketDetail: 'n/a', non2xx: 0 })
+
 /**
  * Starts `wrk -tT -cC -dSs --latency [-H 'name: value'...] url` on the load core;
  * `done` resolves with parseWrk's figures; `stop()` sends SIGINT (wrk then still
  * prints its figures). `headers`: lines like 'apikey: secret', sent on every request.
+ * `starved`: a run wrk cannot report on (no request completed) resolves with
+ * STARVED instead of failing: for scripts that measure a client being starved.
  */
-export function startWrk({ bin, pinned, threads, connections, secs, url, headers = [] }) {
+export function startWrk({ bin, pinned, threads, connections, secs, url, headers = [], starved = false }) {
   const hs = headers.flatMap((h) => ['-H', h])
   const [cmd, args] = pinned(LOAD_CORE, bin, [`-t${threads}`, `-c${connections}`, `-d${secs}s`, '--latency', ...hs, url])
   const { child, done } = spawnCaptured(cmd, args)
   return {
     done: done.then((r) => {
       if (r.code !== 0) throw new Error(`wrk failed (${r.code ?? r.signal}): ${r.stderr || r.stdout}`)
-      return parseWrk(r.stdout)
+      try {
+        return parseWrk(r.stdout)
+      } catch (err) {
+        if (starved && /cannot parse wrk/.test(err.message)) return STARVED
+        throw err
+      }
     }),
     stop: () => running(child) && child.kill('SIGINT'),
   }
@@ -317,6 +393,7 @@ export function startWrk({ bin, pinned, threads, connections, secs, url, headers
 
 export const fmtInt = (n) => Math.round(n).toLocaleString('en-US')
 export const fmtMs = (n) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0))
+export const pause = (ms) => new Promise((r) => setTimeout(r, ms))
 export const loadAverage = () =>
   loadavg()
     .map((l) => l.toFixed(2))

@@ -39,43 +39,33 @@ import { join } from 'node:path'
 import { clearInterval, setInterval } from 'node:timers'
 import { parseArgs } from 'node:util'
 import {
-  LOAD_CORE,
-  NODE,
-  TARGET_CORE,
-  distBuilt,
   fmtInt,
   fmtMs,
-  gatewayServeArgs,
-  gatewayStarted,
   httpGet,
-  loadAverage,
   makeTempDir,
   optionReaders,
-  pinning,
+  pause,
+  printBanner,
   printTable,
   runBench,
-  startServer,
+  splitAddress,
+  startGatewayServe,
   startUpstream,
   startWrk,
   stopChild,
   wasInterrupted,
-  which,
-  wrkVersion,
+  wrkRunOptions,
+  wrkRunSetup,
 } from './lib.mjs'
 
+const NAME = 'bench/slow-clients'
 const { values: opts } = parseArgs({
   options: {
     slow: { type: 'string', default: '1000' },
     body: { type: 'string', default: String(1024 * 1024) },
     interval: { type: 'string', default: '1000' },
-    duration: { type: 'string', default: '10s' },
-    warmup: { type: 'string', default: '3s' },
-    connections: { type: 'string', default: '50' },
-    threads: { type: 'string', default: '1' },
     'no-unbuffered': { type: 'boolean', default: false },
-    'no-pin': { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    ...wrkRunOptions(),
   },
 })
 if (opts.help) {
@@ -85,26 +75,12 @@ if (opts.help) {
   )
   process.exit(0)
 }
-const { usage, seconds, integer } = optionReaders('bench/slow-clients')
+const { integer } = optionReaders(NAME)
 const slowCount = integer('slow', opts.slow, 1)
 const bodyBytes = integer('body', opts.body, 2)
 const intervalMs = integer('interval', opts.interval, 1)
-const duration = seconds('duration', opts.duration, 1)
-const warmup = seconds('warmup', opts.warmup, 0)
-const connections = integer('connections', opts.connections, 1)
-const threads = integer('threads', opts.threads, 1)
-if (threads > connections) usage('--threads must not exceed --connections')
-
-const WRK = which('wrk')
-if (!WRK) {
-  console.error('bench/slow-clients: wrk not found. Install it: apt-get update && apt-get install -y wrk')
-  process.exit(1)
-}
-if (!distBuilt()) {
-  console.error('bench/slow-clients: dist/ is missing: build first with `npx tsc -p tsconfig.json` (or use `npm run bench:slow-clients`)')
-  process.exit(1)
-}
-const { cores: CORES, pin, pinned } = pinning(opts['no-pin'])
+const setup = wrkRunSetup(NAME, opts, 'bench:slow-clients')
+const { duration, warmup, connections, threads, pinned } = setup
 
 // ---------------------------------------------------------------------------
 // Slow clients: raw sockets in this process, one timer for all of them.
@@ -115,7 +91,7 @@ const { cores: CORES, pin, pinned } = pinning(opts['no-pin'])
  * Resolves once every one is connected and has sent its first body byte.
  */
 async function slowClients(address, path, n) {
-  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))]
+  const { host, port } = splitAddress(address)
   const sockets = new Set()
   let closedEarly = 0
   let stopping = false
@@ -166,25 +142,17 @@ async function slowClients(address, path, n) {
 // ---------------------------------------------------------------------------
 // Main
 
-/** wrk's figures, or a starved run's (no request completed: wrk prints no latencies). */
-async function measure(address, path, secs) {
-  try {
-    return await startWrk({ bin: WRK, pinned, threads, connections, secs, url: `http://${address}${path}` }).done
-  } catch (err) {
-    if (!/cannot parse wrk/.test(err.message)) throw err
-    return { rps: 0, p50: NaN, p99: NaN, max: NaN, requests: 0, socketErrors: NaN, non2xx: 0 }
-  }
+/** wrk's figures; a starved run (no request completed) gives lib's STARVED figures. */
+function measure(address, path, secs) {
+  return startWrk({ bin: setup.wrk, pinned, threads, connections, secs, url: `http://${address}${path}`, starved: true }).done
 }
 
-const pause = (ms) => new Promise((r) => setTimeout(r, ms))
-
 async function main() {
-  console.log(`bench/slow-clients: node ${process.version}, ${CORES} cores, load: ${wrkVersion(WRK)}`)
-  console.log(
-    `  normal client: wrk -t${threads} -c${connections} -d${duration}s GET; slow clients: ${fmtInt(slowCount)} x POST ${fmtInt(bodyBytes)} bytes, 1 byte / ${intervalMs} ms\n` +
-      `  ${pin ? `pinned: gateway on core ${TARGET_CORE}, wrk and upstream on core ${LOAD_CORE}` : 'not pinned: figures are noisier'}`,
+  printBanner(
+    NAME,
+    setup,
+    `normal client: wrk -t${threads} -c${connections} -d${duration}s GET; slow clients: ${fmtInt(slowCount)} x POST ${fmtInt(bodyBytes)} bytes, 1 byte / ${intervalMs} ms`,
   )
-  console.log(`  load average before: ${loadAverage()} (the machine should be otherwise idle)`)
   const tmp = await makeTempDir('bench-slow-clients-')
   const upstream = await startUpstream(pinned)
   const config = join(tmp, 'gateway.yml')
@@ -195,8 +163,7 @@ async function main() {
       `      - { name: unbuffered, paths: [/unbuffered], request_buffering: false }\n`,
   )
   if (opts.keep) console.log(`  config: ${config}`)
-  const [cmd, args] = pinned(TARGET_CORE, NODE, gatewayServeArgs(config))
-  const gw = await startServer('gateway', cmd, args, gatewayStarted)
+  const gw = await startGatewayServe(pinned, config)
   const address = gw.address
   const probe = await httpGet(`http://${address}/buffered/probe`)
   if (probe.status !== 200) throw new Error(`GET /buffered/probe: ${probe.status}`)
@@ -241,4 +208,4 @@ async function main() {
   await stopChild(gw.child, 15_000)
 }
 
-await runBench({ name: 'bench/slow-clients', keep: opts.keep }, main)
+await runBench({ name: NAME, keep: opts.keep }, main)

@@ -11,6 +11,7 @@ import type { Target, Upstream } from '../config/model.js'
 import { parseTarget } from '../config/schema/upstream.js'
 import { healthKey, record, type HealthStore, type Outcome, type TargetHealth } from '../node/health.js'
 import { passiveThresholds, startActiveChecks, type ActiveChecker } from './health-checks.js'
+import type { ProbeTls } from './upstream-tls.js'
 
 export interface Peer {
   host: string
@@ -43,7 +44,8 @@ export interface Balancer {
 
 const hash32 = (s: string) => createHash('md5').update(s).digest().readUInt32BE(0)
 
-export function createBalancer(upstream: Upstream, targets: readonly Target[], health: HealthStore): Balancer {
+/** `probeTls`: how the upstream's active https probes connect (upstream-tls.ts compileProbeTls). */
+export function createBalancer(upstream: Upstream, targets: readonly Target[], health: HealthStore, probeTls: ProbeTls): Balancer {
   const peers: PeerState[] = targets
     .filter((t) => t.weight > 0)
     .map((t) => {
@@ -65,6 +67,7 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
     upstream,
     peers.map((p) => ({ host: p.peer.host, port: p.peer.port, key: healthKey(upstream.name, p.peer.host, p.peer.port) })),
     health,
+    probeTls,
   )
 
   const usable = (exclude?: ReadonlySet<string>) => {

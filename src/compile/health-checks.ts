@@ -2,10 +2,21 @@
  * Active health checks: the gateway probes each target of an upstream on its
  * own timers and records the outcome in the node's health store. A checker
  * belongs to one Runtime and stops when that Runtime is disposed.
+ *
+ * Each probe opens a connection of its own and closes it, as Kong's checker
+ * does: a probe riding a kept-alive connection would test neither the connect
+ * nor, over https, the handshake. https probes talk TLS with the upstream's
+ * probe settings (upstream-tls.ts compileProbeTls) and send the name Kong's
+ * checker sends: https_sni, else the upstream's host_header, else the
+ * target's host when it is a name. A failed handshake is a TCP failure.
  */
-import { request } from 'undici'
+import { isIP } from 'node:net'
+import { Client, type buildConnector } from 'undici'
 import type { Upstream } from '../config/model.js'
+import { timedConnector } from '../node/connector.js'
 import { record, type HealthStore, type Thresholds } from '../node/health.js'
+import { tlsConnectOptions } from '../node/pools.js'
+import type { ProbeTls } from './upstream-tls.js'
 
 type Checks = Upstream['healthchecks']
 
@@ -28,25 +39,46 @@ export interface ActiveChecker {
   stop(): void
 }
 
+type ProbeTarget = { host: string; port: number; key: string }
+
+/** A name without its port (a host_header may carry one; a server name never does). */
+const withoutPort = (host: string) => (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, ''))
+
 /**
  * Probes targets on their own timers: healthy targets every `healthy.interval`
  * seconds, unhealthy ones every `unhealthy.interval` (0 disables either).
+ * `tls`: how https probes connect (compileProbeTls; plain probes ignore it).
  */
-export function startActiveChecks(u: Upstream, targets: readonly { host: string; port: number; key: string }[], health: HealthStore): ActiveChecker {
+export function startActiveChecks(u: Upstream, targets: readonly ProbeTarget[], health: HealthStore, tls: ProbeTls): ActiveChecker {
   const a = u.healthchecks.active
   const t = activeThresholds(u)
   const timers = new Map<string, NodeJS.Timeout>()
   if ((a.healthy.interval === 0 && a.unhealthy.interval === 0) || targets.length === 0) return { stop() {} }
-  const scheme = a.type === 'https' ? 'https' : 'http'
+  const https = a.type === 'https'
+  const timeoutMs = a.timeout * 1000
+  const headers = Object.fromEntries(Object.entries(a.headers ?? {}).map(([k, v]) => [k, v.join(', ')]))
+  // Once per target: a connector with the probe's timeout and, over https, its TLS settings and server name.
+  const connectorFor = (target: ProbeTarget): buildConnector.connector => {
+    if (!https) return timedConnector(timeoutMs, {})
+    const connect = timedConnector(timeoutMs, { ...tlsConnectOptions(tls) })
+    const servername = a.https_sni ?? (u.host_header ? withoutPort(u.host_header) : isIP(target.host) ? undefined : target.host)
+    // undici would send the Host header's name; the checker's name wins (undefined: none, for an address).
+    return (opts, cb) => connect({ ...opts, servername }, cb)
+  }
+  const connectors = new Map(targets.map((target) => [target.key, connectorFor(target)]))
   let stopped = false
-  const probe = async (target: (typeof targets)[number]) => {
+  const probe = async (target: ProbeTarget) => {
     const state = health.of(target.key)
+    const client = new Client(`${https ? 'https' : 'http'}://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`, {
+      connect: connectors.get(target.key)!,
+    })
     try {
-      const r = await request(`${scheme}://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}${a.http_path}`, {
+      const r = await client.request({
+        path: a.http_path,
         method: 'GET',
-        headers: { ...Object.fromEntries(Object.entries(a.headers ?? {}).map(([k, v]) => [k, v.join(', ')])), host: u.host_header ?? target.host },
-        headersTimeout: a.timeout * 1000,
-        bodyTimeout: a.timeout * 1000,
+        headers: { ...headers, host: u.host_header ?? target.host },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       })
       await r.body.dump()
       if (!stopped) record(state, t, { kind: 'http', status: r.statusCode })
@@ -54,9 +86,11 @@ export function startActiveChecks(u: Upstream, targets: readonly { host: string;
       if (stopped) return
       const code = (err as NodeJS.ErrnoException).code ?? ''
       record(state, t, code.includes('TIMEOUT') ? { kind: 'timeout' } : { kind: 'tcp' })
+    } finally {
+      void client.destroy().catch(() => {})
     }
   }
-  const schedule = (target: (typeof targets)[number]) => {
+  const schedule = (target: ProbeTarget) => {
     const state = health.of(target.key)
     const interval = state.healthy ? a.healthy.interval : a.unhealthy.interval
     // A disabled side still re-checks occasionally whether the state changed.

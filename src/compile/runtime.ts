@@ -15,7 +15,7 @@ import { compileChains, type Chains } from './chains.js'
 import { indexConsumers } from './consumers.js'
 import { compileHashInput, type HashFacts, type HashInput } from './hash-input.js'
 import { runtimeTargets, type RuntimeTargets } from './targets.js'
-import { compileUpstreamTls } from './upstream-tls.js'
+import { compileProbeTls, compileUpstreamTls } from './upstream-tls.js'
 import { compileRouter, type Router } from './router.js'
 
 export interface Runtime {
@@ -61,6 +61,8 @@ export function pluginsOf(config: Config): Set<string> {
 
 export function compileRuntime(config: Config, hash: string, opts: CompileOptions): Runtime {
   const { node } = opts
+  const tlsFor = compileUpstreamTls(config)
+  const probeTls = compileProbeTls(config, tlsFor)
   const balancers = new Map<string, Balancer>()
   for (const u of config.upstreams) {
     balancers.set(
@@ -69,6 +71,7 @@ export function compileRuntime(config: Config, hash: string, opts: CompileOption
         u,
         config.targets.filter((t) => t.upstream === u.id),
         node.health,
+        probeTls(u),
       ),
     )
   }
@@ -77,7 +80,6 @@ export function compileRuntime(config: Config, hash: string, opts: CompileOption
     const h = compileHashInput(u)
     if (h) hashInputs.set(u.name, h)
   }
-  const tlsFor = compileUpstreamTls(config)
   const chains = compileChains(config, { plugins: opts.plugins, node, consumers: indexConsumers(config), log: opts.pluginLog ?? (() => SILENT) })
   return {
     config,

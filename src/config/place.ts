@@ -5,7 +5,7 @@
 import { isScalar, type Node, type Scalar } from 'yaml'
 import { formatPath, type ConfigIssue, type PathSegment, type RawIssue, type Severity } from './issues.js'
 import { SINGULAR } from './normalize/index.js'
-import type { SecretRedactor } from './secrets.js'
+import type { SecretRedactor } from './secrets/index.js'
 import { isReference } from './vault.js'
 import type { Collection } from './schema/context.js'
 import { isSubstituted, type Substitution } from './templates.js'
@@ -61,7 +61,7 @@ export interface Outside {
  * `outside`: the values that came from the environment or a vault. The
  * message is about the value at the issue's path: when that is a secret
  * field, or came from outside, no part of it is echoed; elsewhere no secret
- * of the file is (secrets.ts).
+ * of the file is (secrets/redact.ts).
  */
 export function placeIssue(
   source: SourceFile,

@@ -8,7 +8,9 @@
  * A take touching a key whose leases are being taken back waits for that to
  * end, then decides on exact values. A worker that does not answer a revoke
  * in time, or dies, keeps its units counted as used: a limit may then refuse
- * early by those units, never let more through.
+ * early by those units, never let more through. A late answer (a worker
+ * that was only slow) still gives its units back, so what was refused early
+ * is admitted again at the next request.
  */
 import { CounterStore, type CounterEntry } from './counter-store.js'
 import { COUNTERS, type CounterAnswer, type CounterOp, type CounterReply, type TakeAnswer, type ToPrimary, type ToWorker } from './counter-protocol.js'
@@ -17,13 +19,21 @@ import { COUNTERS, type CounterAnswer, type CounterOp, type CounterReply, type T
 export const LEASE_MAX = 100
 /** A lease is at most 1/(LEASE_SHARE × workers) of what is left, so leases shrink to none near a limit. */
 const LEASE_SHARE = 4
+/** How long a late answer to a timed-out revoke is still taken into account (ms). */
+const LATE_MS = 60_000
+/**
+ * The default revoke wait. Only a refusal waits on it, and only while a worker
+ * holds a lease on that key; a worker busy for a second (a loaded machine) must
+ * not make a refusal early, so it is generous: a stuck worker costs 5 s once.
+ */
+const REVOKE_TIMEOUT_MS = 5000
 
 export interface AuthorityOptions {
   /** Sends to one worker; false when it is gone (nothing will come back from it). */
   send(worker: number, message: ToWorker): boolean
   /** How many workers share the node (lease sizes). */
   workers(): number
-  /** How long a revoke waits for a worker's answer (ms, default 1000). */
+  /** How long a revoke waits for a worker's answer (ms, default 5000). */
   revokeTimeoutMs?: number
 }
 
@@ -40,6 +50,8 @@ export class CounterAuthority {
   readonly #opts: AuthorityOptions
   readonly #revoking = new Map<string, Promise<void>>()
   readonly #revocations = new Map<number, Revocation>()
+  /** Revokes that timed out: id → the workers that had not answered, with their keys, until LATE_MS. */
+  readonly #late = new Map<number, { asked: Map<number, string[]>; until: number }>()
   /** Answers computed and not sent yet, per worker: sent at the end of a batch, and before any revoke. */
   readonly #outbox = new Map<number, CounterReply[]>()
   #seq = 0
@@ -76,11 +88,13 @@ export class CounterAuthority {
     for (const r of [...this.#revocations.values()]) {
       if (r.asked.delete(worker) && r.asked.size === 0) r.finish()
     }
+    for (const l of this.#late.values()) l.asked.delete(worker)
   }
 
   close(): void {
     this.#closed = true
     this.#outbox.clear()
+    this.#late.clear()
     for (const r of [...this.#revocations.values()]) r.finish()
     this.store.close()
   }
@@ -148,7 +162,8 @@ export class CounterAuthority {
       leases: values.map(() => 0),
       values,
       expires: entries.map((e) => e?.expiresAt ?? 0),
-      full: values.map((v, i) => v >= op.limits[i]! && holders(i) === 0),
+      // Not "full" while a late answer may still free units: the worker must ask again.
+      full: values.map((v, i) => v >= op.limits[i]! && holders(i) === 0 && !this.#awaitsLate(op.keys[i]!)),
     })
   }
 
@@ -206,7 +221,13 @@ export class CounterAuthority {
     }
     const done = new Promise<void>((resolve) => {
       // Not unref'd: a refusal waits on it, and it lasts a second at most.
-      const timer = setTimeout(() => finish(), this.#opts.revokeTimeoutMs ?? 1000)
+      const timer = setTimeout(() => {
+        // Whoever has not answered may answer later: its units are then free again.
+        const now = Date.now()
+        for (const [lid, l] of this.#late) if (l.until < now) this.#late.delete(lid)
+        if (asked.size > 0) this.#late.set(id, { asked, until: now + LATE_MS })
+        finish()
+      }, this.#opts.revokeTimeoutMs ?? REVOKE_TIMEOUT_MS)
       const finish = () => {
         if (!this.#revocations.has(id)) return
         clearTimeout(timer)
@@ -221,8 +242,19 @@ export class CounterAuthority {
     return done
   }
 
+  /** Whether a timed-out revoke on `key` may still be answered. */
+  #awaitsLate(key: string): boolean {
+    if (this.#late.size === 0) return false
+    const now = Date.now()
+    for (const [id, l] of this.#late) {
+      if (l.until < now) this.#late.delete(id)
+      else for (const keys of l.asked.values()) if (keys.includes(key)) return true
+    }
+    return false
+  }
+
   #returned(worker: number, id: number, returned: unknown): void {
-    const r = this.#revocations.get(id)
+    const r = this.#revocations.get(id) ?? this.#late.get(id)
     const keys = r?.asked.get(worker)
     if (!r || !keys) return
     const now = Date.now()
@@ -234,6 +266,8 @@ export class CounterAuthority {
       })
     }
     r.asked.delete(worker)
-    if (r.asked.size === 0) r.finish()
+    if ('finish' in r) {
+      if (r.asked.size === 0) r.finish()
+    } else if (r.asked.size === 0) this.#late.delete(id)
   }
 }

@@ -103,7 +103,8 @@ function verifyDepth(depth: number): (host: string, cert: PeerCertificate) => Er
   }
 }
 
-function tlsConnectOptions(tls: UpstreamTls | undefined): Record<string, unknown> {
+/** Node's TLS options for these settings (also the active health checks' probes, compile/health-checks.ts). */
+export function tlsConnectOptions(tls: Omit<UpstreamTls, 'id'> | undefined): Record<string, unknown> {
   if (!tls) return { rejectUnauthorized: false }
   return {
     rejectUnauthorized: tls.verify,

@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises'
 import type { ConfigIssue } from '../config/issues.js'
 import { configHash, loadConfig } from '../config/load.js'
-import { redactForConfig } from '../config/secrets.js'
+import { redactForConfig } from '../config/secrets/index.js'
 import { loadOffThread, prewarmFor } from './off-thread.js'
 import { reachable, type Reach } from '../compile/reach.js'
 import { compileRouterAsync } from '../compile/router.js'

@@ -8,30 +8,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import type { Runtime } from '../compile/runtime.js'
+import type { ProxyOptions } from './options.js'
 import { runPipeline } from './pipeline.js'
-import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './limits.js'
 import { nextRequestId } from './request-id.js'
-import { RequestState, type Arrival, type RequestLog } from './state.js'
+import { RequestState, type Arrival } from './state.js'
 import type { Transport } from './transport.js'
 import { connectionClosing, ResponseTransport } from './transports/response.js'
 import { SocketTransport } from './transports/socket.js'
-import { clientAddress, unmapped, type TrustCheck } from './trust.js'
+import { clientAddress, unmapped } from './trust.js'
 import { guarded, unexpected } from './unexpected.js'
 import { dropUnderscoreHeaders } from './underscores.js'
 
 export interface HandlerOptions {
   current: () => Runtime
-  trusted: TrustCheck
   /** 'https' on TLS listeners. */
   scheme: 'http' | 'https'
-  /** One entry per request when set; nothing is added to the request path otherwise. */
-  accessLog?: ((entry: Record<string, unknown>) => void) | undefined
-  /** Where errors of the request path itself go (with the request id); silent when unset. */
-  log?: RequestLog | undefined
-  /** false: drop request headers whose names contain '_' (nginx's underscores_in_headers off); kept by default, as Kong. */
-  underscoresInHeaders?: boolean | undefined
-  /** Body buffering, client_body_timeout, send_timeout (default: nginx's under Kong). */
-  limits?: ClientLimits | undefined
+  /** The gateway's settings for every request (options.ts), defaults resolved. */
+  proxy: ProxyOptions
 }
 
 export interface UpgradeHandler {
@@ -54,7 +47,7 @@ function arrival(req: IncomingMessage, opts: HandlerOptions): Arrival {
       scheme: opts.scheme,
       localPort: socket.localPort ?? 0,
       peer,
-      trusted: opts.trusted(peer),
+      trusted: opts.proxy.trusted(peer),
       clientIp: peer,
       sni: opts.scheme === 'https' ? socket.servername || undefined : undefined,
     }
@@ -65,12 +58,13 @@ function arrival(req: IncomingMessage, opts: HandlerOptions): Arrival {
 
 /** Runs one request through the pipeline on `transport`, pinned to the Runtime current now. */
 function start(req: IncomingMessage, transport: Transport, opts: HandlerOptions): RequestState {
+  const proxy = opts.proxy
   // Before anything reads a header (the trusted X-Real-IP below included).
-  if (opts.underscoresInHeaders === false) dropUnderscoreHeaders(req)
+  if (!proxy.underscoresInHeaders) dropUnderscoreHeaders(req)
   // Pinned: a reload mid-request does not mix configs.
-  const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts), opts.limits)
-  s.log = opts.log
-  if (opts.accessLog) logAccess(s, opts.accessLog)
+  const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts), proxy.limits)
+  s.log = proxy.requestLog
+  if (proxy.accessLog) logAccess(s, proxy.accessLog)
   // The synchronous part of every step runs under this guard; what follows a
   // promise is guarded where it resumes (pipeline.ts, forward.ts).
   try {
@@ -101,7 +95,7 @@ function writeAccess(s: RequestState, log: (entry: Record<string, unknown>) => v
 }
 
 export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const sendTimeoutMs = (opts.limits ?? DEFAULT_CLIENT_LIMITS).sendTimeoutMs
+  const sendTimeoutMs = opts.proxy.limits.sendTimeoutMs
   return (req, res) => {
     if (connectionClosing(req)) return
     start(req, new ResponseTransport(req, res, sendTimeoutMs), opts)

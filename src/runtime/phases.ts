@@ -11,6 +11,7 @@ import { PAYLOAD_TOO_LARGE, UNEXPECTED } from '../errors.js'
 import type { Exit, PhaseResult } from '../plugins/types.js'
 import { checkExit } from './header-checks.js'
 import { BodyTooLarge, kitOf, type RequestKit } from './kit.js'
+import { inRequest } from './request-scope.js'
 import type { RequestState } from './state.js'
 
 export type Outcome = Exit | undefined
@@ -45,7 +46,7 @@ function loop(s: RequestState, list: readonly PluginInstance[], from: number, ki
     const inst = list[i]!
     let out
     try {
-      out = inst.phases[phase]!(kit)
+      out = inRequest(s.requestId, () => inst.phases[phase]!(kit))
     } catch (err) {
       return crashed(s, inst, phase, err)
     }
@@ -98,7 +99,7 @@ function resolving(
     if (exit || !inst?.phases.access) continue
     let out
     try {
-      out = inst.phases.access(kit)
+      out = inRequest(s.requestId, () => inst.phases.access!(kit))
     } catch (err) {
       exit = crashed(s, inst, 'access', err)
       continue
@@ -123,7 +124,7 @@ export function runHeaderFilter(s: RequestState, lists: PhaseLists): void {
   for (const inst of lists.headerFilter) {
     s.current = inst
     try {
-      inst.phases.headerFilter!(kit)
+      inRequest(s.requestId, () => inst.phases.headerFilter!(kit))
     } catch (err) {
       crashed(s, inst, 'header_filter', err)
     }
@@ -144,7 +145,7 @@ export function runBodyFilter(s: RequestState, lists: PhaseLists, body: Buffer):
   for (const inst of lists.bodyFilter) {
     if (s.bodySkipped?.has(inst)) continue
     try {
-      const next = inst.phases.bodyFilter!(kit, out)
+      const next = inRequest(s.requestId, () => inst.phases.bodyFilter!(kit, out))
       out = typeof next === 'string' ? Buffer.from(next) : next
     } catch (err) {
       crashed(s, inst, 'body_filter', err)
@@ -164,7 +165,7 @@ function runLog(s: RequestState, lists: PhaseLists): void {
   const kit = kitOf(s)
   for (const inst of lists.log) {
     try {
-      inst.phases.log!(kit)
+      inRequest(s.requestId, () => inst.phases.log!(kit))
     } catch (err) {
       crashed(s, inst, 'log', err)
     }

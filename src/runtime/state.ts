@@ -13,7 +13,7 @@ import type { Runtime } from '../compile/runtime.js'
 import type { Consumer } from '../config/model.js'
 import type { AuthCredential, Exit } from '../plugins/types.js'
 import type { RequestKit } from './kit.js'
-import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './limits.js'
+import type { ClientLimits } from './limits.js'
 import type { ResponseDraft } from './response-draft.js'
 import type { UpstreamChanges } from './upstream-changes.js'
 import type { Transport } from './transport.js'
@@ -104,7 +104,7 @@ export class RequestState {
     readonly requestId: string,
     readonly arrival: Arrival,
     /** What the listener allows a client (body buffering and timeouts, send timeout). */
-    readonly limits: ClientLimits = DEFAULT_CLIENT_LIMITS,
+    readonly limits: ClientLimits,
   ) {}
 
   /** Unix ms at arrival (the clock is read only when a log plugin asks). */

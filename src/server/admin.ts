@@ -1,7 +1,7 @@
 /**
  * The read-only admin listener, shaped like Kong's Admin API in DB-less mode
  * (reference §8.4/§8.5). Every answer comes from the Runtime current at the
- * moment of the request; nothing it returns contains a secret (config/secrets.ts:
+ * moment of the request; nothing it returns contains a secret (config/secrets/:
  * credentials, private keys, plugin secrets are "<redacted>"; values from the
  * environment or a vault are shown as the file wrote them).
  *
@@ -13,7 +13,7 @@ import { hostname } from 'node:os'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Config, Plugin, Upstream } from '../config/model.js'
 import type { Collection } from '../config/schema/context.js'
-import { redactForDisplay } from '../config/secrets.js'
+import { redactForDisplay } from '../config/secrets/index.js'
 import { parseTarget } from '../config/schema/upstream.js'
 import { createMetrics } from '../observability/metrics.js'
 import type { Registry } from 'prom-client'
@@ -61,7 +61,7 @@ function reloadView(r: ReloadResult) {
   }
 }
 
-// ---------------------------------------------------------------- redaction (config/secrets.ts)
+// ---------------------------------------------------------------- redaction (config/secrets/display.ts)
 
 /**
  * The effective config fit to show: values from the environment or a vault as

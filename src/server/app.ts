@@ -7,35 +7,23 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createHandler, createUpgradeHandler, type HandlerOptions } from '../runtime/handle.js'
-import type { RequestLog } from '../runtime/state.js'
-import type { ClientLimits } from '../runtime/limits.js'
-import type { TrustCheck } from '../runtime/trust.js'
+import type { ProxyOptions } from '../runtime/options.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 import { HEADER_BUFFER_BYTES, HEADER_BUFFERS, MAX_HEADER_LINES } from '../runtime/header-limits.js'
 import { proxyClientError } from './client-error.js'
 
 export interface ProxyServerOptions {
   holder: RuntimeHolder
-  trusted: TrustCheck
   tls?: boolean
-  accessLog?: ((entry: Record<string, unknown>) => void) | undefined
-  /** Where errors of the request path itself go (with the request id). */
-  requestLog?: RequestLog | undefined
-  /** Keep request headers whose names contain '_' (default true, as Kong; false drops them, as nginx's default). */
-  underscoresInHeaders?: boolean | undefined
-  /** Body buffering, client_body_timeout and send_timeout (default: nginx's under Kong). */
-  limits?: ClientLimits | undefined
+  /** How requests are treated: the same for every proxy listener of a gateway. */
+  proxy: ProxyOptions
 }
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
   const handlerOptions: HandlerOptions = {
     current: () => opts.holder.current(),
-    trusted: opts.trusted,
     scheme: opts.tls ? 'https' : 'http',
-    accessLog: opts.accessLog,
-    log: opts.requestLog,
-    underscoresInHeaders: opts.underscoresInHeaders,
-    limits: opts.limits,
+    proxy: opts.proxy,
   }
   const handle = createHandler(handlerOptions)
   // Fastify owns the listener's life (listen, close, hooks), but routing is the

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { ConfigIssue } from '../config/issues.js'
 import { loadFile } from '../config/load.js'
-import { redactForConfig } from '../config/secrets.js'
+import { redactForConfig } from '../config/secrets/index.js'
 import { compileRuntime, pluginsOf, type CompileOptions } from '../compile/runtime.js'
 import { createNodeState, type NodeState } from '../node/state.js'
 import type { PrimaryChannel } from '../node/counter-protocol.js'
@@ -15,10 +15,11 @@ import cluster from 'node:cluster'
 import { AggregatorRegistry } from 'prom-client'
 import type { RequestLog } from '../runtime/state.js'
 import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../runtime/limits.js'
+import type { ProxyOptions } from '../runtime/options.js'
 import { parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
-import { ListenerStats, type ServerStats } from './listener-stats.js'
+import { ListenerStats, type ServerStats, type ServerTotals } from './listener-stats.js'
 import { RuntimeHolder } from '../reload/holder.js'
 import { createReloader, type ReloadResult, type Reloader } from '../reload/reloader.js'
 import { watchConfig, type ConfigWatcher } from '../reload/watcher.js'
@@ -86,6 +87,9 @@ export interface Gateway {
   markDraining(): void
   /** Connections and requests of this gateway's proxy listeners (Kong's /status `server` block). */
   serverStats(): ServerStats
+  /** The totals of serverStats() alone (cheap), and a listener told each time one grows (on the request path: keep it cheap). */
+  serverTotals(): ServerTotals
+  onServerGrowth(listener: () => void): void
   close(): Promise<void>
 }
 
@@ -122,7 +126,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   if (!loaded.ok) throw new ConfigError(loaded.issues)
   // Everything that outlives a reload: pools, target health, plugin metrics and slots.
   const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID, upstreamConnections: opts.upstreamConnections, primary: opts.primary })
-  const limits: ClientLimits = { ...DEFAULT_CLIENT_LIMITS, ...opts.limits }
   const ownsNode = opts.node === undefined
   // With --workers, the primary's /metrics sums what each worker counted (prom-client's cluster aggregation).
   if (cluster.isWorker) {
@@ -141,7 +144,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     throw err
   }
   const holder = new RuntimeHolder(first)
-  const trusted = parseTrustedIps(opts.trustedIps)
+  // Every default of the request path, resolved here once; each listener gets this same value.
+  const proxyOptions: ProxyOptions = {
+    trusted: parseTrustedIps(opts.trustedIps),
+    accessLog: opts.accessLog,
+    requestLog: opts.requestLog,
+    underscoresInHeaders: opts.underscoresInHeaders ?? true,
+    limits: { ...DEFAULT_CLIENT_LIMITS, ...opts.limits },
+  }
   let draining = false
   const servers: FastifyInstance[] = []
   const proxy: string[] = []
@@ -181,14 +191,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   try {
     for (const spec of opts.listen) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({
-        holder,
-        trusted,
-        accessLog: opts.accessLog,
-        requestLog: opts.requestLog,
-        underscoresInHeaders: opts.underscoresInHeaders,
-        limits,
-      })
+      const app = buildProxyServer({ holder, proxy: proxyOptions })
       servers.push(app)
       proxyServers.push(app)
       stats.track(app.server)
@@ -197,15 +200,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     for (const spec of opts.tlsListen ?? []) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({
-        holder,
-        trusted,
-        tls: true,
-        accessLog: opts.accessLog,
-        requestLog: opts.requestLog,
-        underscoresInHeaders: opts.underscoresInHeaders,
-        limits,
-      })
+      const app = buildProxyServer({ holder, tls: true, proxy: proxyOptions })
       servers.push(app)
       proxyServers.push(app)
       stats.track(app.server, true)
@@ -247,6 +242,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       draining = true
     },
     serverStats: () => stats.snapshot(),
+    serverTotals: () => stats.totals(),
+    onServerGrowth: (listener) => stats.onGrowth(listener),
     close: closeAll,
   }
 }

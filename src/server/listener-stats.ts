@@ -41,6 +41,9 @@ export const NO_STATS: Readonly<ServerStats> = Object.freeze({
   connections_waiting: 0,
 })
 
+/** The counters that only grow: what a worker's primary keeps when the worker dies. */
+export type ServerTotals = Pick<ServerStats, 'total_requests' | 'connections_accepted' | 'connections_handled'>
+
 /** Field by field sum (the primary's view of its workers). */
 export function sumStats(list: readonly ServerStats[]): ServerStats {
   const out: ServerStats = { ...NO_STATS }
@@ -73,6 +76,13 @@ export class ListenerStats {
   #requests = 0
   /** HTTP-level connections (the TLS socket on TLS listeners). */
   readonly #conns = new Set<Conn>()
+  /** Told each time a total grows (one call per connection and request: it must be cheap). */
+  #grew: (() => void) | undefined
+
+  /** `listener` is called each time a total grows (replaces the previous one). */
+  onGrowth(listener: () => void): void {
+    this.#grew = listener
+  }
 
   /** Counts `server`'s connections and requests from now on. */
   track(server: HttpServer, tls = false): void {
@@ -80,14 +90,19 @@ export class ListenerStats {
       this.#accepted++
       this.#handled++
       this.#active++
+      this.#grew?.()
       socket.once('close', () => this.#active--)
       // On TLS listeners requests arrive on the TLS socket, once the handshake is done.
       if (!tls) this.#add(socket)
     })
-    server.on('drop', () => this.#accepted++)
+    server.on('drop', () => {
+      this.#accepted++
+      this.#grew?.()
+    })
     if (tls) server.on('secureConnection', (socket: Socket) => this.#add(socket))
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.#requests++
+      this.#grew?.()
       const conn = (req.socket as TrackedSocket)[CONN]
       if (!conn) return
       conn.inFlight++
@@ -97,6 +112,7 @@ export class ListenerStats {
     // An upgraded connection leaves HTTP: it stays "writing" until it closes (its Conn goes with it).
     server.on('upgrade', (req: IncomingMessage) => {
       this.#requests++
+      this.#grew?.()
       const conn = (req.socket as TrackedSocket)[CONN]
       if (conn) conn.inFlight++
     })
@@ -107,6 +123,11 @@ export class ListenerStats {
     ;(socket as TrackedSocket)[CONN] = conn
     this.#conns.add(conn)
     socket.once('close', () => this.#conns.delete(conn))
+  }
+
+  /** The totals alone: cheap, unlike snapshot() (which visits every connection). */
+  totals(): ServerTotals {
+    return { total_requests: this.#requests, connections_accepted: this.#accepted, connections_handled: this.#handled }
   }
 
   snapshot(): ServerStats {

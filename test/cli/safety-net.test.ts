@@ -1,7 +1,8 @@
 // gateway serve's safety net (issue 12, item 3): a plugin that leaves a failing
 // timer and a rejected promise behind on every request. The request path
 // cannot catch those at the source (they run after the plugin returned); the
-// process logs each and serves on, where Node's default would exit.
+// process logs each with the id of the request that left it, and serves on,
+// where Node's default would exit.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import t from 'tap'
@@ -35,14 +36,27 @@ t.test("a plugin's stray timer and promise are logged; the process serves on", a
     throw new Error(`no such line in:\n${out}\n${err}`)
   }
   const [started] = await waitFor((l) => l.msg === 'started')
-  for (let i = 0; i < 3; i++) {
+  const send = async () => {
     const r = await request(`http://${started!.proxy as string}/`, { headersTimeout: 10_000 })
     t.equal(r.statusCode, 200)
     t.equal(await r.body.text(), '{"message":"ok"}')
+    return r.headers['x-kong-request-id'] as string
   }
-  const timers = await waitFor((l) => l.msg === 'uncaught exception outside any request; serving on', 3)
-  const promises = await waitFor((l) => l.msg === 'unhandled promise rejection outside any request; serving on', 3)
+  const TIMER = 'uncaught exception outside any request; serving on'
+  const PROMISE = 'unhandled promise rejection outside any request; serving on'
+  // The first stray callback switches request tracking on (it has a cost, paid only from then on).
+  await send()
+  const [first] = await waitFor((l) => l.msg === PROMISE)
+  t.match(first, { err: { message: 'stray promise failed' } })
+  t.notOk('request_id' in first!, 'the first line cannot name its request')
+  const ids = [await send(), await send(), await send()]
+  t.equal(new Set(ids).size, 3)
+  const timers = await waitFor((l) => l.msg === TIMER, 4)
+  const promises = await waitFor((l) => l.msg === PROMISE, 4)
   t.match(timers[0], { err: { message: 'stray timer failed' } })
-  t.match(promises[0], { err: { message: 'stray promise failed' } })
+  // From then on each line names the request whose plugin left the callback behind.
+  const named = (lines: Record<string, unknown>[]) => lines.flatMap((l) => (typeof l.request_id === 'string' ? [l.request_id] : [])).sort()
+  t.same(named(timers), [...ids].sort(), 'each later timer line names its request')
+  t.same(named(promises), [...ids].sort(), 'each later rejection line names its request')
   t.equal(child.exitCode, null, 'still running')
 })

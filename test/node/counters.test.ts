@@ -14,6 +14,8 @@ interface Link {
   up: boolean
   /** Messages reach the primary. */
   down: boolean
+  /** Messages to the worker arrive this many ms late (a busy worker). */
+  slow?: number
   deliver?: ((m: unknown) => void) | undefined
   onClose?: (() => void) | undefined
 }
@@ -27,7 +29,8 @@ function node(t: { teardown(fn: () => void): void }, n: number, opts: { revokeTi
       const l = links[id]!
       if (!l.deliver) return false
       const copy = structuredClone(message)
-      if (l.up) later(() => l.deliver?.(copy))
+      if (l.up && l.slow) setTimeout(() => l.deliver?.(copy), l.slow)
+      else if (l.up) later(() => l.deliver?.(copy))
       return true
     },
     revokeTimeoutMs: opts.revokeTimeoutMs,
@@ -162,6 +165,21 @@ t.test('a worker that does not answer a revoke: the refusal waits for the revoke
   let accepted = 0
   for (let i = 0; i < 150; i++) if ((await take(b, 'deaf', 100)).ok) accepted++
   t.equal(accepted, 100 - held)
+})
+
+t.test('a worker that answers a revoke after its timeout: the units it gives back are admitted again', async (t) => {
+  const { workers, authority, links } = node(t, 2, { revokeTimeoutMs: 20 })
+  const [a, b] = workers as [LeasedCounters, LeasedCounters]
+  t.ok((await take(a, 'slow', 100)).ok)
+  const held = authority.store.get('slow')
+  t.ok(held > 1, 'worker a holds a lease')
+  links[0]!.slow = 200 // a busy worker: it answers, but after the revoke gave up on it
+  let accepted = 0
+  for (let i = 0; i < 150; i++) if ((await take(b, 'slow', 100)).ok) accepted++
+  t.equal(accepted, 100 - held, 'refused early while the answer is late')
+  await new Promise((r) => setTimeout(r, 400))
+  for (let i = 0; i < 150; i++) if ((await take(b, 'slow', 100)).ok) accepted++
+  t.equal(accepted, 99, 'once it answers, its unused units are free again: 1 used by a, 99 by b')
 })
 
 t.test('a silent primary: the worker answers by itself after its answer timeout', async (t) => {

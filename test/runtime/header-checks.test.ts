@@ -8,57 +8,16 @@ import * as z from 'zod'
 import { pluginSet } from '../../src/plugins/set.js'
 import { ANY_SCOPE, definePlugin, defineHandler, PROTOCOLS_ALL, type Exit } from '../../src/plugins/types.js'
 import type { CustomPlugin } from '../../src/plugins/set.js'
-import { pluginGateway } from '../helpers/plugin-gateway.js'
+import { onePlugin, pluginGateway, pluginLines } from '../helpers/plugin-gateway.js'
 import { exchange, responses } from '../helpers/wire.js'
 
-interface Failure {
-  plugin: string
-  msg: string
-  fields: Record<string, unknown> | undefined
-}
-function capture() {
-  const failures: Failure[] = []
-  const pluginLog = (p: { name: string }) => {
-    const rec = (msg: string, fields?: Record<string, unknown>) => failures.push({ plugin: p.name, msg, fields })
-    return { error: rec, warn: rec, info: rec, debug: rec }
-  }
-  return { failures, pluginLog }
-}
-
-/** One pre-function chunk on route `/`; `global` runs it from the global rewrite phase instead. */
-const luaConfig = (phase: 'access' | 'rewrite', source: string) =>
-  phase === 'access'
-    ? `_format_version: "3.0"
-services:
-  - name: app
-    url: $UPSTREAM
-    routes:
-      - name: app
-        paths: [/]
-        plugins:
-          - name: pre-function
-            config:
-              access:
-                - |
-${source.replace(/^/gm, '                  ')}
-`
-    : `_format_version: "3.0"
-services:
-  - name: app
-    url: $UPSTREAM
-    routes: [{ name: app, paths: [/] }]
-plugins:
-  - name: pre-function
-    config:
-      rewrite:
-        - |
-${source.replace(/^/gm, '          ')}
-`
+/** One pre-function chunk on route `/` (access), or from the global rewrite phase. */
+const luaConfig = (phase: 'access' | 'rewrite', source: string) => onePlugin('pre-function', { [phase]: [source] }, { global: phase === 'rewrite' })
 
 const UNEXPECTED_BODY = /"message":"An unexpected error occurred"/
 
 t.test('Lua: an exit header from the query with CR/LF is the plugin error (500), and the gateway serves on', async (t) => {
-  const { failures, pluginLog } = capture()
+  const { lines: failures, pluginLog } = pluginLines()
   const { send } = await pluginGateway(t, luaConfig('access', `kong.response.exit(200, "x", {["X-Echo"] = kong.request.get_query_arg("q")})`), undefined, {
     pluginLog,
   })
@@ -89,7 +48,7 @@ t.test('Lua: a header name with a space, a table value holding \\n, set_header w
     `kong.service.request.add_header("X Up", "1")`,
   ]
   for (const source of cases) {
-    const { failures, pluginLog } = capture()
+    const { lines: failures, pluginLog } = pluginLines()
     const { send } = await pluginGateway(t, luaConfig('access', source), undefined, { pluginLog })
     const r = await send('/')
     t.equal(r.status, 500, source)
@@ -103,7 +62,7 @@ t.test('Lua: a header name with a space, a table value holding \\n, set_header w
 })
 
 t.test('Lua: an exit with CR/LF from the global rewrite phase is a 500', async (t) => {
-  const { failures, pluginLog } = capture()
+  const { lines: failures, pluginLog } = pluginLines()
   const { send } = await pluginGateway(
     t,
     luaConfig('rewrite', `kong.response.exit(401, "no", {["WWW-Authenticate"] = "Basic\\r\\nSet-Cookie: a=b"})`),
@@ -123,7 +82,7 @@ t.test('Lua: an exit with CR/LF from the global rewrite phase is a 500', async (
 })
 
 t.test('an exit that sets Transfer-Encoding: one Content-Length, no Transfer-Encoding, the connection stays usable', async (t) => {
-  const { failures, pluginLog } = capture()
+  const { lines: failures, pluginLog } = pluginLines()
   const { gw } = await pluginGateway(t, luaConfig('access', `kong.response.exit(200, "hello", {["Transfer-Encoding"] = "chunked"})`), undefined, {
     pluginLog,
   })
@@ -167,31 +126,21 @@ function setter(): CustomPlugin {
   return { definition, handler: handler as CustomPlugin['handler'] }
 }
 const plugins = pluginSet([setter()])
-const tsConfig = (conf: string) => `_format_version: "3.0"
-services:
-  - name: app
-    url: $UPSTREAM
-    routes:
-      - name: app
-        paths: [/]
-        plugins:
-          - name: setter
-            config: ${conf}
-`
+const tsConfig = (conf: z.input<typeof setterConfig>) => onePlugin('setter', conf)
 
 t.test('TypeScript plugins: kit.upstream / kit.response headers and exits are checked where set', async (t) => {
   for (const conf of [
-    '{ where: upstream }',
-    '{ where: upstream, name: "x bad", value: ok }',
-    '{ where: response }',
-    '{ where: exit }',
-    '{ where: exit, name: "bad:name", value: ok }',
-    '{ where: exit-status, value: "1000" }',
-  ]) {
-    const { failures, pluginLog } = capture()
+    { where: 'upstream' },
+    { where: 'upstream', name: 'x bad', value: 'ok' },
+    { where: 'response' },
+    { where: 'exit' },
+    { where: 'exit', name: 'bad:name', value: 'ok' },
+    { where: 'exit-status', value: '1000' },
+  ] as const) {
+    const { lines: failures, pluginLog } = pluginLines()
     const { send } = await pluginGateway(t, tsConfig(conf), undefined, { plugins, pluginLog })
     const r = await send('/')
-    t.equal(r.status, 500, conf)
+    t.equal(r.status, 500, JSON.stringify(conf))
     t.match(r.body, UNEXPECTED_BODY)
     t.equal(r.reached, undefined)
     t.same(
@@ -202,7 +151,7 @@ t.test('TypeScript plugins: kit.upstream / kit.response headers and exits are ch
 })
 
 t.test('a header written behind the kit (header_filter mutating the object): 500, not a reset', async (t) => {
-  const { send } = await pluginGateway(t, tsConfig('{ where: header-filter-raw }'), undefined, { plugins })
+  const { send } = await pluginGateway(t, tsConfig({ where: 'header-filter-raw' }), undefined, { plugins })
   const r = await send('/')
   t.equal(r.status, 500)
   t.match(r.body, UNEXPECTED_BODY)

@@ -4,40 +4,15 @@
 // refusal is the plugin's error: Kong's 500, logged with the plugin's name.
 import t from 'tap'
 import { pluginSet } from '../../src/plugins/set.js'
-import { pluginGateway } from '../helpers/plugin-gateway.js'
+import { onePlugin, pluginGateway, pluginLines } from '../helpers/plugin-gateway.js'
 import { probe } from '../helpers/probe.js'
 
-const failures: { plugin: string; msg: string; fields: Record<string, unknown> | undefined }[] = []
-const pluginLog = (p: { name: string }) => {
-  const rec = (msg: string, fields?: Record<string, unknown>) => failures.push({ plugin: p.name, msg, fields })
-  return { error: rec, warn: rec, info: rec, debug: rec }
-}
+const { lines: failures, pluginLog } = pluginLines()
 const plugins = pluginSet([probe('probe', 1000)])
 
-const lua = (path: string) => `_format_version: "3.0"
-services:
-  - name: app
-    url: $UPSTREAM
-    routes:
-      - name: app
-        paths: [/]
-        plugins:
-          - name: pre-function
-            config:
-              access:
-                - kong.service.request.set_path(${path})
-`
-const ts = (path: string) => `_format_version: "3.0"
-services:
-  - name: app
-    url: $UPSTREAM
-    routes:
-      - name: app
-        paths: [/]
-        plugins:
-          - name: probe
-            config: { set_path: ${JSON.stringify(path)} }
-`
+/** `path` is Lua source: a string literal, or not a string at all. */
+const lua = (path: string) => onePlugin('pre-function', { access: [`kong.service.request.set_path(${path})`] })
+const ts = (path: string) => onePlugin('probe', { set_path: path })
 
 // t/01-pdk/06-service-request/04-set_path.t:35 (path must start with /)
 t.test('Lua: set_path without a leading slash is a 500; the upstream never sees the target', async (t) => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { fetchRaw, gateway } from '../helpers/gateway.js'
 import { refusal } from '../../src/server/admin.js'
-import { redactForDisplay } from '../../src/config/secrets.js'
+import { redactForDisplay } from '../../src/config/secrets/index.js'
 import { registry } from '../../src/plugins/registry.js'
 import { VERSION } from '../../src/version.js'
 

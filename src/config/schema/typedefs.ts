@@ -163,7 +163,7 @@ export const headerName = z.string().refine((v) => HEADER_NAME_RE.test(v), {
 })
 
 /**
- * Which kind of secret a schema's value is, for redaction (config/secrets.ts
+ * Which kind of secret a schema's value is, for redaction (config/secrets/where.ts
  * reads these marks when it walks a plugin's config schema):
  * - `secret`: the whole value (Kong's `encrypted`/`referenceable` fields);
  * - `url`: a URL whose user info and query values are secret;

@@ -1,0 +1,24 @@
+/**
+ * What every proxy listener of one gateway is told, once, about how to treat
+ * the requests it serves: whose forwarded headers to believe, what to log and
+ * where, whether '_' headers are kept, what a client may cost. `startGateway`
+ * resolves the defaults once (server/gateway.ts) and hands the same value to
+ * each listener and from there to the request path (handle.ts); nothing below
+ * it fills in a default again.
+ */
+import type { ClientLimits } from './limits.js'
+import type { RequestLog } from './state.js'
+import type { TrustCheck } from './trust.js'
+
+export interface ProxyOptions {
+  /** --trusted-ips: peers whose X-Forwarded-* and X-Real-IP are believed. */
+  readonly trusted: TrustCheck
+  /** One entry per request when set; nothing is added to the request path otherwise. */
+  readonly accessLog: ((entry: Record<string, unknown>) => void) | undefined
+  /** Where errors of the request path itself go (with the request id); silent when undefined. */
+  readonly requestLog: RequestLog | undefined
+  /** Keep request headers whose names contain '_' (true, as Kong's template; false drops them, as nginx's default). */
+  readonly underscoresInHeaders: boolean
+  /** Body buffering, client_body_timeout, send_timeout (nginx's under Kong unless set). */
+  readonly limits: ClientLimits
+}
