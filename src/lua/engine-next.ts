@@ -24,6 +24,7 @@ import { compile, settle, traceback } from './compiler/index.js'
 import { fromLua, toLua } from './pdk/convert.js'
 import { outputExit } from './pdk/ngx.js'
 import { current, type LuaLogLevel, type LuaPhase, type LuaRun } from './pdk/run.js'
+import { writeBack } from './pdk/shared.js'
 import { sandboxGlobals } from './sandbox-env.js'
 import { checkLua, checkLuaExpression } from './syntax/index.js'
 import type { LuaChunk, LuaExpression, LuaSyntaxError, LuaVars } from './types.js'
@@ -37,6 +38,21 @@ export const DEFAULT_LIMITS: LuaLimits = { ...DEFAULT_BUDGET, requires: [] }
 
 let limits: LuaLimits = DEFAULT_LIMITS
 let globals = sandboxGlobals(limits.requires)
+
+/** The sandbox's globals (read-only), as chunks see them through their own environment. */
+export function luaGlobals(): LuaTable {
+  return globals
+}
+
+/** A chunk's own globals table: its writes stay in it, its reads fall through to the sandbox. */
+function chunkEnv(): LuaTable {
+  const env = new LuaTable()
+  const meta = new LuaTable()
+  meta.setStr('__index', globals)
+  env.metatable = meta
+  env.setStr('_G', env)
+  return env
+}
 
 /** Sets the per-run limits and the require allow-list (serve flags); chunks compiled later use them. */
 export function setLuaLimits(next: Partial<LuaLimits>): void {
@@ -81,7 +97,8 @@ export interface SyncLuaEngine {
   check(source: string): LuaSyntaxError | undefined
   checkExpression(expr: string): LuaSyntaxError | undefined
   compile(source: string, name: string): SyncLuaChunk
-  compileExpression(expr: string): SyncLuaExpression
+  /** An expression; `env` replaces the default environment (a templates' one: plugins/shared/lua-template.ts). */
+  compileExpression(expr: string, env?: LuaTable): SyncLuaExpression
 }
 
 /** An error value as a message, under the run's budget (its __tostring is Lua code too). */
@@ -117,6 +134,10 @@ function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[]): LuaValue[] {
   } finally {
     B.end()
     current.run = saved
+    if (r.shared !== undefined && r.kit !== undefined) {
+      writeBack(r.kit.shared, r.shared.read, r.shared.bridge)
+      r.shared = undefined
+    }
   }
 }
 
@@ -167,16 +188,12 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
     check: (source) => checkLua(source),
     checkExpression: (expr) => checkLuaExpression(expr),
     compile(source, name) {
-      const env = new LuaTable()
-      const meta = new LuaTable()
-      meta.setStr('__index', globals)
-      env.metatable = meta
-      env.setStr('_G', env)
+      const env = chunkEnv()
       let f: LuaFunction
       try {
         f = compile(source, `=${name}`, env)
       } catch (e) {
-        throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`)
+        throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`, { cause: e })
       }
       let first = true
       const instance = {}
@@ -211,17 +228,13 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
         },
       }
     },
-    compileExpression(expr) {
-      const env = new LuaTable()
-      const meta = new LuaTable()
-      meta.setStr('__index', globals)
-      env.metatable = meta
-      env.setStr('_G', env)
+    compileExpression(expr, given) {
+      const env = given ?? chunkEnv()
       let f: LuaFunction
       try {
         f = compile(`return (${expr}\n)`, '=expression', env)
       } catch (e) {
-        throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`)
+        throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`, { cause: e })
       }
       const instance = {}
       const evaluateLua = (kit: Kit | undefined, vars?: LuaVars): LuaValue => {

@@ -15,7 +15,8 @@ import { tostring } from '../core/ops.js'
 import { LuaTable, fromText, numberToString, toText, typeName, type LuaValue } from '../core/value.js'
 import { fromLua, headerToLua, toLua } from './convert.js'
 import { encodeJson } from './json.js'
-import { headersSent, kit, pluginCtx, run, type LuaLogLevel } from './run.js'
+import { headersSent, kit, pluginCtx, run, type LuaLogLevel, type LuaRun } from './run.js'
+import { sharedToLua } from './shared.js'
 import { library } from './table.js'
 
 /** Headers that describe the client connection, not the request sent on: read from the client's request. */
@@ -410,13 +411,33 @@ const client = library('kong.client', {
   },
 })
 
+function sharedState(r: LuaRun): NonNullable<LuaRun['shared']> {
+  return (r.shared ??= { read: new Map(), bridge: new Map() })
+}
+
 const SHARED_META = new LuaTable()
-SHARED_META.setStr('__index', (_t: LuaValue, key: LuaValue): LuaValue[] => [typeof key === 'string' ? toLua(kit().shared[toText(key)]) : undefined])
+SHARED_META.setStr('__index', (_t: LuaValue, key: LuaValue): LuaValue[] => {
+  if (typeof key !== 'string') return [undefined]
+  const r = run()
+  const s = sharedState(r)
+  const k = toText(key)
+  if (s.read.has(k)) return [s.read.get(k)]
+  const lv = sharedToLua(kit().shared[k], s.bridge)
+  s.read.set(k, lv)
+  return [lv]
+})
 SHARED_META.setStr('__newindex', (_t: LuaValue, key: LuaValue, v: LuaValue): LuaValue[] => {
   if (typeof key !== 'string') throw new LuaError('kong.ctx.shared keys must be strings')
-  const shared = kit().shared
-  if (v === undefined) delete shared[toText(key)]
-  else shared[toText(key)] = v instanceof LuaTable ? v : fromLua(v)
+  const record = kit().shared
+  const s = sharedState(run())
+  const k = toText(key)
+  s.read.set(k, v)
+  if (v === undefined) delete record[k]
+  else if (v instanceof LuaTable) {
+    const js = fromLua(v)
+    record[k] = js
+    if (typeof js === 'object' && js !== null) s.bridge.set(v, js)
+  } else record[k] = typeof v === 'string' ? toText(v) : v
   return []
 })
 /** kong.ctx.shared: a view of the request's shared record (TypeScript plugins see the same values). */

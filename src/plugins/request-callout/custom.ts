@@ -2,7 +2,9 @@
  * request-callout's `custom` maps (headers, query, body of a callout or of the
  * upstream request): compiled once into templates, applied per request.
  */
-import { lua } from '../../lua/engine.js'
+import { lua } from '../../lua/engine-next.js'
+import { fromLua } from '../../lua/pdk/convert.js'
+import { templateEnv, within } from '../shared/lua-template.js'
 import type { Kit } from '../types.js'
 import { compileCalloutTemplate, type CalloutTemplate } from './template.js'
 
@@ -20,7 +22,10 @@ export function compileCustom(m: Record<string, unknown> | undefined, reads?: Se
 
 /** A `$(...)` template; the callouts it reads are added to `reads`. */
 export function template(source: string, reads?: Set<string>): CalloutTemplate {
-  const t = compileCalloutTemplate(source, (expr) => lua.compileExpression(expr))
+  const t = compileCalloutTemplate(source, (expr) => {
+    const e = lua.compileExpression(expr, templateEnv(true))
+    return (kit, token) => within(token, kit, undefined, () => fromLua(e.evaluateLua(kit)))
+  })
   // The schema already refused these; this guards configs built without it.
   if ('error' in t) throw new TypeError(`request-callout: ${t.error}`)
   for (const n of t.callouts) reads?.add(n)

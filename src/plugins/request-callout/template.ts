@@ -5,9 +5,11 @@
  * since Lua runs asynchronously).
  */
 import type { Kit } from '../types.js'
-import type { LuaExpression } from '../../lua/types.js'
 import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type TemplateScope } from '../shared/template.js'
 import { luaEngine } from './lua.js'
+
+/** A compiled Lua expression: its value for a request, in one rendering (`token`) of a template. */
+export type LuaEvaluate = (kit: Kit, token: object) => unknown
 
 /** The per-request scope: request-transformer's lookups, the callouts table and the values of Lua expressions. */
 interface CalloutScope extends TemplateScope {
@@ -52,9 +54,9 @@ function walk(root: unknown, path: readonly (string | number)[]): unknown {
  * Lua expression). Validation passes no `compileLua`: expressions are only
  * checked; the handler passes the engine's compiler.
  */
-export function compileCalloutTemplate(source: string, compileLua?: (expr: string) => LuaExpression): CalloutTemplate | { error: string } {
+export function compileCalloutTemplate(source: string, compileLua?: (expr: string) => LuaEvaluate): CalloutTemplate | { error: string } {
   const names = new Set<string>()
-  const lua: LuaExpression[] = []
+  const lua: LuaEvaluate[] = []
   const engine: ExpressionEngine = {
     compile(expr) {
       const m = CALLOUT_PATH_RE.exec(expr)
@@ -84,10 +86,7 @@ export function compileCalloutTemplate(source: string, compileLua?: (expr: strin
     async render(kit) {
       if (!t.dynamic) return source
       const scope = scopeFor(kit)
-      if (lua.length > 0) {
-        const vars = { callouts: scope.callouts(), ...luaShortcuts(kit) }
-        scope.lua = await Promise.all(lua.map((e) => e.evaluate(kit, vars)))
-      }
+      if (lua.length > 0) scope.lua = lua.map((e) => e(kit, scope))
       return t.render(scope)
     },
   }
@@ -95,19 +94,6 @@ export function compileCalloutTemplate(source: string, compileLua?: (expr: strin
 
 function calloutsOf(kit: Kit): Record<string, unknown> {
   return ((kit.shared.callouts as Record<string, unknown> | undefined) ??= {})
-}
-
-/** The request shortcuts of Kong's template environment, as plain tables for Lua. */
-function luaShortcuts(kit: Kit): Record<string, unknown> {
-  const query: Record<string, string | string[]> = {}
-  for (const [k, v] of kit.request.query) {
-    const cur = query[k]
-    query[k] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v]
-  }
-  const c = kit.request.uriCaptures
-  const captures: Record<string | number, string> = { ...c?.named }
-  c?.unnamed.forEach((v, i) => (captures[i] = v))
-  return { headers: { ...kit.request.headers }, query_params: query, uri_captures: captures }
 }
 
 function scopeFor(kit: Kit): CalloutScope {

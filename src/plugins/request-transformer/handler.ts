@@ -9,7 +9,8 @@ import { decodeArgs } from '../../http/args.js'
 import { bodyKind, type BodyKind } from '../shared/body.js'
 import { formParams, transformForm, transformJson, transformMultipart, type BodyOps } from './body.js'
 import { splitPair, type RequestTransformerConfig } from './schema.js'
-import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type Template, type TemplateScope } from '../shared/template.js'
+import { compileTemplate, type ExpressionEngine, type Template, type TemplateScope } from '../shared/template.js'
+import { luaExpressionEngine } from '../shared/lua-template.js'
 
 const COPY_BODY_TO_QUERY = new Set(['GET', 'HEAD', 'TRACE'])
 
@@ -42,6 +43,7 @@ function scopeFor(kit: Kit, headerNames: readonly string[]): TemplateScope {
   for (const h of headerNames) headers.set(h, kit.upstream.header(h))
   let query: Map<string, unknown> | undefined
   return {
+    kit,
     header: (name) => headers.get(name),
     query: (name) => (query ??= decodeArgs(kit.request.rawQuery)).get(name) as ReturnType<TemplateScope['query']>,
     capture: (key) => {
@@ -57,8 +59,9 @@ const values = (v: string | readonly string[] | undefined): string[] => (v === u
 
 export default definePhases<RequestTransformerConfig>((conf, env) => {
   const templates: Template[] = []
-  const compile = compiler(SIMPLE_ENGINE, templates)
-  const uri = conf.replace.uri === undefined || conf.replace.uri === '' ? undefined : compileTemplate(conf.replace.uri, SIMPLE_ENGINE)
+  const engine = luaExpressionEngine()
+  const compile = compiler(engine, templates)
+  const uri = conf.replace.uri === undefined || conf.replace.uri === '' ? undefined : compileTemplate(conf.replace.uri, engine)
   if (uri && 'error' in uri) throw new TypeError(`request-transformer: ${uri.error}`)
   if (uri) templates.push(uri)
   const method = conf.http_method?.toUpperCase()

@@ -2,6 +2,7 @@
 import * as z from 'zod'
 import { markSecret, metaFields } from '../../config/schema/typedefs.js'
 import { compileTemplate } from '../shared/template.js'
+import { CHECK_ENGINE } from '../shared/template-check.js'
 
 /** Kong's split of a `name:value` entry (`^([^:]+):*(.-)$`): extra colons after the name are skipped. */
 export function splitPair(entry: string): { name: string; value: string } | undefined {
@@ -18,9 +19,9 @@ type Ctx = z.RefinementCtx<string>
 
 const notHeader = (ctx: Ctx, what: string | undefined) => ctx.addIssue({ code: 'custom', message: `'${what ?? 'nil'}' is not a valid header` })
 
-/** A value is a template: an expression this gateway cannot evaluate is refused here, not at request time. */
+/** A value is a template: one whose Lua does not parse is refused here, not at request time. */
 function checkTemplate(ctx: Ctx, value: string): void {
-  const t = compileTemplate(value)
+  const t = compileTemplate(value, CHECK_ENGINE)
   if ('error' in t) ctx.addIssue({ code: 'custom', message: `value '${value}' is not in supported format, error:${t.error}` })
 }
 

@@ -1,15 +1,127 @@
 /**
- * An ExpressionEngine for `$(...)` templates (request-transformer, request-callout):
- * the built-in engine first (fast, no VM), and the expressions it refuses are
- * compiled as Lua expressions in the sandbox, with Kong's template environment:
- * `headers`, `query_params`, `uri_captures` and `shared` as read-only tables.
+ * Lua `$(...)` expressions in templates (request-transformer, request-callout),
+ * in Kong's template environment (kong/plugins/request-transformer/access.lua):
+ * the sandbox's globals plus `type`, and `headers`, `query_params`,
+ * `uri_captures` and `shared` loaded lazily — on first use, once per
+ * rendering of one plugin's templates — so a template that reads no header
+ * builds no headers table. request-callout adds `callouts`
+ * (kong.ctx.shared.callouts). Writing to the environment fails as Kong's does.
+ *
+ * Expressions the built-in engine (template.ts) handles keep its fast path;
+ * its results are Kong's, but for one case: a header or argument with
+ * several values renders as the values joined by ", " where Kong renders a
+ * Lua table address.
  */
+import type { Kit } from '../types.js'
 import { SIMPLE_ENGINE, type CompiledExpression, type ExpressionEngine, type TemplateScope } from './template.js'
-import { lua, luaLookup, type SyncLuaEngine } from '../../lua/engine.js'
+import { LuaError } from '../../lua/core/errors.js'
+import { index, tostring } from '../../lua/core/ops.js'
+import { LuaTable, fromText, toText, type LuaFunction, type LuaValue } from '../../lua/core/value.js'
+import { lua, luaGlobals, type SyncLuaEngine } from '../../lua/engine-next.js'
+import { kong } from '../../lua/pdk/kong.js'
 
-/** Kong's header lookup: `headers.x_foo` reads `x-foo`. */
-const headerKey = (k: string | number): string => String(k).toLowerCase().replace(/_/g, '-')
+/** One rendering's lazily loaded values, keyed by the scope it renders with. */
+interface Slots {
+  readonly kit: Kit | undefined
+  readonly scope: TemplateScope | undefined
+  readonly values: Map<string, LuaValue>
+}
 
+const slotsByScope = new WeakMap<object, Slots>()
+let active: Slots | undefined
+
+const pdk = (lib: string, name: string): LuaFunction => (kong.getStr(lib) as LuaTable).getStr(name) as LuaFunction
+const ctxShared = (): LuaValue => index(kong.getStr('ctx'), 'shared')
+
+/** Kong's `uri_captures`: [0] the whole match, [1..] the groups, plus named groups. */
+function uriCaptures(kit: Kit | undefined, scope: TemplateScope | undefined): LuaTable {
+  const t = new LuaTable()
+  const c = kit?.request.uriCaptures
+  if (c) {
+    c.unnamed.forEach((v, i) => {
+      if (v !== undefined) t.set(i, fromText(v))
+    })
+    for (const [k, v] of Object.entries(c.named)) if (v !== undefined) t.set(fromText(k), fromText(v))
+  } else if (scope) {
+    // No request (a test rendering with a bare scope): the scope's lookups.
+    const meta = new LuaTable()
+    meta.setStr('__index', ((_t: LuaValue, k: LuaValue) => [lookup(scope.capture(typeof k === 'number' ? k : toText(String(k))))]) as LuaFunction)
+    t.metatable = meta
+  }
+  return t
+}
+
+const lookup = (v: unknown): LuaValue => (typeof v === 'string' ? v : undefined)
+
+/** The lazy loaders; `callouts` only where request-callout asks for it. */
+const LOADERS: Record<string, (s: Slots) => LuaValue> = {
+  headers: (s) => (s.kit ? pdk('request', 'get_headers')()[0] : scopeTable(s.scope, 'header')),
+  query_params: (s) => (s.kit ? pdk('request', 'get_query')()[0] : scopeTable(s.scope, 'query')),
+  uri_captures: (s) => uriCaptures(s.kit, s.scope),
+  shared: (s) => (s.kit ? ctxShared() : scopeTable(s.scope, 'shared')),
+}
+const CALLOUTS = (s: Slots): LuaValue => (s.kit ? (index(ctxShared(), 'callouts') ?? new LuaTable()) : undefined)
+
+/** Without a request: a table answering from the scope's lookups (headers keyed as Kong's get_headers). */
+function scopeTable(scope: TemplateScope | undefined, kind: 'header' | 'query' | 'shared'): LuaTable {
+  const t = new LuaTable()
+  if (!scope) return t
+  const meta = new LuaTable()
+  meta.setStr('__index', ((_t: LuaValue, k: LuaValue) => {
+    const key = toText(String(k))
+    const v = kind === 'header' ? scope.header(key.toLowerCase().replace(/_/g, '-')) : kind === 'query' ? scope.query(key) : scope.shared(key)
+    if (typeof v === 'string') return [v]
+    if (v === true) return [true]
+    if (Array.isArray(v)) return [new LuaTable(v.map((x) => (typeof x === 'string' ? x : x === true ? true : undefined)))]
+    return [typeof v === 'number' || typeof v === 'boolean' ? v : undefined]
+  }) as LuaFunction)
+  t.metatable = meta
+  return t
+}
+
+/** A template environment; `withCallouts` adds request-callout's `callouts`. */
+export function templateEnv(withCallouts = false): LuaTable {
+  const globals = luaGlobals()
+  const env = new LuaTable()
+  const meta = new LuaTable()
+  meta.setStr('__index', ((_t: LuaValue, k: LuaValue): LuaValue[] => {
+    if (typeof k !== 'string') return [undefined]
+    const load = k === 'callouts' && withCallouts ? CALLOUTS : LOADERS[k]
+    if (load === undefined) return [globals.get(k)]
+    const s = active
+    if (s === undefined) return [undefined]
+    if (!s.values.has(k)) s.values.set(k, load(s))
+    return [s.values.get(k)]
+  }) as LuaFunction)
+  meta.setStr('__newindex', (() => {
+    throw new LuaError('This environment is read-only.')
+  }) as LuaFunction)
+  env.metatable = meta
+  return env
+}
+
+/** Runs `f` with the environment's values loaded for `token` (one rendering). */
+export function within<T>(token: object, kit: Kit | undefined, scope: TemplateScope | undefined, f: () => T): T {
+  let s = slotsByScope.get(token)
+  if (s === undefined || s.kit !== kit) slotsByScope.set(token, (s = { kit, scope, values: new Map() }))
+  const saved = active
+  active = s
+  try {
+    return f()
+  } finally {
+    active = saved
+  }
+}
+
+/** pl.template's rendering of a value: `tostring(v or '')`, as text. */
+export function renderLua(v: LuaValue): string {
+  return toText(tostring(v === undefined || v === false ? '' : v))
+}
+
+/**
+ * The engine for request-transformer: built-in expressions first, then Lua.
+ * Values render as pl.template renders them (Lua's tostring).
+ */
 export function luaExpressionEngine(engine: SyncLuaEngine = lua, fallbackFirst: ExpressionEngine = SIMPLE_ENGINE): ExpressionEngine {
   return {
     compile(expr): CompiledExpression | { error: string } {
@@ -17,15 +129,9 @@ export function luaExpressionEngine(engine: SyncLuaEngine = lua, fallbackFirst: 
       if (!('error' in simple)) return simple
       const err = engine.checkExpression(expr)
       if (err) return { error: `${err.message} (in '${expr}')` }
-      const compiled = engine.compileExpression(expr)
+      const compiled = engine.compileExpression(expr, templateEnv())
       return {
-        evaluate: (scope: TemplateScope) =>
-          compiled.evaluateSync(undefined, {
-            headers: luaLookup((k) => scope.header(headerKey(k))),
-            query_params: luaLookup((k) => scope.query(String(k))),
-            uri_captures: luaLookup((k) => scope.capture(k)),
-            shared: luaLookup((k) => scope.shared(String(k))),
-          }),
+        evaluate: (scope: TemplateScope) => within(scope, scope.kit, scope, () => renderLua(compiled.evaluateLua(scope.kit))),
       }
     },
   }

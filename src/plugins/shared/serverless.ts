@@ -4,7 +4,8 @@
  * both plugins; only the name differs.
  */
 import { UNEXPECTED } from '../../errors.js'
-import { createLuaEngine, type SyncLuaChunk } from '../../lua/engine.js'
+import { createLuaEngine, type SyncLuaChunk } from '../../lua/engine-next.js'
+import type { LuaPhase } from '../../lua/pdk/run.js'
 import { definePhases, type Exit, type Kit, type PluginPhases } from '../types.js'
 import type { FunctionsConfig, Phase } from './serverless-schema.js'
 
@@ -16,12 +17,13 @@ export function functionsFactory(name: string) {
     const compile = (phase: Phase): SyncLuaChunk[] => conf[phase].map((src, i) => engine.compile(src, `${phase}[${i}]`))
     const phases: PluginPhases = {}
     const request =
-      (chunks: SyncLuaChunk[], phase: Phase) =>
+      (chunks: SyncLuaChunk[], phase: Phase & LuaPhase) =>
       async (kit: Kit): Promise<Exit | undefined> => {
+        const ctx = { phase }
         for (const c of chunks) {
           let exit: Exit | undefined
           try {
-            exit = await c.run(kit)
+            exit = await c.run(kit, undefined, ctx)
           } catch (e) {
             env.log.error(`${name} error: ${(e as Error).message}`, { phase, request_id: kit.requestId })
             return UNEXPECTED
@@ -32,11 +34,12 @@ export function functionsFactory(name: string) {
       }
     // After the response was decided nothing can be answered instead: errors are logged (Kong logs them too).
     const late =
-      (chunks: SyncLuaChunk[], phase: Phase) =>
-      (kit: Kit): void => {
+      (chunks: SyncLuaChunk[], phase: Phase & LuaPhase) =>
+      (kit: Kit, chunk?: { data: string; eof: boolean }): void => {
+        const ctx = { phase, chunk }
         for (const c of chunks) {
           try {
-            c.runSync(kit)
+            c.runSync(kit, undefined, ctx)
           } catch (e) {
             env.log.error(`${name} error: ${(e as Error).message}`, { phase, request_id: kit.requestId })
             return
@@ -53,9 +56,12 @@ export function functionsFactory(name: string) {
     if (headerFilter.length) phases.headerFilter = late(headerFilter, 'header_filter')
     if (bodyFilter.length) {
       const run = late(bodyFilter, 'body_filter')
+      // The whole body is one chunk here (ngx.arg[1], with ngx.arg[2] true): what the snippets leave in it is sent.
       phases.bodyFilter = (kit, body) => {
-        run(kit)
-        return body
+        const data = body.toString('latin1')
+        const chunk = { data, eof: true }
+        run(kit, chunk)
+        return chunk.data === data ? body : Buffer.from(chunk.data, 'latin1')
       }
     }
     if (log.length) phases.log = late(log, 'log')

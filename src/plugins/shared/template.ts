@@ -5,9 +5,12 @@
  * engine for the expressions Kong users write most, and another engine (a Lua
  * sandbox) can plug in through `ExpressionEngine` without touching the callers.
  */
+import type { Kit } from '../types.js'
 
 /** What an expression may read, per request. Lookups are already Kong-shaped. */
 export interface TemplateScope {
+  /** The request, when there is one: Lua expressions read Kong's template environment from it. */
+  readonly kit?: Kit
   /** A request header (lower-cased name): every value, or undefined. */
   header(name: string): string | readonly string[] | undefined
   /** A query argument: its values (`true` for `?flag`), or undefined. */
