@@ -125,6 +125,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#finished = true
     if (this.#timer) clearTimeout(this.#timer)
     const out = this.#responseHead(status, headers)
+    // Upgrade and Connection are hop-by-hop, but a 101 must name the switch on
+    // this hop too (RFC 6455 4.1: a WebSocket client fails the handshake without them), as nginx sends them.
+    out.upgrade = firstValue(headers.upgrade) ?? 'websocket'
+    out.connection = 'upgrade'
     this.#release({ kind: 'http', status })
     this.s.transport.tunnel(reasonPhrase(101), out, socket)
   }

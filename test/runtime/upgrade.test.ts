@@ -109,6 +109,23 @@ services:
   t.equal(up.seen[0]!.headers['x-rewritten'], 'yes', 'the rewrite phase changed the upstream request')
 })
 
+t.test('the 101 names the switch: Upgrade and Connection reach the client', async (t) => {
+  const up = await upgradeServer(t)
+  const gw = await gateway(`_format_version: "3.0"
+services:
+  - name: ws
+    url: http://127.0.0.1:${up.port}/
+    routes: [{ name: ws, paths: [/ws] }]
+`)
+  t.teardown(() => gw.close())
+  const h = await handshake(gw.proxy[0]!, '/ws')
+  h.socket.destroy()
+  t.equal(h.statusLine, 'HTTP/1.1 101 Switching Protocols')
+  t.equal(h.headers.upgrade, 'websocket', 'a WebSocket client fails the handshake without it')
+  t.equal(h.headers.connection, 'upgrade')
+  t.equal(h.headers['sec-websocket-accept'], 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=', "the upstream's accept key, for the client's key")
+})
+
 t.test('an https-only route answers an upgrade over http with Kong 426, as a plain request', async (t) => {
   const up = await upgradeServer(t)
   const gw = await gateway(`_format_version: "3.0"
