@@ -36,10 +36,11 @@
 //
 //   apikey reaches every upstream as sent (hide_credentials: false). Functions get Authorization as
 //   sent (Bearer <key>). Signed up, the user's access token is the Authorization everywhere, untouched.
-//   Refused: no key → 401 "No API key found in request"; an unknown key → 401 "Unauthorized"; anon keys
-//   on /pg/ → 403 "You cannot consume this service"; realtime api/openapi → 403; the dashboard without
-//   basic-auth → 401. Storage and functions take keyless requests (S3 presigned URLs; functions check
-//   JWTs themselves): no empty Authorization or sb-api-key reaches them, nor a client's own sb-api-key.
+//   Refused: no apikey → 401 "No API key found in request" (an opaque key only in Authorization too);
+//   an unknown key → 401 "Unauthorized"; anon keys on /pg/ → 403 "You cannot consume this service";
+//   realtime api/openapi → 403; the dashboard without basic-auth → 401. Storage and functions take
+//   keyless requests (S3 presigned URLs; functions check JWTs themselves): no empty Authorization or
+//   sb-api-key reaches them, nor a client's own sb-api-key.
 //
 // Until the Lua runtime (issue 13) is merged, the gateway refuses this file ("unsupported template
 // expression"), so every subtest here fails at the gateway's start. The sb-api-key assertions also
@@ -75,6 +76,10 @@ if (!renderedPresent()) {
     const none = await request(`${gw.url}/rest/v1/t?select=*`)
     t.equal(none.statusCode, 401)
     t.equal(((await none.body.json()) as { message?: unknown }).message, 'No API key found in request')
+
+    const bearerOnly = await request(`${gw.url}/rest/v1/t?select=*`, { headers: { authorization: `Bearer ${k.SUPABASE_PUBLISHABLE_KEY}` } })
+    t.equal(bearerOnly.statusCode, 401, 'an opaque key only as a bearer token: key-auth reads apikey only')
+    t.equal(((await bearerOnly.body.json()) as { message?: unknown }).message, 'No API key found in request')
 
     const unknown = await supabase(t, gw.url, 'sb_publishable_not-a-key-anyone-has').from('t').select()
     t.equal(unknown.status, 401, 'an unknown key: 401 to the client')
