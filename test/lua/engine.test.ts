@@ -1,6 +1,6 @@
 // The Lua engine: sandbox, budgets, cjson encoding, kong.ctx.shared, syntax errors.
 import t from 'tap'
-import { createLuaEngine, setLuaLimits, DEFAULT_LIMITS } from '../../src/lua/engine.js'
+import { createLuaEngine, setLuaLimits, DEFAULT_LIMITS } from '../../src/lua/engine-next.js'
 import type { Kit } from '../../src/plugins/types.js'
 
 const lua = createLuaEngine()
