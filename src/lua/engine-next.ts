@@ -73,6 +73,13 @@ export class LuaRunError extends Error {
   }
 }
 
+/** Log fields for a failed run: the route it served, Lua's traceback when there is one. */
+export function luaErrorFields(e: unknown, kit: Kit | undefined): Record<string, unknown> {
+  const f: Record<string, unknown> = { request_id: kit?.requestId, route: kit?.route?.name ?? kit?.route?.id }
+  if (e instanceof LuaRunError && e.luaTraceback !== undefined) f.traceback = e.luaTraceback
+  return f
+}
+
 /** What a run is for (phase) and where its logs go. */
 export interface RunContext {
   phase?: LuaPhase

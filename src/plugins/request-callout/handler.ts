@@ -7,6 +7,7 @@
  * exchange with retries (exchange.ts), response.by_lua.
  */
 import { REQUEST_CALLOUT, UNEXPECTED } from '../../errors.js'
+import { luaErrorFields } from '../../lua/engine-next.js'
 import { definePhases, type Exit, type Kit, type PluginEnv } from '../types.js'
 import { createCache, type CalloutCache } from './cache.js'
 import { cacheKey } from './cache-key.js'
@@ -42,7 +43,7 @@ export default definePhases<RequestCalloutConfig>((conf, env) => {
         return await customiseUpstream(kit, conf, up)
       } catch (err) {
         // A Lua runtime error (or a failed upstream customisation) ends as Kong's 500.
-        env.log.error('request-callout failed', { error: err instanceof Error ? err.message : String(err) })
+        env.log.error('request-callout failed', { error: err instanceof Error ? err.message : String(err), ...luaErrorFields(err, kit) })
         return UNEXPECTED
       }
     },

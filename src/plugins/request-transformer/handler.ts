@@ -11,6 +11,7 @@ import { formParams, transformForm, transformJson, transformMultipart, type Body
 import { splitPair, type RequestTransformerConfig } from './schema.js'
 import { compileTemplate, type ExpressionEngine, type Template, type TemplateScope } from '../shared/template.js'
 import { luaExpressionEngine } from '../shared/lua-template.js'
+import { luaErrorFields } from '../../lua/engine-next.js'
 
 const COPY_BODY_TO_QUERY = new Set(['GET', 'HEAD', 'TRACE'])
 
@@ -177,14 +178,24 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
   }
 
   const copiesBody = method !== undefined && COPY_BODY_TO_QUERY.has(method)
+  // A Lua template that fails (an error, the budget) is Kong's 500, logged with Lua's message.
+  const safeRun = (kit: Kit, body: Buffer | undefined, type: BodyKind | undefined, contentType: string): Exit | undefined => {
+    try {
+      return run(kit, body, type, contentType)
+    } catch (e) {
+      env.log.error(`[request-transformer] failed to render a template: ${e instanceof Error ? e.message : String(e)}`, luaErrorFields(e, kit))
+      return UNEXPECTED
+    }
+  }
+
   return {
     access(kit) {
       const contentType = kit.request.header('content-type') ?? ''
       // request-transformer's own test (a substring, JSON first), not get_body's.
       const type = bodyKind(kit.request.header('content-type'), 'anywhere')
       // The body is read only when Kong would read it.
-      if (type && (hasBody || (copiesBody && type === 'form'))) return kit.request.body().then((body) => run(kit, body, type, contentType))
-      return run(kit, undefined, type, contentType)
+      if (type && (hasBody || (copiesBody && type === 'form'))) return kit.request.body().then((body) => safeRun(kit, body, type, contentType))
+      return safeRun(kit, undefined, type, contentType)
     },
   }
 })

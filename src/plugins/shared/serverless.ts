@@ -4,7 +4,7 @@
  * both plugins; only the name differs.
  */
 import { UNEXPECTED } from '../../errors.js'
-import { createLuaEngine, type SyncLuaChunk } from '../../lua/engine-next.js'
+import { createLuaEngine, luaErrorFields, type SyncLuaChunk } from '../../lua/engine-next.js'
 import type { LuaPhase } from '../../lua/pdk/run.js'
 import { definePhases, type Exit, type Kit, type PluginPhases } from '../types.js'
 import type { FunctionsConfig, Phase } from './serverless-schema.js'
@@ -25,7 +25,7 @@ export function functionsFactory(name: string) {
           try {
             exit = await c.run(kit, undefined, ctx)
           } catch (e) {
-            env.log.error(`${name} error: ${(e as Error).message}`, { phase, request_id: kit.requestId })
+            env.log.error(`${name} error: ${(e as Error).message}`, { phase, ...luaErrorFields(e, kit) })
             return UNEXPECTED
           }
           if (exit) return exit
@@ -41,7 +41,7 @@ export function functionsFactory(name: string) {
           try {
             c.runSync(kit, undefined, ctx)
           } catch (e) {
-            env.log.error(`${name} error: ${(e as Error).message}`, { phase, request_id: kit.requestId })
+            env.log.error(`${name} error: ${(e as Error).message}`, { phase, ...luaErrorFields(e, kit) })
             return
           }
         }
