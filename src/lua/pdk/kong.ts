@@ -17,6 +17,7 @@ import { fromLua, headerToLua, toLua } from './convert.js'
 import { encodeJson } from './json.js'
 import { headersSent, kit, pluginCtx, run, type LuaLogLevel, type LuaRun } from './run.js'
 import { sharedToLua } from './shared.js'
+import { vault } from './vault.js'
 import { library } from './table.js'
 
 /** Headers that describe the client connection, not the request sent on: read from the client's request. */
@@ -532,6 +533,7 @@ export const kong: LuaTable = library('kong', {
   table: tableLib,
   nginx,
   router,
+  vault,
   version: '3.9.0',
   version_num: 3009000,
 })

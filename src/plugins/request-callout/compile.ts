@@ -4,6 +4,7 @@
  * levels the callouts run in; the upstream customisation.
  */
 import { Agent, ProxyAgent, type Dispatcher } from 'undici'
+import '../shared/lua-vault.js'
 import { lua } from '../../lua/engine-next.js'
 import type { LuaChunk } from '../../lua/types.js'
 import { compileCustom, template, type Custom } from './custom.js'

@@ -12,6 +12,7 @@
  * several values renders as the values joined by ", " where Kong renders a
  * Lua table address.
  */
+import './lua-vault.js'
 import type { Kit } from '../types.js'
 import { SIMPLE_ENGINE, type CompiledExpression, type ExpressionEngine, type TemplateScope } from './template.js'
 import { LuaError } from '../../lua/core/errors.js'

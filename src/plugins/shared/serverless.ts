@@ -4,6 +4,7 @@
  * both plugins; only the name differs.
  */
 import { UNEXPECTED } from '../../errors.js'
+import './lua-vault.js'
 import { createLuaEngine, luaErrorFields, type SyncLuaChunk } from '../../lua/engine-next.js'
 import type { LuaPhase } from '../../lua/pdk/run.js'
 import { definePhases, type Exit, type Kit, type PluginPhases } from '../types.js'

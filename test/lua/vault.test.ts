@@ -1,0 +1,39 @@
+// kong.vault in Lua (Kong's PDK: kong/pdk/vault.lua): get, is_reference, parse_reference, through a real gateway.
+import t from 'tap'
+import { pluginGateway } from '../helpers/plugin-gateway.js'
+
+const CONFIG = (source: string) => `_format_version: "3.0"
+services:
+  - name: app
+    url: $UPSTREAM
+    routes:
+      - name: app
+        paths: [/]
+        plugins:
+          - name: pre-function
+            config:
+              access:
+                - |
+${source.replace(/^/gm, '                  ')}
+`
+
+t.test('kong.vault.get resolves an env reference; a missing one is nil and an error', async (t) => {
+  process.env.LUA_VAULT_TEST_TOKEN = 'tok-42'
+  t.teardown(() => delete process.env.LUA_VAULT_TEST_TOKEN)
+  const { send } = await pluginGateway(
+    t,
+    CONFIG(`local v = kong.vault.get('{vault://env/lua-vault-test-token}')
+local none, err = kong.vault.get('{vault://env/lua-vault-test-missing}')
+kong.service.request.set_header('x-token', v)
+kong.service.request.set_header('x-missing', tostring(none) .. ' ' .. tostring(err ~= nil))
+kong.service.request.set_header('x-is-ref', tostring(kong.vault.is_reference('{vault://env/a}')) .. ' ' .. tostring(kong.vault.is_reference('plain')))
+local p = kong.vault.parse_reference('{vault://env/db/password#2}')
+kong.service.request.set_header('x-parsed', p.name .. '|' .. p.resource .. '|' .. p.key .. '|' .. p.version)`),
+  )
+  const r = await send('/')
+  t.equal(r.status, 200)
+  t.equal(r.reached?.headers['x-token'], 'tok-42')
+  t.equal(r.reached?.headers['x-missing'], 'nil true')
+  t.equal(r.reached?.headers['x-is-ref'], 'true false')
+  t.equal(r.reached?.headers['x-parsed'], 'env|db|password|2')
+})
