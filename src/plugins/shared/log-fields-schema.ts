@@ -18,11 +18,8 @@ const source = z
   })
 
 export const customFieldsByLua = z
-  .record(z.string(), source)
-  // Kong's key rule (len_min = 1) with its message, at the key (zod's own key check only says 'invalid key').
-  .superRefine((m, ctx) => {
-    if (Object.hasOwn(m, '')) ctx.addIssue({ code: 'custom', message: 'length must be at least 1', path: [''] })
-  })
+  // Kong's key rule (len_min = 1) with its message: zod's own for a bad key only says 'invalid key'.
+  .record(z.string().min(1), source, { error: (iss) => (iss.code === 'invalid_key' ? 'length must be at least 1' : undefined) })
   .optional()
   .describe(
     'Fields set in (or, when the Lua returns nil, removed from) the log record, each computed by a Lua chunk in the log phase. A dotted key sets a nested field; `\\.` is a literal dot.',
