@@ -196,7 +196,7 @@ t.test('values the serializer refuses: Kong’s error, logged, and no record', a
 })
 
 t.test('each run starts from fresh globals: Kong loads the source anew per request', async (t) => {
-  // kong/plugins/file-log/handler.lua:76: set_serialize_value(key, sandbox(expression)()) on every request.
+  // kong/plugins/file-log/handler.lua:73: set_serialize_value(key, sandbox(expression)()) on every request.
   const file = logFile()
   const fields = { count: 'n = (n or 0) + 1\nreturn n', g: "local before = _G.kong\n_G.kong = 'replaced'\nreturn type(before)" }
   const { send } = await pluginGateway(t, config([{ name: 'a', plugins: [{ name: 'file-log', config: { path: file, custom_fields_by_lua: fields } }] }]))
