@@ -98,6 +98,17 @@ export interface SyncLuaExpression extends LuaExpression {
   evaluateLua(kit: Kit | undefined, vars?: LuaVars): LuaValue
 }
 
+/** A chunk run for its value (custom_fields_by_lua). */
+export interface SyncLuaValueChunk {
+  /**
+   * Runs the chunk for `kit` and returns its first result. Each run starts
+   * from fresh globals: Kong loads such code anew for every call
+   * (`sandbox(code)()`), so nothing a run leaves in its globals is seen by
+   * the next. Throws LuaRunError as `run` does.
+   */
+  valueSync(kit: Kit, ctx?: RunContext): LuaValue
+}
+
 export type LuaLogSink = (level: LuaLogLevel, msg: string) => void
 
 export interface SyncLuaEngine {
@@ -106,6 +117,8 @@ export interface SyncLuaEngine {
   compile(source: string, name: string): SyncLuaChunk
   /** An expression; `env` replaces the default environment (a templates' one: plugins/shared/lua-template.ts). */
   compileExpression(expr: string, env?: LuaTable): SyncLuaExpression
+  /** `chunkname` as Lua's load takes it: the source itself gives LuaJIT's `[string "..."]` in messages. */
+  compileValue(source: string, chunkname: string): SyncLuaValueChunk
 }
 
 /** An error value as a message, under the run's budget (its __tostring is Lua code too). */
@@ -253,6 +266,35 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
         evaluateSync: (kit, vars) => fromLua(evaluateLua(kit, vars)),
         async evaluate(kit, vars) {
           return fromLua(evaluateLua(kit, vars))
+        },
+      }
+    },
+    compileValue(source, chunkname) {
+      const env = new LuaTable()
+      let meta = new LuaTable()
+      let f: LuaFunction
+      try {
+        f = compile(source, chunkname, env)
+      } catch (e) {
+        throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`, { cause: e })
+      }
+      const instance = {}
+      let dirty = true
+      return {
+        valueSync(kit, ctx) {
+          // Only `_G` in the globals and the metatable untouched: nothing to undo (the usual case).
+          dirty ||= env.arr.length > 0 || env.hash?.size !== 1 || env.getStr('_G') !== env || env.metatable !== meta || meta.hash?.size !== 1
+          dirty ||= meta.getStr('__index') !== globals || meta.metatable !== undefined
+          if (dirty) {
+            meta = new LuaTable()
+            meta.setStr('__index', globals)
+            env.arr = []
+            env.hash = undefined
+            env.metatable = meta
+            env.setStr('_G', env)
+            dirty = false
+          }
+          return runMetered(f, newRun(kit, instance, ctx?.phase ?? 'log', undefined, ctx?.chunk), [])[0]
         },
       }
     },

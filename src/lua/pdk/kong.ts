@@ -11,13 +11,14 @@ import { defaultMessage } from '../../errors.js'
 import { argsObject, decodeArgs } from '../../http/args.js'
 import type { Exit } from '../../plugins/types.js'
 import { LuaError, LuaExit } from '../core/errors.js'
-import { tostring } from '../core/ops.js'
+import { index, tostring } from '../core/ops.js'
 import { LuaTable, fromText, numberToString, toText, typeName, type LuaValue } from '../core/value.js'
 import { fromLua, headerToLua, toLua } from './convert.js'
 import { encodeJson } from './json.js'
 import { headersSent, kit, pluginCtx, run, type LuaLogLevel, type LuaRun } from './run.js'
 import { sharedToLua } from './shared.js'
 import { vault } from './vault.js'
+import { addSerializeValue } from './serialize-values.js'
 import { library } from './table.js'
 
 /** Headers that describe the client connection, not the request sent on: read from the client's request. */
@@ -469,16 +470,19 @@ const log = library('kong.log', {
   info: (...a) => logLine('info', a),
   debug: (...a) => logLine('debug', a),
   inspect: (...a) => run().log('info', a.map((x) => inspect(x, 0)).join(' ')),
-  set_serialize_value: (key, value) => {
+  // Kept as given, applied by serialize() (serialize-values.ts, plugins/shared/log-serializer.ts).
+  set_serialize_value: (key, value, options) => {
     if (typeof key !== 'string') throw new LuaError('key must be a string')
-    const shared = kit().shared as Record<string | symbol, unknown>
-    const values = (shared[SERIALIZE] ??= {}) as Record<string, unknown>
-    values[toText(key)] = fromLua(value)
+    // Kong's `options and options.mode or "set"`.
+    const given = options === undefined || options === false ? undefined : index(options, 'mode', "local 'options'")
+    const mode = given === undefined || given === false ? 'set' : given
+    if (mode !== 'set' && mode !== 'add' && mode !== 'replace') throw new LuaError("mode must be 'set', 'add' or 'replace'")
+    addSerializeValue(kit(), { key: toText(key), value, mode })
   },
 })
 
-/** Where kong.log.set_serialize_value keeps its values in the request's shared record (the log serializer reads them). */
-export const SERIALIZE = Symbol.for('kong.log.serialize_values')
+/** Where kong.log.set_serialize_value keeps its list in the request's shared record. */
+export { SERIALIZE } from './serialize-values.js'
 
 function inspect(v: LuaValue, depth: number): string {
   if (typeof v === 'string') return JSON.stringify(toText(v))

@@ -7,7 +7,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { serialize } from '../shared/log-serializer.js'
+import { logEntries } from '../shared/log-fields.js'
 import { definePhases, nodeSlot, type PluginLog } from '../types.js'
 import type { FileLogConfig } from './schema.js'
 
@@ -123,9 +123,11 @@ function sinkFor(sinks: Map<string, Sink>, path: string, reopen: boolean, log: P
 
 export default definePhases<FileLogConfig>((conf, env) => {
   const sink = sinkFor(env.node.slot(SINKS), conf.path, conf.reopen, env.log)
+  const entry = logEntries(conf.custom_fields_by_lua, env)
   return {
     log(kit) {
-      sink.write(`${JSON.stringify(serialize(kit))}\n`)
+      const record = entry(kit)
+      if (record !== undefined) sink.write(`${JSON.stringify(record)}\n`)
     },
   }
 })

@@ -1,7 +1,7 @@
 /** file-log (Kong PRIORITY 9): appends each request's log record to a file, one JSON line each. */
 import * as z from 'zod'
 import { metaFields } from '../../config/schema/typedefs.js'
-import { customFieldsByLua } from '../shared/log-serializer.js'
+import { customFieldsByLua } from '../shared/log-fields-schema.js'
 
 // Kong's pattern: no `*`, `&`, `%`, `\` or backtick.
 const FILENAME_RE = /^[^*&%\\`]+$/

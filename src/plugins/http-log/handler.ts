@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { Pool } from 'undici'
-import { serialize } from '../shared/log-serializer.js'
+import { logEntries } from '../shared/log-fields.js'
 import { LOG_QUEUES, type BatchHandler, type QueueParams } from './queue.js'
 import { definePhases, nodeSlot } from '../types.js'
 import type { HttpLogConfig } from './schema.js'
@@ -97,9 +97,13 @@ export default definePhases<HttpLogConfig>((conf, env) => {
   // Shown in logs: the endpoint without its user info.
   const name = `${conf.method} ${url.origin}${url.pathname}`
 
+  const entries = logEntries(conf.custom_fields_by_lua, env)
+
   return {
     log(kit) {
-      const entry = JSON.stringify(serialize(kit))
+      const record = entries(kit)
+      if (record === undefined) return
+      const entry = JSON.stringify(record)
       if (!queues.get(key, name, params, send, env.log).enqueue(entry)) {
         env.log.error('Failed to enqueue log entry to log server')
       }

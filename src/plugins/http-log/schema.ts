@@ -1,7 +1,7 @@
 /** http-log (Kong PRIORITY 12): sends each request's log record to an HTTP server, in batches. */
 import * as z from 'zod'
 import { headerName, metaFields, oneOf, referenceable } from '../../config/schema/typedefs.js'
-import { customFieldsByLua } from '../shared/log-serializer.js'
+import { customFieldsByLua } from '../shared/log-fields-schema.js'
 import { queueSchema } from './queue.js'
 
 // Kong's typedefs.url: parsed, with a host and a scheme. Only http and https can be sent to.

@@ -1,12 +1,15 @@
 /**
  * Kong's `kong.log.serialize()` for the log phase: the record the log plugins
  * (file-log, http-log) write and prometheus reads. Key order and value types
- * follow Kong's http subsystem serializer (kong/pdk/log.lua).
+ * follow Kong's http subsystem serializer (kong/pdk/log.lua), and so do the
+ * changes kong.log.set_serialize_value asked for during the request (by any
+ * snippet, custom_fields_by_lua included): applied in call order, each time a
+ * record is built.
  */
-import * as z from 'zod'
 import type { Consumer, Route, Service } from '../../config/model.js'
 import type { Kit } from '../types.js'
 import { argsObject, decodeArgs, type ArgValue } from '../../http/args.js'
+import { recordValueText, serializeValue, serializeValues, type SerializeValue } from '../../lua/pdk/serialize-values.js'
 
 /** Kong's default workspace in DB-less mode (a fixed id there) and its name. */
 export const DEFAULT_WORKSPACE_ID = '0dc6f45b-8f8d-40d2-a504-473544ee190b'
@@ -85,8 +88,22 @@ export function latencies(kit: Kit, elapsed = Math.round(kit.elapsed())): LogRec
   }
 }
 
-/** The log record of one request; call it in the log phase. */
-export function serialize(kit: Kit): LogRecord {
+/** A log record as written: Kong's fields, changed by set_serialize_value. */
+export type LogEntry = Record<string, unknown>
+
+/**
+ * The log record of one request; call it in the log phase. Throws Kong's
+ * error (a plain Error) when a set_serialize_value cannot apply: a value of a
+ * type JSON cannot hold, or a dotted key through a field that is not a table.
+ */
+export function serialize(kit: Kit): LogEntry {
+  const base = record(kit) as unknown as LogEntry
+  const values = serializeValues(kit)
+  if (values.length > 0) applyValues(base, values)
+  return base
+}
+
+function record(kit: Kit): LogRecord {
   const req = kit.request
   const p = kit.proxied
   const elapsed = Math.round(kit.elapsed())
@@ -122,17 +139,65 @@ export function serialize(kit: Kit): LogRecord {
   return record
 }
 
+type Table = Record<string, unknown>
+
+const DOT = 0x2e
+const BACKSLASH = 0x5c
 /**
- * `custom_fields_by_lua` (Kong's typedefs.lua_code): accepted only when empty
- * until the gateway has a Lua engine, so a config that relies on it fails at
- * load instead of logging records without those fields.
+ * Kong unescapes a key part with gsub(part, "\\.", "."), a Lua pattern where
+ * `.` is any byte: a backslash and whatever follows it become a dot.
  */
-export const customFieldsByLua = z
-  .record(z.string().min(1, { error: 'length must be at least 1' }), z.string().min(1, { error: 'length must be at least 1' }))
-  .optional()
-  .superRefine((m, ctx) => {
-    if (m && Object.keys(m).length > 0) {
-      ctx.addIssue({ code: 'custom', message: 'custom_fields_by_lua needs a Lua engine, which this gateway does not have yet: remove it or leave it empty' })
+const ESCAPED = /\\[\s\S]/g
+
+/** A table of the record as Lua sees one: an array is a table whose keys are 1..n. */
+const isTable = (v: unknown): v is Table | unknown[] => typeof v === 'object' && v !== null
+
+/**
+ * A copy of a table of the record, to change: the base record shares route,
+ * service and consumer rows between requests (Kong deep-copies them), so
+ * nothing on a key's path is changed in place. A string key on an array makes
+ * it an object keyed "1".."n", as cjson writes a table with both kinds of keys.
+ */
+function copy(t: Table | unknown[]): Table {
+  if (!Array.isArray(t)) return { ...t }
+  const out: Table = {}
+  t.forEach((x, i) => (out[String(i + 1)] = x))
+  return out
+}
+
+/**
+ * Kong's edit_result: each key is split on dots not preceded by a backslash
+ * (from its second character on); missing tables on the way are created by
+ * `set` and `add`, and end a `replace`; a nil value removes the field.
+ */
+function applyValues(root: Table, values: readonly SerializeValue[]): void {
+  for (const { key, value, mode } of values) {
+    const v = serializeValue(value)
+    let node: Table | undefined = root
+    let start = 0
+    for (let i = 1; i < key.length; i++) {
+      if (key.charCodeAt(i) !== DOT || key.charCodeAt(i - 1) === BACKSLASH) continue
+      const sub = key.slice(start, i).replace(ESCAPED, '.')
+      start = i + 1
+      const child: unknown = node[sub]
+      if (child === undefined) {
+        if (mode === 'replace') {
+          node = undefined
+          break
+        }
+        node = node[sub] = {}
+      } else if (!isTable(child)) {
+        throw new Error(`The key '${key}' could not be used as a serialize value. Subkey '${sub}' is not a table. It's ${recordValueText(child)}`)
+      } else {
+        node = node[sub] = copy(child)
+      }
     }
-  })
-  .describe('Fields added to (or replaced in) the log record, each computed by a Lua expression. Not supported yet: must be empty.')
+    if (node === undefined) continue
+    const last = key.slice(start).replace(ESCAPED, '.')
+    const exists = node[last] !== undefined
+    if (mode === 'set' || (mode === 'add' && !exists) || (mode === 'replace' && exists)) {
+      if (v === undefined) delete node[last]
+      else node[last] = v
+    }
+  }
+}
