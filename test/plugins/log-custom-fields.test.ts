@@ -7,11 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { stringify } from 'yaml'
-import * as z from 'zod'
 import { loadConfig } from '../../src/config/load.js'
-import { createLuaEngine } from '../../src/lua/engine-next.js'
-import { pluginSet } from '../../src/plugins/set.js'
-import { ANY_SCOPE, PROTOCOLS_ALL, definePhases, definePlugin } from '../../src/plugins/types.js'
 import { startCollector, waitFor } from '../helpers/collector.js'
 import { pluginGateway, pluginLines } from '../helpers/plugin-gateway.js'
 
@@ -212,22 +208,6 @@ t.test('each run starts from fresh globals: Kong loads the source anew per reque
   )
 })
 
-// A stand-in for pre-function on the new runtime: its access phase runs Lua with engine-next.
-const luaAccess = definePlugin({
-  name: 'lua-access',
-  priority: 1_000_001,
-  version: '1.0.0',
-  config: z.strictObject({ source: z.string() }),
-  protocols: PROTOCOLS_ALL,
-  scopes: ANY_SCOPE,
-  phases: ['access'],
-  handler: () =>
-    definePhases<{ source: string }>((conf) => {
-      const chunk = createLuaEngine().compile(conf.source, 'access')
-      return { access: (kit) => chunk.run(kit, undefined, { phase: 'access' }) }
-    }),
-})
-
 t.test('set_serialize_value from an earlier snippet of the request: set, add, replace, nil, tables by reference', async (t) => {
   const file = logFile()
   const source = `
@@ -257,13 +237,11 @@ t.test('set_serialize_value from an earlier snippet of the request: set, add, re
       {
         name: 'a',
         plugins: [
-          { name: 'lua-access', config: { source } },
+          { name: 'pre-function', config: { access: [source] } },
           { name: 'file-log', config: { path: file, custom_fields_by_lua: { overridden: "return 'by the log plugin'" } } },
         ],
       },
     ]),
-    undefined,
-    { plugins: pluginSet([luaAccess]) },
   )
   t.equal((await send('/a', { headers: { 'x-a': 'hello', foo: 'bar', authorization: 'secret' } })).status, 200)
   t.ok(await waitFor(() => records(file).length === 1))
