@@ -7,7 +7,7 @@
 import type { Kit } from '../types.js'
 import type { LuaExpression } from '../../lua/types.js'
 import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type TemplateScope } from '../shared/template.js'
-import { luaEngine } from './lua.js'
+import { luaEngine, unavailableIn } from './lua.js'
 
 /** The per-request scope: request-transformer's lookups, the callouts table and the values of Lua expressions. */
 interface CalloutScope extends TemplateScope {
@@ -69,6 +69,8 @@ export function compileCalloutTemplate(source: string, compileLua?: (expr: strin
       if (!le) return { error: `the Lua engine is required for expression '${expr}'` }
       const syntax = le.checkExpression(expr)
       if (syntax) return { error: `error in expression '${expr}' (line ${syntax.line}): ${syntax.message}` }
+      const refused = unavailableIn(expr, true)
+      if (refused) return { error: `${refused} (in '${expr}')` }
       for (const n of expr.matchAll(LUA_CALLOUT_RE)) names.add(n[1] ?? n[2] ?? n[3]!)
       const index = lua.length
       if (compileLua) lua.push(compileLua(expr))
