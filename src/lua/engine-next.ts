@@ -176,7 +176,7 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
       try {
         f = compile(source, `=${name}`, env)
       } catch (e) {
-        throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`)
+        throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`, { cause: e })
       }
       let first = true
       const instance = {}
@@ -221,7 +221,7 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
       try {
         f = compile(`return (${expr}\n)`, '=expression', env)
       } catch (e) {
-        throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`)
+        throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`, { cause: e })
       }
       const instance = {}
       const evaluateLua = (kit: Kit | undefined, vars?: LuaVars): LuaValue => {
