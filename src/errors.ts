@@ -222,6 +222,15 @@ export function luaUnavailable(name: string, line?: number): string {
   return `${name} is not available in this gateway${where}: ${luaUnavailableReason(name) ?? 'it needs nginx'}`
 }
 
+/** `require` of a module not in the allow-list, in Kong's words (kong/tools/sandbox/init.lua, denied_require). */
+export const luaRequireDenied = (name: string): string => `require '${name}' not allowed within sandbox`
+
+/** `--untrusted-lua-sandbox-requires` names a module the sandbox cannot load (serve and validate refuse to start). */
+export function luaRequiresUnknown(unknown: readonly string[], available: readonly string[]): string {
+  const what = unknown.length === 1 ? `module '${unknown[0]}' is` : `modules ${unknown.map((m) => `'${m}'`).join(', ')} are`
+  return `--untrusted-lua-sandbox-requires: ${what} not available to Lua in this gateway (available: ${available.join(', ')})`
+}
+
 // ---------------------------------------------------------------- messages and phrases
 
 /** kong.response.error's default message per status (kong/pdk/response.lua). */
