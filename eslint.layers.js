@@ -52,7 +52,8 @@ const policies = [
   { from: from('reload'), allow: [to('base', 'config', 'plugin-contract', 'node', 'compile', 'reload')] },
   { from: from('observability'), allow: [to('base', 'config', 'compile', 'reload', 'observability')] },
   { from: from('server'), allow: [to('base', 'config', 'plugin-contract', 'node', 'compile', 'runtime', 'reload', 'observability', 'server')] },
-  { from: from('cli'), allow: [to('base', 'config', 'plugin-contract', 'node', 'compile', 'runtime', 'reload', 'observability', 'server', 'cli')] },
+  // cli sets the process's Lua sandbox from its flags (--untrusted-lua-sandbox-requires).
+  { from: from('cli'), allow: [to('base', 'config', 'plugin-contract', 'lua', 'node', 'compile', 'runtime', 'reload', 'observability', 'server', 'cli')] },
   { from: from('entry'), allow: [to('base', 'config', 'plugin-contract', 'node', 'server')] },
 ]
 

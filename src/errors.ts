@@ -189,6 +189,48 @@ export const PROXY_CACHE = Object.freeze({
   ONLY_IF_CACHED: empty(504),
 })
 
+// ---------------------------------------------------------------- Lua: what cannot run here
+
+/**
+ * The parts of OpenResty's `ngx` that need nginx itself, by the name a snippet
+ * reaches them with (a namespace or a function), and why. Config validation
+ * refuses a snippet that names one of them (src/lua/syntax/unavailable.ts);
+ * the runtime raises the same message when one is reached dynamically.
+ */
+export const LUA_UNAVAILABLE: Readonly<Record<string, string>> = Object.freeze({
+  'ngx.timer': 'timers need nginx',
+  'ngx.socket': 'cosockets need nginx (request-callout can call other services)',
+  'ngx.location': 'subrequests need nginx (request-callout can call other services)',
+  'ngx.thread': 'light threads need nginx',
+  'ngx.sleep': 'a snippet runs to its end without yielding',
+  'ngx.exec': 'internal redirects need nginx',
+  'ngx.shared': 'shared dicts need nginx',
+})
+
+/** The reason for `name` (`ngx.timer.at` → the entry of `ngx.timer`), or undefined when it can run here. */
+export function luaUnavailableReason(name: string): string | undefined {
+  for (let end = name.length; end > 0; end = name.lastIndexOf('.', end - 1)) {
+    const reason = LUA_UNAVAILABLE[name.slice(0, end)]
+    if (reason !== undefined) return reason
+  }
+  return undefined
+}
+
+/** `ngx.timer.at is not available in this gateway (Lua line 3): timers need nginx`; without a line at run time. */
+export function luaUnavailable(name: string, line?: number): string {
+  const where = line === undefined ? '' : ` (Lua line ${line})`
+  return `${name} is not available in this gateway${where}: ${luaUnavailableReason(name) ?? 'it needs nginx'}`
+}
+
+/** `require` of a module not in the allow-list, in Kong's words (kong/tools/sandbox/init.lua, denied_require). */
+export const luaRequireDenied = (name: string): string => `require '${name}' not allowed within sandbox`
+
+/** `--untrusted-lua-sandbox-requires` names a module the sandbox cannot load (serve and validate refuse to start). */
+export function luaRequiresUnknown(unknown: readonly string[], available: readonly string[]): string {
+  const what = unknown.length === 1 ? `module '${unknown[0]}' is` : `modules ${unknown.map((m) => `'${m}'`).join(', ')} are`
+  return `--untrusted-lua-sandbox-requires: ${what} not available to Lua in this gateway (available: ${available.join(', ')})`
+}
+
 // ---------------------------------------------------------------- messages and phrases
 
 /** kong.response.error's default message per status (kong/pdk/response.lua). */

@@ -8,12 +8,14 @@ import { parseArgs } from 'node:util'
 import { VERSION } from '../version.js'
 import { FORMATS, type Format } from './report.js'
 import { SERVE_USAGE } from './usage.js'
+import { luaRequires, REQUIRES_OPTION } from './lua-requires.js'
 import type { Io } from './validate.js'
 
 const USAGE = `Usage:
 ${SERVE_USAGE}
-  gateway validate FILE... [--format text|json|github]
-      Check declarative files exactly as the gateway loads them.
+  gateway validate FILE... [--format text|json|github] [--untrusted-lua-sandbox-requires MOD,...]
+      Check declarative files exactly as the gateway loads them (the flag, or
+      GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES, is checked as serve checks it).
       Exit 0 when every file is valid, 1 when one is not, 2 on usage or I/O errors.
   gateway schemas [--out FILE] [--check]
       Print (or write) the JSON Schema of kong.yml; --check exits 1 when FILE is out of date.
@@ -29,15 +31,30 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.out(USAGE)
     return command === undefined ? 2 : 0
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command === 'serve' ? `Usage:\n${SERVE_USAGE}` : USAGE)
+    return 0
+  }
   switch (command) {
     case 'validate': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { format: { type: 'string', default: 'text' } } })
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { format: { type: 'string', default: 'text' }, ...REQUIRES_OPTION },
+      })
       if (!(FORMATS as readonly string[]).includes(values.format)) {
         io.err(`gateway validate: --format must be one of: ${FORMATS.join(', ')}`)
         return 2
       }
       if (positionals.length === 0) {
         io.err('gateway validate: expected at least one declarative configuration file')
+        return 2
+      }
+      try {
+        // what serve would refuse to start with (the list does not change what a file means)
+        luaRequires(values['untrusted-lua-sandbox-requires'], io.env)
+      } catch (err) {
+        io.err(`gateway validate: ${(err as Error).message}`)
         return 2
       }
       const { validate } = await import('./validate.js')

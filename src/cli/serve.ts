@@ -7,6 +7,7 @@ import { createLogger, LOG_LEVELS, pluginLogger, type LogLevel } from '../observ
 import { textLine } from './report.js'
 import { availableParallelism } from 'node:os'
 import { installSafetyNet } from './safety-net.js'
+import { luaRequires, REQUIRES_OPTION } from './lua-requires.js'
 import { attachWorker, isClusterWorker, primaryChannel, reportHash, runPrimary } from './workers.js'
 import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
@@ -53,6 +54,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'send-timeout': { type: 'string' },
       'proxy-buffer-size': { type: 'string' },
       'temp-dir': { type: 'string' },
+      ...REQUIRES_OPTION,
     },
   })
   const workersSpec = values.workers ?? io.env.GATEWAY_WORKERS ?? '1'
@@ -90,6 +92,16 @@ export async function serve(args: string[], io: Io): Promise<number> {
     io.err(`gateway serve: ${(err as Error).message}`)
     return 2
   }
+  let requires: string[]
+  try {
+    requires = luaRequires(values['untrusted-lua-sandbox-requires'], env)
+  } catch (err) {
+    io.err(`gateway serve: ${(err as Error).message}`)
+    return 2
+  }
+  // Set before the config compiles (chunks take the sandbox of their compile time). The Lua
+  // runtime is loaded here only when the list is not empty; otherwise a config that uses Lua loads it.
+  if (requires.length > 0) (await import('../lua/engine-next.js')).setLuaLimits({ requires })
   const opts = {
     config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml',
     listen: values.listen ?? (list(env.GATEWAY_LISTEN).length ? list(env.GATEWAY_LISTEN) : ['0.0.0.0:8000']),
@@ -178,6 +190,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
         admin: g.admin ?? 'off',
         services: summary.services.length,
         routes: summary.routes.length,
+        ...(requires.length > 0 ? { untrusted_lua_sandbox_requires: requires } : {}),
       },
       'gateway started',
     )

@@ -54,12 +54,15 @@ function chunkEnv(): LuaTable {
   return env
 }
 
-/** Sets the per-run limits and the require allow-list (serve flags); chunks compiled later use them. */
+/**
+ * Sets the per-run limits and the require allow-list (serve flags); chunks
+ * compiled later use them. Throws, changing nothing, when `requires` names a
+ * module this gateway cannot load (the CLI checks first, with requirable.ts).
+ */
 export function setLuaLimits(next: Partial<LuaLimits>): void {
   const requires = next.requires ?? limits.requires
-  const changed = requires.join(',') !== limits.requires.join(',')
+  if (requires.join(',') !== limits.requires.join(',')) globals = sandboxGlobals(requires)
   limits = { ...limits, ...next, requires }
-  if (changed) globals = sandboxGlobals(requires)
 }
 
 /** A runtime error of a snippet: Lua's message, and its traceback for the log. */

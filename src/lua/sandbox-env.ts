@@ -6,17 +6,21 @@
  * (`untrusted_lua_sandbox_requires`). Built once per process: every table is
  * read-only, so no snippet can change what another sees.
  */
+import { luaRequireDenied, luaRequiresUnknown } from '../errors.js'
 import { LuaError } from './core/errors.js'
-import { fn } from './core/ops.js'
+import { markSettled } from './compiler/positions.js'
+import { fn, tostring } from './core/ops.js'
 import { LuaTable, type LuaValue } from './core/value.js'
-import { openLibs } from './lib/index.js'
+import { openLibs, tableModule } from './lib/index.js'
 import { requireCjson } from './lib/cjson.js'
 import { fillNgx } from './lib/ngx/index.js'
 import { kong } from './pdk/kong.js'
 import { buildNgx } from './pdk/ngx.js'
-import { run } from './pdk/run.js'
+import { current, run } from './pdk/run.js'
+import { REQUIRABLE, unknownRequires, type Requirable } from './requirable.js'
 
 /** Kong's list (kong/tools/sandbox/environment/lua.lua), by library. */
+// prettier-ignore
 const LISTED: Record<string, readonly string[]> = {
   _G: ['_VERSION', 'assert', 'error', 'ipairs', 'next', 'pairs', 'pcall', 'select', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall'],
   bit: ['arshift', 'band', 'bnot', 'bor', 'bswap', 'bxor', 'lshift', 'rol', 'ror', 'rshift', 'tobit', 'tohex'],
@@ -87,16 +91,39 @@ function pick(from: LuaValue, names: readonly string[], name: string): LuaTable 
 /** The process's `ngx` (request-bound members act on the current run). */
 export const ngx = buildNgx(fillNgx(new LuaTable()))
 
-/** Modules `require` may load, by name, once allowed. */
-function loadable(name: string): LuaValue {
-  if (name === 'cjson' || name === 'cjson.safe') return requireCjson(name)
-  if (name === 'ngx') return ngx
-  return undefined
+/**
+ * Modules `require` may load, by name, once allowed (requirable.ts lists the
+ * names). A library module is the sandbox's own read-only table; a table.*
+ * module is OpenResty's single function.
+ */
+const MODULES: Record<Requirable, (g: LuaTable) => LuaValue> = {
+  bit: (g) => g.getStr('bit'),
+  cjson: () => requireCjson('cjson'),
+  'cjson.safe': () => requireCjson('cjson.safe'),
+  math: (g) => g.getStr('math'),
+  ngx: () => ngx,
+  string: (g) => g.getStr('string'),
+  table: (g) => g.getStr('table'),
+  'table.clear': () => tableModule('table.clear'),
+  'table.clone': () => tableModule('table.clone'),
+  'table.isarray': () => tableModule('table.isarray'),
+  'table.isempty': () => tableModule('table.isempty'),
+  'table.new': () => tableModule('table.new'),
+  'table.nkeys': () => tableModule('table.nkeys'),
 }
 
 /**
+ * Loaded modules per plugin instance, as Lua's package.loaded is per worker
+ * in Kong: `require 'cjson'` twice gives the same table, and one instance's
+ * cjson settings never reach another's.
+ */
+const loaded = new WeakMap<object, Map<string, LuaValue>>()
+const outsideRuns = {}
+
+/**
  * The sandbox's globals for the allow-list `requires` (Kong's
- * untrusted_lua_sandbox_requires). `print` writes to the plugin's log, as
+ * untrusted_lua_sandbox_requires); throws when the list names a module this
+ * gateway cannot load (requirable.ts). `print` writes to the plugin's log, as
  * OpenResty's print writes to the error log.
  */
 export function sandboxGlobals(requires: readonly string[]): LuaTable {
@@ -117,14 +144,20 @@ export function sandboxGlobals(requires: readonly string[]): LuaTable {
   )
   g.setStr('kong', kong)
   g.setStr('ngx', ngx)
+  const unknown = unknownRequires(requires)
+  if (unknown.length > 0) throw new Error(luaRequiresUnknown(unknown, REQUIRABLE))
   const allowed = new Set(requires)
   g.setStr(
     'require',
     fn((m: LuaValue) => {
-      const name = typeof m === 'string' ? m : String(m)
-      const mod = allowed.has(name) ? loadable(name) : undefined
-      if (mod === undefined) throw new LuaError(`require '${name}' not allowed within sandbox`)
-      return mod
+      const name = typeof m === 'string' ? m : tostring(m)
+      // Kong raises it with error(msg, -1): no position before the message
+      if (!allowed.has(name)) throw markSettled(new LuaError(luaRequireDenied(name)))
+      const instance = current.run?.instance ?? outsideRuns
+      let mods = loaded.get(instance)
+      if (mods === undefined) loaded.set(instance, (mods = new Map()))
+      if (!mods.has(name)) mods.set(name, MODULES[name as Requirable](g))
+      return mods.get(name)
     }),
   )
   g.readonlyName = '_G'

@@ -10,7 +10,7 @@
  * headers_sent), writes are allowed only where OpenResty allows them
  * (ngx.status, ngx.ctx) and raise Kong's sandbox message elsewhere.
  */
-import { defaultMessage } from '../../errors.js'
+import { defaultMessage, luaUnavailable } from '../../errors.js'
 import { argsObject, decodeArgs } from '../../http/args.js'
 import { LuaError, LuaExit } from '../core/errors.js'
 import { tostring } from '../core/ops.js'
@@ -314,10 +314,22 @@ export const UNAVAILABLE = [
   'ngx.shared',
 ] as const
 
+/** The catalogue's message (src/errors.ts), the one validation gives when it sees the use statically. */
 function unavailable(name: string): LuaFunction {
   return () => {
-    throw new LuaError(`${name} is not available: this gateway runs Lua without timers, cosockets, subrequests or shared dicts`)
+    throw new LuaError(luaUnavailable(name))
   }
+}
+
+/** ngx.shared: every dict, static (`ngx.shared.cache`) or computed (`ngx.shared[name]`), raises its name. */
+function sharedDicts(): LuaTable {
+  const t = library('ngx.shared', {})
+  const meta = new LuaTable()
+  meta.setStr('__index', ((_t: LuaValue, k: LuaValue) => {
+    throw new LuaError(luaUnavailable(`ngx.shared.${typeof k === 'string' ? k : tostring(k)}`))
+  }) as LuaFunction)
+  t.metatable = meta
+  return t
 }
 
 function group(prefix: string): LuaTable {
@@ -365,7 +377,7 @@ export function buildNgx(pure: LuaTable): LuaTable {
     is_subrequest: false,
   }
   for (const [k, v] of Object.entries(add)) members.setStr(k, v)
-  members.setStr('shared', library('ngx.shared', {}))
+  members.setStr('shared', sharedDicts())
   members.readonlyName = 'ngx'
 
   const meta = new LuaTable()

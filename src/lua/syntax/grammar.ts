@@ -13,7 +13,8 @@ import { BLOCK_END, type Tok } from './tokens.js'
 
 type LuaparseModule = typeof Luaparse
 let luaparse: LuaparseModule | undefined
-const loadLuaparse = (): LuaparseModule => (luaparse ??= createRequire(import.meta.url)('luaparse') as LuaparseModule)
+/** luaparse, loaded by the first call (unavailable.ts reads the AST with it too). */
+export const loadLuaparse = (): LuaparseModule => (luaparse ??= createRequire(import.meta.url)('luaparse') as LuaparseModule)
 
 export type Node = Luaparse.Node & { range?: [number, number] }
 

@@ -16,10 +16,15 @@
  * - scopes.ts, gotos.ts, level-bound.ts, levels.ts: goto / label / break scoping
  *   and the 200-level nesting limit, checked where LuaJIT checks them.
  * - check.ts: runs them and picks the first error, the one LuaJIT reports.
+ * - unavailable.ts: not syntax, but also seen without running the code: the
+ *   uses of ngx functions this gateway cannot offer (timers, cosockets...),
+ *   which validation refuses after the syntax check.
  * - luaparse is loaded by the first check: importing this module loads nothing.
  */
 import { check } from './check.js'
 import { TOO_DEEP } from './tokens.js'
+
+export { findUnavailable, findUnavailableInExpression, type LuaRefusal } from './unavailable.js'
 
 export interface LuaSyntaxError {
   /** 1-based line inside the source. */

@@ -7,7 +7,7 @@ import * as z from 'zod'
 import { REQUEST_CALLOUT } from '../../errors.js'
 import { host, integer, markSecret, metaFields, oneOf, port, referenceable } from '../../config/schema/typedefs.js'
 import { isReference, resolveReference } from '../../config/vault.js'
-import { luaEngine } from './lua.js'
+import { luaEngine, unavailableIn } from './lua.js'
 import { compileCalloutTemplate } from './template.js'
 
 const timeout = integer(0, 2147483646)
@@ -261,7 +261,9 @@ function checkCallouts(c: Omit<Conf, never>, ctx: Ctx): void {
     const engine = luaEngine()
     if (!engine) return ctx.addIssue({ code: 'custom', path, message: 'the Lua engine is required for by_lua code' })
     const err = engine.check(source)
-    if (err) ctx.addIssue({ code: 'custom', path, message: `error parsing by_lua code (line ${err.line}): ${err.message}` })
+    if (err) return ctx.addIssue({ code: 'custom', path, message: `error parsing by_lua code (line ${err.line}): ${err.message}` })
+    const refused = unavailableIn(source)
+    if (refused) ctx.addIssue({ code: 'custom', path, message: refused })
   }
   c.callouts.forEach((co, i) => {
     const p = ['callouts', i, 'request']

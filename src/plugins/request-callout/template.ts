@@ -6,7 +6,7 @@
  */
 import type { Kit } from '../types.js'
 import { compileTemplate, SIMPLE_ENGINE, type ExpressionEngine, type TemplateScope } from '../shared/template.js'
-import { luaEngine } from './lua.js'
+import { luaEngine, unavailableIn } from './lua.js'
 
 /** A compiled Lua expression: its value for a request, in one rendering (`token`) of a template. */
 export type LuaEvaluate = (kit: Kit, token: object) => unknown
@@ -71,6 +71,8 @@ export function compileCalloutTemplate(source: string, compileLua?: (expr: strin
       if (!le) return { error: `the Lua engine is required for expression '${expr}'` }
       const syntax = le.checkExpression(expr)
       if (syntax) return { error: `error in expression '${expr}' (line ${syntax.line}): ${syntax.message}` }
+      const refused = unavailableIn(expr, true)
+      if (refused) return { error: `${refused} (in '${expr}')` }
       for (const n of expr.matchAll(LUA_CALLOUT_RE)) names.add(n[1] ?? n[2] ?? n[3]!)
       const index = lua.length
       if (compileLua) lua.push(compileLua(expr))

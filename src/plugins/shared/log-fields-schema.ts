@@ -7,14 +7,16 @@
  * LuaJIT's, the source itself naming the chunk as Kong's load does).
  */
 import * as z from 'zod'
-import { checkLua } from '../../lua/syntax/index.js'
+import { checkLua, findUnavailable } from '../../lua/syntax/index.js'
 
 const source = z
   .string()
   .min(1, { error: 'length must be at least 1' })
   .superRefine((src, ctx) => {
     const err = checkLua(src)
-    if (err) ctx.addIssue({ code: 'custom', message: `Error parsing function: ${err.raw}` })
+    if (err) return ctx.addIssue({ code: 'custom', message: `Error parsing function: ${err.raw}` })
+    const refused = findUnavailable(src)
+    if (refused) ctx.addIssue({ code: 'custom', message: refused.message })
   })
 
 export const customFieldsByLua = z

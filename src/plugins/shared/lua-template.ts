@@ -11,6 +11,9 @@
  * its results are Kong's, but for one case: a header or argument with
  * several values renders as the values joined by ", " where Kong renders a
  * Lua table address.
+ *
+ * An expression reaching what cannot run here (ngx timers, cosockets...) is
+ * refused when it compiles, as a syntax error is.
  */
 import './lua-vault.js'
 import type { Kit } from '../types.js'
@@ -20,6 +23,7 @@ import { index, tostring } from '../../lua/core/ops.js'
 import { LuaTable, fromText, toText, type LuaFunction, type LuaValue } from '../../lua/core/value.js'
 import { lua, luaGlobals, type SyncLuaEngine } from '../../lua/engine-next.js'
 import { kong } from '../../lua/pdk/kong.js'
+import { findUnavailableInExpression } from '../../lua/syntax/index.js'
 
 /** One rendering's lazily loaded values, keyed by the scope it renders with. */
 interface Slots {
@@ -130,6 +134,8 @@ export function luaExpressionEngine(engine: SyncLuaEngine = lua, fallbackFirst: 
       if (!('error' in simple)) return simple
       const err = engine.checkExpression(expr)
       if (err) return { error: `${err.message} (in '${expr}')` }
+      const refused = findUnavailableInExpression(expr)
+      if (refused) return { error: `${refused.message} (in '${expr}')` }
       const compiled = engine.compileExpression(expr, templateEnv())
       return {
         evaluate: (scope: TemplateScope) => within(scope, scope.kit, scope, () => renderLua(compiled.evaluateLua(scope.kit))),

@@ -4,7 +4,7 @@
  * templates at validation too). Parsing uses lua/syntax, not the runtime, so
  * `gateway validate` never loads the Lua engine.
  */
-import { checkLuaExpression } from '../../lua/syntax/index.js'
+import { checkLuaExpression, findUnavailableInExpression } from '../../lua/syntax/index.js'
 import { SIMPLE_ENGINE, type ExpressionEngine } from './template.js'
 
 export const CHECK_ENGINE: ExpressionEngine = {
@@ -13,6 +13,8 @@ export const CHECK_ENGINE: ExpressionEngine = {
     if (!('error' in simple)) return simple
     const err = checkLuaExpression(expr)
     if (err) return { error: `${err.message} (in '${expr}')` }
+    const refused = findUnavailableInExpression(expr)
+    if (refused) return { error: `${refused.message} (in '${expr}')` }
     return { evaluate: () => undefined }
   },
 }
