@@ -62,6 +62,10 @@ t.test('serve takes the flag and says which modules snippets may require', async
   t.teardown(p.stop)
   const info = await p.started
   t.same(info.untrusted_lua_sandbox_requires, ['cjson.safe', 'cjson'])
+  // spec/01-unit/20-sandbox_spec.lua:289: a listed module loads, and the snippet runs with it
+  const r = await request(`http://${(info.proxy as string[])[0]!}/json`)
+  t.equal(r.statusCode, 200)
+  t.equal(await r.body.text(), '{"ok":true}')
   t.equal(await p.stop(), 0)
 })
 
