@@ -51,15 +51,20 @@ class Budget {
     this.bytes = Number.POSITIVE_INFINITY
   }
 
-  /** The current slice is spent: the next one, or BudgetExceeded. */
+  /**
+   * The current slice is spent: the next one, or BudgetExceeded. `left` may be
+   * far below zero (a weighted back-edge, `steps(n)` with a big n): the whole
+   * deficit is paid from the rest at once, so a large charge stops the run
+   * now instead of being spread over the next checks.
+   */
   out(): void {
     if (!this.active) {
       this.left = Number.POSITIVE_INFINITY
       return
     }
-    if (this.rest <= 0) this.fail('instructions')
+    if (this.rest + this.left < 0) this.fail('instructions')
     if (performance.now() > this.deadline) this.fail('time')
-    const n = Math.min(SLICE, this.rest)
+    const n = Math.min(SLICE - this.left, this.rest)
     this.rest -= n
     this.left += n
   }
