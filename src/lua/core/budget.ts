@@ -13,7 +13,7 @@
 import { BudgetExceeded } from './errors.js'
 
 export interface BudgetLimits {
-  /** Instructions per run (default 1,000,000, about 50 ms of tight Lua). */
+  /** Instructions per run (default 1,000,000: a few ms of tight Lua, compiler/weight.ts says what one is). */
   instructions: number
   /** Bytes of strings and table slots a run may create (default 16 MiB). */
   memory: number
