@@ -140,3 +140,14 @@ t.test('a backward goto is charged for the block it repeats', async (t) => {
   const n = env.getStr('n') as number
   t.ok(n > 0 && n < 100, `${n} passes on ${LIMITS.instructions} instructions`)
 })
+
+t.test('a coroutine switch costs as many instructions as it takes time', async (t) => {
+  const env = testEnv()
+  const r = runLuaForTest('n = 0 local co = coroutine.wrap(function() while true do coroutine.yield() end end) while true do co() n = n + 1 end', {
+    env,
+    limits: LIMITS,
+  })
+  t.equal(r.budget, 'instructions')
+  const n = env.getStr('n') as number
+  t.ok(n > 0 && n <= LIMITS.instructions / 100, `${n} resumes on ${LIMITS.instructions} instructions (100 each)`)
+})
