@@ -34,14 +34,32 @@ class Budget {
   private rest = 0
   private deadline = 0
   private active = false
+  /** What the run was given, for `charge`. */
+  private granted = 0
+  private memory = 0
+  private started = 0
 
-  /** Arms the budget for one run. Returns the previous state, for `end`. */
+  /** Arms the budget for one run. */
   begin(limits: BudgetLimits): void {
     this.active = true
     this.left = Math.min(SLICE, limits.instructions)
     this.rest = limits.instructions - this.left
     this.bytes = limits.memory
-    this.deadline = performance.now() + limits.wallMs
+    this.started = performance.now()
+    this.deadline = this.started + limits.wallMs
+    this.granted = limits.instructions
+    this.memory = limits.memory
+  }
+
+  /**
+   * Takes what the current run has used so far off `account`: a budget that
+   * several runs share (the chunks of one plugin phase, the templates of one
+   * rendering), so that adding runs does not add budget.
+   */
+  charge(account: BudgetLimits): void {
+    account.instructions -= this.granted - (this.left + this.rest)
+    account.memory -= this.memory - this.bytes
+    account.wallMs -= performance.now() - this.started
   }
 
   /** Disarms it (outside a run, nothing is metered: config-time evaluation has its own guard). */

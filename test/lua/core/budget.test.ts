@@ -1,4 +1,5 @@
-// The run's budget itself: a charge bigger than what is left stops the run at once.
+// The run's budget itself: a charge bigger than what is left stops the run at once, and a
+// budget shared by several runs (a phase's chunks) is drawn down by each.
 import t from 'tap'
 import { B, type BudgetLimits } from '../../../src/lua/core/budget.js'
 import { BudgetExceeded } from '../../../src/lua/core/errors.js'
@@ -37,4 +38,18 @@ t.test('charges bigger than a slice add up to the budget, not to one slice each'
   })
   t.ok(e instanceof BudgetExceeded)
   t.equal(charged, LIMITS.instructions, 'exactly the budget was spent before the stop')
+})
+
+t.test('charge() takes what a run used off a shared budget', async (t) => {
+  const shared: BudgetLimits = { ...LIMITS }
+  B.begin(shared)
+  B.steps(30_000)
+  B.alloc(1000)
+  B.charge(shared)
+  B.end()
+  t.equal(shared.instructions, LIMITS.instructions - 30_000)
+  t.equal(shared.memory, LIMITS.memory - 1000)
+  t.ok(shared.wallMs <= LIMITS.wallMs)
+  const e = metered(() => B.steps(80_000), shared)
+  t.ok(e instanceof BudgetExceeded, 'the next run has only what is left')
 })
