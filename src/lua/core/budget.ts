@@ -17,11 +17,18 @@ export interface BudgetLimits {
   instructions: number
   /** Bytes of strings and table slots a run may create (default 16 MiB). */
   memory: number
-  /** Wall-clock guard per run, in ms (default 100). */
+  /**
+   * Wall-clock guard per run, in ms (default 25). Instructions bound the work
+   * but not its cost: a loop that fills a table or builds strings pays the
+   * garbage collector too (1,000,000 such instructions take 60-400 ms). The
+   * guard keeps any run, plus what follows it (the 500, a collection), under
+   * the 50 ms of event-loop stall a concurrent request may see
+   * (test/lua/attacks.test.ts); at 40 ms, runs and their aftermath reached 50.
+   */
   wallMs: number
 }
 
-export const DEFAULT_BUDGET: BudgetLimits = { instructions: 1_000_000, memory: 16 * 1024 * 1024, wallMs: 100 }
+export const DEFAULT_BUDGET: BudgetLimits = { instructions: 1_000_000, memory: 16 * 1024 * 1024, wallMs: 25 }
 
 /** Instructions handed out per slice: the clock is read once per slice. */
 const SLICE = 10_000
