@@ -10,7 +10,10 @@
  * - A run is synchronous: the request body is read beforehand when the source
  *   may ask for it. The budget (instructions, bytes, wall time) is armed for
  *   the run and for turning its error value into a message, so neither a
- *   runaway loop nor a runaway __tostring can hold the event loop.
+ *   runaway loop nor a runaway __tostring can hold the event loop. Runs that
+ *   belong together (the chunks of one plugin phase, the templates of one
+ *   rendering) share one budget (`phaseBudget`), so a config cannot multiply
+ *   the stall by adding chunks.
  * - Errors: a LuaExit is an answer (kong.response.exit / ngx.exit), a
  *   BudgetExceeded or LuaError rejects the run with Lua's message, and the
  *   traceback rides along for the log.
@@ -65,6 +68,11 @@ export function setLuaLimits(next: Partial<LuaLimits>): void {
   limits = { ...limits, ...next, requires }
 }
 
+/** A fresh budget for runs that share one (a plugin phase's chunks, a rendering's templates). */
+export function phaseBudget(): BudgetLimits {
+  return { instructions: limits.instructions, memory: limits.memory, wallMs: limits.wallMs }
+}
+
 /** A runtime error of a snippet: Lua's message, and its traceback for the log. */
 export class LuaRunError extends Error {
   constructor(
@@ -88,6 +96,8 @@ export interface RunContext {
   phase?: LuaPhase
   /** body_filter: the chunk, changed in place by ngx.arg[1] / kong.response.set_raw_body. */
   chunk?: { data: string; eof: boolean }
+  /** A budget shared with other runs (phaseBudget()): the run draws on it, what it uses is taken off. */
+  budget?: BudgetLimits
 }
 
 export interface SyncLuaChunk extends LuaChunk {
@@ -97,8 +107,8 @@ export interface SyncLuaChunk extends LuaChunk {
 
 export interface SyncLuaExpression extends LuaExpression {
   evaluateSync(kit: Kit | undefined, vars?: LuaVars): unknown
-  /** The Lua value itself (templates render it with Lua's tostring). */
-  evaluateLua(kit: Kit | undefined, vars?: LuaVars): LuaValue
+  /** The Lua value itself (templates render it with Lua's tostring); `budget` as RunContext's. */
+  evaluateLua(kit: Kit | undefined, vars?: LuaVars, budget?: BudgetLimits): LuaValue
 }
 
 /** A chunk run for its value (custom_fields_by_lua). */
@@ -141,11 +151,11 @@ function message(v: LuaValue): string {
   return '(error object is not a string)'
 }
 
-/** Runs `f` as one metered run for `r`; returns its results or throws LuaRunError. */
-function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[]): LuaValue[] {
+/** Runs `f` as one metered run for `r` (drawing on `shared` when given); returns its results or throws LuaRunError. */
+function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[], shared?: BudgetLimits): LuaValue[] {
   const saved = current.run
   current.run = r
-  B.begin(limits)
+  B.begin(shared ?? limits)
   try {
     return f(...args)
   } catch (e) {
@@ -155,6 +165,7 @@ function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[]): LuaValue[] {
     const msg = message(err.value)
     throw new LuaRunError(msg, traceback(e))
   } finally {
+    if (shared !== undefined) B.charge(shared)
     B.end()
     current.run = saved
     if (r.shared !== undefined && r.kit !== undefined) {
@@ -223,13 +234,13 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
       const exec = (kit: Kit, body: Buffer | undefined, vars: LuaVars | undefined, ctx: RunContext | undefined): Exit | undefined => {
         if (vars) for (const [k, v] of Object.entries(vars)) env.setStr(k, varValue(v))
         const r = newRun(kit, instance, ctx?.phase ?? 'access', body, ctx?.chunk)
-        const res = runMetered(f, r, [])
+        const res = runMetered(f, r, [], ctx?.budget)
         if (first) {
           first = false
           // Kong's serverless: a chunk returning a function is the function's factory (its upvalues persist).
           if (typeof res[0] === 'function' && r.exit === undefined) {
             f = res[0] as LuaFunction
-            runMetered(f, r, [])
+            runMetered(f, r, [], ctx?.budget)
           }
         }
         if (r.exit === undefined && r.out.length > 0) {
@@ -260,9 +271,9 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
         throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`, { cause: e })
       }
       const instance = {}
-      const evaluateLua = (kit: Kit | undefined, vars?: LuaVars): LuaValue => {
+      const evaluateLua = (kit: Kit | undefined, vars?: LuaVars, budget?: BudgetLimits): LuaValue => {
         if (vars) for (const [k, v] of Object.entries(vars)) env.setStr(k, varValue(v))
-        return runMetered(f, newRun(kit, instance, 'template', undefined), [])[0]
+        return runMetered(f, newRun(kit, instance, 'template', undefined), [], budget)[0]
       }
       return {
         evaluateLua,

@@ -1,15 +1,15 @@
 /**
  * Kong's untrusted-Lua sandbox as globals: what kong/tools/sandbox/environment
  * lists (base functions, bit, coroutine, math, os.clock/date/difftime/time,
- * string without dump, table with OpenResty's additions, jit's identity),
- * plus `kong`, `ngx` and a `require` limited to an allow-list
+ * string without dump, table with OpenResty's additions, jit's identity,
+ * io.type), plus `kong`, `ngx` and a `require` limited to an allow-list
  * (`untrusted_lua_sandbox_requires`). Built once per process: every table is
  * read-only, so no snippet can change what another sees.
  */
 import { luaRequireDenied, luaRequiresUnknown } from '../errors.js'
 import { LuaError } from './core/errors.js'
 import { markSettled } from './compiler/positions.js'
-import { fn, tostring } from './core/ops.js'
+import { argError, fn, tostring } from './core/ops.js'
 import { LuaTable, type LuaValue } from './core/value.js'
 import { openLibs, tableModule } from './lib/index.js'
 import { requireCjson } from './lib/cjson.js'
@@ -135,6 +135,14 @@ export function sandboxGlobals(requires: readonly string[]): LuaTable {
   for (const [k, v] of Object.entries(JIT)) jit.setStr(k, v)
   jit.readonlyName = 'jit'
   g.setStr('jit', jit)
+  // Kong lists io.type alone: no file can be opened in the sandbox, so nothing is a file.
+  const io = new LuaTable()
+  io.setStr(
+    'type',
+    fn((...a: LuaValue[]) => (a.length === 0 ? argError(1, 'type', 'value expected') : [undefined])),
+  )
+  io.readonlyName = 'io'
+  g.setStr('io', io)
   g.setStr(
     'print',
     fn((...args: LuaValue[]) => {

@@ -15,12 +15,12 @@ import { NONE, fromText, type LuaFunction, type LuaTable } from '../core/value.j
 import { checkLua } from '../syntax/index.js'
 import { shortName } from './chunkname.js'
 import { tempDecl } from './expr.js'
-import { BUDGET } from './operands.js'
 import { FnState, Gen } from './gen.js'
 import { SOURCE_PREFIX, markSettled, registerChunk, type ChunkInfo } from './positions.js'
 import * as rt from './runtime.js'
 import { CompileRefusal, prepareSource } from './source.js'
 import { block } from './stmt.js'
+import { budgetCheck, weigh } from './weight.js'
 
 type LuaparseModule = typeof Luaparse
 let luaparse: LuaparseModule | undefined
@@ -121,7 +121,7 @@ export function compile(source: string, chunkname: string, env: LuaTable, opts?:
     if (e instanceof RangeError) throw syntaxError(chunkname, 1, 'chunk too complex to compile')
     throw e
   }
-  const main = `${g.gen ? 'function*' : 'function'} $main(...$va) { ${BUDGET} ${tempDecl(g.fn)}${body} return NONE; }`
+  const main = `${g.gen ? 'function*' : 'function'} $main(...$va) { ${budgetCheck(weigh(ast.body))} ${tempDecl(g.fn)}${body} return NONE; }`
   // `$keep` references the chunk's tables, so they live as long as any of its functions.
   const generated = `"use strict"; ${PRELUDE} ${g.consts.join(' ')} const $keep = () => $I; return ${g.gen ? `$mkg(${main})` : main};`
   const { js, lines, calls } = g.finish(generated)

@@ -20,6 +20,14 @@ import { YIELD_ACROSS, type GenLuaFunction, type LuaGenerator } from './runtime.
 /** Bytes charged per coroutine (its generator and state). */
 const COROUTINE_BYTES = 512
 
+/**
+ * Instructions charged per resume: switching to a coroutine goes through its
+ * generators (about 1 µs), some hundred times a compiled loop's back-edge, so
+ * 1,000 coroutines taking turns would otherwise run into the wall-time guard
+ * instead of the instruction budget.
+ */
+const RESUME_STEPS = 100
+
 type Status = 'suspended' | 'running' | 'normal' | 'dead'
 
 export class Coroutine implements LuaThread {
@@ -49,6 +57,7 @@ function create(f?: LuaValue): LuaValue[] {
 function resumeRaw(co: Coroutine, args: LuaValue[]): LuaValue[] {
   if (co.status === 'dead') return [false, 'cannot resume dead coroutine']
   if (co.status !== 'suspended') return [false, 'cannot resume running coroutine']
+  B.steps(RESUME_STEPS)
   const prev = current
   if (prev !== undefined) prev.status = 'normal'
   current = co

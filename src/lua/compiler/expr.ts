@@ -12,10 +12,11 @@
  */
 import type * as L from 'luaparse'
 import { FnState, lineOfNode, rangeOf, type Gen } from './gen.js'
-import { BUDGET, calleeName, isCall, num, numValue, simple, whatOf } from './operands.js'
+import { calleeName, isCall, num, numValue, simple, whatOf } from './operands.js'
 import { binary, logical, unary } from './operators.js'
 import { decodeString, parensBetween } from './source.js'
 import { block } from './stmt.js'
+import { budgetCheck, weigh } from './weight.js'
 
 type E = L.Expression
 
@@ -155,7 +156,7 @@ export function fnExpr(g: Gen, n: L.FunctionDeclaration, name: string | undefine
       const body = block(g, n.body)
       const temps = tempDecl(g.fn)
       const fname = `$L${line}${name !== undefined && /^[A-Za-z_]\w*$/.test(name) ? '$' + name : ''}`
-      const code = `${g.gen ? 'function*' : 'function'} ${fname}(${params.join(', ')}) { ${BUDGET} ${temps}${body} return NONE; }`
+      const code = `${g.gen ? 'function*' : 'function'} ${fname}(${params.join(', ')}) { ${budgetCheck(weigh(n.body))} ${temps}${body} return NONE; }`
       return g.gen ? `$mkg(${code})` : code
     })
   } finally {

@@ -8,11 +8,12 @@ import type * as L from 'luaparse'
 import { stringToNumber } from '../core/value.js'
 import type { Gen } from './gen.js'
 import { decodeString } from './source.js'
+import { budgetCheck } from './weight.js'
 
 type E = L.Expression
 
-/** The budget check at every function entry and loop back-edge. */
-export const BUDGET = 'if (--B.left < 0) B.out();'
+/** The budget check of weight 1 (weight.ts charges bigger bodies more). */
+export const BUDGET = budgetCheck(1)
 
 export const COMPARE = new Set(['==', '~=', '<', '<=', '>', '>='])
 

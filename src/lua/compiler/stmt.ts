@@ -4,7 +4,7 @@
  * captures that iteration's variable, as in Lua. Every loop is labelled and
  * `break` names its loop, so the wrappers goto adds (gotos.ts) never catch a
  * Lua break. Loop bodies start with the budget check, which is also every
- * loop's back-edge check.
+ * loop's back-edge check, charged for the body's size (weight.ts).
  */
 import type * as L from 'luaparse'
 import { call, ex, fnExpr, list, multi, openMulti } from './expr.js'
@@ -13,6 +13,7 @@ import { cond } from './operators.js'
 import { lineOfNode, rangeOf, type Gen } from './gen.js'
 import { planGotos } from './gotos.js'
 import { decodeString } from './source.js'
+import { budgetCheck, weigh } from './weight.js'
 
 type S = L.Statement
 type E = L.Expression
@@ -23,7 +24,9 @@ export function block(g: Gen, stmts: S[], tail?: () => string): string {
     const savedHoist = g.hoist
     g.hoist = undefined
     try {
-      const plan = planGotos(stmts, () => g.next(), BUDGET)
+      // A backward goto is a back-edge: it pays for the block it may repeat.
+      const check = stmts.some((s) => s.type === 'LabelStatement') ? budgetCheck(weigh(stmts)) : BUDGET
+      const plan = planGotos(stmts, () => g.next(), check)
       if (plan !== undefined) for (const [k, v] of plan.jumps) g.jumps.set(k, v)
       if (plan?.kind === 'machine') return machine(g, stmts, plan.machine!, tail)
       let out = ''
@@ -54,7 +57,7 @@ function machine(g: Gen, stmts: S[], m: { label: string; state: string; segments
   if (tail !== undefined) body += tail()
   body += '}'
   const hoisted = g.hoist.length > 0 ? `let ${g.hoist.join(', ')}; ` : ''
-  return `${hoisted}let ${m.state} = 0; ${m.label}: for (;;) { ${BUDGET} switch (${m.state}) { ${body} } break ${m.label}; }`
+  return `${hoisted}let ${m.state} = 0; ${m.label}: for (;;) { ${budgetCheck(weigh(stmts))} switch (${m.state}) { ${body} } break ${m.label}; }`
 }
 
 export function stmt(g: Gen, s: S): string {
@@ -84,12 +87,12 @@ function statement(g: Gen, s: S): string {
       const label = `$lp${g.next()}`
       const c = cond(g, s.condition)
       const body = loopBody(g, label, () => block(g, s.body))
-      return `${label}: while (${c}) { ${BUDGET} ${body} }`
+      return `${label}: while (${c}) { ${budgetCheck(weigh([s.condition, s.body]))} ${body} }`
     }
     case 'RepeatStatement': {
       const label = `$lp${g.next()}`
       const body = loopBody(g, label, () => block(g, s.body, () => `${g.line(lineOfNode(s.condition))}if (${cond(g, s.condition)}) break ${label};`))
-      return `${label}: for (;;) { ${BUDGET} ${body} }`
+      return `${label}: for (;;) { ${budgetCheck(weigh([s.body, s.condition]))} ${body} }`
     }
     case 'DoStatement':
       return `{ ${block(g, s.body)} }`
@@ -280,7 +283,7 @@ function forNumeric(g: Gen, s: L.ForNumericStatement): string {
     const v = g.declare(s.variable.name)
     return `let ${v} = ${i}; ${loopBody(g, label, () => block(g, s.body))}`
   })
-  return `{ const ${a} = ${startCode}, ${b} = ${endCode}, ${st} = ${stepCode}; ${label}: for (let ${i} = ${a}; ${test}; ${i} += ${st}) { ${BUDGET} ${body} } }`
+  return `{ const ${a} = ${startCode}, ${b} = ${endCode}, ${st} = ${stepCode}; ${label}: for (let ${i} = ${a}; ${test}; ${i} += ${st}) { ${budgetCheck(weigh(s.body))} ${body} } }`
 }
 
 function forGeneric(g: Gen, s: L.ForGenericStatement): string {
@@ -297,7 +300,7 @@ function forGeneric(g: Gen, s: L.ForGenericStatement): string {
     const decls = s.variables.map((v, i) => `${g.declare(v.name)} = ${i === 0 ? `${it}.k` : i === 1 ? `${it}.v` : `${it}.r[${i}]`}`)
     return `let ${decls.join(', ')}; ${loopBody(g, label, () => block(g, s.body))}`
   })
-  return `{ const ${it} = $iter3(${explist}); ${label}: while (${it}.step()) { ${BUDGET} ${body} } }`
+  return `{ const ${it} = $iter3(${explist}); ${label}: while (${it}.step()) { ${budgetCheck(weigh(s.body))} ${body} } }`
 }
 
 /** In a coroutine chunk the iterator function may yield: it is called through its generator unless pairs/ipairs. */
@@ -315,5 +318,5 @@ function forGenericGen(g: Gen, s: L.ForGenericStatement, explist: string, id: nu
       `else { const ${r} = yield* $genOf(${f})(${st}, ${c}); if (${r}[0] === undefined) break ${label}; ${c} = ${r}[0]; ${fromCall} }`
     return `let ${names.join(', ')}; ${step} ${loopBody(g, label, () => block(g, s.body))}`
   })
-  return `{ const $e${id} = ${explist}; let ${f} = $e${id}[0], ${st} = $e${id}[1], ${c} = $e${id}[2]; const ${fast} = $iterFast(${f}, ${st}, ${c}); ${label}: for (;;) { ${BUDGET} ${body} } }`
+  return `{ const $e${id} = ${explist}; let ${f} = $e${id}[0], ${st} = $e${id}[1], ${c} = $e${id}[2]; const ${fast} = $iterFast(${f}, ${st}, ${c}); ${label}: for (;;) { ${budgetCheck(weigh(s.body))} ${body} } }`
 }

@@ -13,15 +13,22 @@
 import { BudgetExceeded } from './errors.js'
 
 export interface BudgetLimits {
-  /** Instructions per run (default 1,000,000, about 50 ms of tight Lua). */
+  /** Instructions per run (default 1,000,000: a few ms of tight Lua, compiler/weight.ts says what one is). */
   instructions: number
   /** Bytes of strings and table slots a run may create (default 16 MiB). */
   memory: number
-  /** Wall-clock guard per run, in ms (default 100). */
+  /**
+   * Wall-clock guard per run, in ms (default 25). Instructions bound the work
+   * but not its cost: a loop that fills a table or builds strings pays the
+   * garbage collector too (1,000,000 such instructions take 60-400 ms). The
+   * guard keeps any run, plus what follows it (the 500, a collection), under
+   * the 50 ms of event-loop stall a concurrent request may see
+   * (test/lua/attacks.test.ts); at 40 ms, runs and their aftermath reached 50.
+   */
   wallMs: number
 }
 
-export const DEFAULT_BUDGET: BudgetLimits = { instructions: 1_000_000, memory: 16 * 1024 * 1024, wallMs: 100 }
+export const DEFAULT_BUDGET: BudgetLimits = { instructions: 1_000_000, memory: 16 * 1024 * 1024, wallMs: 25 }
 
 /** Instructions handed out per slice: the clock is read once per slice. */
 const SLICE = 10_000
@@ -34,14 +41,32 @@ class Budget {
   private rest = 0
   private deadline = 0
   private active = false
+  /** What the run was given, for `charge`. */
+  private granted = 0
+  private memory = 0
+  private started = 0
 
-  /** Arms the budget for one run. Returns the previous state, for `end`. */
+  /** Arms the budget for one run. */
   begin(limits: BudgetLimits): void {
     this.active = true
     this.left = Math.min(SLICE, limits.instructions)
     this.rest = limits.instructions - this.left
     this.bytes = limits.memory
-    this.deadline = performance.now() + limits.wallMs
+    this.started = performance.now()
+    this.deadline = this.started + limits.wallMs
+    this.granted = limits.instructions
+    this.memory = limits.memory
+  }
+
+  /**
+   * Takes what the current run has used so far off `account`: a budget that
+   * several runs share (the chunks of one plugin phase, the templates of one
+   * rendering), so that adding runs does not add budget.
+   */
+  charge(account: BudgetLimits): void {
+    account.instructions -= this.granted - (this.left + this.rest)
+    account.memory -= this.memory - this.bytes
+    account.wallMs -= performance.now() - this.started
   }
 
   /** Disarms it (outside a run, nothing is metered: config-time evaluation has its own guard). */
@@ -51,15 +76,20 @@ class Budget {
     this.bytes = Number.POSITIVE_INFINITY
   }
 
-  /** The current slice is spent: the next one, or BudgetExceeded. */
+  /**
+   * The current slice is spent: the next one, or BudgetExceeded. `left` may be
+   * far below zero (a weighted back-edge, `steps(n)` with a big n): the whole
+   * deficit is paid from the rest at once, so a large charge stops the run
+   * now instead of being spread over the next checks.
+   */
   out(): void {
     if (!this.active) {
       this.left = Number.POSITIVE_INFINITY
       return
     }
-    if (this.rest <= 0) this.fail('instructions')
+    if (this.rest + this.left < 0) this.fail('instructions')
     if (performance.now() > this.deadline) this.fail('time')
-    const n = Math.min(SLICE, this.rest)
+    const n = Math.min(SLICE - this.left, this.rest)
     this.rest -= n
     this.left += n
   }

@@ -24,7 +24,7 @@ export function compileCustom(m: Record<string, unknown> | undefined, reads?: Se
 export function template(source: string, reads?: Set<string>): CalloutTemplate {
   const t = compileCalloutTemplate(source, (expr) => {
     const e = lua.compileExpression(expr, templateEnv(true))
-    return (kit, token) => within(token, kit, undefined, () => fromLua(e.evaluateLua(kit)))
+    return (kit, token) => within(token, kit, undefined, (budget) => fromLua(e.evaluateLua(kit, undefined, budget)))
   })
   // The schema already refused these; this guards configs built without it.
   if ('error' in t) throw new TypeError(`request-callout: ${t.error}`)

@@ -21,15 +21,18 @@ import { SIMPLE_ENGINE, type CompiledExpression, type ExpressionEngine, type Tem
 import { LuaError } from '../../lua/core/errors.js'
 import { index, tostring } from '../../lua/core/ops.js'
 import { LuaTable, fromText, toText, type LuaFunction, type LuaValue } from '../../lua/core/value.js'
-import { lua, luaGlobals, type SyncLuaEngine } from '../../lua/engine-next.js'
+import type { BudgetLimits } from '../../lua/core/budget.js'
+import { lua, luaGlobals, phaseBudget, type SyncLuaEngine } from '../../lua/engine-next.js'
 import { kong } from '../../lua/pdk/kong.js'
 import { findUnavailableInExpression } from '../../lua/syntax/index.js'
 
-/** One rendering's lazily loaded values, keyed by the scope it renders with. */
+/** One rendering's lazily loaded values and shared budget, keyed by the scope it renders with. */
 interface Slots {
   readonly kit: Kit | undefined
   readonly scope: TemplateScope | undefined
   readonly values: Map<string, LuaValue>
+  /** The rendering's expressions share one budget: more templates do not buy more time. */
+  readonly budget: BudgetLimits
 }
 
 const slotsByScope = new WeakMap<object, Slots>()
@@ -105,14 +108,14 @@ export function templateEnv(withCallouts = false): LuaTable {
   return env
 }
 
-/** Runs `f` with the environment's values loaded for `token` (one rendering). */
-export function within<T>(token: object, kit: Kit | undefined, scope: TemplateScope | undefined, f: () => T): T {
+/** Runs `f` with the environment's values loaded for `token` (one rendering), and the rendering's budget. */
+export function within<T>(token: object, kit: Kit | undefined, scope: TemplateScope | undefined, f: (budget: BudgetLimits) => T): T {
   let s = slotsByScope.get(token)
-  if (s === undefined || s.kit !== kit) slotsByScope.set(token, (s = { kit, scope, values: new Map() }))
+  if (s === undefined || s.kit !== kit) slotsByScope.set(token, (s = { kit, scope, values: new Map(), budget: phaseBudget() }))
   const saved = active
   active = s
   try {
-    return f()
+    return f(s.budget)
   } finally {
     active = saved
   }
@@ -138,7 +141,7 @@ export function luaExpressionEngine(engine: SyncLuaEngine = lua, fallbackFirst: 
       if (refused) return { error: `${refused.message} (in '${expr}')` }
       const compiled = engine.compileExpression(expr, templateEnv())
       return {
-        evaluate: (scope: TemplateScope) => within(scope, scope.kit, scope, () => renderLua(compiled.evaluateLua(scope.kit))),
+        evaluate: (scope: TemplateScope) => within(scope, scope.kit, scope, (budget) => renderLua(compiled.evaluateLua(scope.kit, undefined, budget))),
       }
     },
   }

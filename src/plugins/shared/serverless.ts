@@ -5,7 +5,7 @@
  */
 import { UNEXPECTED } from '../../errors.js'
 import './lua-vault.js'
-import { createLuaEngine, luaErrorFields, type SyncLuaChunk } from '../../lua/engine-next.js'
+import { createLuaEngine, luaErrorFields, phaseBudget, type SyncLuaChunk } from '../../lua/engine-next.js'
 import type { LuaPhase } from '../../lua/pdk/run.js'
 import { definePhases, type Exit, type Kit, type PluginPhases } from '../types.js'
 import type { FunctionsConfig, Phase } from './serverless-schema.js'
@@ -20,7 +20,8 @@ export function functionsFactory(name: string) {
     const request =
       (chunks: SyncLuaChunk[], phase: Phase & LuaPhase) =>
       async (kit: Kit): Promise<Exit | undefined> => {
-        const ctx = { phase }
+        // The phase's chunks share one budget: more chunks do not buy more time.
+        const ctx = { phase, budget: phaseBudget() }
         for (const c of chunks) {
           let exit: Exit | undefined
           try {
@@ -37,7 +38,7 @@ export function functionsFactory(name: string) {
     const late =
       (chunks: SyncLuaChunk[], phase: Phase & LuaPhase) =>
       (kit: Kit, chunk?: { data: string; eof: boolean }): void => {
-        const ctx = { phase, chunk }
+        const ctx = { phase, chunk, budget: phaseBudget() }
         for (const c of chunks) {
           try {
             c.runSync(kit, undefined, ctx)

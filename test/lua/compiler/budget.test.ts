@@ -114,3 +114,40 @@ t.test('an uncaught stack overflow ends the run with its message', async (t) => 
   const r = runLuaForTest('local function f() return 1 + f() end\nf()', { limits: LIMITS })
   t.equal(r.error, 'stdin:1: stack overflow')
 })
+
+// What one instruction pays for (compiler/weight.ts): without these charges a 5,000-statement
+// body ran 5,000 statements per instruction and held the event loop for seconds.
+t.test('a loop back-edge is charged for the size of the body it repeats', async (t) => {
+  const env = testEnv()
+  const r = runLuaForTest(`n = 0 local a = 0 while true do n = n + 1 ${'a = a + 1 '.repeat(5000)}end`, { env, limits: LIMITS })
+  t.equal(r.budget, 'instructions')
+  const n = env.getStr('n') as number
+  t.ok(n > 0 && n < 100, `${n} passes over 5,000 statements on ${LIMITS.instructions} instructions`)
+})
+
+t.test('a function entry is charged for the size of its body', async (t) => {
+  const env = testEnv()
+  const r = runLuaForTest(`n = 0 local a = 0 local function f() ${'a = a + 1 '.repeat(5000)}end while true do f() n = n + 1 end`, { env, limits: LIMITS })
+  t.equal(r.budget, 'instructions')
+  const n = env.getStr('n') as number
+  t.ok(n > 0 && n < 100, `${n} calls of a 5,000-statement function on ${LIMITS.instructions} instructions`)
+})
+
+t.test('a backward goto is charged for the block it repeats', async (t) => {
+  const env = testEnv()
+  const r = runLuaForTest(`n = 0 local a = 0 ::top:: n = n + 1 ${'a = a + 1 '.repeat(5000)}goto top`, { env, limits: LIMITS })
+  t.equal(r.budget, 'instructions')
+  const n = env.getStr('n') as number
+  t.ok(n > 0 && n < 100, `${n} passes on ${LIMITS.instructions} instructions`)
+})
+
+t.test('a coroutine switch costs as many instructions as it takes time', async (t) => {
+  const env = testEnv()
+  const r = runLuaForTest('n = 0 local co = coroutine.wrap(function() while true do coroutine.yield() end end) while true do co() n = n + 1 end', {
+    env,
+    limits: LIMITS,
+  })
+  t.equal(r.budget, 'instructions')
+  const n = env.getStr('n') as number
+  t.ok(n > 0 && n <= LIMITS.instructions / 100, `${n} resumes on ${LIMITS.instructions} instructions (100 each)`)
+})
