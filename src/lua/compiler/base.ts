@@ -13,6 +13,7 @@ import { B } from '../core/budget.js'
 import { LuaError, catchable } from '../core/errors.js'
 import * as ops from '../core/ops.js'
 import { LuaTable, NONE, numberToString, typeName, type LuaFunction, type LuaValue } from '../core/value.js'
+import { argString, optInt } from '../lib/args.js'
 import { compile } from './compile.js'
 import { levelPrefix, markSettled, raisedByDirectCallee, settle, settleDirect } from './positions.js'
 import { gcall, gget, ipairsAux, luaNext, type GenLuaFunction, type LuaGenerator } from './runtime.js'
@@ -82,13 +83,16 @@ function type(...a: LuaValue[]): LuaValue[] {
   return [typeName(a[0])]
 }
 
+/** LuaJIT's order: the base first (10 if absent); base 10 takes any value, other bases a string. */
 function tonumber(...a: LuaValue[]): LuaValue[] {
-  if (a.length === 0) valueExpected(1, 'tonumber')
-  const base = a[1]
-  if (base === undefined) return [ops.tonumber(a[0])]
-  const b = ops.checkInt(base, 2, 'tonumber')
-  if (b < 2 || b > 36) ops.argError(2, 'tonumber', 'base out of range')
-  return [ops.tonumber(a[0], b)]
+  const base = optInt(a, 1, 'tonumber', 10)
+  if (base === 10) {
+    if (a.length === 0) valueExpected(1, 'tonumber')
+    return [ops.tonumber(a[0])]
+  }
+  const s = argString(a, 0, 'tonumber')
+  if (base < 2 || base > 36) ops.argError(2, 'tonumber', 'base out of range')
+  return [ops.tonumber(s, base)]
 }
 
 function ipairs(...a: LuaValue[]): LuaValue[] {

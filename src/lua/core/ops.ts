@@ -265,30 +265,67 @@ export function tostring(v: LuaValue): string {
   return `${typeName(v)}: ${addressOf(v as object)}`
 }
 
-/** tonumber(v [, base]). */
+/**
+ * tonumber(v [, base]). Base 10 (or none) reads `v` as Lua source does (hex,
+ * exponents). Other bases read a string the way LuaJIT 2.1 does, through C's
+ * strtoul: the text ends at a NUL byte; spaces around it, one `-` or `+`, then
+ * digits of the base (`0x` allowed before them in base 16); past 2^64-1 the
+ * value stays at 2^64-1.
+ */
 export function tonumber(v: LuaValue, base?: number): number | undefined {
   if (base === undefined || base === 10) {
     if (typeof v === 'number') return v
     if (typeof v === 'string') return stringToNumber(v)
     return undefined
   }
-  const s = (typeof v === 'number' ? numberToString(v) : typeof v === 'string' ? v : '').trim().toLowerCase()
-  if (s === '') return undefined
-  let neg = false
+  const s = typeof v === 'number' ? numberToString(v) : typeof v === 'string' ? v : ''
+  const nul = s.indexOf('\0')
+  const end = nul >= 0 ? nul : s.length
   let i = 0
-  if (s[0] === '-') {
-    neg = true
-    i = 1
-  }
-  if (i >= s.length) return undefined
-  let n = 0
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 122 ? c - 87 : 99
-    if (d >= base) return undefined
-    n = n * base + d
-  }
+  while (i < end && isCSpace(s.charCodeAt(i))) i++
+  const neg = s.charCodeAt(i) === 45
+  if (neg || s.charCodeAt(i) === 43) i++
+  // strtoul would skip spaces and a sign here too; LuaJIT wants a digit or letter first.
+  if (i >= end || digitOf(s.charCodeAt(i)) === 99) return undefined
+  if (base === 16 && s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 32) === 120 && i + 2 < end && digitOf(s.charCodeAt(i + 2)) < 16) i += 2
+  const first = i
+  while (i < end && digitOf(s.charCodeAt(i)) < base) i++
+  const last = i
+  if (last === first) return undefined
+  while (i < end && isCSpace(s.charCodeAt(i))) i++
+  if (i < end) return undefined
+  const n = digitsValue(s, first, last, base)
   return neg ? -n : n
+}
+
+/** C's isspace in the C locale: space, \t \n \v \f \r. */
+const isCSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
+
+/** A byte's value as a digit of bases up to 36, 99 if it is none. */
+function digitOf(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  const l = c | 32
+  return l >= 97 && l <= 122 ? l - 87 : 99
+}
+
+const ULONG_MAX = (1n << 64n) - 1n
+
+/** The value of digits `s[from, to)` in `base`, as strtoul computes it (saturating at 2^64-1), then as a double. */
+function digitsValue(s: string, from: number, to: number, base: number): number {
+  // Ten digits of base 36 stay under 2^53: exact in a double.
+  if (to - from <= 10) {
+    let n = 0
+    for (let i = from; i < to; i++) n = n * base + digitOf(s.charCodeAt(i))
+    return n
+  }
+  const b = BigInt(base)
+  let n = 0n
+  for (let i = from; i < to; i++) {
+    n = n * b + BigInt(digitOf(s.charCodeAt(i)))
+    if (n > ULONG_MAX) return Number(ULONG_MAX)
+  }
+  // Number() rounds to nearest, as the C conversion from unsigned long to double does.
+  return Number(n)
 }
 
 /** "bad argument #n to 'fname' (msg)", LuaJIT's argument error. */
