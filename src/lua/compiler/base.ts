@@ -53,7 +53,7 @@ function tableArg(args: LuaValue[], i: number, fname: string): LuaTable {
 /** tostring(v): __tostring's result as it is (LuaJIT does not check it), else Lua's own form. */
 export function luaTostring(v: LuaValue): LuaValue {
   const h = ops.metamethod(v, '__tostring')
-  if (h !== undefined) return ops.call(h, [v])[0]
+  if (h !== undefined) return ops.callMeta(h, [v])[0]
   return ops.tostring(v)
 }
 
@@ -73,9 +73,13 @@ function printer(env: LuaTable): LuaFunction {
   }
 }
 
+/** tostring(v): a __tostring handler's results are all returned (LuaJIT tail-calls it). */
 function tostring(...a: LuaValue[]): LuaValue[] {
   if (a.length === 0) valueExpected(1, 'tostring')
-  return [luaTostring(a[0])]
+  const v = a[0]
+  const h = ops.metamethod(v, '__tostring')
+  if (h !== undefined) return ops.callMeta(h, [v])
+  return [ops.tostring(v)]
 }
 
 function type(...a: LuaValue[]): LuaValue[] {

@@ -118,7 +118,7 @@ export function setS(o: LuaValue, k: string, v: LuaValue, what?: string): void {
  */
 export function fnOf(f: LuaValue, what?: string): LuaFunction {
   const h = ops.metamethod(f, '__call')
-  if (h !== undefined) return (...args) => ops.call(h, [f, ...args])
+  if (typeof h === 'function') return (...args) => (h as LuaFunction)(f, ...args)
   return () => ops.call(f, NONE, what)
 }
 

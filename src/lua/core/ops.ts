@@ -8,7 +8,7 @@
  * runtime), not here.
  */
 import { B } from './budget.js'
-import { LuaError } from './errors.js'
+import { LuaError, markSettled } from './errors.js'
 import { LuaTable, LuaUserdata, NONE, addressOf, numberToString, stringToNumber, typeName, type LuaFunction, type LuaValue } from './value.js'
 
 /** The string metatable's __index (the string library), set when the library loads. */
@@ -93,13 +93,28 @@ export function setindex(o: LuaValue, k: LuaValue, v: LuaValue, what?: string): 
   throw new LuaError('loop in settable')
 }
 
-/** Calls `f` (a function, or a value with __call) with `args`. */
+/**
+ * Calls `f` (a function, or a value whose __call is a function) with `args`.
+ * LuaJIT follows __call one level only: a __call that is not a function makes
+ * `f` itself the value it cannot call.
+ */
 export function call(f: LuaValue, args: LuaValue[], what?: string): LuaValue[] {
   if (typeof f === 'function') return f(...args)
   const h = metamethod(f, '__call')
   if (typeof h === 'function') return h(f, ...args)
-  if (h !== undefined) return call(h, [f, ...args], what)
   throw new LuaError(`attempt to call ${described(f, what)}`)
+}
+
+/**
+ * Calls a metamethod handler (__add, __lt, __tostring...) as `call` does; a
+ * handler LuaJIT cannot call raises without a position there (the failed call
+ * belongs to no Lua line).
+ */
+export function callMeta(h: LuaValue, args: LuaValue[]): LuaValue[] {
+  if (typeof h === 'function') return h(...args)
+  const c = metamethod(h, '__call')
+  if (typeof c === 'function') return c(h, ...args)
+  throw markSettled(new LuaError(`attempt to call a ${typeName(h)} value`))
 }
 
 /** Calls `f` and keeps its first result. */
@@ -158,7 +173,7 @@ export function arith(op: ArithOp, a: LuaValue, b: LuaValue, whatA?: string, wha
   if (x !== undefined && y !== undefined) return arithRaw(op, x, y)
   const ev = ARITH_EVENTS[op]
   const h = metamethod(a, ev) ?? metamethod(b, ev)
-  if (h !== undefined) return call(h, [a, b])[0]
+  if (h !== undefined) return callMeta(h, [a, b])[0]
   const bad = x === undefined ? a : b
   throw new LuaError(`attempt to perform arithmetic on ${described(bad, x === undefined ? whatA : whatB)}`)
 }
@@ -168,7 +183,7 @@ export function unm(a: LuaValue, what?: string): LuaValue {
   const x = toArith(a)
   if (x !== undefined) return -x
   const h = metamethod(a, '__unm')
-  if (h !== undefined) return call(h, [a, a])[0]
+  if (h !== undefined) return callMeta(h, [a, a])[0]
   throw new LuaError(`attempt to perform arithmetic on ${described(a, what)}`)
 }
 
@@ -182,7 +197,7 @@ export function concat(a: LuaValue, b: LuaValue, whatA?: string, whatB?: string)
     return s
   }
   const h = metamethod(a, '__concat') ?? metamethod(b, '__concat')
-  if (h !== undefined) return call(h, [a, b])[0]
+  if (h !== undefined) return callMeta(h, [a, b])[0]
   const badA = !(ta === 'string' || ta === 'number')
   throw new LuaError(`attempt to concatenate ${described(badA ? a : b, badA ? whatA : whatB)}`)
 }
@@ -192,7 +207,7 @@ export function len(v: LuaValue, what?: string): LuaValue {
   if (typeof v === 'string') return v.length
   if (v instanceof LuaTable) return v.length()
   const h = metamethod(v, '__len')
-  if (h !== undefined) return call(h, [v])[0]
+  if (h !== undefined) return callMeta(h, [v])[0]
   throw new LuaError(`attempt to get length of ${described(v, what)}`)
 }
 
@@ -201,7 +216,7 @@ export function eq(a: LuaValue, b: LuaValue): boolean {
   if (a === b) return true
   if (a instanceof LuaTable && b instanceof LuaTable) {
     const h = metamethod(a, '__eq')
-    if (h !== undefined && h === metamethod(b, '__eq')) return truthy(call(h, [a, b])[0])
+    if (h !== undefined && h === metamethod(b, '__eq')) return truthy(callMeta(h, [a, b])[0])
   }
   return false
 }
@@ -218,7 +233,7 @@ export function lt(a: LuaValue, b: LuaValue): boolean {
   if (typeof a === 'string' && typeof b === 'string') return a < b
   if (typeName(a) === typeName(b)) {
     const h = metamethod(a, '__lt')
-    if (h !== undefined && h === metamethod(b, '__lt')) return truthy(call(h, [a, b])[0])
+    if (h !== undefined && h === metamethod(b, '__lt')) return truthy(callMeta(h, [a, b])[0])
   }
   return compareError(a, b)
 }
@@ -229,9 +244,9 @@ export function le(a: LuaValue, b: LuaValue): boolean {
   if (typeof a === 'string' && typeof b === 'string') return a <= b
   if (typeName(a) === typeName(b)) {
     const h = metamethod(a, '__le')
-    if (h !== undefined && h === metamethod(b, '__le')) return truthy(call(h, [a, b])[0])
+    if (h !== undefined && h === metamethod(b, '__le')) return truthy(callMeta(h, [a, b])[0])
     const l = metamethod(a, '__lt')
-    if (l !== undefined && l === metamethod(b, '__lt')) return !truthy(call(l, [b, a])[0])
+    if (l !== undefined && l === metamethod(b, '__lt')) return !truthy(callMeta(l, [b, a])[0])
   }
   return compareError(a, b)
 }
@@ -256,7 +271,7 @@ export function tostring(v: LuaValue): string {
   }
   const h = metamethod(v, '__tostring')
   if (h !== undefined) {
-    const s = call(h, [v])[0]
+    const s = callMeta(h, [v])[0]
     if (typeof s !== 'string') throw new LuaError("'__tostring' must return a string")
     return s
   }
