@@ -221,10 +221,24 @@ export function eq(a: LuaValue, b: LuaValue): boolean {
   return false
 }
 
-function compareError(a: LuaValue, b: LuaValue): never {
+/** LuaJIT's message for `a < b` (or `<=`) between values it cannot compare. */
+export function compareMessage(a: LuaValue, b: LuaValue): string {
   const ta = typeName(a)
   const tb = typeName(b)
-  throw new LuaError(ta === tb ? `attempt to compare two ${ta} values` : `attempt to compare ${ta} with ${tb}`)
+  return ta === tb ? `attempt to compare two ${ta} values` : `attempt to compare ${ta} with ${tb}`
+}
+
+function compareError(a: LuaValue, b: LuaValue): never {
+  throw new LuaError(compareMessage(a, b))
+}
+
+/** Whether `a < b` means something (two numbers, two strings, one __lt handler for both); lt raises otherwise. */
+export function comparableLt(a: LuaValue, b: LuaValue): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return true
+  if (typeof a === 'string' && typeof b === 'string') return true
+  if (typeName(a) !== typeName(b)) return false
+  const h = metamethod(a, '__lt')
+  return h !== undefined && h === metamethod(b, '__lt')
 }
 
 /** `a < b`. */
