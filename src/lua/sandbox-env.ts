@@ -9,7 +9,7 @@
 import { LuaError } from './core/errors.js'
 import { fn } from './core/ops.js'
 import { LuaTable, type LuaValue } from './core/value.js'
-import { openLibs } from './lib/index.js'
+import { openLibs, tableModule } from './lib/index.js'
 import { requireCjson } from './lib/cjson.js'
 import { fillNgx } from './lib/ngx/index.js'
 import { kong } from './pdk/kong.js'
@@ -17,6 +17,7 @@ import { buildNgx } from './pdk/ngx.js'
 import { run } from './pdk/run.js'
 
 /** Kong's list (kong/tools/sandbox/environment/lua.lua), by library. */
+// prettier-ignore
 const LISTED: Record<string, readonly string[]> = {
   _G: ['_VERSION', 'assert', 'error', 'ipairs', 'next', 'pairs', 'pcall', 'select', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall'],
   bit: ['arshift', 'band', 'bnot', 'bor', 'bswap', 'bxor', 'lshift', 'rol', 'ror', 'rshift', 'tobit', 'tohex'],
@@ -32,8 +33,6 @@ const LISTED: Record<string, readonly string[]> = {
   ],
 }
 
-const JIT: Record<string, LuaValue> = { os: 'Linux', arch: 'x64', version: 'LuaJIT 2.1.ROLLING', version_num: 20199 }
-
 function pick(from: LuaValue, names: readonly string[], name: string): LuaTable {
   const t = new LuaTable()
   if (from instanceof LuaTable) for (const n of names) t.setStr(n, from.getStr(n))
@@ -48,7 +47,8 @@ export const ngx = buildNgx(fillNgx(new LuaTable()))
 function loadable(name: string): LuaValue {
   if (name === 'cjson' || name === 'cjson.safe') return requireCjson(name)
   if (name === 'ngx') return ngx
-  return undefined
+  // OpenResty's table.new, table.clear, ... (Kong's own sandbox list names them).
+  return tableModule(name)
 }
 
 /**
@@ -61,10 +61,8 @@ export function sandboxGlobals(requires: readonly string[]): LuaTable {
   const g = new LuaTable()
   for (const n of LISTED._G!) g.setStr(n, full.getStr(n))
   for (const lib of ['bit', 'coroutine', 'math', 'os', 'string', 'table']) g.setStr(lib, pick(full.getStr(lib), LISTED[lib]!, lib))
-  const jit = new LuaTable()
-  for (const [k, v] of Object.entries(JIT)) jit.setStr(k, v)
-  jit.readonlyName = 'jit'
-  g.setStr('jit', jit)
+  // jit's identity fields only (lib/jit.ts), the same table in every chunk: it is read-only.
+  g.setStr('jit', full.getStr('jit'))
   g.setStr(
     'print',
     fn((...args: LuaValue[]) => {
