@@ -41,6 +41,13 @@ function P:len2() return self.x * self.x + self.y * self.y end
 local acc, d, s = P.new(0, 0), P.new(1, 2), 0
 for i = 1, 300000 do acc = acc:add(d) s = s + acc:len2() % 7 end
 return s`,
+  // Self tail calls (a jump here) and tail calls of another function (a call).
+  tailcalls: `local function loop(n, acc) if n == 0 then return acc end return loop(n - 1, acc + n) end
+local function twice(x) return x * 2 end
+local function via(x) return twice(x) end
+local s = 0
+for i = 1, 500 do s = s + loop(2000, 0) + via(i) end
+return s`,
 }
 
 const args = process.argv.slice(2)

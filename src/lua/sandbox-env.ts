@@ -79,8 +79,6 @@ const LISTED: Record<string, readonly string[]> = {
   ],
 }
 
-const JIT: Record<string, LuaValue> = { os: 'Linux', arch: 'x64', version: 'LuaJIT 2.1.ROLLING', version_num: 20199 }
-
 function pick(from: LuaValue, names: readonly string[], name: string): LuaTable {
   const t = new LuaTable()
   if (from instanceof LuaTable) for (const n of names) t.setStr(n, from.getStr(n))
@@ -131,10 +129,8 @@ export function sandboxGlobals(requires: readonly string[]): LuaTable {
   const g = new LuaTable()
   for (const n of LISTED._G!) g.setStr(n, full.getStr(n))
   for (const lib of ['bit', 'coroutine', 'math', 'os', 'string', 'table']) g.setStr(lib, pick(full.getStr(lib), LISTED[lib]!, lib))
-  const jit = new LuaTable()
-  for (const [k, v] of Object.entries(JIT)) jit.setStr(k, v)
-  jit.readonlyName = 'jit'
-  g.setStr('jit', jit)
+  // jit's identity fields only (lib/jit.ts), the same table in every chunk: it is read-only.
+  g.setStr('jit', full.getStr('jit'))
   // Kong lists io.type alone: no file can be opened in the sandbox, so nothing is a file.
   const io = new LuaTable()
   io.setStr(

@@ -13,6 +13,7 @@ import { B } from '../core/budget.js'
 import { LuaError, catchable } from '../core/errors.js'
 import * as ops from '../core/ops.js'
 import { LuaTable, NONE, numberToString, typeName, type LuaFunction, type LuaValue } from '../core/value.js'
+import { argString, optInt } from '../lib/args.js'
 import { compile } from './compile.js'
 import { levelPrefix, markSettled, raisedByDirectCallee, settle, settleDirect } from './positions.js'
 import { gcall, gget, ipairsAux, luaNext, type GenLuaFunction, type LuaGenerator } from './runtime.js'
@@ -52,7 +53,7 @@ function tableArg(args: LuaValue[], i: number, fname: string): LuaTable {
 /** tostring(v): __tostring's result as it is (LuaJIT does not check it), else Lua's own form. */
 export function luaTostring(v: LuaValue): LuaValue {
   const h = ops.metamethod(v, '__tostring')
-  if (h !== undefined) return ops.call(h, [v])[0]
+  if (h !== undefined) return ops.callMeta(h, [v])[0]
   return ops.tostring(v)
 }
 
@@ -72,9 +73,13 @@ function printer(env: LuaTable): LuaFunction {
   }
 }
 
+/** tostring(v): a __tostring handler's results are all returned (LuaJIT tail-calls it). */
 function tostring(...a: LuaValue[]): LuaValue[] {
   if (a.length === 0) valueExpected(1, 'tostring')
-  return [luaTostring(a[0])]
+  const v = a[0]
+  const h = ops.metamethod(v, '__tostring')
+  if (h !== undefined) return ops.callMeta(h, [v])
+  return [ops.tostring(v)]
 }
 
 function type(...a: LuaValue[]): LuaValue[] {
@@ -82,13 +87,16 @@ function type(...a: LuaValue[]): LuaValue[] {
   return [typeName(a[0])]
 }
 
+/** LuaJIT's order: the base first (10 if absent); base 10 takes any value, other bases a string. */
 function tonumber(...a: LuaValue[]): LuaValue[] {
-  if (a.length === 0) valueExpected(1, 'tonumber')
-  const base = a[1]
-  if (base === undefined) return [ops.tonumber(a[0])]
-  const b = ops.checkInt(base, 2, 'tonumber')
-  if (b < 2 || b > 36) ops.argError(2, 'tonumber', 'base out of range')
-  return [ops.tonumber(a[0], b)]
+  const base = optInt(a, 1, 'tonumber', 10)
+  if (base === 10) {
+    if (a.length === 0) valueExpected(1, 'tonumber')
+    return [ops.tonumber(a[0])]
+  }
+  const s = argString(a, 0, 'tonumber')
+  if (base < 2 || base > 36) ops.argError(2, 'tonumber', 'base out of range')
+  return [ops.tonumber(s, base)]
 }
 
 function ipairs(...a: LuaValue[]): LuaValue[] {

@@ -7,7 +7,7 @@
  * This file has values, indexing, calls, function expressions and table
  * constructors; operators.ts has the operators. Every Lua call is
  * `(typeof f === 'function' ? f : $fnOf(f, what))(args)`, one JS frame per
- * Lua frame. In coroutine chunks, calls are `yield* $genOf(f)(args)` so a
+ * Lua frame (a tail call of the function it is in is a jump: tailcall.ts). In coroutine chunks, calls are `yield* $genOf(f)(args)` so a
  * yield can suspend the stack.
  */
 import type * as L from 'luaparse'
@@ -17,6 +17,7 @@ import { binary, logical, unary } from './operators.js'
 import { decodeString, parensBetween } from './source.js'
 import { block } from './stmt.js'
 import { budgetCheck, weigh } from './weight.js'
+import { hasTailCall } from './tailcall.js'
 
 type E = L.Expression
 
@@ -92,8 +93,31 @@ export function list(g: Gen, items: E[], gapStart: number, ownParens: number): s
   return parts.join(', ')
 }
 
-/** A call: JS for its array of results. `tail`: a `return f(...)`, a tail call in LuaJIT. */
-export function call(g: Gen, n: L.CallExpression | L.StringCallExpression | L.TableCallExpression, tail: boolean): string {
+export type CallNode = L.CallExpression | L.StringCallExpression | L.TableCallExpression
+
+/** A call taken apart: what `call` and a tail call (tailcall.ts) assemble. */
+export interface CallParts {
+  args: E[]
+  /** Where the text before the first argument starts, and the construct's own `(` there (list()'s gapStart, ownParens). */
+  gap: number
+  own: number
+  /** Markers for the `(` of the call: its line and its call site. */
+  line: string
+  site: string
+  /** A second site marker (coroutine chunks mark both places V8 may report). */
+  site2: () => string
+  /** JS for the callee's value (for a method call, it also sets `self` when that is a temporary). */
+  fnValue: string
+  /** A method call's object (a simple operand or a temporary), passed first. */
+  self: string | undefined
+  selfTemp: boolean
+  /** How LuaJIT names the callee if it cannot be called. */
+  what: string
+  /** The temporaries mark before the callee's. */
+  mark: number
+}
+
+export function callParts(g: Gen, n: CallNode, tail: boolean): CallParts {
   const base = n.base
   const args: E[] = n.type === 'CallExpression' ? n.arguments : n.type === 'StringCallExpression' ? [n.argument] : [n.arguments]
   const gap = rangeOf(base)[1]
@@ -101,7 +125,7 @@ export function call(g: Gen, n: L.CallExpression | L.StringCallExpression | L.Ta
   const method = base.type === 'MemberExpression' && base.indexer === ':'
   const site = g.site({ name: calleeName(base), method, tail })
   const own = n.type === 'CallExpression' ? 1 : 0
-  const m = g.mark()
+  const mark = g.mark()
   let fnValue: string
   let self: string | undefined
   let selfTemp = false
@@ -121,11 +145,20 @@ export function call(g: Gen, n: L.CallExpression | L.StringCallExpression | L.Ta
     fnValue = ex(g, base)
     what = whatOf(g, base)
   }
+  const site2 = () => g.site({ name: calleeName(base), method, tail })
+  return { args, gap, own, line, site, site2, fnValue, self, selfTemp, what, mark }
+}
+
+/** A call: JS for its array of results. `tail`: a `return f(...)`, a tail call in LuaJIT. */
+export function call(g: Gen, n: CallNode, tail: boolean): string {
+  const { args, gap, own, line, site, site2, fnValue, self, selfTemp, what, mark: m } = callParts(g, n, tail)
+  const base = n.base
+  const method = self !== undefined
   if (g.gen) {
     const argCode = list(g, args, gap, own)
     g.release(m)
     // The site is marked at both places V8 may report for this frame.
-    return `(yield* ${line}${site}$genOf(${fnValue}, ${what})${g.site({ name: calleeName(base), method, tail })}(${self !== undefined ? self + (args.length ? ', ' : '') : ''}${argCode}))`
+    return `(yield* ${line}${site}$genOf(${fnValue}, ${what})${site2()}(${self !== undefined ? self + (args.length ? ', ' : '') : ''}${argCode}))`
   }
   let callee: string
   if (!method && base.type === 'Identifier' && g.lookup(base.name) !== undefined)
@@ -152,11 +185,23 @@ export function fnExpr(g: Gen, n: L.FunctionDeclaration, name: string | undefine
       const params: string[] = []
       if (withSelf) params.push(g.declare('self'))
       for (const p of n.parameters) if (p.type === 'Identifier') params.push(g.declare(p.name))
-      if (vararg) params.push('...$va')
-      const body = block(g, n.body)
-      const temps = tempDecl(g.fn)
       const fname = `$L${line}${name !== undefined && /^[A-Za-z_]\w*$/.test(name) ? '$' + name : ''}`
-      const code = `${g.gen ? 'function*' : 'function'} ${fname}(${params.join(', ')}) { ${budgetCheck(weigh(n.body))} ${temps}${body} return NONE; }`
+      const star = g.gen ? 'function*' : 'function'
+      let code: string
+      if (hasTailCall(g, n.body)) {
+        // Tail calls of itself become jumps to a loop around the body (tailcall.ts).
+        const id = g.next()
+        const incoming = params.map((_, i) => `$p${id}_${i}`)
+        g.fn.tail = { label: `$tc${id}`, self: fname, params: incoming, vararg }
+        const body = block(g, n.body)
+        const rebind = params.length > 0 ? `let ${params.map((p, i) => `${p} = ${incoming[i]}`).join(', ')}; ` : ''
+        const js = [...incoming, ...(vararg ? ['...$va'] : [])]
+        code = `${star} ${fname}(${js.join(', ')}) { $tc${id}: for (;;) { ${budgetCheck(weigh(n.body))} ${rebind}${tempDecl(g.fn)}${body} return NONE; } }`
+      } else {
+        if (vararg) params.push('...$va')
+        const body = block(g, n.body)
+        code = `${star} ${fname}(${params.join(', ')}) { ${budgetCheck(weigh(n.body))} ${tempDecl(g.fn)}${body} return NONE; }`
+      }
       return g.gen ? `$mkg(${code})` : code
     })
   } finally {

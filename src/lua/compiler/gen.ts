@@ -13,6 +13,7 @@
 import type * as L from 'luaparse'
 import { lineOf, lineStarts, skipSpace } from './source.js'
 import { BODY_LINE_OFFSET, siteKey, type CallSite } from './positions.js'
+import type { TailLoop } from './tailcall.js'
 
 export interface Var {
   /** The Lua name. */
@@ -33,6 +34,8 @@ export class FnState {
   max = 0
   /** JS labels of the enclosing Lua loops (innermost last), for `break`. */
   readonly loops: string[] = []
+  /** Set when the function is compiled with a tail-call loop (tailcall.ts). */
+  tail: TailLoop | undefined = undefined
   constructor(
     readonly parent: FnState | undefined,
     readonly vararg: boolean,

@@ -2,7 +2,7 @@
  * Lua compiled to JavaScript: the public surface of src/lua/compiler.
  *
  * - compile.ts: source → Lua function (syntax check, luaparse, generator, `new Function`);
- * - gen.ts, expr.ts, stmt.ts, gotos.ts: the code generator;
+ * - gen.ts, expr.ts, stmt.ts, gotos.ts, tailcall.ts: the code generator;
  * - runtime.ts: helpers generated code calls (fast paths, then core/ops.ts);
  * - positions.ts: error positions, LuaJIT's message details, tracebacks;
  * - base.ts, coroutine.ts: the base and coroutine libraries;

@@ -15,7 +15,9 @@
  * LuaJIT drops the frame of a function that made a tail call (`return f()`);
  * frames standing at a tail-call site are dropped here for the same effect.
  */
-import { LuaError } from '../core/errors.js'
+import { LuaError, isSettled, markSettled } from '../core/errors.js'
+
+export { markSettled }
 import type { LuaValue } from '../core/value.js'
 
 /** A call in the generated code, as LuaJIT names the callee in "bad argument" messages. */
@@ -215,15 +217,6 @@ export function levelPrefix(level: number, errorFn: (...args: never[]) => unknow
   return f !== undefined && f.kind === 'lua' ? where(f) + ' ' : ''
 }
 
-/** Errors whose value is final (error() made them, or they were settled once). */
-const settled = new WeakSet<object>()
-
-/** Marks an error as carrying its final value. */
-export function markSettled(e: LuaError): LuaError {
-  settled.add(e)
-  return e
-}
-
 const BAD_ARG = /^bad argument #(\d+) to '([^']*)'(.*)$/s
 
 /**
@@ -236,7 +229,7 @@ const BAD_ARG = /^bad argument #(\d+) to '([^']*)'(.*)$/s
  * BudgetExceeded and LuaExit are not Lua errors: callers rethrow them first.
  */
 export function settle(e: unknown): LuaError {
-  if (e instanceof LuaError && settled.has(e)) return e
+  if (e instanceof LuaError && isSettled(e)) return e
   let value: LuaValue
   if (e instanceof LuaError) value = e.value
   else if (e instanceof RangeError && /call stack/i.test(e.message)) value = 'stack overflow'
@@ -281,7 +274,7 @@ function renamed(msg: string, name: string | undefined, method: boolean): string
  * the raise and the pcall.
  */
 export function raisedByDirectCallee(e: unknown, pcallFn: (...args: never[]) => unknown): boolean {
-  if (!(e instanceof LuaError) || settled.has(e)) return false
+  if (!(e instanceof LuaError) || isSettled(e)) return false
   const frames = framesOf(e, 1)
   // Raised in a Lua function (the usual case): not a library function called by pcall.
   if (frames[0]?.kind === 'lua') return false

@@ -3,10 +3,10 @@
  * the differential corpus) use to compare this runtime with LuaJIT.
  */
 import { B, type BudgetLimits } from '../core/budget.js'
-import { BudgetExceeded, LuaExit } from '../core/errors.js'
+import { BudgetExceeded, LuaError, LuaExit } from '../core/errors.js'
 import * as ops from '../core/ops.js'
 import { LuaTable, type LuaValue } from '../core/value.js'
-import { openLibs } from '../lib/index.js'
+import { openLibs, tableModule } from '../lib/index.js'
 import { setPrintSink, writeOut } from './base.js'
 import { compile } from './compile.js'
 import { settle, traceback } from './positions.js'
@@ -14,7 +14,7 @@ import { settle, traceback } from './positions.js'
 export interface TestRunOptions {
   /** Chunk name (`=stdin` by default, as `luajit - < file` names it). */
   chunkname?: string
-  /** Globals; a fresh environment with every library, `_G` and `io.write` by default. */
+  /** Globals; a fresh environment (testEnv: every library, `_G`, `io.write`, `require`) by default. */
   env?: LuaTable
   /**
    * The run's budget. Tests compare behaviour, not speed: by default a run may
@@ -39,10 +39,20 @@ export interface TestRunResult {
   budget?: BudgetExceeded['what']
 }
 
-/** A fresh environment for tests: every library, `_G`, and `io.write` writing where print does. */
+/**
+ * A fresh environment for tests: every library, `_G`, `io.write` writing where
+ * print does, and a `require` that knows LuaJIT's table.new and table.clear
+ * modules (and OpenResty's other table.* ones).
+ */
 export function testEnv(): LuaTable {
   const env = openLibs(new LuaTable())
   env.setStr('_G', env)
+  env.setStr('require', (...args: LuaValue[]) => {
+    const name = ops.checkString(args[0], 1, 'require')
+    const mod = tableModule(name)
+    if (mod === undefined) throw new LuaError(`module '${name}' not found`)
+    return [mod]
+  })
   const io = new LuaTable()
   io.setStr('write', (...args: LuaValue[]) => {
     for (let i = 0; i < args.length; i++) writeOut(ops.checkString(args[i], i + 1, 'write'))

@@ -12,7 +12,7 @@ import { B } from '../core/budget.js'
 import { LuaError } from '../core/errors.js'
 import * as ops from '../core/ops.js'
 import { markSettled } from './positions.js'
-import { LuaTable, NONE, numberToString, stringToNumber, type LuaFunction, type LuaValue } from '../core/value.js'
+import { LuaTable, NONE, numberToString, stringToNumber, typeName, type LuaFunction, type LuaValue } from '../core/value.js'
 
 /** Bytes charged for a new table (the object itself; slots are charged by LuaTable). */
 const TABLE_BYTES = 64
@@ -118,7 +118,7 @@ export function setS(o: LuaValue, k: string, v: LuaValue, what?: string): void {
  */
 export function fnOf(f: LuaValue, what?: string): LuaFunction {
   const h = ops.metamethod(f, '__call')
-  if (h !== undefined) return (...args) => ops.call(h, [f, ...args])
+  if (typeof h === 'function') return (...args) => (h as LuaFunction)(f, ...args)
   return () => ops.call(f, NONE, what)
 }
 
@@ -299,9 +299,9 @@ export function forNum(v: LuaValue, which: 'initial value' | 'limit' | 'step'): 
 
 // ---- next / pairs / ipairs and the generic for's fast iterators ----
 
-/** `next(t, k)`. */
+/** `next(t, k)`. Two plain parameters (it is the pairs iterator); `arguments` tells `next()` from `next(nil)`. */
 export function luaNext(t: LuaValue, k?: LuaValue): LuaValue[] {
-  const tab = ops.checkTable(t, 1, 'next')
+  const tab = t instanceof LuaTable ? t : ops.argError(1, 'next', `table expected, got ${arguments.length === 0 ? 'no value' : typeName(t)}`)
   let r: [LuaValue, LuaValue] | undefined
   try {
     r = tab.next(k)
@@ -312,12 +312,12 @@ export function luaNext(t: LuaValue, k?: LuaValue): LuaValue[] {
   return r === undefined ? [undefined] : r
 }
 
-/** The iterator ipairs returns. */
+/** The iterator ipairs returns: no results at the end (LuaJIT returns none, not nil). */
 export function ipairsAux(t: LuaValue, i: LuaValue): LuaValue[] {
   const tab = ops.checkTable(t, 1, 'ipairs')
   const k = (i as number) + 1
   const v = tab.get(k)
-  return v === undefined ? [undefined] : [k, v]
+  return v === undefined ? NONE : [k, v]
 }
 
 /** What a generic for steps through: `step()` advances and fills k, v (and r for more variables). */

@@ -14,6 +14,7 @@ import { lineOfNode, rangeOf, type Gen } from './gen.js'
 import { planGotos } from './gotos.js'
 import { decodeString } from './source.js'
 import { budgetCheck, weigh } from './weight.js'
+import { tailCall, tailCallOf } from './tailcall.js'
 
 type S = L.Statement
 type E = L.Expression
@@ -235,6 +236,11 @@ function functionStatement(g: Gen, s: L.FunctionDeclaration): string {
 function ret(g: Gen, s: L.ReturnStatement): string {
   const args = s.arguments
   if (args.length === 0) return 'return NONE;'
+  const tl = g.fn.tail
+  if (tl !== undefined) {
+    const c = tailCallOf(g, s)
+    if (c !== undefined) return tailCall(g, c, tl)
+  }
   const gap = rangeOf(s)[0] + 'return'.length
   if (args.length === 1) {
     const a = args[0]!

@@ -23,6 +23,24 @@ export class LuaError extends Error {
   }
 }
 
+/**
+ * Errors whose value is final: error() made them, a position was added once,
+ * or LuaJIT raises them without one (from inside a library function or a
+ * metamethod call). Whoever settles errors (compiler/positions.ts) adds no
+ * position to these.
+ */
+const settled = new WeakSet<object>()
+
+/** Marks an error as carrying its final value. */
+export function markSettled(e: LuaError): LuaError {
+  settled.add(e)
+  return e
+}
+
+export function isSettled(e: object): boolean {
+  return settled.has(e)
+}
+
 /** A run went over its budget. Never caught by Lua code. */
 export class BudgetExceeded extends Error {
   constructor(readonly what: 'instructions' | 'memory' | 'time') {

@@ -8,7 +8,7 @@
  * runtime), not here.
  */
 import { B } from './budget.js'
-import { LuaError } from './errors.js'
+import { LuaError, markSettled } from './errors.js'
 import { LuaTable, LuaUserdata, NONE, addressOf, numberToString, stringToNumber, typeName, type LuaFunction, type LuaValue } from './value.js'
 
 /** The string metatable's __index (the string library), set when the library loads. */
@@ -93,13 +93,28 @@ export function setindex(o: LuaValue, k: LuaValue, v: LuaValue, what?: string): 
   throw new LuaError('loop in settable')
 }
 
-/** Calls `f` (a function, or a value with __call) with `args`. */
+/**
+ * Calls `f` (a function, or a value whose __call is a function) with `args`.
+ * LuaJIT follows __call one level only: a __call that is not a function makes
+ * `f` itself the value it cannot call.
+ */
 export function call(f: LuaValue, args: LuaValue[], what?: string): LuaValue[] {
   if (typeof f === 'function') return f(...args)
   const h = metamethod(f, '__call')
   if (typeof h === 'function') return h(f, ...args)
-  if (h !== undefined) return call(h, [f, ...args], what)
   throw new LuaError(`attempt to call ${described(f, what)}`)
+}
+
+/**
+ * Calls a metamethod handler (__add, __lt, __tostring...) as `call` does; a
+ * handler LuaJIT cannot call raises without a position there (the failed call
+ * belongs to no Lua line).
+ */
+export function callMeta(h: LuaValue, args: LuaValue[]): LuaValue[] {
+  if (typeof h === 'function') return h(...args)
+  const c = metamethod(h, '__call')
+  if (typeof c === 'function') return c(h, ...args)
+  throw markSettled(new LuaError(`attempt to call a ${typeName(h)} value`))
 }
 
 /** Calls `f` and keeps its first result. */
@@ -158,7 +173,7 @@ export function arith(op: ArithOp, a: LuaValue, b: LuaValue, whatA?: string, wha
   if (x !== undefined && y !== undefined) return arithRaw(op, x, y)
   const ev = ARITH_EVENTS[op]
   const h = metamethod(a, ev) ?? metamethod(b, ev)
-  if (h !== undefined) return call(h, [a, b])[0]
+  if (h !== undefined) return callMeta(h, [a, b])[0]
   const bad = x === undefined ? a : b
   throw new LuaError(`attempt to perform arithmetic on ${described(bad, x === undefined ? whatA : whatB)}`)
 }
@@ -168,7 +183,7 @@ export function unm(a: LuaValue, what?: string): LuaValue {
   const x = toArith(a)
   if (x !== undefined) return -x
   const h = metamethod(a, '__unm')
-  if (h !== undefined) return call(h, [a, a])[0]
+  if (h !== undefined) return callMeta(h, [a, a])[0]
   throw new LuaError(`attempt to perform arithmetic on ${described(a, what)}`)
 }
 
@@ -182,7 +197,7 @@ export function concat(a: LuaValue, b: LuaValue, whatA?: string, whatB?: string)
     return s
   }
   const h = metamethod(a, '__concat') ?? metamethod(b, '__concat')
-  if (h !== undefined) return call(h, [a, b])[0]
+  if (h !== undefined) return callMeta(h, [a, b])[0]
   const badA = !(ta === 'string' || ta === 'number')
   throw new LuaError(`attempt to concatenate ${described(badA ? a : b, badA ? whatA : whatB)}`)
 }
@@ -192,7 +207,7 @@ export function len(v: LuaValue, what?: string): LuaValue {
   if (typeof v === 'string') return v.length
   if (v instanceof LuaTable) return v.length()
   const h = metamethod(v, '__len')
-  if (h !== undefined) return call(h, [v])[0]
+  if (h !== undefined) return callMeta(h, [v])[0]
   throw new LuaError(`attempt to get length of ${described(v, what)}`)
 }
 
@@ -201,15 +216,29 @@ export function eq(a: LuaValue, b: LuaValue): boolean {
   if (a === b) return true
   if (a instanceof LuaTable && b instanceof LuaTable) {
     const h = metamethod(a, '__eq')
-    if (h !== undefined && h === metamethod(b, '__eq')) return truthy(call(h, [a, b])[0])
+    if (h !== undefined && h === metamethod(b, '__eq')) return truthy(callMeta(h, [a, b])[0])
   }
   return false
 }
 
-function compareError(a: LuaValue, b: LuaValue): never {
+/** LuaJIT's message for `a < b` (or `<=`) between values it cannot compare. */
+export function compareMessage(a: LuaValue, b: LuaValue): string {
   const ta = typeName(a)
   const tb = typeName(b)
-  throw new LuaError(ta === tb ? `attempt to compare two ${ta} values` : `attempt to compare ${ta} with ${tb}`)
+  return ta === tb ? `attempt to compare two ${ta} values` : `attempt to compare ${ta} with ${tb}`
+}
+
+function compareError(a: LuaValue, b: LuaValue): never {
+  throw new LuaError(compareMessage(a, b))
+}
+
+/** Whether `a < b` means something (two numbers, two strings, one __lt handler for both); lt raises otherwise. */
+export function comparableLt(a: LuaValue, b: LuaValue): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return true
+  if (typeof a === 'string' && typeof b === 'string') return true
+  if (typeName(a) !== typeName(b)) return false
+  const h = metamethod(a, '__lt')
+  return h !== undefined && h === metamethod(b, '__lt')
 }
 
 /** `a < b`. */
@@ -218,7 +247,7 @@ export function lt(a: LuaValue, b: LuaValue): boolean {
   if (typeof a === 'string' && typeof b === 'string') return a < b
   if (typeName(a) === typeName(b)) {
     const h = metamethod(a, '__lt')
-    if (h !== undefined && h === metamethod(b, '__lt')) return truthy(call(h, [a, b])[0])
+    if (h !== undefined && h === metamethod(b, '__lt')) return truthy(callMeta(h, [a, b])[0])
   }
   return compareError(a, b)
 }
@@ -229,9 +258,9 @@ export function le(a: LuaValue, b: LuaValue): boolean {
   if (typeof a === 'string' && typeof b === 'string') return a <= b
   if (typeName(a) === typeName(b)) {
     const h = metamethod(a, '__le')
-    if (h !== undefined && h === metamethod(b, '__le')) return truthy(call(h, [a, b])[0])
+    if (h !== undefined && h === metamethod(b, '__le')) return truthy(callMeta(h, [a, b])[0])
     const l = metamethod(a, '__lt')
-    if (l !== undefined && l === metamethod(b, '__lt')) return !truthy(call(l, [b, a])[0])
+    if (l !== undefined && l === metamethod(b, '__lt')) return !truthy(callMeta(l, [b, a])[0])
   }
   return compareError(a, b)
 }
@@ -256,7 +285,7 @@ export function tostring(v: LuaValue): string {
   }
   const h = metamethod(v, '__tostring')
   if (h !== undefined) {
-    const s = call(h, [v])[0]
+    const s = callMeta(h, [v])[0]
     if (typeof s !== 'string') throw new LuaError("'__tostring' must return a string")
     return s
   }
@@ -265,30 +294,67 @@ export function tostring(v: LuaValue): string {
   return `${typeName(v)}: ${addressOf(v as object)}`
 }
 
-/** tonumber(v [, base]). */
+/**
+ * tonumber(v [, base]). Base 10 (or none) reads `v` as Lua source does (hex,
+ * exponents). Other bases read a string the way LuaJIT 2.1 does, through C's
+ * strtoul: the text ends at a NUL byte; spaces around it, one `-` or `+`, then
+ * digits of the base (`0x` allowed before them in base 16); past 2^64-1 the
+ * value stays at 2^64-1.
+ */
 export function tonumber(v: LuaValue, base?: number): number | undefined {
   if (base === undefined || base === 10) {
     if (typeof v === 'number') return v
     if (typeof v === 'string') return stringToNumber(v)
     return undefined
   }
-  const s = (typeof v === 'number' ? numberToString(v) : typeof v === 'string' ? v : '').trim().toLowerCase()
-  if (s === '') return undefined
-  let neg = false
+  const s = typeof v === 'number' ? numberToString(v) : typeof v === 'string' ? v : ''
+  const nul = s.indexOf('\0')
+  const end = nul >= 0 ? nul : s.length
   let i = 0
-  if (s[0] === '-') {
-    neg = true
-    i = 1
-  }
-  if (i >= s.length) return undefined
-  let n = 0
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 122 ? c - 87 : 99
-    if (d >= base) return undefined
-    n = n * base + d
-  }
+  while (i < end && isCSpace(s.charCodeAt(i))) i++
+  const neg = s.charCodeAt(i) === 45
+  if (neg || s.charCodeAt(i) === 43) i++
+  // strtoul would skip spaces and a sign here too; LuaJIT wants a digit or letter first.
+  if (i >= end || digitOf(s.charCodeAt(i)) === 99) return undefined
+  if (base === 16 && s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 32) === 120 && i + 2 < end && digitOf(s.charCodeAt(i + 2)) < 16) i += 2
+  const first = i
+  while (i < end && digitOf(s.charCodeAt(i)) < base) i++
+  const last = i
+  if (last === first) return undefined
+  while (i < end && isCSpace(s.charCodeAt(i))) i++
+  if (i < end) return undefined
+  const n = digitsValue(s, first, last, base)
   return neg ? -n : n
+}
+
+/** C's isspace in the C locale: space, \t \n \v \f \r. */
+const isCSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
+
+/** A byte's value as a digit of bases up to 36, 99 if it is none. */
+function digitOf(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  const l = c | 32
+  return l >= 97 && l <= 122 ? l - 87 : 99
+}
+
+const ULONG_MAX = (1n << 64n) - 1n
+
+/** The value of digits `s[from, to)` in `base`, as strtoul computes it (saturating at 2^64-1), then as a double. */
+function digitsValue(s: string, from: number, to: number, base: number): number {
+  // Ten digits of base 36 stay under 2^53: exact in a double.
+  if (to - from <= 10) {
+    let n = 0
+    for (let i = from; i < to; i++) n = n * base + digitOf(s.charCodeAt(i))
+    return n
+  }
+  const b = BigInt(base)
+  let n = 0n
+  for (let i = from; i < to; i++) {
+    n = n * b + BigInt(digitOf(s.charCodeAt(i)))
+    if (n > ULONG_MAX) return Number(ULONG_MAX)
+  }
+  // Number() rounds to nearest, as the C conversion from unsigned long to double does.
+  return Number(n)
 }
 
 /** "bad argument #n to 'fname' (msg)", LuaJIT's argument error. */

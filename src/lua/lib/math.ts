@@ -10,15 +10,15 @@
  * strings, honour __mul, and fail with "[builtin:deg]:0: attempt to perform
  * arithmetic on a nil value".
  *
- * math.randomseed is Kong's: Kong seeds each worker once from OpenSSL and
- * turns later calls into no-ops, so a snippet can neither reseed the
- * process's generator nor make another tenant's numbers predictable.
- * math.random draws from V8's generator; the sequence is not LuaJIT's.
+ * math.random and math.randomseed are LuaJIT's generator (random.ts): a
+ * seeded sequence is LuaJIT's. Kong's sandbox does not list randomseed, so a
+ * snippet cannot reseed the process's generator.
  */
 import { LuaError } from '../core/errors.js'
 import { arith, metamethod, pow as cpow, toArith } from '../core/ops.js'
 import { NONE, typeName, type LuaTable, type LuaValue } from '../core/value.js'
 import { argNumber, libTable } from './args.js'
+import { random01, randomseed } from './random.js'
 
 const f64 = new Float64Array(1)
 const u32 = new Uint32Array(f64.buffer)
@@ -97,8 +97,9 @@ function fold(name: string, pick: (m: number, n: number) => boolean): (...a: Lua
   }
 }
 
+/** LuaJIT's ranges: floor(d * m) + 1 and floor(d * (n - m + 1)) + m, no check that the interval is empty. */
 function random(...a: LuaValue[]): LuaValue[] {
-  const d = Math.random()
+  const d = random01()
   if (a.length === 0) return [d]
   const r1 = argNumber(a, 0, 'random')
   if (a.length === 1) return [Math.floor(d * r1) + 1]
@@ -138,7 +139,10 @@ export function mathLib(): LuaTable {
     pow: (...a: LuaValue[]) => [cpow(argNumber(a, 0, 'pow'), argNumber(a, 1, 'pow'))],
     rad: scaleBy('rad', 0.017453292519943295),
     random,
-    randomseed: () => NONE,
+    randomseed: (...a: LuaValue[]) => {
+      randomseed(argNumber(a, 0, 'randomseed'))
+      return NONE
+    },
     sin: unary('sin', Math.sin),
     sinh: unary('sinh', Math.sinh),
     sqrt: unary('sqrt', Math.sqrt),

@@ -12,8 +12,8 @@
  * sorting" where LuaJIT does. Loops charge the run's budget per element.
  */
 import { B } from '../core/budget.js'
-import { LuaError } from '../core/errors.js'
-import { call, lt, truthy } from '../core/ops.js'
+import { LuaError, markSettled } from '../core/errors.js'
+import { call, comparableLt, compareMessage, lt, truthy } from '../core/ops.js'
 import { NONE, LuaTable, numberToString, readonlyError, typeName, type LuaFunction, type LuaValue } from '../core/value.js'
 import { argFunction, argInt, argNumber, argTable, libTable, luaParams, optInt, optString, toInt32 } from './args.js'
 
@@ -164,7 +164,11 @@ function move(...args: LuaValue[]): LuaValue[] {
 /** table.sort's comparison: the comparator through ops.call, or `<` with metamethods. */
 function sortLess(comp: LuaFunction | undefined, x: LuaValue, y: LuaValue): boolean {
   if (--B.left < 0) B.out()
-  return comp === undefined ? lt(x, y) : truthy(call(comp, [x, y])[0])
+  if (comp !== undefined) return truthy(call(comp, [x, y])[0])
+  if (typeof x === 'number' && typeof y === 'number') return x < y
+  // LuaJIT compares inside sort, a C function: an impossible comparison has no position.
+  if (!comparableLt(x, y)) throw markSettled(new LuaError(compareMessage(x, y)))
+  return lt(x, y)
 }
 
 /** LuaJIT's auxsort (Lua 5.1's quicksort), on raw elements l..u. */

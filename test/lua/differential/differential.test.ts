@@ -28,6 +28,8 @@ const ENTRY = new URL('../../../dist/lua/compiler/index.js', import.meta.url)
 interface RunResult {
   /** What print() wrote: a Lua byte string (latin1), or bytes. */
   output: string | Uint8Array
+  /** The same as bytes, when `output` is text decoded for reading (run.ts's TestRunResult): compared in its place. */
+  bytes?: Uint8Array
   /** Set when the chunk raised an error nobody caught: the message luajit would print after "luajit: ". */
   error?: unknown
 }
@@ -59,7 +61,7 @@ function errorText(e: unknown): string {
 
 /** What the runtime printed, in the form of a .expected file. */
 function transcript(r: RunResult): string {
-  const out = latin1(r.output)
+  const out = latin1(r.bytes ?? r.output)
   return r.error === undefined ? out : `${out}luajit: ${errorText(r.error)}\n`
 }
 

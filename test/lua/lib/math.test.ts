@@ -1,9 +1,11 @@
 // The math and bit libraries, each call compared with what LuaJIT prints for the same Lua
-// (see luajit-cases.ts); math.random's ranges and Kong's math.randomseed checked here.
+// (see luajit-cases.ts, which also compares seeded math.random sequences); math.random's
+// ranges, randomseed's repeatability and its absence from Kong's sandbox checked here.
 import t from 'tap'
 import { LuaError } from '../../../src/lua/core/errors.js'
 import { LuaTable, type LuaFunction } from '../../../src/lua/core/value.js'
 import { standardLibs } from '../../../src/lua/lib/index.js'
+import { sandboxGlobals } from '../../../src/lua/sandbox-env.js'
 import { checkCases } from './luajit-cases.js'
 
 checkCases('math', [
@@ -143,6 +145,20 @@ checkCases('math', [
   'math.random(1, "b")',
   'math.mod',
   'math.randomseed(42)',
+  // LuaJIT's generator: after a seed, the very numbers LuaJIT gives.
+  'string.format("%.17g", math.random())',
+  'math.random(100)',
+  'math.random(5, 10)',
+  'math.random(2^40)',
+  'math.random(-3, 3.5)',
+  'math.randomseed(-1.5)',
+  'string.format("%.17g|%.17g", math.random(), math.random())',
+  'math.randomseed(0/0)',
+  'string.format("%.16f", math.random())',
+  'math.randomseed("7")',
+  'math.random(1e6)',
+  'math.randomseed()',
+  'math.randomseed({})',
   'string.format("%.17g|%.17g|%.17g", math.sqrt(2), math.pi, math.floor(-2.5))',
   'string.format("%.17g|%.17g|%.17g", math.fmod(10, 3.3), math.ldexp(0.1, 3), math.log(8, 2))',
 ])
@@ -247,13 +263,22 @@ t.test('math.random stays in its ranges', (t) => {
   t.end()
 })
 
-t.test("math.randomseed is Kong's: accepted and ignored, so no snippet can reseed the process", (t) => {
-  t.same(fn('randomseed')(), [])
+t.test('math.randomseed makes the sequence repeatable, as in LuaJIT', (t) => {
+  const draw = () => Array.from({ length: 8 }, () => fn('random')(1e9)[0])
   t.same(fn('randomseed')(42), [])
-  const a = Array.from({ length: 8 }, () => fn('random')(1e9)[0])
+  const a = draw()
   fn('randomseed')(42)
-  const b = Array.from({ length: 8 }, () => fn('random')(1e9)[0])
-  t.notSame(a, b)
+  t.same(draw(), a, 'the same seed, the same numbers')
+  fn('randomseed')(43)
+  t.notSame(draw(), a, 'another seed, other numbers')
+  t.end()
+})
+
+t.test("Kong's sandbox has no math.randomseed: no snippet can reseed the process's generator", (t) => {
+  // kong/tools/sandbox/environment/lua.lua lists math.random but not math.randomseed.
+  const sandboxMath = sandboxGlobals([]).getStr('math') as LuaTable
+  t.equal(sandboxMath.getStr('randomseed'), undefined)
+  t.type(sandboxMath.getStr('random'), 'function')
   t.end()
 })
 
