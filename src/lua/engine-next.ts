@@ -182,7 +182,6 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
     chunk,
     exit: undefined,
     out: [],
-    status: 0,
   })
   return {
     check: (source) => checkLua(source),
@@ -212,7 +211,7 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
         if (r.exit === undefined && r.out.length > 0) {
           current.run = r
           try {
-            outputExit(r.status || 200)
+            outputExit(200)
           } finally {
             current.run = undefined
           }

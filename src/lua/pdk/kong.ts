@@ -15,7 +15,7 @@ import { tostring } from '../core/ops.js'
 import { LuaTable, fromText, numberToString, toText, typeName, type LuaValue } from '../core/value.js'
 import { fromLua, headerToLua, toLua } from './convert.js'
 import { encodeJson } from './json.js'
-import { headersSent, kit, pluginCtx, run, type LuaLogLevel, type LuaRun } from './run.js'
+import { headersSent, kit, pluginCtx, requestStatus, run, setRequestStatus, type LuaLogLevel, type LuaRun } from './run.js'
 import { sharedToLua } from './shared.js'
 import { library } from './table.js'
 
@@ -197,7 +197,7 @@ const request = library(
 )
 
 const response = library('kong.response', {
-  get_status: () => kit().response.status,
+  get_status: () => (headersSent(run()) ? kit().response.status : requestStatus(kit())),
   get_header: (name) => headerToLua(kit().response.headers[headerNameArg(name).toLowerCase()]),
   get_headers: (max) => {
     const m = maxArg(max, 'max_headers')
@@ -215,7 +215,9 @@ const response = library('kong.response', {
     if (r.phase !== 'rewrite' && r.phase !== 'access' && r.phase !== 'header_filter') throw new LuaError('headers have already been sent')
     if (typeof status !== 'number') throw new LuaError('code must be a number')
     if (status < 100 || status > 599) throw new LuaError('code must be a number between 100 and 599')
-    kit().response.status = status
+    // Before the response exists the status waits with the request (the early response draft keeps 0).
+    if (r.phase === 'header_filter') kit().response.status = status
+    else setRequestStatus(kit(), status)
   },
   set_header: (name, v) => {
     if (typeof name !== 'string') throw new LuaError('header name must be a string')
@@ -250,7 +252,8 @@ const response = library('kong.response', {
     if (status < 400 || status > 599) throw new LuaError('code must be a number between 400 and 599')
     if (message !== undefined && typeof message !== 'string' && !(message instanceof LuaTable)) throw new LuaError('message must be a nil, a string or a table')
     const e = exitAnswer(status, undefined, headers)
-    e.message = message === undefined ? defaultMessage(status) : typeof message === 'string' ? toText(message) : (fromLua(message) as string)
+    // Kong's error template (message and request_id, negotiated on Accept); a table message is its JSON text.
+    e.error = message === undefined ? defaultMessage(status) : toText(typeof message === 'string' ? message : encodeJson(message))
     exitNow(e)
   },
 })
