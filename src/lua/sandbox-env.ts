@@ -1,6 +1,6 @@
 /**
  * Kong's untrusted-Lua sandbox as globals: what kong/tools/sandbox/environment
- * lists (base functions, bit, coroutine, math, os.clock/date/difftime/time,
+ * lists (base functions, bit, coroutine, io.type, math, os.clock/date/difftime/time,
  * string without dump, table with OpenResty's additions, jit's identity),
  * plus `kong`, `ngx` and a `require` limited to an allow-list
  * (`untrusted_lua_sandbox_requires`). Built once per process: every table is
@@ -104,6 +104,14 @@ export function sandboxGlobals(requires: readonly string[]): LuaTable {
   const g = new LuaTable()
   for (const n of LISTED._G!) g.setStr(n, full.getStr(n))
   for (const lib of ['bit', 'coroutine', 'math', 'os', 'string', 'table']) g.setStr(lib, pick(full.getStr(lib), LISTED[lib]!, lib))
+  // Kong lists io.type alone from io: no file handle exists here, so nothing is a file.
+  const io = new LuaTable()
+  io.setStr(
+    'type',
+    fn(() => [undefined], true),
+  )
+  io.readonlyName = 'io'
+  g.setStr('io', io)
   const jit = new LuaTable()
   for (const [k, v] of Object.entries(JIT)) jit.setStr(k, v)
   jit.readonlyName = 'jit'
