@@ -4,7 +4,7 @@
  * both plugins; only the name differs.
  */
 import { UNEXPECTED } from '../../errors.js'
-import { createLuaEngine, type SyncLuaChunk } from '../../lua/engine-next.js'
+import { LuaRunError, createLuaEngine, type SyncLuaChunk } from '../../lua/engine-next.js'
 import type { LuaPhase } from '../../lua/pdk/run.js'
 import { definePhases, type Exit, type Kit, type PluginPhases } from '../types.js'
 import type { FunctionsConfig, Phase } from './serverless-schema.js'
@@ -15,6 +15,14 @@ export function functionsFactory(name: string) {
       log: (level, msg) => env.log[level](msg),
     })
     const compile = (phase: Phase): SyncLuaChunk[] => conf[phase].map((src, i) => engine.compile(src, `${phase}[${i}]`))
+    // The log line of a failed chunk: Lua's message, and where to look (route, phase, Lua traceback).
+    const failed = (kit: Kit, phase: Phase, e: unknown): void =>
+      env.log.error(`${name} error: ${(e as Error).message}`, {
+        phase,
+        route: kit.route?.name ?? kit.route?.id,
+        request_id: kit.requestId,
+        traceback: e instanceof LuaRunError ? e.luaTraceback : undefined,
+      })
     const phases: PluginPhases = {}
     const request =
       (chunks: SyncLuaChunk[], phase: Phase & LuaPhase) =>
@@ -25,7 +33,7 @@ export function functionsFactory(name: string) {
           try {
             exit = await c.run(kit, undefined, ctx)
           } catch (e) {
-            env.log.error(`${name} error: ${(e as Error).message}`, { phase, request_id: kit.requestId })
+            failed(kit, phase, e)
             return UNEXPECTED
           }
           if (exit) return exit
@@ -41,7 +49,7 @@ export function functionsFactory(name: string) {
           try {
             c.runSync(kit, undefined, ctx)
           } catch (e) {
-            env.log.error(`${name} error: ${(e as Error).message}`, { phase, request_id: kit.requestId })
+            failed(kit, phase, e)
             return
           }
         }
