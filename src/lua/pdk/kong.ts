@@ -133,6 +133,18 @@ function exitNow(e: Exit): never {
   throw new LuaExit()
 }
 
+/** Kong's name of the phase a run is in (templates and callouts run in access). */
+function phaseName(r: LuaRun): string {
+  return r.phase === 'template' || r.phase === 'callout' ? 'access' : r.phase
+}
+
+/** The body_filter chunk, or Kong's check_phase error elsewhere. */
+function bodyChunk(): NonNullable<LuaRun['chunk']> {
+  const r = run()
+  if (r.chunk === undefined) throw new LuaError(`function cannot be called in ${phaseName(r)} phase (only in: body_filter)`)
+  return r.chunk
+}
+
 const request = library(
   'kong.request',
   {
@@ -236,15 +248,13 @@ const response = library('kong.response', {
       kit().response.setHeader(e[0].toLowerCase(), headerValue(e[0], e[1]))
     }
   },
-  get_raw_body: () => {
-    const c = run().chunk
-    return c === undefined ? undefined : c.data
-  },
+  get_raw_body: () => bodyChunk().data,
   set_raw_body: (body) => {
+    const c = bodyChunk()
     if (typeof body !== 'string') throw new LuaError('body must be a string')
-    const r = run()
-    if (r.chunk === undefined) throw new LuaError('function cannot be called outside body_filter phase')
-    r.chunk.data = body
+    // As Kong's: nginx needs a byte to end an emptied body.
+    c.data = body === '' ? '\n' : body
+    c.eof = true
   },
   exit: (status, body, headers) => exitNow(exitAnswer(status, body, headers)),
   error: (status, message, headers) => {
