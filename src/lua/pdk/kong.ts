@@ -9,7 +9,7 @@
  */
 import { defaultMessage } from '../../errors.js'
 import { argsObject, decodeArgs } from '../../http/args.js'
-import type { Exit } from '../../plugins/types.js'
+import type { Exit, Kit } from '../../plugins/types.js'
 import { LuaError, LuaExit } from '../core/errors.js'
 import { tostring } from '../core/ops.js'
 import { LuaTable, fromText, numberToString, toText, typeName, type LuaValue } from '../core/value.js'
@@ -25,13 +25,31 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 /** Kong's header name lookup: `_` reads `-`, any case. */
 export const headerName = (n: string): string => n.toLowerCase().replace(/_/g, '-')
 
-/** The current value of a request header (as it will go upstream, so earlier plugins' changes show). */
-export function currentHeader(name: string): string | undefined {
-  const k = kit()
-  const n = headerName(name)
-  if (HOP_BY_HOP.has(n)) return k.request.header(n)
+/**
+ * A request header as Kong's PDK reads it (ngx.var.http_* / ngx.req.get_headers): as it will
+ * go upstream, so earlier plugins' changes show; `name` lower-case. The upstream copy lacks
+ * what the gateway sets itself: Host is the client's until a plugin sets it (Kong's
+ * set_header('host') changes the request's Host too), hop-by-hop headers are the client's. A
+ * header the client repeated is its values, as nginx keeps them, while no plugin changed it
+ * (Node joins repeats with ', ' or '; ', so only such a value can be one).
+ */
+export function liveHeader(k: Kit, n: string): string | readonly string[] | undefined {
+  if (HOP_BY_HOP.has(n)) return clientHeader(k, n)
   const v = k.upstream.header(n)
-  return Array.isArray(v) ? v[0] : v
+  if (v === undefined) return n === 'host' ? k.request.header('host') : undefined
+  if (typeof v === 'string' && (v.includes(', ') || v.includes('; ')) && v === k.request.headers[n]) return clientHeader(k, n)
+  return v
+}
+
+function clientHeader(k: Kit, n: string): string | readonly string[] | undefined {
+  const all = k.request.headerValues(n)
+  return all.length === 0 ? undefined : all.length === 1 ? all[0] : all
+}
+
+/** The current value of a request header (its first value when repeated, as Kong's get_header). */
+export function currentHeader(name: string): string | undefined {
+  const v = liveHeader(kit(), headerName(name))
+  return typeof v === 'string' || v === undefined ? v : v[0]
 }
 
 /** Kong's PDK check of a header value: string, number, boolean or an array of strings. */
@@ -65,21 +83,15 @@ function maxArg(v: LuaValue, what: string, dflt = 100): number {
 }
 
 /** Request headers as Kong returns them: lower-case names, repeated headers as arrays, at most `max`. */
-function requestHeaders(max: number): LuaTable {
+export function requestHeaders(max: number): LuaTable {
   const k = kit()
   const t = new LuaTable()
+  const names = new Set(Object.keys(headersOf(k.upstream)))
+  for (const name of Object.keys(k.request.headers)) if (HOP_BY_HOP.has(name) || name === 'host') names.add(name)
   let n = 0
-  const up = k.upstream
-  const names = new Set<string>()
-  for (const name of Object.keys(k.request.headers)) if (HOP_BY_HOP.has(name)) names.add(name)
-  for (const [name, v] of Object.entries(headersOf(up))) {
-    if (n++ >= max) break
-    t.setStr(name, headerToLua(v))
-    names.delete(name)
-  }
   for (const name of names) {
     if (n++ >= max) break
-    t.setStr(name, headerToLua(k.request.headers[name]))
+    t.setStr(name, headerToLua(liveHeader(k, name)))
   }
   return caseInsensitive(t)
 }

@@ -16,7 +16,7 @@ import { LuaError, LuaExit } from '../core/errors.js'
 import { tostring } from '../core/ops.js'
 import { LuaTable, LuaUserdata, fromText, numberToString, toText, typeName, type LuaFunction, type LuaValue } from '../core/value.js'
 import { headerToLua, toLua } from './convert.js'
-import { LOG_LEVELS, caseInsensitive, currentHeader, encodeQuery, exitNow, headerName, headerValue } from './kong.js'
+import { LOG_LEVELS, currentHeader, encodeQuery, exitNow, headerName, headerValue, requestHeaders } from './kong.js'
 import { headersSent, kit, ngxCtx, requestStatus, run, setRequestStatus } from './run.js'
 import { library } from './table.js'
 
@@ -221,17 +221,10 @@ function exit(status: LuaValue): never {
 }
 
 const req = library('ngx.req', {
+  // The same view as kong.request.get_headers; OpenResty's 0 means no limit.
   get_headers: (max) => {
     const n = max === undefined ? 100 : Number(max)
-    const t = new LuaTable()
-    const k = kit()
-    const up = k.upstream as unknown as { headers: Record<string, string | string[]> }
-    let i = 0
-    for (const [name, v] of Object.entries(up.headers)) {
-      if (n > 0 && i++ >= n) break
-      t.setStr(name, headerToLua(v))
-    }
-    return caseInsensitive(t)
+    return requestHeaders(n > 0 ? n : Infinity)
   },
   set_header: (name, v) => {
     if (typeof name !== 'string') throw new LuaError("bad argument #1 to 'set_header' (string expected)")
