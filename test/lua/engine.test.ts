@@ -23,6 +23,7 @@ function fakeKit(shared: Record<string, unknown> = {}): FakeKit {
     up,
     request: {
       header: (n: string) => headers[n],
+      headerValues: (n: string) => (headers[n] === undefined ? [] : [headers[n]]),
       headers,
       query: new URLSearchParams(rawQuery),
       rawQuery,
@@ -129,15 +130,23 @@ t.test('no cjson global; require loads only what untrusted_lua_sandbox_requires 
 })
 
 t.test('the instruction budget stops runaway code, even under pcall or in a coroutine', async (t) => {
+  // Time enough that the instruction count is what stops each one, on a busy machine too.
+  setLuaLimits({ wallMs: 60_000 })
+  t.teardown(() => setLuaLimits(DEFAULT_LIMITS))
   await fails(t, `while true do end`, /^execution budget exceeded$/)
   await fails(t, `while true do pcall(function() while true do end end) end`, /execution budget exceeded/)
   await fails(t, `local f = coroutine.wrap(function() while true do end end) f()`, /execution budget exceeded/)
   await fails(t, `string.find(("a"):rep(150), ".-.-.-.-b")`, /execution budget exceeded/)
   setLuaLimits({ instructions: 100 })
-  t.teardown(() => setLuaLimits({ instructions: DEFAULT_LIMITS.instructions }))
   await fails(t, `for i = 1, 1000 do end`, /execution budget exceeded/)
   setLuaLimits({ instructions: DEFAULT_LIMITS.instructions })
   await t.resolves(runIn(`for i = 1, 1000 do end`))
+})
+
+t.test('the wall-time guard stops what the instruction count lets run', async (t) => {
+  setLuaLimits({ instructions: 1e15, wallMs: 20 })
+  t.teardown(() => setLuaLimits(DEFAULT_LIMITS))
+  await fails(t, `while true do end`, /^execution time budget exceeded$/)
 })
 
 t.test('the memory budget stops a table bomb; the engine works afterwards', async (t) => {
