@@ -285,6 +285,8 @@ t.test('Lua expressions beyond the fast path: methods, string functions, tables,
                 "x-concat:$(table.concat({ 'a', headers['x-foo'], tostring(#headers.x_foo) }, '-'))",
                 'x-num:$(10 / 2)',
                 'x-bool:$(headers.x_absent == nil)',
+                "x-table:$(type(query_params.q) == 'table' and query_params.q)",
+                'x-simple:$(query_params.q)',
               ],
             },
           }),
@@ -303,6 +305,9 @@ t.test('Lua expressions beyond the fast path: methods, string functions, tables,
   t.equal(h['x-concat'], 'a-bar-3')
   t.equal(h['x-num'], '5', "LuaJIT's number formatting")
   t.equal(h['x-bool'], 'true', 'a boolean renders with tostring')
+  t.match(h['x-table'], /^table: 0x[0-9a-f]+$/, "a table renders as Lua's tostring does, as in Kong")
+  // Kong renders this one as a table address too; the fast path joins the values (src/plugins/shared/lua-template.ts).
+  t.equal(h['x-simple'], 'a, b')
 })
 
 t.test('require in a template: refused by the sandbox, a 500 with the message logged', async (t) => {
