@@ -213,7 +213,14 @@ t.test('kong.ctx.shared reads and writes through to the request (TypeScript plug
   t.notOk('n' in shared)
 })
 
-t.test('kong.ctx.plugin is per request and per chunk instance; ngx.ctx is per request', async (t) => {
+t.test('kong.ctx.plugin is per request and per plugin instance; ngx.ctx is per request', async (t) => {
+  const instance = {}
+  const first = lua.compile(`kong.ctx.plugin.y = 'set'`, 'first', instance)
+  const second = lua.compile(`kong.response.exit(200, tostring(kong.ctx.plugin.y))`, 'second', instance)
+  const sameKit = fakeKit()
+  await first.run(sameKit)
+  t.equal(body(await second.run(sameKit)), 'set', 'chunks compiled for one instance share it')
+
   const a = lua.compile(`kong.ctx.plugin.x = (kong.ctx.plugin.x or 0) + 1 ngx.ctx.n = (ngx.ctx.n or 0) + 1`, 'a')
   const b = lua.compile(`kong.response.exit(200, tostring(kong.ctx.plugin.x) .. ' ' .. tostring(ngx.ctx.n))`, 'b')
   const kit = fakeKit()

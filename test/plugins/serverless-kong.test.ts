@@ -244,6 +244,30 @@ t.test('kong.ctx.shared and ngx.ctx carry from pre-function to post-function wit
   t.same((await g.send('/app', { headers: { 'x-user': 'bob' } })).json(), { user: 'bob', seen: 1 }, 'a new request starts empty')
 })
 
+t.test('kong.ctx.plugin: one table per plugin instance and request, across its phases and chunks', async (t) => {
+  // kong/pdk/ctx.lua: kong.ctx.plugin is visible to the current plugin instance only, for the request
+  const g = await start(
+    t,
+    kongYml({
+      app: [
+        {
+          name: 'pre-function',
+          config: {
+            access: [`kong.ctx.plugin.seen = (kong.ctx.plugin.seen or 0) + 1`, `kong.ctx.plugin.seen = kong.ctx.plugin.seen + 1`],
+            header_filter: [`kong.response.set_header("X-Pre", tostring(kong.ctx.plugin.seen))`],
+          },
+        },
+        { name: 'post-function', config: { header_filter: [`kong.response.set_header("X-Post", tostring(kong.ctx.plugin.seen))`] } },
+      ],
+    }),
+  )
+  for (let i = 0; i < 2; i++) {
+    const r = await g.send('/app')
+    t.equal(r.headers['x-pre'], '2', 'both access chunks and the header_filter chunk share it; each request starts empty')
+    t.equal(r.headers['x-post'], 'nil', 'another plugin instance has its own')
+  }
+})
+
 t.test('each plugin instance has its own globals; the same snippet on two routes counts apart', async (t) => {
   const count = `hits = (hits or 0) + 1\nkong.service.request.set_header("X-Hits", hits)`
   const g = await start(t, kongYml({ a: [{ name: 'pre-function', config: { access: [count] } }], b: [{ name: 'pre-function', config: { access: [count] } }] }))

@@ -14,7 +14,9 @@ export function functionsFactory(name: string) {
     const engine = createLuaEngine({
       log: (level, msg) => env.log[level](msg),
     })
-    const compile = (phase: Phase): SyncLuaChunk[] => conf[phase].map((src, i) => engine.compile(src, `${phase}[${i}]`))
+    // One plugin instance: its chunks, in every phase, share kong.ctx.plugin within a request.
+    const instance = {}
+    const compile = (phase: Phase): SyncLuaChunk[] => conf[phase].map((src, i) => engine.compile(src, `${phase}[${i}]`, instance))
     // The log line of a failed chunk: Lua's message, and where to look (route, phase, Lua traceback).
     const failed = (kit: Kit, phase: Phase, e: unknown): void =>
       env.log.error(`${name} error: ${(e as Error).message}`, {
