@@ -263,6 +263,13 @@ t.test('request PDK and ngx.var read the live request; service.request and ngx.r
   t.same(kit.up, { cookie: 'sid=s1; theme=dark', 'x-up': 'alice', 'x-ngx': 'alice!' })
 })
 
+t.test('PDK getters return nil as one value, as Kong functions do', async (t) => {
+  const e = lua.compileExpression(
+    `tostring(kong.request.get_header('x-absent')) .. ' ' .. select('#', kong.client.get_consumer()) .. ' ' .. tostring(kong.client.get_credential()) .. ' ' .. tostring(kong.request.get_query_arg('nope'))`,
+  )
+  t.equal(await e.evaluate(fakeKit()), 'nil 1 nil nil')
+})
+
 t.test('a runtime error: Lua message with chunk and line; the traceback names the functions', async (t) => {
   const c = lua.compile(`local function inner(x)\n  error('boom ' .. x)\nend\nlocal function outer()\n  inner('down')\nend\nouter()`, 'access[0]')
   const err = await c.run(fakeKit()).then(
