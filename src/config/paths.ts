@@ -93,12 +93,40 @@ export function migrateLegacyPath(path: string): string {
 }
 
 /**
+ * `(?P<name>` named groups (PCRE's and Rust regex's Python-style spelling, used
+ * in Kong's own specs) as JavaScript's `(?<name>`. Escaped parentheses and
+ * parentheses inside a character class are left alone.
+ */
+function pythonNamedGroups(source: string): string {
+  if (!source.includes('(?P<')) return source
+  let out = ''
+  let inClass = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!
+    if (c === '\\') {
+      out += source.slice(i, i + 2)
+      i++
+    } else if (inClass) {
+      if (c === ']') inClass = false
+      out += c
+    } else if (c === '[') {
+      inClass = true
+      out += c
+    } else if (c === '(' && source.startsWith('?P<', i + 1)) {
+      out += '(?<'
+      i += 3
+    } else out += c
+  }
+  return out
+}
+
+/**
  * Compiles a Kong (PCRE) route regex for JavaScript. A leading inline `(?i)`
- * flag, common in Kong files, becomes the `i` flag; everything else must be
- * valid JavaScript regex syntax.
+ * flag, common in Kong files, becomes the `i` flag, and `(?P<name>` groups
+ * are named groups; everything else must be valid JavaScript regex syntax.
  */
 export function compileRouteRegex(source: string): RegExp | string {
-  let body = source
+  let body = pythonNamedGroups(source)
   let flags = ''
   if (body.startsWith('(?i)')) {
     body = body.slice(4)

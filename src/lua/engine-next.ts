@@ -127,7 +127,12 @@ export type LuaLogSink = (level: LuaLogLevel, msg: string) => void
 export interface SyncLuaEngine {
   check(source: string): LuaSyntaxError | undefined
   checkExpression(expr: string): LuaSyntaxError | undefined
-  compile(source: string, name: string): SyncLuaChunk
+  /**
+   * A chunk. `instance` is the plugin instance it belongs to, the key of kong.ctx.plugin:
+   * every chunk given the same one shares that table within a request (all phases of one
+   * pre-function, as in Kong); by default the chunk is an instance of its own.
+   */
+  compile(source: string, name: string, instance?: object): SyncLuaChunk
   /** An expression; `env` replaces the default environment (a templates' one: plugins/shared/lua-template.ts). */
   compileExpression(expr: string, env?: LuaTable): SyncLuaExpression
   /** `chunkname` as Lua's load takes it: the source itself gives LuaJIT's `[string "..."]` in messages. */
@@ -216,12 +221,11 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
     chunk,
     exit: undefined,
     out: [],
-    status: 0,
   })
   return {
     check: (source) => checkLua(source),
     checkExpression: (expr) => checkLuaExpression(expr),
-    compile(source, name) {
+    compile(source, name, instance = {}) {
       const env = chunkEnv()
       let f: LuaFunction
       try {
@@ -230,7 +234,6 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
         throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`, { cause: e })
       }
       let first = true
-      const instance = {}
       const exec = (kit: Kit, body: Buffer | undefined, vars: LuaVars | undefined, ctx: RunContext | undefined): Exit | undefined => {
         if (vars) for (const [k, v] of Object.entries(vars)) env.setStr(k, varValue(v))
         const r = newRun(kit, instance, ctx?.phase ?? 'access', body, ctx?.chunk)
@@ -246,7 +249,7 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
         if (r.exit === undefined && r.out.length > 0) {
           current.run = r
           try {
-            outputExit(r.status || 200)
+            outputExit(200)
           } finally {
             current.run = undefined
           }

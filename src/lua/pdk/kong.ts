@@ -9,13 +9,13 @@
  */
 import { defaultMessage } from '../../errors.js'
 import { argsObject, decodeArgs } from '../../http/args.js'
-import type { Exit } from '../../plugins/types.js'
+import type { Exit, Kit } from '../../plugins/types.js'
 import { LuaError, LuaExit } from '../core/errors.js'
 import { index, tostring } from '../core/ops.js'
 import { LuaTable, fromText, numberToString, toText, typeName, type LuaValue } from '../core/value.js'
 import { fromLua, headerToLua, toLua } from './convert.js'
 import { encodeJson } from './json.js'
-import { headersSent, kit, pluginCtx, run, type LuaLogLevel, type LuaRun } from './run.js'
+import { headersSent, kit, pluginCtx, requestStatus, run, setRequestStatus, type LuaLogLevel, type LuaRun } from './run.js'
 import { sharedToLua } from './shared.js'
 import { vault } from './vault.js'
 import { addSerializeValue } from './serialize-values.js'
@@ -27,13 +27,31 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 /** Kong's header name lookup: `_` reads `-`, any case. */
 export const headerName = (n: string): string => n.toLowerCase().replace(/_/g, '-')
 
-/** The current value of a request header (as it will go upstream, so earlier plugins' changes show). */
-export function currentHeader(name: string): string | undefined {
-  const k = kit()
-  const n = headerName(name)
-  if (HOP_BY_HOP.has(n)) return k.request.header(n)
+/**
+ * A request header as Kong's PDK reads it (ngx.var.http_* / ngx.req.get_headers): as it will
+ * go upstream, so earlier plugins' changes show; `name` lower-case. The upstream copy lacks
+ * what the gateway sets itself: Host is the client's until a plugin sets it (Kong's
+ * set_header('host') changes the request's Host too), hop-by-hop headers are the client's. A
+ * header the client repeated is its values, as nginx keeps them, while no plugin changed it
+ * (Node joins repeats with ', ' or '; ', so only such a value can be one).
+ */
+export function liveHeader(k: Kit, n: string): string | readonly string[] | undefined {
+  if (HOP_BY_HOP.has(n)) return clientHeader(k, n)
   const v = k.upstream.header(n)
-  return Array.isArray(v) ? v[0] : v
+  if (v === undefined) return n === 'host' ? k.request.header('host') : undefined
+  if (typeof v === 'string' && (v.includes(', ') || v.includes('; ')) && v === k.request.headers[n]) return clientHeader(k, n)
+  return v
+}
+
+function clientHeader(k: Kit, n: string): string | readonly string[] | undefined {
+  const all = k.request.headerValues(n)
+  return all.length === 0 ? undefined : all.length === 1 ? all[0] : all
+}
+
+/** The current value of a request header (its first value when repeated, as Kong's get_header). */
+export function currentHeader(name: string): string | undefined {
+  const v = liveHeader(kit(), headerName(name))
+  return typeof v === 'string' || v === undefined ? v : v[0]
 }
 
 /** Kong's PDK check of a header value: string, number, boolean or an array of strings. */
@@ -67,21 +85,15 @@ function maxArg(v: LuaValue, what: string, dflt = 100): number {
 }
 
 /** Request headers as Kong returns them: lower-case names, repeated headers as arrays, at most `max`. */
-function requestHeaders(max: number): LuaTable {
+export function requestHeaders(max: number): LuaTable {
   const k = kit()
   const t = new LuaTable()
+  const names = new Set(Object.keys(headersOf(k.upstream)))
+  for (const name of Object.keys(k.request.headers)) if (HOP_BY_HOP.has(name) || name === 'host') names.add(name)
   let n = 0
-  const up = k.upstream
-  const names = new Set<string>()
-  for (const name of Object.keys(k.request.headers)) if (HOP_BY_HOP.has(name)) names.add(name)
-  for (const [name, v] of Object.entries(headersOf(up))) {
-    if (n++ >= max) break
-    t.setStr(name, headerToLua(v))
-    names.delete(name)
-  }
   for (const name of names) {
     if (n++ >= max) break
-    t.setStr(name, headerToLua(k.request.headers[name]))
+    t.setStr(name, headerToLua(liveHeader(k, name)))
   }
   return caseInsensitive(t)
 }
@@ -133,6 +145,18 @@ function exitNow(e: Exit): never {
   if (headersSent(r)) throw new LuaError('headers have already been sent')
   r.exit = e
   throw new LuaExit()
+}
+
+/** Kong's name of the phase a run is in (templates and callouts run in access). */
+function phaseName(r: LuaRun): string {
+  return r.phase === 'template' || r.phase === 'callout' ? 'access' : r.phase
+}
+
+/** The body_filter chunk, or Kong's check_phase error elsewhere. */
+function bodyChunk(): NonNullable<LuaRun['chunk']> {
+  const r = run()
+  if (r.chunk === undefined) throw new LuaError(`function cannot be called in ${phaseName(r)} phase (only in: body_filter)`)
+  return r.chunk
 }
 
 const request = library(
@@ -199,7 +223,7 @@ const request = library(
 )
 
 const response = library('kong.response', {
-  get_status: () => kit().response.status,
+  get_status: () => (headersSent(run()) ? kit().response.status : requestStatus(kit())),
   get_header: (name) => headerToLua(kit().response.headers[headerNameArg(name).toLowerCase()]),
   get_headers: (max) => {
     const m = maxArg(max, 'max_headers')
@@ -217,7 +241,9 @@ const response = library('kong.response', {
     if (r.phase !== 'rewrite' && r.phase !== 'access' && r.phase !== 'header_filter') throw new LuaError('headers have already been sent')
     if (typeof status !== 'number') throw new LuaError('code must be a number')
     if (status < 100 || status > 599) throw new LuaError('code must be a number between 100 and 599')
-    kit().response.status = status
+    // Before the response exists the status waits with the request (the early response draft keeps 0).
+    if (r.phase === 'header_filter') kit().response.status = status
+    else setRequestStatus(kit(), status)
   },
   set_header: (name, v) => {
     if (typeof name !== 'string') throw new LuaError('header name must be a string')
@@ -236,15 +262,13 @@ const response = library('kong.response', {
       kit().response.setHeader(e[0].toLowerCase(), headerValue(e[0], e[1]))
     }
   },
-  get_raw_body: () => {
-    const c = run().chunk
-    return c === undefined ? undefined : c.data
-  },
+  get_raw_body: () => bodyChunk().data,
   set_raw_body: (body) => {
+    const c = bodyChunk()
     if (typeof body !== 'string') throw new LuaError('body must be a string')
-    const r = run()
-    if (r.chunk === undefined) throw new LuaError('function cannot be called outside body_filter phase')
-    r.chunk.data = body
+    // As Kong's: nginx needs a byte to end an emptied body.
+    c.data = body === '' ? '\n' : body
+    c.eof = true
   },
   exit: (status, body, headers) => exitNow(exitAnswer(status, body, headers)),
   error: (status, message, headers) => {
@@ -252,7 +276,8 @@ const response = library('kong.response', {
     if (status < 400 || status > 599) throw new LuaError('code must be a number between 400 and 599')
     if (message !== undefined && typeof message !== 'string' && !(message instanceof LuaTable)) throw new LuaError('message must be a nil, a string or a table')
     const e = exitAnswer(status, undefined, headers)
-    e.message = message === undefined ? defaultMessage(status) : typeof message === 'string' ? toText(message) : (fromLua(message) as string)
+    // Kong's error template (message and request_id, negotiated on Accept); a table message is its JSON text.
+    e.error = message === undefined ? defaultMessage(status) : toText(typeof message === 'string' ? message : encodeJson(message))
     exitNow(e)
   },
 })

@@ -10,14 +10,14 @@
  * headers_sent), writes are allowed only where OpenResty allows them
  * (ngx.status, ngx.ctx) and raise Kong's sandbox message elsewhere.
  */
-import { defaultMessage, luaUnavailable } from '../../errors.js'
+import { defaultMessage, luaUnavailable, type ErrorAnswer } from '../../errors.js'
 import { argsObject, decodeArgs } from '../../http/args.js'
 import { LuaError, LuaExit } from '../core/errors.js'
 import { tostring } from '../core/ops.js'
 import { LuaTable, LuaUserdata, fromText, numberToString, toText, typeName, type LuaFunction, type LuaValue } from '../core/value.js'
 import { headerToLua, toLua } from './convert.js'
-import { LOG_LEVELS, caseInsensitive, currentHeader, encodeQuery, exitNow, headerName, headerValue } from './kong.js'
-import { headersSent, kit, ngxCtx, run } from './run.js'
+import { LOG_LEVELS, currentHeader, encodeQuery, exitNow, headerName, headerValue, requestHeaders } from './kong.js'
+import { headersSent, kit, ngxCtx, requestStatus, run, setRequestStatus } from './run.js'
 import { library } from './table.js'
 
 /** OpenResty's method constants (ngx.HTTP_GET ...) by value, for ngx.req.set_method. */
@@ -200,11 +200,15 @@ export function outputExit(status: number): void {
   if (r.out.length > 0) {
     const body = Buffer.from(r.out.join(''), 'latin1')
     r.out = []
-    r.exit = { status: r.status || 200, body, headers: { 'content-type': 'text/plain' } }
+    r.exit = { status: requestStatus(r.kit) || 200, body, headers: { 'content-type': 'text/plain' } }
     return
   }
-  if (status >= 400) r.exit = { status, message: defaultMessage(status) }
-  else r.exit = { status, body: Buffer.alloc(0), headers: {} }
+  // nginx hands an error status to Kong's error handler (error_page): its template, with
+  // request_id, negotiated as nginx-level errors are.
+  if (status >= 400) {
+    const answer: ErrorAnswer = { status, error: defaultMessage(status), negotiate: 'nginx' }
+    r.exit = answer
+  } else r.exit = { status, body: Buffer.alloc(0), headers: {} }
 }
 
 function exit(status: LuaValue): never {
@@ -217,17 +221,10 @@ function exit(status: LuaValue): never {
 }
 
 const req = library('ngx.req', {
+  // The same view as kong.request.get_headers; OpenResty's 0 means no limit.
   get_headers: (max) => {
     const n = max === undefined ? 100 : Number(max)
-    const t = new LuaTable()
-    const k = kit()
-    const up = k.upstream as unknown as { headers: Record<string, string | string[]> }
-    let i = 0
-    for (const [name, v] of Object.entries(up.headers)) {
-      if (n > 0 && i++ >= n) break
-      t.setStr(name, headerToLua(v))
-    }
-    return caseInsensitive(t)
+    return requestHeaders(n > 0 ? n : Infinity)
   },
   set_header: (name, v) => {
     if (typeof name !== 'string') throw new LuaError("bad argument #1 to 'set_header' (string expected)")
@@ -384,8 +381,9 @@ export function buildNgx(pure: LuaTable): LuaTable {
   meta.setStr('__index', ((_t: LuaValue, k: LuaValue): LuaValue[] => {
     switch (k) {
       case 'status': {
+        // Before the response exists, what a snippet of this request set (0 until then), as nginx's.
         const r = run()
-        return [r.status || (r.kit?.response.status ?? 0)]
+        return [headersSent(r) ? (r.kit?.response.status ?? 0) : requestStatus(r.kit)]
       }
       case 'ctx':
         return [ngxCtx(kit())]
@@ -399,8 +397,8 @@ export function buildNgx(pure: LuaTable): LuaTable {
       if (typeof v !== 'number') throw new LuaError('bad argument to ngx.status (number expected)')
       const r = run()
       if (r.phase === 'body_filter' || r.phase === 'log') throw new LuaError('attempt to set ngx.status after sending out response headers')
-      r.status = v
       if (r.phase === 'header_filter') kit().response.status = v
+      else setRequestStatus(kit(), v)
       return []
     }
     if (k === 'ctx') {

@@ -29,8 +29,6 @@ export interface LuaRun {
   exit: Exit | undefined
   /** ngx.say / ngx.print output not yet sent. */
   out: string[]
-  /** ngx.status set by the snippet (0: not set). */
-  status: number
   /** kong.ctx.shared values Lua read or wrote in this run (written back when it ends: pdk/shared.ts). */
   shared?: { read: Map<string, LuaValue>; bridge: SharedBridge }
 }
@@ -51,7 +49,7 @@ export function kit(): Kit {
   return k
 }
 
-const perRequest = new WeakMap<Kit, { ngxCtx?: LuaTable; plugin?: WeakMap<object, LuaTable> }>()
+const perRequest = new WeakMap<Kit, { ngxCtx?: LuaTable; plugin?: WeakMap<object, LuaTable>; status?: number }>()
 
 function slots(k: Kit) {
   let s = perRequest.get(k)
@@ -63,6 +61,19 @@ function slots(k: Kit) {
 export function ngxCtx(k: Kit): LuaTable {
   const s = slots(k)
   return (s.ngxCtx ??= new LuaTable())
+}
+
+/**
+ * The status a snippet set before the response exists (ngx.status, kong.response.set_status
+ * in rewrite/access; 0: none). Per request, as nginx's: one chunk sets it, the next reads it
+ * (spec/03-plugins/33-serverless-functions/02-access_spec.lua:19 "cascading functions").
+ */
+export function requestStatus(k: Kit | undefined): number {
+  return k === undefined ? 0 : (perRequest.get(k)?.status ?? 0)
+}
+
+export function setRequestStatus(k: Kit, status: number): void {
+  slots(k).status = status
 }
 
 /** kong.ctx.plugin: one table per request and plugin instance. */

@@ -9,10 +9,21 @@ import { LuaTable, type LuaFunction, type LuaValue } from '../core/value.js'
 export type Impl = (...args: LuaValue[]) => LuaValue | void
 export type MultiImpl = (...args: LuaValue[]) => LuaValue[]
 
+/**
+ * Kong's getters return their value even when it is nil: one result, so
+ * `tostring(kong.request.get_header('x'))` is "nil" and not a missing argument.
+ * Other functions return nothing when their implementation returns undefined.
+ */
+const GETTER = /^(?:get_|is_)/
+
+const oneResult =
+  (f: Impl): LuaFunction =>
+  (...args) => [f(...args) as LuaValue]
+
 /** A read-only table named `name` of single-result functions and plain values. */
 export function library(name: string, members: Record<string, Impl | LuaValue>, multi: Record<string, MultiImpl> = {}): LuaTable {
   const t = new LuaTable()
-  for (const [k, v] of Object.entries(members)) t.setStr(k, typeof v === 'function' ? fn(v as Impl) : v)
+  for (const [k, v] of Object.entries(members)) t.setStr(k, typeof v === 'function' ? (GETTER.test(k) ? oneResult(v as Impl) : fn(v as Impl)) : v)
   for (const [k, v] of Object.entries(multi)) t.setStr(k, fn(v, true) as LuaFunction)
   t.readonlyName = name
   return t

@@ -34,8 +34,21 @@ export interface UpstreamCompiled {
   lua: LuaChunk | undefined
 }
 
-// `callouts.<name>` / `callouts["name"]` in Lua code (a callout's request.by_lua reading another's results).
+// `callouts.<name>` / `callouts["name"]` in Lua code (a callout's by_lua reading another's results).
 const LUA_READS_RE = /\bcallouts\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:'([^']*)'|"([^"]*)")\s*\])/g
+
+/**
+ * The callouts Lua code reads, into `reads`. A mention that names none (an alias such as
+ * `local cs = kong.ctx.shared.callouts`) may read any earlier callout: it waits for them all.
+ */
+function luaReads(source: string, earlier: ReadonlySet<string>, reads: Set<string>): void {
+  let named = 0
+  for (const m of source.matchAll(LUA_READS_RE)) {
+    reads.add(m[1] ?? m[2] ?? m[3]!)
+    named++
+  }
+  if ((source.match(/\bcallouts\b/g)?.length ?? 0) > named) for (const n of earlier) reads.add(n)
+}
 
 function chunk(source: string | undefined, name: string): LuaChunk | undefined {
   if (source === undefined) return undefined
@@ -74,7 +87,7 @@ export function compileCallout(c: CalloutConfig, earlier: ReadonlySet<string>): 
     statuses: new Set(c.request.error.http_statuses ?? []),
     dispatcher: dispatcherFor(c),
   }
-  for (const m of (c.request.by_lua ?? '').matchAll(LUA_READS_RE)) reads.add(m[1] ?? m[2] ?? m[3]!)
+  for (const source of [c.request.by_lua, c.response.by_lua]) if (source !== undefined) luaReads(source, earlier, reads)
   for (const n of reads) if (earlier.has(n)) compiled.deps.add(n)
   return compiled
 }

@@ -12,6 +12,7 @@ import { splitPair, type RequestTransformerConfig } from './schema.js'
 import { compileTemplate, type ExpressionEngine, type Template, type TemplateScope } from '../shared/template.js'
 import { luaExpressionEngine } from '../shared/lua-template.js'
 import { luaErrorFields } from '../../lua/engine-next.js'
+import { liveHeader } from '../../lua/pdk/kong.js'
 
 const COPY_BODY_TO_QUERY = new Set(['GET', 'HEAD', 'TRACE'])
 
@@ -38,10 +39,10 @@ function compiler(engine: ExpressionEngine, templates: Template[]) {
     })
 }
 
-/** The values templates read, taken before this plugin changes anything (Kong's read-only template env). */
+/** The values templates read, taken before this plugin changes anything (Kong's read-only template env); headers as Kong's PDK reads them. */
 function scopeFor(kit: Kit, headerNames: readonly string[]): TemplateScope {
   const headers = new Map<string, string | readonly string[] | undefined>()
-  for (const h of headerNames) headers.set(h, kit.upstream.header(h))
+  for (const h of headerNames) headers.set(h, liveHeader(kit, h))
   let query: Map<string, unknown> | undefined
   return {
     kit,

@@ -15,7 +15,11 @@ export function functionsFactory(name: string) {
     const engine = createLuaEngine({
       log: (level, msg) => env.log[level](msg),
     })
-    const compile = (phase: Phase): SyncLuaChunk[] => conf[phase].map((src, i) => engine.compile(src, `${phase}[${i}]`))
+    // One plugin instance: its chunks, in every phase, share kong.ctx.plugin within a request.
+    const instance = {}
+    const compile = (phase: Phase): SyncLuaChunk[] => conf[phase].map((src, i) => engine.compile(src, `${phase}[${i}]`, instance))
+    // The log line of a failed chunk: Lua's message, and where to look (route, phase, Lua traceback).
+    const failed = (kit: Kit, phase: Phase, e: unknown): void => env.log.error(`${name} error: ${(e as Error).message}`, { phase, ...luaErrorFields(e, kit) })
     const phases: PluginPhases = {}
     const request =
       (chunks: SyncLuaChunk[], phase: Phase & LuaPhase) =>
@@ -27,7 +31,7 @@ export function functionsFactory(name: string) {
           try {
             exit = await c.run(kit, undefined, ctx)
           } catch (e) {
-            env.log.error(`${name} error: ${(e as Error).message}`, { phase, ...luaErrorFields(e, kit) })
+            failed(kit, phase, e)
             return UNEXPECTED
           }
           if (exit) return exit
@@ -43,7 +47,7 @@ export function functionsFactory(name: string) {
           try {
             c.runSync(kit, undefined, ctx)
           } catch (e) {
-            env.log.error(`${name} error: ${(e as Error).message}`, { phase, ...luaErrorFields(e, kit) })
+            failed(kit, phase, e)
             return
           }
         }
