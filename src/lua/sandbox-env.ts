@@ -135,7 +135,7 @@ export function sandboxGlobals(requires: readonly string[]): LuaTable {
   const io = new LuaTable()
   io.setStr(
     'type',
-    fn((...a: LuaValue[]) => (a.length === 0 ? argError(1, 'type', 'value expected') : [undefined])),
+    fn((...a: LuaValue[]) => (a.length === 0 ? argError(1, 'type', 'value expected') : [undefined]), true),
   )
   io.readonlyName = 'io'
   g.setStr('io', io)

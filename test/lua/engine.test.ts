@@ -57,7 +57,7 @@ t.test("Kong's sandbox: no io, os, load, debug, package, metatables or string.du
   await fails(t, `os.exit(1)`, /field 'exit'/)
   await fails(t, `return os.getenv('HOME')`, /field 'getenv'/)
   await fails(t, `os.remove('/tmp/x')`, /field 'remove'/)
-  await fails(t, `require('os')`, /c:1: require 'os' not allowed within sandbox/)
+  await fails(t, `require('os')`, /^require 'os' not allowed within sandbox$/)
   await fails(t, `load('return 1')`, /global 'load'/)
   await fails(t, `loadstring('return 1')`, /global 'loadstring'/)
   await fails(t, `string.dump(function() end)`, /field 'dump'/)
@@ -84,7 +84,7 @@ t.test('LuaJIT semantics where snippets see them: numbers, bit, unpack, #, table
   const e = lua.compileExpression(
     `tostring(10 / 2) .. ' ' .. 2^53 .. ' ' .. bit.band(7, 3) .. bit.bor(1, 2) .. bit.lshift(1, 4) .. ' ' .. bit.tohex(255) .. ' ' .. table.getn({1, 2}) .. unpack({'z'}) .. table.nkeys({a = 1, b = 2}) .. #'héllo' .. ' ' .. type(table.new(4, 0)) .. ' ' .. math.floor(1.5) .. ' ' .. type(os.time()) .. ' ' .. type(coroutine.create) .. ' ' .. jit.version`,
   )
-  t.equal(await e.evaluate(fakeKit()), '5 9.007199254741e+15 3316 000000ff 2z26 table 1 number function LuaJIT 2.1.ROLLING')
+  t.equal(await e.evaluate(fakeKit()), '5 9.007199254741e+15 3316 000000ff 2z26 table 1 number function LuaJIT 2.1.0-beta3')
 })
 
 t.test('globals and upvalues persist per chunk across runs, as Kong keeps them per worker', async (t) => {
