@@ -135,7 +135,7 @@ function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[]): LuaValue[] {
     B.end()
     current.run = saved
     if (r.shared !== undefined && r.kit !== undefined) {
-      writeBack(r.kit.shared, r.shared.read, r.shared.bridge)
+      writeBack(r.kit.shared, r.shared)
       r.shared = undefined
     }
   }

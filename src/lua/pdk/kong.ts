@@ -16,7 +16,7 @@ import { LuaTable, fromText, numberToString, toText, typeName, type LuaValue } f
 import { fromLua, headerToLua, toLua } from './convert.js'
 import { encodeJson } from './json.js'
 import { headersSent, kit, pluginCtx, run, type LuaLogLevel, type LuaRun } from './run.js'
-import { sharedToLua } from './shared.js'
+import { sharedRun, sharedToLua, type SharedRun } from './shared.js'
 import { library } from './table.js'
 
 /** Headers that describe the client connection, not the request sent on: read from the client's request. */
@@ -411,8 +411,8 @@ const client = library('kong.client', {
   },
 })
 
-function sharedState(r: LuaRun): NonNullable<LuaRun['shared']> {
-  return (r.shared ??= { read: new Map(), bridge: new Map() })
+function sharedState(r: LuaRun): SharedRun {
+  return (r.shared ??= sharedRun())
 }
 
 const SHARED_META = new LuaTable()
@@ -434,6 +434,7 @@ SHARED_META.setStr('__newindex', (_t: LuaValue, key: LuaValue, v: LuaValue): Lua
   s.read.set(k, v)
   if (v === undefined) delete record[k]
   else if (v instanceof LuaTable) {
+    s.assigned = true
     const js = fromLua(v)
     record[k] = js
     if (typeof js === 'object' && js !== null) s.bridge.set(v, js)
