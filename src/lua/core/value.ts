@@ -137,6 +137,16 @@ export class LuaTable {
     this.setHash(k, v)
   }
 
+  /** Empties the table (table.clear, kong.table.clear): a write like any other, refused on read-only tables. */
+  clear(): void {
+    if (this.readonlyName !== undefined) throw readonlyError(this.readonlyName, this.next(undefined)?.[0])
+    if (this.watched) this.wrote()
+    this.arr.length = 0
+    this.hash?.clear()
+    this.cursor = undefined
+    this.cursorKey = undefined
+  }
+
   private wrote(): void {
     this.watched = false
     watchedWrites.count++

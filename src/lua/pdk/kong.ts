@@ -503,11 +503,9 @@ const node = library('kong.node', {
 
 const tableLib = library('kong.table', {
   new: () => new LuaTable(),
+  // A library table (string, kong.request, ...) is read-only here too: clearing one would empty it for every snippet.
   clear: (t) => {
-    if (t instanceof LuaTable) {
-      t.arr.length = 0
-      t.hash?.clear()
-    }
+    if (t instanceof LuaTable) t.clear()
   },
 })
 
