@@ -81,6 +81,8 @@ export interface RunContext {
 }
 
 export interface SyncLuaChunk extends LuaChunk {
+  /** Whether the source may read the request body: `run` reads it first; without it `runSync` does the same. */
+  readonly readsBody: boolean
   runSync(kit: Kit, vars?: LuaVars, ctx?: RunContext): Exit | undefined
   run(kit: Kit, vars?: LuaVars, ctx?: RunContext): Promise<Exit | undefined>
 }
@@ -221,6 +223,7 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
       }
       const needsBody = READS_BODY.test(source)
       return {
+        readsBody: needsBody,
         runSync: (kit, vars, ctx) => exec(kit, undefined, vars, ctx),
         async run(kit, vars, ctx) {
           const body = needsBody ? await kit.request.body() : undefined

@@ -16,22 +16,40 @@ export function functionsFactory(name: string) {
     })
     const compile = (phase: Phase): SyncLuaChunk[] => conf[phase].map((src, i) => engine.compile(src, `${phase}[${i}]`))
     const phases: PluginPhases = {}
-    const request =
-      (chunks: SyncLuaChunk[], phase: Phase & LuaPhase) =>
-      async (kit: Kit): Promise<Exit | undefined> => {
-        const ctx = { phase }
+    const failed = (kit: Kit, phase: Phase, e: unknown): Exit => {
+      env.log.error(`${name} error: ${(e as Error).message}`, { phase, request_id: kit.requestId })
+      return UNEXPECTED
+    }
+    // Chunks that cannot read the body run synchronously: the request's phase loop then goes
+    // on without a promise and its microtasks (runtime/phases.ts).
+    const request = (chunks: SyncLuaChunk[], phase: Phase & LuaPhase): ((kit: Kit) => Exit | undefined | Promise<Exit | undefined>) => {
+      const ctx = { phase }
+      if (!chunks.some((c) => c.readsBody))
+        return (kit) => {
+          for (const c of chunks) {
+            let exit: Exit | undefined
+            try {
+              exit = c.runSync(kit, undefined, ctx)
+            } catch (e) {
+              return failed(kit, phase, e)
+            }
+            if (exit) return exit
+          }
+          return undefined
+        }
+      return async (kit) => {
         for (const c of chunks) {
           let exit: Exit | undefined
           try {
             exit = await c.run(kit, undefined, ctx)
           } catch (e) {
-            env.log.error(`${name} error: ${(e as Error).message}`, { phase, request_id: kit.requestId })
-            return UNEXPECTED
+            return failed(kit, phase, e)
           }
           if (exit) return exit
         }
         return undefined
       }
+    }
     // After the response was decided nothing can be answered instead: errors are logged (Kong logs them too).
     const late =
       (chunks: SyncLuaChunk[], phase: Phase & LuaPhase) =>
