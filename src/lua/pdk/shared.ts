@@ -79,8 +79,13 @@ function back(lv: LuaValue, bridge: SharedBridge, seen: Set<LuaTable>): unknown 
   return typeof lv === 'function' ? lv : fromLua(lv)
 }
 
-/** Writes table `t` into the object it was made from; false when the shapes no longer fit (an array that is no sequence). */
+/**
+ * Writes table `t` into the object it was made from; false when the shapes no
+ * longer fit (an array that is no sequence) or the object is frozen (a cached
+ * callout response every hit shares): the holder then gets a copy instead.
+ */
 function syncInto(js: object, t: LuaTable, bridge: SharedBridge, seen: Set<LuaTable>): boolean {
+  if (Object.isFrozen(js)) return false
   if (seen.has(t)) return true
   seen.add(t)
   if (Array.isArray(js)) {
