@@ -4,8 +4,8 @@
  * levels the callouts run in; the upstream customisation.
  */
 import { Agent, ProxyAgent, type Dispatcher } from 'undici'
-import { lua } from '../../lua/engine-next.js'
-import type { LuaChunk } from '../../lua/types.js'
+import { lua, type SyncLuaChunk } from '../../lua/engine-next.js'
+import type { Exit, Kit } from '../types.js'
 import { compileCustom, template, type Custom } from './custom.js'
 import type { CalloutConfig, RequestCalloutConfig } from './schema.js'
 import type { CalloutTemplate } from './template.js'
@@ -20,8 +20,8 @@ export interface Compiled {
   errorMsg: CalloutTemplate
   /** The URL; `$(...)` in it is rendered per request (Kong 3.13's dynamic URLs). */
   url: CalloutTemplate
-  requestLua: LuaChunk | undefined
-  responseLua: LuaChunk | undefined
+  requestLua: SyncLuaChunk | undefined
+  responseLua: SyncLuaChunk | undefined
   statuses: Set<number>
   dispatcher: (url: URL) => Dispatcher
 }
@@ -30,15 +30,20 @@ export interface UpstreamCompiled {
   headers: Custom
   query: Custom
   body: Custom
-  lua: LuaChunk | undefined
+  lua: SyncLuaChunk | undefined
 }
 
 // `callouts.<name>` / `callouts["name"]` in Lua code (a callout's request.by_lua reading another's results).
 const LUA_READS_RE = /\bcallouts\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:'([^']*)'|"([^"]*)")\s*\])/g
 
-function chunk(source: string | undefined, name: string): LuaChunk | undefined {
+function chunk(source: string | undefined, name: string): SyncLuaChunk | undefined {
   if (source === undefined) return undefined
   return lua.compile(source, name)
+}
+
+/** Runs a by_lua chunk: at once when it cannot read the body (no promise to wait on), else after reading it. */
+export function runLua(c: SyncLuaChunk, kit: Kit): Exit | undefined | Promise<Exit | undefined> {
+  return c.readsBody ? c.run(kit) : c.runSync(kit)
 }
 
 function dispatcherFor(c: CalloutConfig): (url: URL) => Dispatcher {
