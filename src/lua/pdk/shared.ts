@@ -26,6 +26,19 @@ export type SharedBridge = Map<LuaTable, object>
 /** Bytes charged per table slot made (as LuaTable charges a new slot). */
 const SLOT_BYTES = 16
 
+// Object keys repeat from request to request (header names, a JSON body's fields): keys already
+// found to be ASCII, so the same as their bytes, skip the scan fromText makes. Bounded: a body
+// keyed by ids would otherwise grow it for ever.
+const ASCII_KEYS = new Set<string>()
+const ASCII_KEYS_MAX = 4096
+
+function keyBytes(k: string): string {
+  if (ASCII_KEYS.has(k)) return k
+  const b = fromText(k)
+  if (b === k && ASCII_KEYS.size < ASCII_KEYS_MAX) ASCII_KEYS.add(k)
+  return b
+}
+
 const isPlain = (v: object): boolean => {
   if (Array.isArray(v)) return true
   const p = Object.getPrototypeOf(v) as unknown
@@ -50,7 +63,7 @@ export function sharedToLua(v: unknown, bridge: SharedBridge, depth = 0): LuaVal
     const o = v as Record<string, unknown>
     for (const k of Object.keys(o)) {
       const lv = sharedToLua(o[k], bridge, depth + 1)
-      if (lv !== undefined) h.set(fromText(k), lv)
+      if (lv !== undefined) h.set(keyBytes(k), lv)
     }
     B.alloc(SLOT_BYTES * h.size)
     t = new LuaTable(undefined, h)
