@@ -1,11 +1,12 @@
-// Shared by the benchmark scripts (bench/proxy.mjs, bench/plugins.mjs, bench/reload-soak.mjs,
-// bench/slow-clients.mjs): option readers, the set-up of a wrk run against the gateway
-// (its options, wrk and dist/ checks, pinning, the banner), taskset pinning, child
-// processes tracked and stopped by PID (also on error and Ctrl-C), temp dirs, the
-// gateway and upstream processes, wrk runs and their parsing, plain GETs, formatting.
+// Shared by the benchmark scripts (bench/proxy.mjs, bench/plugins.mjs, bench/lua.mjs,
+// bench/reload-soak.mjs, bench/slow-clients.mjs): option readers, the set-up of a wrk run
+// against the gateway (its options, wrk and dist/ checks, pinning, the banner), taskset
+// pinning, child processes tracked and stopped by PID (also on error and Ctrl-C), temp
+// dirs, the gateway and upstream processes, CPU time from /proc, wrk runs and their
+// parsing, plain GETs, formatting.
 // Plain Node ESM, no dependencies.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { get } from 'node:http'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
@@ -308,15 +309,69 @@ export async function runBench({ name, keep = false, graceMs = 5000, errorText =
 }
 
 // ---------------------------------------------------------------------------
+// CPU time from /proc
+//
+// The gateway's CPU time per request is much steadier than req/s on a machine
+// that is not idle, since time spent waiting for a core is not counted. Linux only.
+
+const CLK_TCK = (() => {
+  const n = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout)
+  return Number.isInteger(n) && n > 0 ? n : 100
+})()
+
+/** [ppid, CPU seconds used so far] of a process; undefined when it is gone or without /proc. */
+function procStat(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // f[0] is field 3 (state)
+    return [Number(f[1]), (Number(f[11]) + Number(f[12])) / CLK_TCK] // fields 4 (ppid), 14, 15 (utime, stime)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Seconds of CPU (user + system, all threads) the process used so far, with
+ * its live descendants' when `descendants` (a gateway's --workers); undefined
+ * without /proc.
+ */
+export function cpuSeconds(pid, descendants = false) {
+  const own = procStat(pid)
+  if (own === undefined) return undefined
+  if (!descendants) return own[1]
+  const children = new Map()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    const s = procStat(name)
+    if (s === undefined) continue
+    const list = children.get(s[0])
+    if (list) list.push([Number(name), s[1]])
+    else children.set(s[0], [[Number(name), s[1]]])
+  }
+  let total = own[1]
+  const queue = [pid]
+  while (queue.length) {
+    for (const [child, secs] of children.get(queue.pop()) ?? []) {
+      total += secs
+      queue.push(child)
+    }
+  }
+  return total
+}
+
+// ---------------------------------------------------------------------------
 // HTTP
 
-/** One GET; resolves { status, body } (body as a string). `agent` false: a fresh connection. */
-export function httpGet(url, agent = false, timeout = 10_000) {
+/**
+ * One GET; resolves { status, headers, body } (body as a string). `agent` false:
+ * a fresh connection. `headers`: request headers as an object.
+ */
+export function httpGet(url, agent = false, timeout = 10_000, headers = {}) {
   return new Promise((resolve, reject) => {
-    const req = get(url, { agent, timeout }, (res) => {
+    const req = get(url, { agent, timeout, headers }, (res) => {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }))
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }))
       res.on('error', reject)
     })
     req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)))
@@ -390,6 +445,12 @@ export function startWrk({ bin, pinned, threads, connections, secs, url, headers
 
 // ---------------------------------------------------------------------------
 // Formatting
+
+/** The median of numbers (the mean of the middle two for an even count). */
+export function median(xs) {
+  const v = [...xs].sort((a, b) => a - b)
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2
+}
 
 export const fmtInt = (n) => Math.round(n).toLocaleString('en-US')
 export const fmtMs = (n) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0))

@@ -59,7 +59,6 @@
 // something cannot run (then 1; usage errors 2).
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readFileSync, readdirSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'
@@ -68,6 +67,7 @@ import {
   LOAD_CORE,
   NODE,
   TARGET_CORE,
+  cpuSeconds,
   distBuilt,
   fmtInt,
   fmtMs,
@@ -75,6 +75,7 @@ import {
   gatewayStarted,
   loadAverage,
   makeTempDir,
+  median,
   optionReaders,
   pinning,
   printTable,
@@ -387,48 +388,8 @@ async function startGateway(name, file) {
   return { address: s.address, pid: s.child.pid, stop: () => stopChild(s.child, 15_000) }
 }
 
-// CPU time of the gateway process (user + system, all threads) from /proc: per
-// request, it is much steadier than req/s on a machine that is not idle, since
-// time the gateway spends waiting for a core is not counted. Linux only.
-const CLK_TCK = (() => {
-  const n = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout)
-  return Number.isInteger(n) && n > 0 ? n : 100
-})()
-/** [ppid, CPU seconds used so far] of a process; undefined when it is gone or without /proc. */
-function procStat(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // f[0] is field 3 (state)
-    return [Number(f[1]), (Number(f[11]) + Number(f[12])) / CLK_TCK] // fields 4 (ppid), 14, 15 (utime, stime)
-  } catch {
-    return undefined
-  }
-}
-
-/** Seconds of CPU the process and its live descendants (--workers) used so far; undefined without /proc. */
-function cpuSeconds(pid) {
-  const own = procStat(pid)
-  if (own === undefined) return undefined
-  if (workerCount === 1) return own[1]
-  const children = new Map()
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    const s = procStat(name)
-    if (s === undefined) continue
-    const list = children.get(s[0])
-    if (list) list.push([Number(name), s[1]])
-    else children.set(s[0], [[Number(name), s[1]]])
-  }
-  let total = own[1]
-  const queue = [pid]
-  while (queue.length) {
-    for (const [child, secs] of children.get(queue.pop()) ?? []) {
-      total += secs
-      queue.push(child)
-    }
-  }
-  return total
-}
+/** CPU seconds of the gateway (its workers included with --workers); undefined without /proc. */
+const gatewayCpu = (pid) => cpuSeconds(pid, workerCount > 1)
 
 /** 'name: value' lines as a header object. */
 function headerObject(lines) {
@@ -490,9 +451,9 @@ async function checkTarget(name, address) {
 
 /** wrk's figures, and the gateway's CPU µs per request when /proc has them. */
 async function load(target, secs, headers) {
-  const cpu0 = cpuSeconds(target.pid)
+  const cpu0 = gatewayCpu(target.pid)
   const r = await startWrk({ bin: WRK, pinned, threads, connections, secs, url: `http://${target.address}${REQUEST_PATH}`, headers }).done
-  const cpu1 = cpuSeconds(target.pid)
+  const cpu1 = gatewayCpu(target.pid)
   const cpuUs = cpu0 !== undefined && cpu1 !== undefined && r.requests > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests : undefined
   return { rps: r.rps, p50: r.p50, p99: r.p99, cpuUs, requests: r.requests, errors: r.socketErrors + r.non2xx }
 }
@@ -558,10 +519,6 @@ function verdicts(results) {
 /** Each target's req/s as a fraction of `none`, round by round: the drift a mean hides. */
 function perRound(all) {
   if (!all.every((r) => r.none)) return
-  const median = (xs) => {
-    const v = [...xs].sort((a, b) => a - b)
-    return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2
-  }
   const rows = []
   for (const t of ALL_TARGETS) {
     if (t === 'none' || !all.every((r) => r[t])) continue

@@ -101,6 +101,8 @@ export interface RunContext {
 }
 
 export interface SyncLuaChunk extends LuaChunk {
+  /** Whether the source may read the request body: `run` reads it first; without it `runSync` does the same. */
+  readonly readsBody: boolean
   runSync(kit: Kit, vars?: LuaVars, ctx?: RunContext): Exit | undefined
   run(kit: Kit, vars?: LuaVars, ctx?: RunContext): Promise<Exit | undefined>
 }
@@ -174,7 +176,7 @@ function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[], shared?: Budget
     B.end()
     current.run = saved
     if (r.shared !== undefined && r.kit !== undefined) {
-      writeBack(r.kit.shared, r.shared.read, r.shared.bridge)
+      writeBack(r.kit.shared, r.shared)
       r.shared = undefined
     }
   }
@@ -258,6 +260,7 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
       }
       const needsBody = READS_BODY.test(source)
       return {
+        readsBody: needsBody,
         runSync: (kit, vars, ctx) => exec(kit, undefined, vars, ctx),
         async run(kit, vars, ctx) {
           const body = needsBody ? await kit.request.body() : undefined

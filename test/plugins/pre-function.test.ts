@@ -96,6 +96,63 @@ t.test('access reads the raw body', async (t) => {
   t.equal(r.body, 'hello')
 })
 
+// spec/02-integration/07-sdk/01-ctx_spec.lua:78 (values shared through kong.ctx.shared). Lua's
+// tables are copies of the gateway's values; what a run changes in them is copied back when it ends.
+t.test('kong.ctx.shared: a table changed after it was stored, and a stored table changed by a later chunk, reach the next plugin', async (t) => {
+  const yaml = `_format_version: "3.0"
+services:
+  - name: app
+    url: $UPSTREAM
+    routes:
+      - name: app
+        paths: [/]
+        plugins:
+          - name: pre-function
+            config:
+              access:
+                - "local who = {} kong.ctx.shared.who = who who.name = kong.request.get_header('x-name')"
+                - "kong.ctx.shared.who.tags = { 'a' } kong.ctx.shared.who.tags[2] = kong.request.get_header('x-tag')"
+          - name: post-function
+            config:
+              access:
+                - "local who = kong.ctx.shared.who kong.service.request.set_header('X-Who', who.name .. ':' .. table.concat(who.tags, ','))"
+`
+  const { send } = await pluginGateway(t, yaml)
+  const r = await send('/x', { headers: { 'x-name': 'alice', 'x-tag': 'b' } })
+  t.equal(r.status, 200)
+  t.equal(r.reached?.headers['x-who'], 'alice:a,b')
+})
+
+// spec/01-unit/20-sandbox_spec.lua:257 ("tables are read only"): the sandbox's tables are shared by
+// every snippet, so kong.table.clear (OpenResty's table.clear) may not empty one either.
+t.test('kong.table.clear cannot empty a library table that every other snippet uses', async (t) => {
+  const yaml = `_format_version: "3.0"
+services:
+  - name: app
+    url: $UPSTREAM
+    routes:
+      - name: attacker
+        paths: [/attack]
+        plugins:
+          - name: pre-function
+            config:
+              access: ["kong.table.clear(string)"]
+      - name: victim
+        paths: [/victim]
+        plugins:
+          - name: pre-function
+            config:
+              access: ["kong.service.request.set_header('X-Upper', string.upper('ok'))"]
+`
+  const { send } = await pluginGateway(t, yaml)
+  const attack = await send('/attack')
+  t.equal(attack.status, 500)
+  t.equal(attack.reached, undefined)
+  const victim = await send('/victim')
+  t.equal(victim.status, 200)
+  t.equal(victim.reached?.headers['x-upper'], 'OK')
+})
+
 const load = (yaml: string) => loadConfig(`_format_version: "3.0"\nplugins:\n  - name: pre-function\n${yaml}`, { file: 'k.yml' })
 const issues = (r: Awaited<ReturnType<typeof loadConfig>>) => (r.ok ? [] : r.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`))
 

@@ -568,6 +568,26 @@ cache: { strategy: memory, memory: { dictionary_name: rc_lua_key } }`),
     t.equal(n - before, 1)
   })
 
+  t.test('upstream.by_lua changing a cached response changes it for its own request only', async (t) => {
+    const g = await pluginGateway(
+      t,
+      yamlWith(`callouts:
+- { name: c, request: { url: "${api.url}/cached-n" }, response: { body: { decode: true } } }
+upstream:
+  by_lua: |
+    local body = kong.ctx.shared.callouts.c.response.body
+    local before = body.n
+    body.n = body.n + 100
+    kong.response.exit(200, { before = before, after = kong.ctx.shared.callouts.c.response.body.n })
+cache: { strategy: memory, memory: { dictionary_name: rc_lua_write } }`),
+    )
+    const first = (await g.send('/')).json()
+    t.equal(first.after, first.before + 100)
+    // Both later requests are cache hits: each sees the value the callout answered, not a change made by an earlier request.
+    t.same((await g.send('/')).json(), first)
+    t.same((await g.send('/')).json(), first)
+  })
+
   t.test('a runtime error in by_lua answers 500', async (t) => {
     const g = await pluginGateway(
       t,

@@ -31,6 +31,9 @@ export const NONE: LuaValue[] = Object.freeze([]) as unknown as LuaValue[]
 /** Bytes charged per table slot created. */
 const SLOT_BYTES = 16
 
+/** First writes to watched tables (LuaTable.watched) since the process started. */
+export const watchedWrites = { count: 0 }
+
 /** Light userdata: a named sentinel (ngx.null, cjson.null). */
 export class LuaUserdata {
   constructor(readonly name: string) {}
@@ -60,6 +63,12 @@ export class LuaTable {
   metatable: LuaTable | undefined = undefined
   /** Read-only tables (library tables): writes raise Kong's sandbox message. */
   readonlyName: string | undefined = undefined
+  /**
+   * Tables made from the gateway's values (kong.ctx.shared, pdk/shared.ts):
+   * the first write to one counts in `watchedWrites`, so a run that changed
+   * none of them has nothing to copy back.
+   */
+  watched = false
   /** next()'s cursor: the key it returned last and the hash iterator positioned after it. */
   private cursorKey: LuaValue = undefined
   private cursor: Iterator<[LuaValue, LuaValue]> | undefined = undefined
@@ -92,6 +101,7 @@ export class LuaTable {
    */
   set(k: LuaValue, v: LuaValue): void {
     if (this.readonlyName !== undefined) throw readonlyError(this.readonlyName, k)
+    if (this.watched) this.wrote()
     if (typeof k === 'number') {
       const a = this.arr
       const n = a.length
@@ -123,7 +133,23 @@ export class LuaTable {
   /** Raw set by string key. */
   setStr(k: string, v: LuaValue): void {
     if (this.readonlyName !== undefined) throw readonlyError(this.readonlyName, k)
+    if (this.watched) this.wrote()
     this.setHash(k, v)
+  }
+
+  /** Empties the table (table.clear, kong.table.clear): a write like any other, refused on read-only tables. */
+  clear(): void {
+    if (this.readonlyName !== undefined) throw readonlyError(this.readonlyName, this.next(undefined)?.[0])
+    if (this.watched) this.wrote()
+    this.arr.length = 0
+    this.hash?.clear()
+    this.cursor = undefined
+    this.cursorKey = undefined
+  }
+
+  private wrote(): void {
+    this.watched = false
+    watchedWrites.count++
   }
 
   private setHash(k: LuaValue, v: LuaValue): void {

@@ -258,8 +258,7 @@ function clear(...a: LuaValue[]): LuaValue[] {
   const t = argTable(a, 0, 'clear')
   if (t.readonlyName !== undefined) throw readonlyError(t.readonlyName, t.next(undefined)?.[0])
   B.steps(1 + ((t.arr.length + (t.hash?.size ?? 0)) >> 4))
-  t.arr.length = 0
-  t.hash?.clear()
+  t.clear()
   return NONE
 }
 

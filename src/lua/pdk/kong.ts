@@ -16,7 +16,7 @@ import { LuaTable, fromText, numberToString, toText, typeName, type LuaValue } f
 import { fromLua, headerToLua, toLua } from './convert.js'
 import { encodeJson } from './json.js'
 import { headersSent, kit, pluginCtx, requestStatus, run, setRequestStatus, type LuaLogLevel, type LuaRun } from './run.js'
-import { sharedToLua } from './shared.js'
+import { sharedRun, sharedToLua, type SharedRun } from './shared.js'
 import { vault } from './vault.js'
 import { addSerializeValue } from './serialize-values.js'
 import { library } from './table.js'
@@ -438,8 +438,8 @@ const client = library('kong.client', {
   },
 })
 
-function sharedState(r: LuaRun): NonNullable<LuaRun['shared']> {
-  return (r.shared ??= { read: new Map(), bridge: new Map() })
+function sharedState(r: LuaRun): SharedRun {
+  return (r.shared ??= sharedRun())
 }
 
 const SHARED_META = new LuaTable()
@@ -461,6 +461,7 @@ SHARED_META.setStr('__newindex', (_t: LuaValue, key: LuaValue, v: LuaValue): Lua
   s.read.set(k, v)
   if (v === undefined) delete record[k]
   else if (v instanceof LuaTable) {
+    s.assigned = true
     const js = fromLua(v)
     record[k] = js
     if (typeof js === 'object' && js !== null) s.bridge.set(v, js)
@@ -532,11 +533,9 @@ const node = library('kong.node', {
 
 const tableLib = library('kong.table', {
   new: () => new LuaTable(),
+  // A library table (string, kong.request, ...) is read-only here too: clearing one would empty it for every snippet.
   clear: (t) => {
-    if (t instanceof LuaTable) {
-      t.arr.length = 0
-      t.hash?.clear()
-    }
+    if (t instanceof LuaTable) t.clear()
   },
 })
 

@@ -6,8 +6,8 @@
  */
 import type { Exit, Kit } from '../../plugins/types.js'
 import { LuaError } from '../core/errors.js'
-import { LuaTable, type LuaValue } from '../core/value.js'
-import type { SharedBridge } from './shared.js'
+import { LuaTable } from '../core/value.js'
+import type { SharedRun } from './shared.js'
 
 /** Kong's phases where Lua runs, and the non-request contexts. */
 export type LuaPhase = 'rewrite' | 'access' | 'header_filter' | 'body_filter' | 'log' | 'balancer' | 'init_worker' | 'template' | 'callout'
@@ -30,7 +30,7 @@ export interface LuaRun {
   /** ngx.say / ngx.print output not yet sent. */
   out: string[]
   /** kong.ctx.shared values Lua read or wrote in this run (written back when it ends: pdk/shared.ts). */
-  shared?: { read: Map<string, LuaValue>; bridge: SharedBridge }
+  shared?: SharedRun
 }
 
 export const current: { run: LuaRun | undefined } = { run: undefined }

@@ -10,12 +10,34 @@
  * plugin holds (a callout in flight keeps its context object) stays the one
  * the record points to. Runs are synchronous, so nothing else touches the
  * record between the conversion and the write-back.
+ *
+ * Most snippets only read (an aggregation reads two callouts' bodies): the
+ * tables made here are watched (LuaTable.watched), and a run in which none of
+ * them was written, and no table was assigned to a kong.ctx.shared key, has
+ * nothing to write back and skips the walk.
  */
-import { LuaTable, fromText, toText, type LuaValue } from '../core/value.js'
+import { B } from '../core/budget.js'
+import { LuaTable, fromText, toText, watchedWrites, type LuaValue } from '../core/value.js'
 import { fromLua, isSequence } from './convert.js'
 
 /** One run's conversions: each Lua table made from a JS object, and the object. */
 export type SharedBridge = Map<LuaTable, object>
+
+/** Bytes charged per table slot made (as LuaTable charges a new slot). */
+const SLOT_BYTES = 16
+
+// Object keys repeat from request to request (header names, a JSON body's fields): keys already
+// found to be ASCII, so the same as their bytes, skip the scan fromText makes. Bounded: a body
+// keyed by ids would otherwise grow it for ever.
+const ASCII_KEYS = new Set<string>()
+const ASCII_KEYS_MAX = 4096
+
+function keyBytes(k: string): string {
+  if (ASCII_KEYS.has(k)) return k
+  const b = fromText(k)
+  if (b === k && ASCII_KEYS.size < ASCII_KEYS_MAX) ASCII_KEYS.add(k)
+  return b
+}
 
 const isPlain = (v: object): boolean => {
   if (Array.isArray(v)) return true
@@ -33,14 +55,20 @@ export function sharedToLua(v: unknown, bridge: SharedBridge, depth = 0): LuaVal
   if (!isPlain(v)) return undefined
   let t: LuaTable
   if (Array.isArray(v)) {
+    B.alloc(SLOT_BYTES * v.length)
     t = new LuaTable(v.map((x) => sharedToLua(x, bridge, depth + 1)))
   } else {
-    t = new LuaTable()
-    for (const [k, x] of Object.entries(v)) {
-      const lv = sharedToLua(x, bridge, depth + 1)
-      if (lv !== undefined) t.setStr(fromText(k), lv)
+    // The hash part built at once (no per-key checks): the keys are a plain object's, distinct strings.
+    const h = new Map<LuaValue, LuaValue>()
+    const o = v as Record<string, unknown>
+    for (const k of Object.keys(o)) {
+      const lv = sharedToLua(o[k], bridge, depth + 1)
+      if (lv !== undefined) h.set(keyBytes(k), lv)
     }
+    B.alloc(SLOT_BYTES * h.size)
+    t = new LuaTable(undefined, h)
   }
+  t.watched = true
   bridge.set(t, v)
   return t
 }
@@ -64,8 +92,13 @@ function back(lv: LuaValue, bridge: SharedBridge, seen: Set<LuaTable>): unknown 
   return typeof lv === 'function' ? lv : fromLua(lv)
 }
 
-/** Writes table `t` into the object it was made from; false when the shapes no longer fit (an array that is no sequence). */
+/**
+ * Writes table `t` into the object it was made from; false when the shapes no
+ * longer fit (an array that is no sequence) or the object is frozen (a cached
+ * callout response every hit shares): the holder then gets a copy instead.
+ */
 function syncInto(js: object, t: LuaTable, bridge: SharedBridge, seen: Set<LuaTable>): boolean {
+  if (Object.isFrozen(js)) return false
   if (seen.has(t)) return true
   seen.add(t)
   if (Array.isArray(js)) {
@@ -94,8 +127,24 @@ function syncInto(js: object, t: LuaTable, bridge: SharedBridge, seen: Set<LuaTa
   return true
 }
 
+/** One run's view of kong.ctx.shared: the values Lua read (converted once) and what may need writing back. */
+export interface SharedRun {
+  read: Map<string, LuaValue>
+  bridge: SharedBridge
+  /** watchedWrites.count when the run first touched kong.ctx.shared. */
+  writes: number
+  /** A table was assigned to a kong.ctx.shared key: its later changes are not watched. */
+  assigned: boolean
+}
+
+export function sharedRun(): SharedRun {
+  return { read: new Map(), bridge: new Map(), writes: watchedWrites.count, assigned: false }
+}
+
 /** At the end of a run: Lua's changes to the tables it read go back into the record's objects. */
-export function writeBack(record: Record<string, unknown>, read: Map<string, LuaValue>, bridge: SharedBridge): void {
+export function writeBack(record: Record<string, unknown>, run: SharedRun): void {
+  if (!run.assigned && watchedWrites.count === run.writes) return
+  const { read, bridge } = run
   const seen = new Set<LuaTable>()
   for (const [key, lv] of read) {
     if (!(lv instanceof LuaTable)) continue

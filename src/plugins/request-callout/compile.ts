@@ -5,8 +5,8 @@
  */
 import { Agent, ProxyAgent, type Dispatcher } from 'undici'
 import '../shared/lua-vault.js'
-import { lua } from '../../lua/engine-next.js'
-import type { LuaChunk } from '../../lua/types.js'
+import { lua, type SyncLuaChunk } from '../../lua/engine-next.js'
+import type { Exit, Kit } from '../types.js'
 import { compileCustom, template, type Custom } from './custom.js'
 import type { CalloutConfig, RequestCalloutConfig } from './schema.js'
 import type { CalloutTemplate } from './template.js'
@@ -21,8 +21,8 @@ export interface Compiled {
   errorMsg: CalloutTemplate
   /** The URL; `$(...)` in it is rendered per request (Kong 3.13's dynamic URLs). */
   url: CalloutTemplate
-  requestLua: LuaChunk | undefined
-  responseLua: LuaChunk | undefined
+  requestLua: SyncLuaChunk | undefined
+  responseLua: SyncLuaChunk | undefined
   statuses: Set<number>
   dispatcher: (url: URL) => Dispatcher
 }
@@ -31,7 +31,7 @@ export interface UpstreamCompiled {
   headers: Custom
   query: Custom
   body: Custom
-  lua: LuaChunk | undefined
+  lua: SyncLuaChunk | undefined
 }
 
 // `callouts.<name>` / `callouts["name"]` in Lua code (a callout's by_lua reading another's results).
@@ -50,9 +50,14 @@ function luaReads(source: string, earlier: ReadonlySet<string>, reads: Set<strin
   if ((source.match(/\bcallouts\b/g)?.length ?? 0) > named) for (const n of earlier) reads.add(n)
 }
 
-function chunk(source: string | undefined, name: string): LuaChunk | undefined {
+function chunk(source: string | undefined, name: string): SyncLuaChunk | undefined {
   if (source === undefined) return undefined
   return lua.compile(source, name)
+}
+
+/** Runs a by_lua chunk: at once when it cannot read the body (no promise to wait on), else after reading it. */
+export function runLua(c: SyncLuaChunk, kit: Kit): Exit | undefined | Promise<Exit | undefined> {
+  return c.readsBody ? c.run(kit) : c.runSync(kit)
 }
 
 function dispatcherFor(c: CalloutConfig): (url: URL) => Dispatcher {

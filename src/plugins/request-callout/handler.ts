@@ -11,7 +11,7 @@ import { luaErrorFields } from '../../lua/engine-next.js'
 import { definePhases, type Exit, type Kit, type PluginEnv } from '../types.js'
 import { createCache, type CalloutCache } from './cache.js'
 import { cacheKey } from './cache-key.js'
-import { compileCallout, compileUpstream, levels, type Compiled } from './compile.js'
+import { compileCallout, compileUpstream, levels, runLua, type Compiled } from './compile.js'
 import { exchange, storeShape } from './exchange.js'
 import { buildRequest, contextOf } from './request.js'
 import type { RequestCalloutConfig } from './schema.js'
@@ -63,7 +63,8 @@ async function callout(kit: Kit, c: Compiled, cache: CalloutCache | undefined, s
   await buildRequest(kit, c, url, strategy)
 
   if (c.requestLua) {
-    const exit = await c.requestLua.run(kit)
+    const run = runLua(c.requestLua, kit)
+    const exit = run instanceof Promise ? await run : run
     if (exit) return exit
   }
   // request.by_lua may have replaced the request or the caching settings: read them back.
@@ -91,7 +92,8 @@ async function callout(kit: Kit, c: Compiled, cache: CalloutCache | undefined, s
   current.response = response ? storeShape(c, response) : undefined
 
   if (c.responseLua) {
-    const exit = await c.responseLua.run(kit)
+    const run = runLua(c.responseLua, kit)
+    const exit = run instanceof Promise ? await run : run
     if (exit) return exit
   }
   const stored = contextOf(kit, c.conf.name).response

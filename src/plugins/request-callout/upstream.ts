@@ -5,6 +5,7 @@
  */
 import type { Exit, Kit } from '../types.js'
 import type { UpstreamCompiled } from './compile.js'
+import { runLua } from './compile.js'
 import { applyCustom } from './custom.js'
 import type { RequestCalloutConfig } from './schema.js'
 import { isObject, parseJson, text } from './values.js'
@@ -13,12 +14,13 @@ export async function customiseUpstream(kit: Kit, conf: RequestCalloutConfig, up
   const u = conf.upstream
   const target = kit.upstream
   if (!u.headers.forward) for (const name of Object.keys(kit.request.headers)) target.clearHeader(name)
-  await applyCustom(
-    kit,
-    up.headers,
-    (k, v) => target.setHeader(k, text(v)),
-    (k) => target.clearHeader(k),
-  )
+  if (up.headers.length > 0)
+    await applyCustom(
+      kit,
+      up.headers,
+      (k, v) => target.setHeader(k, text(v)),
+      (k) => target.clearHeader(k),
+    )
 
   if (!u.query.forward) target.setRawQuery('')
   if (up.query.length > 0)
@@ -45,6 +47,6 @@ export async function customiseUpstream(kit: Kit, conf: RequestCalloutConfig, up
       if (raw.length === 0) target.setHeader('content-type', 'application/json')
     }
   }
-  if (up.lua) return await up.lua.run(kit)
+  if (up.lua) return runLua(up.lua, kit)
   return undefined
 }

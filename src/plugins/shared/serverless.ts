@@ -19,25 +19,43 @@ export function functionsFactory(name: string) {
     const instance = {}
     const compile = (phase: Phase): SyncLuaChunk[] => conf[phase].map((src, i) => engine.compile(src, `${phase}[${i}]`, instance))
     // The log line of a failed chunk: Lua's message, and where to look (route, phase, Lua traceback).
-    const failed = (kit: Kit, phase: Phase, e: unknown): void => env.log.error(`${name} error: ${(e as Error).message}`, { phase, ...luaErrorFields(e, kit) })
+    const failed = (kit: Kit, phase: Phase, e: unknown): Exit => {
+      env.log.error(`${name} error: ${(e as Error).message}`, { phase, ...luaErrorFields(e, kit) })
+      return UNEXPECTED
+    }
     const phases: PluginPhases = {}
-    const request =
-      (chunks: SyncLuaChunk[], phase: Phase & LuaPhase) =>
-      async (kit: Kit): Promise<Exit | undefined> => {
-        // The phase's chunks share one budget: more chunks do not buy more time.
+    // Chunks that cannot read the body run synchronously: the request's phase loop then goes
+    // on without a promise and its microtasks (runtime/phases.ts). The phase's chunks share
+    // one budget: more chunks do not buy more time.
+    const request = (chunks: SyncLuaChunk[], phase: Phase & LuaPhase): ((kit: Kit) => Exit | undefined | Promise<Exit | undefined>) => {
+      if (!chunks.some((c) => c.readsBody))
+        return (kit) => {
+          const ctx = { phase, budget: phaseBudget() }
+          for (const c of chunks) {
+            let exit: Exit | undefined
+            try {
+              exit = c.runSync(kit, undefined, ctx)
+            } catch (e) {
+              return failed(kit, phase, e)
+            }
+            if (exit) return exit
+          }
+          return undefined
+        }
+      return async (kit) => {
         const ctx = { phase, budget: phaseBudget() }
         for (const c of chunks) {
           let exit: Exit | undefined
           try {
             exit = await c.run(kit, undefined, ctx)
           } catch (e) {
-            failed(kit, phase, e)
-            return UNEXPECTED
+            return failed(kit, phase, e)
           }
           if (exit) return exit
         }
         return undefined
       }
+    }
     // After the response was decided nothing can be answered instead: errors are logged (Kong logs them too).
     const late =
       (chunks: SyncLuaChunk[], phase: Phase & LuaPhase) =>
