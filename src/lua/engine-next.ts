@@ -12,8 +12,9 @@
  *   the run and for turning its error value into a message, so neither a
  *   runaway loop nor a runaway __tostring can hold the event loop. Runs that
  *   belong together (the chunks of one plugin phase, the templates of one
- *   rendering) share one budget (`phaseBudget`), so a config cannot multiply
- *   the stall by adding chunks.
+ *   rendering) share one budget (`phaseBudget`), and the wall-time guard
+ *   holds for all the runs of one request, so a config cannot multiply the
+ *   stall by adding chunks, phases or plugins.
  * - Errors: a LuaExit is an answer (kong.response.exit / ngx.exit), a
  *   BudgetExceeded or LuaError rejects the run with Lua's message, and the
  *   traceback rides along for the log.
@@ -158,11 +159,22 @@ function message(v: LuaValue): string {
   return '(error object is not a string)'
 }
 
+/**
+ * Lua wall time each request has used so far (ms). The wall-time guard holds
+ * for a request's runs together: the phases and plugins of one request may
+ * run back to back without the event loop turning (rewrite and access of
+ * every plugin, header_filter and body_filter), and a config could otherwise
+ * stack a whole guard per run into one stall.
+ */
+const requestWall = new WeakMap<Kit, number>()
+
 /** Runs `f` as one metered run for `r` (drawing on `shared` when given); returns its results or throws LuaRunError. */
 function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[], shared?: BudgetLimits): LuaValue[] {
   const saved = current.run
   current.run = r
-  B.begin(shared ?? limits)
+  const given = shared ?? limits
+  const spent = r.kit === undefined ? 0 : (requestWall.get(r.kit) ?? 0)
+  B.begin(spent === 0 ? given : { ...given, wallMs: Math.min(given.wallMs, limits.wallMs - spent) })
   try {
     return f(...args)
   } catch (e) {
@@ -172,6 +184,7 @@ function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[], shared?: Budget
     const msg = message(err.value)
     throw new LuaRunError(msg, traceback(e))
   } finally {
+    if (r.kit !== undefined) requestWall.set(r.kit, spent + B.elapsed())
     if (shared !== undefined) B.charge(shared)
     B.end()
     current.run = saved

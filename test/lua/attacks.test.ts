@@ -26,6 +26,7 @@
 //       instruction budget stops the rest well before it.
 import t, { type Test } from 'tap'
 import { stringify } from 'yaml'
+import { loadConfig } from '../../src/config/load.js'
 import { DEFAULT_BUDGET } from '../../src/lua/core/budget.js'
 import { DEFAULT_LIMITS, setLuaLimits } from '../../src/lua/engine-next.js'
 import { underAttack, type AttackReport } from '../helpers/attack.js'
@@ -44,7 +45,8 @@ t.setTimeout(900_000)
 
 // Runaway work and memory: the budget stops each (the log line says which budget).
 const BUDGET_STOP = /^pre-function error: execution (time )?budget exceeded$/
-const MEMORY_STOP = /^pre-function error: not enough memory$/
+// The memory budget, or on a busy machine the wall-time guard first (never the instruction count).
+const MEMORY_STOP = /^pre-function error: (not enough memory|execution time budget exceeded)$/
 const RUNAWAY: [name: string, lua: string, log: RegExp][] = [
   ['while true do end', 'while true do end', BUDGET_STOP],
   ['a 5,000-statement loop body (one back-edge per 5,000 statements)', `local a = 0 while true do ${'a = a + 1 '.repeat(5000)}end`, BUDGET_STOP],
@@ -75,6 +77,7 @@ const RUNAWAY: [name: string, lua: string, log: RegExp][] = [
   ['table.concat of a huge table', 'local big = ("x"):rep(1e6) local t = {} for i = 1, 100 do t[i] = big end local s = table.concat(t)', MEMORY_STOP],
   ['table.concat of a table built forever', 'local t = {} for i = 1, 1e9 do t[i] = "xxxxxxxxxxxxxxxx" end local s = table.concat(t)', BUDGET_STOP],
   ['("x"):rep(1e8):upper()', 'local s = ("x"):rep(1e8):upper()', MEMORY_STOP],
+  ['ngx.update_time() and ngx.now() forever', 'while true do ngx.update_time() local _ = ngx.now() end', BUDGET_STOP],
   ['ngx.say growing the response forever', 'while true do ngx.say(("x"):rep(1e6)) end', MEMORY_STOP],
   // Usually a stack overflow; on a busy machine the wall-time guard may come first.
   [
@@ -159,6 +162,9 @@ async function start(): Promise<Setup> {
     route('tenant-b', preFunction(TENANT_B)),
     route('hoard', preFunction(HOARD)),
     route('rep-wrap', preFunction('return kong.response.exit(200, tostring(#string.rep("x", 2^31)))')),
+    route('late-loop', [
+      { name: 'post-function', config: { header_filter: ['while true do end'], body_filter: ['while true do end'], log: ['while true do end'] } },
+    ]),
     route('many-chunks', preFunction(Array.from({ length: 50 }, () => UNDER_BUDGET))),
     route('many-templates', [
       {
@@ -333,6 +339,23 @@ t.test("a string kept in an upvalue cannot outgrow one run's memory budget", asy
   bounded(t, r)
 })
 
+// After the answer is decided (header_filter, body_filter, log) nothing can answer 500 instead:
+// the runaway is stopped and logged, and the upstream's answer goes out as it was.
+t.test('loops in header_filter, body_filter and log', async (t) => {
+  const from = setup.lines.length
+  const r = await attack('/late-loop')
+  t.same([...new Set(r.replies.map((x) => x.status))], [200], "the upstream's answer reached the client")
+  const logged = setup.lines.slice(from).filter((l) => l.plugin === 'post-function')
+  t.equal(logged.length, 3 * N, 'one error line per phase and request')
+  t.same(
+    [...new Set(logged.map((l) => l.msg))].filter((m) => !/^post-function error: execution (time )?budget exceeded$/.test(m)),
+    [],
+    'each says the budget stopped it',
+  )
+  t.same([...new Set(logged.map((l) => l.fields?.phase))].sort(), ['body_filter', 'header_filter', 'log'])
+  bounded(t, r)
+})
+
 // Fifty runs that each stay under the budget would hold the loop fifty times as long: the
 // chunks of one phase, and the templates of one rendering, share one budget.
 t.test('fifty pre-function chunks in one phase, each under the budget alone', async (t) => {
@@ -355,4 +378,31 @@ t.test('fifty request-transformer templates, each under the budget alone', async
   kong500(t, r.replies)
   t.equal(setup.up.requests.slice(before).filter((q) => q.headers['x-t0'] !== undefined).length, 0, 'nothing reached the upstream')
   bounded(t, r)
+})
+
+// What cannot even be compiled is refused before it runs: a chunk or a template expression nested
+// deeper than LuaJIT's parser allows (200 levels) would otherwise exhaust the compiler's stack.
+t.test('Lua nested 1,000 levels deep is refused at validation, at its YAML line:column', async (t) => {
+  const nested = `${'('.repeat(1000)}1${')'.repeat(1000)}`
+  const yaml = stringify(
+    {
+      _format_version: '3.0',
+      services: [{ name: 'app', url: 'http://127.0.0.1:1', routes: [route('deep', preFunction(`return ${nested}`))] }],
+      plugins: [{ name: 'request-transformer', config: { add: { headers: [`x-deep:$(${nested})`] } } }],
+    },
+    { lineWidth: 0 },
+  )
+  // Where each value starts in the file (1-based line:column).
+  const at = (needle: string) => {
+    const lines = yaml.split('\n')
+    const i = lines.findIndex((l) => l.includes(needle))
+    return `${i + 1}:${lines[i]!.indexOf(needle) + 1}`
+  }
+  const r = loadConfig(yaml, { file: 'kong.yml' })
+  t.notOk(r.ok)
+  const issues = r.ok ? [] : r.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message.replace(/[()]{20,}/g, '…')}`)
+  t.same(issues, [
+    `${at('return (')} services[0].routes[0].plugins[0].config.access[0] error parsing pre-function: [string "return …..."]:1: chunk has too many syntax levels`,
+    `${at('x-deep:')} plugins[0].config.add.headers[0] value '$…1…' is not in supported format, error:chunk has too many syntax levels (in '…1…')`,
+  ])
 })

@@ -53,3 +53,38 @@ t.test('charge() takes what a run used off a shared budget', async (t) => {
   const e = metered(() => B.steps(80_000), shared)
   t.ok(e instanceof BudgetExceeded, 'the next run has only what is left')
 })
+
+t.test('a run stopped for one reason reports it, whatever runs after the stop', async (t) => {
+  const e = metered(() => {
+    try {
+      B.alloc(LIMITS.memory + 1)
+    } finally {
+      // A library's cleanup charging its last steps (the regex machine does) must not relabel the stop.
+      B.steps(1)
+    }
+  })
+  t.ok(e instanceof BudgetExceeded && e.what === 'memory', `stopped on memory (${(e as BudgetExceeded).what})`)
+})
+
+t.test('the wall-time guard fires soon after its deadline, however slow each instruction is', async (t) => {
+  // A clock that moves 0.05 ms per instruction: a 10,000-instruction slice would be 500 ms.
+  const realNow = performance.now.bind(performance)
+  let fake = realNow()
+  performance.now = () => fake
+  t.teardown(() => {
+    performance.now = realNow
+  })
+  const start = fake
+  const e = metered(
+    () => {
+      for (;;) {
+        fake += 0.05
+        B.steps(1)
+      }
+    },
+    { instructions: 1e9, memory: 1 << 20, wallMs: 10 },
+  )
+  t.ok(e instanceof BudgetExceeded && e.what === 'time')
+  // The first slice (100 instructions, 5 ms here) tells the budget to read the clock about every ms.
+  t.ok(fake - start < 12, `stopped at ${(fake - start).toFixed(2)} ms of a 10 ms guard`)
+})

@@ -92,3 +92,21 @@ t.test('unmetered outside a run; limits that remain are LuaJIT errors', (t) => {
   t.equal(B.running, false)
   t.end()
 })
+
+t.test('upper, lower and reverse of megabytes can be stopped halfway by the wall-time guard', (t) => {
+  // A clock that moves 1 ms each time the budget reads it: a call the budget reads the clock
+  // in more than ten times cannot finish under a 10 ms guard.
+  const realNow = performance.now.bind(performance)
+  let fake = realNow()
+  performance.now = () => (fake += 1)
+  t.teardown(() => {
+    performance.now = realNow
+  })
+  const big = 'ab'.repeat(4 << 20)
+  const limits: BudgetLimits = { instructions: 1e9, memory: 1 << 30, wallMs: 10 }
+  for (const name of ['upper', 'lower', 'reverse']) {
+    const e = metered(() => str(name)(big), limits)
+    t.ok(e instanceof BudgetExceeded && e.what === 'time', `${name} of 8 MB: stopped on time`)
+  }
+  t.end()
+})

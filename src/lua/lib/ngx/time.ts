@@ -12,17 +12,24 @@ import { LuaError } from '../../core/errors.js'
 import { NONE, type LuaFunction } from '../../core/value.js'
 
 let cachedMs: number | undefined
+/** Whether a clearing is queued: one per stretch, however often ngx.update_time() empties the cache. */
+let clearing = false
 
 function clearCache(): void {
   cachedMs = undefined
+  clearing = false
 }
 
 /** The cached current time in ms since the epoch. */
 export function nowMs(): number {
   if (cachedMs === undefined) {
     cachedMs = Date.now()
-    // Runs after the current synchronous work (the Lua run) ends.
-    queueMicrotask(clearCache)
+    // Runs after the current synchronous work (the Lua run) ends. Queued once: a loop of
+    // update_time() + now() would otherwise leave a microtask per read to run after the run.
+    if (!clearing) {
+      clearing = true
+      queueMicrotask(clearCache)
+    }
   }
   return cachedMs
 }
