@@ -14,7 +14,7 @@
 //   snippet's own text inside a chunk that gives it a stand-in `kong` (or
 //   `headers`) written in Lua and calls it ITERATIONS times; reported in µs per
 //   snippet run. The last column runs the same snippet through the gateway's
-//   real path instead (engine-next with the PDK over a stand-in request, or
+//   real path instead (engine with the PDK over a stand-in request, or
 //   request-transformer's handler): what a request pays, conversions included.
 //
 // Ours is compiled once and run under a metered budget large enough not to stop
@@ -195,7 +195,7 @@ function timed(n, f) {
 }
 
 async function preFunctionThroughEngine(n) {
-  const { createLuaEngine } = await import('../dist/lua/engine-next.js')
+  const { createLuaEngine } = await import('../dist/lua/engine.js')
   const chunk = createLuaEngine().compile(PRE_FUNCTION, 'access[1]')
   const kit = standInKit()
   const ctx = { phase: 'access' }
@@ -222,7 +222,7 @@ async function supabaseThroughPlugin(n) {
 }
 
 async function aggregationThroughEngine(n) {
-  const { createLuaEngine } = await import('../dist/lua/engine-next.js')
+  const { createLuaEngine } = await import('../dist/lua/engine.js')
   const chunk = createLuaEngine().compile(AGGREGATION_LUA, 'upstream.by_lua')
   // What request-callout keeps in kong.ctx.shared.callouts after two cache hits.
   const context = (url, body) => ({

@@ -101,7 +101,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   // Set before the config compiles (chunks take the sandbox of their compile time). The Lua
   // runtime is loaded here only when the list is not empty; otherwise a config that uses Lua loads it.
-  if (requires.length > 0) (await import('../lua/engine-next.js')).setLuaLimits({ requires })
+  if (requires.length > 0) (await import('../lua/engine.js')).setLuaLimits({ requires })
   const opts = {
     config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml',
     listen: values.listen ?? (list(env.GATEWAY_LISTEN).length ? list(env.GATEWAY_LISTEN) : ['0.0.0.0:8000']),

@@ -3,7 +3,7 @@
 // the event loop turning). The clock is the test's: `skip(ms)` moves performance.now() on, and the
 // guard is set to a second so that a busy machine's own delays (tens of ms) stay far inside it.
 import t from 'tap'
-import { DEFAULT_LIMITS, createLuaEngine, phaseBudget, setLuaLimits } from '../../src/lua/engine-next.js'
+import { DEFAULT_LIMITS, createLuaEngine, phaseBudget, setLuaLimits } from '../../src/lua/engine.js'
 import type { LuaFunction } from '../../src/lua/core/value.js'
 import type { Kit } from '../../src/plugins/types.js'
 

@@ -1,7 +1,7 @@
-// The Lua engine (src/lua/engine-next.ts) as pre-function, post-function and templates use it:
+// The Lua engine (src/lua/engine.ts) as pre-function, post-function and templates use it:
 // Kong's sandbox, per-chunk state, budgets, exits, kong.ctx, the request PDK, errors and logs.
 import t, { type Test } from 'tap'
-import { createLuaEngine, setLuaLimits, DEFAULT_LIMITS, LuaRunError, type SyncLuaChunk } from '../../src/lua/engine-next.js'
+import { createLuaEngine, setLuaLimits, DEFAULT_LIMITS, LuaRunError, type SyncLuaChunk } from '../../src/lua/engine.js'
 import type { Exit, Kit } from '../../src/plugins/types.js'
 
 const logged: string[] = []

@@ -1,9 +1,9 @@
 // `require` in the sandbox follows Kong's untrusted_lua_sandbox_requires (the serve flag
 // --untrusted-lua-sandbox-requires sets it through setLuaLimits): nothing by default, Kong's
 // message for a module not listed, and the modules this gateway can provide once listed.
-// The runtime (engine-next) is tested directly until the plugins run on it.
+// The runtime (engine) is tested directly until the plugins run on it.
 import t from 'tap'
-import { createLuaEngine, setLuaLimits } from '../../src/lua/engine-next.js'
+import { createLuaEngine, setLuaLimits } from '../../src/lua/engine.js'
 import type { Kit } from '../../src/plugins/types.js'
 
 const kit = { shared: {}, request: {}, response: {}, upstream: {} } as unknown as Kit

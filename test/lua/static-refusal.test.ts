@@ -5,7 +5,7 @@
 import t from 'tap'
 import { textLine } from '../../src/cli/report.js'
 import { loadConfig } from '../../src/config/load.js'
-import { createLuaEngine } from '../../src/lua/engine-next.js'
+import { createLuaEngine } from '../../src/lua/engine.js'
 import { luaExpressionEngine } from '../../src/plugins/shared/lua-template.js'
 import type { Kit } from '../../src/plugins/types.js'
 

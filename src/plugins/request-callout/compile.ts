@@ -5,7 +5,7 @@
  */
 import { Agent, ProxyAgent, type Dispatcher } from 'undici'
 import '../shared/lua-vault.js'
-import { lua, type SyncLuaChunk } from '../../lua/engine-next.js'
+import { lua, type SyncLuaChunk } from '../../lua/engine.js'
 import type { Exit, Kit } from '../types.js'
 import { compileCustom, template, type Custom } from './custom.js'
 import type { CalloutConfig, RequestCalloutConfig } from './schema.js'

@@ -2,7 +2,7 @@
  * request-callout's `custom` maps (headers, query, body of a callout or of the
  * upstream request): compiled once into templates, applied per request.
  */
-import { lua } from '../../lua/engine-next.js'
+import { lua } from '../../lua/engine.js'
 import { fromLua } from '../../lua/pdk/convert.js'
 import { templateEnv, within } from '../shared/lua-template.js'
 import type { Kit } from '../types.js'

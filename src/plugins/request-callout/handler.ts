@@ -7,7 +7,7 @@
  * exchange with retries (exchange.ts), response.by_lua.
  */
 import { REQUEST_CALLOUT, UNEXPECTED } from '../../errors.js'
-import { luaErrorFields } from '../../lua/engine-next.js'
+import { luaErrorFields } from '../../lua/engine.js'
 import { definePhases, type Exit, type Kit, type PluginEnv } from '../types.js'
 import { createCache, type CalloutCache } from './cache.js'
 import { cacheKey } from './cache-key.js'

@@ -20,7 +20,7 @@
  *   value serialize() refuses. Unlike Kong, later log plugins still run (the
  *   gateway isolates plugins from each other's failures).
  */
-import { createLuaEngine, LuaRunError } from '../../lua/engine-next.js'
+import { createLuaEngine, LuaRunError } from '../../lua/engine.js'
 import { addSerializeValue } from '../../lua/pdk/serialize-values.js'
 import type { Kit, PluginEnv } from '../types.js'
 import { serialize, type LogEntry } from './log-serializer.js'

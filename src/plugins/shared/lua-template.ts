@@ -22,7 +22,7 @@ import { LuaError } from '../../lua/core/errors.js'
 import { index, tostring } from '../../lua/core/ops.js'
 import { LuaTable, fromText, toText, type LuaFunction, type LuaValue } from '../../lua/core/value.js'
 import type { BudgetLimits } from '../../lua/core/budget.js'
-import { lua, luaGlobals, phaseBudget, type SyncLuaEngine } from '../../lua/engine-next.js'
+import { lua, luaGlobals, phaseBudget, type SyncLuaEngine } from '../../lua/engine.js'
 import { kong } from '../../lua/pdk/kong.js'
 import { findUnavailableInExpression } from '../../lua/syntax/index.js'
 

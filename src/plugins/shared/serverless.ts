@@ -5,7 +5,7 @@
  */
 import { UNEXPECTED } from '../../errors.js'
 import './lua-vault.js'
-import { createLuaEngine, luaErrorFields, phaseBudget, type SyncLuaChunk } from '../../lua/engine-next.js'
+import { createLuaEngine, luaErrorFields, phaseBudget, type SyncLuaChunk } from '../../lua/engine.js'
 import type { LuaPhase } from '../../lua/pdk/run.js'
 import { definePhases, type Exit, type Kit, type PluginPhases } from '../types.js'
 import type { FunctionsConfig, Phase } from './serverless-schema.js'
