@@ -134,10 +134,10 @@ plugins:
   - name: request-transformer
     config:
       add:
-        headers: ["Authorization: Bearer $(zz-auth-777 and more-auth-888)"]
+        headers: ["Authorization: Bearer $(zz-auth-777 and more-auth-888 ==)"]
 `,
     secrets: ['zz-auth-777', 'more-auth-888', 'Bearer'],
-    says: /value ' <redacted>' is not in supported format, error:unsupported template expression '<redacted>'/,
+    says: /value ' <redacted>' is not in supported format, error:unexpected symbol near '\)' \(in '<redacted>'\)/,
   },
   {
     name: 'http-log http_endpoint: its user info and credential parameters, quoted elsewhere',
@@ -233,8 +233,8 @@ plugins:
   t.same(
     r.issues.map((i) => i.message),
     [
-      "value ' <redacted>' is not in supported format, error:unsupported template expression '<redacted>'",
-      "value ' $(also bad)' is not in supported format, error:unsupported template expression 'also bad'",
+      "value ' <redacted>' is not in supported format, error:')' expected near '<redacted>' (in '<redacted>')",
+      "value ' $(also bad)' is not in supported format, error:')' expected near 'bad' (in 'also bad')",
     ],
   )
 })
