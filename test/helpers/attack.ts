@@ -20,7 +20,7 @@
 //   Where schedstat is missing, only the second applies.
 // `underAttack` runs a baseline round first (the same requests to a harmless
 // route), then the attack round.
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks'
 import { readFileSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -38,6 +38,8 @@ export interface Round {
   wallStallMs: number
   /** The longest gap of the gateway's own work (the smaller of: less run-queue waits, process CPU time), in ms. */
   stallMs: number
+  /** The longest garbage-collection pause meanwhile, in ms (for the report: V8 cannot be stopped in one). */
+  gcMs: number
 }
 
 export interface AttackReport extends Round {
@@ -97,6 +99,11 @@ export async function round(send: () => Promise<Reply>, n: number, plainUrl: str
   const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
   const bystander: number[] = []
   let done = false
+  let gcMs = 0
+  const gcs = new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) gcMs = Math.max(gcMs, e.duration)
+  })
+  gcs.observe({ entryTypes: ['gc'] })
   h.enable()
   const own = ownStalls()
   const other = (async () => {
@@ -111,8 +118,9 @@ export async function round(send: () => Promise<Reply>, n: number, plainUrl: str
     await other
     stallMs = own.stop()
     h.disable()
+    gcs.disconnect()
   }
-  return { replies, bystander, wallStallMs: h.max / 1e6, stallMs }
+  return { replies, bystander, wallStallMs: h.max / 1e6, stallMs, gcMs }
 }
 
 export function heap(): { heap: number; rss: number } {
