@@ -581,7 +581,7 @@ upstream:
     kong.response.exit(200, { before = before, after = kong.ctx.shared.callouts.c.response.body.n })
 cache: { strategy: memory, memory: { dictionary_name: rc_lua_write } }`),
     )
-    const first = (await g.send('/')).json()
+    const first = (await g.send('/')).json() as { before: number; after: number }
     t.equal(first.after, first.before + 100)
     // Both later requests are cache hits: each sees the value the callout answered, not a change made by an earlier request.
     t.same((await g.send('/')).json(), first)
