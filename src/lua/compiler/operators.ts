@@ -7,7 +7,7 @@
  * thousands of terms, recursion and nested JS would not.
  */
 import type * as L from 'luaparse'
-import { pow as luaPow } from '../core/ops.js'
+import { arithRaw, type ArithOp } from '../core/ops.js'
 import { ex } from './expr.js'
 import type { Gen } from './gen.js'
 import { COMPARE, constNumber, isLiteral, num, simple, whatOf } from './operands.js'
@@ -15,23 +15,6 @@ import { COMPARE, constNumber, isLiteral, num, simple, whatOf } from './operands
 type E = L.Expression
 
 const ARITH: Record<string, string> = { '+': '$add', '-': '$sub', '*': '$mul', '/': '$div', '%': '$mod', '^': '$pow' }
-
-function fold(op: string, a: number, b: number): number {
-  switch (op) {
-    case '+':
-      return a + b
-    case '-':
-      return a - b
-    case '*':
-      return a * b
-    case '/':
-      return a / b
-    case '%':
-      return a - Math.floor(a / b) * b
-    default:
-      return luaPow(a, b)
-  }
-}
 
 function jsArith(op: string, a: string, b: string): string {
   switch (op) {
@@ -99,7 +82,7 @@ function arith(g: Gen, n: L.BinaryExpression, left: Operand): Operand {
   const kb = constNumber(r)
   const ka = left.k
   if (ka !== undefined && kb !== undefined) {
-    const v = fold(op, ka, kb)
+    const v = arithRaw(op as ArithOp, ka, kb)
     return { node: n, code: num(v), k: v, simple: true }
   }
   // LuaJIT emits the operation after its right operand: that is the line errors show.

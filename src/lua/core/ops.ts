@@ -149,7 +149,8 @@ export function pow(a: number, b: number): number {
   return Math.pow(a, b)
 }
 
-function arithRaw(op: ArithOp, a: number, b: number): number {
+/** Arithmetic on two numbers, as Lua does it (the compiler folds constants with it too). */
+export function arithRaw(op: ArithOp, a: number, b: number): number {
   switch (op) {
     case '+':
       return a + b
