@@ -129,6 +129,13 @@ const ESCAPES: [lua: string, log: RegExp][] = [
   ['getmetatable("").__index.upper = print', err("attempt to call global 'getmetatable' (a nil value)")],
   ['string.upper = print', err('Cannot modify string.upper. Protected by the sandbox.')],
   ['kong.request.get_header = print', err('Cannot modify kong.request.get_header. Protected by the sandbox.')],
+  // One proxy table serves every request (kong.ctx.shared, ngx.var ...): a raw write would reach the next request.
+  ['table.insert(kong.ctx.shared, kong.request.get_header("authorization"))', err('Cannot modify kong.ctx.shared.1. Protected by the sandbox.')],
+  ['table.insert(kong.ctx, "x")', err('Cannot modify kong.ctx.1. Protected by the sandbox.')],
+  ['table.insert(ngx, "x")', err('Cannot modify ngx.1. Protected by the sandbox.')],
+  ['table.insert(ngx.var, "x")', err('Cannot modify ngx.var.1. Protected by the sandbox.')],
+  ['table.insert(ngx.header, "x")', err('Cannot modify ngx.header.1. Protected by the sandbox.')],
+  ['table.insert(ngx.arg, "x")', err('Cannot modify ngx.arg.1. Protected by the sandbox.')],
   // Through a computed key: what validation cannot see fails when it runs (test/lua/static-refusal.test.ts has the rest).
   ['local k = "timer" local n = ngx[k] n.at(0, function() end)', err('ngx.timer.at is not available in this gateway: timers need nginx')],
   [

@@ -68,14 +68,13 @@ export function setindex(o: LuaValue, k: LuaValue, v: LuaValue, what?: string): 
   for (let loop = 0; loop < 100; loop++) {
     let h: LuaValue
     if (o instanceof LuaTable) {
-      if (o.readonlyName !== undefined) throw new LuaError(`Cannot modify ${o.readonlyName}.${tostring(k)}. Protected by the sandbox.`)
       const mt = o.metatable
-      if (mt === undefined || o.get(k) !== undefined) {
-        o.set(k, v)
-        return
-      }
-      h = mt.getStr('__newindex')
-      if (h === undefined) {
+      const present = o.get(k) !== undefined
+      h = mt === undefined || present ? undefined : mt.getStr('__newindex')
+      if (o.readonlyName !== undefined) {
+        // A read-only proxy (ngx.var, kong.ctx.shared) takes writes through its __newindex only.
+        if (h === undefined) throw new LuaError(`Cannot modify ${o.readonlyName}.${tostring(k)}. Protected by the sandbox.`)
+      } else if (h === undefined) {
         o.set(k, v)
         return
       }

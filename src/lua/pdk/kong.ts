@@ -471,6 +471,8 @@ SHARED_META.setStr('__newindex', (_t: LuaValue, key: LuaValue, v: LuaValue): Lua
 /** kong.ctx.shared: a view of the request's shared record (TypeScript plugins see the same values). */
 const shared = new LuaTable()
 shared.metatable = SHARED_META
+// One proxy serves every request: raw writes (table.insert) must not land in it.
+shared.readonlyName = 'kong.ctx.shared'
 
 const CTX_META = new LuaTable()
 CTX_META.setStr('__index', (_t: LuaValue, key: LuaValue): LuaValue[] => {
@@ -486,6 +488,7 @@ CTX_META.setStr('__newindex', (_t: LuaValue, key: LuaValue): LuaValue[] => {
 })
 const ctx = new LuaTable()
 ctx.metatable = CTX_META
+ctx.readonlyName = 'kong.ctx'
 
 const log = library('kong.log', {
   alert: (...a) => logLine('error', a),

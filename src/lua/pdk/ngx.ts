@@ -142,6 +142,7 @@ varMeta.setStr('__newindex', ((_t: LuaValue, k: LuaValue, v: LuaValue) => {
 }) as LuaFunction)
 const varTable = new LuaTable()
 varTable.metatable = varMeta
+varTable.readonlyName = 'ngx.var'
 
 const headerMeta = new LuaTable()
 headerMeta.setStr('__index', ((_t: LuaValue, k: LuaValue) => [
@@ -158,6 +159,7 @@ headerMeta.setStr('__newindex', ((_t: LuaValue, k: LuaValue, v: LuaValue) => {
 }) as LuaFunction)
 const headerTable = new LuaTable()
 headerTable.metatable = headerMeta
+headerTable.readonlyName = 'ngx.header'
 
 const argMeta = new LuaTable()
 argMeta.setStr('__index', ((_t: LuaValue, k: LuaValue) => {
@@ -174,6 +176,7 @@ argMeta.setStr('__newindex', ((_t: LuaValue, k: LuaValue, v: LuaValue) => {
 }) as LuaFunction)
 const argTable = new LuaTable()
 argTable.metatable = argMeta
+argTable.readonlyName = 'ngx.arg'
 
 /** What ngx.print accepts, flattened (arrays nest), as OpenResty writes it. */
 function output(v: LuaValue, out: string[], depth = 0): void {
@@ -410,5 +413,7 @@ export function buildNgx(pure: LuaTable): LuaTable {
   meta.setStr('__metatable', false)
   const ngx = new LuaTable()
   ngx.metatable = meta
+  // Raw writes (table.insert) would land in this process-wide proxy: only __newindex may write.
+  ngx.readonlyName = 'ngx'
   return ngx
 }
