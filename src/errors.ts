@@ -225,6 +225,15 @@ export function luaUnavailable(name: string, line?: number): string {
 /** `require` of a module not in the allow-list, in Kong's words (kong/tools/sandbox/init.lua, denied_require). */
 export const luaRequireDenied = (name: string): string => `require '${name}' not allowed within sandbox`
 
+/**
+ * A chunk's globals and upvalues passed the bound on what Lua may keep between
+ * requests (src/lua/retained-state.ts): logged, and the chunk starts afresh.
+ * Kong has no such bound (a worker's LuaJIT would run out of memory instead).
+ */
+export function luaStateTooLarge(chunk: string, limitBytes: number): string {
+  return `Lua state kept between requests by ${chunk} passed ${Math.round(limitBytes / 1048576)} MiB: its globals and upvalues were reset`
+}
+
 /** `--untrusted-lua-sandbox-requires` names a module the sandbox cannot load (serve and validate refuse to start). */
 export function luaRequiresUnknown(unknown: readonly string[], available: readonly string[]): string {
   const what = unknown.length === 1 ? `module '${unknown[0]}' is` : `modules ${unknown.map((m) => `'${m}'`).join(', ')} are`

@@ -28,6 +28,7 @@ import { compile, settle, traceback } from './compiler/index.js'
 import { fromLua, toLua } from './pdk/convert.js'
 import { outputExit } from './pdk/ngx.js'
 import { current, type LuaLogLevel, type LuaPhase, type LuaRun } from './pdk/run.js'
+import { afterRun, keepState, type KeptState } from './retained-state.js'
 import { writeBack } from './pdk/shared.js'
 import { sandboxGlobals } from './sandbox-env.js'
 import { checkLua, checkLuaExpression } from './syntax/index.js'
@@ -36,9 +37,11 @@ import type { LuaChunk, LuaExpression, LuaSyntaxError, LuaVars } from './types.j
 export interface LuaLimits extends BudgetLimits {
   /** Modules `require` may load (Kong's untrusted_lua_sandbox_requires); none by default. */
   requires: readonly string[]
+  /** Bytes one chunk's globals and upvalues may keep between requests (retained-state.ts); 32 MiB. */
+  retained: number
 }
 
-export const DEFAULT_LIMITS: LuaLimits = { ...DEFAULT_BUDGET, requires: [] }
+export const DEFAULT_LIMITS: LuaLimits = { ...DEFAULT_BUDGET, requires: [], retained: 32 * 1024 * 1024 }
 
 let limits: LuaLimits = DEFAULT_LIMITS
 let globals = sandboxGlobals(limits.requires)
@@ -50,9 +53,15 @@ export function luaGlobals(): LuaTable {
 
 /** A chunk's own globals table: its writes stay in it, its reads fall through to the sandbox. */
 function chunkEnv(): LuaTable {
-  const env = new LuaTable()
+  return resetEnv(new LuaTable())
+}
+
+/** Empties a chunk's globals table in place (compiled code holds it): only `_G` and the sandbox behind it. */
+function resetEnv(env: LuaTable): LuaTable {
   const meta = new LuaTable()
   meta.setStr('__index', globals)
+  env.arr = []
+  env.hash = undefined
   env.metatable = meta
   env.setStr('_G', env)
   return env
@@ -168,31 +177,45 @@ function message(v: LuaValue): string {
  */
 const requestWall = new WeakMap<Kit, number>()
 
-/** Runs `f` as one metered run for `r` (drawing on `shared` when given); returns its results or throws LuaRunError. */
-function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[], shared?: BudgetLimits): LuaValue[] {
+/**
+ * Runs `f` as one metered run for `r` (drawing on `shared` when given);
+ * returns its results or throws LuaRunError. `kept` is the state of the chunk
+ * that runs, when it outlives the run: the run is booked for the
+ * retained-state bound, and fails when that bound reset the chunk.
+ */
+function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[], shared?: BudgetLimits, kept?: KeptState): LuaValue[] {
   const saved = current.run
   current.run = r
   const given = shared ?? limits
   const spent = r.kit === undefined ? 0 : (requestWall.get(r.kit) ?? 0)
   B.begin(spent === 0 ? given : { ...given, wallMs: Math.min(given.wallMs, limits.wallMs - spent) })
+  let res: LuaValue[]
+  let over: string | undefined
   try {
-    return f(...args)
+    res = f(...args)
   } catch (e) {
-    if (e instanceof LuaExit) return []
-    if (e instanceof BudgetExceeded) throw new LuaRunError(e.message, undefined)
-    const err = settle(e)
-    const msg = message(err.value)
-    throw new LuaRunError(msg, traceback(e))
+    if (e instanceof LuaExit) res = []
+    else if (e instanceof BudgetExceeded) throw new LuaRunError(e.message, undefined)
+    else {
+      const err = settle(e)
+      const msg = message(err.value)
+      throw new LuaRunError(msg, traceback(e))
+    }
   } finally {
     if (r.kit !== undefined) requestWall.set(r.kit, spent + B.elapsed())
     if (shared !== undefined) B.charge(shared)
+    const used = B.used()
     B.end()
     current.run = saved
     if (r.shared !== undefined && r.kit !== undefined) {
       writeBack(r.kit.shared, r.shared)
       r.shared = undefined
     }
+    // Outside the run (resetting a chunk allocates): a failed run is booked too, its error stands.
+    over = afterRun(used, kept, limits.retained)
   }
+  if (over !== undefined) throw new LuaRunError(over, undefined)
+  return res
 }
 
 /** Kong's expression environment shortcuts (templates): read-only tables looked up per key. */
@@ -248,17 +271,28 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
       } catch (e) {
         throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`, { cause: e })
       }
+      const main = f
       let first = true
+      const state = keepState({
+        name,
+        roots: () => [env, f],
+        reset() {
+          resetEnv(env)
+          f = main
+          first = true
+        },
+        log: (msg) => log('error', msg),
+      })
       const exec = (kit: Kit, body: Buffer | undefined, vars: LuaVars | undefined, ctx: RunContext | undefined): Exit | undefined => {
         if (vars) for (const [k, v] of Object.entries(vars)) env.setStr(k, varValue(v))
         const r = newRun(kit, instance, ctx?.phase ?? 'access', body, ctx?.chunk)
-        const res = runMetered(f, r, [], ctx?.budget)
+        const res = runMetered(f, r, [], ctx?.budget, state)
         if (first) {
           first = false
           // Kong's serverless: a chunk returning a function is the function's factory (its upvalues persist).
           if (typeof res[0] === 'function' && r.exit === undefined) {
             f = res[0] as LuaFunction
-            runMetered(f, r, [], ctx?.budget)
+            runMetered(f, r, [], ctx?.budget, state)
           }
         }
         if (r.exit === undefined && r.out.length > 0) {
@@ -290,9 +324,14 @@ export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine 
         throw new Error(`Lua syntax error: ${e instanceof LuaError ? String(e.value) : (e as Error).message}`, { cause: e })
       }
       const instance = {}
+      // Its own globals outlive a run (a function expression may assign them); a given environment is read-only.
+      let state: KeptState | undefined
+      if (given === undefined) {
+        state = keepState({ name: 'expression', roots: () => [env], reset: () => resetEnv(env), log: (msg) => log('error', msg) })
+      }
       const evaluateLua = (kit: Kit | undefined, vars?: LuaVars, budget?: BudgetLimits): LuaValue => {
         if (vars) for (const [k, v] of Object.entries(vars)) env.setStr(k, varValue(v))
-        return runMetered(f, newRun(kit, instance, 'template', undefined), [], budget)[0]
+        return runMetered(f, newRun(kit, instance, 'template', undefined), [], budget, state)[0]
       }
       return {
         evaluateLua,

@@ -172,6 +172,7 @@ async function start(): Promise<Setup> {
     route('tenant-a', preFunction(TENANT_A)),
     route('tenant-b', preFunction(TENANT_B)),
     route('hoard', preFunction(HOARD)),
+    ...KEEPERS.map(([, lua], i) => route(`keep-${i}`, preFunction(lua))),
     route('rep-wrap', preFunction('return kong.response.exit(200, tostring(#string.rep("x", 2^31)))')),
     route('late-loop', [
       { name: 'post-function', config: { header_filter: ['while true do end'], body_filter: ['while true do end'], log: ['while true do end'] } },
@@ -223,6 +224,26 @@ const HOARD = `local hoard = ""
 return function()
   hoard = hoard .. ("x"):rep(1024 * 1024)
 end`
+
+// State that outlives its run, grown by 1 MiB per request in each place a chunk can keep it;
+// each answers how many MiB it holds. Every run stays well inside the per-run budget.
+const ONE_MIB = 'string.rep("k", 1024 * 1024) .. n'
+const ANSWER = 'kong.response.exit(200, tostring(n))'
+const KEEPERS: [name: string, lua: string][] = [
+  ['a global table', `kept = kept or {} local n = #kept + 1 kept[n] = ${ONE_MIB} return ${ANSWER}`],
+  ['an upvalue of the function the chunk returns', `local kept = {} return function() local n = #kept + 1 kept[n] = ${ONE_MIB} return ${ANSWER} end`],
+  [
+    'an upvalue two closures deep',
+    `local function make() local kept = {} return function() local n = #kept + 1 kept[n] = ${ONE_MIB} return ${ANSWER} end end return make()`,
+  ],
+  [
+    "a suspended coroutine's locals",
+    `co = co or coroutine.wrap(function() local kept = {} while true do local n = #kept + 1 kept[n] = ${ONE_MIB} coroutine.yield(n) end end) local n = co() return ${ANSWER}`,
+  ],
+]
+const RETAINED = 32 * 1024 * 1024
+// Its own run fails and pre-function logs why; a reset found by another chunk's run is logged as is.
+const STATE_RESET = /^(pre-function error: )?Lua state kept between requests by access\[0\] passed 32 MiB: its globals and upvalues were reset$/
 
 const MiB = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`
 
@@ -348,6 +369,35 @@ t.test("a string kept in an upvalue cannot outgrow one run's memory budget", asy
   )
   t.ok(firstFailure * 1024 * 1024 <= BUDGET.memory, "the string never grew past one run's budget")
   bounded(t, r)
+})
+
+// Kong keeps a chunk's globals and upvalues per worker with no bound (its LuaJIT runs out of
+// memory); here the state a chunk keeps is measured now and then, and a chunk over 32 MiB starts
+// afresh: its request answers 500, the next starts counting from 1.
+KEEPERS.forEach(([name], i) => {
+  t.test(`state kept in ${name} is bounded`, async (t) => {
+    t.equal(DEFAULT_LIMITS.retained, RETAINED, 'the default bound on kept state')
+    const from = setup.lines.length
+    const r = await attack(`/keep-${i}`)
+    const got = r.replies.map((x) => (x.status === 200 ? Number(x.body) : x.status))
+    const resets = got.flatMap((x, j) => (x === 500 ? [j] : []))
+    t.ok(resets.length > 0, `the state was reset (${got.join(' ')})`)
+    t.ok(
+      got.every((x) => x === 500 || (x >= 1 && x <= 40)),
+      'no answer held more than the bound and one look (4 MiB) past it',
+    )
+    t.ok(
+      resets.every((j) => j === N - 1 || got[j + 1] === 1),
+      'after a reset the chunk starts from nothing',
+    )
+    const logged = setup.lines.slice(from).filter((l) => l.plugin === 'pre-function')
+    t.equal(logged.length, resets.length, 'one error line per reset')
+    t.ok(
+      logged.every((l) => STATE_RESET.test(l.msg)),
+      'each says what was reset',
+    )
+    bounded(t, r)
+  })
 })
 
 // After the answer is decided (header_filter, body_filter, log) nothing can answer 500 instead:

@@ -61,6 +61,7 @@ const HELPERS: Record<string, unknown> = {
   arith,
   powN: pow,
   mkg: rt.mkg,
+  up: rt.up,
   genOf: rt.genOf,
   noWhat: rt.noWhat,
 }

@@ -13,7 +13,8 @@
 import { B } from '../core/budget.js'
 import { LuaError, catchable } from '../core/errors.js'
 import * as ops from '../core/ops.js'
-import { LuaTable, typeName, type LuaFunction, type LuaThread, type LuaValue } from '../core/value.js'
+import { up, type KeptThread } from '../core/retained.js'
+import { LuaTable, typeName, type LuaFunction, type LuaValue } from '../core/value.js'
 import { markSettled, settle } from './positions.js'
 import { YIELD_ACROSS, type GenLuaFunction, type LuaGenerator } from './runtime.js'
 
@@ -30,10 +31,12 @@ const RESUME_STEPS = 100
 
 type Status = 'suspended' | 'running' | 'normal' | 'dead'
 
-export class Coroutine implements LuaThread {
+export class Coroutine implements KeptThread {
   readonly luaThread = true
   status: Status = 'suspended'
   it: LuaGenerator | undefined = undefined
+  /** Bytes created or taken while it ran: what its suspended frames may hold (core/retained.ts). */
+  kept = 0
   constructor(readonly fn: LuaFunction) {}
 }
 
@@ -62,6 +65,7 @@ function resumeRaw(co: Coroutine, args: LuaValue[]): LuaValue[] {
   if (prev !== undefined) prev.status = 'normal'
   current = co
   co.status = 'running'
+  const used = B.used()
   try {
     let r: IteratorResult<LuaValue[], LuaValue[]>
     if (co.it === undefined) {
@@ -81,6 +85,7 @@ function resumeRaw(co: Coroutine, args: LuaValue[]): LuaValue[] {
     if (!catchable(e)) throw e
     return [false, settle(e).value]
   } finally {
+    co.kept += B.used() - used
     current = prev
     if (prev !== undefined) prev.status = 'running'
   }
@@ -126,7 +131,7 @@ function wrap(f?: LuaValue): LuaValue[] {
     if (r[0] === true) return r.slice(1)
     throw markSettled(new LuaError(r[1]))
   }
-  return [wrapped]
+  return [up(wrapped, () => [co])]
 }
 
 let lib: LuaTable | undefined

@@ -202,7 +202,10 @@ export function fnExpr(g: Gen, n: L.FunctionDeclaration, name: string | undefine
         const body = block(g, n.body)
         code = `${star} ${fname}(${params.join(', ')}) { ${budgetCheck(weigh(n.body))} ${tempDecl(g.fn)}${body} return NONE; }`
       }
-      return g.gen ? `$mkg(${code})` : code
+      const fnCode = g.gen ? `$mkg(${code})` : code
+      // A closure lists its upvalues, so the state a chunk keeps between runs can be measured.
+      const ups = [...g.fn.captures]
+      return ups.length === 0 ? fnCode : `$up(${fnCode}, () => [${ups.join(', ')}])`
     })
   } finally {
     g.fn = outer

@@ -36,6 +36,12 @@ export class FnState {
   readonly loops: string[] = []
   /** Set when the function is compiled with a tail-call loop (tailcall.ts). */
   tail: TailLoop | undefined = undefined
+  /**
+   * JS names of the enclosing functions' locals this function (or one nested in
+   * it) uses: its upvalues, which the closure lists for the retained-state
+   * walk (core/retained.ts).
+   */
+  readonly captures = new Set<string>()
   constructor(
     readonly parent: FnState | undefined,
     readonly vararg: boolean,
@@ -90,7 +96,9 @@ export class Gen {
   lookup(name: string): Var | undefined {
     for (let s: Scope | undefined = this.scope; s !== undefined; s = s.parent) {
       const v = s.vars.get(name)
-      if (v !== undefined) return v
+      if (v === undefined) continue
+      for (let f: FnState | undefined = this.fn; f !== undefined && f !== v.fn; f = f.parent) f.captures.add(v.js)
+      return v
     }
     return undefined
   }

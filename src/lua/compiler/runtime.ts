@@ -14,6 +14,9 @@ import * as ops from '../core/ops.js'
 import { markSettled } from './positions.js'
 import { LuaTable, NONE, numberToString, stringToNumber, typeName, type LuaFunction, type LuaValue } from '../core/value.js'
 
+/** Closures list their upvalues for the retained-state walk. */
+export { up } from '../core/retained.js'
+
 /** Bytes charged for a new table (the object itself; slots are charged by LuaTable). */
 const TABLE_BYTES = 64
 const SLOT_BYTES = 16

@@ -62,6 +62,8 @@ class Budget {
   private granted = 0
   private memory = 0
   private started = 0
+  /** Bytes of the host's values handed to the run (headers, bodies): not limited, but they may be kept. */
+  private taken = 0
 
   /** Arms the budget for one run. */
   begin(limits: BudgetLimits): void {
@@ -75,6 +77,7 @@ class Budget {
     this.deadline = this.started + limits.wallMs
     this.granted = limits.instructions
     this.memory = limits.memory
+    this.taken = 0
   }
 
   /**
@@ -86,6 +89,20 @@ class Budget {
     account.instructions -= this.granted - (this.left + this.rest)
     account.memory -= this.memory - this.bytes
     account.wallMs -= this.elapsed()
+  }
+
+  /**
+   * Bytes the run has created or been handed so far: what it could have kept
+   * in state that outlives it (core/retained.ts decides when to measure).
+   */
+  used(): number {
+    if (!this.active) return 0
+    return Math.max(0, this.memory - Math.max(this.bytes, 0)) + this.taken
+  }
+
+  /** Counts `n` bytes of a host value handed to the run (not limited: the host made them). */
+  take(n: number): void {
+    this.taken += n
   }
 
   /** Wall time since the run began, in ms. */

@@ -4,6 +4,7 @@
  * and latin1 in Node, so they cross as they are; other text (JSON strings,
  * config values) is UTF-8 encoded into bytes and decoded back.
  */
+import { B } from '../core/budget.js'
 import { LuaTable, LuaUserdata, fromText, toText, type LuaValue } from '../core/value.js'
 
 /** The JSON null / ngx.null stand-in as JS sees it. */
@@ -18,6 +19,7 @@ export const JS_NULL = null
 export function toLua(v: unknown, nullValue?: LuaUserdata, depth = 0): LuaValue {
   switch (typeof v) {
     case 'string':
+      B.take(v.length)
       return fromText(v)
     case 'number':
     case 'boolean':
@@ -36,7 +38,10 @@ export function toLua(v: unknown, nullValue?: LuaUserdata, depth = 0): LuaValue 
   if (v === null) return nullValue
   if (v instanceof LuaTable || v instanceof LuaUserdata) return v
   if (depth > 100) return undefined
-  if (Buffer.isBuffer(v)) return v.toString('latin1')
+  if (Buffer.isBuffer(v)) {
+    B.take(v.length)
+    return v.toString('latin1')
+  }
   if (Array.isArray(v)) return new LuaTable(v.map((x) => (x === undefined ? undefined : toLua(x, nullValue, depth + 1))))
   if (v instanceof URLSearchParams) return queryTable(v)
   const t = new LuaTable()

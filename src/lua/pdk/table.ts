@@ -3,6 +3,7 @@
  * writes raise Kong's sandbox message (`Cannot modify kong.request.x.
  * Protected by the sandbox.`).
  */
+import { B } from '../core/budget.js'
 import { fn } from '../core/ops.js'
 import { LuaTable, type LuaFunction, type LuaValue } from '../core/value.js'
 
@@ -18,7 +19,12 @@ const GETTER = /^(?:get_|is_)/
 
 const oneResult =
   (f: Impl): LuaFunction =>
-  (...args) => [f(...args) as LuaValue]
+  (...args) => {
+    const v = f(...args) as LuaValue
+    // What the host hands a run may be kept past it (retained-state.ts books it).
+    if (typeof v === 'string') B.take(v.length)
+    return [v]
+  }
 
 /** A read-only table named `name` of single-result functions and plain values. */
 export function library(name: string, members: Record<string, Impl | LuaValue>, multi: Record<string, MultiImpl> = {}): LuaTable {
