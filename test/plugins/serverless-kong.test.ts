@@ -197,6 +197,36 @@ t.test('body_filter: kong.response.get_raw_body / set_raw_body; outside body_fil
   t.match(g.lines.at(-1), { plugin: 'pre-function', msg: 'pre-function error: access[0]:1: function cannot be called in access phase (only in: body_filter)' })
 })
 
+t.test('kong.log.serialize: in the log phase, the record the log plugins write; elsewhere an error', async (t) => {
+  // kong/pdk/log.lua serialize: check_phase(PHASES_LOG); set_serialize_value's changes applied
+  const g = await start(
+    t,
+    kongYml({
+      logged: [
+        {
+          name: 'post-function',
+          config: {
+            access: [`kong.log.set_serialize_value("request.headers.x-extra", "added")`],
+            log: [
+              `local s = kong.log.serialize()\nkong.log.info("record: ", s.request.method, " ", s.request.uri, " ", s.response.status, " ", s.route.name, " ", s.service.name, " ", s.request.headers["x-extra"], " ", type(s.latencies.request))`,
+            ],
+          },
+        },
+      ],
+      early: [{ name: 'pre-function', config: { access: [`kong.log.serialize()`] } }],
+    }),
+  )
+  const r = await g.send('/logged/x?a=1')
+  t.equal(r.status, 200)
+  await t.resolveMatch(
+    waitFor(g.lines, (l) => l.msg.startsWith('record: ')),
+    { plugin: 'post-function', msg: 'record: GET /logged/x?a=1 200 logged app added number' },
+  )
+  const early = await g.send('/early')
+  t.equal(early.status, 500)
+  t.match(g.lines.at(-1), { plugin: 'pre-function', msg: 'pre-function error: access[0]:1: function cannot be called in access phase (only in: log)' })
+})
+
 t.test('header_filter: ngx.status and ngx.header change the proxied response', async (t) => {
   const g = await start(
     t,

@@ -18,7 +18,7 @@ import { encodeJson } from './json.js'
 import { headersSent, kit, pluginCtx, requestStatus, run, setRequestStatus, type LuaLogLevel, type LuaRun } from './run.js'
 import { sharedRun, sharedToLua, type SharedRun } from './shared.js'
 import { vault } from './vault.js'
-import { addSerializeValue } from './serialize-values.js'
+import { addSerializeValue, serializedRecord } from './serialize-values.js'
 import { library } from './table.js'
 
 /** Headers that describe the client connection, not the request sent on: read from the client's request. */
@@ -507,6 +507,19 @@ const log = library('kong.log', {
     const mode = given === undefined || given === false ? 'set' : given
     if (mode !== 'set' && mode !== 'add' && mode !== 'replace') throw new LuaError("mode must be 'set', 'add' or 'replace'")
     addSerializeValue(kit(), { key: toText(key), value, mode })
+  },
+  // The record the log plugins write, set_serialize_value's changes applied (Kong: log phase only).
+  serialize: () => {
+    const r = run()
+    if (r.phase !== 'log') throw new LuaError(`function cannot be called in ${phaseName(r)} phase (only in: log)`)
+    let record: unknown
+    try {
+      record = serializedRecord(kit())
+    } catch (e) {
+      // A set_serialize_value value JSON cannot hold: Kong's serialize raises it too.
+      throw new LuaError((e as Error).message)
+    }
+    return toLua(record)
   },
 })
 

@@ -37,6 +37,16 @@ export function serializeValues(kit: Kit): readonly SerializeValue[] {
   return ((kit.shared as Record<string | symbol, unknown>)[SERIALIZE] as SerializeValue[] | undefined) ?? []
 }
 
+/** The log record of a request (plugins/shared/log-serializer.ts), installed by the plugins that run Lua. */
+let serializer: ((kit: Kit) => unknown) | undefined
+export function setLuaSerializer(f: (kit: Kit) => unknown): void {
+  serializer = f
+}
+/** kong.log.serialize's record for `kit`; undefined when no plugin installed the serializer. */
+export function serializedRecord(kit: Kit): unknown {
+  return serializer?.(kit)
+}
+
 /** Kong's message when a value cannot go into the record (kong/pdk/log.lua, edit_result). */
 export const INVALID_VALUE = 'value must be nil, a number, string, boolean or a non-self-referencial table containing numbers, string and booleans'
 

@@ -4,6 +4,7 @@
  * both plugins; only the name differs.
  */
 import { UNEXPECTED } from '../../errors.js'
+import './lua-serialize.js'
 import './lua-vault.js'
 import { createLuaEngine, luaErrorFields, phaseBudget, type SyncLuaChunk } from '../../lua/engine.js'
 import type { LuaPhase } from '../../lua/pdk/run.js'
