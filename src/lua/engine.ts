@@ -30,6 +30,7 @@ import { outputExit } from './pdk/ngx.js'
 import { current, type LuaLogLevel, type LuaPhase, type LuaRun } from './pdk/run.js'
 import { afterRun, keepState, type KeptState } from './retained-state.js'
 import { writeBack } from './pdk/shared.js'
+import { redactVaultValues } from './pdk/vault.js'
 import { sandboxGlobals } from './sandbox-env.js'
 import { checkLua, checkLuaExpression } from './syntax/index.js'
 import type { LuaChunk, LuaExpression, LuaSyntaxError, LuaVars } from './types.js'
@@ -198,8 +199,9 @@ function runMetered(f: LuaFunction, r: LuaRun, args: LuaValue[], shared?: Budget
     else if (e instanceof BudgetExceeded) throw new LuaRunError(e.message, undefined)
     else {
       const err = settle(e)
-      const msg = message(err.value)
-      throw new LuaRunError(msg, traceback(e))
+      const msg = redactVaultValues(message(err.value))
+      const tb = traceback(e)
+      throw new LuaRunError(msg, tb === undefined ? undefined : redactVaultValues(tb))
     }
   } finally {
     if (r.kit !== undefined) requestWall.set(r.kit, spent + B.elapsed())
@@ -249,7 +251,9 @@ function varValue(v: unknown): LuaValue {
 const READS_BODY = /get_raw_body|get_body|read_body|get_body_data|get_post_args/
 
 export function createLuaEngine(opts: { log?: LuaLogSink } = {}): SyncLuaEngine {
-  const log: LuaLogSink = opts.log ?? (() => undefined)
+  const sink: LuaLogSink = opts.log ?? (() => undefined)
+  // What a snippet logs never carries a value it read from a vault.
+  const log: LuaLogSink = (level, msg) => sink(level, redactVaultValues(msg))
   const newRun = (kit: Kit | undefined, instance: object, phase: LuaPhase, body: Buffer | undefined, chunk?: RunContext['chunk']): LuaRun => ({
     kit,
     phase,

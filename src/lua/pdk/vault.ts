@@ -21,6 +21,25 @@ export function setLuaVault(h: LuaVaultHook): void {
 
 const REF_RE = /^\{vault:\/\/.*\}$/s
 
+/**
+ * Values kong.vault.get has handed out, as Lua byte strings: what a snippet
+ * logs or raises is redacted of them (`redactVaultValues`), so a secret read
+ * through the vault never reaches the log as the config's own secrets never
+ * do. Bounded: only as many as the environment holds distinct values.
+ */
+const revealed = new Set<string>()
+/** Shorter values would eat ordinary words of a message (as config/secrets/redact.ts's MIN_ECHO). */
+const MIN_REDACTED = 4
+export const VAULT_REDACTED = '<redacted>'
+
+/** `msg` with every value kong.vault.get returned replaced by `<redacted>`. */
+export function redactVaultValues(msg: string): string {
+  if (revealed.size === 0) return msg
+  let out = msg
+  for (const v of revealed) if (out.includes(v)) out = out.split(v).join(VAULT_REDACTED)
+  return out
+}
+
 function refArg(v: LuaValue): string {
   if (typeof v !== 'string') throw new LuaError('reference must be a string')
   return toText(v)
@@ -35,7 +54,14 @@ export const vault = library(
       if (!REF_RE.test(r)) return [undefined, fromText(`not a reference: ${r}`)]
       if (hook === undefined) return [undefined, 'vaults are not available here']
       const res = hook.get(r)
-      return res.ok ? [fromText(res.value)] : [undefined, fromText(res.error)]
+      if (!res.ok) return [undefined, fromText(res.error)]
+      const value = fromText(res.value)
+      if (value.length >= MIN_REDACTED) {
+        // Both spellings: Lua's byte string, and the text a log line is made of.
+        revealed.add(value)
+        revealed.add(res.value)
+      }
+      return [value]
     },
     parse_reference: (ref) => {
       const r = refArg(ref)
