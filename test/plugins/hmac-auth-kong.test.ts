@@ -15,18 +15,34 @@ const ROUTES = {
   h4: hmac({ validate_request_body: true }),
   h5: hmac({ enforce_headers: ['date', 'request-line'], validate_request_body: true }),
   h6: hmac({ enforce_headers: ['date', 'request-line'], algorithms: ['hmac-sha1', 'hmac-sha256'], validate_request_body: true }),
+  // :1752: hmac-auth beside key-auth, without and with anonymous.
+  'logical-and': [{ name: 'hmac-auth' }, { name: 'key-auth' }],
+  'logical-or': [
+    { name: 'hmac-auth', config: { anonymous: 'Anonymous' } },
+    { name: 'key-auth', config: { anonymous: 'Anonymous' } },
+  ],
 }
 
 const YML = stringify(
   {
     _format_version: '3.0',
-    consumers: [{ username: 'bob', custom_id: '1234', hmacauth_credentials: [{ username: 'bob', secret: 'secret' }] }],
+    consumers: [
+      { username: 'bob', custom_id: '1234', hmacauth_credentials: [{ username: 'bob', secret: 'secret' }] },
+      { username: 'Anonymous' },
+      { username: 'Mickey', keyauth_credentials: [{ key: 'Mouse' }] },
+      { username: 'Aladdin', hmacauth_credentials: [{ username: 'Aladdin', secret: 'OpenSesame' }] },
+    ],
     services: [{ name: 'app', url: '$UPSTREAM', routes: Object.entries(ROUTES).map(([name, plugins]) => ({ name, hosts: [`${name}.test`], plugins })) }],
   },
   { lineWidth: 0 },
 )
 
-const sign = (alg: 'sha1' | 'sha256' | 'sha384' | 'sha512', text: string) => createHmac(alg, 'secret').update(text).digest('base64')
+const sign = (alg: 'sha1' | 'sha256' | 'sha384' | 'sha512', text: string, secret = 'secret') => createHmac(alg, secret).update(text).digest('base64')
+/** Aladdin's signature of the Date alone, as the logical AND/OR cases send it. */
+const aladdin = (date: string) => ({
+  date,
+  authorization: `hmac username="Aladdin",algorithm="hmac-sha1",headers="date",signature="${sign('sha1', `date: ${date}`, 'OpenSesame')}"`,
+})
 const sha256 = (body: string) => `SHA-256=${createHash('sha256').update(body).digest('base64')}`
 
 const NOT_VALID = 'HMAC signature cannot be verified'
@@ -37,13 +53,18 @@ interface Case {
   spec: number
   what: string
   route: keyof typeof ROUTES
-  /** What follows `/request` in the path (a query). */
+  /** The request path; `/request` unless given. */
   path?: string
   method?: string
   body?: string
   headers: (date: string) => Record<string, string>
   status: 200 | 401
   message?: string
+  /** The challenge of a 401, when not the route's own hmac one. */
+  challenge?: string
+  /** Who the upstream sees on a 200 (default bob); `Mickey|Aladdin` when either may win. */
+  consumer?: string
+  anonymous?: boolean
 }
 
 const MD5_LINE = (date: string, line = 'GET /request HTTP/1.1') => `date: ${date}\ncontent-md5: md5\n${line}`
@@ -333,7 +354,7 @@ const CASES: Case[] = [
     spec: 1385,
     what: 'a query the request line did not sign',
     route: 'h5',
-    path: '?name=foo',
+    path: '/request?name=foo',
     headers: (date) => ({
       date,
       'content-md5': 'md5',
@@ -346,7 +367,7 @@ const CASES: Case[] = [
     spec: 1429,
     what: 'a query the request line signed',
     route: 'h5',
-    path: '?name=foo',
+    path: '/request?name=foo',
     headers: (date) => ({
       date,
       'content-md5': 'md5',
@@ -358,7 +379,7 @@ const CASES: Case[] = [
     spec: 1470,
     what: 'an encoded query argument, signed as sent',
     route: 'h5',
-    path: '?name=foo%20b%C3%A1r',
+    path: '/request?name=foo%20b%C3%A1r',
     headers: (date) => ({
       date,
       'content-md5': 'md5',
@@ -406,6 +427,185 @@ const CASES: Case[] = [
     }),
     status: 200,
   },
+  {
+    spec: 702,
+    what: 'no username in the parameters',
+    route: 'h1',
+    headers: (date) => ({
+      date,
+      'content-md5': 'md5',
+      'proxy-authorization': `hmac algorithm="hmac-sha1", headers="date content-md5 request-line", signature="${sign('sha1', MD5_LINE(date))}"`,
+    }),
+    status: 401,
+    message: NOT_VALID,
+  },
+  {
+    spec: 808,
+    what: 'no comma before a padded headers field',
+    route: 'h1',
+    headers: (date) => ({
+      date,
+      'content-md5': 'md5',
+      'proxy-authorization': `hmac username="bob",  algorithm="hmac-sha1" headers="  date content-md5 request-line",signature="${sign('sha1', MD5_LINE(date, 'GET /request? HTTP/1.1'))}"`,
+    }),
+    status: 401,
+    message: NOT_VALID,
+  },
+  {
+    spec: 931,
+    what: 'neither Date nor X-Date',
+    route: 'h1',
+    headers: () => ({
+      'content-md5': 'md5',
+      authorization: 'hello',
+      'proxy-authorization': signed('hmac-sha1', 'content-md5 request-line', sign('sha1', 'content-md5: md5\nGET /request? HTTP/1.1'), ' '),
+    }),
+    status: 401,
+    message: NO_DATE,
+  },
+  {
+    spec: 1123,
+    what: 'body validation, no body and no Digest',
+    route: 'h4',
+    headers: (date) => ({ date, authorization: `hmac username="bob",algorithm="hmac-sha1",headers="date",signature="${sign('sha1', `date: ${date}`)}"` }),
+    status: 200,
+  },
+  {
+    spec: 1230,
+    what: 'body validation, the Digest signed',
+    route: 'h4',
+    method: 'POST',
+    body: '{"a":"apple","b":"ball"}',
+    headers: (date) => {
+      const digest = sha256('{"a":"apple","b":"ball"}')
+      return {
+        date,
+        digest,
+        authorization: `hmac username="bob",algorithm="hmac-sha1",headers="date digest",signature="${sign('sha1', `date: ${date}\ndigest: ${digest}`)}"`,
+      }
+    },
+    status: 200,
+  },
+  {
+    spec: 1280,
+    what: 'body validation, the signed Digest not sent',
+    route: 'h4',
+    method: 'POST',
+    body: '{"a":"apple","b":"ball"}',
+    headers: (date) => {
+      const digest = sha256('{"a":"apple","b":"ball"}')
+      return {
+        date,
+        authorization: `hmac username="bob",algorithm="hmac-sha1",headers="date digest",signature="${sign('sha1', `date: ${date}\ndigest: ${digest}`)}"`,
+      }
+    },
+    status: 401,
+    message: NOT_SAME,
+  },
+  {
+    spec: 1519,
+    what: 'several encoded query arguments',
+    route: 'h5',
+    path: '/request?name=foo%20bar&address=san%20francisco',
+    headers: (date) => ({
+      date,
+      'content-md5': 'md5',
+      'proxy-authorization': signed(
+        'hmac-sha1',
+        'date content-md5 request-line',
+        sign('sha1', MD5_LINE(date, 'GET /request?name=foo%20bar&address=san%20francisco HTTP/1.1')),
+        ' ',
+      ),
+    }),
+    status: 200,
+  },
+  {
+    spec: 1547,
+    what: 'one query argument twice',
+    route: 'h5',
+    path: '/request?name=foo&name=bar',
+    headers: (date) => ({
+      date,
+      'content-md5': 'md5',
+      'proxy-authorization': signed('hmac-sha1', 'date content-md5 request-line', sign('sha1', MD5_LINE(date, 'GET /request?name=foo&name=bar HTTP/1.1')), ' '),
+    }),
+    status: 200,
+  },
+  {
+    spec: 1572,
+    what: 'the request line of /',
+    route: 'h5',
+    path: '/',
+    headers: (date) => ({
+      date,
+      'content-md5': 'md5',
+      'proxy-authorization': signed('hmac-sha1', 'date content-md5 request-line', sign('sha1', MD5_LINE(date, 'GET / HTTP/1.1')), ' '),
+    }),
+    status: 200,
+  },
+  {
+    spec: 1593,
+    what: 'an encoded path segment',
+    route: 'h5',
+    path: '/request/some%20value/?name=foo&name=bar',
+    headers: (date) => ({
+      date,
+      'content-md5': 'md5',
+      'proxy-authorization': signed(
+        'hmac-sha1',
+        'date content-md5 request-line',
+        sign('sha1', MD5_LINE(date, 'GET /request/some%20value/?name=foo&name=bar HTTP/1.1')),
+        ' ',
+      ),
+    }),
+    status: 200,
+  },
+  {
+    spec: 1711,
+    what: 'no hmac token at all',
+    route: 'h6',
+    headers: (date) => ({ date, 'proxy-authorization': 'this is no hmac token at all is it?' }),
+    status: 401,
+  },
+  // hmac-auth (1030) runs after key-auth (1250).
+  {
+    spec: 1859,
+    what: 'logical AND, both credentials',
+    route: 'logical-and',
+    headers: (date) => ({ apikey: 'Mouse', ...aladdin(date) }),
+    status: 200,
+    consumer: 'Mickey|Aladdin',
+  },
+  { spec: 1878, what: 'logical AND, the key only', route: 'logical-and', headers: () => ({ apikey: 'Mouse' }), status: 401, message: 'Unauthorized' },
+  {
+    spec: 1891,
+    what: 'logical AND, the signature only',
+    route: 'logical-and',
+    headers: aladdin,
+    status: 401,
+    challenge: 'Key',
+    message: 'No API key found in request',
+  },
+  {
+    spec: 1905,
+    what: 'logical AND, nothing',
+    route: 'logical-and',
+    headers: () => ({}),
+    status: 401,
+    challenge: 'Key',
+    message: 'No API key found in request',
+  },
+  {
+    spec: 1921,
+    what: 'logical OR, both credentials',
+    route: 'logical-or',
+    headers: (date) => ({ apikey: 'Mouse', ...aladdin(date) }),
+    status: 200,
+    consumer: 'Mickey|Aladdin',
+  },
+  { spec: 1940, what: 'logical OR, the key only', route: 'logical-or', headers: () => ({ apikey: 'Mouse' }), status: 200, consumer: 'Mickey' },
+  { spec: 1956, what: 'logical OR, the signature only', route: 'logical-or', headers: aladdin, status: 200, consumer: 'Aladdin' },
+  { spec: 1973, what: 'logical OR, nothing', route: 'logical-or', headers: () => ({}), status: 200, consumer: 'Anonymous', anonymous: true },
 ]
 
 t.test("Kong's hmac-auth access spec", async (t) => {
@@ -414,17 +614,21 @@ t.test("Kong's hmac-auth access spec", async (t) => {
     // spec/03-plugins/19-hmac-auth/03-access_spec.lua:<c.spec>, one test per row
     t.test(`spec/03-plugins/19-hmac-auth/03-access_spec.lua:${c.spec} ${c.what}: ${c.status}`, async (t) => {
       const date = new Date().toUTCString()
-      const r = await g.send(`/request${c.path ?? ''}`, {
+      const r = await g.send(c.path ?? '/request', {
         method: c.method ?? 'GET',
         headers: { host: `${c.route}.test`, ...c.headers(date) },
         ...(c.body ? { body: c.body } : {}),
       })
       t.equal(r.status, c.status)
       if (c.status === 401) {
-        t.equal(r.headers['www-authenticate'], c.route === 'h1' ? 'hmac realm="test-realm"' : 'hmac')
+        t.equal(r.headers['www-authenticate'], c.challenge ?? (c.route === 'h1' ? 'hmac realm="test-realm"' : 'hmac'))
         if (c.message) t.equal(r.json().message, c.message)
         t.equal(r.reached, undefined, 'the upstream is not reached')
-      } else t.equal(r.reached?.headers['x-consumer-username'], 'bob')
+        return
+      }
+      const seen = r.reached?.headers ?? {}
+      t.match(seen['x-consumer-username'], new RegExp(`^(${c.consumer ?? 'bob'})$`))
+      t.equal(seen['x-anonymous-consumer'], c.anonymous ? 'true' : undefined)
     })
   }
 })

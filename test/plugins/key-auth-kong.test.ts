@@ -4,6 +4,7 @@
 // combination of Kong's table. Cases key-auth.test.ts already covers carry their citation there.
 import t from 'tap'
 import { stringify } from 'yaml'
+import { loadConfig } from '../../src/config/load.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
 
 type Plugin = { name: string; config?: Record<string, unknown> }
@@ -296,4 +297,18 @@ t.test("Kong's key-auth access spec", async (t) => {
       }
     }
   })
+})
+
+t.test('key_names must be header names', async (t) => {
+  const load = (name: string) =>
+    loadConfig(`_format_version: "3.0"\nplugins:\n  - name: key-auth\n    config: { key_names: [${JSON.stringify(name)}] }\n`, { file: 'k.yml' })
+  // spec/03-plugins/09-key-auth/01-api_spec.lua:363
+  const bad = await load('hello\\world')
+  t.same(bad.ok ? [] : bad.issues.map((i) => `${i.path} ${i.message}`), [
+    "plugins[0].config.key_names[0] bad header name 'hello\\world', allowed characters are A-Z, a-z, 0-9, '_', and '-'",
+  ])
+  // spec/03-plugins/09-key-auth/01-api_spec.lua:384
+  const ok = await load('hello-world')
+  t.ok(ok.ok)
+  if (ok.ok) t.same(ok.config.plugins[0]!.config.key_names, ['hello-world'])
 })
