@@ -29,6 +29,7 @@ ${pluginConfig ? `            config:\n${pluginConfig.replace(/^/gm, '          
 `
 
 t.test('no credentials: 401 Unauthorized, WWW-Authenticate: Basic realm="service", upstream not reached', async (t) => {
+  // spec/03-plugins/10-basic-auth/03-access_spec.lua:156
   const { send } = await pluginGateway(t, CONFIG())
   const r = await send('/x')
   t.equal(r.status, 401)
@@ -46,6 +47,7 @@ t.test('realm is configurable', async (t) => {
 })
 
 t.test('valid credentials: consumer headers upstream, credential identified by username', async (t) => {
+  // spec/03-plugins/10-basic-auth/03-access_spec.lua:331 and :351
   const { send, gw } = await pluginGateway(t, CONFIG())
   const r = await send('/x', { headers: { authorization: basic('alice:p@ss:word'), 'x-credential-identifier': 'spoof', 'x-anonymous-consumer': 'true' } })
   t.equal(r.status, 200)
@@ -101,6 +103,7 @@ t.test('Proxy-Authorization is tried first; Authorization when its user is unkno
 })
 
 t.test('hide_credentials strips the headers that were read', async (t) => {
+  // spec/03-plugins/10-basic-auth/03-access_spec.lua:365
   const { send } = await pluginGateway(t, CONFIG('hide_credentials: true'))
   const a = await send('/x', { headers: { authorization: basic('alice:p@ss:word') } })
   t.equal(a.status, 200)
@@ -117,6 +120,7 @@ t.test('hide_credentials strips the headers that were read', async (t) => {
 })
 
 t.test('_transform: false compares the stored value as the hash', async (t) => {
+  // spec/03-plugins/10-basic-auth/05-declarative_spec.lua:210
   const hashed = createHash('sha1').update(`hunter2${BOB_ID}`).digest('hex')
   const yaml = CONFIG('', '_transform: false').replace('password: hunter2', `password: "${hashed}"`)
   const { send } = await pluginGateway(t, yaml)
@@ -128,6 +132,7 @@ t.test('_transform: false compares the stored value as the hash', async (t) => {
 })
 
 t.test('anonymous: failures attach the anonymous consumer', async (t) => {
+  // spec/03-plugins/10-basic-auth/03-access_spec.lua:384, :399 and :426 (by username: :413)
   const { send } = await pluginGateway(t, CONFIG('anonymous: guest'))
   const r = await send('/x', { headers: { authorization: basic('alice:wrong') } })
   t.equal(r.status, 200)

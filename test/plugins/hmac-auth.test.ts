@@ -34,6 +34,7 @@ const auth = (names: string, signature: string, alg = 'hmac-sha1', user = 'bob-h
 const dateAuth = (date: string, alg = 'sha1') => auth('date', sign([`date: ${date}`], alg), `hmac-${alg}`)
 
 t.test('no Authorization: 401 Unauthorized with WWW-Authenticate: hmac, upstream not reached', async (t) => {
+  // spec/03-plugins/19-hmac-auth/03-access_spec.lua:364
   const { send } = await pluginGateway(t, CONFIG())
   const r = await send('/x', { headers: { date: now() } })
   t.equal(r.status, 401)
@@ -71,6 +72,7 @@ t.test('Date / X-Date: missing, malformed or outside clock_skew', async (t) => {
 })
 
 t.test('valid signature: consumer headers upstream, credential identified by username', async (t) => {
+  // spec/03-plugins/19-hmac-auth/03-access_spec.lua:423 and :881
   const { send, gw } = await pluginGateway(t, CONFIG())
   const date = now()
   const authorization = dateAuth(date)
@@ -90,6 +92,7 @@ t.test('valid signature: consumer headers upstream, credential identified by use
 })
 
 t.test('all four algorithms; the algorithms list restricts them', async (t) => {
+  // spec/03-plugins/19-hmac-auth/03-access_spec.lua:1644, :1666 and :1727
   const { send } = await pluginGateway(t, CONFIG())
   const date = now()
   for (const alg of ['sha1', 'sha256', 'sha384', 'sha512']) {
@@ -141,6 +144,7 @@ t.test('wrong or undecodable signature: HMAC signature does not match', async (t
 })
 
 t.test('signing string: headers, request-line, @request-target, absent headers', async (t) => {
+  // spec/03-plugins/19-hmac-auth/03-access_spec.lua:577 and :600
   const { send } = await pluginGateway(t, CONFIG())
   const date = now()
   const headers = { date, 'content-md5': 'md5' }
@@ -172,6 +176,7 @@ t.test('signing string: headers, request-line, @request-target, absent headers',
 })
 
 t.test('request-line of an HTTP/1.0 request says HTTP/1.0', async (t) => {
+  // spec/03-plugins/19-hmac-auth/03-access_spec.lua:623
   const { gw } = await pluginGateway(t, CONFIG())
   const date = now()
   const authorization = auth('date request-line', sign([`date: ${date}`, 'GET /old HTTP/1.0']))
@@ -252,6 +257,7 @@ t.test('hide_credentials strips the header the signature came from', async (t) =
 })
 
 t.test('anonymous: failures attach the anonymous consumer; a missing one is a 500', async (t) => {
+  // spec/03-plugins/19-hmac-auth/03-access_spec.lua:1165, :1181 and :1196
   const { send } = await pluginGateway(t, CONFIG('anonymous: guest'))
   const r = await send('/x')
   t.equal(r.status, 200)
@@ -271,6 +277,7 @@ t.test('anonymous: failures attach the anonymous consumer; a missing one is a 50
 })
 
 t.test('schema: defaults, consumer scope refused, bad values', async (t) => {
+  // spec/03-plugins/19-hmac-auth/01-schema_spec.lua:5, :15 and :20
   const ok = await loadConfig('_format_version: "3.0"\nplugins:\n  - name: hmac-auth\n', { file: 'h.yml' })
   t.ok(ok.ok)
   if (ok.ok) {

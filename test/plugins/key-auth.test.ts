@@ -23,6 +23,7 @@ ${pluginConfig ? `            config:\n${pluginConfig.replace(/^/gm, '          
 `
 
 t.test('no key: 401 "No API key found in request", WWW-Authenticate: Key, upstream not reached', async (t) => {
+  // spec/03-plugins/09-key-auth/02-access_spec.lua:220 and :296
   const { send } = await pluginGateway(t, CONFIG())
   const r = await send('/x')
   t.equal(r.status, 401)
@@ -33,6 +34,7 @@ t.test('no key: 401 "No API key found in request", WWW-Authenticate: Key, upstre
 })
 
 t.test('unknown key: 401 Unauthorized; realm in the challenge', async (t) => {
+  // spec/03-plugins/09-key-auth/02-access_spec.lua:496
   const { send } = await pluginGateway(t, CONFIG('realm: shop'))
   const r = await send('/x', { headers: { apikey: 'nope' } })
   t.equal(r.status, 401)
@@ -42,6 +44,7 @@ t.test('unknown key: 401 Unauthorized; realm in the challenge', async (t) => {
 })
 
 t.test('valid key in header: consumer headers upstream, spoofed ones replaced', async (t) => {
+  // spec/03-plugins/09-key-auth/02-access_spec.lua:485 and :588
   const { send, gw } = await pluginGateway(t, CONFIG())
   const r = await send('/x', { headers: { apikey: 'alice-key', 'x-consumer-username': 'root', 'x-anonymous-consumer': 'true', 'x-consumer-groups': 'admin' } })
   t.equal(r.status, 200)
@@ -61,6 +64,7 @@ t.test('valid key in header: consumer headers upstream, spoofed ones replaced', 
 })
 
 t.test('key in query; key names are tried in order; duplicates refused', async (t) => {
+  // spec/03-plugins/09-key-auth/02-access_spec.lua:310
   const { send } = await pluginGateway(t, CONFIG('key_names: [x-key, token]'))
   const q = await send('/x?token=bob-key&a=1')
   t.equal(q.status, 200)
@@ -99,6 +103,17 @@ t.test('key_in_header/key_in_query false ignore those places', async (t) => {
   t.equal((await send('/x?apikey=alice-key')).status, 200)
   const q = await pluginGateway(t, CONFIG('key_in_query: false'))
   t.equal((await q.send('/x?apikey=alice-key')).status, 401)
+})
+
+// Kong clears only the configured name (`api_key`); a key found under `api-key` is cleared too.
+t.test('hide_credentials removes the header spelling the key came in', async (t) => {
+  const { send } = await pluginGateway(t, CONFIG('key_names: [api_key]\nhide_credentials: true'))
+  for (const name of ['api-key', 'api_key']) {
+    const r = await send('/x', { headers: { [name]: 'alice-key' } })
+    t.equal(r.status, 200, name)
+    t.equal(r.reached!.headers['api-key'], undefined)
+    t.equal(r.reached!.headers['api_key'], undefined)
+  }
 })
 
 t.test('hide_credentials strips the key from header, query and body', async (t) => {
@@ -155,6 +170,7 @@ t.test('key_in_body reads form, JSON and multipart bodies; the body still reache
 })
 
 t.test('run_on_preflight: false lets OPTIONS through unauthenticated', async (t) => {
+  // spec/03-plugins/09-key-auth/02-access_spec.lua:196 and :206
   const { send } = await pluginGateway(t, CONFIG('run_on_preflight: false'))
   t.equal((await send('/x', { method: 'OPTIONS' })).status, 200)
   t.equal((await send('/x', { method: 'GET' })).status, 401)
@@ -163,6 +179,7 @@ t.test('run_on_preflight: false lets OPTIONS through unauthenticated', async (t)
 })
 
 t.test('anonymous: failures attach the anonymous consumer (by username or id)', async (t) => {
+  // spec/03-plugins/09-key-auth/02-access_spec.lua:761, :774 and :787
   const { send } = await pluginGateway(t, CONFIG('anonymous: guest'))
   const r = await send('/x', { headers: { 'x-credential-identifier': 'spoof' } })
   t.equal(r.status, 200)
@@ -175,6 +192,7 @@ t.test('anonymous: failures attach the anonymous consumer (by username or id)', 
 })
 
 t.test('anonymous consumer that does not exist: 500 with Kong message', async (t) => {
+  // spec/03-plugins/09-key-auth/02-access_spec.lua:799
   const { send } = await pluginGateway(t, CONFIG('anonymous: nobody'))
   const r = await send('/x')
   t.equal(r.status, 500)

@@ -1,7 +1,7 @@
 /**
  * acl: decides from the groups of the authenticated consumer (its `acls`), or
  * from groups another plugin authenticated in `kit.shared.authenticated_groups`
- * (an array of strings, Kong's `kong.ctx.shared.authenticated_groups`). Those
+ * (a list of strings, Kong's `kong.ctx.shared.authenticated_groups`). Those
  * are used when there is no consumer, when the consumer is anonymous (no
  * credential), or always with `always_use_authenticated_groups`.
  */
@@ -14,9 +14,18 @@ const { FORBIDDEN, UNAUTHORIZED } = ACL
 /** `true` = refuse; a string = allowed, with the groups header value. */
 type Decision = true | string
 
+/**
+ * Kong accepts any table and reads its array part: an empty Lua table (which
+ * reaches JS as `{}`, not `[]`) is an empty list of groups, not "no groups".
+ */
 function authenticatedGroups(kit: Kit): readonly string[] | undefined {
   const v = kit.shared.authenticated_groups
-  return Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string') : undefined
+  if (Array.isArray(v)) return v.filter((g): g is string => typeof g === 'string')
+  if (typeof v !== 'object' || v === null) return undefined
+  const record = v as Record<string, unknown>
+  const out: string[] = []
+  for (let i = 1; i in record; i++) if (typeof record[i] === 'string') out.push(record[i] as string)
+  return out
 }
 
 export default definePhases<AclConfig>((conf, env) => {
@@ -32,8 +41,8 @@ export default definePhases<AclConfig>((conf, env) => {
 
   const finish = (kit: Kit, d: Decision, header: string): Exit | undefined => {
     if (d === true) return FORBIDDEN
-    // An empty list sends no header rather than an empty one.
-    if (!conf.hide_groups_header && d !== '') kit.upstream.setHeader(header, d)
+    // Allowed without groups (a deny list): the header goes up empty, as Kong sends it.
+    if (!conf.hide_groups_header) kit.upstream.setHeader(header, d)
     return undefined
   }
 

@@ -1,7 +1,8 @@
 /**
  * key-auth: for each configured name in order, a header, then a query argument,
  * then (when enabled) a body field; the first string found is the key. A key
- * sent twice is refused rather than guessed at.
+ * sent twice is refused rather than guessed at. A header name with `_` also
+ * matches the header spelled with `-`, as in Kong.
  */
 import { KEY_AUTH } from '../../errors.js'
 import { authGate, challenge } from '../shared/auth.js'
@@ -16,6 +17,9 @@ export default definePhases<KeyAuthConfig>((conf, env) => {
   const DUPLICATE: Exit = { ...KEY_AUTH.DUPLICATE, headers }
   const INVALID: Exit = { ...KEY_AUTH.INVALID, headers }
   const names = conf.key_names.map((n) => n.toLowerCase())
+  // Kong reads headers through ngx.req.get_headers(), whose table falls back from
+  // `api_key` to `api-key`: the name as written first, then with `-` for `_`.
+  const dashed = names.map((n) => (n.includes('_') ? n.replaceAll('_', '-') : undefined))
 
   const authenticate = (kit: Kit, body: Record<string, unknown> | undefined): Exit | undefined => {
     let key: string | undefined
@@ -24,8 +28,14 @@ export default definePhases<KeyAuthConfig>((conf, env) => {
       const original = conf.key_names[i]!
       let values: readonly unknown[] = []
       let where: 'header' | 'query' | 'body' | undefined
+      let header = name
       if (conf.key_in_header) {
         values = kit.request.headerValues(name)
+        const alt = dashed[i]
+        if (!values.length && alt !== undefined) {
+          values = kit.request.headerValues(alt)
+          header = alt
+        }
         if (values.length) where = 'header'
       }
       if (!where && conf.key_in_query) {
@@ -43,7 +53,9 @@ export default definePhases<KeyAuthConfig>((conf, env) => {
       if (typeof v !== 'string') continue
       key = v
       if (conf.hide_credentials) {
+        // Kong clears only the name as configured; the spelling the key came in goes too.
         kit.upstream.clearHeader(name)
+        if (header !== name) kit.upstream.clearHeader(header)
         if (where === 'query' || kit.request.query.has(original)) kit.upstream.query.delete(original)
         if (body && where === 'body') writeBodyWithout(kit, body, original)
       }
