@@ -44,6 +44,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'tls-listen': { type: 'string', multiple: true },
       'admin-listen': { type: 'string' },
       'trusted-ips': { type: 'string' },
+      'real-ip-header': { type: 'string' },
+      'real-ip-recursive': { type: 'string' },
       'drain-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       'access-log': { type: 'boolean' },
@@ -78,6 +80,21 @@ export async function serve(args: string[], io: Io): Promise<number> {
     return 2
   }
   const underscoresInHeaders = underscores === 'on'
+  // Kong's real_ip_header and real_ip_recursive (defaults X-Real-IP, off).
+  const realIpHeader = values['real-ip-header'] ?? io.env.GATEWAY_REAL_IP_HEADER ?? 'X-Real-IP'
+  if (realIpHeader.toLowerCase() === 'proxy_protocol') {
+    io.err('gateway serve: --real-ip-header proxy_protocol is not supported (the listeners do not speak the PROXY protocol)')
+    return 2
+  }
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(realIpHeader)) {
+    io.err('gateway serve: --real-ip-header must be a header name')
+    return 2
+  }
+  const recursive = values['real-ip-recursive'] ?? io.env.GATEWAY_REAL_IP_RECURSIVE ?? 'off'
+  if (recursive !== 'on' && recursive !== 'off') {
+    io.err("gateway serve: --real-ip-recursive must be 'on' or 'off'")
+    return 2
+  }
   const env = io.env
   let limits
   try {
@@ -108,6 +125,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
     tlsListen: values['tls-listen'] ?? list(env.GATEWAY_TLS_LISTEN),
     adminListen: values['admin-listen'] ?? env.GATEWAY_ADMIN_LISTEN ?? '127.0.0.1:8001',
     trustedIps: values['trusted-ips'] ?? env.GATEWAY_TRUSTED_IPS ?? '',
+    realIpHeader,
+    realIpRecursive: recursive === 'on',
     drainTimeoutMs: Number(values['drain-timeout'] ?? env.GATEWAY_DRAIN_TIMEOUT ?? 25_000),
     limits,
     env,

@@ -16,6 +16,7 @@ function wrap(text: string, indent: string): string {
 
 export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]... [--tls-listen HOST:PORT]...
                 [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...] [--drain-timeout MS]
+                [--real-ip-header NAME] [--real-ip-recursive on|off]
                 [--log-level LEVEL] [--access-log] [--workers N|auto] [--underscores-in-headers on|off]
                 [--untrusted-lua-sandbox-requires MOD,...]
       Serve a declarative file, reloading it when it changes (SIGHUP forces a reload).
@@ -24,6 +25,6 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]
       untrusted_lua_sandbox_requires; none by default), among:
 ${wrap(REQUIRABLE.join(', '), '        ')}
       Environment: GATEWAY_CONFIG, GATEWAY_LISTEN, GATEWAY_TLS_LISTEN, GATEWAY_ADMIN_LISTEN,
-      GATEWAY_TRUSTED_IPS, GATEWAY_DRAIN_TIMEOUT, GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG,
-      GATEWAY_WORKERS, GATEWAY_UNDERSCORES_IN_HEADERS, GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES
-      (lists are comma-separated). Logs are JSON lines on stdout.`
+      GATEWAY_TRUSTED_IPS, GATEWAY_REAL_IP_HEADER, GATEWAY_REAL_IP_RECURSIVE, GATEWAY_DRAIN_TIMEOUT,
+      GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG, GATEWAY_WORKERS, GATEWAY_UNDERSCORES_IN_HEADERS,
+      GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES (lists are comma-separated). Logs are JSON lines on stdout.`

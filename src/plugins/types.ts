@@ -122,9 +122,9 @@ export interface KitRequest {
   readonly serverAddr: string
   /** A per-process serial of the client connection, and how many requests it has carried so far (this one included). */
   readonly connection: { readonly id: number; readonly requests: number }
-  /** The client address after trusted-ips rules (Kong's `kong.client.get_ip` / realip). */
+  /** The client address after the trusted-ips and real-ip rules (Kong's `kong.client.get_forwarded_ip`, nginx's remote_addr). */
   readonly clientIp: string
-  /** The address of the TCP peer (Kong's `kong.client.get_forwarded_ip` counterpart). */
+  /** The address of the TCP peer (Kong's `kong.client.get_ip`, nginx's realip_remote_addr). */
   readonly peerIp: string
   readonly httpVersion: string
   readonly uriCaptures: UriCaptures | undefined

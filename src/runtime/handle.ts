@@ -34,7 +34,7 @@ export interface UpgradeHandler {
 }
 
 // Everything about where a request came from is the connection's, so it is
-// worked out once per connection; only a trusted peer's X-Real-IP varies.
+// worked out once per connection; only what a trusted peer's real-IP header says varies.
 const ARRIVAL = Symbol('arrival')
 type ArrivalSocket = TLSSocket & { [ARRIVAL]?: Arrival }
 
@@ -52,8 +52,11 @@ function arrival(req: IncomingMessage, opts: HandlerOptions): Arrival {
       sni: opts.scheme === 'https' ? socket.servername || undefined : undefined,
     }
   }
-  const realIp = a.trusted ? req.headers['x-real-ip'] : undefined
-  return realIp === undefined ? a : { ...a, clientIp: clientAddress(a.peer, true, realIp) }
+  // Only a trusted peer's header counts (nginx's set_real_ip_from), and only when it is there.
+  const rule = opts.proxy.realIp
+  if (!a.trusted || req.headers[rule.header] === undefined) return a
+  const clientIp = clientAddress(a.peer, req, rule, opts.proxy.trusted)
+  return clientIp === a.peer ? a : { ...a, clientIp }
 }
 
 /** Runs one request through the pipeline on `transport`, pinned to the Runtime current now. */
@@ -87,8 +90,9 @@ function writeAccess(s: RequestState, log: (entry: Record<string, unknown>) => v
     status: s.transport.status,
     latency_ms: Math.round(performance.now() - s.start),
     request_id: s.requestId,
-    // Noted on arrival: by now Node may have let go of the request's socket.
-    client_ip: s.arrival.peer,
+    // nginx's $remote_addr (after the real-ip rules), noted on arrival: by now
+    // Node may have let go of the request's socket.
+    client_ip: s.arrival.clientIp,
     route: match ? (match.route.name ?? match.route.id) : undefined,
     service: match?.service ? (match.service.name ?? match.service.id) : undefined,
   })

@@ -8,11 +8,13 @@
  */
 import type { ClientLimits } from './limits.js'
 import type { RequestLog } from './state.js'
-import type { TrustCheck } from './trust.js'
+import type { RealIpRule, TrustCheck } from './trust.js'
 
 export interface ProxyOptions {
   /** --trusted-ips: peers whose X-Forwarded-* and X-Real-IP are believed. */
   readonly trusted: TrustCheck
+  /** --real-ip-header, --real-ip-recursive: where a trusted peer's client address is read. */
+  readonly realIp: RealIpRule
   /** One entry per request when set; nothing is added to the request path otherwise. */
   readonly accessLog: ((entry: Record<string, unknown>) => void) | undefined
   /** Where errors of the request path itself go (with the request id); silent when undefined. */

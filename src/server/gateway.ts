@@ -16,7 +16,7 @@ import { AggregatorRegistry } from 'prom-client'
 import type { RequestLog } from '../runtime/state.js'
 import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../runtime/limits.js'
 import type { ProxyOptions } from '../runtime/options.js'
-import { parseTrustedIps } from '../runtime/trust.js'
+import { DEFAULT_REAL_IP, parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
 import { ListenerStats, type ServerStats, type ServerTotals } from './listener-stats.js'
@@ -31,6 +31,10 @@ export interface GatewayOptions {
   /** 'off' disables the admin listener. */
   adminListen: string
   trustedIps?: string
+  /** Kong's real_ip_header: the header a trusted peer names the client in (default X-Real-IP). */
+  realIpHeader?: string
+  /** Kong's real_ip_recursive (default false). */
+  realIpRecursive?: boolean
   env?: NodeJS.ProcessEnv
   /** Watch the file and reload on change (default true). */
   watch?: boolean
@@ -147,6 +151,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // Every default of the request path, resolved here once; each listener gets this same value.
   const proxyOptions: ProxyOptions = {
     trusted: parseTrustedIps(opts.trustedIps),
+    realIp: { header: (opts.realIpHeader ?? DEFAULT_REAL_IP.header).toLowerCase(), recursive: opts.realIpRecursive ?? DEFAULT_REAL_IP.recursive },
     accessLog: opts.accessLog,
     requestLog: opts.requestLog,
     underscoresInHeaders: opts.underscoresInHeaders ?? true,

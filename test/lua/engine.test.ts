@@ -32,6 +32,7 @@ function fakeKit(shared: Record<string, unknown> = {}): FakeKit {
       path: '/p',
       normalizedPath: '/p',
       clientIp: '10.0.0.1',
+      peerIp: '10.0.0.1',
       body: async () => Buffer.from('raw!'),
     },
     upstream: {

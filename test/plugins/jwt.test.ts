@@ -90,6 +90,7 @@ const BOB = jwt('HS256', { iss: 'bob-key' }, 'bob-secret')
 const INVALID = 'Bearer error="invalid_token"'
 
 t.test('no token: 401 {"message":"Unauthorized"} as compact JSON, WWW-Authenticate: Bearer', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:296
   const { send } = await pluginGateway(t, CONFIG())
   const r = await send('/x')
   t.equal(r.status, 401)
@@ -111,11 +112,12 @@ t.test('realm goes into both challenges', async (t) => {
   const { send } = await pluginGateway(t, CONFIG('realm: shop'))
   t.equal((await send('/x')).headers['www-authenticate'], 'Bearer realm="shop"')
   const bad = await send('/x', { headers: bearer('garbage') })
-  // Kong concatenates with a space and no comma (kong/plugins/jwt/handler.lua).
-  t.equal(bad.headers['www-authenticate'], 'Bearer realm="shop" error="invalid_token"')
+  // spec/03-plugins/16-jwt/03-access_spec.lua:611: a comma after the realm.
+  t.equal(bad.headers['www-authenticate'], 'Bearer realm="shop", error="invalid_token"')
 })
 
 t.test('valid HS256 token in the Authorization header: consumer headers upstream, spoofs replaced', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:476
   const { send, gw } = await pluginGateway(t, CONFIG())
   const r = await send('/x', {
     headers: { ...bearer(ALICE), 'x-consumer-username': 'root', 'x-anonymous-consumer': 'true', 'x-credential-identifier': 'spoof' },
@@ -135,6 +137,7 @@ t.test('valid HS256 token in the Authorization header: consumer headers upstream
 })
 
 t.test('every HMAC size, RSA, RSA-PSS, ECDSA (P-256/384/521) and EdDSA', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:705-1117 (RS256 ... HS512, one describe per algorithm)
   const { send } = await pluginGateway(t, CONFIG())
   const cases: [Alg, string, string | Buffer | KeyObject][] = [
     ['HS256', 'hs256-key', 'hs256-secret'],
@@ -168,6 +171,7 @@ t.test('every HMAC size, RSA, RSA-PSS, ECDSA (P-256/384/521) and EdDSA', async (
 })
 
 t.test('wrong secret or key: Invalid signature', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:358
   const { send } = await pluginGateway(t, CONFIG())
   const other = generateKeyPairSync('rsa', { modulusLength: 2048 })
   for (const token of [
@@ -186,6 +190,7 @@ t.test('wrong secret or key: Invalid signature', async (t) => {
 })
 
 t.test('the credential decides the algorithm: other alg, alg none and key confusion refused', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:375; spec/03-plugins/16-jwt/01-jwt_parser_spec.lua:176
   const { send } = await pluginGateway(t, CONFIG())
   const other = await send('/x', { headers: bearer(jwt('HS512', { iss: 'hs256-key' }, 'hs256-secret')) })
   t.equal(other.status, 401)
@@ -232,6 +237,7 @@ t.test('bad token text: Kong decoder messages', async (t) => {
 })
 
 t.test('key claim: missing, empty, unknown; read from the JWT header when absent from the payload', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:307, :324, :341, :509
   const { send } = await pluginGateway(t, CONFIG())
   const missing = await send('/x', { headers: bearer(jwt('HS256', { sub: 'x' }, 'hs256-secret')) })
   t.equal(missing.status, 401)
@@ -258,6 +264,7 @@ t.test('key claim: missing, empty, unknown; read from the JWT header when absent
 })
 
 t.test('key_claim_name picks another claim', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:509, :523
   const { send } = await pluginGateway(t, CONFIG('key_claim_name: kid'))
   t.equal((await send('/x', { headers: bearer(jwt('HS256', { sub: 'x' }, 'bob-secret', { kid: 'bob-key' })) })).status, 200)
   const r = await send('/x', { headers: bearer(ALICE) })
@@ -265,6 +272,7 @@ t.test('key_claim_name picks another claim', async (t) => {
 })
 
 t.test('query argument and cookie sources; duplicates of one token are fine, distinct tokens are not', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:678, :690 (query), :571 (cookie)
   const { send } = await pluginGateway(t, CONFIG('cookie_names: [session, jwt_cookie]'))
   const q = await send(`/x?a=1&jwt=${ALICE}`)
   t.equal(q.status, 200)
@@ -305,6 +313,7 @@ t.test('header_names: custom headers carry "Bearer <token>"; the default one is 
 })
 
 t.test('claims_to_verify: exp and nbf errors are an object body', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:1122, :1138, :1156
   const { send } = await pluginGateway(t, CONFIG('claims_to_verify: [exp, nbf]'))
   const fresh = await send('/x', { headers: bearer(jwt('HS256', { iss: 'hs256-key', exp: now() + 60, nbf: now() - 60 }, 'hs256-secret')) })
   t.equal(fresh.status, 200)
@@ -330,6 +339,7 @@ t.test('claims_to_verify: exp and nbf errors are an object body', async (t) => {
 })
 
 t.test('maximum_expiration', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:414, :432
   const { send } = await pluginGateway(t, CONFIG('claims_to_verify: [exp]\nmaximum_expiration: 600'))
   t.equal((await send('/x', { headers: bearer(jwt('HS256', { iss: 'hs256-key', exp: now() + 300 }, 'hs256-secret')) })).status, 200)
   const r = await send('/x', { headers: bearer(jwt('HS256', { iss: 'hs256-key', exp: now() + 3600 }, 'hs256-secret')) })
@@ -342,6 +352,7 @@ t.test('maximum_expiration', async (t) => {
 })
 
 t.test('secret_is_base64: the stored secret is decoded; text that is not base64 is Invalid key/secret', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:540
   const { send } = await pluginGateway(t, CONFIG('secret_is_base64: true'))
   t.equal((await send('/x', { headers: bearer(jwt('HS256', { iss: 'b64-key' }, BINARY_SECRET)) })).status, 200)
   const literal = await send('/x', { headers: bearer(jwt('HS256', { iss: 'b64-key' }, BINARY_SECRET.toString('base64'))) })
@@ -387,6 +398,7 @@ const sharedProbe = {
 }
 
 t.test('the token is shared with later plugins (kong.ctx.shared.authenticated_jwt_token)', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:1177
   const plugins = pluginSet([sharedProbe as never])
   const { send } = await pluginGateway(t, CONFIG().replace('          - name: jwt\n', '          - name: jwt\n          - name: jwt-probe\n'), undefined, {
     plugins,
@@ -397,6 +409,7 @@ t.test('the token is shared with later plugins (kong.ctx.shared.authenticated_jw
 })
 
 t.test('run_on_preflight: false lets OPTIONS through unauthenticated', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:392, :402
   const { send } = await pluginGateway(t, CONFIG('run_on_preflight: false'))
   t.equal((await send('/x', { method: 'OPTIONS' })).status, 200)
   t.equal((await send('/x', { method: 'GET' })).status, 401)
@@ -405,6 +418,7 @@ t.test('run_on_preflight: false lets OPTIONS through unauthenticated', async (t)
 })
 
 t.test('anonymous: failures attach the anonymous consumer; a valid token still wins', async (t) => {
+  // spec/03-plugins/16-jwt/03-access_spec.lua:1196, :1213, :1226, :1239
   const { send } = await pluginGateway(t, CONFIG('anonymous: guest'))
   for (const headers of [{}, bearer('garbage'), bearer(jwt('HS256', { iss: 'hs256-key' }, 'wrong'))]) {
     const r = await send('/x', { headers: { ...headers, 'x-credential-identifier': 'spoof' } })
@@ -425,6 +439,7 @@ t.test('anonymous: failures attach the anonymous consumer; a valid token still w
 })
 
 t.test('schema: defaults, consumer scope refused, Kong messages for bad values', async (t) => {
+  // spec/03-plugins/16-jwt/06-schema_spec.lua:6, :17, :39
   const ok = await loadConfig('_format_version: "3.0"\nplugins:\n  - name: jwt\n', { file: 'k.yml' })
   t.ok(ok.ok)
   if (ok.ok) {

@@ -420,7 +420,8 @@ const credentialTable = (): LuaValue => {
 }
 
 const client = library('kong.client', {
-  get_ip: () => kit().request.clientIp,
+  // Kong: get_ip is the connection's peer (realip_remote_addr), get_forwarded_ip what realip made of it.
+  get_ip: () => kit().request.peerIp,
   get_forwarded_ip: () => kit().request.clientIp,
   get_port: () => Number(kit().request.port),
   get_forwarded_port: () => Number(currentHeader('x-forwarded-port')) || kit().request.port,

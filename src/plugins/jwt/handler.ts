@@ -45,7 +45,8 @@ export default definePhases<JwtConfig>((conf, env) => {
   const gate = authGate(env, conf)
   const claimName = conf.key_claim_name
   const base = conf.realm !== undefined ? `Bearer realm="${conf.realm}"` : 'Bearer'
-  const invalidToken = { 'www-authenticate': `${base} error="invalid_token"` }
+  // Kong's challenge: `Bearer realm="x", error="invalid_token"` (a comma after the realm), `Bearer error=...` without one.
+  const invalidToken = { 'www-authenticate': conf.realm !== undefined ? `${base}, error="invalid_token"` : `${base} error="invalid_token"` }
   // Every refusal but the missing token names the error in its challenge.
   const reject = (answer: Omit<Exit, 'headers'>): Exit => ({ ...answer, headers: invalidToken })
   const NO_TOKEN: Exit = { ...JWT.UNAUTHORIZED, headers: { 'www-authenticate': base } }

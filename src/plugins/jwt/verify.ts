@@ -35,16 +35,18 @@ function prepare(credential: JwtSecret, base64: boolean): Material {
   const hmac = credential.algorithm.startsWith('HS')
   const text = hmac ? credential.secret : credential.rsa_public_key
   if (text === undefined) return { kind: 'missing' }
-  const value = base64 ? decodeBase64Url(text) : text
+  // Kong decodes only HMAC secrets: a public key is PEM text, never base64 of it,
+  // so RS/ES/PS/EdDSA credentials keep working on a `secret_is_base64` route.
+  const value = base64 && hmac ? decodeBase64Url(text) : text
   if (value === undefined) return { kind: 'missing' }
   if (hmac) return { kind: 'secret', secret: typeof value === 'string' ? Buffer.from(value) : value }
   const key = toPublicKey(value)
   return key ? { kind: 'key', key } : { kind: 'unparsable' }
 }
 
-/** The credential's key material (`secret_is_base64` decodes the stored text first, as Kong does). */
+/** The credential's key material (`secret_is_base64` decodes an HMAC secret first, as Kong does). */
 export function materialOf(credential: JwtSecret, base64: boolean): Material {
-  const cache = base64 ? base64Cache : plainCache
+  const cache = base64 && credential.algorithm.startsWith('HS') ? base64Cache : plainCache
   let m = cache.get(credential)
   if (!m) {
     m = prepare(credential, base64)
