@@ -50,3 +50,21 @@ export interface Transport {
    */
   tunnel(reason: string, headers: OutHeaders, upstream: Duplex): void
 }
+
+/**
+ * Frames a whole answer: its Content-Length, never also chunked (nor both,
+ * which smuggles). A 204 has no body, so nginx's header filter sends it with
+ * neither Content-Length nor Content-Type (Kong's
+ * spec/03-plugins/14-request-termination/02-access_spec.lua:241). Returns the
+ * body to write.
+ */
+export function frame(status: number, headers: OutHeaders, body: string | Buffer | undefined): string | Buffer | undefined {
+  delete headers['transfer-encoding']
+  if (status === 204) {
+    delete headers['content-length']
+    delete headers['content-type']
+    return undefined
+  }
+  headers['content-length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
+  return body
+}

@@ -9,8 +9,18 @@ import { checkHeader } from './header-checks.js'
 import { requestEndToEnd } from './headers.js'
 import type { RequestState } from './state.js'
 
+// The gateway sets these itself after the plugins ran (forward.ts, upstream-request.ts): one spelling only.
+const UNSPELLED = new Set(['host', 'content-length', 'transfer-encoding'])
+
 export class UpstreamChanges implements KitUpstream {
   #headers: Record<string, string | string[]> | undefined
+  /**
+   * The spelling a plugin gave a header name (lower-cased key → name): nginx
+   * sends a header as ngx.req.set_header was given it, and Kong's clients and
+   * tests may match names case-sensitively (request-transformer renames
+   * `rename` to `Rename`). Only names that are not already lower case.
+   */
+  #spelling: Map<string, string> | undefined
   #query: URLSearchParams | undefined
   queryTouched = false
   rawQueryOverride: string | undefined
@@ -35,10 +45,27 @@ export class UpstreamChanges implements KitUpstream {
   /** Checked here, so a bad header fails the plugin that set it (header-checks.ts). */
   setHeader(name: string, value: string | string[]): void {
     checkHeader(name, value)
-    this.headers[name.toLowerCase()] = value
+    const key = name.toLowerCase()
+    this.headers[key] = value
+    if (key !== name && !UNSPELLED.has(key)) (this.#spelling ??= new Map()).set(key, name)
+    else this.#spelling?.delete(key)
   }
   clearHeader(name: string): void {
-    delete this.headers[name.toLowerCase()]
+    const key = name.toLowerCase()
+    delete this.headers[key]
+    this.#spelling?.delete(key)
+  }
+  /** `headers` (lower-cased keys) with the names plugins spelled otherwise, as they go on the wire; `headers` itself when none. */
+  spelled(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+    if (!this.#spelling?.size) return headers
+    const out = { ...headers }
+    for (const [key, name] of this.#spelling) {
+      const v = out[key]
+      if (v === undefined) continue
+      delete out[key]
+      out[name] = v
+    }
+    return out
   }
   get query(): URLSearchParams {
     this.queryTouched = true

@@ -74,7 +74,7 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
     service,
     method,
     path: escapeUpstreamPath(up?.pathOverride ?? s.match!.upstreamPath) + (up ? up.finalQuery(s.query) : s.query),
-    headers,
+    headers: up ? up.spelled(headers) : headers,
     body,
     readBody,
     pluginHost: up?.headersTouched ? up.headers.host : undefined,

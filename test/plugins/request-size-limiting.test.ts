@@ -94,6 +94,7 @@ t.test('Content-Length over the limit: 413 in access, before any byte of the bod
 })
 
 t.test('Content-Length at the limit passes, one byte more is refused (bytes)', async (t) => {
+  // spec/03-plugins/12-request-size-limiting/01-access_spec.lua:83 and :112
   const g = await pluginGateway(t, CONFIG('allowed_payload_size: 10\nsize_unit: bytes'))
   const ok = await g.send('/x', { method: 'POST', body: '0123456789' })
   t.equal(ok.status, 200)
@@ -107,6 +108,7 @@ t.test('Content-Length at the limit passes, one byte more is refused (bytes)', a
 })
 
 t.test('units: kilobytes = 1024 bytes, megabytes = 2^20 bytes', async (t) => {
+  // spec/03-plugins/12-request-size-limiting/01-access_spec.lua:148 and :167
   const kb = await pluginGateway(t, CONFIG('allowed_payload_size: 1\nsize_unit: kilobytes'))
   const k1 = await kb.send('/x', { method: 'POST', body: 'k'.repeat(1024) })
   t.equal(k1.status, 200)
@@ -125,6 +127,7 @@ t.test('units: kilobytes = 1024 bytes, megabytes = 2^20 bytes', async (t) => {
 })
 
 t.test('Expect: 100-continue over the limit: 417 with the same message', async (t) => {
+  // spec/03-plugins/12-request-size-limiting/01-access_spec.lua:129
   const g = await pluginGateway(t, CONFIG('allowed_payload_size: 10\nsize_unit: bytes'))
   const r = await raw(`${g.gw.url}/x`, { headers: { expect: '100-continue', 'content-length': '11' }, chunks: ['0123456789a'] })
   isError(t, r, 417, 'Request size limit exceeded')
@@ -136,6 +139,7 @@ t.test('Expect: 100-continue over the limit: 417 with the same message', async (
 })
 
 t.test('Expect: 100-continue under the limit is proxied (100 Continue sent when the body is read)', async (t) => {
+  // spec/03-plugins/12-request-size-limiting/01-access_spec.lua:97
   const g = await pluginGateway(t, CONFIG('allowed_payload_size: 10\nsize_unit: bytes'))
   const under = await raw(`${g.gw.url}/x`, { headers: { expect: '100-continue', 'content-length': '10' }, chunks: ['0123456789'] })
   t.equal(under.status, 200, 'under the limit: proxied')
@@ -149,6 +153,7 @@ t.test('Expect: 100-continue under the limit is proxied (100 Continue sent when 
 })
 
 t.test('chunked body under the limit reaches the upstream whole', async (t) => {
+  // spec/03-plugins/12-request-size-limiting/01-access_spec.lua:185 and :255
   const g = await pluginGateway(t, CONFIG('allowed_payload_size: 1\nsize_unit: kilobytes'))
   const chunks = Array.from({ length: 8 }, (_, i) => String(i).repeat(128))
   const r = await raw(`${g.gw.url}/x`, { chunks })
@@ -161,6 +166,7 @@ t.test('chunked body under the limit reaches the upstream whole', async (t) => {
 })
 
 t.test('chunked body over the limit: the upstream request is cut, the client gets 413', async (t) => {
+  // spec/03-plugins/12-request-size-limiting/01-access_spec.lua:216 and :286
   const g = await pluginGateway(t, CONFIG('allowed_payload_size: 1\nsize_unit: kilobytes'))
   const chunks = Array.from({ length: 12 }, () => 'z'.repeat(100))
   const r = await raw(`${g.gw.url}/x`, { chunks })
@@ -177,6 +183,7 @@ t.test('chunked body over the limit: the upstream request is cut, the client get
 })
 
 t.test('chunked body over the limit with Expect: 100-continue: 417', async (t) => {
+  // spec/03-plugins/12-request-size-limiting/01-access_spec.lua:234 and :304
   const g = await pluginGateway(t, CONFIG('allowed_payload_size: 10\nsize_unit: bytes'))
   const r = await raw(`${g.gw.url}/x`, { headers: { expect: '100-continue', 'transfer-encoding': 'chunked' }, chunks: ['01234', '56789', 'abc'] })
   isError(t, r, 417, 'Request size limit exceeded')
@@ -184,6 +191,7 @@ t.test('chunked body over the limit with Expect: 100-continue: 417', async (t) =
 })
 
 t.test('require_content_length: 411 without a Content-Length unless chunked', async (t) => {
+  // spec/03-plugins/12-request-size-limiting/01-access_spec.lua:363
   const g = await pluginGateway(t, CONFIG('allowed_payload_size: 10\nsize_unit: bytes\nrequire_content_length: true'))
   const get = await raw(`${g.gw.url}/x`, { method: 'GET' })
   isError(t, get, 411, 'A valid Content-Length header is required')

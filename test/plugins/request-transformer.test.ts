@@ -150,6 +150,7 @@ append: { body: ["field:never"] }`),
 })
 
 t.test('http_method: changes the method; GET copies a form body into the query', async (t) => {
+  // spec/03-plugins/36-request-transformer/02-access_spec.lua:553
   const { send } = await pluginGateway(t, CONFIG('http_method: GET'))
   const r = await send('/m?a=1', { method: 'POST', headers: FORM, body: 'a=2&b=3' })
   t.equal(r.reached!.method, 'GET')

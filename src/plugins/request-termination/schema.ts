@@ -17,15 +17,16 @@ export const config = z
   })
   .superRefine(
     (c, ctx) => {
-      if (present(c.message) && (present(c.content_type) || present(c.body))) {
-        ctx.addIssue({ code: 'custom', message: 'message cannot be used with content_type or body' })
-      }
-      if (present(c.content_type) && !present(c.body)) {
-        ctx.addIssue({ code: 'custom', message: 'content_type requires a body' })
-      }
-      if (c.echo && (present(c.content_type) || present(c.body))) {
-        ctx.addIssue({ code: 'custom', message: 'echo cannot be used with content_type and body' })
-      }
+      // Kong's custom_validator returns at its first failure: one message per config.
+      const problem =
+        present(c.message) && (present(c.content_type) || present(c.body))
+          ? 'message cannot be used with content_type or body'
+          : present(c.content_type) && !present(c.body)
+            ? 'content_type requires a body'
+            : c.echo && (present(c.content_type) || present(c.body))
+              ? 'echo cannot be used with content_type and body'
+              : undefined
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
     },
     whenValid('message', 'content_type', 'body', 'echo'),
   )

@@ -70,7 +70,12 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
 
   const h = {
     remove: conf.remove.headers.map((n) => (splitPair(n)?.name ?? n).toLowerCase()),
-    rename: compile(conf.rename.headers).map((e) => [e.name.toLowerCase(), e.value?.render(EMPTY_SCOPE).toLowerCase()] as const),
+    rename: compile(conf.rename.headers).map((e) => {
+      const to = e.value?.render(EMPTY_SCOPE)
+      // Kong sends a rename lower-cased, unless only the case changes: then as configured (`rename:Rename`).
+      const caseOnly = to !== undefined && to !== e.name && to.toLowerCase() === e.name.toLowerCase()
+      return [e.name.toLowerCase(), caseOnly ? to : to?.toLowerCase()] as const
+    }),
     replace: compile(conf.replace.headers),
     add: compile(conf.add.headers),
     append: compile(conf.append.headers),
@@ -104,25 +109,24 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
     for (const [from, to] of h.rename) {
       const v = up.header(from)
       if (to === undefined || from === to || from === 'host' || v === undefined) continue
-      up.setHeader(to, v)
       up.clearHeader(from)
+      up.setHeader(to, v)
     }
     for (const e of h.replace) {
       const name = e.name.toLowerCase()
       const v = render(e, scope)
       if (v !== undefined && (name === 'host' || up.header(name) !== undefined)) up.setHeader(name, v)
     }
+    // add and append send the name as configured (Kong sets it under that key); replace keeps the request's.
     for (const e of h.add) {
-      const name = e.name.toLowerCase()
       const v = render(e, scope)
-      if (v !== undefined && name !== 'host' && up.header(name) === undefined) up.setHeader(name, v)
+      if (v !== undefined && e.name.toLowerCase() !== 'host' && up.header(e.name) === undefined) up.setHeader(e.name, v)
     }
     for (const e of h.append) {
-      const name = e.name.toLowerCase()
       const v = render(e, scope)
       if (v === undefined) continue
-      const current = name === 'host' ? [] : values(up.header(name))
-      up.setHeader(name, current.length === 0 ? v : [...current, v])
+      const current = e.name.toLowerCase() === 'host' ? [] : values(up.header(e.name))
+      up.setHeader(e.name, current.length === 0 ? v : [...current, v])
     }
   }
 
@@ -154,8 +158,8 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
     if (out !== undefined) kit.upstream.setBody(out)
   }
 
-  const run = (kit: Kit, body: Buffer | undefined, type: BodyKind | undefined, contentType: string): Exit | undefined => {
-    const scope = dynamic ? scopeFor(kit, headerDeps) : EMPTY_SCOPE
+  /** uri, method and headers: everything before the body (`body`: the client's, read only to copy a form into the query). */
+  const head = (kit: Kit, scope: TemplateScope, body: Buffer | undefined): Exit | undefined => {
     if (uri) {
       const path = uri.render(scope)
       if (!path.startsWith('/')) {
@@ -167,36 +171,61 @@ export default definePhases<RequestTransformerConfig>((conf, env) => {
     }
     if (method) {
       kit.upstream.setMethod(method)
-      if (body && type === 'form' && COPY_BODY_TO_QUERY.has(method)) {
+      if (body && COPY_BODY_TO_QUERY.has(method)) {
         const query = kit.upstream.query
         for (const [name, v] of formParams(body)) for (const one of Array.isArray(v) ? v : [v]) query.append(name, one === true ? '' : String(one))
       }
     }
     transformHeaders(kit, scope)
-    if (body && type && hasBody) transformBody(kit, scope, body, type, contentType)
+    return undefined
+  }
+
+  /** body then querystring. */
+  const tail = (kit: Kit, scope: TemplateScope, body: Buffer | undefined, type: BodyKind | undefined, contentType: string): undefined => {
+    if (body && type) transformBody(kit, scope, body, type, contentType)
     if (hasQuery) transformQuery(kit, scope)
     return undefined
   }
 
-  const copiesBody = method !== undefined && COPY_BODY_TO_QUERY.has(method)
   // A Lua template that fails (an error, the budget) is Kong's 500, logged with Lua's message.
-  const safeRun = (kit: Kit, body: Buffer | undefined, type: BodyKind | undefined, contentType: string): Exit | undefined => {
-    try {
-      return run(kit, body, type, contentType)
-    } catch (e) {
-      env.log.error(`[request-transformer] failed to render a template: ${e instanceof Error ? e.message : String(e)}`, luaErrorFields(e, kit))
-      return UNEXPECTED
-    }
+  const failed = (kit: Kit, e: unknown): Exit => {
+    env.log.error(`[request-transformer] failed to render a template: ${e instanceof Error ? e.message : String(e)}`, luaErrorFields(e, kit))
+    return UNEXPECTED
   }
+  const guard =
+    <A extends unknown[]>(fn: (kit: Kit, ...a: A) => Exit | undefined) =>
+    (kit: Kit, ...a: A): Exit | undefined => {
+      try {
+        return fn(kit, ...a)
+      } catch (e) {
+        return failed(kit, e)
+      }
+    }
+  const safeHead = guard(head)
+  const safeTail = guard(tail)
+
+  /** After the headers: the body is judged by the Content-Type the upstream will get (Kong reads it after its own edits). */
+  const afterHead = (kit: Kit, scope: TemplateScope): Exit | Promise<Exit | undefined> | undefined => {
+    if (!hasBody) return safeTail(kit, scope, undefined, undefined, '')
+    const ct = kit.upstream.header('content-type')
+    const contentType = (typeof ct === 'string' ? ct : ct?.[0]) ?? ''
+    // request-transformer's own test (a substring, JSON first), not get_body's.
+    const type = bodyKind(contentType, 'anywhere')
+    // The body is read only when Kong would read it.
+    if (!type) return safeTail(kit, scope, undefined, undefined, contentType)
+    return kit.request.body().then((body) => safeTail(kit, scope, body, type, contentType))
+  }
+
+  const copiesBody = method !== undefined && COPY_BODY_TO_QUERY.has(method)
 
   return {
     access(kit) {
-      const contentType = kit.request.header('content-type') ?? ''
-      // request-transformer's own test (a substring, JSON first), not get_body's.
-      const type = bodyKind(kit.request.header('content-type'), 'anywhere')
-      // The body is read only when Kong would read it.
-      if (type && (hasBody || (copiesBody && type === 'form'))) return kit.request.body().then((body) => safeRun(kit, body, type, contentType))
-      return safeRun(kit, undefined, type, contentType)
+      const scope = dynamic ? scopeFor(kit, headerDeps) : EMPTY_SCOPE
+      // A form body goes into the query of a GET: read before the method changes anything.
+      if (copiesBody && bodyKind(kit.request.header('content-type'), 'anywhere') === 'form') {
+        return kit.request.body().then((body) => safeHead(kit, scope, body) ?? afterHead(kit, scope))
+      }
+      return safeHead(kit, scope, undefined) ?? afterHead(kit, scope)
     },
   }
 })

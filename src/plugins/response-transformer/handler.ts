@@ -5,7 +5,6 @@
  */
 import { definePhases, type Kit, type PluginPhases } from '../types.js'
 import type { ResponseTransformerConfig } from './schema.js'
-import { bodyKind } from '../shared/body.js'
 import { appendValue, truthy } from '../shared/lua-values.js'
 
 interface Pair {
@@ -40,14 +39,33 @@ function jsonValue(value: string | undefined, type: string | undefined): unknown
   return v
 }
 
-// The transformers' test: application/json anywhere in the header.
-const isJson = (contentType: string | undefined) => bodyKind(contentType, 'anywhere') === 'json'
+// RFC 2045's media type, as Kong's kong.tools.mime_type parses it: the whole value must parse.
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+// A quoted value: any byte but controls and `"`, or a backslash pair (lpeg's qdtext / quoted-pair).
+const QUOTED = String.raw`"(?:[^"\x00-\x1f\x7f]|\\[\x00-\x7f])*"`
+const MEDIA_TYPE = new RegExp(String.raw`^(${TOKEN})/(${TOKEN})(?:[ \t]*;[ \t]*${TOKEN}=(?:${TOKEN}|${QUOTED}))*$`)
+
+/**
+ * Kong's is_json_body: one of the comma-separated media types is
+ * application/json or application/<anything>+json (`application/problem+json`).
+ */
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false
+  for (const part of contentType.split(',')) {
+    const m = MEDIA_TYPE.exec(part.trim())
+    if (!m || m[1]!.toLowerCase() !== 'application') continue
+    const subtype = m[2]!.toLowerCase()
+    if (subtype === 'json' || subtype.endsWith('+json')) return true
+  }
+  return false
+}
 
 const headerValue = (v: string | string[] | number): string | string[] => (typeof v === 'number' ? String(v) : v)
 
 export default definePhases<ResponseTransformerConfig>((conf, env) => {
   const h = {
-    remove: conf.remove.headers,
+    // Kong reads every entry as name:value, so `h1:v1` removes h1.
+    remove: conf.remove.headers.map((e) => split(e).name),
     rename: conf.rename.headers.map(split),
     replace: conf.replace.headers.map(split),
     add: conf.add.headers.map(split),
@@ -59,7 +77,7 @@ export default definePhases<ResponseTransformerConfig>((conf, env) => {
       return { name: p.name, value: jsonValue(p.value, types[i]) }
     })
   const j = {
-    remove: conf.remove.json,
+    remove: conf.remove.json.map((e) => split(e).name),
     rename: conf.rename.json.map(split),
     replace: typed(conf.replace.json, conf.replace.json_types),
     add: typed(conf.add.json, conf.add.json_types),

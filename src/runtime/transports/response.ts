@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { OutHeaders, Transport } from '../transport.js'
+import { frame, type OutHeaders, type Transport } from '../transport.js'
 
 // Set on a connection once an answer said `Connection: close`: requests the
 // client pipelined behind it were parsed by Node, but nginx would never read
@@ -68,12 +68,10 @@ export class ResponseTransport implements Transport {
       res.destroy()
       return
     }
-    // A whole body goes with its length, never also chunked (nor both, which smuggles).
-    delete headers['transfer-encoding']
-    headers['content-length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
+    const framed = frame(status, headers, body)
     res.writeHead(status, reason, headers)
     if (headers.connection === 'close' && this.req.socket) (this.req.socket as Closable)![CLOSING] = true
-    res.end(this.req.method === 'HEAD' ? undefined : body)
+    res.end(this.req.method === 'HEAD' ? undefined : framed)
     if (res.writableNeedDrain) this.#watchSend()
   }
 

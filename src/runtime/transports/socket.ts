@@ -6,7 +6,7 @@
  */
 import { validateHeaderName, validateHeaderValue } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { OutHeaders, Transport } from '../transport.js'
+import { frame, type OutHeaders, type Transport } from '../transport.js'
 
 /** Status line and headers as HTTP/1.1 text; a header Node would refuse (CR/LF, bad name) is left out. */
 function headBlock(status: number, reason: string, headers: OutHeaders): string {
@@ -59,13 +59,12 @@ export class SocketTransport implements Transport {
       this.socket.destroy()
       return
     }
-    delete headers['transfer-encoding']
-    headers['content-length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
+    const framed = frame(status, headers, body)
     headers.connection = 'close'
     this.#started = this.#ended = true
     this.#status = status
     this.socket.write(headBlock(status, reason, headers))
-    this.socket.end(body)
+    this.socket.end(framed)
   }
 
   head(status: number, reason: string, headers: OutHeaders): void {
