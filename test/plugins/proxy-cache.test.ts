@@ -140,6 +140,7 @@ t.test('ignore_uri_case: the URI is lower-cased in the key', async (t) => {
 })
 
 t.test('cache_ttl: an entry expires from storage; storage_ttl keeps it for a Refresh', async (t) => {
+  // spec/03-plugins/31-proxy-cache/02-access_spec.lua:501 (route-6: cache_ttl; route-9: storage_ttl)
   const { send, up } = await pluginGateway(t, CONFIG('cache_ttl: 1'), upstream)
   t.equal((await send('/json')).headers['x-cache-status'], 'Miss')
   t.equal((await send('/json')).headers['x-cache-status'], 'Hit')
@@ -219,6 +220,7 @@ t.test('vary_query_params and vary_headers', async (t) => {
 })
 
 t.test('cache_control: request directives', async (t) => {
+  // spec/03-plugins/31-proxy-cache/02-access_spec.lua:706 (min-fresh), :816 (only-if-cached)
   const { send, up } = await pluginGateway(t, CONFIG('cache_control: true'), upstream)
   const path = '/json?cc=public,max-age=60'
   for (const h of [{ 'cache-control': 'no-cache' }, { 'cache-control': 'no-store' }, { authorization: 'Bearer x' }] as Record<string, string>[]) {
@@ -246,6 +248,7 @@ t.test('cache_control: request directives', async (t) => {
 })
 
 t.test('cache_control: response directives decide and set the TTL', async (t) => {
+  // spec/03-plugins/31-proxy-cache/02-access_spec.lua:589 (max-age expiry), :719 (request max-age), :769 (max-stale)
   const { send, up } = await pluginGateway(t, CONFIG('cache_control: true'), upstream)
   for (const cc of ['private, max-age=60', 'no-store', 'no-cache, max-age=60', 'max-age=0', 'public']) {
     const p = `/json?cc=${encodeURIComponent(cc)}`
@@ -282,6 +285,7 @@ t.test('cache_control: response directives decide and set the TTL', async (t) =>
 })
 
 t.test('response_headers off: no diagnostic headers unless Kong-Debug is sent', async (t) => {
+  // spec/03-plugins/31-proxy-cache/02-access_spec.lua:431
   const off = "response_headers: { age: false, 'X-Cache-Status': false, 'X-Cache-Key': false }"
   const { send } = await pluginGateway(t, CONFIG(off), upstream)
   const miss = await send('/json')

@@ -120,6 +120,7 @@ t.test('sync_rate -1, concurrent requests: batched together, each gets its own c
 })
 
 t.test('Redis down: fault_tolerant lets requests through without headers, false answers 500; counting resumes after a restart', async (t) => {
+  // spec/03-plugins/23-rate-limiting/04-access_spec.lua:1189 (fault_tolerant false), :1220 (true)
   const redis = await startRedis(t)
   const logs: LogEntry[] = []
   const tolerant = await pluginGateway(t, config(redis.port, '', 'tolerant'), undefined, { pluginLog: collect(logs) })

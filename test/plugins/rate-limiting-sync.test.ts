@@ -68,6 +68,7 @@ const collect = (into: LogEntry[]) => () => {
 t.beforeEach(() => awayFromMinuteEnd(10_000))
 
 t.test('sync_rate 0.5: counted locally between flushes, in Redis after a flush; the limit holds locally', async (t) => {
+  // spec/03-plugins/23-rate-limiting/04-access_spec.lua:1298
   const redis = await startRedis(t)
   const reader = await redisReader(t, redis)
   const { send } = await pluginGateway(t, config(redis.port, { minute: 5, syncRate: 0.5 }))

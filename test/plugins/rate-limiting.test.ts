@@ -79,6 +79,7 @@ t.test('ties pick the longer window; reset of an hour window', async (t) => {
 })
 
 t.test('error_code and error_message; hide_client_headers hides every header, Retry-After too', async (t) => {
+  // spec/03-plugins/23-rate-limiting/04-access_spec.lua:624 (hide_client_headers), :785 (custom error)
   const { send } = await pluginGateway(t, routeConfig('custom', '{ minute: 1, error_code: 403, error_message: "Slow down", hide_client_headers: true }'))
   const ok = await send('/x')
   t.equal(ok.status, 200)
@@ -292,6 +293,7 @@ t.test('schema: defaults filled', async (t) => {
 })
 
 t.test("schema: Kong's messages, at the config", async (t) => {
+  // spec/03-plugins/23-rate-limiting/01-schema_spec.lua:50 (no limit), :58 (header_name), :65 (path), :118 (redis.host)
   t.same(issues(await load('    config:\n      minute: 20\n      hour: 10\n')), [
     '5:7 plugins[0].config The limit for hour(10.0) cannot be lower than the limit for minute(20.0)',
   ])
@@ -317,6 +319,7 @@ t.test("schema: Kong's messages, at the config", async (t) => {
 })
 
 t.test('schema: redis record, deprecated redis_* shorthands moved into it, password from a vault', async (t) => {
+  // spec/03-plugins/23-rate-limiting/01-schema_spec.lua:99
   const r = await load(
     '    config:\n      minute: 1\n      policy: redis\n      redis_host: cache.internal\n      redis_port: 6380\n      redis_password: "{vault://env/rl-redis-pw}"\n      redis_database: 2\n      redis_ssl: true\n      redis_timeout: 500\n',
     { RL_REDIS_PW: 's3cret' },

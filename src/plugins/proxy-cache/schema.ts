@@ -7,7 +7,10 @@ const wholeNumber = z.number({ error: (iss) => (iss.input === undefined ? undefi
 export const config = z.strictObject({
   response_code: z
     .array(integer(100, 900))
-    .min(1, { error: 'length must be at least 1' })
+    // zod's .min() also runs on a non-array ("" has a length): Kong reports only the type, so
+    // the length is a refinement (skipped after a type error); meta keeps minItems in the editors' schema.
+    .refine((codes) => codes.length >= 1, { error: 'length must be at least 1' })
+    .meta({ minItems: 1 })
     .default([200, 301, 404])
     .describe('Upstream response status codes considered cacheable.'),
   request_method: z
