@@ -7,6 +7,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Reloader, ReloadResult } from '../reload/reloader.js'
 import type { RuntimeHolder } from '../reload/holder.js'
+import { kongExposition } from './kong-exposition.js'
 
 export interface GatewayMetrics {
   readonly registry: Registry
@@ -59,6 +60,8 @@ export function createMetrics(opts: {
 
   const extra = opts.extra
   const more = extra === undefined ? undefined : typeof extra === 'function' ? extra : () => extra.metrics()
-  const render = more ? async () => `${await registry.metrics()}\n${await more()}` : () => registry.metrics()
+  // The plugin metrics in Kong's text; the node-wide ones only while no prometheus plugin runs.
+  const prometheusOn = () => opts.holder.current().config.plugins.some((p) => p.enabled && p.name === 'prometheus')
+  const render = more ? async () => `${await registry.metrics()}\n${kongExposition(await more(), prometheusOn())}` : () => registry.metrics()
   return { registry, render, contentType: registry.contentType }
 }

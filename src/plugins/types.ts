@@ -127,6 +127,8 @@ export interface KitRequest {
   /** The address of the TCP peer (Kong's `kong.client.get_ip`, nginx's realip_remote_addr). */
   readonly peerIp: string
   readonly httpVersion: string
+  /** The TLS session of an https request (nginx's $ssl_protocol and $ssl_cipher, OpenSSL's names); undefined on http. */
+  readonly tls: { readonly version: string; readonly cipher: string } | undefined
   readonly uriCaptures: UriCaptures | undefined
   /**
    * The whole request body, read on first call (later calls share it). Once read,
@@ -236,6 +238,18 @@ export interface Kit {
   sizes(): { request: number; response: number }
 }
 
+/** One try at an upstream target (Kong's `balancer_data.tries` entry). */
+export interface KitTry {
+  readonly ip: string
+  readonly port: number
+  /** When the balancer started picking this try's target (Unix ms). */
+  readonly balancerStart: number
+  /** How long picking took (ms, fractional). */
+  readonly balancerLatency: number
+  /** The try failed before an answer: 502 (connection or protocol error) or 504 (timeout). */
+  readonly failed?: 502 | 504 | undefined
+}
+
 /** The upstream side of a request, for the log phase (Kong's log serializer). */
 export interface KitProxied {
   /** Path and query as sent upstream. */
@@ -245,7 +259,9 @@ export interface KitProxied {
   /** Status of the upstream's response (0 until it answered). */
   readonly status: number
   /** One entry per attempt. */
-  readonly tries: readonly { ip: string; port: number }[]
+  readonly tries: readonly KitTry[]
+  /** nginx's $upstream_status: each try's status (502/504 for a failed one), comma-separated; '' before any. */
+  readonly statusText: string
   /** Gateway time before the first byte went upstream (ms). */
   readonly kongLatency: number
   /** From sending to the upstream's response headers (ms; -1 until they arrived). */

@@ -42,6 +42,7 @@ class HeadersTimeout extends Error {
 
 /** One try: the balance step, then the request on its way. */
 export function forward(s: RequestState, o: Outbound): void {
+  const balancerAt = performance.now()
   const service = o.service
   const targets = s.runtime.targets
   let peer: Peer | undefined
@@ -69,7 +70,7 @@ export function forward(s: RequestState, o: Outbound): void {
   if (s.kit) {
     s.proxied ??= new ProxiedInfo(o.path, d.origin, sentAt - s.start)
     s.proxied.origin = d.origin
-    s.proxied.tries.push({ ip: d.host, port: d.port })
+    s.proxied.tries.push({ ip: d.host, port: d.port, balancerStart: performance.timeOrigin + balancerAt, balancerLatency: sentAt - balancerAt })
   }
   const upgrade = s.transport.kind === 'upgrade' ? (firstValue(s.req.headers.upgrade) ?? 'websocket') : null
   pool.dispatch(
@@ -273,6 +274,9 @@ function failed(s: RequestState, o: Outbound, code: string, timedOut: boolean): 
   if (code === BODY_LIMIT && o.limit) return answerExit(s, o.limit.exit)
   // A streamed body that stalled: nginx ends the request without an answer (408 in the log).
   if (code === CLIENT_BODY_TIMEOUT) return terminate(s, 408)
+  // Kong's log record marks the try: nginx logs 504 for a timeout, 502 for any other failure.
+  const attempt = s.proxied?.tries[s.proxied.tries.length - 1]
+  if (attempt) attempt.failed = timedOut ? 504 : 502
   if (o.retriesLeft > 0 && !s.transport.closed && (o.resendable || CONNECT_PHASE_CODES.has(code))) {
     o.retriesLeft--
     return forward(s, o)

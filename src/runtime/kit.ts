@@ -5,6 +5,7 @@
  * the pipeline never reads the kit, only the state.
  */
 import type { IncomingHttpHeaders } from 'node:http'
+import { TLSSocket } from 'node:tls'
 import type { Consumer, Route, Service } from '../config/model.js'
 import type { AuthCredential, Exit, Kit, KitRequest, KitResponse, KitUpstream, UriCaptures } from '../plugins/types.js'
 import { earlyResponse } from './response-draft.js'
@@ -88,6 +89,11 @@ class ClientRequest implements KitRequest {
   }
   get httpVersion() {
     return this.s.req.httpVersion
+  }
+  get tls(): { version: string; cipher: string } | undefined {
+    const socket = this.s.req.socket
+    if (!(socket instanceof TLSSocket)) return undefined
+    return { version: socket.getProtocol() ?? '', cipher: socket.getCipher().name }
   }
   get uriCaptures(): UriCaptures | undefined {
     return this.s.match?.captures

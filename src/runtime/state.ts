@@ -36,17 +36,36 @@ export interface Arrival {
 /** Where the request path reports what went wrong outside any plugin (a bug of ours): pino-style. */
 export type RequestLog = (fields: Record<string, unknown>, msg: string) => void
 
+/** One try, as the log phase sees it (the kit's `KitTry`). */
+export interface TryInfo {
+  ip: string
+  port: number
+  balancerStart: number
+  balancerLatency: number
+  failed?: 502 | 504
+}
+
 /** What happened upstream, for the log phase (the kit's `proxied`). */
 export class ProxiedInfo {
   status = 0
   upstreamLatency = -1
   receiveLatency = -1
-  readonly tries: { ip: string; port: number }[] = []
+  readonly tries: TryInfo[] = []
   constructor(
     public uri: string,
     public origin: string,
     readonly kongLatency: number,
   ) {}
+
+  /** nginx's $upstream_status: each try's status (502/504 for a failed one), comma-separated. */
+  get statusText(): string {
+    let text = ''
+    for (const t of this.tries) {
+      const code = t.failed ?? (t === this.tries[this.tries.length - 1] ? this.status : 0)
+      if (code > 0) text = text === '' ? String(code) : `${text}, ${code}`
+    }
+    return text
+  }
 }
 
 export class RequestState {

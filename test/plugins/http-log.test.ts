@@ -44,6 +44,9 @@ function collectLogs(lines: string[]): { pluginLog: (p: Plugin) => PluginLog } {
   return { pluginLog: () => ({ error: push('error'), warn: push('warn'), info: push('info'), debug: () => {} }) }
 }
 
+// spec/01-unit/10-log_serializer_spec.lua:68 (the record's fields), :118 (route, service), :131 (consumer),
+// :142 (authenticated_entity), :209 (upstream_uri keeps the query); spec/03-plugins/03-http-log/01-log_spec.lua:538
+// (user info as Basic auth beside a configured header)
 t.test('the record: every key of Kong serializer, Authorization redacted, user info as Basic auth', async (t) => {
   const c = await startCollector(t)
   const endpoint = c.url.replace('http://', 'http://logger:s3cret@') + '/logs?tag=1'
@@ -108,7 +111,8 @@ t.test('the record: every key of Kong serializer, Authorization redacted, user i
   t.same(Object.keys(rec.latencies), ['kong', 'proxy', 'request', 'receive'])
   for (const k of ['kong', 'proxy', 'request', 'receive'])
     t.ok(Number.isInteger(rec.latencies[k]) && rec.latencies[k] >= 0, `latencies.${k} = ${rec.latencies[k]}`)
-  t.same(rec.tries, [{ ip: '127.0.0.1', port: up.port }])
+  t.match(rec.tries, [{ ip: '127.0.0.1', port: up.port }])
+  t.equal(rec.tries.length, 1)
   t.match(rec.authenticated_entity, { id: /^[0-9a-f-]{36}$/ })
   t.match(rec.route, { name: 'app', paths: ['/'], ws_id: DEFAULT_WORKSPACE_ID, service: { id: rec.service.id } })
   t.match(rec.service, { name: 'app', host: '127.0.0.1', port: up.port, protocol: 'http', ws_id: DEFAULT_WORKSPACE_ID })
@@ -121,6 +125,7 @@ t.test('the record: every key of Kong serializer, Authorization redacted, user i
   t.equal(rec.correlation_id, up.requests[0]!.headers['kong-request-id'])
 })
 
+// spec/01-unit/10-log_serializer_spec.lua:182 (source kong), :200 (no balancer data: no tries)
 t.test('a response from the gateway itself: source kong, no upstream fields, proxy -1', async (t) => {
   const c = await startCollector(t)
   const { send } = await pluginGateway(t, CONFIG(`http_endpoint: ${c.url}`))
@@ -303,6 +308,7 @@ t.test('deprecated queue_size and flush_timeout map onto the queue like Kong', a
   t.equal(p.max_coalescing_delay, 1, 'flush_timeout at its old default does not override')
 })
 
+// spec/03-plugins/03-http-log/01-log_spec.lua:667
 t.test('concurrency_limit -1: no queue, each record is sent on its own at once', async (t) => {
   const c = await startCollector(t)
   const name = `POST ${c.url}/unlimited`

@@ -78,7 +78,8 @@ const VARS: Record<string, () => LuaValue> = {
   upstream_scheme: () => kit().service?.protocol,
   upstream_status: () => {
     const p = kit().proxied
-    return p === undefined || p.status === 0 ? undefined : String(p.status)
+    const text = p?.statusText
+    return text === '' ? undefined : text
   },
   upstream_addr: () => {
     const p = kit().proxied

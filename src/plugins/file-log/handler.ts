@@ -14,6 +14,30 @@ import type { FileLogConfig } from './schema.js'
 // Past this many bytes waiting for the disk, lines are dropped rather than held in memory.
 const MAX_PENDING_BYTES = 64 * 1024 * 1024
 
+// Kong logs C's strerror text (glibc's wording) of a failed open; Node's messages differ.
+const STRERROR: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EROFS: 'Read-only file system',
+  ENOSPC: 'No space left on device',
+  EDQUOT: 'Disk quota exceeded',
+  EMFILE: 'Too many open files',
+  ENFILE: 'Too many open files in system',
+  ENAMETOOLONG: 'File name too long',
+  ELOOP: 'Too many levels of symbolic links',
+  EIO: 'Input/output error',
+}
+
+/** Kong's `failed to open the file: <strerror>`. */
+function openError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code
+  const text = code !== undefined ? STRERROR[code] : undefined
+  return `failed to open the file: ${text ?? (e instanceof Error ? e.message : String(e))}`
+}
+
 interface Sink {
   write(line: string): void
   log: PluginLog
@@ -48,7 +72,7 @@ class StreamSink implements Sink {
   private openStream(): WriteStream {
     const s = createWriteStream(this.path, { flags: 'a', mode: 0o644 })
     s.on('error', (e) => {
-      this.log.error(`failed to open the file: ${e.message}`)
+      this.log.error(openError(e))
       // The next line tries again.
       if (this.stream === s) this.stream = undefined
       s.destroy()
@@ -93,7 +117,7 @@ class ReopenSink implements Sink {
           await fh.close()
         }
       } catch (e) {
-        this.log.error(`failed to open the file: ${e instanceof Error ? e.message : String(e)}`)
+        this.log.error(openError(e))
       }
     }
     this.flushing = false

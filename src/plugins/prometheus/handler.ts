@@ -68,6 +68,8 @@ function createMetrics(registry: Registry, nodeId: string): Metrics {
   )
   // DB-less: there is no database to lose, so Kong reports it reachable.
   new Gauge({ name: 'kong_datastore_reachable', help: 'Datastore reachable from Kong, 0 is unreachable', registers }).set(1)
+  // Kong counts its metric library's failures here; prom-client's updates cannot fail, so it stays 0.
+  new Counter({ name: 'kong_nginx_metric_errors_total', help: 'Number of nginx-lua-prometheus errors', registers })
   return m
 }
 
@@ -77,11 +79,11 @@ export default definePhases<PrometheusConfig>((conf, env) => {
 
   return {
     log(kit) {
+      // Kong records nothing for requests that matched no route; a route without a service is `service=""`.
+      if (!kit.route) return
       const service = kit.service
-      // Kong records nothing for requests without a service.
-      if (!service) return
-      const svc = service.name ?? service.host
-      const route = kit.route ? (kit.route.name ?? kit.route.id) : ''
+      const svc = service ? (service.name ?? service.host) : ''
+      const route = kit.route.name ?? kit.route.id
       const workspace = DEFAULT_WORKSPACE_NAME
       const consumer = conf.per_consumer ? (kit.consumer?.username ?? '') : ''
       // Label objects are written in Kong's label order: prom-client prints them as given.

@@ -7,7 +7,7 @@
  * record is built.
  */
 import type { Consumer, Route, Service } from '../../config/model.js'
-import type { Kit } from '../types.js'
+import type { Kit, KitProxied } from '../types.js'
 import { argsObject, decodeArgs, type ArgValue } from '../../http/args.js'
 import { recordValueText, serializeValue, serializeValues, type SerializeValue } from '../../lua/pdk/serialize-values.js'
 
@@ -26,12 +26,13 @@ export interface LogRecord {
     method: string
     headers: Record<string, string | string[]>
     size: number
+    tls?: { version: string; cipher: string; client_verify: string }
   }
   upstream_uri: string
   upstream_status: string
   response: { status: number; headers: Record<string, string | string[] | number>; size: number }
   latencies: { kong: number; proxy: number; request: number; receive: number }
-  tries?: { ip: string; port: number }[]
+  tries?: TryRow[]
   authenticated_entity?: { id: string }
   route?: Record<string, unknown>
   service?: Record<string, unknown>
@@ -43,6 +44,47 @@ export interface LogRecord {
   workspace_name: string
   correlation_id?: string
 }
+
+/** Kong's `balancer_data.tries` entry; `state` and `code` only on a try that failed. */
+interface TryRow {
+  balancer_start: number
+  balancer_start_ns: number
+  ip: string
+  port: number
+  balancer_latency: number
+  balancer_latency_ns: number
+  state?: 'failed'
+  code?: number
+}
+
+/**
+ * The tries as Kong logs them: a try that failed carries `failed` and its
+ * code (502, or 504 for a timeout); so does the last try when the retries
+ * ran out and the upstream answered 5xx (Kong marks it before header_filter).
+ */
+function tries(kit: Kit, p: KitProxied): TryRow[] {
+  const retries = kit.service?.retries ?? 0
+  const last = p.tries.length - 1
+  return p.tries.map((t, i) => {
+    const row: TryRow = {
+      balancer_start: Math.floor(t.balancerStart),
+      balancer_start_ns: Math.round(t.balancerStart * 1e6),
+      ip: t.ip,
+      port: t.port,
+      balancer_latency: Math.round(t.balancerLatency),
+      balancer_latency_ns: Math.round(t.balancerLatency * 1e6),
+    }
+    const code = t.failed ?? (i === last && last >= retries && p.status > 499 ? p.status : undefined)
+    if (code !== undefined) {
+      row.state = 'failed'
+      row.code = code
+    }
+    return row
+  })
+}
+
+// The listener never asks for a client certificate: nginx's $ssl_client_verify is NONE.
+const CLIENT_VERIFY = 'NONE'
 
 // Entities are frozen per config: each is copied into Kong's row shape once.
 const rows = new WeakMap<object, Record<string, unknown>>()
@@ -108,6 +150,7 @@ function record(kit: Kit): LogRecord {
   const p = kit.proxied
   const elapsed = Math.round(kit.elapsed())
   const sizes = kit.sizes()
+  const tls = req.tls
   const record: LogRecord = {
     request: {
       id: kit.requestId,
@@ -117,12 +160,13 @@ function record(kit: Kit): LogRecord {
       method: req.method,
       headers: requestHeaders(kit),
       size: sizes.request,
+      tls: tls && { version: tls.version, cipher: tls.cipher, client_verify: CLIENT_VERIFY },
     },
     upstream_uri: p?.uri ?? '',
-    upstream_status: p && p.status > 0 ? String(p.status) : '',
+    upstream_status: p ? p.statusText : '',
     response: { status: kit.response.status, headers: { ...kit.response.headers }, size: sizes.response },
     latencies: latencies(kit, elapsed),
-    tries: p ? p.tries.map((t) => ({ ip: t.ip, port: t.port })) : undefined,
+    tries: p && tries(kit, p),
     // Kong reads credential.consumer_id, which 3.x credential rows do not have: only the id is logged.
     authenticated_entity: kit.credential ? { id: kit.credential.id } : undefined,
     route: kit.route && row(kit.route, routeRow),

@@ -1,0 +1,35 @@
+/**
+ * The plugin metrics (kong_*) as Kong's Prometheus library prints them, from
+ * prom-client's text: Kong prints a metric's HELP and TYPE only when it has a
+ * sample (its scrape iterates stored series, not registered metrics), and a
+ * histogram bucket's `le` label comes last. Applied at scrape time to text,
+ * so the summed text of --workers gets the same treatment as one process's.
+ */
+
+/** Kong's series that exist only while a prometheus plugin is configured (the rest are node-wide gauges). */
+const PLUGIN_ONLY = /^kong_(http_requests_total|kong_latency_ms|upstream_latency_ms|request_latency_ms|bandwidth_bytes|nginx_metric_errors_total)$/
+
+// prom-client writes `le` first; Kong's bucket lines end with it.
+const BUCKET = /^([A-Za-z_:][\w:]*_bucket)\{(le="[^"]*"),(.+)\}( .*)$/
+
+/**
+ * Kong's text for prom-client's: metrics without samples dropped, `le` last.
+ * With `pluginEnabled` false (no prometheus plugin in the running config),
+ * only the node-wide gauges are shown, as Kong does once the plugin is
+ * disabled or removed (the counts are kept and come back with the plugin).
+ */
+export function kongExposition(text: string, pluginEnabled: boolean): string {
+  const out: string[] = []
+  for (const block of text.split('\n\n')) {
+    const lines = block.split('\n').filter((l) => l !== '')
+    const samples = lines.filter((l) => !l.startsWith('#'))
+    if (samples.length === 0) continue
+    const name = /^# HELP (\S+)/.exec(lines[0] ?? '')?.[1]
+    if (!pluginEnabled && name !== undefined && PLUGIN_ONLY.test(name)) continue
+    for (const l of lines) {
+      const m = l.startsWith('#') ? null : BUCKET.exec(l)
+      out.push(m ? `${m[1]}{${m[3]},${m[2]}}${m[4]}` : l)
+    }
+  }
+  return out.length === 0 ? '' : `${out.join('\n')}\n`
+}
