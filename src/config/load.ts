@@ -236,6 +236,7 @@ function checkRoot(root: Record<string, unknown>, raws: RawIssue[]): FormatVersi
   }
   if (root._transform !== undefined && typeof root._transform !== 'boolean') raws.push({ path: ['_transform'], message: 'expected a boolean' })
   if (root._comment !== undefined && typeof root._comment !== 'string') raws.push({ path: ['_comment'], message: 'expected a string' })
+  if (root._ignore !== undefined && !Array.isArray(root._ignore)) raws.push({ path: ['_ignore'], message: 'expected an array' })
   const v = root._format_version
   if (v === undefined) {
     raws.push({ path: ['_format_version'], message: 'required field missing' })

@@ -4,7 +4,7 @@ import * as z from 'zod'
 import type { PluginRegistry } from '../../plugins/registry.js'
 import type { SchemaContext } from './context.js'
 import { pluginSchema } from './plugin.js'
-import { foreignRef, integer, metaFields, oneOf, tags, uuid, whenValid } from './typedefs.js'
+import { credentialFields, entityFields, foreignRef, integer, oneOf, tags, uuid, whenValid } from './typedefs.js'
 
 function consumerRef(ctx: SchemaContext) {
   return ctx.parent === 'consumers'
@@ -20,7 +20,7 @@ export function keyauthCredentialSchema(ctx: SchemaContext) {
       key: z.string().min(1, { error: 'length must be at least 1' }).optional().describe('The API key. A random key is generated when omitted.'),
       ttl: integer(0, 100000000).optional().describe('Seconds the credential lives (accepted for compatibility; DB-less credentials do not expire).'),
       tags: tags.optional(),
-      ...metaFields,
+      ...credentialFields,
     })
     .meta({ title: 'key-auth credential' })
 }
@@ -33,7 +33,7 @@ export function basicauthCredentialSchema(ctx: SchemaContext) {
       username: z.string().min(1, { error: 'length must be at least 1' }).describe('The basic-auth username; unique.'),
       password: z.string().describe('The password. Hashed on load as Kong does when `_transform` is true.'),
       tags: tags.optional(),
-      ...metaFields,
+      ...credentialFields,
     })
     .meta({ title: 'basic-auth credential' })
 }
@@ -59,7 +59,7 @@ export function jwtSecretSchema(ctx: SchemaContext) {
     rsa_public_key: z.string().optional().describe('PEM public key for RS*, PS*, ES* and EdDSA algorithms.'),
     algorithm: oneOf(JWT_ALGORITHMS).default('HS256').describe('The signing algorithm.'),
     tags: tags.optional(),
-    ...metaFields,
+    ...credentialFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'jwt credential' })
   return z.strictObject(shape).superRefine(
@@ -81,7 +81,7 @@ export function hmacauthCredentialSchema(ctx: SchemaContext) {
       username: z.string().min(1, { error: 'length must be at least 1' }).describe('The hmac-auth username; unique.'),
       secret: z.string().optional().describe('The shared secret. Random when omitted.'),
       tags: tags.optional(),
-      ...metaFields,
+      ...credentialFields,
     })
     .meta({ title: 'hmac-auth credential' })
 }
@@ -93,7 +93,7 @@ export function aclSchema(ctx: SchemaContext) {
       consumer: consumerRef(ctx),
       group: z.string().min(1, { error: 'length must be at least 1' }).describe('The ACL group the consumer belongs to.'),
       tags: tags.optional(),
-      ...metaFields,
+      ...credentialFields,
     })
     .meta({ title: 'ACL group membership' })
 }
@@ -111,7 +111,7 @@ export function consumerSchema(ctx: SchemaContext, registry: PluginRegistry) {
     jwt_secrets: z.array(jwtSecretSchema(child)).optional().describe('jwt credentials of this consumer.'),
     hmacauth_credentials: z.array(hmacauthCredentialSchema(child)).optional().describe('hmac-auth credentials of this consumer.'),
     acls: z.array(aclSchema(child)).optional().describe('ACL groups this consumer belongs to.'),
-    ...metaFields,
+    ...entityFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Consumer' })
   return z.strictObject(shape).refine((c) => c.username !== undefined || c.custom_id !== undefined, {

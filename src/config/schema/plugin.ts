@@ -7,7 +7,7 @@
 import * as z from 'zod'
 import type { PluginRegistry } from '../../plugins/registry.js'
 import type { SchemaContext } from './context.js'
-import { foreignRef, metaFields, oneOf, protocolNames, tags, utf8Name, uuid } from './typedefs.js'
+import { entityFields, foreignRef, oneOf, protocolNames, tags, utf8Name, uuid } from './typedefs.js'
 
 const pluginNames = z.array(z.string().min(1)).describe('Plugin names.')
 
@@ -36,7 +36,7 @@ function envelope(ctx: SchemaContext) {
         : foreignRef.optional().describe('Scope the plugin to this route.'),
     service: foreignRef.optional().describe('Scope the plugin to this service.'),
     consumer: foreignRef.optional().describe('Scope the plugin to this consumer.'),
-    ...metaFields,
+    ...entityFields,
   }
 }
 

@@ -5,14 +5,15 @@ import { compileRouteRegex, isRegexPath, normalizePath } from '../paths.js'
 import type { SchemaContext } from './context.js'
 import { pluginSchema } from './plugin.js'
 import {
+  anyInteger,
+  checkAddress,
   checkUrlPath,
   foreignRef,
   headerName,
-  integer,
   isHostname,
   isIPv4,
   isIPv6,
-  metaFields,
+  entityFields,
   oneOf,
   oneOfInt,
   port,
@@ -77,6 +78,25 @@ export const wildcardHost = z.string().superRefine((v, ctx) => {
   }
   if (!(isHostname(h) || isIPv4(h))) ctx.addIssue({ code: 'custom', message: `invalid value: ${v}` })
 })
+
+/**
+ * A host a route matches (Kong's typedefs.hosts): at most one '*', as the
+ * leftmost or rightmost label; the rest, with '*' read as a label, is a host
+ * with an optional port checked as Kong's normalize_ip, with its messages.
+ */
+export const routeHost = z
+  .string()
+  .min(1, { error: 'length must be at least 1' })
+  .superRefine((v, ctx) => {
+    if (v === '') return // reported by min()
+    if (v.split('*').length > 2) ctx.addIssue({ code: 'custom', message: 'invalid wildcard: must have at most one wildcard' })
+    else if (v.includes('*') && !v.startsWith('*.') && !v.endsWith('.*'))
+      ctx.addIssue({ code: 'custom', message: 'invalid wildcard: must be placed at leftmost or rightmost label' })
+    else {
+      const checked = checkAddress(v.replace('*', 'abc'))
+      if ('error' in checked) ctx.addIssue({ code: 'custom', message: checked.error })
+    }
+  })
 
 const CIDR_RE = /^(.+?)(?:\/(\d{1,3}))?$/
 const cidrOrIp = z.string().refine(
@@ -187,7 +207,7 @@ export function routeSchema(ctx: SchemaContext, registry: PluginRegistry) {
       .array(z.string().refine((m) => HTTP_METHOD_RE.test(m), { error: (iss) => `invalid value: ${String(iss.input)}` }))
       .optional()
       .describe('HTTP methods that match (upper case).'),
-    hosts: z.array(wildcardHost).optional().describe('Host header values that match; `*.example.com` and `example.*` wildcards, optional `:port`.'),
+    hosts: z.array(routeHost).optional().describe('Host header values that match; `*.example.com` and `example.*` wildcards, optional `:port`.'),
     paths: z.array(routePath).optional().describe('Path prefixes that match, or regexes starting with `~`.'),
     headers: z
       .record(headerName, z.array(z.string(), { error: 'expected an array' }), { error: 'expected a map' })
@@ -204,9 +224,7 @@ export function routeSchema(ctx: SchemaContext, registry: PluginRegistry) {
     destinations: z.array(endpoint).optional().describe('Destination ip/port pairs that match (stream routes).'),
     strip_path: z.boolean().optional().describe('Remove the matched path prefix before proxying (default true; false for grpc).'),
     preserve_host: z.boolean().default(false).describe("Send the client's Host header to the upstream."),
-    regex_priority: integer(-(2 ** 31), 2 ** 31 - 1)
-      .default(0)
-      .describe('Order among regex paths: higher is tried first.'),
+    regex_priority: anyInteger.default(0).describe('Order among regex paths: higher is tried first.'),
     path_handling: oneOf(['v0', 'v1'])
       .default('v0')
       .describe('How the service path and the request path are joined. v1 is ignored by the traditional_compatible router, as in Kong.'),
@@ -218,7 +236,7 @@ export function routeSchema(ctx: SchemaContext, registry: PluginRegistry) {
       .optional()
       .describe(ctx.parent === 'services' ? 'Filled in from the enclosing service.' : 'The service this route proxies to; a route without one answers 503.'),
     plugins: z.array(pluginSchema(child, registry)).optional().describe('Plugins scoped to this route (nested form).'),
-    ...metaFields,
+    ...entityFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Route' })
   return z

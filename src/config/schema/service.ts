@@ -4,7 +4,7 @@ import type { PluginRegistry } from '../../plugins/registry.js'
 import type { SchemaContext } from './context.js'
 import { pluginSchema } from './plugin.js'
 import { routeSchema } from './route.js'
-import { foreignRef, host, integer, metaFields, oneOf, port, protocolNames, servicePath, tags, timeoutMs, utf8Name, uuid, whenValid } from './typedefs.js'
+import { foreignRef, host, integer, entityFields, oneOf, port, protocolNames, servicePath, tags, timeoutMs, utf8Name, uuid, whenValid } from './typedefs.js'
 
 const TLS_ONLY_FIELDS = ['client_certificate', 'tls_verify', 'tls_verify_depth', 'ca_certificates'] as const
 const NO_PATH_PROTOCOLS = new Set(['tcp', 'tls', 'tls_passthrough', 'udp', 'grpc', 'grpcs'])
@@ -61,7 +61,7 @@ export function serviceSchema(ctx: SchemaContext, registry: PluginRegistry) {
     enabled: z.boolean().default(true).describe('A disabled service is not routed to: its routes answer 404.'),
     routes: z.array(routeSchema(child, registry)).optional().describe('Routes of this service (nested form).'),
     plugins: z.array(pluginSchema(child, registry)).optional().describe('Plugins scoped to this service (nested form).'),
-    ...metaFields,
+    ...entityFields,
   }
   if (ctx.mode === 'document') {
     return z

@@ -2,7 +2,7 @@
 import { X509Certificate, createPrivateKey, createHash } from 'node:crypto'
 import * as z from 'zod'
 import type { SchemaContext } from './context.js'
-import { foreignRef, metaFields, oneOf, referenceable, tags, uuid, whenValid } from './typedefs.js'
+import { entityFields, foreignRef, oneOf, referenceable, tags, uuid, whenValid } from './typedefs.js'
 import { wildcardHost } from './route.js'
 
 const PEM_CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
@@ -62,7 +62,7 @@ export function certificateSchema(ctx: SchemaContext) {
     key_alt: pemKey.optional().describe('The private key of cert_alt.'),
     snis: z.array(certificateSni).optional().describe('Server names served with this certificate (strings, or decK-style objects).'),
     tags: tags.optional(),
-    ...metaFields,
+    ...entityFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Certificate' })
   return z.strictObject(shape).superRefine(
@@ -88,7 +88,7 @@ export function sniSchema(ctx: SchemaContext) {
       name: wildcardHost.describe('The server name; `*.example.com` wildcards allowed.'),
       certificate: ctx.parent === 'certificates' ? foreignRef.optional() : foreignRef.describe('The certificate (id) served for this name.'),
       tags: tags.optional(),
-      ...metaFields,
+      ...entityFields,
     })
     .meta({ title: 'SNI' })
 }
@@ -99,7 +99,7 @@ export function caCertificateSchema(ctx: SchemaContext) {
     cert: z.string().describe('One PEM CA certificate.'),
     cert_digest: z.string().optional().describe('sha256 of the certificate (computed when omitted).'),
     tags: tags.optional(),
-    ...metaFields,
+    ...entityFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'CA certificate' })
   return z.strictObject(shape).superRefine((ca, c) => {
@@ -155,6 +155,6 @@ export const vaultSchema = z
       .optional()
       .describe('Configuration of the env vault.'),
     tags: tags.optional(),
-    ...metaFields,
+    ...entityFields,
   })
   .meta({ title: 'Vault' })

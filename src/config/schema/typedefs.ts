@@ -62,9 +62,10 @@ export function utf8Name(description: string) {
     .describe(description)
 }
 
-// A tag: printable ASCII except ',' and '/', or any UTF-8 text.
+// A tag: the space and printable ASCII except ',' and '/', or any UTF-8 text (Kong's
+// pattern starts at the space: `[ \033-\043\045\046\048-\126\128-\244]`).
 // eslint-disable-next-line no-control-regex -- \x00-\x7f is the ASCII range, on purpose
-const TAG_RE = /^(?:[\x21-\x2b\x2d\x2e\x30-\x7e]|[^\x00-\x7f])+$/u
+const TAG_RE = /^(?:[\x20-\x2b\x2d\x2e\x30-\x7e]|[^\x00-\x7f])+$/u
 
 export const tags = z
   .array(
@@ -82,8 +83,6 @@ export const port = integer(0, 65535)
 /** Milliseconds for connect/read/write timeouts. */
 export const timeoutMs = integer(1, 2147483646)
 
-// A hostname label may carry '_' (Kong accepts it: docker-compose service names).
-const HOSTNAME_RE = /^(?=.{1,253}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/
 const IPV4_RE = /^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/
 const IPV6_CHARS_RE = /^[0-9A-Fa-f:.]+$/
 
@@ -104,8 +103,55 @@ export function isIPv6(v: string): boolean {
   return double === 1 ? count < 8 : count === 8
 }
 
+/**
+ * Kong's check_hostname (kong/tools/ip.lua): letters, digits, '-', '.' and '_'
+ * (docker-compose names carry '_'); no label ends with '-'; only the last label
+ * may be empty (a trailing dot). No length limits, as in Kong. A name made only
+ * of digits and dots is an IPv4 address to Kong (hostname_type), never a name.
+ */
 export function isHostname(v: string): boolean {
-  return HOSTNAME_RE.test(v)
+  if (!HOSTNAME_CHARS_RE.test(v) || DIGITS_AND_DOTS_RE.test(v)) return false
+  const labels = v.split('.')
+  return labels.every((l, i) => !l.endsWith('-') && (l !== '' || i === labels.length - 1))
+}
+
+const HOSTNAME_CHARS_RE = /^[A-Za-z0-9._-]+$/
+const DIGITS_AND_DOTS_RE = /^[\d.]+$/
+
+/**
+ * Kong's normalize_ip, for its messages: the address is typed as Kong types it
+ * (more than one ':' is IPv6, only digits and dots IPv4, else a name) and
+ * checked as that type, with an optional port. Returns the error Kong gives,
+ * or the port (undefined when none).
+ */
+export function checkAddress(address: string): { error: string } | { port: number | undefined } {
+  const colons = address.split(':').length - 1
+  if (colons > 1) {
+    const m = /^\[([^\]]*)\](.*)$/.exec(address)
+    const ip = m ? m[1]! : address
+    let port: number | undefined
+    if (m && m[2] !== '') {
+      const p = /^:(\d*)$/.exec(m[2]!)
+      if (!p) return { error: 'invalid ipv6 address' }
+      port = Number(p[1])
+      if (port > 65535) return { error: 'invalid port number' }
+    }
+    return isIPv6(ip) ? { port } : { error: `invalid ipv6 address: ${address}` }
+  }
+  const portMatch = /:(\d+)$/.exec(address)
+  const name = portMatch ? address.slice(0, portMatch.index) : address
+  const port = portMatch ? Number(portMatch[1]) : undefined
+  if (DIGITS_AND_DOTS_RE.test(address.replace(':', ''))) {
+    if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name.split('.').some((o) => Number(o) > 255) || (colons === 1 && !portMatch)) {
+      return { error: `invalid ipv4 address: ${address}` }
+    }
+  } else if (!portMatch || port! <= 65535) {
+    if (!HOSTNAME_CHARS_RE.test(name)) return { error: `invalid hostname: ${address}` }
+    const labels = name.split('.')
+    if (!labels.every((l, i) => !l.endsWith('-') && (l !== '' || i === labels.length - 1))) return { error: `invalid hostname: ${address}` }
+  }
+  if (port !== undefined && port > 65535) return { error: 'invalid port number' }
+  return { port }
 }
 
 /** A hostname or IP address without a port (service host). */
@@ -213,6 +259,27 @@ export const metaFields = {
   _comment: z.string().optional().describe('A comment; ignored.'),
   _ignore: z.array(z.unknown()).optional().describe('Anything; ignored.'),
 }
+
+/** Any finite integer: Kong's `integer` type has no range of its own (a Lua number with no fraction). */
+export const anyInteger = z
+  .number({ error: (iss) => (iss.input === undefined ? undefined : 'expected an integer') })
+  // Not zod's int(): it stops at 2^53-1, and Kong takes 2^53 (25-max_safe_integer_spec) and any whole double.
+  .refine((v) => Number.isInteger(v), { error: 'expected an integer' })
+
+/**
+ * Kong's auto timestamps, as a Kong export or a decK dump writes them: accepted
+ * and ignored (the gateway keeps no history). Seconds on most entities
+ * (`auto_timestamp_s`); targets use milliseconds as a float (`auto_timestamp_ms`).
+ */
+const timestampS = anyInteger.optional().describe('Unix time in seconds, as Kong exports it; ignored.')
+const timestampMs = z.number().optional().describe('Unix time in milliseconds, as Kong exports it; ignored.')
+
+/** The fields every core entity accepts besides its own: meta keys and both timestamps. */
+export const entityFields = { ...metaFields, created_at: timestampS, updated_at: timestampS }
+/** Credentials (the auth plugins' daos) have `created_at` only. */
+export const credentialFields = { ...metaFields, created_at: timestampS }
+/** Targets keep millisecond timestamps. */
+export const targetFields = { ...metaFields, created_at: timestampMs, updated_at: timestampMs }
 
 /**
  * A foreign reference written at top level: the referenced entity's name

@@ -9,7 +9,8 @@ import {
   isHostname,
   isIPv4,
   isIPv6,
-  metaFields,
+  entityFields,
+  targetFields,
   number,
   oneOf,
   servicePath,
@@ -111,7 +112,7 @@ export function upstreamSchema(ctx: SchemaContext) {
     use_srv_name: z.boolean().default(false).describe('Use the SRV record name as the TLS SNI (accepted for compatibility).'),
     tags: tags.optional(),
     targets: z.array(targetSchema(child)).optional().describe('Targets of this upstream (nested form).'),
-    ...metaFields,
+    ...entityFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Upstream' })
   return z.strictObject(shape).superRefine(
@@ -183,7 +184,7 @@ export function targetSchema(ctx: SchemaContext) {
         .describe('host, host:port, ip:port or [ipv6]:port; the port defaults to 8000.'),
       weight: integer(0, 65535).default(100).describe('Relative share of traffic; 0 disables the target.'),
       tags: tags.optional(),
-      ...metaFields,
+      ...targetFields,
     })
     .meta({ title: 'Target' })
 }

@@ -1,0 +1,179 @@
+// Kong's declarative-config and entity schema specs, as a user of `gateway validate` sees them:
+// each case cites the Kong spec it comes from (spec/01-unit/01-db/..., spec/02-integration/...).
+import t from 'tap'
+import { loadConfig } from '../../src/config/load.js'
+
+type Seen = { line: number; column: number; path: string; message: string }
+
+function issues(yaml: string): Seen[] {
+  const r = loadConfig(yaml, { file: 'kong.yml', env: {} })
+  if (r.ok) return []
+  return r.issues.map(({ line, column, path, message }) => ({ line, column, path, message }))
+}
+
+const lines = (...l: string[]) => `${l.join('\n')}\n`
+
+// spec/01-unit/01-db/01-schema/11-declarative_config/01-validate_spec.lua:98
+t.test('_ignore at the root must be an array', async (t) => {
+  t.same(issues(lines('_format_version: "1.1"', '_ignore: 1234')), [{ line: 2, column: 10, path: '_ignore', message: 'expected an array' }])
+  t.same(issues(lines('_format_version: "1.1"', '_ignore:', '  foo: bar', '  bla: 123')), [
+    { line: 3, column: 3, path: '_ignore', message: 'expected an array' },
+  ])
+  t.same(issues(lines('_format_version: "1.1"', '_ignore:', '- foo: bar', '  bla: 123', '- "Hello, world"', '- 1234')), [])
+})
+
+// spec/01-unit/01-db/10-declarative_spec.lua:31 (a Kong export carries created_at on credentials)
+t.test('created_at and updated_at are accepted where Kong has them', async (t) => {
+  t.same(
+    issues(
+      lines(
+        '_format_version: "2.1"',
+        'consumers:',
+        '- id: e150d090-4d53-4e55-bff8-efaaccd34ec4',
+        '  username: bar@example.com',
+        '  created_at: 1593624542',
+        '  updated_at: 1593624542',
+        'keyauth_credentials:',
+        '- created_at: 1593624542',
+        '  id: 3f9066ef-b91b-4d1d-a05a-28619401c1ad',
+        '  tags: ~',
+        '  ttl: ~',
+        '  key: test',
+        '  consumer: e150d090-4d53-4e55-bff8-efaaccd34ec4',
+        'services:',
+        '- name: s',
+        '  host: example.com',
+        '  created_at: 1593624542',
+        '  updated_at: 1593624542',
+        '  routes:',
+        '  - name: r',
+        '    paths: [/]',
+        '    created_at: 1593624542',
+        '    updated_at: 1593624542',
+        'upstreams:',
+        '- name: u',
+        '  created_at: 1593624542',
+        '  targets:',
+        '  - target: 10.0.0.1:80',
+        '    created_at: 1593624542.123',
+        'plugins:',
+        '- name: cors',
+        '  created_at: 1593624542',
+        '  updated_at: 1593624542',
+      ),
+    ),
+    [],
+  )
+  // Kong's credential daos have no updated_at, and a timestamp in seconds is an integer.
+  t.same(issues(lines('_format_version: "3.0"', 'consumers:', '- username: a', '  created_at: 1.5', '  acls:', '  - group: g', '    updated_at: 1')), [
+    { line: 4, column: 15, path: 'consumers[0].created_at', message: 'expected an integer' },
+    { line: 7, column: 5, path: 'consumers[0].acls[0].updated_at', message: "unknown field (did you mean 'created_at'?)" },
+  ])
+})
+
+// spec/02-integration/04-admin_api/25-max_safe_integer_spec.lua:84
+t.test('regex_priority has no 32-bit bound', async (t) => {
+  const file = (p: string) =>
+    lines(
+      '_format_version: "1.1"',
+      'services:',
+      '- name: my-service',
+      '  url: https://localhost',
+      '  routes:',
+      '  - name: my-route',
+      '    paths: [/]',
+      `    regex_priority: ${p}`,
+    )
+  t.same(issues(file('9007199254740992')), [])
+  t.same(issues(file('-4294967296')), [])
+  const ok = loadConfig(file('9007199254740992'), { file: 'kong.yml', env: {} })
+  t.equal(ok.ok && ok.config.routes[0]!.regex_priority, 9007199254740992)
+  t.same(issues(file('1.5')), [{ line: 8, column: 21, path: 'services[0].routes[0].regex_priority', message: 'expected an integer' }])
+})
+
+// kong/db/schema/typedefs.lua validate_tag: the pattern starts at the space (03-typedefs_spec.lua tags)
+t.test('tags may contain spaces, never , or /', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'services:', '- host: example.com', '  tags: ["team a", " lead"]')), [])
+  t.same(issues(lines('_format_version: "3.0"', 'services:', '- host: example.com', '  tags: ["a,b", "a/b"]')), [
+    { line: 4, column: 10, path: 'services[0].tags[0]', message: "invalid tag 'a,b': expected printable ascii (except `,` and `/`) or valid utf-8 sequences" },
+    { line: 4, column: 17, path: 'services[0].tags[1]', message: "invalid tag 'a/b': expected printable ascii (except `,` and `/`) or valid utf-8 sequences" },
+  ])
+})
+
+// spec/01-unit/01-db/01-schema/06-routes_spec.lua:418
+t.test('route hosts Kong refuses, with its message', async (t) => {
+  for (const h of [
+    '/example',
+    '.example',
+    'example:',
+    'mock;bin',
+    'example.com/org',
+    'example-.org',
+    'example.org-',
+    'hello..example.com',
+    'hello-.example.com',
+  ]) {
+    t.same(
+      issues(lines('_format_version: "3.0"', 'routes:', `- hosts: ["${h}"]`)).map((i) => i.message),
+      [`invalid hostname: ${h}`],
+      h,
+    )
+  }
+  // spec/01-unit/01-db/01-schema/06-routes_spec.lua:443
+  t.same(
+    issues(lines('_format_version: "3.0"', 'routes:', '- hosts: ["example.com:1000000"]')).map((i) => i.message),
+    ['invalid port number'],
+  )
+  // spec/01-unit/01-db/01-schema/06-routes_spec.lua:407
+  t.same(
+    issues(lines('_format_version: "3.0"', 'routes:', '- hosts: [""]')).map((i) => i.message),
+    ['length must be at least 1'],
+  )
+  // spec/01-unit/01-db/01-schema/06-routes_spec.lua:454
+  for (const h of ['*example.com', 'www.example*', 'mock*bin.com']) {
+    t.same(
+      issues(lines('_format_version: "3.0"', 'routes:', `- hosts: ["${h}"]`)).map((i) => i.message),
+      ['invalid wildcard: must be placed at leftmost or rightmost label'],
+      h,
+    )
+  }
+  // spec/01-unit/01-db/01-schema/06-routes_spec.lua:474
+  for (const h of ['*.example.*', '**.example.com', '*.example*.*']) {
+    t.same(
+      issues(lines('_format_version: "3.0"', 'routes:', `- hosts: ["${h}"]`)).map((i) => i.message),
+      ['invalid wildcard: must have at most one wildcard'],
+      h,
+    )
+  }
+})
+
+// spec/01-unit/01-db/01-schema/06-routes_spec.lua:495 and :540; kong/tools/ip.lua check_hostname has no length limits
+t.test('route hosts Kong accepts', async (t) => {
+  const valid = [
+    'hello.com',
+    '1991.io',
+    'HELLO.com',
+    'example.123',
+    'example_api.com',
+    'localhost',
+    'example.com:8080',
+    '-with-SUPER-MONKEYS-pc58ag80a8qai00g7n9n',
+    'Hello-Another-Way--fc4qua05auwb3674vfr0b',
+    'example.*',
+    '*.example.org',
+    '*.example.org:321',
+    `${'a'.repeat(70)}.example.com`,
+    `${'abcdefghi.'.repeat(30)}com`,
+  ]
+  for (const h of valid) t.same(issues(lines('_format_version: "3.0"', 'routes:', `- hosts: ["${h}"]`)), [], h)
+})
+
+// kong/tools/ip.lua check_hostname, through typedefs.host (spec/01-unit/01-db/01-schema/05-services_spec.lua host cases)
+t.test('service hosts and upstream names follow check_hostname', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'services:', `- host: ${'a'.repeat(70)}.internal`)), [])
+  t.same(issues(lines('_format_version: "3.0"', 'upstreams:', `- name: ${'a'.repeat(300)}`)), [])
+  t.same(
+    issues(lines('_format_version: "3.0"', 'services:', '- host: 1.2.3.999')).map((i) => i.message),
+    ['invalid value: 1.2.3.999'],
+  )
+})
