@@ -11,6 +11,7 @@ import { luaRequires, REQUIRES_OPTION } from './lua-requires.js'
 import { attachWorker, isClusterWorker, primaryChannel, reportHash, runPrimary } from './workers.js'
 import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
+import { DEFAULT_SERVER_TOKEN, serverTokens } from '../version.js'
 
 const list = (v: string | undefined) =>
   v
@@ -50,6 +51,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'log-level': { type: 'string' },
       'access-log': { type: 'boolean' },
       'underscores-in-headers': { type: 'string' },
+      'server-token': { type: 'string' },
       workers: { type: 'string' },
       'client-body-buffer-size': { type: 'string' },
       'client-body-timeout': { type: 'string' },
@@ -96,6 +98,14 @@ export async function serve(args: string[], io: Io): Promise<number> {
     return 2
   }
   const env = io.env
+  // Kong's product token unless told otherwise: what Kong clients and monitors match (version.ts).
+  const serverToken = values['server-token'] ?? env.GATEWAY_SERVER_TOKEN ?? DEFAULT_SERVER_TOKEN
+  try {
+    serverTokens(serverToken)
+  } catch (err) {
+    io.err(`gateway serve: --server-token: ${(err as Error).message}`)
+    return 2
+  }
   let limits
   try {
     limits = {
@@ -132,6 +142,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
     env,
     accessLog: accessLog ? (entry: Record<string, unknown>) => log.info(entry, 'access') : undefined,
     underscoresInHeaders,
+    serverToken,
     pluginLog: pluginLogger(log),
     requestLog: (fields: Record<string, unknown>, msg: string) => log.error(fields, msg),
     onReload: (r: ReloadResult) => {

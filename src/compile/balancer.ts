@@ -95,8 +95,11 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
 
   const pickers: Record<Upstream['algorithm'], (list: PeerState[], hashValue?: string) => PeerState | undefined> = {
     'round-robin': roundRobin,
-    'consistent-hashing': (list, value) => {
-      if (value === undefined) return roundRobin(list)
+    'consistent-hashing': (list, hashed) => {
+      // Nothing to hash (a missing header, no fallback): Kong hashes "", so
+      // every such request goes to one target
+      // (spec/02-integration/05-proxy/10-balancer/03-consistent-hashing_spec.lua:150).
+      const value = hashed ?? ''
       let best: PeerState | undefined
       let bestScore = -Infinity
       for (const p of list) {

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Upstream } from '../config/model.js'
+import { decodeArgs } from '../http/args.js'
 import type { UriCaptures } from './router.js'
 
 export interface HashFacts {
@@ -53,14 +54,18 @@ function source(u: Upstream, on: Upstream['hash_on'], which: 'on' | 'fallback'):
         const v = cookieValue(f.headers.cookie, u.hash_on_cookie!)
         if (v !== undefined) return { value: v }
         const fresh = randomUUID()
-        return { value: fresh, setCookie: `${u.hash_on_cookie}=${fresh}; Path=${u.hash_on_cookie_path}` }
+        return { value: fresh, setCookie: `${u.hash_on_cookie}=${fresh}; Path=${u.hash_on_cookie_path}; Same-Site=Lax; HttpOnly` }
       }
     case 'path':
       return (f) => ({ value: f.path })
     case 'query_arg':
+      // As Kong reads it: nginx's argument table, a bare `?flag` is "true", a
+      // repeated name's values sorted and joined with ','.
       return (f) => {
-        const v = new URLSearchParams(f.query).getAll(queryArg!)
-        return v.length === 0 ? undefined : { value: v.join(',') }
+        const v = decodeArgs(f.query.slice(1)).get(queryArg!)
+        if (v === undefined) return undefined
+        if (!Array.isArray(v)) return { value: String(v) }
+        return { value: v.map(String).sort().join(',') }
       }
     case 'uri_capture':
       return (f) => {
@@ -70,7 +75,7 @@ function source(u: Upstream, on: Upstream['hash_on'], which: 'on' | 'fallback'):
   }
 }
 
-/** undefined when the upstream does not hash. */
+/** undefined when the upstream does not hash; a value of undefined: nothing to hash (the balancer hashes "", as Kong). */
 export function compileHashInput(u: Upstream): ((f: HashFacts) => HashInput) | undefined {
   const primary = source(u, u.hash_on, 'on')
   if (!primary) return undefined

@@ -14,7 +14,6 @@ import type { Dispatcher } from 'undici'
 import type { Peer } from '../compile/balancer.js'
 import type { Destination } from '../compile/targets.js'
 import { NAME_RESOLUTION, NO_PEER, reasonPhrase, RETRY_NO_PEER, UPSTREAM_INVALID, UPSTREAM_TIMEOUT } from '../errors.js'
-import { SERVER_TOKEN } from '../version.js'
 import { firstValue, responseEndToEnd } from './headers.js'
 import { runBodyFilter, runHeaderFilter, wantsBody } from './phases.js'
 import { CLIENT_BODY_TIMEOUT, BODY_LIMIT, StoredBody } from './request-body.js'
@@ -25,7 +24,7 @@ import { ProxiedInfo, type RequestState } from './state.js'
 import { hostWithoutPort } from './target.js'
 import type { OutHeaders } from './transport.js'
 import { unexpected } from './unexpected.js'
-import { VIA_TOKEN, type Outbound } from './upstream-request.js'
+import type { Outbound } from './upstream-request.js'
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME'])
@@ -67,6 +66,7 @@ export function forward(s: RequestState, o: Outbound): void {
   }
   o.headers.host = o.pluginHost ?? hostValue
   const sentAt = performance.now()
+  s.sentAt = sentAt
   if (s.kit) {
     s.proxied ??= new ProxiedInfo(o.path, d.origin, sentAt - s.start)
     s.proxied.origin = d.origin
@@ -229,32 +229,38 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  /** The response's head as the client gets it: hop-by-hop removed, Kong's headers added, header_filter run. */
+  /**
+   * The response's head as the client gets it: hop-by-hop removed, header_filter
+   * run, then Kong's headers, which Kong's runloop sets after the plugins: Via
+   * and the latencies always, Server when none is left, the request id.
+   */
   #responseHead(status: number, upstream: Record<string, string | string[] | undefined>): OutHeaders {
     const s = this.s
     this.#status = this.#sendStatus = status
-    const out = responseEndToEnd(upstream)
-    const via = firstValue(upstream.via)
-    out.via = via ? `${via}, ${VIA_TOKEN}` : VIA_TOKEN
-    if (out.server === undefined) out.server = SERVER_TOKEN
+    const out = responseEndToEnd(upstream, this.o.headers.te === 'trailers')
     const cookie = this.o.hashed?.setCookie
     if (cookie) {
       const existing = out['set-cookie']
       out['set-cookie'] = existing === undefined ? [cookie] : [...(Array.isArray(existing) ? existing : [String(existing)]), cookie]
     }
-    out['x-kong-upstream-latency'] = String(Math.round(performance.now() - this.sentAt))
+    const lists = s.lists
+    if (lists) {
+      this.#headersAt = performance.now()
+      if (s.proxied) {
+        s.proxied.status = status
+        s.proxied.upstreamLatency = this.#headersAt - this.sentAt
+      }
+      const draft = startResponse(s, status, out, 'service')
+      if (lists.headerFilter.length > 0) runHeaderFilter(s, lists)
+      this.#sendStatus = draft.status
+    }
+    const tokens = s.tokens
+    const via = firstValue(upstream.via)
+    out.via = via ? `${via}, ${tokens.via}` : tokens.via
+    if (out.server === undefined) out.server = tokens.server
+    out['x-kong-upstream-latency'] = String(Math.round((this.#headersAt || performance.now()) - this.sentAt))
     out['x-kong-proxy-latency'] = String(Math.round(this.sentAt - s.start))
     out['x-kong-request-id'] = s.requestId
-    const lists = s.lists
-    if (!lists) return out
-    this.#headersAt = performance.now()
-    if (s.proxied) {
-      s.proxied.status = status
-      s.proxied.upstreamLatency = this.#headersAt - this.sentAt
-    }
-    const draft = startResponse(s, status, out, 'service')
-    if (lists.headerFilter.length > 0) runHeaderFilter(s, lists)
-    this.#sendStatus = draft.status
     return out
   }
 
@@ -270,8 +276,15 @@ class Exchange implements Dispatcher.DispatchHandler {
 
 /** A try failed before its answer started: another try, or Kong's answer. */
 function failed(s: RequestState, o: Outbound, code: string, timedOut: boolean): void {
-  if (DNS_CODES.has(code)) return fail(s, NAME_RESOLUTION)
-  if (code === BODY_LIMIT && o.limit) return answerExit(s, o.limit.exit)
+  // Kong answers these before proxying (its balancer resolves names in the access phase).
+  if (DNS_CODES.has(code)) {
+    s.sentAt = 0
+    return fail(s, NAME_RESOLUTION)
+  }
+  if (code === BODY_LIMIT && o.limit) {
+    s.sentAt = 0
+    return answerExit(s, o.limit.exit)
+  }
   // A streamed body that stalled: nginx ends the request without an answer (408 in the log).
   if (code === CLIENT_BODY_TIMEOUT) return terminate(s, 408)
   // Kong's log record marks the try: nginx logs 504 for a timeout, 502 for any other failure.

@@ -86,12 +86,17 @@ export function requestEndToEnd(headers: IncomingHttpHeaders, trusted: boolean):
   return out
 }
 
-/** The upstream's headers without hop-by-hop ones and those its Connection header names. */
-export function responseEndToEnd(headers: IncomingHttpHeaders): Record<string, string | string[] | number> {
+/**
+ * The upstream's headers without hop-by-hop ones and those its Connection
+ * header names. `Trailer` stays when the upstream was sent `TE: trailers`
+ * (the client asked for them), as Kong keeps it
+ * (spec/02-integration/05-proxy/03-upstream_headers_spec.lua:192).
+ */
+export function responseEndToEnd(headers: IncomingHttpHeaders, trailers = false): Record<string, string | string[] | number> {
   const named = connectionNamed(headers.connection)
   const out: Record<string, string | string[] | number> = {}
   for (const key in headers) {
-    if (HOP_BY_HOP.has(key) || named.has(key)) continue
+    if ((HOP_BY_HOP.has(key) && !(trailers && key === 'trailer')) || named.has(key)) continue
     const v = headers[key]
     if (v !== undefined) out[key] = v
   }

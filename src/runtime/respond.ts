@@ -1,13 +1,12 @@
 /**
- * The gateway's own answers (errors from the catalogue, plugin exits): Kong's
- * headers, the body shape the answer asks for, the response phases (plugins
- * see and may change them, as in Kong), then the transport. One path for every
- * transport, so an upgrade request's 401 is the same bytes as a plain one's.
+ * The gateway's own answers (errors from the catalogue, plugin exits): the
+ * body shape the answer asks for, the response phases (plugins see and may
+ * change them, as in Kong), Kong's headers, then the transport. One path for
+ * every transport, so an upgrade request's 401 is the same bytes as a plain one's.
  */
 import type { ErrorAnswer } from '../errors.js'
 import { reasonPhrase } from '../errors.js'
 import type { Exit } from '../plugins/types.js'
-import { SERVER_TOKEN } from '../version.js'
 import { firstValue } from './headers.js'
 import { runBodyFilter, runHeaderFilter, scheduleLog, wantsBody } from './phases.js'
 import { renderError, renderExit } from './render.js'
@@ -15,9 +14,34 @@ import { startResponse } from './response-draft.js'
 import type { RequestState } from './state.js'
 import type { OutHeaders } from './transport.js'
 
-/** Kong's headers on an answer the gateway makes itself. */
-export function ownHeaders(s: RequestState, extra?: Readonly<Record<string, string | string[]>>): OutHeaders {
-  return { server: SERVER_TOKEN, 'x-kong-response-latency': s.latency(), 'x-kong-request-id': s.requestId, ...extra }
+/** The headers of an answer the gateway makes itself, before Kong's own (kongHeaders). */
+export function ownHeaders(extra?: Readonly<Record<string, string | string[]>>): OutHeaders {
+  return { ...extra }
+}
+
+/**
+ * Kong's headers on an answer the gateway makes itself, set after the
+ * plugins' header_filter as Kong's runloop sets them, so a plugin's value does
+ * not survive (spec/02-integration/05-proxy/33-request-id-header_spec.lua:107).
+ * An answer after a try upstream (502, 504) counts as proxied, as in Kong: the
+ * upstream and proxy latencies and Via, not the response latency
+ * (14-server_tokens_spec.lua:439). Otherwise Server is the token, unless a
+ * plugin set Via to the token, which keeps the plugin's Server (:115).
+ */
+export function kongHeaders(s: RequestState, headers: OutHeaders): void {
+  const tokens = s.tokens
+  const sentAt = s.sentAt
+  if (sentAt > 0) {
+    const now = performance.now()
+    headers['x-kong-upstream-latency'] = String(Math.round(now - sentAt))
+    headers['x-kong-proxy-latency'] = String(Math.round(sentAt - s.start))
+    headers.via = tokens.via
+    if (headers.server === undefined) headers.server = tokens.server
+  } else {
+    headers['x-kong-response-latency'] = s.latency()
+    if (headers.via !== tokens.server) headers.server = tokens.server
+  }
+  headers['x-kong-request-id'] = s.requestId
 }
 
 /** Sends a complete answer after the response phases: header_filter, body_filter, then log once it is out. */
@@ -31,6 +55,7 @@ export function reply(s: RequestState, status: number, headers: OutHeaders, body
       body = runBodyFilter(s, lists, typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0)))
     if (lists.log.length > 0) scheduleLog(s, lists)
   }
+  kongHeaders(s, headers)
   s.transport.send(status, reasonPhrase(status), headers, s.req.method === 'HEAD' ? undefined : body)
 }
 
@@ -44,13 +69,13 @@ export function fail(s: RequestState, a: ErrorAnswer, extra?: Readonly<Record<st
     a.negotiate === 'nginx' ? 'proxy' : 'kong',
     firstValue(req.headers['content-type']),
   )
-  reply(s, a.status, ownHeaders(s, { ...a.headers, ...extra, 'content-type': r.contentType }), r.body, 'error')
+  reply(s, a.status, ownHeaders({ ...a.headers, ...extra, 'content-type': r.contentType }), r.body, 'error')
 }
 
 /** A plugin's answer instead of proxying, in the shape it asked for. */
 export function answerExit(s: RequestState, e: Exit): void {
   if (e.error !== undefined) return fail(s, e as ErrorAnswer, e.headers)
-  const headers = ownHeaders(s, e.headers)
+  const headers = ownHeaders(e.headers)
   if (e.message !== undefined || e.json !== undefined) {
     const r = e.message !== undefined ? renderExit(e.message) : { contentType: 'application/json; charset=utf-8', body: JSON.stringify(e.json) }
     if (headers['content-type'] === undefined) headers['content-type'] = r.contentType

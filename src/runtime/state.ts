@@ -12,6 +12,7 @@ import type { RouteMatch } from '../compile/router.js'
 import type { Runtime } from '../compile/runtime.js'
 import type { Consumer } from '../config/model.js'
 import type { AuthCredential, Exit } from '../plugins/types.js'
+import type { ServerTokens } from '../version.js'
 import type { RequestKit } from './kit.js'
 import type { ClientLimits } from './limits.js'
 import type { ResponseDraft } from './response-draft.js'
@@ -110,6 +111,8 @@ export class RequestState {
   bodyLimit: { maxBytes: number; exit: Exit } | undefined = undefined
 
   // -- upstream
+  /** performance.now() when the last try went upstream; 0 while nothing did (Kong's KONG_PROXIED). */
+  sentAt = 0
   proxied: ProxiedInfo | undefined = undefined
   /** The log phase is scheduled. */
   logScheduled = false
@@ -124,6 +127,8 @@ export class RequestState {
     readonly arrival: Arrival,
     /** What the listener allows a client (body buffering and timeouts, send timeout). */
     readonly limits: ClientLimits,
+    /** The product token in Server and Via. */
+    readonly tokens: ServerTokens,
   ) {}
 
   /** Unix ms at arrival (the clock is read only when a log plugin asks). */

@@ -10,8 +10,9 @@
 import { reasonPhrase, UNEXPECTED } from '../errors.js'
 import { firstValue } from './headers.js'
 import { renderError } from './render.js'
-import { ownHeaders } from './respond.js'
+import { kongHeaders } from './respond.js'
 import type { RequestState } from './state.js'
+import type { OutHeaders } from './transport.js'
 
 const describe = (err: unknown) => (err instanceof Error ? { message: err.message, code: (err as NodeJS.ErrnoException).code, stack: err.stack } : String(err))
 
@@ -26,7 +27,9 @@ export function unexpected(s: RequestState, err: unknown, where: string): void {
   try {
     if (t.started) return t.abort()
     const r = renderError(UNEXPECTED.error, s.requestId, firstValue(s.req.headers.accept))
-    t.send(UNEXPECTED.status, reasonPhrase(UNEXPECTED.status), ownHeaders(s, { 'content-type': r.contentType }), r.body)
+    const headers: OutHeaders = { 'content-type': r.contentType }
+    kongHeaders(s, headers)
+    t.send(UNEXPECTED.status, reasonPhrase(UNEXPECTED.status), headers, r.body)
   } catch {
     t.abort()
   }

@@ -13,13 +13,11 @@ import type { Balancer } from '../compile/balancer.js'
 import type { HashInput } from '../compile/hash-input.js'
 import type { Service } from '../config/model.js'
 import type { Exit } from '../plugins/types.js'
-import { SERVER_TOKEN } from '../version.js'
 import { firstValue, requestEndToEnd } from './headers.js'
 import { streamedBody, type StoredBody } from './request-body.js'
 import type { RequestState } from './state.js'
 import { escapeUpstreamPath, hostWithoutPort } from './target.js'
 
-const VIA = `1.1 ${SERVER_TOKEN}`
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
 
 export interface Outbound {
@@ -134,9 +132,8 @@ export function upstreamHeaders(s: RequestState, base?: Record<string, string | 
   else delete h['x-forwarded-prefix']
   h['x-real-ip'] = arrival.clientIp
   const via = firstValue(incoming.via)
-  h.via = via ? `${via}, ${VIA}` : VIA
+  const token = s.tokens.via
+  h.via = via ? `${via}, ${token}` : token
   h['x-kong-request-id'] = s.requestId
   return h
 }
-
-export const VIA_TOKEN = VIA

@@ -57,7 +57,12 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
     return server
   }
   // Bytes Node's parser refuses (a head over the limits included) get nginx's treatment, not Node's 431 or Fastify's JSON (client-error.ts).
-  const app = Fastify({ logger: false, return503OnClosing: false, serverFactory, clientErrorHandler: proxyClientError }) as unknown as FastifyInstance
+  const app = Fastify({
+    logger: false,
+    return503OnClosing: false,
+    serverFactory,
+    clientErrorHandler: proxyClientError(opts.proxy.tokens),
+  }) as unknown as FastifyInstance
   // WebSocket upgrades never reach a request handler: Node emits them on the server.
   const upgrade = createUpgradeHandler(handlerOptions)
   app.server.on('upgrade', upgrade)

@@ -25,7 +25,7 @@ import { BAD_REQUEST, HEADER_TOO_LARGE, reasonPhrase, URI_TOO_LONG, type ErrorAn
 import { HEADER_BUFFER_BYTES } from '../runtime/header-limits.js'
 import { renderError } from '../runtime/render.js'
 import { nextRequestId } from '../runtime/request-id.js'
-import { SERVER_TOKEN } from '../version.js'
+import type { ServerTokens } from '../version.js'
 
 type ParserSocket = Socket & { _httpMessage?: ServerResponse | null }
 // Fastify types rawPacket as JSON; Node hands a Buffer.
@@ -60,8 +60,12 @@ function answerFor(err: ParseError): ErrorAnswer | 'ignore' | 'close' {
   }
 }
 
-/** Fastify's `clientErrorHandler` for the proxy listeners. */
-export function proxyClientError(err: ParseError, socket: Socket): void {
+/** Fastify's `clientErrorHandler` for the proxy listeners, naming the gateway with `tokens`. */
+export function proxyClientError(tokens: ServerTokens): (err: ParseError, socket: Socket) => void {
+  return (err, socket) => clientError(err, socket, tokens.server)
+}
+
+function clientError(err: ParseError, socket: Socket, server: string): void {
   if (socket.destroyed) return
   const answer = answerFor(err)
   if (answer === 'ignore') return
@@ -80,10 +84,10 @@ export function proxyClientError(err: ParseError, socket: Socket): void {
   // A response still under way on this connection goes out first (its
   // request was read whole before the bad bytes); ours follows it.
   if (inFlight && !inFlight.writableFinished) {
-    inFlight.once('close', () => refuse(socket, answer))
+    inFlight.once('close', () => refuse(socket, answer, server))
     return
   }
-  refuse(socket, answer)
+  refuse(socket, answer, server)
 }
 
 // nginx's lingering_timeout: how long the rest of a refused head is read and
@@ -92,7 +96,7 @@ export function proxyClientError(err: ParseError, socket: Socket): void {
 const LINGER_MS = 5000
 const ignore = () => {}
 
-function refuse(socket: Socket, a: ErrorAnswer): void {
+function refuse(socket: Socket, a: ErrorAnswer, server: string): void {
   if (socket.destroyed || !socket.writable) return
   const id = nextRequestId()
   const r = renderError(a.error, id, undefined, 'proxy')
@@ -106,7 +110,7 @@ function refuse(socket: Socket, a: ErrorAnswer): void {
     `Content-Type: ${r.contentType}`,
     `Content-Length: ${Buffer.byteLength(r.body)}`,
     'Connection: close',
-    `Server: ${SERVER_TOKEN}`,
+    `Server: ${server}`,
     `X-Kong-Request-Id: ${id}`,
   ]
   socket.end(`${head.join('\r\n')}\r\n\r\n${r.body}`)

@@ -23,6 +23,7 @@ import { ListenerStats, type ServerStats, type ServerTotals } from './listener-s
 import { RuntimeHolder } from '../reload/holder.js'
 import { createReloader, type ReloadResult, type Reloader } from '../reload/reloader.js'
 import { watchConfig, type ConfigWatcher } from '../reload/watcher.js'
+import { serverTokens } from '../version.js'
 
 export interface GatewayOptions {
   config: string
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   accessLog?: ((entry: Record<string, unknown>) => void) | undefined
   /** Keep request headers whose names contain '_' (default true, as Kong's template; false: dropped, as nginx's default). */
   underscoresInHeaders?: boolean
+  /** The product token in Server and Via (default Kong's, `kong/<version>`: version.ts). */
+  serverToken?: string
   /** For the primary of several workers: each worker's pid and configuration hash, for /status. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
   /** For the primary of several workers: why the node cannot take traffic on configuration `hash` yet (/readyz), or undefined. */
@@ -124,6 +127,8 @@ function clusterPluginMetrics(): () => Promise<string> {
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  // A bad token stops the start before anything is opened.
+  const tokens = serverTokens(opts.serverToken)
   const env = opts.env ?? process.env
   const plugins = opts.plugins ?? BUNDLED_PLUGINS
   const loaded = await loadFile(opts.config, { env, registry: plugins.registry })
@@ -156,6 +161,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     requestLog: opts.requestLog,
     underscoresInHeaders: opts.underscoresInHeaders ?? true,
     limits: { ...DEFAULT_CLIENT_LIMITS, ...opts.limits },
+    tokens,
   }
   let draining = false
   const servers: FastifyInstance[] = []

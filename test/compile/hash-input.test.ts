@@ -29,7 +29,7 @@ t.test('hash_on cookie: a missing cookie is set, and then sticks', async (t) => 
   const gw = await balancedGateway(t, [a, b], 'hash_on: cookie\nhash_on_cookie: sticky\nhash_on_cookie_path: /app')
   const first = await fetchRaw(`${gw.url}/`)
   const cookie = String(first.headers['set-cookie'])
-  t.match(cookie, /^sticky=[0-9a-f-]{36}; Path=\/app$/)
+  t.match(cookie, /^sticky=[0-9a-f-]{36}; Path=\/app; Same-Site=Lax; HttpOnly$/)
   const value = cookie.split(';')[0]!
   const name = first.json().name
   for (let i = 0; i < 5; i++) {

@@ -9,7 +9,7 @@ import { gateway, type TestGateway } from '../helpers/gateway.js'
 import { startUpstream, type Echo, type Upstream } from '../helpers/upstream.js'
 import type { GatewayOptions } from '../../src/server/gateway.js'
 
-const VIA = '1.1 kong-yml-gateway/0.1.0'
+const VIA = '1.1 kong/3.10.0'
 
 const config = (up: Upstream) => `_format_version: "3.0"
 consumers:

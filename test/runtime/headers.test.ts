@@ -5,8 +5,8 @@ import { fetchRaw, gateway, type TestGateway } from '../helpers/gateway.js'
 import { rawRequest } from '../helpers/raw.js'
 import { startUpstream, type Echo, type Upstream } from '../helpers/upstream.js'
 
-const VIA = '1.1 kong-yml-gateway/0.1.0'
-const SERVER = 'kong-yml-gateway/0.1.0'
+const VIA = '1.1 kong/3.10.0'
+const SERVER = 'kong/3.10.0'
 
 // The echo upstream also sets the response headers the client asks for in `x-respond-with` (JSON).
 async function echoUpstream(): Promise<Upstream> {

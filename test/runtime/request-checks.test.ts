@@ -18,7 +18,7 @@ plugins:
       rewrite:
         - kong.response.set_header("X-Rewrite", "ran")
 `
-const SERVER = /^kong-yml-gateway\//
+const SERVER = /^kong\/3\.10\.0$/
 
 t.test('a duplicate Host is 400 Bad request, whatever the case of the names; the connection closes', async (t) => {
   const { gw, up } = await pluginGateway(t, YAML)

@@ -44,7 +44,7 @@ routes:
     t.equal(r.headers['content-type'], type, `Accept: ${accept}`)
     t.match(r.headers['x-kong-request-id'], /^[0-9a-f]{32}$/)
     t.equal(r.body, render(NO_ROUTE, r.headers['x-kong-request-id']), `Accept: ${accept}`)
-    t.equal(r.headers.server, 'kong-yml-gateway/0.1.0')
+    t.equal(r.headers.server, 'kong/3.10.0')
     t.ok(r.headers['x-kong-response-latency'] !== undefined)
   }
 })
@@ -82,7 +82,7 @@ services:
   t.equal(plain.status, 502)
   t.equal(plain.headers['content-type'], TEXT_TYPE)
   t.equal(plain.body, text(BAD_GATEWAY, plain.headers['x-kong-request-id']))
-  t.equal(plain.headers.server, 'kong-yml-gateway/0.1.0')
+  t.equal(plain.headers.server, 'kong/3.10.0')
   const asked = await fetchRaw(`${gw.url}/dead`, { headers: { accept: 'application/json' } })
   t.equal(asked.status, 502)
   t.equal(asked.headers['content-type'], JSON_TYPE)

@@ -48,7 +48,7 @@ t.test('426 with Kong body and Connection/Upgrade headers; nothing is proxied', 
   t.equal(r.headers['content-type'], 'application/json; charset=utf-8')
   t.equal(r.headers.connection, 'Upgrade')
   t.equal(r.headers.upgrade, 'TLS/1.2, HTTP/1.1')
-  t.equal(r.headers.server, 'kong-yml-gateway/0.1.0')
+  t.equal(r.headers.server, 'kong/3.10.0')
   t.match(r.headers['x-kong-request-id'], /^[0-9a-f]{32}$/)
   t.equal(up.requests.length, 0)
 })

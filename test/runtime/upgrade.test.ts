@@ -109,7 +109,8 @@ services:
   t.equal(up.seen[0]!.headers['x-rewritten'], 'yes', 'the rewrite phase changed the upstream request')
 })
 
-t.test('the 101 names the switch: Upgrade and Connection reach the client', async (t) => {
+// spec/02-integration/05-proxy/09-websockets_spec.lua:93
+t.test('the 101 names the switch: Upgrade and Connection reach the client, with Via', async (t) => {
   const up = await upgradeServer(t)
   const gw = await gateway(`_format_version: "3.0"
 services:
@@ -123,6 +124,7 @@ services:
   t.equal(h.statusLine, 'HTTP/1.1 101 Switching Protocols')
   t.equal(h.headers.upgrade, 'websocket', 'a WebSocket client fails the handshake without it')
   t.equal(h.headers.connection, 'upgrade')
+  t.equal(h.headers.via, '1.1 kong/3.10.0')
   t.equal(h.headers['sec-websocket-accept'], 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=', "the upstream's accept key, for the client's key")
 })
 
@@ -218,7 +220,7 @@ consumers:
   t.equal(denied.headers['content-type'], 'text/plain; charset=utf-8')
   t.equal(denied.body, `No API key found in request\nrequest_id: ${denied.headers['x-kong-request-id']}\n`)
   t.equal(denied.headers['content-length'], String(Buffer.byteLength(denied.body)))
-  t.equal(denied.headers.server, 'kong-yml-gateway/0.1.0')
+  t.equal(denied.headers.server, 'kong/3.10.0')
   t.match(denied.headers['x-kong-response-latency'], /^\d+$/)
 
   const none = await handshake(gw.proxy[0]!, '/none')

@@ -12,7 +12,7 @@ services:
     url: $UPSTREAM
     routes: [{ name: app, paths: [/] }]
 `
-const SERVER = /^kong-yml-gateway\//
+const SERVER = /^kong\/3\.10\.0$/
 
 t.test('bytes after a Connection: close request are ignored; its answer arrives whole', async (t) => {
   const { gw, up } = await pluginGateway(t, YAML)

@@ -5,7 +5,7 @@
 // JSON; and more than 2,000 header lines are refused, not cut short.
 import { connect } from 'node:net'
 import t from 'tap'
-import { SERVER_TOKEN } from '../../src/version.js'
+import { DEFAULT_SERVER_TOKEN as SERVER_TOKEN } from '../../src/version.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
 
 interface Answer {
