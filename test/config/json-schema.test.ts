@@ -49,7 +49,8 @@ t.test('every field carries a description', async (t) => {
         walk(v, `${path}.${k}`)
       }
     }
-    for (const key of ['items', 'oneOf', 'anyOf', 'allOf', 'additionalProperties']) {
+    for (const [k, v] of Object.entries((n.$defs ?? {}) as Record<string, unknown>)) walk(v, `${path}.$defs.${k}`)
+    for (const key of ['items', 'oneOf', 'anyOf', 'allOf', 'additionalProperties', 'then', 'else']) {
       const child = n[key]
       if (Array.isArray(child)) child.forEach((c, i) => walk(c, `${path}.${key}[${i}]`))
       else if (child && typeof child === 'object') walk(child, `${path}.${key}`)

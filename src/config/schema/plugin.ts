@@ -6,6 +6,7 @@
  */
 import * as z from 'zod'
 import type { PluginRegistry } from '../../plugins/registry.js'
+import type { PluginScopes } from '../../plugins/types.js'
 import type { SchemaContext } from './context.js'
 import { entityFields, foreignRef, oneOf, protocolNames, tags, utf8Name, uuid } from './typedefs.js'
 
@@ -40,6 +41,15 @@ function envelope(ctx: SchemaContext) {
   }
 }
 
+/** A scope the plugin forbids may only be null, as Kong's `value must be null` says. */
+function withoutForbiddenScopes<T extends Record<string, z.ZodType>>(base: T, name: string, scopes: PluginScopes): T {
+  const out: Record<string, z.ZodType> = { ...base }
+  for (const scope of ['consumer', 'route', 'service'] as const) {
+    if (!scopes[scope]) out[scope] = z.null().optional().describe(`Always null: ${name} cannot be scoped to a ${scope}.`)
+  }
+  return out as T
+}
+
 export function pluginSchema(ctx: SchemaContext, registry: PluginRegistry) {
   const base = envelope(ctx)
   if (ctx.mode === 'validate') {
@@ -49,10 +59,14 @@ export function pluginSchema(ctx: SchemaContext, registry: PluginRegistry) {
       config: z.record(z.string(), z.unknown(), { error: 'expected a record' }).optional().describe("The plugin's configuration."),
     })
   }
-  const members = [...registry.values()].map((def) =>
+  // Kong's `no_consumer` (and kin): a plugin that forbids a scope is not offered
+  // nested in it, and its field naming one may only be null, as the loader says.
+  const nestedIn = ctx.parent === 'consumers' ? 'consumer' : ctx.parent === 'routes' ? 'route' : ctx.parent === 'services' ? 'service' : undefined
+  const scoped = [...registry.values()].filter((def) => nestedIn === undefined || def.scopes[nestedIn])
+  const members = scoped.map((def) =>
     z
       .strictObject({
-        ...base,
+        ...withoutForbiddenScopes(base, def.name, def.scopes),
         name: z.literal(def.name).describe(`The ${def.name} plugin.`),
         config: def.config.optional().describe(`Configuration of ${def.name}.`),
       })
