@@ -6,7 +6,16 @@
 // no plugin here can), the cache warm-up and the Admin API cases (Kong's database).
 import t from 'tap'
 import { stringify } from 'yaml'
+import { loadConfig } from '../../src/config/load.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
+
+const BOB = '11111111-1111-4111-8111-111111111111'
+
+/** The problems of a file with one consumer holding `entity` (YAML flow text), as `path: message`. */
+async function consumerIssues(entity: string): Promise<string[]> {
+  const r = await loadConfig(`_format_version: "3.0"\nconsumers:\n  - username: bob\n    id: ${BOB}\n    ${entity}\n`, { file: 'k.yml' })
+  return r.ok ? [] : r.issues.map((i) => `${i.path}: ${i.message}`)
+}
 
 type Plugin = { name: string; config?: Record<string, unknown> }
 
@@ -183,4 +192,13 @@ t.test("Kong's acl access spec", async (t) => {
       if (c.authenticatedGroups !== undefined) t.equal(seen['x-authenticated-groups'], c.authenticatedGroups ?? undefined, 'X-Authenticated-Groups')
     })
   }
+})
+
+t.test('acls entries as Kong validates them', async (t) => {
+  // spec/03-plugins/18-acl/01-api_spec.lua:81
+  t.same(await consumerIssues('acls: [{ tags: [a] }]'), ['consumers[0].acls[0].group: required field missing'])
+  // spec/03-plugins/18-acl/01-api_spec.lua:275 and :323
+  t.same(await consumerIssues('acls: [{ group: 123 }]'), ['consumers[0].acls[0].group: expected a string'])
+  // spec/03-plugins/18-acl/01-api_spec.lua:62
+  t.same(await consumerIssues('acls: [{ group: admin, tags: [tag1, tag2] }]'), [])
 })

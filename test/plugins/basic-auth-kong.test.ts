@@ -3,9 +3,19 @@
 // credential is identified, and basic-auth beside key-auth. Cases basic-auth.test.ts already
 // covers carry their citation there. Not covered: gRPC (no HTTP/2 listener) and the consumer
 // cache after an Admin API delete (Kong's database).
+import { createHash } from 'node:crypto'
 import t from 'tap'
 import { stringify } from 'yaml'
+import { loadConfig } from '../../src/config/load.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
+
+const BOB = '11111111-1111-4111-8111-111111111111'
+
+/** The problems of a file with one consumer holding `entity` (YAML flow text), as `path: message`. */
+async function consumerIssues(entity: string): Promise<string[]> {
+  const r = await loadConfig(`_format_version: "3.0"\nconsumers:\n  - username: bob\n    id: ${BOB}\n    ${entity}\n`, { file: 'k.yml' })
+  return r.ok ? [] : r.issues.map((i) => `${i.path}: ${i.message}`)
+}
 
 const YML = stringify(
   {
@@ -120,5 +130,35 @@ t.test("Kong's basic-auth access spec", async (t) => {
       t.equal(seen['x-consumer-username'], c.username ?? 'bob')
       t.equal(seen['x-credential-identifier'], c.identifier ?? 'bob')
     })
+  }
+})
+
+t.test('basicauth_credentials as Kong validates and stores them', async (t) => {
+  // spec/03-plugins/10-basic-auth/02-api_spec.lua:129
+  // Kong's fields are a map: the order is not part of the answer.
+  t.same((await consumerIssues('basicauth_credentials: [{ tags: [a] }]')).sort(), [
+    'consumers[0].basicauth_credentials[0].password: required field missing',
+    'consumers[0].basicauth_credentials[0].username: required field missing',
+  ])
+  // spec/03-plugins/10-basic-auth/02-api_spec.lua:268
+  t.same((await consumerIssues('basicauth_credentials: [{ username: 123 }]')).sort(), [
+    'consumers[0].basicauth_credentials[0].password: required field missing',
+    'consumers[0].basicauth_credentials[0].username: expected a string',
+  ])
+  // spec/03-plugins/10-basic-auth/02-api_spec.lua:145
+  t.match(
+    (await consumerIssues('basicauth_credentials: [{ username: u, password: a }, { username: u, password: b }]')).join('\n'),
+    /username.*uniqueness violation/,
+  )
+  // spec/03-plugins/10-basic-auth/02-api_spec.lua:86 and :107: sha1(password .. consumer id), spaces kept
+  for (const password of ['kong', ' kong ']) {
+    const r = await loadConfig(
+      `_format_version: "3.0"\nconsumers:\n  - username: bob\n    id: ${BOB}\n    basicauth_credentials: [{ username: bob, password: "${password}" }]\n`,
+      {
+        file: 'k.yml',
+      },
+    )
+    t.ok(r.ok)
+    if (r.ok) t.equal(r.config.basicauth_credentials[0]!.password, createHash('sha1').update(`${password}${BOB}`).digest('hex'), JSON.stringify(password))
   }
 })

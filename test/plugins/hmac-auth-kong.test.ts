@@ -6,7 +6,16 @@
 import { createHash, createHmac } from 'node:crypto'
 import t from 'tap'
 import { stringify } from 'yaml'
+import { loadConfig } from '../../src/config/load.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
+
+const BOB = '11111111-1111-4111-8111-111111111111'
+
+/** The problems of a file with one consumer holding `entity` (YAML flow text), as `path: message`. */
+async function consumerIssues(entity: string): Promise<string[]> {
+  const r = await loadConfig(`_format_version: "3.0"\nconsumers:\n  - username: bob\n    id: ${BOB}\n    ${entity}\n`, { file: 'k.yml' })
+  return r.ok ? [] : r.issues.map((i) => `${i.path}: ${i.message}`)
+}
 
 const hmac = (config: Record<string, unknown>) => [{ name: 'hmac-auth', config: { clock_skew: 3000, ...config } }]
 // The spec's routes (spec/03-plugins/19-hmac-auth/03-access_spec.lua:19-170), by host as there (hmacauth.test is h1.test here).
@@ -631,4 +640,15 @@ t.test("Kong's hmac-auth access spec", async (t) => {
       t.equal(seen['x-anonymous-consumer'], c.anonymous ? 'true' : undefined)
     })
   }
+})
+
+t.test('hmacauth_credentials as Kong validates them', async (t) => {
+  // spec/03-plugins/19-hmac-auth/02-api_spec.lua:103
+  t.same(await consumerIssues('hmacauth_credentials: [{ secret: s }]'), ['consumers[0].hmacauth_credentials[0].username: required field missing'])
+  // spec/03-plugins/19-hmac-auth/02-api_spec.lua:205
+  t.same(await consumerIssues('hmacauth_credentials: [{ username: "" }]'), ['consumers[0].hmacauth_credentials[0].username: length must be at least 1'])
+  // spec/03-plugins/19-hmac-auth/02-api_spec.lua:239
+  t.same(await consumerIssues('hmacauth_credentials: [{ username: u, secret: 123 }]'), ['consumers[0].hmacauth_credentials[0].secret: expected a string'])
+  // spec/03-plugins/19-hmac-auth/02-api_spec.lua:69: without a secret, one is made
+  t.same(await consumerIssues('hmacauth_credentials: [{ username: u }]'), [])
 })
