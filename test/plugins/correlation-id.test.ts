@@ -22,6 +22,7 @@ ${extraPlugins}`
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
 
 t.test('default: uuid#counter sent upstream in Kong-Request-ID, not echoed', async (t) => {
+  // spec/03-plugins/11-correlation-id/01-access_spec.lua:204 and :367
   const { send } = await pluginGateway(t, CONFIG())
   const a = await send('/x')
   const b = await send('/x')
@@ -36,6 +37,7 @@ t.test('default: uuid#counter sent upstream in Kong-Request-ID, not echoed', asy
 })
 
 t.test('a non-empty client id is kept; an empty one is replaced', async (t) => {
+  // spec/03-plugins/11-correlation-id/01-access_spec.lua:393 and :408
   const { send } = await pluginGateway(t, CONFIG('echo_downstream: true'))
   const kept = await send('/x', { headers: { 'Kong-Request-ID': 'from-client' } })
   t.equal(kept.reached!.headers['kong-request-id'], 'from-client')
@@ -46,6 +48,7 @@ t.test('a non-empty client id is kept; an empty one is replaced', async (t) => {
 })
 
 t.test('uuid generator, custom header name, echoed to the client', async (t) => {
+  // spec/03-plugins/11-correlation-id/01-access_spec.lua:272, :330 and :378
   const { send } = await pluginGateway(t, CONFIG('header_name: X-Correlation\ngenerator: uuid\necho_downstream: true'))
   const a = await send('/x')
   const b = await send('/x')
@@ -56,6 +59,7 @@ t.test('uuid generator, custom header name, echoed to the client', async (t) => 
 })
 
 t.test('tracker generator: address-port-pid-connection-requests-time', async (t) => {
+  // spec/03-plugins/11-correlation-id/01-access_spec.lua:301
   const { send, gw } = await pluginGateway(t, CONFIG('generator: tracker'))
   const port = new URL(gw.url).port
   const parse = (v: unknown) => new RegExp(`^127\\.0\\.0\\.1-${port}-${process.pid}-(\\d+)-(\\d+)-(\\d+\\.\\d{3})$`).exec(String(v))
@@ -82,6 +86,7 @@ t.test('tracker generator: address-port-pid-connection-requests-time', async (t)
 })
 
 t.test('echoed on exits too (header_filter runs for every response)', async (t) => {
+  // spec/03-plugins/11-correlation-id/01-access_spec.lua:438
   const { send } = await pluginGateway(t, CONFIG('echo_downstream: true', '          - name: request-termination\n            config: { status_code: 403 }\n'))
   const r = await send('/x')
   t.equal(r.status, 403)

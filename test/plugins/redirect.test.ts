@@ -18,6 +18,7 @@ ${pluginConfig.replace(/^/gm, '              ')}
 `
 
 t.test('default 301 to the configured location, path and query kept from it', async (t) => {
+  // spec/03-plugins/45-redirect/02-access_spec.lua:99 and :123
   const { send } = await pluginGateway(t, CONFIG('location: https://example.com/path?foo=bar'))
   const r = await send('/status/200?keep=this')
   t.equal(r.status, 301)
@@ -28,6 +29,7 @@ t.test('default 301 to the configured location, path and query kept from it', as
 })
 
 t.test('custom status code; HEAD gets no body', async (t) => {
+  // spec/03-plugins/45-redirect/02-access_spec.lua:110
   const { send } = await pluginGateway(t, CONFIG('status_code: 302\nlocation: https://example.com'))
   const r = await send('/x', { method: 'POST', body: 'data' })
   t.equal(r.status, 302)
@@ -39,6 +41,7 @@ t.test('custom status code; HEAD gets no body', async (t) => {
 })
 
 t.test('keep_incoming_path: the incoming path and raw query replace those of location', async (t) => {
+  // spec/03-plugins/45-redirect/02-access_spec.lua:135
   const { send } = await pluginGateway(t, CONFIG('location: https://example.com:8443/some_path?foo=bar#frag\nkeep_incoming_path: true'))
   const r = await send('/status/200?keep=this&x=a%20b')
   t.equal(r.status, 301)
@@ -49,6 +52,7 @@ t.test('keep_incoming_path: the incoming path and raw query replace those of loc
 })
 
 t.test('schema: defaults, location required and must be a URL, status range', async (t) => {
+  // spec/03-plugins/45-redirect/01-schema_spec.lua:25, :63, :72, :80
   const ok = loadConfig('_format_version: "3.0"\nplugins:\n  - name: redirect\n    config: { location: "someapp://open" }\n', { file: 'k.yml' })
   t.ok(ok.ok, 'any scheme with a host')
   if (ok.ok) t.same(ok.config.plugins[0]!.config, { status_code: 301, location: 'someapp://open', keep_incoming_path: false })

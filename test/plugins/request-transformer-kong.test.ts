@@ -6,6 +6,7 @@
 import t from 'tap'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { stringify } from 'yaml'
+import { loadConfig } from '../../src/config/load.js'
 import { pluginGateway, type PluginGateway } from '../helpers/plugin-gateway.js'
 
 type Route = { hosts: string[]; paths?: string[]; preserve_host?: boolean; strip_path?: boolean; config: Record<string, unknown> }
@@ -325,4 +326,28 @@ t.test("Kong's access spec", async (t) => {
     const expected = '$&+,/:;?@'
     t.equal((await send('test23.test', `/request?expected=${expected}`)).url, `/?expected=${expected}`)
   })
+})
+
+t.test("Kong's schema and Admin API validation specs", async (t) => {
+  const issues = (config: string) => {
+    const r = loadConfig(`_format_version: "3.0"\nplugins:\n  - name: request-transformer\n    config: ${config}\n`, { file: 'k.yml' })
+    return r.ok ? [] : r.issues.map((i) => `${i.path} ${i.message}`)
+  }
+  // spec/03-plugins/36-request-transformer/01-schema_spec.lua:5
+  t.same(issues('{ http_method: GET }'), [])
+  // spec/03-plugins/36-request-transformer/01-schema_spec.lua:10
+  t.same(issues('{ http_method: "HELLO!" }'), ['plugins[0].config.http_method invalid value: HELLO!'])
+  // spec/03-plugins/36-request-transformer/01-schema_spec.lua:15 and :25
+  t.same(issues('{ add: { querystring: ["uri_param1:$(uri_captures.user1)", "uri_param2:$(uri_captures.user2)"] } }'), [])
+  t.same(issues('{ add: { querystring: ["uri_param1:$(uri_captures.user1)", "uri_param2:value"] } }'), [])
+  // spec/03-plugins/36-request-transformer/01-schema_spec.lua:35
+  t.equal(issues('{ add: { querystring: ["uri_param2:"] } }').length, 1)
+  // spec/03-plugins/36-request-transformer/01-schema_spec.lua:45
+  t.equal(issues('{ add: { querystring: ["uri_param2:$(uri_captures user2)"] } }').length, 1)
+  // spec/03-plugins/36-request-transformer/03-api_spec.lua:31
+  t.same(issues('{ remove: { headers: [just_a_key], body: [just_a_key], querystring: [just_a_key] } }'), [])
+  // spec/03-plugins/36-request-transformer/03-api_spec.lua:55, :77, :99
+  for (const op of ['add', 'replace', 'append']) {
+    t.same(issues(`{ ${op}: { headers: [just_a_key] } }`), [`plugins[0].config.${op}.headers[0] invalid value: just_a_key`])
+  }
 })

@@ -5,6 +5,7 @@
 import t from 'tap'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { stringify } from 'yaml'
+import { loadConfig } from '../../src/config/load.js'
 import { pluginGateway, type PluginGateway } from '../helpers/plugin-gateway.js'
 
 type Conf = Record<string, Record<string, string[]>>
@@ -383,4 +384,22 @@ t.test("Kong's big response body spec: JSON edits on a 1 MiB body", async (t) =>
   // spec/03-plugins/15-response-transformer/05-big_response_body_spec.lua:75
   t.equal(doc.params, undefined)
   t.equal(r.headers['content-length'], String(Buffer.byteLength(r.body)))
+})
+
+t.test("Kong's Admin API validation spec", async (t) => {
+  const issues = (config: string) => {
+    const r = loadConfig(`_format_version: "3.0"\nplugins:\n  - name: response-transformer\n    config: ${config}\n`, { file: 'k.yml' })
+    return r.ok ? [] : r.issues.map((i) => `${i.path} ${i.message}`)
+  }
+  // spec/03-plugins/15-response-transformer/03-api_spec.lua:30, :57
+  t.same(issues('{ remove: { headers: [just_a_key], json: [just_a_key] } }'), [])
+  t.same(issues('{ rename: { headers: ["old-header:new-header"], json: ["old_key:new_key"] } }'), [])
+  // spec/03-plugins/15-response-transformer/03-api_spec.lua:86
+  t.same(issues('{ rename: { headers: [oldheadernewheader] } }'), ['plugins[0].config.rename.headers[0] invalid value: oldheadernewheader'])
+  // spec/03-plugins/15-response-transformer/03-api_spec.lua:108
+  t.same(issues('{ rename: { headers: ["old-header:new header"] } }'), ["plugins[0].config.rename.headers[0] 'new header' is not a valid header"])
+  // spec/03-plugins/15-response-transformer/03-api_spec.lua:131, :152, :173
+  for (const op of ['add', 'replace', 'append']) {
+    t.same(issues(`{ ${op}: { headers: [just_a_key] } }`), [`plugins[0].config.${op}.headers[0] invalid value: just_a_key`])
+  }
 })
