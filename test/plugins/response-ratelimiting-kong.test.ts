@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import t, { type Test } from 'tap'
 import { stringify } from 'yaml'
+import { loadConfig } from '../../src/config/load.js'
 import { awayFromMinuteEnd } from '../helpers/clock.js'
 import { pluginGateway, type PluginGateway } from '../helpers/plugin-gateway.js'
 import { startRedis } from '../helpers/redis.js'
@@ -264,3 +265,30 @@ for (const policy of ['local', 'redis'] as const) {
     await run(global, `x-kong-limit=${encodeURIComponent('video=1')}`)
   })
 }
+
+t.test("Kong's schema spec: the messages", async (t) => {
+  const messages = async (config: Record<string, unknown>) => {
+    const r = await loadConfig(stringify({ _format_version: '3.0', plugins: [{ name: 'response-ratelimiting', config }] }), { file: 'k.yml' })
+    return r.ok ? [] : r.issues.map((i) => i.message)
+  }
+  // spec/03-plugins/24-response-rate-limiting/01-schema_spec.lua:9, :15
+  t.same(await messages({ limits: { video: { second: 1 } } }), [])
+  t.same(await messages({ limits: { video: { second: 1, minute: 2, hour: 3, day: 4, month: 5, year: 6 } } }), [])
+  // spec/03-plugins/24-response-rate-limiting/01-schema_spec.lua:23
+  t.same(await messages({}), ['required field missing'])
+  t.same(await messages({ limits: {} }), ['length must be at least 1'])
+  // spec/03-plugins/24-response-rate-limiting/01-schema_spec.lua:32
+  t.ok(
+    (await messages({ limits: { video: { seco: 1 } } })).some((m) => m.startsWith('unknown field')),
+    'unknown field (the spec asserts only this one)',
+  )
+  // spec/03-plugins/24-response-rate-limiting/01-schema_spec.lua:38
+  t.same(await messages({ limits: { video: { second: null, minute: 1 } } }), [])
+  // spec/03-plugins/24-response-rate-limiting/01-schema_spec.lua:44, :51
+  t.same(await messages({ limits: { video: { second: 2, minute: 1 } } }), ['the limit for minute(1.0) cannot be lower than the limit for second(2.0)'])
+  t.same(await messages({ limits: { video: { second: 1, minute: 2, hour: 3, day: 4, month: 6, year: 5 } } }), [
+    'the limit for year(5.0) cannot be lower than the limit for month(6.0)',
+  ])
+  // spec/03-plugins/24-response-rate-limiting/01-schema_spec.lua:58
+  t.same(await messages({ limits: { second: 10 } }), ['expected a record'])
+})
