@@ -118,6 +118,7 @@ t.test('hide_client_headers; unknown names and malformed parts are ignored; cust
 })
 
 t.test('redis down: fault_tolerant passes without headers (x-kong-limit left as is); false answers 500', async (t) => {
+  // spec/03-plugins/24-response-rate-limiting/04-access_spec.lua:994 (fault_tolerant false), :1003 (true)
   const redis = await startRedis(t)
   const base = `${LIMITS}\npolicy: redis\nredis: { host: 127.0.0.1, port: ${redis.port}, timeout: 300 }`
   const tolerant = await pluginGateway(t, config('rr-tolerant', base), spender)
