@@ -1,6 +1,6 @@
 // Kong's file-log spec (spec/03-plugins/04-file-log/01-log_spec.lua) through a real gateway and a
 // real upstream: what lands in the file, what a removed file does with and without `reopen`, and
-// Kong's messages when the path cannot be opened. Covered elsewhere: custom_fields_by_lua
+// Kong's messages when the path cannot be opened, and the schema's path pattern. Covered elsewhere: custom_fields_by_lua
 // (test/plugins/log-custom-fields.test.ts), a missing directory (test/plugins/file-log.test.ts).
 // Not here: gRPC routes (no HTTP/2 listener), "Permission denied" (the tests may run as root,
 // which may open any file), and upstream_status as a number under Lua's enable_buffering (:379;
@@ -9,6 +9,7 @@ import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { loadConfig } from '../../src/config/load.js'
 import { waitFor } from '../helpers/collector.js'
 import { pluginGateway, pluginLines } from '../helpers/plugin-gateway.js'
 
@@ -86,4 +87,18 @@ t.test("a directory as the path: Kong's message, and the request is served", asy
     t.equal((await send('/status/200', { headers: { host: 'file_logging3.test' } })).status, 200)
     t.ok(await waitFor(() => logged.some((l) => l.plugin === 'file-log' && l.msg === 'failed to open the file: Is a directory')), `reopen ${reopen}`)
   }
+})
+
+t.test("schema: Kong's path pattern and messages", async (t) => {
+  // spec/03-plugins/04-file-log/02-schema_spec.lua:7-146
+  const problems = (config: string) => {
+    const r = loadConfig(`_format_version: "3.0"\nplugins:\n  - name: file-log\n    config: ${config}\n`, { file: 'k.yml' })
+    return r.ok ? '' : r.issues.map((i) => `${i.path} ${i.message}`).join('\n')
+  }
+  t.equal(problems('{}'), 'plugins[0].config.path required field missing')
+  for (const bad of ['/ovo*', '/ovo`', 'test&thing', 'test%thing', 'test\\thing', ' /ovo', '/ovo  ']) {
+    t.equal(problems(`{ path: ${JSON.stringify(bad)} }`), 'plugins[0].config.path not a valid filename', JSON.stringify(bad))
+  }
+  for (const good of ['/o vo.loga', '/tmp/log.txt']) t.equal(problems(`{ path: ${JSON.stringify(good)} }`), '', good)
+  t.equal(problems('{ path: /tmp/log.txt, reopen: true }'), '')
 })

@@ -3,8 +3,9 @@ import * as z from 'zod'
 import { metaFields } from '../../config/schema/typedefs.js'
 import { customFieldsByLua } from '../shared/log-fields-schema.js'
 
-// Kong's pattern: no `*`, `&`, `%`, `\` or backtick.
-const FILENAME_RE = /^[^*&%\\`]+$/
+// Kong's pattern: no `*`, `&`, `%`, `\` or backtick, and no whitespace (Lua's %s) first or last,
+// so at least two characters.
+const FILENAME_RE = /^[^ \t\n\v\f\r*&%\\`][^*&%\\`]*[^ \t\n\v\f\r*&%\\`]$/
 
 export const config = z.strictObject({
   path: z
