@@ -1,13 +1,31 @@
 /**
- * Server certificates chosen by SNI from the config's certificates and snis:
- * exact names first, then the longest matching wildcard; otherwise the first
- * certificate of the file is the default.
+ * Server certificates chosen by SNI from the config's certificates and snis,
+ * in the order Kong's certificate lookup tries them
+ * (kong/runloop/certificate.lua): the exact name; the name with its first
+ * label made `*` (`a.example.com` → `*.example.com`, one level only); the
+ * name with its last label made `*` (`example.com` → `example.*`); an sni
+ * named `*`. Nothing matching: undefined, and the listener serves its
+ * default certificate, as Kong does (server/default-certificate.ts).
  */
 import { createSecureContext, type SecureContext } from 'node:tls'
 import type { Config } from '../config/model.js'
 
 export interface CertificateStore {
   contextFor(servername: string | undefined): SecureContext | undefined
+}
+
+/** The names Kong looks up for a server name, in its order. */
+function candidates(name: string): string[] {
+  const out = [name]
+  // `*.` + all but the first label, when at least three labels remain (Kong's `([^.]+)(\.[^.]+\.\S+)`).
+  const dot = name.indexOf('.')
+  const second = dot > 0 ? name.indexOf('.', dot + 1) : -1
+  if (second > dot + 1 && second < name.length - 1) out.push(`*${name.slice(dot)}`)
+  // The last label as `*`, when there are at least two (Kong's `([^.]+\.)([^.]+)$`).
+  const last = name.lastIndexOf('.')
+  if (last > 0 && last < name.length - 1) out.push(`${name.slice(0, last + 1)}*`)
+  out.push('*')
+  return out
 }
 
 export function compileCertificates(config: Config): CertificateStore {
@@ -18,26 +36,22 @@ export function compileCertificates(config: Config): CertificateStore {
     const keys = c.cert_alt && c.key_alt ? [c.key, c.key_alt] : [c.key]
     contexts.set(c.id, createSecureContext({ cert: certs, key: keys }))
   }
-  const exact = new Map<string, SecureContext>()
-  const wildcards: { suffix?: string; prefix?: string; ctx: SecureContext }[] = []
+  const byName = new Map<string, SecureContext>()
   for (const sni of config.snis) {
     const ctx = contexts.get(sni.certificate)
-    if (!ctx) continue
-    const name = sni.name.toLowerCase()
-    if (name.startsWith('*.')) wildcards.push({ suffix: name.slice(1), ctx })
-    else if (name.endsWith('.*')) wildcards.push({ prefix: name.slice(0, -1), ctx })
-    else exact.set(name, ctx)
+    if (ctx) byName.set(sni.name.toLowerCase(), ctx)
   }
-  wildcards.sort((a, b) => (b.suffix ?? b.prefix ?? '').length - (a.suffix ?? a.prefix ?? '').length)
-  const fallback = config.certificates[0] ? contexts.get(config.certificates[0].id) : undefined
+  // Handshakes repeat the same few names: each one's answer is remembered.
+  const found = new Map<string, SecureContext | undefined>()
   return {
     contextFor(servername) {
-      if (servername) {
-        const name = servername.toLowerCase()
-        const hit = exact.get(name) ?? wildcards.find((w) => (w.suffix ? name.endsWith(w.suffix) : name.startsWith(w.prefix!)))?.ctx
-        if (hit) return hit
-      }
-      return fallback
+      if (!servername || byName.size === 0) return undefined
+      const name = servername.toLowerCase()
+      if (found.has(name)) return found.get(name)
+      let hit: SecureContext | undefined
+      for (const c of candidates(name)) if ((hit = byName.get(c))) break
+      if (found.size < 10_000) found.set(name, hit)
+      return hit
     },
   }
 }

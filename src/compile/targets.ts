@@ -7,6 +7,7 @@
  * request unless `preserve_host` sends the client's Host (and, over TLS, its
  * name as SNI) or a plugin set a target of its own.
  */
+import { isIP } from 'node:net'
 import type { Pool } from 'undici'
 import type { Service } from '../config/model.js'
 import type { UpstreamTls } from '../node/pools.js'
@@ -33,6 +34,16 @@ export interface RuntimeTargets {
   withServername(service: Service, d: Destination, servername: string): Pool
 }
 
+/**
+ * The TLS server name for a Host value: none for an IP address, which SNI
+ * cannot carry (RFC 6066 3), as Kong sends none to an IP-address upstream
+ * (spec/02-integration/05-proxy/06-ssl_spec.lua:557).
+ */
+function sniOf(host: string): string | undefined {
+  const name = nameOf(host)
+  return isIP(name.startsWith('[') ? name.slice(1, -1) : name) ? undefined : name
+}
+
 /** Host without a trailing `:port` (IPv6 literals keep their brackets). */
 function nameOf(host: string): string {
   const h = host.toLowerCase()
@@ -49,7 +60,7 @@ export function runtimeTargets(node: NodeState, tlsFor: (service: Service) => Up
     const name = hostHeader ?? host
     const header = port === (tls ? 443 : 80) || /:\d+$/.test(name) ? name : `${name}:${port}`
     const origin = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
-    return { host, port, tls, origin, hostHeader: header, pool: poolFor(service, origin, tls ? nameOf(header) : undefined) }
+    return { host, port, tls, origin, hostHeader: header, pool: poolFor(service, origin, tls ? sniOf(header) : undefined) }
   }
   return {
     of(service, peer, hostHeader) {
@@ -60,6 +71,6 @@ export function runtimeTargets(node: NodeState, tlsFor: (service: Service) => Up
       return d
     },
     direct: (service, host, port) => build(service, host, port, undefined),
-    withServername: (service, d, servername) => poolFor(service, d.origin, servername),
+    withServername: (service, d, servername) => poolFor(service, d.origin, sniOf(servername)),
   }
 }

@@ -14,9 +14,14 @@ import { startResponse } from './response-draft.js'
 import type { RequestState } from './state.js'
 import type { OutHeaders } from './transport.js'
 
-/** The headers of an answer the gateway makes itself, before Kong's own (kongHeaders). */
-export function ownHeaders(extra?: Readonly<Record<string, string | string[]>>): OutHeaders {
-  return { ...extra }
+/**
+ * The headers of an answer the gateway makes itself, before the response
+ * phases: the response latency is there for plugins that read it (proxy-cache
+ * moves it to X-Kong-Proxy-Latency on a hit); Kong's other headers follow the
+ * phases (kongHeaders).
+ */
+export function ownHeaders(s: RequestState, extra?: Readonly<Record<string, string | string[]>>): OutHeaders {
+  return { 'x-kong-response-latency': s.latency(), ...extra }
 }
 
 /**
@@ -25,7 +30,9 @@ export function ownHeaders(extra?: Readonly<Record<string, string | string[]>>):
  * not survive (spec/02-integration/05-proxy/33-request-id-header_spec.lua:107).
  * An answer after a try upstream (502, 504) counts as proxied, as in Kong: the
  * upstream and proxy latencies and Via, not the response latency
- * (14-server_tokens_spec.lua:439). Otherwise Server is the token, unless a
+ * (14-server_tokens_spec.lua:439); so does one a plugin answered as proxied
+ * (it set X-Kong-Proxy-Latency: proxy-cache's hit, Kong's ctx.KONG_PROXIED),
+ * whose latencies are the plugin's. Otherwise Server is the token, unless a
  * plugin set Via to the token, which keeps the plugin's Server (:115).
  */
 export function kongHeaders(s: RequestState, headers: OutHeaders): void {
@@ -35,6 +42,9 @@ export function kongHeaders(s: RequestState, headers: OutHeaders): void {
     const now = performance.now()
     headers['x-kong-upstream-latency'] = String(Math.round(now - sentAt))
     headers['x-kong-proxy-latency'] = String(Math.round(sentAt - s.start))
+    delete headers['x-kong-response-latency']
+  }
+  if (sentAt > 0 || headers['x-kong-proxy-latency'] !== undefined) {
     headers.via = tokens.via
     if (headers.server === undefined) headers.server = tokens.server
   } else {
@@ -69,13 +79,13 @@ export function fail(s: RequestState, a: ErrorAnswer, extra?: Readonly<Record<st
     a.negotiate === 'nginx' ? 'proxy' : 'kong',
     firstValue(req.headers['content-type']),
   )
-  reply(s, a.status, ownHeaders({ ...a.headers, ...extra, 'content-type': r.contentType }), r.body, 'error')
+  reply(s, a.status, ownHeaders(s, { ...a.headers, ...extra, 'content-type': r.contentType }), r.body, 'error')
 }
 
 /** A plugin's answer instead of proxying, in the shape it asked for. */
 export function answerExit(s: RequestState, e: Exit): void {
   if (e.error !== undefined) return fail(s, e as ErrorAnswer, e.headers)
-  const headers = ownHeaders(e.headers)
+  const headers = ownHeaders(s, e.headers)
   if (e.message !== undefined || e.json !== undefined) {
     const r = e.message !== undefined ? renderExit(e.message) : { contentType: 'application/json; charset=utf-8', body: JSON.stringify(e.json) }
     if (headers['content-type'] === undefined) headers['content-type'] = r.contentType

@@ -32,7 +32,7 @@ export function route(s: RequestState): boolean {
     if (code === 426) fail(s, HTTPS_REQUIRED)
     else {
       const host = (arrival.trusted && firstValue(req.headers['x-forwarded-host'])) || hostWithoutPort(req.headers.host ?? '')
-      reply(s, code, ownHeaders({ location: `https://${host}${req.url ?? '/'}` }), undefined, 'error')
+      reply(s, code, ownHeaders(s, { location: `https://${host}${req.url ?? '/'}` }), undefined, 'error')
     }
     return false
   }

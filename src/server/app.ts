@@ -11,10 +11,13 @@ import type { ProxyOptions } from '../runtime/options.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 import { HEADER_BUFFER_BYTES, HEADER_BUFFERS, MAX_HEADER_LINES } from '../runtime/header-limits.js'
 import { proxyClientError } from './client-error.js'
+import type { DefaultCertificate } from './default-certificate.js'
 
 export interface ProxyServerOptions {
   holder: RuntimeHolder
   tls?: boolean
+  /** A TLS listener's default certificate: for clients without SNI, or with one no sni names (default-certificate.ts). */
+  defaultCertificate?: DefaultCertificate
   /** How requests are treated: the same for every proxy listener of a gateway. */
   proxy: ProxyOptions
 }
@@ -40,12 +43,10 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
             maxHeaderSize,
             // A missing Host is the pipeline's to refuse, in Kong's template (runtime/request-checks.ts).
             requireHostHeader: false,
+            // Kong's default certificate: served without SNI (no callback runs then) and for unknown names.
+            ...(opts.defaultCertificate ? { cert: opts.defaultCertificate.cert, key: opts.defaultCertificate.key } : {}),
             // The certificate is chosen per handshake from the Runtime current at that moment.
-            SNICallback: (servername, cb) => {
-              const ctx = opts.holder.current().certificates.contextFor(servername)
-              if (ctx) cb(null, ctx)
-              else cb(new Error(`no certificate for '${servername}'`))
-            },
+            SNICallback: (servername, cb) => cb(null, opts.holder.current().certificates.contextFor(servername)),
           },
           handle,
         )

@@ -19,6 +19,7 @@ import type { ProxyOptions } from '../runtime/options.js'
 import { DEFAULT_REAL_IP, parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
+import { defaultCertificate } from './default-certificate.js'
 import { ListenerStats, type ServerStats, type ServerTotals } from './listener-stats.js'
 import { RuntimeHolder } from '../reload/holder.js'
 import { createReloader, type ReloadResult, type Reloader } from '../reload/reloader.js'
@@ -209,9 +210,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       await app.listen({ host, port })
       proxy.push(bound(app))
     }
-    for (const spec of opts.tlsListen ?? []) {
+    const tlsSpecs = opts.tlsListen ?? []
+    const defaultCert = tlsSpecs.length > 0 ? await defaultCertificate() : undefined
+    for (const spec of tlsSpecs) {
       const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, tls: true, proxy: proxyOptions })
+      const app = buildProxyServer({ holder, tls: true, proxy: proxyOptions, defaultCertificate: defaultCert })
       servers.push(app)
       proxyServers.push(app)
       stats.track(app.server, true)
