@@ -28,7 +28,7 @@ import { SecretRedactor } from './secrets/index.js'
 import type { Collection } from './schema/context.js'
 import { COLLECTIONS, FORMAT_VERSIONS, nestedSchemas, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
 import { vaultSchema } from './schema/tls.js'
-import { substituteEnv, substituteValues, substitutionFailed } from './templates.js'
+import { substituteEnv, substitutionFailed } from './templates.js'
 import { createResolver, withResolver, type VaultEntity } from './vault.js'
 import { parseYaml, scalarAt } from './yaml.js'
 
@@ -100,14 +100,13 @@ export function loadConfig(text: string, opts: LoadOptions): LoadResult {
 
 /** A valid file's config without building the positioned document; undefined when anything needs reporting. */
 function loadFast(text: string, env: NodeJS.ProcessEnv, registry: PluginRegistry): Config | undefined {
+  // js-yaml forgets whether a scalar was quoted, which decides the type of a substituted value.
+  if (text.includes('${{')) return undefined
   const parsed = fastParse(text)
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined
-  const envSources = new Map<string, string>()
-  const substituted = substituteValues(parsed, env, new Set(), envSources)
-  if (substituted === undefined) return undefined
-  const checked = check(dropNulls(substituted) as Record<string, unknown>, env, registry)
+  const checked = check(dropNulls(parsed) as Record<string, unknown>, env, registry)
   if (checked.raws.length > 0 || checked.normalized.warnings.length > 0 || checked.version === undefined) return undefined
-  return freeze(checked, envSources)
+  return freeze(checked, new Map())
 }
 
 interface Checked {

@@ -1,9 +1,10 @@
 /**
  * decK's file-time substitution, `${{ env "DECK_NAME" }}`, applied to scalar
  * values after parsing (not to the raw text, as decK does), so positions stay
- * exact and a variable's value can never inject YAML structure. A scalar that
- * is exactly one template piped through `toInt`, `toFloat` or `toBool` becomes
- * a number or boolean.
+ * exact and a variable's value can never inject YAML structure. An unquoted
+ * scalar is then typed as YAML would type the text decK renders (a number, a
+ * boolean, null); a scalar that is exactly one template piped through `toInt`,
+ * `toFloat` or `toBool` becomes a number or boolean.
  */
 import { isCollection, isPair, isScalar, type Document, type Scalar } from 'yaml'
 import type { Position, SourceFile } from './yaml.js'
@@ -29,7 +30,7 @@ export interface Substitution {
 /** One scalar's text with its templates expanded, or the reasons it cannot be. */
 export type Expansion = { ok: true; value: unknown; secrets: string[] } | { ok: false; errors: string[] }
 
-/** Expands the templates of one string. Pure: shared by the positioned and the fast path. */
+/** Expands the templates of one string. Pure. */
 export function expand(text: string, env: NodeJS.ProcessEnv): Expansion {
   const errors: string[] = []
   const secrets: string[] = []
@@ -74,6 +75,22 @@ function convert(value: string, conversion: string): unknown {
   return undefined
 }
 
+const INT_RE = /^[-+]?[0-9]+$/
+const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/
+
+/**
+ * What YAML 1.2's core schema makes of a plain scalar's text: null, a boolean,
+ * a number, else the string. Only the forms decK's toInt/toFloat/toBool and
+ * ordinary values print; anything else stays a string.
+ */
+function plainScalar(text: string): unknown {
+  if (text === '' || text === '~' || /^(?:null|Null|NULL)$/.test(text)) return null
+  if (/^(?:true|True|TRUE)$/.test(text)) return true
+  if (/^(?:false|False|FALSE)$/.test(text)) return false
+  if (INT_RE.test(text) || FLOAT_RE.test(text)) return Number(text)
+  return text
+}
+
 export function substituteEnv(source: SourceFile, env: NodeJS.ProcessEnv): Substitution {
   const result: Substitution = { errors: [], secrets: new Set(), sources: new Map(), nodes: new Set(), failed: new Set() }
   const doc: Document.Parsed = source.doc
@@ -100,49 +117,16 @@ export function substituteEnv(source: SourceFile, env: NodeJS.ProcessEnv): Subst
       return
     }
     for (const secret of e.secrets) result.secrets.add(secret)
-    if (typeof e.value === 'string') result.sources.set(e.value, node.value)
+    // decK renders the text before YAML reads it: an unquoted scalar whose text
+    // comes from a template is typed as YAML types it (`retries: ${{ env "DECK_R" }}`
+    // is a number there), a quoted one stays a string.
+    const value = typeof e.value === 'string' && node.type === 'PLAIN' ? plainScalar(e.value) : e.value
+    if (typeof value === 'string') result.sources.set(value, node.value)
     result.nodes.add(node)
-    node.value = e.value
+    node.value = value
   }
   walk(doc.contents)
   return result
-}
-
-/**
- * The same substitution over plain values (the fast path), keys included.
- * Undefined when any template fails: the positioned path reports it.
- */
-export function substituteValues(root: unknown, env: NodeJS.ProcessEnv, secrets: Set<string>, sources: Map<string, string>): unknown {
-  let failed = false
-  const sub = (v: unknown): unknown => {
-    if (failed) return v
-    if (typeof v === 'string') {
-      if (!v.includes('${{')) return v
-      const e = expand(v, env)
-      if (!e.ok) {
-        failed = true
-        return v
-      }
-      for (const s of e.secrets) secrets.add(s)
-      if (typeof e.value === 'string') sources.set(e.value, v)
-      return e.value
-    }
-    if (Array.isArray(v)) return v.map(sub)
-    if (v !== null && typeof v === 'object') {
-      const out: Record<string, unknown> = {}
-      for (const [k, x] of Object.entries(v)) {
-        const key = sub(k)
-        // A key must stay a string; a key the positioned path would turn into a
-        // number or boolean is left to that path.
-        if (typeof key !== 'string') failed = true
-        Object.defineProperty(out, String(key), { value: sub(x), enumerable: true, writable: true, configurable: true })
-      }
-      return out
-    }
-    return v
-  }
-  const out = sub(root)
-  return failed ? undefined : out
 }
 
 export function isSubstituted(sub: Substitution, node: unknown): boolean {
