@@ -20,6 +20,7 @@ services:
 const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'
 
 t.test('built-in rules: crawlers and HTTP client libraries get 403 Forbidden', async (t) => {
+  // spec/03-plugins/21-bot-detection/01-access_spec.lua:170 (more agents than the spec's two)
   const { send } = await pluginGateway(t, CONFIG())
   for (const ua of [
     'Googlebot/2.1 (+http://www.google.com/bot.html)',
@@ -57,6 +58,7 @@ t.test('browsers, curl and requests without a User-Agent pass', async (t) => {
 })
 
 t.test('allow beats deny and the built-in rules; deny refuses', async (t) => {
+  // spec/03-plugins/21-bot-detection/01-access_spec.lua:212, :235
   const { send } = await pluginGateway(t, CONFIG("{ allow: ['^Go-http-client/1\\.1$', '(?i)friendlybot'], deny: ['Chrome/120', '^curl/'] }"))
   t.equal((await send('/x', { headers: { 'user-agent': 'Go-http-client/1.1' } })).status, 200, 'allow-listed bot')
   t.equal((await send('/x', { headers: { 'user-agent': 'Go-http-client/2.0' } })).status, 403, 'other versions are still bots')

@@ -83,6 +83,7 @@ t.test('preflight with configured headers, methods and credentials; Vary: Origin
 })
 
 t.test('not a preflight: OPTIONS without Origin or Access-Control-Request-Method is proxied', async (t) => {
+  // spec/03-plugins/13-cors/01-access_spec.lua:822
   const { send } = await pluginGateway(t, CONFIG('exposed_headers: [X-A, X-B]'))
   const noMethod = await send('/x', { method: 'OPTIONS', headers: { origin: 'http://a.test' } })
   t.equal(noMethod.status, 200)
@@ -97,6 +98,7 @@ t.test('not a preflight: OPTIONS without Origin or Access-Control-Request-Method
 })
 
 t.test('preflight_continue: the upstream answers the preflight, cors adds nothing', async (t) => {
+  // spec/03-plugins/13-cors/01-access_spec.lua:722
   const { send } = await pluginGateway(t, CONFIG('preflight_continue: true\nexposed_headers: [X-A]'))
   const r = await send('/x', { method: 'OPTIONS', headers: { origin: 'http://a.test', 'access-control-request-method': 'GET' } })
   t.equal(r.status, 200)
@@ -118,6 +120,7 @@ t.test('proxied responses: ACAO * by default; allow_origin_absent false skips re
 })
 
 t.test('one plain origin is sent as configured, whatever the request Origin; Vary added to the upstream one', async (t) => {
+  // spec/03-plugins/13-cors/01-access_spec.lua:963
   const { send } = await pluginGateway(t, CONFIG('origins: [http://only.test]'), varying)
   const r = await send('/x', { headers: { origin: 'http://other.test' } })
   t.equal(r.headers['access-control-allow-origin'], 'http://only.test')
@@ -172,6 +175,7 @@ t.test('credentials with all origins allowed: the request Origin is echoed with 
 })
 
 t.test('exits and errors get the headers too; preflights are answered before auth', async (t) => {
+  // spec/03-plugins/13-cors/01-access_spec.lua:893, :911
   const { send } = await pluginGateway(t, CONFIG('exposed_headers: [X-A]', '          - name: key-auth\n'))
   const denied = await send('/x', { headers: { origin: 'http://a.test' } })
   t.equal(denied.status, 401)

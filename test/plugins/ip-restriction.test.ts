@@ -34,6 +34,7 @@ services:
 }
 
 t.test('deny list: IPv4 address and CIDR refused with 403 "IP address not allowed: <ip>"', async (t) => {
+  // spec/03-plugins/17-ip-restriction/02-access_spec.lua:299, :392
   const send = await ipGateway(t, "{ deny: ['10.0.0.0/8', 192.168.1.7] }")
   const r = await send('10.20.30.40')
   t.equal(r.status, 403)
@@ -47,6 +48,7 @@ t.test('deny list: IPv4 address and CIDR refused with 403 "IP address not allowe
 })
 
 t.test('allow list: only listed clients pass', async (t) => {
+  // spec/03-plugins/17-ip-restriction/02-access_spec.lua:479, :490
   const send = await ipGateway(t, "{ allow: ['172.16.0.0/12'] }")
   t.equal((await send('172.31.255.255')).status, 200)
   const r = await send('172.32.0.1')
@@ -59,6 +61,7 @@ t.test('allow list: only listed clients pass', async (t) => {
 })
 
 t.test('deny is checked before allow', async (t) => {
+  // spec/03-plugins/17-ip-restriction/02-access_spec.lua:403, :414, :425
   const send = await ipGateway(t, "{ allow: ['10.0.0.0/8'], deny: ['10.1.0.0/16'] }")
   t.equal((await send('10.2.0.1')).status, 200)
   t.equal((await send('10.1.2.3')).status, 403)
@@ -66,6 +69,7 @@ t.test('deny is checked before allow', async (t) => {
 })
 
 t.test('IPv6 addresses and ranges', async (t) => {
+  // spec/03-plugins/17-ip-restriction/02-access_spec.lua:790-888 (IPv6 through X-Real-IP)
   const send = await ipGateway(t, "{ allow: ['2001:db8::/32', '::1', 'fe80::1:2:3:4/127'], deny: ['2001:db8:dead::/48'] }")
   t.equal((await send('2001:db8::1')).status, 200)
   t.equal((await send('2001:0db8:ffff:ffff:ffff:ffff:ffff:ffff')).status, 200)
@@ -82,6 +86,7 @@ t.test('IPv6 addresses and ranges', async (t) => {
 })
 
 t.test('status and message are configurable', async (t) => {
+  // spec/03-plugins/17-ip-restriction/02-access_spec.lua:311, :958 (::/0)
   const send = await ipGateway(t, "{ deny: ['0.0.0.0/0', '::/0'], status: 451, message: 'Go away' }")
   const r = await send('1.2.3.4')
   t.equal(r.status, 451)

@@ -28,6 +28,9 @@ function recordTarget(headers: Record<string, string | string[]>): HeaderTarget 
   }
 }
 
+/** The request's Origin; an empty one counts as absent, as Kong's is_origin_provided has it. */
+const requestOrigin = (kit: Kit): string | undefined => kit.request.headerValues('origin')[0] || undefined
+
 export default definePhases<CorsConfig>((conf) => {
   const origins = conf.origins ?? []
   const allowAllConfigured = origins.length === 0 || (origins.length === 1 && origins[0] === '*')
@@ -90,7 +93,7 @@ export default definePhases<CorsConfig>((conf) => {
   return {
     access(kit) {
       const req = kit.request
-      const reqOrigin = req.headerValues('origin')[0]
+      const reqOrigin = requestOrigin(kit)
       if (req.method !== 'OPTIONS' || reqOrigin === undefined || req.headerValues('access-control-request-method').length === 0) return undefined
       preflights.add(kit)
       if (conf.preflight_continue) return undefined
@@ -112,7 +115,7 @@ export default definePhases<CorsConfig>((conf) => {
 
     headerFilter(kit) {
       if (preflights.has(kit)) return
-      const reqOrigin = kit.request.headerValues('origin')[0]
+      const reqOrigin = requestOrigin(kit)
       if (reqOrigin === undefined && !conf.allow_origin_absent) return
       const res = kit.response
       const allowAll = configureOrigin(res, true, reqOrigin)
