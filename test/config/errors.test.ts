@@ -108,7 +108,7 @@ t.test('route paths: prefix, normalization, regex', async (t) => {
   t.same(issues(doc('/caf%C3%A9')), [{ line: 4, column: 13, path: 'routes[0].paths[0]', message: "non-normalized path, consider use '/café' instead" }])
   t.same(issues(doc('/a%2Fb')), [], 'reserved escapes stay as written')
   t.same(issues(doc('~/users/(?<id>\\\\d+$')), [
-    { line: 4, column: 13, path: 'routes[0].paths[0]', message: "invalid regex: '/users/(?<id>\\d+$' (Unterminated group)" },
+    { line: 4, column: 13, path: 'routes[0].paths[0]', message: "invalid regex: '/users/(?<id>\\d+$' (unclosed group)" },
   ])
   t.same(issues(doc('~/users/(?<id>\\\\d+)$')), [])
 })
