@@ -193,3 +193,10 @@ t.test("an unknown plugin in Kong's words, with our hint", async (t) => {
     ["plugin 'key-auht' not enabled; add it to the 'plugins' configuration property (did you mean 'key-auth'?)"],
   )
 })
+
+// spec/01-unit/01-db/01-schema/11-declarative_config/05-error-flattening_spec.lua:514
+t.test('a vault type that is not installed', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'vaults:', '- name: vault-not-installed', '  prefix: nope')), [
+    { line: 3, column: 9, path: 'vaults[0].name', message: "vault 'vault-not-installed' is not installed" },
+  ])
+})
