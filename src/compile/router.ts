@@ -191,11 +191,18 @@ function anchoredRegex(path: string): RegExp {
   return new RegExp(`^${compiled.source}`, compiled.flags)
 }
 
+function headerRegex(value: string): RegExp {
+  const compiled = compileRouteRegex(value.slice(2).toLowerCase())
+  if (typeof compiled === 'string') throw new Error(`header regex ${value} does not compile: ${compiled}`) // validated at load
+  return compiled
+}
+
 function compileHeaders(headers: Record<string, string[]>): HeaderRule[] {
   return Object.entries(headers).map(([name, values]) => ({
     name: name.toLowerCase(),
     values: new Set(values.filter((v) => !v.startsWith('~*')).map((v) => v.toLowerCase())),
-    regexes: values.filter((v) => v.startsWith('~*')).map((v) => new RegExp(v.slice(2).toLowerCase(), 'i')),
+    // Kong lower-cases both the header value and the regex text, then matches unanchored (kong/router/transform.lua).
+    regexes: values.filter((v) => v.startsWith('~*')).map(headerRegex),
   }))
 }
 

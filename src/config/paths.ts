@@ -2,6 +2,7 @@
  * Path rules shared by validation and (later) the router: Kong's path
  * normalization, the regex-path prefix, and the migration of pre-3.0 paths.
  */
+import { translateRustRegex } from './rust-regex.js'
 
 const UNRESERVED_RE = /[A-Za-z0-9\-._~]/
 const REGEX_META = new Set(['.', '^', '$', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '\\'])
@@ -93,49 +94,10 @@ export function migrateLegacyPath(path: string): string {
 }
 
 /**
- * `(?P<name>` named groups (PCRE's and Rust regex's Python-style spelling, used
- * in Kong's own specs) as JavaScript's `(?<name>`. Escaped parentheses and
- * parentheses inside a character class are left alone.
- */
-function pythonNamedGroups(source: string): string {
-  if (!source.includes('(?P<')) return source
-  let out = ''
-  let inClass = false
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!
-    if (c === '\\') {
-      out += source.slice(i, i + 2)
-      i++
-    } else if (inClass) {
-      if (c === ']') inClass = false
-      out += c
-    } else if (c === '[') {
-      inClass = true
-      out += c
-    } else if (c === '(' && source.startsWith('?P<', i + 1)) {
-      out += '(?<'
-      i += 3
-    } else out += c
-  }
-  return out
-}
-
-/**
- * Compiles a Kong (PCRE) route regex for JavaScript. A leading inline `(?i)`
- * flag, common in Kong files, becomes the `i` flag, and `(?P<name>` groups
- * are named groups; everything else must be valid JavaScript regex syntax.
+ * Compiles a Kong route regex (Rust `regex` syntax, see rust-regex.ts) for
+ * JavaScript; returns Rust's error when Kong would refuse it.
  */
 export function compileRouteRegex(source: string): RegExp | string {
-  let body = pythonNamedGroups(source)
-  let flags = ''
-  if (body.startsWith('(?i)')) {
-    body = body.slice(4)
-    flags = 'i'
-  }
-  try {
-    return new RegExp(body, flags)
-  } catch (err) {
-    // V8 says "Invalid regular expression: /<source>/<flags>: <reason>"; keep the reason.
-    return (err as Error).message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, '')
-  }
+  const translated = translateRustRegex(source)
+  return translated.ok ? new RegExp(translated.source, translated.flags) : translated.error
 }

@@ -62,7 +62,9 @@ t.test('every kind of problem, in one run', async (t) => {
     at(`6:11: services[0].port: value should be between 0 and 65535 (in service 'orders')`),
     at(`7:17: services[0].tls_verify: value must be null (in service 'orders')`),
     // What is nested in it: checked as if the service were valid.
-    at(`12:19: services[0].routes[0].plugins[0].name: plugin 'no-such-plugin' is not available in this gateway (in plugin 'no-such-plugin')`),
+    at(
+      `12:19: services[0].routes[0].plugins[0].name: plugin 'no-such-plugin' not enabled; add it to the 'plugins' configuration property (this gateway does not provide it) (in plugin 'no-such-plugin')`,
+    ),
     at(`14:36: services[0].routes[0].plugins[1].config.status_code: value should be between 100 and 599 (in plugin 'request-termination')`),
     // References and names: 'orders' exists (refused, not missing); 'nowhere' does not.
     at(`20:14: routes[1].service: invalid reference 'service: nowhere' (no such entry in 'services') (in route 'dangling')`),

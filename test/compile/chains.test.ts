@@ -172,6 +172,6 @@ t.test('ordering: an unknown plugin name is an error at its position', async (t)
   const r = await loadConfig('_format_version: "3.0"\nplugins:\n  - name: key-auth\n    ordering:\n      before:\n        access: [nope]\n', { file: 'k.yml' })
   t.notOk(r.ok)
   if (r.ok) return
-  t.equal(r.issues[0]!.message, "plugin 'nope' is not available in this gateway")
+  t.equal(r.issues[0]!.message, "plugin 'nope' not enabled; add it to the 'plugins' configuration property (this gateway does not provide it)")
   t.equal(r.issues[0]!.line, 6)
 })

@@ -32,7 +32,7 @@ function rows(): Row[] {
     })
 }
 
-const NOT_AVAILABLE = /^plugin '([^']+)' is not available in this gateway$/
+const NOT_AVAILABLE = /^plugin '([^']+)' not enabled; add it to the 'plugins' configuration property/
 
 if (!corpusPresent()) {
   t.test('the corpus is beside the project', async (t) => {

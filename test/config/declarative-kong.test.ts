@@ -177,3 +177,26 @@ t.test('service hosts and upstream names follow check_hostname', async (t) => {
     ['invalid value: 1.2.3.999'],
   )
 })
+
+// spec/01-unit/01-db/01-schema/11-declarative_config/01-validate_spec.lua:340 and 05-error-flattening_spec.lua:458
+t.test("an unknown plugin in Kong's words, with our hint", async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'plugins:', '- name: foo')), [
+    {
+      line: 3,
+      column: 9,
+      path: 'plugins[0].name',
+      message: "plugin 'foo' not enabled; add it to the 'plugins' configuration property (this gateway does not provide it)",
+    },
+  ])
+  t.same(
+    issues(lines('_format_version: "3.0"', 'services:', '- host: example.com', '  plugins:', '  - name: key-auht')).map((i) => i.message),
+    ["plugin 'key-auht' not enabled; add it to the 'plugins' configuration property (did you mean 'key-auth'?)"],
+  )
+})
+
+// spec/01-unit/01-db/01-schema/11-declarative_config/05-error-flattening_spec.lua:514
+t.test('a vault type that is not installed', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'vaults:', '- name: vault-not-installed', '  prefix: nope')), [
+    { line: 3, column: 9, path: 'vaults[0].name', message: "vault 'vault-not-installed' is not installed" },
+  ])
+})

@@ -108,7 +108,7 @@ t.test('route paths: prefix, normalization, regex', async (t) => {
   t.same(issues(doc('/caf%C3%A9')), [{ line: 4, column: 13, path: 'routes[0].paths[0]', message: "non-normalized path, consider use '/café' instead" }])
   t.same(issues(doc('/a%2Fb')), [], 'reserved escapes stay as written')
   t.same(issues(doc('~/users/(?<id>\\\\d+$')), [
-    { line: 4, column: 13, path: 'routes[0].paths[0]', message: "invalid regex: '/users/(?<id>\\d+$' (Unterminated group)" },
+    { line: 4, column: 13, path: 'routes[0].paths[0]', message: "invalid regex: '/users/(?<id>\\d+$' (unclosed group)" },
   ])
   t.same(issues(doc('~/users/(?<id>\\\\d+)$')), [])
 })
@@ -189,7 +189,12 @@ t.test('the same plugin twice on one scope collides on its derived id, as in Kon
 
 t.test('plugins: unknown name, config validated by the plugin', async (t) => {
   t.same(issues(lines('_format_version: "3.0"', 'plugins:', '  - name: foo')), [
-    { line: 3, column: 11, path: 'plugins[0].name', message: "plugin 'foo' is not available in this gateway" },
+    {
+      line: 3,
+      column: 11,
+      path: 'plugins[0].name',
+      message: "plugin 'foo' not enabled; add it to the 'plugins' configuration property (this gateway does not provide it)",
+    },
   ])
   t.same(issues(lines('_format_version: "3.0"', 'plugins:', '  - name: request-termination', '    config:', '      status_cod: 200', '      message: 1')), [
     { line: 5, column: 7, path: 'plugins[0].config.status_cod', message: "unknown field (did you mean 'status_code'?)" },
@@ -205,7 +210,12 @@ t.test('plugins: unknown name, config validated by the plugin', async (t) => {
 
 t.test('plugin ordering names must be available plugins', async (t) => {
   t.same(issues(lines('_format_version: "3.0"', 'plugins:', '  - name: request-termination', '    ordering:', '      before:', '        access: [nope]')), [
-    { line: 6, column: 18, path: 'plugins[0].ordering.before.access[0]', message: "plugin 'nope' is not available in this gateway" },
+    {
+      line: 6,
+      column: 18,
+      path: 'plugins[0].ordering.before.access[0]',
+      message: "plugin 'nope' not enabled; add it to the 'plugins' configuration property (this gateway does not provide it)",
+    },
   ])
 })
 

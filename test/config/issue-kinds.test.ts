@@ -35,7 +35,7 @@ t.test('with every entity valid, reference and uniqueness problems are reported'
     [
       "invalid reference 'service: zzz' (no such entry in 'services')",
       "uniqueness violation: 'routes' entity with name set to 'r' already declared",
-      "plugin 'nope' is not available in this gateway",
+      "plugin 'nope' not enabled; add it to the 'plugins' configuration property (this gateway does not provide it)",
     ],
   )
 })
@@ -51,7 +51,7 @@ t.test('behind a schema error, reference and uniqueness problems are still repor
       'services[0].port: value should be between 0 and 65535',
       "routes[0].service: invalid reference 'service: zzz' (no such entry in 'services')",
       "routes[1].name: uniqueness violation: 'routes' entity with name set to 'r' already declared",
-      "plugins[0].name: plugin 'nope' is not available in this gateway",
+      "plugins[0].name: plugin 'nope' not enabled; add it to the 'plugins' configuration property (this gateway does not provide it)",
     ],
   )
 })

@@ -5,8 +5,18 @@
  * that exist.
  */
 import type { PluginRegistry } from '../../plugins/registry.js'
-import { fromZod, kongErrorMap, type RawIssue } from '../issues.js'
+import { fromZod, kongErrorMap, suggest, type RawIssue } from '../issues.js'
 import type { EntitySets } from './located.js'
+
+/**
+ * Kong's words for a plugin it has not loaded (plugins.lua subschema_error), then
+ * ours: here no setting enables it, so the hint says what to do instead.
+ */
+export function unknownPluginMessage(name: string, registry: PluginRegistry): string {
+  const close = suggest(name, [...registry.keys()])
+  const hint = close ? `did you mean '${close}'?` : 'this gateway does not provide it'
+  return `plugin '${name}' not enabled; add it to the 'plugins' configuration property (${hint})`
+}
 
 type Ordering = { before?: { access?: string[] }; after?: { access?: string[] } }
 
@@ -18,7 +28,7 @@ export function checkPlugins(sets: EntitySets, registry: PluginRegistry): RawIss
     const name = entity.name
     const def = registry.get(name)
     if (!def) {
-      issues.push({ path: [...path, 'name'], message: `plugin '${name}' is not available in this gateway` })
+      issues.push({ path: [...path, 'name'], message: unknownPluginMessage(name, registry) })
       continue
     }
     for (const scope of ['consumer', 'route', 'service'] as const) {
@@ -38,7 +48,7 @@ export function checkPlugins(sets: EntitySets, registry: PluginRegistry): RawIss
     for (const side of ['before', 'after'] as const) {
       ordering?.[side]?.access?.forEach((other, i) => {
         if (!registry.has(other)) {
-          issues.push({ path: [...path, 'ordering', side, 'access', i], message: `plugin '${other}' is not available in this gateway` })
+          issues.push({ path: [...path, 'ordering', side, 'access', i], message: unknownPluginMessage(other, registry) })
         }
       })
     }

@@ -49,6 +49,13 @@ export const routePath = z.string().superRefine((p, ctx) => {
   if (norm !== undefined && norm !== p) ctx.addIssue({ code: 'custom', message: `non-normalized path, consider use '${norm}' instead` })
 })
 
+/** A header value a route matches; `~*` starts a regex, which Kong's router compiles lower-cased. */
+const headerValue = z.string().superRefine((v, ctx) => {
+  if (!v.startsWith('~*')) return
+  const compiled = compileRouteRegex(v.slice(2).toLowerCase())
+  if (typeof compiled === 'string') ctx.addIssue({ code: 'custom', message: `invalid regex: '${v.slice(2)}' (${compiled})` })
+})
+
 /** A host a route matches: optional port, at most one '*' as the leftmost or rightmost label. */
 export const wildcardHost = z.string().superRefine((v, ctx) => {
   let h = v
@@ -210,7 +217,7 @@ export function routeSchema(ctx: SchemaContext, registry: PluginRegistry) {
     hosts: z.array(routeHost).optional().describe('Host header values that match; `*.example.com` and `example.*` wildcards, optional `:port`.'),
     paths: z.array(routePath).optional().describe('Path prefixes that match, or regexes starting with `~`.'),
     headers: z
-      .record(headerName, z.array(z.string(), { error: 'expected an array' }), { error: 'expected a map' })
+      .record(headerName, z.array(headerValue, { error: 'expected an array' }), { error: 'expected a map' })
       .superRefine((h, c) => {
         for (const k of Object.keys(h)) {
           if (k.toLowerCase() === 'host')

@@ -2,7 +2,7 @@
 import { X509Certificate, createPrivateKey, createHash } from 'node:crypto'
 import * as z from 'zod'
 import type { SchemaContext } from './context.js'
-import { entityFields, foreignRef, oneOf, referenceable, tags, uuid, whenValid } from './typedefs.js'
+import { entityFields, foreignRef, referenceable, tags, uuid, whenValid } from './typedefs.js'
 import { wildcardHost } from './route.js'
 
 const PEM_CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
@@ -141,7 +141,12 @@ export const vaultSchema = z
         else if (v === 'env') c.addIssue({ code: 'custom', message: 'must not be one of: env' })
       })
       .describe('The name references use: {vault://<prefix>/...}.'),
-    name: oneOf(['env']).describe('The vault type. Only `env` (environment variables) is available, as in Kong OSS.'),
+    // Kong's message for a vault type it has not loaded (vaults.lua subschema_error).
+    name: z
+      .enum(['env'], {
+        error: (iss) => (iss.input === undefined ? undefined : typeof iss.input === 'string' ? `vault '${iss.input}' is not installed` : 'expected a string'),
+      })
+      .describe('The vault type. Only `env` (environment variables) is available, as in Kong OSS.'),
     description: z.string().optional().describe('Free text.'),
     config: z
       .strictObject({

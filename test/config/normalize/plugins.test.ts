@@ -6,7 +6,9 @@ import { entitySets } from '../../helpers/entity-sets.js'
 
 t.test('a plugin the registry does not have is reported at its name, and nothing else of it', async (t) => {
   const sets = entitySets({ plugins: [{ name: 'nope', config: { x: 1 } }] })
-  t.same(checkPlugins(sets, registry), [{ path: ['plugins', 0, 'name'], message: "plugin 'nope' is not available in this gateway" }])
+  t.same(checkPlugins(sets, registry), [
+    { path: ['plugins', 0, 'name'], message: "plugin 'nope' not enabled; add it to the 'plugins' configuration property (this gateway does not provide it)" },
+  ])
   t.equal(sets.plugins[0]!.entity.protocols, undefined)
 })
 
@@ -46,7 +48,13 @@ t.test('ordering may only name plugins the registry has', async (t) => {
     plugins: [{ name: 'acl', config: { allow: ['a'] }, ordering: { before: { access: ['key-auth', 'ghost'] }, after: { access: ['phantom'] } } }],
   })
   t.same(checkPlugins(sets, registry), [
-    { path: ['plugins', 0, 'ordering', 'before', 'access', 1], message: "plugin 'ghost' is not available in this gateway" },
-    { path: ['plugins', 0, 'ordering', 'after', 'access', 0], message: "plugin 'phantom' is not available in this gateway" },
+    {
+      path: ['plugins', 0, 'ordering', 'before', 'access', 1],
+      message: "plugin 'ghost' not enabled; add it to the 'plugins' configuration property (this gateway does not provide it)",
+    },
+    {
+      path: ['plugins', 0, 'ordering', 'after', 'access', 0],
+      message: "plugin 'phantom' not enabled; add it to the 'plugins' configuration property (this gateway does not provide it)",
+    },
   ])
 })
