@@ -6,7 +6,7 @@
  * as `.describe()` and `.optional()` keep it.
  */
 import type * as z from 'zod'
-import { wildcardHost } from '../../config/schema/route.js'
+import { routeHost, wildcardHost } from '../../config/schema/route.js'
 import { host, protocolNames } from '../../config/schema/typedefs.js'
 
 const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?'
@@ -31,6 +31,7 @@ export const SERVICE_URL_PATTERN = `^(?:${protocolNames.map(anyCase).join('|')})
 const PATTERNS = new Map<unknown, string>([
   [host._zod.def, HOST_PATTERN],
   [wildcardHost._zod.def, ROUTE_HOST_PATTERN],
+  [routeHost._zod.def, ROUTE_HOST_PATTERN],
 ])
 
 /** zod's `override` hook: adds the pattern of a refined string it knows. */
