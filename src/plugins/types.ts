@@ -126,6 +126,8 @@ export interface KitRequest {
   readonly clientIp: string
   /** The address of the TCP peer (Kong's `kong.client.get_ip`, nginx's realip_remote_addr). */
   readonly peerIp: string
+  /** Whether an address is in --trusted-ips (Kong's `kong.ip.is_trusted`); false for anything not an IP address. */
+  isTrustedIp(ip: string): boolean
   readonly httpVersion: string
   /** The TLS session of an https request (nginx's $ssl_protocol and $ssl_cipher, OpenSSL's names); undefined on http. */
   readonly tls: { readonly version: string; readonly cipher: string } | undefined

@@ -48,6 +48,7 @@ function arrival(req: IncomingMessage, opts: HandlerOptions): Arrival {
       localPort: socket.localPort ?? 0,
       peer,
       trusted: opts.proxy.trusted(peer),
+      trust: opts.proxy.trusted,
       clientIp: peer,
       sni: opts.scheme === 'https' ? socket.servername || undefined : undefined,
     }

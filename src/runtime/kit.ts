@@ -5,6 +5,7 @@
  * the pipeline never reads the kit, only the state.
  */
 import type { IncomingHttpHeaders } from 'node:http'
+import { isIP } from 'node:net'
 import { TLSSocket } from 'node:tls'
 import type { Consumer, Route, Service } from '../config/model.js'
 import type { AuthCredential, Exit, Kit, KitRequest, KitResponse, KitUpstream, UriCaptures } from '../plugins/types.js'
@@ -80,6 +81,9 @@ class ClientRequest implements KitRequest {
   }
   get peerIp() {
     return this.s.arrival.peer
+  }
+  isTrustedIp(ip: string): boolean {
+    return isIP(ip) !== 0 && this.s.arrival.trust(ip)
   }
   get serverAddr() {
     return unmapped(this.s.req.socket?.localAddress ?? '')

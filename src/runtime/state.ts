@@ -18,6 +18,7 @@ import type { ClientLimits } from './limits.js'
 import type { ResponseDraft } from './response-draft.js'
 import type { UpstreamChanges } from './upstream-changes.js'
 import type { Transport } from './transport.js'
+import type { TrustCheck } from './trust.js'
 
 /** Where the request came in: fixed for the listener and the connection. */
 export interface Arrival {
@@ -28,6 +29,8 @@ export interface Arrival {
   peer: string
   /** The peer is in --trusted-ips: its X-Forwarded-* and X-Real-IP are believed. */
   trusted: boolean
+  /** The --trusted-ips check itself, for any address (kong.ip.is_trusted). */
+  trust: TrustCheck
   /** The client address after the trusted-ips rules (Kong's realip). */
   clientIp: string
   /** TLS server name (https listeners). */

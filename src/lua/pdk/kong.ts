@@ -537,10 +537,8 @@ function inspect(v: LuaValue, depth: number): string {
 }
 
 const ip = library('kong.ip', {
-  is_trusted: () => {
-    const r = kit().request
-    return r.clientIp !== r.peerIp
-  },
+  // Whether `address` is in --trusted-ips (Kong's trusted_ips); anything not an IP address is not.
+  is_trusted: (address) => typeof address === 'string' && kit().request.isTrustedIp(toText(address)),
 })
 
 const node = library('kong.node', {
