@@ -1,21 +1,9 @@
 // kong.vault in Lua (Kong's PDK: kong/pdk/vault.lua): get, is_reference, parse_reference, through a real gateway.
 import t from 'tap'
-import { pluginGateway, pluginLines } from '../helpers/plugin-gateway.js'
+import { onePlugin, pluginGateway, pluginLines } from '../helpers/plugin-gateway.js'
 
-const CONFIG = (source: string) => `_format_version: "3.0"
-services:
-  - name: app
-    url: $UPSTREAM
-    routes:
-      - name: app
-        paths: [/]
-        plugins:
-          - name: pre-function
-            config:
-              access:
-                - |
-${source.replace(/^/gm, '                  ')}
-`
+/** One pre-function on `/` running `source` in access. */
+const CONFIG = (source: string) => onePlugin('pre-function', { access: [source] })
 
 t.test('kong.vault.get resolves an env reference; a missing one is nil and an error', async (t) => {
   process.env.LUA_VAULT_TEST_TOKEN = 'tok-42'
