@@ -468,3 +468,23 @@ export function printTable(rows) {
   console.log(`|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`)
   for (const r of rows.slice(1)) console.log(line(r))
 }
+
+/**
+ * kong.yml for the benches: one service at `ctx.upstream`, one route on /bench
+ * (strip_path: the upstream sees the rest), `plugins` (YAML list items) on the
+ * route, `rest` appended at top level.
+ */
+export function oneRoute(ctx, plugins = '', rest = '') {
+  return (
+    '_format_version: "3.0"\n' +
+    'services:\n' +
+    '- name: bench\n' +
+    `  url: http://${ctx.upstream}\n` +
+    '  routes:\n' +
+    '  - name: bench\n' +
+    '    paths:\n' +
+    '    - /bench\n' +
+    (plugins ? `    plugins:\n${plugins}` : '') +
+    rest
+  )
+}

@@ -70,6 +70,7 @@ import {
   loadAverage,
   makeTempDir,
   median,
+  oneRoute,
   printBanner,
   printTable,
   runBench,
@@ -87,21 +88,6 @@ import { AGGREGATION_LUA, PRE_FUNCTION, UUID_BODY, clientHeaders, supabaseTransf
 const NAME = 'bench/lua'
 const PATH = '/bench/lua'
 const ECHO = '/bench/_/echo'
-
-/** One service, one route on /bench (strip_path: the upstream sees the rest), `plugins` YAML on the route. */
-function oneRoute(ctx, plugins = '') {
-  return (
-    '_format_version: "3.0"\n' +
-    'services:\n' +
-    '- name: bench\n' +
-    `  url: http://${ctx.upstream}\n` +
-    '  routes:\n' +
-    '  - name: bench\n' +
-    '    paths:\n' +
-    '    - /bench\n' +
-    (plugins ? `    plugins:\n${plugins}` : '')
-  )
-}
 
 /** `want` (header -> value) is what the upstream received through target `name`. */
 async function expectUpstreamHeaders(name, address, headers, want) {

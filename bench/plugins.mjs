@@ -88,6 +88,7 @@ import {
   wasInterrupted,
   which,
   wrkVersion,
+  oneRoute,
 } from './lib.mjs'
 
 const REQUEST_PATH = '/bench/plugins'
@@ -126,22 +127,6 @@ function plugin(name, config = {}) {
     for (const [k, v] of entries) lines.push(`        ${k}: ${JSON.stringify(v)}\n`)
   }
   return lines.join('')
-}
-
-/** One service, one route on /bench, with `plugins` (YAML from plugin()) on the route; `rest` appended at top level. */
-function oneRoute(ctx, plugins = '', rest = '') {
-  return (
-    '_format_version: "3.0"\n' +
-    'services:\n' +
-    '- name: bench\n' +
-    `  url: http://${ctx.upstream}\n` +
-    '  routes:\n' +
-    '  - name: bench\n' +
-    '    paths:\n' +
-    '    - /bench\n' +
-    (plugins ? `    plugins:\n${plugins}` : '') +
-    rest
-  )
 }
 
 /** The API key of consumer i: 32 hex characters, deterministic. */
