@@ -34,8 +34,8 @@ t.test('access log lines, redaction, reload errors with positions', async (t) =>
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>)
   const waitFor = async (pred: (l: Record<string, unknown>) => boolean) => {
-    // Up to 10 s: a CI machine under load can take seconds to start a process.
-    for (let i = 0; i < 330; i++) {
+    // Up to 60 s: a CI machine under load can take many seconds to start a process.
+    for (let i = 0; i < 2000; i++) {
       const hit = lines().find(pred)
       if (hit) return hit
       await new Promise((r) => setTimeout(r, 30))

@@ -27,7 +27,7 @@ t.test("a plugin's stray timer and promise are logged; the process serves on", a
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>)
   const waitFor = async (pred: (l: Record<string, unknown>) => boolean, count = 1) => {
-    for (let i = 0; i < 330; i++) {
+    for (let i = 0; i < 2000; i++) {
       const hits = lines().filter(pred)
       if (hits.length >= count) return hits
       if (child.exitCode !== null) break

@@ -17,9 +17,22 @@ export interface ServeProcess {
   waitFor(match: (l: LogLine) => boolean): Promise<LogLine>
 }
 
+// A test that times out may end its process before its teardown runs: kill what is
+// still running then, so no gateway outlives the test file.
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
 export function serveProcess(t: { teardown(fn: () => Promise<void>): void }, args: string[]): ServeProcess {
   const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } })
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  running.add(child)
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      running.delete(child)
+      resolve(code)
+    }),
+  )
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await exited
