@@ -1,5 +1,6 @@
 /**
- * text → frozen Config: YAML with positions → decK env substitution → root
+ * text → frozen Config: decK templates rendered in the text (only when it has
+ * `${{`) → YAML with positions (in the file as written) → root
  * checks → legacy path migration → per-entity zod validation (with vault
  * references resolved) → normalization and whole-file checks → freeze.
  * `gateway validate` and `gateway serve` (first load and every reload) run

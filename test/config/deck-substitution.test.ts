@@ -117,6 +117,10 @@ t.test('| indent N lays a multi-line value into a block scalar; later lines keep
   const ok = loadWith({ DECK_BODY: 'line one\nline two\nline three' }, ...lines.slice(0, -1))
   t.ok(ok.ok)
   if (ok.ok) t.equal(ok.config.plugins[0]!.config.body, 'line one\nline two\nline three\n')
+  // Without `| indent`, the value's second line starts at column 1 and leaves the
+  // block scalar, in decK's rendering as here: YAML's error, at the template.
+  const flat = loadWith({ DECK_BODY: 'line one\nline two\nline three' }, ...lines.slice(0, 5), '        ${{ env "DECK_BODY" }}')
+  t.match(problems(flat), [[7, 9, '', /^YAML: /]])
 })
 
 t.test('a template as a key', async (t) => {
@@ -228,4 +232,40 @@ t.test('conversions, trim markers and comments as Go’s text/template has them'
   ])
   const unclosed = loadWith({}, 'services:', '  - name: a', '    host: ${{ env "DECK_HOST"')
   t.same(problems(unclosed), [[4, 11, '', 'unclosed action']])
+})
+
+// strconv as decK calls it: Kong/go-database-reconciler pkg/file/readfile_test.go:571
+// (toBool of "RIP" is an error), :577 (toInt of "1337" is 1337), :597 (toInt of "RIP" is an error).
+t.test('Go’s parsing and printing of converted values; Go’s type errors', async (t) => {
+  const value = (expr: string, env: NodeJS.ProcessEnv) => {
+    const r = loadWith(env, 'services:', '  - name: a', '    host: a.internal', `    tags: [${expr}]`)
+    return r.ok ? { ok: r.config.services[0]!.tags?.[0] } : { error: problems(r).map((p) => p[3]) }
+  }
+  const retries = (expr: string, env: NodeJS.ProcessEnv) => {
+    const r = loadWith(env, 'services:', '  - name: a', '    host: a.internal', `    retries: ${expr}`)
+    return r.ok ? r.config.services[0]!.retries : problems(r).map((p) => p[3])
+  }
+  const enabled = (v: string) => {
+    const r = loadWith({ DECK_B: v }, 'services:', '  - name: a', '    host: a.internal', '    enabled: ${{ env "DECK_B" | toBool }}')
+    return r.ok ? r.config.services[0]!.enabled : problems(r).map((p) => p[3])
+  }
+  t.same(['1', 'T', 'FALSE', 'f'].map(enabled), [true, true, false, false], 'strconv.ParseBool forms')
+  t.same(enabled('RIP'), ['error calling toBool: strconv.ParseBool: parsing "<redacted>": invalid syntax'])
+  t.same(enabled('yes'), ['error calling toBool: strconv.ParseBool: parsing "<redacted>": invalid syntax'], 'not a Go boolean')
+  t.equal(retries('${{ env "DECK_N" | toInt }}', { DECK_N: '1337' }), 1337)
+  t.same(retries('${{ env "DECK_N" | toInt }}', { DECK_N: '9223372036854775808' }), [
+    'error calling toInt: strconv.Atoi: parsing "<redacted>": value out of range',
+  ])
+  t.same(retries('${{ env "DECK_N" | toInt | toInt }}', { DECK_N: '5' }), ['wrong type for value; expected string; got int'])
+  t.same(retries('${{ env "DECK_N" | indent "4" }}', { DECK_N: '5' }), ['expected integer; found "4"'])
+  t.same(retries('${{ env "DECK_N" }}', { DECK_N: '${{ env "DECK_OTHER" }}' }), ['expected an integer'], 'a value is not rendered again')
+  // Go prints a float64 with %v: shortest digits, an exponent from 1e6 or below 1e-4.
+  t.same(value('"${{ env "DECK_F" | toFloat }}"', { DECK_F: '1000000' }), { ok: '1e+06' })
+  t.same(value('"${{ env "DECK_F" | toFloat }}"', { DECK_F: '0.00001' }), { ok: '1e-05' })
+  t.same(value('"${{ env "DECK_F" | toFloat }}"', { DECK_F: '123456.5' }), { ok: '123456.5' })
+  t.same(value('"${{ env "DECK_F" | toFloat }}"', { DECK_F: '1_000.25' }), { ok: '1000.25' })
+  t.same(value('"${{ env "DECK_F" | toFloat }}"', { DECK_F: '-inf' }), { ok: '-Inf' })
+  t.same(value('"${{ env "DECK_F" | toFloat }}"', { DECK_F: '1e400' }), {
+    error: ['error calling toFloat: strconv.ParseFloat: parsing "<redacted>": value out of range'],
+  })
 })
