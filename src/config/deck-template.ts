@@ -195,12 +195,15 @@ const GO_KEYWORDS = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'te
 
 const SUPPORTED = 'decK files here may use env, toInt, toFloat, toBool and indent'
 
+const MAX_DEPTH = 500
+
 type Operand = { k: 'lit'; token: Token } | { k: 'pipe'; pipe: Command[] } | { k: 'fn'; name: string }
 type Command = Operand[]
 
 /** The action's pipeline, or Go's parse error. */
 function parse(tokens: readonly Token[]): Command[] | string {
   let i = 0
+  let depth = 0
   const pipeline = (inParen: boolean): Command[] | string => {
     const commands: Command[] = []
     let command: Command = []
@@ -220,6 +223,8 @@ function parse(tokens: readonly Token[]): Command[] | string {
         commands.push(command)
         command = []
       } else if (t.k === '(') {
+        // Go's parser stops at 10000; JavaScript's stack would overflow first.
+        if (++depth > MAX_DEPTH) return 'max expression depth exceeded'
         const inner = pipeline(true)
         if (typeof inner === 'string') return inner
         command.push({ k: 'pipe', pipe: inner })
@@ -261,6 +266,9 @@ export function goFloat(x: number): string {
   if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`
   return String(x)
 }
+
+/** What `indent` may add to a value: far beyond any certificate, well below what a string can hold. */
+const MAX_INDENT = 16n * 1024n * 1024n
 
 const INT64_MAX = 2n ** 63n - 1n
 const INT64_MIN = -(2n ** 63n)
@@ -327,6 +335,10 @@ function call(name: string, args: Value[], env: Env, secrets: string[]): Result 
     default: {
       const n = (args[0] as { v: bigint }).v
       if (n < 0n) return fail('strings: negative Repeat count')
+      // Go would try to allocate it; a file must not take the loader down (`indent 1000000000`).
+      const breaks = str(1).split('\n').length - 1
+      if (breaks === 0) return { ok: true, value: { t: 'string', v: str(1) } }
+      if (n * BigInt(breaks) > MAX_INDENT) return fail(`the indented value would be over ${MAX_INDENT} bytes`)
       return { ok: true, value: { t: 'string', v: str(1).replaceAll('\n', `\n${' '.repeat(Number(n))}`) } }
     }
   }

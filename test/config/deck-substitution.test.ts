@@ -232,6 +232,8 @@ t.test('conversions, trim markers and comments as Go’s text/template has them'
   ])
   const unclosed = loadWith({}, 'services:', '  - name: a', '    host: ${{ env "DECK_HOST"')
   t.same(problems(unclosed), [[4, 11, '', 'unclosed action']])
+  const deep = loadWith({}, 'services:', '  - name: a', `    host: \${{ ${'('.repeat(100_000)}env "DECK_HOST"${')'.repeat(100_000)} }}`)
+  t.same(problems(deep), [[4, 11, '', 'max expression depth exceeded']], 'refused, not a stack overflow')
 })
 
 // strconv as decK calls it: Kong/go-database-reconciler pkg/file/readfile_test.go:571
@@ -258,6 +260,8 @@ t.test('Go’s parsing and printing of converted values; Go’s type errors', as
   ])
   t.same(retries('${{ env "DECK_N" | toInt | toInt }}', { DECK_N: '5' }), ['wrong type for value; expected string; got int'])
   t.same(retries('${{ env "DECK_N" | indent "4" }}', { DECK_N: '5' }), ['expected integer; found "4"'])
+  t.equal(retries('${{ env "DECK_N" | indent 1000000000 }}', { DECK_N: '5' }), 5, 'one line: nothing to indent')
+  t.same(retries('${{ env "DECK_N" | indent 1000000000 }}', { DECK_N: '5\n6' }), ['error calling indent: the indented value would be over 16777216 bytes'])
   t.same(retries('${{ env "DECK_N" }}', { DECK_N: '${{ env "DECK_OTHER" }}' }), ['expected an integer'], 'a value is not rendered again')
   // Go prints a float64 with %v: shortest digits, an exponent from 1e6 or below 1e-4.
   t.same(value('"${{ env "DECK_F" | toFloat }}"', { DECK_F: '1000000' }), { ok: '1e+06' })
