@@ -241,7 +241,7 @@ function parse(tokens: readonly Token[]): Command[] | string {
   return pipeline(false)
 }
 
-/** How `env` and the conversions behave: decK's real functions, or its mock mode (`--mock-env-vars`). */
+/** How `env` and the conversions behave: decK's real functions, or its mock mode (what `deck file render` prints without `--populate-env-vars`). */
 export interface Env {
   get(name: string): string | undefined
   mock: boolean

@@ -15,9 +15,9 @@
  * a problem inside a substituted value points at its template and the lines
  * after a multi-line value keep their numbers. A failed action (unset
  * variable, bad conversion, unsupported expression) is an error at its
- * template, and is rendered as decK's mock mode renders it (the variable's
- * name, 42, false) so the rest of the file is still checked; problems at the
- * values made from it are left out (they would be noise).
+ * template, and is rendered as `deck file render` (decK's mock mode) renders
+ * it (the variable's name, 42, false) so the rest of the file is still
+ * checked; problems at the values made from it are left out (noise).
  *
  * Values from the environment are secrets: `secrets` holds them (printed
  * nowhere), `nodes` the scalars made from them, `sources` what the admin API
