@@ -1,5 +1,6 @@
 /**
- * text → frozen Config: YAML with positions → decK env substitution → root
+ * text → frozen Config: decK templates rendered in the text (only when it has
+ * `${{`) → YAML with positions (in the file as written) → root
  * checks → legacy path migration → per-entity zod validation (with vault
  * references resolved) → normalization and whole-file checks → freeze.
  * `gateway validate` and `gateway serve` (first load and every reload) run
@@ -28,7 +29,7 @@ import { SecretRedactor } from './secrets/index.js'
 import type { Collection } from './schema/context.js'
 import { COLLECTIONS, FORMAT_VERSIONS, nestedSchemas, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
 import { vaultSchema } from './schema/tls.js'
-import { substituteEnv, substitutionFailed } from './templates.js'
+import { hideSecrets, NO_SUBSTITUTION, renderTemplates, substitutionFailed, substitutionOf } from './templates.js'
 import { createResolver, withResolver, type VaultEntity } from './vault.js'
 import { parseYaml, scalarAt } from './yaml.js'
 
@@ -100,7 +101,7 @@ export function loadConfig(text: string, opts: LoadOptions): LoadResult {
 
 /** A valid file's config without building the positioned document; undefined when anything needs reporting. */
 function loadFast(text: string, env: NodeJS.ProcessEnv, registry: PluginRegistry): Config | undefined {
-  // js-yaml forgets whether a scalar was quoted, which decides the type of a substituted value.
+  // decK templates: the admin API shows each substituted value as its template, which needs the node positions.
   if (text.includes('${{')) return undefined
   const parsed = fastParse(text)
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined
@@ -178,8 +179,11 @@ function freeze(checked: Checked, envSources: ReadonlyMap<string, string>): Conf
 
 /** The path that keeps source positions: every problem gets its file:line:column. */
 function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, registry: PluginRegistry, hash: string): LoadResult {
-  const parsed = parseYaml(text, file)
+  // decK renders its templates in the text before YAML reads it; positions still point into `text`.
+  const rendering = text.includes('${{') ? renderTemplates(text, env) : undefined
+  const parsed = parseYaml(rendering ? rendering.text : text, file, rendering?.position)
   const source = parsed.source
+  const hide = (message: string) => (rendering ? hideSecrets(message, rendering.secrets) : message)
   const toIssue = (position: { line: number; column: number }, message: string, severity: Severity = 'error'): ConfigIssue => ({
     file,
     line: position.line,
@@ -188,21 +192,21 @@ function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, regi
     message,
     severity,
   })
-  const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, w.message, 'warning'))
-  const yamlErrors = parsed.errors.map((e) => toIssue(e.position, e.message))
-  // A syntax error leaves no document to check; a duplicate key leaves one (the later value wins), checked further.
-  if (parsed.errors.some((e) => e.fatal)) return { ok: false, hash, issues: yamlErrors, warnings: yamlWarnings }
-
-  const substitution = substituteEnv(source, env)
-  const issues: ConfigIssue[] = substitution.errors.map((e) => toIssue(e.position, e.message))
+  const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, hide(w.message), 'warning'))
+  const yamlErrors = parsed.errors.map((e) => toIssue(e.position, hide(e.message)))
+  const issues: ConfigIssue[] = (rendering?.errors ?? []).map((e) => toIssue(e.position, e.message))
   const failedSubstitutions = issues.length
+  // A syntax error leaves no document to check; a duplicate key leaves one (the later value wins), checked further.
+  if (parsed.errors.some((e) => e.fatal)) return { ok: false, hash, issues: [...issues, ...yamlErrors].sort(compareIssues), warnings: yamlWarnings }
+
+  const substitution = rendering ? substitutionOf(rendering, source) : NO_SUBSTITUTION
   issues.push(...yamlErrors)
 
   let raw: unknown
   try {
     raw = source.doc.toJS({ maxAliasCount: 100 })
   } catch (err) {
-    issues.push(toIssue({ line: 1, column: 1 }, `YAML: ${(err as Error).message}`))
+    issues.push(toIssue({ line: 1, column: 1 }, hide(`YAML: ${(err as Error).message}`)))
     return { ok: false, hash, issues, warnings: yamlWarnings }
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {

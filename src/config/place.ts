@@ -6,6 +6,7 @@ import { isScalar, type Node, type Scalar } from 'yaml'
 import { formatPath, type ConfigIssue, type PathSegment, type RawIssue, type Severity } from './issues.js'
 import { SINGULAR } from './normalize/index.js'
 import type { SecretRedactor } from './secrets/index.js'
+import { REDACTED } from './secrets/redact.js'
 import { isReference } from './vault.js'
 import type { Collection } from './schema/context.js'
 import { isSubstituted, type Substitution } from './templates.js'
@@ -80,7 +81,9 @@ export function placeIssue(
     own.push(value, ...[...outside.values].filter((s) => s !== '' && value.includes(s)))
   } else if (isScalar(node) && isReference(node.value)) own.push(...(outside.resolved.get(node.value) ?? []))
   const message = redactor.message(r.message, own)
-  const issue: ConfigIssue = { file: source.file, line: pos.line, column: pos.column, path: formatPath(r.path), message, severity }
+  // A key that came from the environment is a value like any other: not printed, even in the path.
+  const path = sub.keys.size === 0 ? r.path : r.path.map((seg) => (typeof seg === 'string' && sub.keys.has(seg) ? REDACTED : seg))
+  const issue: ConfigIssue = { file: source.file, line: pos.line, column: pos.column, path: formatPath(path), message, severity }
   const entity = describeEntity(root, r.path)
   if (entity) issue.entity = entity
   return issue

@@ -1,131 +1,250 @@
 /**
- * decK's file-time substitution, `${{ env "DECK_NAME" }}`, applied to scalar
- * values after parsing (not to the raw text, as decK does), so positions stay
- * exact and a variable's value can never inject YAML structure. An unquoted
- * scalar is then typed as YAML would type the text decK renders (a number, a
- * boolean, null); a scalar that is exactly one template piped through `toInt`,
- * `toFloat` or `toBool` becomes a number or boolean.
+ * decK's file-time substitution, `${{ env "DECK_NAME" }}`, done where decK does
+ * it: in the file's text, before YAML reads it (Kong/go-database-reconciler
+ * pkg/file/template.go renders the text with Go's text/template; the actions
+ * themselves are deck-template.ts). So a variable may carry YAML structure (a
+ * flow list for `hosts`, a double-quoted PEM with `\n` escapes, a key), a
+ * template may sit inside a quoted string or a flow collection, `| indent 4`
+ * lays a multi-line value into a block scalar, and an unquoted
+ * `retries: ${{ env "DECK_R" }}` is a number because YAML types the rendered
+ * text. On lines whose first non-blank is `#`, templates are left as written,
+ * as decK leaves them; elsewhere, in trailing comments too, they are rendered.
+ *
+ * Positions stay in the file as written: the rendering keeps an offset map
+ * (text shifts by what came before, an action's output maps to its `${{`), so
+ * a problem inside a substituted value points at its template and the lines
+ * after a multi-line value keep their numbers. A failed action (unset
+ * variable, bad conversion, unsupported expression) is an error at its
+ * template, and is rendered as `deck file render` (decK's mock mode) renders
+ * it (the variable's name, 42, false) so the rest of the file is still
+ * checked; problems at the values made from it are left out (noise).
+ *
+ * Values from the environment are secrets: `secrets` holds them (printed
+ * nowhere), `nodes` the scalars made from them, `sources` what the admin API
+ * shows instead of each (the scalar as the file wrote it, templates and all).
+ * The loader calls this only for a file containing `${{`.
  */
-import { isCollection, isPair, isScalar, type Document, type Scalar } from 'yaml'
+import { isCollection, isPair, isScalar, type Scalar } from 'yaml'
+import { hasLeftTrim, lexAction, runAction, type Env } from './deck-template.js'
+import { MIN_ECHO, REDACTED } from './secrets/redact.js'
 import type { Position, SourceFile } from './yaml.js'
 
-// One lazy group that cannot run past the next `${{`, trimmed in code: the former
-// `\s*(.*?)\s*` backtracked cubically on blanks after an unclosed `${{` (a 4 kB
-// scalar took 20 s; 100 kB hung loadConfig).
-const TEMPLATE_RE = /\$\{\{((?:(?!\$\{\{)[^])*?)\}\}/g
-const EXPR_RE = /^env\s+"([^"]*)"\s*(?:\|\s*(toInt|toFloat|toBool|indent\s+\d+)\s*)?$/
+/** A run of the rendered text: file text copied as it was, or an action's output. */
+interface Segment {
+  /** Rendered range. */
+  from: number
+  to: number
+  /** Range in the file as written. */
+  src: number
+  srcEnd: number
+  action: boolean
+  failed: boolean
+}
+
+export interface Rendering {
+  /** The text YAML reads. */
+  readonly text: string
+  /** Problems of the templates, at their `${{` in the file as written. */
+  readonly errors: readonly { position: Position; message: string }[]
+  /** Values taken from the environment: never printed. */
+  readonly secrets: ReadonlySet<string>
+  /** Line and column in the file as written of an offset in the rendered text. */
+  position(offset: number): Position
+  /** The actions a rendered range overlaps: none, some, or one that failed. */
+  touches(from: number, to: number): 'none' | 'substituted' | 'failed'
+  /** A rendered range as the file wrote it: its text with each action's template in place of its output. */
+  written(from: number, to: number): string
+}
+
+const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n'
+
+/** The offset of the next `${{` Go's template parser sees: those of comment lines are left out, as decK leaves them. */
+function nextAction(text: string, from: number): number {
+  for (let p = text.indexOf('${{', from); p >= 0; p = text.indexOf('${{', p + 1)) {
+    const lineStart = text.lastIndexOf('\n', p - 1) + 1
+    if (!/^\s*#/.test(text.slice(lineStart, p))) return p
+    // decK swaps `\$\{\{[^}]*\}\}` on a comment line for a placeholder; an action it does not match is still an action.
+    let q = p + 3
+    while (q < text.length && text[q] !== '}' && text[q] !== '\n') q++
+    if (!(text[q] === '}' && text[q + 1] === '}')) return p
+    p = q
+  }
+  return -1
+}
+
+/** Renders the file's text as decK does; `env` as process.env. */
+export function renderTemplates(text: string, env: NodeJS.ProcessEnv): Rendering {
+  const real: Env = { get: (name) => (Object.hasOwn(env, name) ? env[name] : undefined), mock: false }
+  const mock: Env = { get: () => undefined, mock: true }
+  const segments: Segment[] = []
+  const parts: string[] = []
+  const errors: { offset: number; message: string }[] = []
+  const secrets = new Set<string>()
+  let length = 0
+  const push = (src: number, srcEnd: number, output: string, action: boolean, failed = false) => {
+    if (!action && srcEnd === src) return
+    segments.push({ from: length, to: length + output.length, src, srcEnd, action, failed })
+    parts.push(output)
+    length += output.length
+  }
+
+  let pos = 0
+  for (let p = nextAction(text, 0); p >= 0; p = nextAction(text, pos)) {
+    const trimLeft = hasLeftTrim(text, p)
+    let textEnd = p
+    if (trimLeft) while (textEnd > pos && isBlank(text[textEnd - 1])) textEnd--
+    push(pos, textEnd, text.slice(pos, textEnd), false)
+    const lexed = lexAction(text, p + (trimLeft ? 5 : 3))
+    let output = ''
+    let failed = false
+    if (lexed.error !== undefined) {
+      errors.push({ offset: p, message: lexed.error })
+      failed = true
+    } else if (!lexed.comment) {
+      const r = runAction(lexed.tokens, real)
+      if (r.ok) {
+        output = r.text
+        for (const s of r.secrets) secrets.add(s)
+      } else {
+        errors.push({ offset: p, message: r.error })
+        failed = true
+        const stand = runAction(lexed.tokens, mock)
+        output = stand.ok ? stand.text : ''
+      }
+    }
+    if (!lexed.comment) push(p, lexed.end, output, true, failed)
+    pos = lexed.end
+    if (lexed.trimRight) while (pos < text.length && isBlank(text[pos])) pos++
+  }
+  push(pos, text.length, text.slice(pos), false)
+
+  const rendered = parts.join('')
+  const lineStarts = [0]
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1)
+  const at = (offset: number): Position => {
+    let lo = 0
+    let hi = lineStarts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (lineStarts[mid]! <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return { line: lo + 1, column: offset - lineStarts[lo]! + 1 }
+  }
+  /** The last segment starting at or before `offset` (a text segment after an empty output wins). */
+  const segmentAt = (offset: number): number => {
+    let lo = 0
+    let hi = segments.length - 1
+    if (hi < 0 || segments[0]!.from > offset) return -1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (segments[mid]!.from <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+  const sourceOffset = (offset: number): number => {
+    const s = segments[segmentAt(offset)]
+    if (!s) return offset
+    if (offset < s.to) return s.action ? s.src : s.src + (offset - s.from)
+    return s.srcEnd + (offset - s.to)
+  }
+  const overlapping = function* (from: number, to: number): Generator<Segment> {
+    // From the first segment that could touch `from` (an empty action at `from` included).
+    let i = Math.max(0, segmentAt(from))
+    while (i > 0 && segments[i - 1]!.to >= from) i--
+    for (; i < segments.length && segments[i]!.from <= to; i++) {
+      const s = segments[i]!
+      if (s.from < to && s.to > from) yield s
+      else if (s.action && s.from === s.to && from <= s.from && s.from <= to) yield s
+    }
+  }
+  return {
+    text: rendered,
+    errors: errors.map((e) => ({ position: at(e.offset), message: e.message })),
+    secrets,
+    position: (offset) => at(sourceOffset(offset)),
+    touches(from, to) {
+      let found: 'none' | 'substituted' | 'failed' = 'none'
+      for (const s of overlapping(from, to)) {
+        if (!s.action) continue
+        if (s.failed) return 'failed'
+        found = 'substituted'
+      }
+      return found
+    },
+    written(from, to) {
+      let out = ''
+      for (const s of overlapping(from, to)) {
+        out += s.action ? text.slice(s.src, s.srcEnd) : text.slice(s.src + Math.max(0, from - s.from), s.src + Math.min(s.to, to) - s.from)
+      }
+      return out
+    },
+  }
+}
+
+/** A message with no value from the environment in it (YAML's messages may quote the rendered text). */
+export function hideSecrets(message: string, secrets: ReadonlySet<string>): string {
+  let out = message
+  for (const s of [...secrets].filter((x) => x.length >= MIN_ECHO).sort((a, b) => b.length - a.length)) out = out.split(s).join(REDACTED)
+  return out
+}
 
 export interface Substitution {
-  errors: { position: Position; message: string }[]
   /** Values taken from the environment: never printed. */
-  secrets: Set<string>
+  secrets: ReadonlySet<string>
   /** Each substituted string scalar's value and the text the file had there: what the admin API shows instead. */
   sources: Map<string, string>
-  /** Scalars whose value came from the environment. */
+  /** Scalars whose value came (wholly or partly) from the environment. */
   nodes: Set<Scalar>
-  /** Scalars whose substitution failed: already reported, so their other errors are noise. */
+  /** Scalars made from a failed action: already reported, so their other errors are noise. */
   failed: Set<Scalar>
+  /** Mapping keys that came from the environment: an issue's path shows them redacted. */
+  keys: Set<string>
 }
 
-/** One scalar's text with its templates expanded, or the reasons it cannot be. */
-export type Expansion = { ok: true; value: unknown; secrets: string[] } | { ok: false; errors: string[] }
+export const NO_SUBSTITUTION: Substitution = { secrets: new Set(), sources: new Map(), nodes: new Set(), failed: new Set(), keys: new Set() }
 
-/** Expands the templates of one string. Pure. */
-export function expand(text: string, env: NodeJS.ProcessEnv): Expansion {
-  const errors: string[] = []
-  const secrets: string[] = []
-  let conversion: string | undefined
-  const whole = /^\$\{\{[^}]*\}\}$/.test(text.trim())
-  const replaced = text.replace(TEMPLATE_RE, (_m, inner: string) => {
-    const expr = inner.trim()
-    const m = EXPR_RE.exec(expr)
-    if (!m) {
-      errors.push(`unsupported template expression '${expr}': only env "DECK_NAME" with toInt, toFloat or toBool is available`)
-      return ''
-    }
-    const name = m[1]!
-    if (!name.startsWith('DECK_')) {
-      errors.push(`environment variables in the state file must be prefixed with 'DECK_', found: '${name}'`)
-      return ''
-    }
-    const value = env[name]
-    if (value === undefined) {
-      errors.push(`environment variable '${name}' present in state file but not set`)
-      return ''
-    }
-    if (m[2] && !m[2].startsWith('indent')) conversion = m[2]
-    if (value !== '') secrets.push(value)
-    return value
-  })
-  if (errors.length > 0) return { ok: false, errors }
-  if (!(whole && conversion)) return { ok: true, value: replaced, secrets }
-  const converted = convert(replaced, conversion)
-  return converted === undefined ? { ok: false, errors: [`${conversion}: the environment value cannot be converted`] } : { ok: true, value: converted, secrets }
-}
-
-function convert(value: string, conversion: string): unknown {
-  if (conversion === 'toBool') {
-    if (value === 'true') return true
-    if (value === 'false') return false
-  } else if (conversion === 'toInt') {
-    if (/^-?\d+$/.test(value)) return Number(value)
-  } else if (/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value)) {
-    return Number(value)
+/** The scalar as the file wrote it, without the quotes or block header YAML reads past. */
+function writtenValue(node: Scalar, written: string): string {
+  if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && written.length >= 2 && written[0] === written.at(-1) && `"'`.includes(written[0]!)) {
+    return written.slice(1, -1)
   }
-  return undefined
+  if ((node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') && /^[|>]/.test(written)) {
+    return written
+      .slice(written.indexOf('\n') + 1)
+      .split('\n')
+      .map((l) => l.trimStart())
+      .join('\n')
+      .trimEnd()
+  }
+  return written
 }
 
-const INT_RE = /^[-+]?[0-9]+$/
-const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/
-
-/**
- * What YAML 1.2's core schema makes of a plain scalar's text: null, a boolean,
- * a number, else the string. Only the forms decK's toInt/toFloat/toBool and
- * ordinary values print; anything else stays a string.
- */
-function plainScalar(text: string): unknown {
-  if (text === '' || text === '~' || /^(?:null|Null|NULL)$/.test(text)) return null
-  if (/^(?:true|True|TRUE)$/.test(text)) return true
-  if (/^(?:false|False|FALSE)$/.test(text)) return false
-  if (INT_RE.test(text) || FLOAT_RE.test(text)) return Number(text)
-  return text
-}
-
-export function substituteEnv(source: SourceFile, env: NodeJS.ProcessEnv): Substitution {
-  const result: Substitution = { errors: [], secrets: new Set(), sources: new Map(), nodes: new Set(), failed: new Set() }
-  const doc: Document.Parsed = source.doc
-  const pos = (node: Scalar): Position => {
-    const p = source.lines.linePos(node.range?.[0] ?? 0)
-    return { line: p.line, column: p.col }
+/** Which scalars of the parsed rendering came from the environment. */
+export function substitutionOf(rendering: Rendering, source: SourceFile): Substitution {
+  const result: Substitution = { secrets: rendering.secrets, sources: new Map(), nodes: new Set(), failed: new Set(), keys: new Set() }
+  const visit = (node: Scalar, key = false): void => {
+    if (!node.range) return
+    const [from, to] = node.range
+    const touch = rendering.touches(from, to)
+    if (touch === 'none') return
+    result.nodes.add(node)
+    if (touch === 'failed') result.failed.add(node)
+    if (key) result.keys.add(String(node.value))
+    if (typeof node.value === 'string') result.sources.set(node.value, writtenValue(node, rendering.written(from, to)))
   }
   // Every scalar, keys included, depth-first: what yaml's `visit` does, without
   // the frozen ancestry array it allocates for each node (slow on big files).
-  const walk = (node: unknown): void => {
-    if (isScalar(node)) substitute(node)
+  const walk = (node: unknown, key = false): void => {
+    if (isScalar(node)) visit(node, key)
     else if (isCollection(node)) for (const item of node.items) walk(item)
     else if (isPair(node)) {
-      walk(node.key)
+      walk(node.key, true)
       walk(node.value)
     }
   }
-  const substitute = (node: Scalar): void => {
-    if (typeof node.value !== 'string' || !node.value.includes('${{')) return
-    const e = expand(node.value, env)
-    if (!e.ok) {
-      for (const message of e.errors) result.errors.push({ position: pos(node), message })
-      result.failed.add(node)
-      return
-    }
-    for (const secret of e.secrets) result.secrets.add(secret)
-    // decK renders the text before YAML reads it: an unquoted scalar whose text
-    // comes from a template is typed as YAML types it (`retries: ${{ env "DECK_R" }}`
-    // is a number there), a quoted one stays a string.
-    const value = typeof e.value === 'string' && node.type === 'PLAIN' ? plainScalar(e.value) : e.value
-    if (typeof value === 'string') result.sources.set(value, node.value)
-    result.nodes.add(node)
-    node.value = value
-  }
-  walk(doc.contents)
+  walk(source.doc.contents)
   return result
 }
 

@@ -13,7 +13,8 @@ export interface Position {
 export interface SourceFile {
   readonly file: string
   readonly doc: Document.Parsed
-  readonly lines: LineCounter
+  /** Line and column, in the file as written, of an offset in the text parsed (which decK templates may have changed). */
+  position(offset: number): Position
 }
 
 export interface ParsedYaml {
@@ -36,7 +37,8 @@ export interface ParsedYaml {
  */
 export const MAX_NESTING = 256
 
-export function parseYaml(text: string, file: string): ParsedYaml {
+/** `position`: where an offset of `text` lies in the file as written, when `text` is a rendering of it. */
+export function parseYaml(text: string, file: string, position?: (offset: number) => Position): ParsedYaml {
   const lines = new LineCounter()
   // What parseDocument does, with the nesting checked between parsing and
   // composing. YAML 1.2 core schema: `yes`/`no` stay strings and there are no
@@ -53,11 +55,12 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     doc.errors.push(new YAMLParseError([tooDeep, tooDeep + 1], 'RESOURCE_EXHAUSTION', `collections nested more than ${MAX_NESTING} levels deep`))
   const directive = yaml11Directive(tokens)
   if (directive !== undefined) doc.warnings.push(new YAMLWarning([directive, directive + 1], 'BAD_DIRECTIVE', YAML_11_IGNORED))
-  const source: SourceFile = { file, doc, lines }
   const at = (offset: number | undefined): Position => {
+    if (position) return position(offset ?? 0)
     const p = lines.linePos(offset ?? 0)
     return { line: p.line, column: p.col }
   }
+  const source: SourceFile = { file, doc, position: at }
   return {
     source,
     errors: doc.errors.map((e) => ({ position: at(e.pos[0]), message: cleanYamlMessage(e.message), fatal: e.code !== 'DUPLICATE_KEY' })),
@@ -164,8 +167,7 @@ export function locate(source: SourceFile, issue: Pick<RawIssue, 'path' | 'atKey
     }
     offset ??= node?.range?.[0]
   }
-  const p = source.lines.linePos(offset ?? 0)
-  return { line: p.line, column: p.col }
+  return source.position(offset ?? 0)
 }
 
 /** The scalar node at `path`, if there is one (used to mark substituted values). */

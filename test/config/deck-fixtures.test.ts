@@ -4,20 +4,22 @@
 // runs) must give each the verdict Kong gives it. Of the 541 YAML files there,
 // 190 declare `_format_version` with OSS entities and shipped plugins only (the
 // rest need Kong Enterprise or Konnect). Run over those (decK's commit 4657ee3,
-// the 9 with templates left out) the loader accepted 127 and refused 45: multi-
+// the 9 with templates left out then) the loader accepted 127 and refused 45: multi-
 // file `apply` fragments (valid only after another file is applied); Kong
 // Enterprise fields (filter_chains, tls_sans, condition, expression routes,
 // vault types, consumer groups), an expired CA certificate and an unset vault
 // variable, all of which Kong OSS refuses too; and two known divergences of
 // issue 14 handled elsewhere: tags with spaces (diff/002-mask) and a
-// 64-character host label (dump/008-sanitizer). These 16 cases keep the
-// agreement in the suite.
+// 64-character host label (dump/008-sanitizer). These cases keep the agreement
+// in the suite; since decK's templates are rendered as decK renders them, three
+// files with templates are here too, with the variables decK's tests give them.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { loadConfig } from '../../src/config/load.js'
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'deck')
+const TLS = join(import.meta.dirname, '..', 'fixtures', 'tls')
 
 interface Case {
   file: string
@@ -38,10 +40,26 @@ const CASES: Case[] = [
   { file: 'sync/047-basic-auth-skip-hash/kong.yaml', expect: 'valid' },
   { file: 'validate/kong3x.yaml', expect: 'valid' },
   { file: 'diff/004-no-diff-plugin/initial-ip-restriction.yaml', expect: 'valid' },
-  // With its variables set this file is valid in Kong, but its first tag has
-  // spaces, which this gateway refuses until Kong's tag pattern lands (issue 14,
-  // declarative config); its unset variable is reported as decK words it.
+  // decK templates, rendered in the text before parsing with the variables decK's own
+  // tests set: diff_test.go:75 (diffEnvVars) for 002-mask, sync_test.go:12481
+  // (syncMaskingEnvVars: unquoted templates typed as numbers) for 053, and a
+  // certificate as a double-quoted string with `\n` escapes as sync_test.go:13026
+  // sets one (ours, from test/fixtures/tls) for 057.
+  { file: 'diff/002-mask/kong3x.yaml', expect: 'valid', env: { DECK_SVC1_HOSTNAME: 'mockbin.org', DECK_BARR: 'barbar', DECK_BAZZ: 'bazbaz' } },
   { file: 'diff/002-mask/kong3x.yaml', expect: /^environment variable 'DECK_SVC1_HOSTNAME' present in state file but not set$/, env: {} },
+  {
+    file: 'sync/053-mask-short-values/kong.yaml',
+    expect: 'valid',
+    env: { DECK_REDIS_DB: '0', DECK_SYNC_RATE: '1', DECK_RETRIES: '5', DECK_SERVICE_HOST: 'example.com', DECK_REGEX_PRIORITY: '0', DECK_RATE_LIMIT: '100' },
+  },
+  {
+    file: 'sync/057-env-var-masking-tests/pem-key.yaml',
+    expect: 'valid',
+    env: {
+      DECK_CLIENT_CERT: JSON.stringify(readFileSync(join(TLS, 'server.crt'), 'utf8')),
+      DECK_CLIENT_KEY: JSON.stringify(readFileSync(join(TLS, 'server.key'), 'utf8')),
+    },
+  },
   // Kong Enterprise fields: Kong OSS's schemas have no such field either.
   { file: 'sync/048-service-tls-sans/kong.yaml', expect: /^unknown field/ },
   { file: 'sync/003-create-a-plugin/kong-conditional.yaml', expect: /^unknown field/ },
