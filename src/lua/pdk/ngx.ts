@@ -16,8 +16,11 @@ import { LuaError, LuaExit } from '../core/errors.js'
 import { tostring } from '../core/ops.js'
 import { LuaTable, LuaUserdata, fromText, numberToString, toText, typeName, type LuaFunction, type LuaValue } from '../core/value.js'
 import { headerToLua, toLua } from './convert.js'
-import { LOG_LEVELS, currentHeader, encodeQuery, exitNow, headerName, headerValue, requestHeaders } from './kong.js'
+import { currentHeader, headerName, headerValue, requestHeaders } from './headers.js'
+import { LOG_LEVELS } from './log.js'
+import { exitNow } from './response.js'
 import { headersSent, kit, ngxCtx, requestStatus, run, setRequestStatus } from './run.js'
+import { encodeQuery } from './service.js'
 import { library } from './table.js'
 
 /** OpenResty's method constants (ngx.HTTP_GET ...) by value, for ngx.req.set_method. */

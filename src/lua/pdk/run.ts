@@ -89,3 +89,8 @@ export function pluginCtx(k: Kit, instance: object): LuaTable {
 export function headersSent(r: LuaRun): boolean {
   return r.phase === 'header_filter' || r.phase === 'body_filter' || r.phase === 'log'
 }
+
+/** Kong's name of the phase a run is in (templates and callouts run in access). */
+export function phaseName(r: LuaRun): string {
+  return r.phase === 'template' || r.phase === 'callout' ? 'access' : r.phase
+}

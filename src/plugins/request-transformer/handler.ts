@@ -12,7 +12,7 @@ import { splitPair, type RequestTransformerConfig } from './schema.js'
 import { compileTemplate, type ExpressionEngine, type Template, type TemplateScope } from '../shared/template.js'
 import { luaExpressionEngine } from '../shared/lua-template.js'
 import { luaErrorFields } from '../../lua/engine.js'
-import { liveHeader } from '../../lua/pdk/kong.js'
+import { liveHeader } from '../../lua/pdk/headers.js'
 
 const COPY_BODY_TO_QUERY = new Set(['GET', 'HEAD', 'TRACE'])
 
