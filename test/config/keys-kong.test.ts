@@ -13,6 +13,7 @@ import t from 'tap'
 import { validate } from '../../src/cli/validate.js'
 import { loadConfig } from '../../src/config/load.js'
 import type { Config } from '../../src/config/model.js'
+import { fetchRaw, gateway } from '../helpers/gateway.js'
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -289,6 +290,39 @@ const keysFile = () =>
   )
 /** Pieces of the private keys that must never leave the gateway. */
 const privateParts = () => [JSON.parse(jwkOf(rsa, 'x')).d as string, pemPriv(ec).trim().split('\n')[2]!, 'wowsuchsecret', 'PRIVATE KEY']
+
+// spec/02-integration/04-admin_api/21-admin-api-keys_spec.lua:131 (GET /keys and /key-sets list them);
+// what this admin API shows is redacted, unlike Kong's
+t.test('the admin API lists keys and key sets without a private key', async (t) => {
+  const g = await gateway(keysFile(), { adminListen: '127.0.0.1:0', env: { JWK_SECRET: 'wowsuchsecret' } })
+  t.teardown(() => g.close())
+  const get = (path: string, method = 'GET') => fetchRaw(`${g.adminUrl}${path}`, { method })
+  for (const path of ['/config', '/keys', '/keys/the-pem', '/key-sets', '/key-sets/testset']) {
+    const r = await get(path)
+    t.equal(r.status, 200, path)
+    for (const s of privateParts()) t.notOk(r.body.includes(s), `${path}: no ${s.slice(0, 12)}…`)
+  }
+  const config = (await get('/config')).json<{ config: Config }>().config
+  t.equal(config.keys[0]!.jwk, '<redacted>')
+  t.equal(config.keys[1]!.pem!.private_key, '<redacted>')
+  t.equal(config.keys[1]!.pem!.public_key, pemPub(ec), 'a public key is shown')
+  t.equal(config.keys[2]!.jwk, '{vault://env/jwk_secret}', 'a reference is shown as written')
+  const keys = (await get('/keys')).json<{ data: Record<string, unknown>[] }>().data
+  t.equal(keys.length, 3)
+  const sets = (await get('/key-sets')).json<{ data: { id: string }[] }>().data
+  t.equal(sets.length, 1)
+  t.same(keys[0]!.set, { id: sets[0]!.id }, 'a key names its set as Kong shows a foreign key')
+  t.equal(keys[2]!.set, null)
+  t.equal((await get('/keys/nope')).status, 404)
+  const post = await get('/keys', 'POST')
+  t.equal(post.status, 405)
+  t.same(post.json(), { code: 12, name: 'operation unsupported', message: "cannot create 'keys' entities when not using a database" })
+  t.same((await get('/key-sets/testset', 'DELETE')).json(), {
+    code: 12,
+    name: 'operation unsupported',
+    message: "cannot remove 'key_sets' entities when not using a database",
+  })
+})
 
 t.test('no private key in a validation problem, in any output format', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-keys-'))
