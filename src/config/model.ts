@@ -13,6 +13,7 @@ import type {
   keyauthCredentialSchema,
 } from './schema/consumer.js'
 import type { FormatVersion } from './schema/declarative.js'
+import type { keySchema, keySetSchema } from './schema/keys.js'
 import type { routeSchema } from './schema/route.js'
 import type { serviceSchema } from './schema/service.js'
 import type { caCertificateSchema, certificateSchema, sniSchema, vaultSchema } from './schema/tls.js'
@@ -42,6 +43,9 @@ export type BasicauthCredential = Flat<Out<typeof basicauthCredentialSchema>, ne
 export type JwtSecret = Flat<Out<typeof jwtSecretSchema>, never, { consumer: string; key: string; secret: string }>
 export type HmacauthCredential = Flat<Out<typeof hmacauthCredentialSchema>, never, { consumer: string; secret: string }>
 export type Acl = Flat<Out<typeof aclSchema>, never, { consumer: string }>
+/** Loaded and checked; nothing in the gateway reads them (Kong OSS keeps them for Enterprise plugins). */
+export type KeySet = Flat<Out<typeof keySetSchema>, 'keys', object>
+export type Key = Flat<Out<typeof keySchema>, never, { set?: string | undefined }>
 
 export interface PluginOrdering {
   before?: { access?: string[] | undefined } | undefined
@@ -79,6 +83,8 @@ export interface Entities {
   jwt_secrets: JwtSecret[]
   hmacauth_credentials: HmacauthCredential[]
   acls: Acl[]
+  key_sets: KeySet[]
+  keys: Key[]
 }
 
 /** A value the loader put where the file wrote something else: a resolved vault reference or a decK-substituted scalar. */

@@ -25,6 +25,8 @@ const LABEL_FIELD: Record<string, readonly string[]> = {
   basicauth_credentials: ['username'],
   hmacauth_credentials: ['username'],
   acls: ['group'],
+  key_sets: ['name'],
+  keys: ['name', 'kid'],
 }
 
 /** The innermost named entity on a path, e.g. `route 'orders'`. */

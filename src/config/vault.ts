@@ -127,3 +127,13 @@ export function resolveReference(ref: string): Resolution {
   if (!active) return { ok: false, error: `vault references cannot be resolved here [${ref}]` }
   return active.resolve(ref)
 }
+
+/**
+ * Whether `value` is what a reference resolved to in the parse in progress.
+ * Kong validates a file with its references unresolved, so it never judges
+ * what a reference holds beyond its field's type (keys.lua, typedefs.lua
+ * validate_pem_keys): checks that mirror that ask here.
+ */
+export function resolvedInParse(value: string): boolean {
+  return active?.sources.has(value) ?? false
+}

@@ -97,6 +97,9 @@ const consumerView = (c: Config, consumer: Config['consumers'][number]) => {
   return rest
 }
 
+/** A key names its set as Kong's foreign keys do; its JWK and private key are redacted. */
+const keyView = (c: Config, k: Config['keys'][number]) => ({ ...shown(c, 'keys', k), set: ref(k.set) })
+
 const page = (data: unknown[]) => ({ data, next: null })
 
 // ---------------------------------------------------------------- writes: Kong's DB-less 405s
@@ -122,6 +125,8 @@ const COLLECTIONS: Record<string, string> = {
   'hmac-auths': 'hmacauth_credentials',
   'hmac-auth': 'hmacauth_credentials',
   acls: 'acls',
+  keys: 'keys',
+  'key-sets': 'key_sets',
 }
 
 /** The collection a path names and whether it names one entity of it, or undefined. */
@@ -312,6 +317,19 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
     (c) => c.upstreams,
     (c, u) => shown(c, 'upstreams', u),
     (u) => u.name,
+  )
+
+  collection(
+    'keys',
+    (c) => c.keys,
+    keyView,
+    (k) => k.name,
+  )
+  collection(
+    'key-sets',
+    (c) => c.key_sets,
+    (c, k) => shown(c, 'key_sets', k),
+    (k) => k.name,
   )
 
   app.get<Params>('/upstreams/:key/health', async (req, reply) => {

@@ -19,6 +19,7 @@ export const NESTED: Partial<Record<Collection, Partial<Record<Collection, strin
   },
   upstreams: { targets: 'upstream' },
   certificates: { snis: 'certificate' },
+  key_sets: { keys: 'set' },
 }
 
 /** The field other entities use to name an entity (Kong's endpoint_key). */
@@ -34,6 +35,8 @@ export const ENDPOINT_KEY: Partial<Record<Collection, string>> = {
   basicauth_credentials: 'username',
   jwt_secrets: 'key',
   hmacauth_credentials: 'username',
+  key_sets: 'name',
+  keys: 'name',
 }
 
 /** Kong's cache_key fields; a deterministic id is built from them first. */
@@ -44,6 +47,7 @@ export const CACHE_KEY: Partial<Record<Collection, readonly string[]>> = {
   basicauth_credentials: ['username'],
   hmacauth_credentials: ['username'],
   vaults: ['prefix'],
+  keys: ['kid', 'set'],
 }
 
 /** Collections whose id Kong never derives (a cache-key field is generated, or there is no key). */
@@ -59,6 +63,7 @@ export const ID_FROM_UNIQUE_FIELD = new Set<Collection>([
   'vaults',
   'basicauth_credentials',
   'hmacauth_credentials',
+  'key_sets',
 ])
 
 /** Reference fields: field → referenced collection. */
@@ -74,6 +79,7 @@ export const REFERENCES: Partial<Record<Collection, Record<string, Collection>>>
   jwt_secrets: { consumer: 'consumers' },
   hmacauth_credentials: { consumer: 'consumers' },
   acls: { consumer: 'consumers' },
+  keys: { set: 'key_sets' },
 }
 
 /** Unique fields beyond the id, and whether the value is a secret. */
@@ -90,6 +96,8 @@ export const UNIQUE: Partial<Record<Collection, readonly { field: string; secret
   jwt_secrets: [{ field: 'key' }],
   hmacauth_credentials: [{ field: 'username' }],
   ca_certificates: [{ field: 'cert_digest' }],
+  key_sets: [{ field: 'name' }],
+  keys: [{ field: 'name' }],
 }
 
 /** How messages name one entity of a collection. */
@@ -109,4 +117,6 @@ export const SINGULAR: Record<Collection, string> = {
   jwt_secrets: 'jwt credential',
   hmacauth_credentials: 'hmac-auth credential',
   acls: 'acl',
+  key_sets: 'key set',
+  keys: 'key',
 }

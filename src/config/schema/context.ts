@@ -22,6 +22,8 @@ export type Collection =
   | 'jwt_secrets'
   | 'hmacauth_credentials'
   | 'acls'
+  | 'key_sets'
+  | 'keys'
 
 export interface SchemaContext {
   mode: SchemaMode

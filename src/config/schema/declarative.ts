@@ -9,6 +9,7 @@ import * as z from 'zod'
 import type { PluginRegistry } from '../../plugins/registry.js'
 import type { Collection, SchemaMode } from './context.js'
 import { aclSchema, basicauthCredentialSchema, consumerSchema, hmacauthCredentialSchema, jwtSecretSchema, keyauthCredentialSchema } from './consumer.js'
+import { keySchema, keySetSchema } from './keys.js'
 import { pluginSchema } from './plugin.js'
 import { routeSchema } from './route.js'
 import { serviceSchema } from './service.js'
@@ -36,6 +37,8 @@ export const COLLECTIONS: readonly Collection[] = [
   'jwt_secrets',
   'hmacauth_credentials',
   'acls',
+  'key_sets',
+  'keys',
 ]
 
 /** Root keys that are not collections. */
@@ -59,6 +62,8 @@ export function topLevelSchemas(mode: SchemaMode, registry: PluginRegistry): Rec
     jwt_secrets: jwtSecretSchema(ctx),
     hmacauth_credentials: hmacauthCredentialSchema(ctx),
     acls: aclSchema(ctx),
+    key_sets: keySetSchema(ctx),
+    keys: keySchema(ctx),
   }
 }
 
@@ -83,6 +88,7 @@ export function nestedSchemas(registry: PluginRegistry): Partial<Record<Collecti
     },
     upstreams: { targets: targetSchema(under('upstreams')) },
     certificates: { snis: certificateSni },
+    key_sets: { keys: keySchema(under('key_sets')) },
   }
 }
 
@@ -102,6 +108,8 @@ const DESCRIPTIONS: Record<Collection, string> = {
   jwt_secrets: 'jwt credentials.',
   hmacauth_credentials: 'hmac-auth credentials.',
   acls: 'ACL group memberships of consumers.',
+  key_sets: 'Key sets: named groups of keys (the nested form may hold its keys). Kong OSS loads them for Enterprise plugins; nothing here uses them.',
+  keys: 'Keys (a JWK or a PEM pair); at top level they name their key set, if any. Loaded and checked, used by no plugin here.',
 }
 
 export function documentSchema(registry: PluginRegistry) {

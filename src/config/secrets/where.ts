@@ -3,8 +3,9 @@
  * (redact.ts and display.ts do the rewriting).
  *
  * A secret is: a credential (key-auth key, basic-auth password, jwt and
- * hmac-auth secrets), a private key, a health-check probe header, a plugin
- * field built with `referenceable()` or marked with `markSecret()` (Kong's
+ * hmac-auth secrets), a private key (a certificate's; a key's JWK or PEM
+ * private key), a health-check probe header, a plugin field built with
+ * `referenceable()` or marked with `markSecret()` (Kong's
  * `encrypted`/`referenceable` fields), the value of a credential's entry in a
  * header or parameter list (`Authorization:...`, `apikey:...`), the user info
  * and credential parameters of a URL field. Works on the file as written
@@ -35,6 +36,8 @@ const ENTITY_SECRETS: Partial<Record<Collection, Tree>> = {
   jwt_secrets: { secret: 'secret' },
   hmacauth_credentials: { secret: 'secret' },
   certificates: { key: 'secret', key_alt: 'secret' },
+  // Kong encrypts a key's whole JWK (it may hold the private key) and a PEM pair's private key.
+  keys: { jwk: 'secret', pem: { private_key: 'secret' } },
   // Probe headers often carry credentials: every value is hidden.
   upstreams: { healthchecks: { active: { headers: { [ANY]: { [ANY]: 'secret' } } } } },
 }
