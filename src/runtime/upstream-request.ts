@@ -132,8 +132,8 @@ export function upstreamHeaders(s: RequestState, base?: Record<string, string | 
   else delete h['x-forwarded-prefix']
   h['x-real-ip'] = arrival.clientIp
   const via = firstValue(incoming.via)
-  const token = s.tokens.via
+  const token = s.wire.viaUpstream
   h.via = via ? `${via}, ${token}` : token
-  h['x-kong-request-id'] = s.requestId
+  if (s.wire.upstreamRequestId) h['x-kong-request-id'] = s.requestId
   return h
 }
