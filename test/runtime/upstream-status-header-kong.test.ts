@@ -4,7 +4,9 @@
 // buffered response, and is absent from an answer that never went upstream.
 import t, { type Test } from 'tap'
 import { stringify } from 'yaml'
+import { fetchRaw, gateway } from '../helpers/gateway.js'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
+import { startUpstream } from '../helpers/upstream.js'
 
 const yml = (extraGlobal: unknown[] = []) =>
   stringify({
@@ -91,4 +93,20 @@ t.test('absent from an answer that never went upstream', async (t) => {
   const r = await g.send('/status/non-proxied-request')
   t.equal(r.status, 401)
   t.equal(r.headers['x-kong-upstream-status'], undefined)
+})
+
+t.test("a 502 after a try upstream names nginx's status for the try", async (t) => {
+  // No spec case: Kong's runloop sets it from nginx's $upstream_status once a try was made
+  // (kong/runloop/handler.lua:1539, ctx.KONG_PROXIED set after access, kong/init.lua:1246).
+  const free = await startUpstream('dead')
+  const port = free.port
+  await free.close()
+  const gw = await gateway(
+    stringify({ _format_version: '3.0', services: [{ name: 'dead', url: `http://127.0.0.1:${port}`, retries: 0, routes: [{ name: 'dead', paths: ['/'] }] }] }),
+    { headers: 'X-Kong-Upstream-Status' },
+  )
+  t.teardown(() => gw.close())
+  const r = await fetchRaw(`${gw.url}/`)
+  t.equal(r.status, 502)
+  t.equal(r.headers['x-kong-upstream-status'], '502')
 })
