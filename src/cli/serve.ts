@@ -12,6 +12,7 @@ import { attachWorker, isClusterWorker, primaryChannel, reportHash, runPrimary }
 import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
 import { DEFAULT_SERVER_TOKEN, serverTokens } from '../version.js'
+import { DEFAULT_HEADERS, DEFAULT_HEADERS_UPSTREAM, wireHeaders } from '../runtime/kong-headers.js'
 
 const list = (v: string | undefined) =>
   v
@@ -52,6 +53,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'access-log': { type: 'boolean' },
       'underscores-in-headers': { type: 'string' },
       'server-token': { type: 'string' },
+      headers: { type: 'string' },
+      'headers-upstream': { type: 'string' },
       workers: { type: 'string' },
       'client-body-buffer-size': { type: 'string' },
       'client-body-timeout': { type: 'string' },
@@ -106,6 +109,15 @@ export async function serve(args: string[], io: Io): Promise<number> {
     io.err(`gateway serve: --server-token: ${(err as Error).message}`)
     return 2
   }
+  // Kong's `headers` and `headers_upstream`, with Kong's defaults and messages.
+  const headers = values.headers ?? env.GATEWAY_HEADERS ?? DEFAULT_HEADERS
+  const headersUpstream = values['headers-upstream'] ?? env.GATEWAY_HEADERS_UPSTREAM ?? DEFAULT_HEADERS_UPSTREAM
+  try {
+    wireHeaders(serverTokens(serverToken), headers, headersUpstream)
+  } catch (err) {
+    io.err(`gateway serve: ${(err as Error).message}`)
+    return 2
+  }
   let limits
   try {
     limits = {
@@ -143,6 +155,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
     accessLog: accessLog ? (entry: Record<string, unknown>) => log.info(entry, 'access') : undefined,
     underscoresInHeaders,
     serverToken,
+    headers,
+    headersUpstream,
     pluginLog: pluginLogger(log),
     requestLog: (fields: Record<string, unknown>, msg: string) => log.error(fields, msg),
     onReload: (r: ReloadResult) => {

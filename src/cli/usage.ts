@@ -18,15 +18,21 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]
                 [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...] [--drain-timeout MS]
                 [--real-ip-header NAME] [--real-ip-recursive on|off]
                 [--log-level LEVEL] [--access-log] [--workers N|auto] [--underscores-in-headers on|off]
-                [--server-token PRODUCT] [--untrusted-lua-sandbox-requires MOD,...]
+                [--server-token PRODUCT] [--headers LIST|off] [--headers-upstream LIST|off]
+                [--untrusted-lua-sandbox-requires MOD,...]
       Serve a declarative file, reloading it when it changes (SIGHUP forces a reload).
       Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001, drain 25000 ms.
       --server-token: the product in Server and Via (default Kong's, kong/<version>).
+      --headers: Kong's headers on answers (Kong's \`headers\`; default server_tokens,
+      latency_tokens, X-Kong-Request-Id; also Server, Via, X-Kong-Proxy-Latency,
+      X-Kong-Response-Latency, X-Kong-Upstream-Latency, X-Kong-Admin-Latency,
+      X-Kong-Upstream-Status). --headers-upstream: X-Kong-Request-Id (default) or off.
       --untrusted-lua-sandbox-requires: the modules Lua snippets may require (Kong's
       untrusted_lua_sandbox_requires; none by default), among:
 ${wrap(REQUIRABLE.join(', '), '        ')}
       Environment: GATEWAY_CONFIG, GATEWAY_LISTEN, GATEWAY_TLS_LISTEN, GATEWAY_ADMIN_LISTEN,
       GATEWAY_TRUSTED_IPS, GATEWAY_REAL_IP_HEADER, GATEWAY_REAL_IP_RECURSIVE, GATEWAY_DRAIN_TIMEOUT,
       GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG, GATEWAY_WORKERS, GATEWAY_UNDERSCORES_IN_HEADERS,
-      GATEWAY_SERVER_TOKEN, GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES (lists are comma-separated).
+      GATEWAY_SERVER_TOKEN, GATEWAY_HEADERS, GATEWAY_HEADERS_UPSTREAM,
+      GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES (lists are comma-separated).
       Logs are JSON lines on stdout.`

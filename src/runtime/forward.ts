@@ -230,14 +230,18 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   /**
-   * The response's head as the client gets it: hop-by-hop removed, header_filter
-   * run, then Kong's headers, which Kong's runloop sets after the plugins: Via
-   * and the latencies always, Server when none is left, the request id.
+   * The response's head as the client gets it: hop-by-hop removed,
+   * X-Kong-Upstream-Status (before the plugins, which may change the status,
+   * as Kong sets it), header_filter run, then Kong's headers, which Kong's
+   * runloop sets after the plugins: Via and the latencies, Server when none is
+   * left, the request id; each when `headers` has it on (s.wire).
    */
   #responseHead(status: number, upstream: Record<string, string | string[] | undefined>): OutHeaders {
     const s = this.s
+    const wire = s.wire
     this.#status = this.#sendStatus = status
     const out = responseEndToEnd(upstream, this.o.headers.te === 'trailers')
+    if (wire.upstreamStatus) out['x-kong-upstream-status'] = String(status)
     const cookie = this.o.hashed?.setCookie
     if (cookie) {
       const existing = out['set-cookie']
@@ -254,13 +258,14 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (lists.headerFilter.length > 0) runHeaderFilter(s, lists)
       this.#sendStatus = draft.status
     }
-    const tokens = s.tokens
-    const via = firstValue(upstream.via)
-    out.via = via ? `${via}, ${tokens.via}` : tokens.via
-    if (out.server === undefined) out.server = tokens.server
-    out['x-kong-upstream-latency'] = String(Math.round((this.#headersAt || performance.now()) - this.sentAt))
-    out['x-kong-proxy-latency'] = String(Math.round(this.sentAt - s.start))
-    out['x-kong-request-id'] = s.requestId
+    if (wire.via !== undefined) {
+      const via = firstValue(upstream.via)
+      out.via = via ? `${via}, ${wire.via}` : wire.via
+    }
+    if (out.server === undefined && wire.server !== undefined) out.server = wire.server
+    if (wire.upstreamLatency) out['x-kong-upstream-latency'] = String(Math.round((this.#headersAt || performance.now()) - this.sentAt))
+    if (wire.proxyLatency) out['x-kong-proxy-latency'] = String(Math.round(this.sentAt - s.start))
+    if (wire.requestId) out['x-kong-request-id'] = s.requestId
     return out
   }
 

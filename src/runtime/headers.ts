@@ -1,8 +1,9 @@
 /**
  * Headers across the proxy: hop-by-hop removal both ways (the client's own
  * Connection list is applied before anything of ours is added, so a client can
- * never strip a header the gateway sets), and which of a client's headers may
- * never reach the upstream because the gateway alone sets them.
+ * never strip a header the gateway sets), which of a client's headers may
+ * never reach the upstream because the gateway alone sets them, and the
+ * client's spelling of the names it sent (nginx forwards a header line as it came).
  */
 import type { IncomingHttpHeaders } from 'node:http'
 
@@ -100,6 +101,53 @@ export function responseEndToEnd(headers: IncomingHttpHeaders, trailers = false)
     const v = headers[key]
     if (v !== undefined) out[key] = v
   }
+  return out
+}
+
+// Names the gateway writes upstream itself (upstream-request.ts, forward.ts): nginx's proxy_set_header
+// spells them, not the client, and the request path reads them by their lower-case key.
+const OWN_SPELLING = new Set(['host', 'te', 'content-length', 'transfer-encoding', 'via', 'x-real-ip', 'x-kong-request-id'])
+
+// The lower-case form of the raw names clients send (`User-Agent`, `Accept`): a name seen before
+// costs a lookup instead of a new string. Bounded: names past the bound are lower-cased each time.
+const LOWER = new Map<string, string>()
+const LOWER_MAX = 1024
+
+function lowerName(name: string): string {
+  let key = LOWER.get(name)
+  if (key === undefined) {
+    key = name.toLowerCase()
+    if (LOWER.size < LOWER_MAX) LOWER.set(name, key)
+  }
+  return key
+}
+
+/**
+ * `headers` (lower-case keys) with the names the client sent in another
+ * spelling written as it sent them, as nginx forwards them: upstreams and
+ * Kong's tests may match names case-sensitively. Not the names the gateway
+ * writes itself, nor those in `plugins` (a plugin's spelling wins,
+ * upstream-changes.ts). `headers` itself, untouched, when no name needs it:
+ * a client sending lower-case names (HTTP/2 ones always do) costs one scan
+ * of its raw names.
+ */
+export function clientSpelling(
+  raw: readonly string[],
+  headers: Record<string, string | string[]>,
+  plugins?: ReadonlyMap<string, string>,
+): Record<string, string | string[]> {
+  let names: Map<string, string> | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!
+    const key = lowerName(name)
+    if (key === name || headers[key] === undefined || OWN_SPELLING.has(key) || key.startsWith(FROM_PROXIES_PREFIX) || plugins?.has(key)) continue
+    // A name sent twice in two spellings: the first one, as nginx's first line.
+    if (!names?.has(key)) (names ??= new Map()).set(key, name)
+  }
+  if (names === undefined) return headers
+  // A fresh object in the same order (no `delete`, which would slow undici's walk over it).
+  const out: Record<string, string | string[]> = {}
+  for (const key in headers) out[names.get(key) ?? key] = headers[key]!
   return out
 }
 

@@ -6,7 +6,7 @@
  * each listener and from there to the request path (handle.ts); nothing below
  * it fills in a default again.
  */
-import type { ServerTokens } from '../version.js'
+import type { WireHeaders } from './kong-headers.js'
 import type { ClientLimits } from './limits.js'
 import type { RequestLog } from './state.js'
 import type { RealIpRule, TrustCheck } from './trust.js'
@@ -24,6 +24,6 @@ export interface ProxyOptions {
   readonly underscoresInHeaders: boolean
   /** Body buffering, client_body_timeout, send_timeout (nginx's under Kong unless set). */
   readonly limits: ClientLimits
-  /** The product token in Server and Via (Kong's by default). */
-  readonly tokens: ServerTokens
+  /** Kong's headers on answers and upstream (`headers`, `headers_upstream`), with the product token (Kong's by default). */
+  readonly wire: WireHeaders
 }

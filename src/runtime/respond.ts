@@ -34,28 +34,40 @@ export function ownHeaders(s: RequestState, extra?: Readonly<Record<string, stri
  * (it set X-Kong-Proxy-Latency: proxy-cache's hit, Kong's ctx.KONG_PROXIED),
  * whose latencies are the plugin's. Otherwise Server is the token, unless a
  * plugin set Via to the token, which keeps the plugin's Server (:115).
+ * Each only when `headers` has it on (s.wire); a Server left by a plugin on
+ * an answer that was not proxied goes when Server is off, as in Kong.
  */
 export function kongHeaders(s: RequestState, headers: OutHeaders): void {
-  const tokens = s.tokens
+  const wire = s.wire
   const sentAt = s.sentAt
   if (sentAt > 0) {
-    const now = performance.now()
-    headers['x-kong-upstream-latency'] = String(Math.round(now - sentAt))
-    headers['x-kong-proxy-latency'] = String(Math.round(sentAt - s.start))
+    if (wire.upstreamLatency) headers['x-kong-upstream-latency'] = String(Math.round(performance.now() - sentAt))
+    if (wire.proxyLatency) headers['x-kong-proxy-latency'] = String(Math.round(sentAt - s.start))
     delete headers['x-kong-response-latency']
   }
   if (sentAt > 0 || headers['x-kong-proxy-latency'] !== undefined) {
-    headers.via = tokens.via
-    if (headers.server === undefined) headers.server = tokens.server
+    if (sentAt === 0) {
+      // A plugin's proxied answer (proxy-cache's hit): its latencies stay only where Kong would set them.
+      if (!wire.upstreamLatency) delete headers['x-kong-upstream-latency']
+      if (!wire.proxyLatency) delete headers['x-kong-proxy-latency']
+    }
+    if (wire.via !== undefined) headers.via = wire.via
+    if (headers.server === undefined && wire.server !== undefined) headers.server = wire.server
   } else {
-    headers['x-kong-response-latency'] = s.latency()
-    if (headers.via !== tokens.server) headers.server = tokens.server
+    if (wire.responseLatency) headers['x-kong-response-latency'] = s.latency()
+    else delete headers['x-kong-response-latency']
+    if (wire.via === undefined || headers.via !== wire.token) {
+      if (wire.server !== undefined) headers.server = wire.server
+      else delete headers.server
+    }
   }
-  headers['x-kong-request-id'] = s.requestId
+  if (wire.requestId) headers['x-kong-request-id'] = s.requestId
 }
 
 /** Sends a complete answer after the response phases: header_filter, body_filter, then log once it is out. */
 export function reply(s: RequestState, status: number, headers: OutHeaders, body: string | Buffer | undefined, source: 'exit' | 'error'): void {
+  // After a try upstream, Kong's runloop names the upstream's status (nginx's 502 or 504), before the plugins.
+  if (s.sentAt > 0 && s.wire.upstreamStatus) headers['x-kong-upstream-status'] = String(status)
   const lists = s.lists
   if (lists) {
     const r = startResponse(s, status, headers, source)

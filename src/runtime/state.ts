@@ -12,7 +12,7 @@ import type { RouteMatch } from '../compile/router.js'
 import type { Runtime } from '../compile/runtime.js'
 import type { Consumer } from '../config/model.js'
 import type { AuthCredential, Exit } from '../plugins/types.js'
-import type { ServerTokens } from '../version.js'
+import type { WireHeaders } from './kong-headers.js'
 import type { RequestKit } from './kit.js'
 import type { ClientLimits } from './limits.js'
 import type { ResponseDraft } from './response-draft.js'
@@ -130,8 +130,8 @@ export class RequestState {
     readonly arrival: Arrival,
     /** What the listener allows a client (body buffering and timeouts, send timeout). */
     readonly limits: ClientLimits,
-    /** The product token in Server and Via. */
-    readonly tokens: ServerTokens,
+    /** Kong's own headers switched on, with the product token they carry. */
+    readonly wire: WireHeaders,
   ) {}
 
   /** Unix ms at arrival (the clock is read only when a log plugin asks). */

@@ -6,7 +6,7 @@
  */
 import type { KitUpstream } from '../plugins/types.js'
 import { checkHeader } from './header-checks.js'
-import { requestEndToEnd } from './headers.js'
+import { clientSpelling, requestEndToEnd } from './headers.js'
 import type { RequestState } from './state.js'
 
 // The gateway sets these itself after the plugins ran (forward.ts, upstream-request.ts): one spelling only.
@@ -18,7 +18,8 @@ export class UpstreamChanges implements KitUpstream {
    * The spelling a plugin gave a header name (lower-cased key → name): nginx
    * sends a header as ngx.req.set_header was given it, and Kong's clients and
    * tests may match names case-sensitively (request-transformer renames
-   * `rename` to `Rename`). Only names that are not already lower case.
+   * `rename` to `Rename`). Lower-case names too: a plugin's spelling wins over
+   * the client's (headers.ts clientSpelling).
    */
   #spelling: Map<string, string> | undefined
   #query: URLSearchParams | undefined
@@ -47,25 +48,30 @@ export class UpstreamChanges implements KitUpstream {
     checkHeader(name, value)
     const key = name.toLowerCase()
     this.headers[key] = value
-    if (key !== name && !UNSPELLED.has(key)) (this.#spelling ??= new Map()).set(key, name)
-    else this.#spelling?.delete(key)
+    if (!UNSPELLED.has(key)) (this.#spelling ??= new Map()).set(key, name)
   }
   clearHeader(name: string): void {
     const key = name.toLowerCase()
     delete this.headers[key]
     this.#spelling?.delete(key)
   }
-  /** `headers` (lower-cased keys) with the names plugins spelled otherwise, as they go on the wire; `headers` itself when none. */
+  /**
+   * `headers` (lower-cased keys) as they go on the wire: the names plugins
+   * set in their spelling, the others the client sent in the client's; `headers` itself when none.
+   */
   spelled(headers: Record<string, string | string[]>): Record<string, string | string[]> {
-    if (!this.#spelling?.size) return headers
-    const out = { ...headers }
-    for (const [key, name] of this.#spelling) {
-      const v = out[key]
-      if (v === undefined) continue
+    const spelling = this.#spelling
+    const base = clientSpelling(this.s.req.rawHeaders, headers, spelling)
+    if (!spelling?.size) return base
+    let out: Record<string, string | string[]> | undefined
+    for (const [key, name] of spelling) {
+      const v = base[key]
+      if (v === undefined || key === name) continue
+      out ??= { ...base }
       delete out[key]
       out[name] = v
     }
-    return out
+    return out ?? base
   }
   get query(): URLSearchParams {
     this.queryTouched = true

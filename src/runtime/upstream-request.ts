@@ -13,7 +13,7 @@ import type { Balancer } from '../compile/balancer.js'
 import type { HashInput } from '../compile/hash-input.js'
 import type { Service } from '../config/model.js'
 import type { Exit } from '../plugins/types.js'
-import { firstValue, requestEndToEnd } from './headers.js'
+import { clientSpelling, firstValue, requestEndToEnd } from './headers.js'
 import { streamedBody, type StoredBody } from './request-body.js'
 import type { RequestState } from './state.js'
 import { escapeUpstreamPath, hostWithoutPort } from './target.js'
@@ -72,7 +72,7 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
     service,
     method,
     path: escapeUpstreamPath(up?.pathOverride ?? s.match!.upstreamPath) + (up ? up.finalQuery(s.query) : s.query),
-    headers: up ? up.spelled(headers) : headers,
+    headers: up ? up.spelled(headers) : clientSpelling(req.rawHeaders, headers),
     body,
     readBody,
     pluginHost: up?.headersTouched ? up.headers.host : undefined,
@@ -132,8 +132,8 @@ export function upstreamHeaders(s: RequestState, base?: Record<string, string | 
   else delete h['x-forwarded-prefix']
   h['x-real-ip'] = arrival.clientIp
   const via = firstValue(incoming.via)
-  const token = s.tokens.via
+  const token = s.wire.viaUpstream
   h.via = via ? `${via}, ${token}` : token
-  h['x-kong-request-id'] = s.requestId
+  if (s.wire.upstreamRequestId) h['x-kong-request-id'] = s.requestId
   return h
 }

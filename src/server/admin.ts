@@ -23,6 +23,7 @@ import type { Runtime } from '../compile/runtime.js'
 import { VERSION } from '../version.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 import type { ServerStats } from './listener-stats.js'
+import type { WireHeaders } from '../runtime/kong-headers.js'
 
 export interface AdminServerOptions {
   holder: RuntimeHolder
@@ -36,6 +37,8 @@ export interface AdminServerOptions {
   notReady?: ((hash: string) => string | undefined) | undefined
   /** Metrics registered by plugins (prometheus), served after the gateway's own: a registry, or (several workers) their sum. */
   pluginMetrics?: Registry | (() => Promise<string>) | undefined
+  /** Kong's `headers`: Server and X-Kong-Admin-Latency on every answer when on (both by default). */
+  wire?: WireHeaders | undefined
 }
 
 /** Kong's configuration_hash of an empty configuration (constants.DECLARATIVE_EMPTY_CONFIG_HASH). */
@@ -208,6 +211,16 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   app.addContentTypeParser('*', (_req, _payload, done) => done(null))
   const rt = () => opts.holder.current()
   const metrics = createMetrics({ holder: opts.holder, reloader: opts.reloader, extra: opts.pluginMetrics })
+  // Kong's Admin API answers carry Server and X-Kong-Admin-Latency, each as `headers` says
+  // (spec/02-integration/05-proxy/14-server_tokens_spec.lua:939, :991).
+  const server = opts.wire?.server
+  const adminLatency = opts.wire?.adminLatency === true
+  if (server !== undefined || adminLatency)
+    app.addHook('onSend', async (_req, reply, payload) => {
+      if (server !== undefined) reply.header('server', server)
+      if (adminLatency) reply.header('x-kong-admin-latency', String(Math.round(reply.elapsedTime)))
+      return payload
+    })
 
   app.get('/healthz', async () => ({ message: 'ok' }))
   // Kong's /status/ready: 503 with the reason until every worker serves the current configuration.

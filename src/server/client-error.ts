@@ -25,7 +25,7 @@ import { BAD_REQUEST, HEADER_TOO_LARGE, reasonPhrase, URI_TOO_LONG, type ErrorAn
 import { HEADER_BUFFER_BYTES } from '../runtime/header-limits.js'
 import { renderError } from '../runtime/render.js'
 import { nextRequestId } from '../runtime/request-id.js'
-import type { ServerTokens } from '../version.js'
+import type { WireHeaders } from '../runtime/kong-headers.js'
 
 type ParserSocket = Socket & { _httpMessage?: ServerResponse | null }
 // Fastify types rawPacket as JSON; Node hands a Buffer.
@@ -60,12 +60,12 @@ function answerFor(err: ParseError): ErrorAnswer | 'ignore' | 'close' {
   }
 }
 
-/** Fastify's `clientErrorHandler` for the proxy listeners, naming the gateway with `tokens`. */
-export function proxyClientError(tokens: ServerTokens): (err: ParseError, socket: Socket) => void {
-  return (err, socket) => clientError(err, socket, tokens.server)
+/** Fastify's `clientErrorHandler` for the proxy listeners, with the gateway's own headers that `wire` switches on. */
+export function proxyClientError(wire: WireHeaders): (err: ParseError, socket: Socket) => void {
+  return (err, socket) => clientError(err, socket, wire)
 }
 
-function clientError(err: ParseError, socket: Socket, server: string): void {
+function clientError(err: ParseError, socket: Socket, wire: WireHeaders): void {
   if (socket.destroyed) return
   const answer = answerFor(err)
   if (answer === 'ignore') return
@@ -84,10 +84,10 @@ function clientError(err: ParseError, socket: Socket, server: string): void {
   // A response still under way on this connection goes out first (its
   // request was read whole before the bad bytes); ours follows it.
   if (inFlight && !inFlight.writableFinished) {
-    inFlight.once('close', () => refuse(socket, answer, server))
+    inFlight.once('close', () => refuse(socket, answer, wire))
     return
   }
-  refuse(socket, answer, server)
+  refuse(socket, answer, wire)
 }
 
 // nginx's lingering_timeout: how long the rest of a refused head is read and
@@ -96,7 +96,7 @@ function clientError(err: ParseError, socket: Socket, server: string): void {
 const LINGER_MS = 5000
 const ignore = () => {}
 
-function refuse(socket: Socket, a: ErrorAnswer, server: string): void {
+function refuse(socket: Socket, a: ErrorAnswer, wire: WireHeaders): void {
   if (socket.destroyed || !socket.writable) return
   const id = nextRequestId()
   const r = renderError(a.error, id, undefined, 'proxy')
@@ -110,8 +110,8 @@ function refuse(socket: Socket, a: ErrorAnswer, server: string): void {
     `Content-Type: ${r.contentType}`,
     `Content-Length: ${Buffer.byteLength(r.body)}`,
     'Connection: close',
-    `Server: ${server}`,
-    `X-Kong-Request-Id: ${id}`,
   ]
+  if (wire.server !== undefined) head.push(`Server: ${wire.server}`)
+  if (wire.requestId) head.push(`X-Kong-Request-Id: ${id}`)
   socket.end(`${head.join('\r\n')}\r\n\r\n${r.body}`)
 }

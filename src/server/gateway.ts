@@ -16,6 +16,7 @@ import { AggregatorRegistry } from 'prom-client'
 import type { RequestLog } from '../runtime/state.js'
 import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../runtime/limits.js'
 import type { ProxyOptions } from '../runtime/options.js'
+import { wireHeaders } from '../runtime/kong-headers.js'
 import { DEFAULT_REAL_IP, parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
 import { buildProxyServer } from './app.js'
@@ -52,6 +53,10 @@ export interface GatewayOptions {
   underscoresInHeaders?: boolean
   /** The product token in Server and Via (default Kong's, `kong/<version>`: version.ts). */
   serverToken?: string
+  /** Kong's `headers`: its headers on answers, comma-separated (default `server_tokens, latency_tokens, X-Kong-Request-Id`; `off`: none). */
+  headers?: string
+  /** Kong's `headers_upstream`: `X-Kong-Request-Id` (the default) or `off`. */
+  headersUpstream?: string
   /** For the primary of several workers: each worker's pid and configuration hash, for /status. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
   /** For the primary of several workers: why the node cannot take traffic on configuration `hash` yet (/readyz), or undefined. */
@@ -128,8 +133,8 @@ function clusterPluginMetrics(): () => Promise<string> {
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
-  // A bad token stops the start before anything is opened.
-  const tokens = serverTokens(opts.serverToken)
+  // A bad token or headers list stops the start before anything is opened.
+  const wire = wireHeaders(serverTokens(opts.serverToken), opts.headers, opts.headersUpstream)
   const env = opts.env ?? process.env
   const plugins = opts.plugins ?? BUNDLED_PLUGINS
   const loaded = await loadFile(opts.config, { env, registry: plugins.registry })
@@ -162,7 +167,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     requestLog: opts.requestLog,
     underscoresInHeaders: opts.underscoresInHeaders ?? true,
     limits: { ...DEFAULT_CLIENT_LIMITS, ...opts.limits },
-    tokens,
+    wire,
   }
   let draining = false
   const servers: FastifyInstance[] = []
@@ -231,6 +236,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         workers: opts.workers,
         notReady: opts.notReady,
         pluginMetrics: servedPluginMetrics,
+        wire,
       })
       servers.push(app)
       await app.listen({ host, port })

@@ -97,3 +97,245 @@ t.test("the upstream's ACAO is replaced or removed", async (t) => {
   t.equal(other.headers['access-control-allow-credentials'], 'true')
   t.equal(other.json<{ headers: { origin: string } }>().headers.origin, 'disallowed-domain.test')
 })
+
+// The spec's regex_testcases (spec/03-plugins/13-cors/01-access_spec.lua:29): each route's
+// `origins`, and per Origin sent what Access-Control-Allow-Origin answers: true echoes the Origin,
+// false sends none, a string is that value.
+const REGEX_CASES: [string[], [string, string | boolean][]][] = [
+  [
+    ['foo.test'],
+    [
+      ['http://evil.test', 'foo.test'],
+      ['http://foo.test', 'foo.test'],
+      ['http://foo.test.evil.test', 'foo.test'],
+      ['http://something.foo.test', 'foo.test'],
+      ['http://evilfoo.test', 'foo.test'],
+      ['http://foo.test:80', 'foo.test'],
+      ['http://foo.test:8000', 'foo.test'],
+      ['https://foo.test:8000', 'foo.test'],
+      ['http://foo.test:90', 'foo.test'],
+      ['http://foobtest', 'foo.test'],
+      ['https://bar.test:1234', 'foo.test'],
+    ],
+  ],
+  [
+    ['https://bar.test:1234'],
+    [
+      ['http://evil.test', 'https://bar.test:1234'],
+      ['http://foo.test', 'https://bar.test:1234'],
+      ['http://foo.test.evil.test', 'https://bar.test:1234'],
+      ['http://something.foo.test', 'https://bar.test:1234'],
+      ['http://evilfoo.test', 'https://bar.test:1234'],
+      ['http://foo.test:80', 'https://bar.test:1234'],
+      ['http://foo.test:8000', 'https://bar.test:1234'],
+      ['https://foo.test:8000', 'https://bar.test:1234'],
+      ['http://foo.test:90', 'https://bar.test:1234'],
+      ['http://foobtest', 'https://bar.test:1234'],
+      ['https://bar.test:1234', 'https://bar.test:1234'],
+    ],
+  ],
+  [
+    ['foo\\.test'],
+    [
+      ['http://evil.test', false],
+      ['http://foo.test', true],
+      ['http://foo.test.evil.test', false],
+      ['http://something.foo.test', false],
+      ['http://evilfoo.test', false],
+      ['http://foo.test:80', 'http://foo.test'],
+      ['http://foo.test:8000', true],
+      ['https://foo.test:8000', true],
+      ['http://foo.test:90', true],
+      ['http://foobtest', false],
+      ['https://bar.test:1234', false],
+    ],
+  ],
+  [
+    ['(.*[./])?foo\\.test'],
+    [
+      ['http://evil.test', false],
+      ['http://foo.test', true],
+      ['http://foo.test.evil.test', false],
+      ['http://something.foo.test', true],
+      ['http://evilfoo.test', false],
+      ['http://foo.test:80', 'http://foo.test'],
+      ['http://foo.test:8000', true],
+      ['https://foo.test:8000', true],
+      ['http://foo.test:90', true],
+      ['http://foobtest', false],
+      ['https://bar.test:1234', false],
+    ],
+  ],
+  [
+    ['(.*[./])?foo\\.test:8000'],
+    [
+      ['http://evil.test', false],
+      ['http://foo.test', false],
+      ['http://foo.test.evil.test', false],
+      ['http://something.foo.test', false],
+      ['http://evilfoo.test', false],
+      ['http://foo.test:80', false],
+      ['http://foo.test:8000', true],
+      ['https://foo.test:8000', true],
+      ['http://foo.test:90', false],
+      ['http://foobtest', false],
+      ['https://bar.test:1234', false],
+    ],
+  ],
+  [
+    ['https://(.*[.])?foo\\.test:8000'],
+    [
+      ['http://evil.test', false],
+      ['http://foo.test', false],
+      ['http://foo.test.evil.test', false],
+      ['http://something.foo.test', false],
+      ['http://foo.test:80', false],
+      ['http://foo.test:8000', false],
+      ['https://foo.test:8000', true],
+      ['http://foo.test:90', false],
+      ['http://foobtest', false],
+      ['https://bar.test:1234', false],
+    ],
+  ],
+  [
+    ['^http://(.*[.])?foo\\.test(:(80|90))?$'],
+    [
+      ['http://evil.test', false],
+      ['http://foo.test', true],
+      ['http://foo.test.evil.test', false],
+      ['http://something.foo.test', true],
+      ['http://foo.test:80', 'http://foo.test'],
+      ['http://foo.test:8000', false],
+      ['https://foo.test:8000', false],
+      ['http://foo.test:90', true],
+      ['http://foobtest', false],
+      ['https://bar.test:1234', false],
+    ],
+  ],
+  [
+    ['foo.test', 'bar.test'],
+    [
+      ['http://evil.test', false],
+      ['http://foo.test', false],
+      ['http://foo.test.evil.test', false],
+      ['http://foo.test:80', false],
+      ['http://foo.test:8000', false],
+      ['http://foo.test:90', false],
+      ['http://foobtest', false],
+      ['https://bar.test:1234', false],
+    ],
+  ],
+  [
+    ['http://foo.test', 'https://bar.test:1234'],
+    [
+      ['http://evil.test', false],
+      ['http://foo.test', true],
+      ['http://foo.test.evil.test', false],
+      ['http://foo.test:80', 'http://foo.test'],
+      ['http://foo.test:8000', false],
+      ['http://foo.test:90', false],
+      ['http://foobtest', false],
+      ['https://bar.test:1234', true],
+    ],
+  ],
+  [
+    ['bar.test', 'foo\\.test'],
+    [
+      ['http://evil.test', false],
+      ['http://foo.test', true],
+      ['http://foo.test.evil.test', false],
+      ['http://something.foo.test', false],
+      ['http://foo.test:80', 'http://foo.test'],
+      ['http://foo.test:8000', true],
+      ['http://foo.test:90', true],
+      ['http://foobtest', false],
+      ['https://bar.test:1234', false],
+    ],
+  ],
+  [
+    ['bar.test', '(.*\\.)?foo\\.test'],
+    [
+      ['http://evil.test', false],
+      ['http://foo.test', true],
+      ['http://foo.test.evil.test', false],
+      ['http://something.foo.test', true],
+      ['http://foo.test:80', 'http://foo.test'],
+      ['http://foo.test:8000', true],
+      ['http://foo.test:90', true],
+      ['http://foobtest', false],
+      ['https://bar.test:1234', false],
+    ],
+  ],
+  [
+    ['bar.test', '(.*[./])?foo\\.test:8000'],
+    [
+      ['http://evil.test', false],
+      ['http://foo.test', false],
+      ['http://foo.test.evil.test', false],
+      ['http://something.foo.test', false],
+      ['http://foo.test:80', false],
+      ['http://foo.test:8000', true],
+      ['https://foo.test:8000', true],
+      ['http://foo.test:90', false],
+      ['http://foobtest', false],
+      ['https://bar.test:1234', false],
+    ],
+  ],
+  [
+    ['bar.test', 'https://(.*\\.)?foo\\.test:8000'],
+    [
+      ['http://evil.test', false],
+      ['http://foo.test', false],
+      ['http://foo.test.evil.test', false],
+      ['http://something.foo.test', false],
+      ['http://foo.test:80', false],
+      ['http://foo.test:8000', false],
+      ['https://foo.test:8000', true],
+      ['http://foo.test:90', false],
+      ['http://foobtest', false],
+      ['https://bar.test:1234', false],
+    ],
+  ],
+]
+
+t.test('origins: plain origins and regexes, the preflight table', async (t) => {
+  const regexYaml = stringify({
+    _format_version: '3.0',
+    services: [
+      {
+        name: 'app',
+        url: '$UPSTREAM',
+        routes: REGEX_CASES.map(([origins], i) => ({
+          name: `cors-regex-${i + 1}`,
+          hosts: [`cors-regex-${i + 1}.test`],
+          plugins: [{ name: 'cors', config: { origins } }],
+        })),
+      },
+    ],
+  })
+  const { send } = await pluginGateway(t, regexYaml)
+  for (const [i, [origins, tests]] of REGEX_CASES.entries()) {
+    for (const [origin, accept] of [...tests].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      // spec/03-plugins/13-cors/01-access_spec.lua:587
+      const r = await send('/', { method: 'OPTIONS', headers: { host: `cors-regex-${i + 1}.test`, origin, 'access-control-request-method': 'GET' } })
+      const what = `${JSON.stringify(origins)}, Origin ${origin}`
+      t.equal(r.status, 200, what)
+      if (accept === false) {
+        t.equal(r.headers['access-control-allow-origin'], undefined, `${what}: rejected`)
+        continue
+      }
+      t.equal(r.headers['access-control-allow-origin'], accept === true ? origin : accept, `${what}: accepted`)
+      t.equal(r.headers['access-control-allow-methods'], 'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT', what)
+      t.match(
+        r.headers,
+        {
+          'access-control-allow-headers': undefined,
+          'access-control-expose-headers': undefined,
+          'access-control-allow-credentials': undefined,
+          'access-control-max-age': undefined,
+        },
+        what,
+      )
+    }
+  }
+})

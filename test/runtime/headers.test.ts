@@ -243,3 +243,49 @@ t.test('preserve_host: false sends the service host with its non-default port; t
   const keptNoPort = echoOf((await rawRequest(`${gw.url}/keep`, { headers: { host: 'Api.Example.com' } })).body).headers
   t.equal(keptNoPort.host, 'Api.Example.com', 'raw, not lower-cased')
 })
+
+t.test('header names reach the upstream spelled as the client sent them, as nginx forwards them', async (t) => {
+  const up = await startUpstream('raw', (req, res) => {
+    const out = JSON.stringify(req.rawHeaders)
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) })
+    res.end(out)
+  })
+  const gw = await gateway(`_format_version: "3.0"
+services:
+  - name: raw
+    url: ${up.url}
+    routes:
+      - name: raw
+        paths: [/]
+      - name: renamed
+        paths: [/renamed]
+        plugins:
+          - name: request-transformer
+            config: { replace: { headers: ["x-replaced:new"] } }
+`)
+  t.teardown(async () => {
+    await gw.close()
+    await up.close()
+  })
+  const names = async (path: string, headers: Record<string, string>) => {
+    const r = await rawRequest(`${gw.url}${path}`, { headers })
+    t.equal(r.status, 200)
+    return (JSON.parse(r.body) as string[]).filter((_, i) => i % 2 === 0)
+  }
+  const sent = await names('/', {
+    'X-Custom-Header': 'a',
+    'User-Agent': 'client/1',
+    accept: '*/*',
+    'Content-Type': 'text/plain',
+    'X-Forwarded-For': '10.0.0.1',
+  })
+  t.ok(sent.includes('X-Custom-Header'), 'a custom name keeps its capitals')
+  t.ok(sent.includes('User-Agent'), 'a well-known name too')
+  t.ok(sent.includes('Content-Type'))
+  t.ok(sent.includes('accept'), 'a lower-case name stays lower case')
+  t.notOk(sent.includes('x-custom-header'))
+  t.equal(sent.filter((n) => n.toLowerCase() === 'x-forwarded-for').length, 1, "the gateway's own headers are sent once, whatever the client's spelling")
+  const changed = await names('/renamed', { 'X-Custom-Header': 'a', 'X-Replaced': 'old' })
+  t.ok(changed.includes('X-Custom-Header'), 'with a plugin that changed another header')
+  t.ok(changed.includes('x-replaced'), "a plugin's spelling wins over the client's")
+})

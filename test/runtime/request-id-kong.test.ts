@@ -1,7 +1,7 @@
 // Kong's X-Kong-Request-Id spec (spec/02-integration/05-proxy/33-request-id-header_spec.lua)
 // through a real gateway and a real echo upstream: the id on the client's answer and on the
-// upstream request, whatever the client or a plugin set. Kong's `headers` setting (which can
-// switch the header off) has no equivalent here: those cases (:145, :178, :284, :319) are not ported.
+// upstream request, whatever the client or a plugin set, and Kong's `headers` and
+// `headers_upstream` settings (the gateway's `headers` and `headersUpstream` options) switching it off.
 import t from 'tap'
 import { stringify } from 'yaml'
 import { pluginGateway } from '../helpers/plugin-gateway.js'
@@ -63,4 +63,32 @@ t.test('X-Kong-Request-Id', async (t) => {
   const access = await on('post-function-access')
   t.equal(access.status, 200)
   t.match(access.reached?.headers['x-kong-request-id'], ID, "the gateway's id, not the plugin's")
+})
+
+t.test('X-Kong-Request-Id under `headers` and `headers_upstream`', async (t) => {
+  const on = async (opts: { headers?: string; headersUpstream?: string }) => {
+    const g = await pluginGateway(t, yml, undefined, opts)
+    return g.send('/', { headers: { host: 'request_id' } })
+  }
+  // spec/02-integration/05-proxy/33-request-id-header_spec.lua:145
+  const named = await on({ headers: 'X-Kong-Request-Id' })
+  t.equal(named.status, 200)
+  t.match(named.headers['x-kong-request-id'], ID)
+  t.equal(named.headers['x-kong-proxy-latency'], undefined, 'only the headers named')
+
+  // spec/02-integration/05-proxy/33-request-id-header_spec.lua:178
+  const off = await on({ headers: 'off' })
+  t.equal(off.status, 200)
+  t.equal(off.headers['x-kong-request-id'], undefined)
+  t.match(off.reached?.headers['x-kong-request-id'], ID, 'headers does not reach the upstream request')
+
+  // spec/02-integration/05-proxy/33-request-id-header_spec.lua:284
+  const upstreamNamed = await on({ headersUpstream: 'X-Kong-Request-Id' })
+  t.match(upstreamNamed.reached?.headers['x-kong-request-id'], ID)
+
+  // spec/02-integration/05-proxy/33-request-id-header_spec.lua:319
+  const upstreamOff = await on({ headersUpstream: 'off' })
+  t.equal(upstreamOff.status, 200)
+  t.equal(upstreamOff.reached?.headers['x-kong-request-id'], undefined)
+  t.match(upstreamOff.headers['x-kong-request-id'], ID, 'the answer still carries it')
 })

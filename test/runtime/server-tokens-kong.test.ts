@@ -1,7 +1,8 @@
 // Kong's server-tokens and latency-headers spec (spec/02-integration/05-proxy/14-server_tokens_spec.lua)
 // through a real gateway and real upstreams: Server and Via on proxied answers, on the gateway's
-// own answers and on its 502, the latency headers on each, and the `serverToken` setting.
-// Kong's `headers` setting (switching each header off) has no equivalent here: those cases are not ported.
+// own answers and on its 502, the latency headers on each, the `serverToken` setting, and Kong's
+// `headers` setting (the gateway's `headers` option, `--headers`) switching each of them on or off,
+// on the proxy and on the admin listener.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
@@ -138,4 +139,137 @@ t.test('serverToken names another product in Server and Via, both ways', async (
 
 t.test('a serverToken that is not a product token stops the start', async (t) => {
   await t.rejects(gateway('_format_version: "3.0"\n', { serverToken: 'two words' }), /not a product token/)
+})
+
+/** What a proxied answer and a 404 carry of Kong's headers under one `headers` value. */
+async function underHeaders(t: Test, headers: string) {
+  const gw = await setup(t, { headers })
+  const proxied = await get(gw, 'headers-inspect.test')
+  const notFound = await get(gw, '404.test')
+  t.equal(proxied.status, 200)
+  t.equal(notFound.status, 404)
+  const seen = (r: Awaited<ReturnType<typeof get>>) => ({
+    server: r.headers.server,
+    via: r.headers.via,
+    upstream: r.headers['x-kong-upstream-latency'] !== undefined,
+    proxy: r.headers['x-kong-proxy-latency'] !== undefined,
+    response: r.headers['x-kong-response-latency'] !== undefined,
+  })
+  return { proxied: seen(proxied), notFound: seen(notFound) }
+}
+
+const UP = 'mock-upstream'
+const latencies = (upstream: boolean, proxy: boolean, response: boolean) => ({ upstream, proxy, response })
+
+t.test("Kong's `headers` setting switches its headers on and off", async (t) => {
+  const cases: { headers: string; cites: string; proxied: object; notFound: object }[] = [
+    {
+      // spec/02-integration/05-proxy/14-server_tokens_spec.lua:139, :153
+      headers: 'Via',
+      cites: ':139 :153',
+      proxied: { server: UP, via: VIA, ...latencies(false, false, false) },
+      notFound: { server: undefined, via: undefined, ...latencies(false, false, false) },
+    },
+    {
+      // spec/02-integration/05-proxy/14-server_tokens_spec.lua:177, :191
+      headers: 'Server',
+      cites: ':177 :191',
+      proxied: { server: UP, via: undefined },
+      notFound: { server: SERVER, via: undefined },
+    },
+    {
+      // spec/02-integration/05-proxy/14-server_tokens_spec.lua:215, :229
+      headers: 'server_tokens',
+      cites: ':215 :229',
+      proxied: { server: UP, via: VIA },
+      notFound: { server: SERVER, via: undefined },
+    },
+    {
+      // spec/02-integration/05-proxy/14-server_tokens_spec.lua:253, :268, :698, :713
+      headers: 'off',
+      cites: ':253 :268 :698 :713',
+      proxied: { server: UP, via: undefined, ...latencies(false, false, false) },
+      notFound: { server: undefined, via: undefined, ...latencies(false, false, false) },
+    },
+    {
+      // spec/02-integration/05-proxy/14-server_tokens_spec.lua:538, :553
+      headers: 'latency_tokens',
+      cites: ':538 :553',
+      proxied: latencies(true, true, false),
+      notFound: latencies(false, false, true),
+    },
+    {
+      // spec/02-integration/05-proxy/14-server_tokens_spec.lua:578, :593
+      headers: 'X-Kong-Upstream-Latency',
+      cites: ':578 :593',
+      proxied: latencies(true, false, false),
+      notFound: latencies(false, false, false),
+    },
+    {
+      // spec/02-integration/05-proxy/14-server_tokens_spec.lua:618, :633
+      headers: 'X-Kong-Proxy-Latency',
+      cites: ':618 :633',
+      proxied: latencies(false, true, false),
+      notFound: latencies(false, false, false),
+    },
+    {
+      // spec/02-integration/05-proxy/14-server_tokens_spec.lua:658, :673
+      headers: 'X-Kong-Response-Latency',
+      cites: ':658 :673',
+      proxied: latencies(false, false, false),
+      notFound: latencies(false, false, true),
+    },
+    {
+      // spec/02-integration/05-proxy/14-server_tokens_spec.lua:738, :754
+      headers: 'server_tokens, X-Kong-Proxy-Latency',
+      cites: ':738 :754',
+      proxied: { server: UP, via: VIA, ...latencies(false, true, false) },
+      notFound: { server: SERVER, via: undefined, ...latencies(false, false, false) },
+    },
+    {
+      // spec/02-integration/05-proxy/14-server_tokens_spec.lua:799, :815 (`off` not first is ignored)
+      headers: 'server_tokens, off, X-Kong-Proxy-Latency',
+      cites: ':799 :815',
+      proxied: { server: UP, via: VIA, ...latencies(false, true, false) },
+      notFound: { server: SERVER, via: undefined, ...latencies(false, false, false) },
+    },
+    {
+      // spec/02-integration/05-proxy/14-server_tokens_spec.lua:877, :893 (names are case-insensitive)
+      headers: 'serVer_TokEns, x-kOng-pRoXy-lAtency',
+      cites: ':877 :893',
+      proxied: { server: UP, via: VIA, ...latencies(false, true, false) },
+      notFound: { server: SERVER, via: undefined, ...latencies(false, false, false) },
+    },
+  ]
+  for (const c of cases) {
+    const seen = await underHeaders(t, c.headers)
+    t.match(seen.proxied, c.proxied, `headers=${c.headers}: proxied (${c.cites})`)
+    t.match(seen.notFound, c.notFound, `headers=${c.headers}: no route matched (${c.cites})`)
+  }
+})
+
+t.test("an unknown `headers` entry stops the start with Kong's message", async (t) => {
+  await t.rejects(gateway('_format_version: "3.0"\n', { headers: 'server_tokens, X-Foo' }), { message: "headers: invalid entry 'X-Foo'" })
+  await t.rejects(gateway('_format_version: "3.0"\n', { headersUpstream: 'Via' }), { message: "headers_upstream: invalid entry 'Via'" })
+})
+
+t.test('the admin listener: Server and X-Kong-Admin-Latency as `headers` says', async (t) => {
+  const admin = async (headers?: string) => {
+    const gw = await gateway('_format_version: "3.0"\n', { adminListen: '127.0.0.1:0', ...(headers === undefined ? {} : { headers }) })
+    t.teardown(() => gw.close())
+    const r = await fetchRaw(`${gw.adminUrl}/`)
+    t.equal(r.status, 200)
+    return { server: r.headers.server, latency: r.headers['x-kong-admin-latency'] }
+  }
+  // spec/02-integration/05-proxy/14-server_tokens_spec.lua:939, :991
+  t.match(await admin(), { server: SERVER, latency: /^\d+$/ }, 'default')
+  // spec/02-integration/05-proxy/14-server_tokens_spec.lua:952
+  t.match(await admin('server_tokens'), { server: SERVER, latency: undefined }, 'server_tokens')
+  // spec/02-integration/05-proxy/14-server_tokens_spec.lua:965
+  t.match(await admin('Server'), { server: SERVER }, 'Server')
+  // spec/02-integration/05-proxy/14-server_tokens_spec.lua:1004, :1017
+  t.match(await admin('latency_tokens'), { server: undefined, latency: /^\d+$/ }, 'latency_tokens')
+  t.match(await admin('X-Kong-Admin-Latency'), { latency: /^\d+$/ }, 'X-Kong-Admin-Latency')
+  // spec/02-integration/05-proxy/14-server_tokens_spec.lua:978, :1030
+  t.same(await admin('off'), { server: undefined, latency: undefined }, 'off')
 })

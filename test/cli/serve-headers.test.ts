@@ -1,0 +1,68 @@
+// `gateway serve --headers / --headers-upstream` (Kong's `headers` and `headers_upstream`) as a
+// process: the flag and its environment variable reach the request path, and an unknown entry is a
+// usage error with Kong's message. What each value does: test/runtime/server-tokens-kong.test.ts.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { request } from 'undici'
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gateway')
+const file = join(mkdtempSync(join(tmpdir(), 'gw-headers-')), 'kong.yml')
+writeFileSync(file, '_format_version: "3.0"\n')
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off', ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (err += d))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const started = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const line = out.split('\n').find((l) => l.includes('"gateway started"'))
+      if (line) resolve((JSON.parse(line) as { proxy: string[] }).proxy[0]!)
+    })
+    void exited.then((code) => reject(new Error(`exited ${code}: ${err}`)))
+  })
+  started.catch(() => {})
+  return { child, started, exited, err: () => err }
+}
+
+async function headersOf(args: string[], env: Record<string, string> = {}) {
+  const p = run(args, env)
+  t.teardown(() => {
+    if (p.child.exitCode === null) p.child.kill('SIGTERM')
+    return p.exited.then(() => {})
+  })
+  const r = await request(`http://${await p.started}/`)
+  await r.body.dump()
+  return r.headers
+}
+
+t.test('the flag and the environment variable reach the answers', async (t) => {
+  const byFlag = await headersOf(['--headers', 'Server'])
+  t.equal(byFlag.server, 'kong/3.10.0')
+  t.equal(byFlag['x-kong-response-latency'], undefined)
+  t.equal(byFlag['x-kong-request-id'], undefined)
+  const byEnv = await headersOf([], { GATEWAY_HEADERS: 'off' })
+  t.equal(byEnv.server, undefined)
+  t.equal(byEnv['x-kong-response-latency'], undefined)
+  const byDefault = await headersOf([])
+  t.match(byDefault, { server: 'kong/3.10.0', 'x-kong-response-latency': /^\d+$/, 'x-kong-request-id': /^[0-9a-f]+$/ })
+})
+
+t.test("an unknown entry exits 2 with Kong's message", async (t) => {
+  for (const [args, message] of [
+    [['--headers', 'server_tokens,X-Foo'], "headers: invalid entry 'X-Foo'"],
+    [['--headers-upstream', 'Via'], "headers_upstream: invalid entry 'Via'"],
+  ] as const) {
+    const bad = run([...args])
+    t.equal(await bad.exited, 2)
+    t.match(bad.err(), message)
+  }
+})
