@@ -200,3 +200,111 @@ t.test('a vault type that is not installed', async (t) => {
     { line: 3, column: 9, path: 'vaults[0].name', message: "vault 'vault-not-installed' is not installed" },
   ])
 })
+
+// A basic-auth credential whose consumer names nothing: Kong's transformation check (the password
+// is hashed with consumer.id) fails, and the name resolves to no primary key.
+t.test('basic-auth credential with a consumer that names nothing', async (t) => {
+  const consumer = (ref: string) =>
+    lines(
+      '_format_version: "1.1"',
+      'consumers:',
+      '- id: 0fe87b4a-ce29-515a-88ec-8547e66550b9',
+      '  username: consumer',
+      'basicauth_credentials:',
+      `- consumer: ${ref}`,
+      '  username: username',
+      '  password: s3cret-pw',
+    )
+  // spec/01-unit/01-db/01-schema/11-declarative_config/03-flatten_spec.lua:1579
+  t.same(issues(consumer('00000000-0000-0000-0000-000000000000')), [
+    { line: 6, column: 3, path: 'basicauth_credentials[0]', message: "all or none of these fields must be set: 'password', 'consumer.id'" },
+    {
+      line: 6,
+      column: 13,
+      path: 'basicauth_credentials[0].consumer.id',
+      message: "missing primary key (no such entry in 'consumers': 00000000-0000-0000-0000-000000000000)",
+    },
+  ])
+  // spec/01-unit/01-db/01-schema/11-declarative_config/03-flatten_spec.lua:1645
+  t.same(issues(consumer('incorrect')), [
+    { line: 6, column: 3, path: 'basicauth_credentials[0]', message: "all or none of these fields must be set: 'password', 'consumer.id'" },
+    { line: 6, column: 13, path: 'basicauth_credentials[0].consumer.id', message: "missing primary key (no such entry in 'consumers': incorrect)" },
+  ])
+  // spec/01-unit/01-db/01-schema/11-declarative_config/03-flatten_spec.lua:1540 and :1607
+  t.same(issues(consumer('0fe87b4a-ce29-515a-88ec-8547e66550b9')), [])
+  t.same(issues(consumer('consumer')), [])
+  // Another credential keeps Kong's plain reference message: only basic-auth needs the consumer's id.
+  t.same(issues(lines('_format_version: "3.0"', 'keyauth_credentials:', '- consumer: incorrect', '  key: k')), [
+    { line: 3, column: 13, path: 'keyauth_credentials[0].consumer', message: "invalid reference 'consumer: incorrect' (no such entry in 'consumers')" },
+  ])
+})
+
+t.test('basic-auth credential nested in a consumer that names another one', async (t) => {
+  const nested = (ref: string) =>
+    lines(
+      '_format_version: "1.1"',
+      'consumers:',
+      '- id: 0fe87b4a-ce29-515a-88ec-8547e66550b9',
+      '  username: consumer',
+      '  basicauth_credentials:',
+      '  - username: username',
+      '    password: s3cret-pw',
+      `    consumer: ${ref}`,
+    )
+  const expected = [
+    { line: 6, column: 5, path: 'consumers[0].basicauth_credentials[0]', message: "all or none of these fields must be set: 'password', 'consumer.id'" },
+    {
+      line: 8,
+      column: 15,
+      path: 'consumers[0].basicauth_credentials[0].consumer',
+      message: 'value must be null (this basic-auth credential is nested in a consumer)',
+    },
+  ]
+  // spec/01-unit/01-db/01-schema/11-declarative_config/03-flatten_spec.lua:1445
+  t.same(issues(nested('00000000-0000-0000-0000-000000000000')), expected)
+  // spec/01-unit/01-db/01-schema/11-declarative_config/03-flatten_spec.lua:1512
+  t.same(issues(nested('incorrect')), expected)
+  // spec/01-unit/01-db/01-schema/11-declarative_config/03-flatten_spec.lua:1407 and :1475
+  t.same(issues(nested('0fe87b4a-ce29-515a-88ec-8547e66550b9')), [])
+  t.same(issues(nested('consumer')), [])
+})
+
+// spec/01-unit/01-db/01-schema/11-declarative_config/03-flatten_spec.lua:2244 (#7696)
+t.test('a nested route naming a service id that does not exist is an invalid reference', async (t) => {
+  const file = (id: string) =>
+    lines(
+      '_format_version: "2.1"',
+      'services:',
+      '- name: my-service-1',
+      '  url: http://localhost:8001/status',
+      '  routes:',
+      '  - name: my-route-1',
+      '    service:',
+      `      id: "${id}"`,
+      '    paths:',
+      '    - /status',
+      '- name: other',
+      '  id: 11111111-2222-4333-8444-555555555555',
+      '  host: example.com',
+    )
+  t.same(issues(file('769bdf51-16df-5476-9830-ef26800b5448')), [
+    {
+      line: 8,
+      column: 7,
+      path: 'services[0].routes[0].service',
+      message: 'invalid reference \'service: {"id":"769bdf51-16df-5476-9830-ef26800b5448"}\' (no such entry in \'services\')',
+    },
+  ])
+  // Naming another service that exists: Kong keeps the enclosing one silently; we refuse the contradiction.
+  t.same(issues(file('11111111-2222-4333-8444-555555555555')), [
+    { line: 8, column: 7, path: 'services[0].routes[0].service', message: 'value must be null (this route is nested in a service)' },
+  ])
+})
+
+// spec/01-unit/01-db/01-schema/11-declarative_config/01-validate_spec.lua:348
+t.test('a nested plugin scoped where it may not be: value must be null, alone', async (t) => {
+  t.same(
+    issues(lines('_format_version: "1.1"', 'services:', '- name: foo', '  url: https://example.com', '  plugins:', '  - name: key-auth', '    consumer: foo')),
+    [{ line: 7, column: 15, path: 'services[0].plugins[0].consumer', message: "value must be null (plugin 'key-auth' cannot be scoped to a consumer)" }],
+  )
+})
