@@ -1,5 +1,6 @@
 // Kong's declarative-config and entity schema specs, as a user of `gateway validate` sees them:
 // each case cites the Kong spec it comes from (spec/01-unit/01-db/..., spec/02-integration/...).
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { loadConfig } from '../../src/config/load.js'
 
@@ -307,4 +308,80 @@ t.test('a nested plugin scoped where it may not be: value must be null, alone', 
     issues(lines('_format_version: "1.1"', 'services:', '- name: foo', '  url: https://example.com', '  plugins:', '  - name: key-auth', '    consumer: foo')),
     [{ line: 7, column: 15, path: 'services[0].plugins[0].consumer', message: "value must be null (plugin 'key-auth' cannot be scoped to a consumer)" }],
   )
+})
+
+// kong/db/schema/init.lua: a string is at least one character unless its schema says otherwise
+// (05-error-flattening_spec.lua:469 shows it for a certificate's cert and key)
+t.test('an empty certificate or key is too short, not unparsable', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'certificates:', '- cert: ""', '  key: ""')), [
+    { line: 3, column: 9, path: 'certificates[0].cert', message: 'length must be at least 1' },
+    { line: 4, column: 8, path: 'certificates[0].key', message: 'length must be at least 1' },
+  ])
+})
+
+// A `client_certificate` written as an object is checked as a certificate, as Kong checks a
+// foreign field given a table (kong/db/schema/init.lua, validate_field "foreign").
+t.test('a client_certificate object is validated as a certificate', async (t) => {
+  // spec/01-unit/01-db/01-schema/11-declarative_config/05-error-flattening_spec.lua:469
+  t.same(
+    issues(
+      lines(
+        '_format_version: "3.0"',
+        'services:',
+        '- name: bad-client-cert',
+        '  url: https://localhost:1234',
+        '  client_certificate:',
+        '    cert: ""',
+        '    key: ""',
+        '    tags: [service_client_certificate-01]',
+      ),
+    ),
+    [
+      { line: 6, column: 11, path: 'services[0].client_certificate.cert', message: 'length must be at least 1' },
+      { line: 7, column: 10, path: 'services[0].client_certificate.key', message: 'length must be at least 1' },
+    ],
+  )
+  t.same(issues(lines('_format_version: "3.0"', 'upstreams:', '- name: u', '  client_certificate:', '    tags: [a]')), [
+    { line: 5, column: 5, path: 'upstreams[0].client_certificate.cert', message: 'required field missing' },
+    { line: 5, column: 5, path: 'upstreams[0].client_certificate.key', message: 'required field missing' },
+  ])
+  // A valid certificate still is no reference: Kong wants its primary key.
+  const cert = JSON.stringify(readFileSync('test/fixtures/tls/client.crt', 'utf8'))
+  const key = JSON.stringify(readFileSync('test/fixtures/tls/client.key', 'utf8'))
+  t.same(
+    issues(
+      lines(
+        '_format_version: "3.0"',
+        'services:',
+        '- name: s',
+        '  url: https://localhost:1234',
+        '  client_certificate:',
+        `    cert: ${cert}`,
+        `    key: ${key}`,
+      ),
+    ),
+    [
+      {
+        line: 6,
+        column: 5,
+        path: 'services[0].client_certificate.id',
+        message: 'missing primary key (declare the certificate under certificates and name its id here)',
+      },
+    ],
+  )
+  // The reference forms load: the id, or decK's { id }.
+  const byId = (ref: string[]) =>
+    lines(
+      '_format_version: "3.0"',
+      'certificates:',
+      '- id: 0fe87b4a-ce29-515a-88ec-8547e66550b9',
+      `  cert: ${cert}`,
+      `  key: ${key}`,
+      'services:',
+      '- name: s',
+      '  url: https://localhost:1234',
+      ...ref,
+    )
+  t.same(issues(byId(['  client_certificate: 0fe87b4a-ce29-515a-88ec-8547e66550b9'])), [])
+  t.same(issues(byId(['  client_certificate:', '    id: 0fe87b4a-ce29-515a-88ec-8547e66550b9'])), [])
 })

@@ -4,6 +4,7 @@ import type { PluginRegistry } from '../../plugins/registry.js'
 import type { SchemaContext } from './context.js'
 import { pluginSchema } from './plugin.js'
 import { routeSchema } from './route.js'
+import { certificateRef } from './tls.js'
 import { foreignRef, host, integer, entityFields, oneOf, port, protocolNames, servicePath, tags, timeoutMs, utf8Name, uuid, whenValid } from './typedefs.js'
 
 const TLS_ONLY_FIELDS = ['client_certificate', 'tls_verify', 'tls_verify_depth', 'ca_certificates'] as const
@@ -54,7 +55,7 @@ export function serviceSchema(ctx: SchemaContext, registry: PluginRegistry) {
     write_timeout: timeoutMs.default(60000).describe('Milliseconds between two successive writes to the upstream.'),
     read_timeout: timeoutMs.default(60000).describe('Milliseconds between two successive reads from the upstream.'),
     tags: tags.optional(),
-    client_certificate: foreignRef.optional().describe('Certificate (id) presented to the upstream as a TLS client certificate; https/tls only.'),
+    client_certificate: certificateRef(ctx, 'Certificate (id) presented to the upstream as a TLS client certificate; https/tls only.'),
     tls_verify: z.boolean().optional().describe("Whether to verify the upstream's TLS certificate; https/tls only."),
     tls_verify_depth: integer(0, 64).optional().describe('Maximum depth of the certificate chain checked; https/tls only.'),
     ca_certificates: z.array(uuid).optional().describe('ids of CA certificates trusted for the upstream; https/tls only.'),
