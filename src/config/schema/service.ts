@@ -5,7 +5,7 @@ import type { SchemaContext } from './context.js'
 import { pluginSchema } from './plugin.js'
 import { routeSchema } from './route.js'
 import { certificateRef } from './tls.js'
-import { foreignRef, host, integer, entityFields, oneOf, port, protocolNames, servicePath, tags, timeoutMs, utf8Name, uuid, whenValid } from './typedefs.js'
+import { host, integer, entityFields, oneOf, port, protocolNames, servicePath, tags, timeoutMs, utf8Name, uuid, whenValid } from './typedefs.js'
 
 const TLS_ONLY_FIELDS = ['client_certificate', 'tls_verify', 'tls_verify_depth', 'ca_certificates'] as const
 const NO_PATH_PROTOCOLS = new Set(['tcp', 'tls', 'tls_passthrough', 'udp', 'grpc', 'grpcs'])
