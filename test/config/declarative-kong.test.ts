@@ -200,6 +200,13 @@ t.test('a vault type that is not installed', async (t) => {
   t.same(issues(lines('_format_version: "3.0"', 'vaults:', '- name: vault-not-installed', '  prefix: nope')), [
     { line: 3, column: 9, path: 'vaults[0].name', message: "vault 'vault-not-installed' is not installed" },
   ])
+  // Nothing else of it is checked (its subschema is unknown): `env` as a prefix is not reported.
+  t.same(issues(lines('_format_version: "3.0"', 'vaults:', '- name: vault-not-installed', '  prefix: env', '  config:', '    prefix: SSL_')), [
+    { line: 3, column: 9, path: 'vaults[0].name', message: "vault 'vault-not-installed' is not installed" },
+  ])
+  t.same(issues(lines('_format_version: "3.0"', 'vaults:', '- name: env', '  prefix: env')), [
+    { line: 4, column: 11, path: 'vaults[0].prefix', message: 'must not be one of: env' },
+  ])
 })
 
 // A basic-auth credential whose consumer names nothing: Kong's transformation check (the password
@@ -384,4 +391,93 @@ t.test('a client_certificate object is validated as a certificate', async (t) =>
     )
   t.same(issues(byId(['  client_certificate: 0fe87b4a-ce29-515a-88ec-8547e66550b9'])), [])
   t.same(issues(byId(['  client_certificate:', '    id: 0fe87b4a-ce29-515a-88ec-8547e66550b9'])), [])
+})
+
+// spec/01-unit/01-db/01-schema/11-declarative_config/05-error-flattening_spec.lua:486
+t.test('an empty name is only too short', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'services:', '- name: ""', '  url: https://localhost:1234')), [
+    { line: 3, column: 9, path: 'services[0].name', message: 'length must be at least 1' },
+  ])
+})
+
+// spec/01-unit/01-db/01-schema/11-declarative_config/05-error-flattening_spec.lua:1221
+t.test('a route whose protocols Kong has no subschema for: unknown type, alone', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'routes:', '- hosts: [invalid]', '  paths: [/]', '  protocols: [nope]', '  methods: [1]')), [
+    { line: 5, column: 14, path: 'routes[0].protocols', message: 'unknown type: nope' },
+  ])
+  // One known protocol picks the subschema; the others are checked one by one.
+  t.same(issues(lines('_format_version: "3.0"', 'routes:', '- paths: [/]', '  protocols: [http, nope]')), [
+    { line: 4, column: 21, path: 'routes[0].protocols[1]', message: 'expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp' },
+  ])
+})
+
+// Every problem in one run, nested plugins included, as Kong's validation gathers them:
+// spec/01-unit/01-db/01-schema/11-declarative_config/05-error-flattening_spec.lua:1197
+t.test("nested plugin errors come in the same run as their parents' errors", async (t) => {
+  t.same(
+    issues(
+      lines(
+        '_format_version: "3.0"',
+        'services:',
+        '- name: bad-client-cert',
+        '  url: https://localhost:1234',
+        '  client_certificate:',
+        '    cert: ""',
+        '    key: ""',
+        '  plugins:',
+        '  - name: i-do-not-exist',
+        '    config: {}',
+        '  routes:',
+        '  - hosts: [test]',
+        '    paths: [/]',
+        '    protocols: [http]',
+        '    plugins:',
+        '    - name: http-log',
+        '      config:',
+        '        a:',
+        '          b:',
+        '            c: def',
+        '  - hosts: [invalid]',
+        '    paths: [/]',
+        '    protocols: [nope]',
+      ),
+    ),
+    [
+      { line: 6, column: 11, path: 'services[0].client_certificate.cert', message: 'length must be at least 1' },
+      { line: 7, column: 10, path: 'services[0].client_certificate.key', message: 'length must be at least 1' },
+      {
+        line: 9,
+        column: 11,
+        path: 'services[0].plugins[0].name',
+        message: "plugin 'i-do-not-exist' not enabled; add it to the 'plugins' configuration property (this gateway does not provide it)",
+      },
+      { line: 18, column: 9, path: 'services[0].routes[0].plugins[0].config.a', message: 'unknown field' },
+      { line: 18, column: 9, path: 'services[0].routes[0].plugins[0].config.http_endpoint', message: 'required field missing' },
+      { line: 23, column: 16, path: 'services[0].routes[1].protocols', message: 'unknown type: nope' },
+    ],
+  )
+})
+
+// An explicit null is "not set" to Kong: on a required field, `required field missing`
+// (kong/db/schema/init.lua; 01-validate_spec.lua:162 for the message).
+t.test('an explicit null on a required field is required field missing', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'services:', '- name: a', '  host: null')), [
+    { line: 4, column: 9, path: 'services[0].host', message: 'required field missing' },
+  ])
+  t.same(issues(lines('_format_version: "3.0"', 'plugins:', '- name: ~')), [{ line: 3, column: 9, path: 'plugins[0].name', message: 'required field missing' }])
+  t.same(
+    issues(
+      lines(
+        '_format_version: "3.0"',
+        'services:',
+        '- name: a',
+        '  host: example.com',
+        '  plugins:',
+        '  - name: http-log',
+        '    config:',
+        '      http_endpoint: ~',
+      ),
+    ),
+    [{ line: 8, column: 22, path: 'services[0].plugins[0].config.http_endpoint', message: 'required field missing' }],
+  )
 })

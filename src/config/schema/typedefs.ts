@@ -53,13 +53,16 @@ export const uuid = z
 const UTF8_NAME_RE = /^(?:[A-Za-z0-9._~-]|[^\x00-\x7f])+$/u
 
 export function utf8Name(description: string) {
-  return z
-    .string()
-    .min(1, { error: 'length must be at least 1' })
-    .refine((v) => UTF8_NAME_RE.test(v), {
-      error: (iss) => `invalid value '${String(iss.input)}': the only accepted ascii characters are alphanumerics or ., -, _, and ~`,
-    })
-    .describe(description)
+  return (
+    z
+      .string()
+      .min(1, { error: 'length must be at least 1' })
+      // An empty name is only too short, as Kong reports it.
+      .refine((v) => v === '' || UTF8_NAME_RE.test(v), {
+        error: (iss) => `invalid value '${String(iss.input)}': the only accepted ascii characters are alphanumerics or ., -, _, and ~`,
+      })
+      .describe(description)
+  )
 }
 
 // A tag: the space and printable ASCII except ',' and '/', or any UTF-8 text (Kong's
@@ -299,6 +302,26 @@ export const foreignRef = z
     { error: 'expected a string' },
   )
   .describe('A reference to another entity by its name (username for consumers) or id.')
+
+/**
+ * Kong's `subschema_key` (routes by protocols, vaults and plugins by name):
+ * when the key's value names no known subschema, Kong reports that alone on
+ * the key and validates nothing further (kong/db/schema/init.lua,
+ * Schema:validate). `known` says whether a value has one; a missing or
+ * mistyped key is left to `inner`.
+ */
+export function bySubschema<T extends z.ZodType>(inner: T, key: string, known: (value: unknown) => boolean, message: (value: unknown) => string) {
+  return z
+    .unknown()
+    .transform((v, c) => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return v
+      const k = (v as Record<string, unknown>)[key]
+      if (k === undefined || known(k)) return v
+      c.addIssue({ code: 'custom', path: [key], message: message(k) })
+      return z.NEVER
+    })
+    .pipe(inner)
+}
 
 /**
  * When an entity-level check (a `superRefine` on an object) runs: whenever the
