@@ -481,3 +481,23 @@ t.test('an explicit null on a required field is required field missing', async (
     [{ line: 8, column: 22, path: 'services[0].plugins[0].config.http_endpoint', message: 'required field missing' }],
   )
 })
+
+// spec/01-unit/01-db/01-schema/11-declarative_config/05-error-flattening_spec.lua:419 (typedefs.url,
+// read as luasocket reads it: the fragment goes first, so no host is left)
+t.test('a url field without a host is missing host in url', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'plugins:', '- name: http-log', '  config:', '    http_endpoint: "invalid::#//url"')), [
+    { line: 5, column: 20, path: 'plugins[0].config.http_endpoint', message: 'missing host in url' },
+  ])
+  t.same(issues(lines('_format_version: "3.0"', 'plugins:', '- name: http-log', '  config:', '    http_endpoint: example.com/log')), [
+    { line: 5, column: 20, path: 'plugins[0].config.http_endpoint', message: 'missing host in url' },
+  ])
+})
+
+// kong/db/schema/entities/services.lua: the url shorthand sets host to null when the url has none,
+// and a null required field is `required field missing` (01-validate_spec.lua:162)
+t.test('a service url without a host: the host is required', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'services:', '- name: a', '  url: http://', '- name: b', '  url: http:///path')), [
+    { line: 4, column: 8, path: 'services[0].host', message: 'required field missing' },
+    { line: 6, column: 8, path: 'services[1].host', message: 'required field missing' },
+  ])
+})

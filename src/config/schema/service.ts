@@ -27,7 +27,9 @@ export function expandServiceUrl(raw: unknown): unknown {
   }
   const protocol = m[1]!.toLowerCase()
   out.protocol = protocol
-  out.host = m[2]!
+  // No host in the url: Kong's shorthand sets host to null, which is `required field missing`.
+  if (m[2] !== '') out.host = m[2]!
+  else delete out.host
   out.port =
     m[3] !== undefined && m[3] !== ''
       ? /^\d+$/.test(m[3])

@@ -181,6 +181,22 @@ export const hostWithOptionalPort = z.string().refine(
   { error: (iss) => `invalid value: ${String(iss.input)}` },
 )
 
+/**
+ * What Kong's typedefs.url finds wrong with a url, read as luasocket's
+ * url.parse reads it (fragment, then scheme, then `//authority`): no host,
+ * then no scheme. Undefined when it has both.
+ */
+export function kongUrlProblem(url: string): 'missing host in url' | 'missing scheme in url' | undefined {
+  let rest = url.replace(/\s/g, '').replace(/#[\s\S]*$/, '')
+  const scheme = /^[A-Za-z0-9][A-Za-z0-9+.-]*:/.exec(rest)
+  if (scheme) rest = rest.slice(scheme[0].length)
+  const authority = /^\/\/([^/]*)/.exec(rest)?.[1]
+  const host = authority?.replace(/^[^@]*@/, '').replace(/:[^:\]]*$/, '')
+  if (!host) return 'missing host in url'
+  if (!scheme) return 'missing scheme in url'
+  return undefined
+}
+
 // RFC 3986 unreserved + reserved + '%'.
 const RFC3986_RE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/
 const BAD_PERCENT_RE = /%(?![0-9A-Fa-f]{2})/
