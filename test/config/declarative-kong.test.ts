@@ -501,3 +501,24 @@ t.test('a service url without a host: the host is required', async (t) => {
     { line: 6, column: 8, path: 'services[1].host', message: 'required field missing' },
   ])
 })
+
+// spec/01-unit/01-db/01-schema/11-declarative_config/04-on-the-fly-migration_spec.lua:158: a 2.1 file's
+// regex-looking path is migrated to `~` first, then validated as a regex. (Kong's reason is PCRE's
+// wording; ours is the Rust regex crate's, as the README says.)
+t.test('a legacy regex path is validated after its migration', async (t) => {
+  const got = issues(
+    lines(
+      '_format_version: "2.1"',
+      'services:',
+      '- name: bar',
+      '  host: example.test',
+      '  routes:',
+      '  - name: foo',
+      '    protocols: ["https"]',
+      '    paths: ["/regex.+(", "/prefix"]',
+      '    snis: [example.com]',
+    ),
+  )
+  t.equal(got.length, 1)
+  t.match(got[0], { line: 8, column: 13, path: 'services[0].routes[0].paths[0]', message: /^invalid regex: '\/regex\.\+\('/ })
+})
