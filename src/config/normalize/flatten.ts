@@ -7,7 +7,7 @@ import { entityId, randomUUID } from '../ids.js'
 import type { PathSegment, RawIssue } from '../issues.js'
 import type { Collection } from '../schema/context.js'
 import type { Entity, EntitySets, Located } from './located.js'
-import { CACHE_KEY, ENDPOINT_KEY, NESTED, RANDOM_ID, SINGULAR } from './tables.js'
+import { CACHE_KEY, ENDPOINT_KEY, NEEDS_ID, NESTED, RANDOM_ID, SINGULAR, needsIdMessage } from './tables.js'
 
 const META_KEYS = new Set(['_comment', '_ignore'])
 
@@ -43,13 +43,17 @@ export function addEntity(
     if (META_KEYS.has(k) || k in nested || v === undefined) continue
     flat[k] = v
   }
+  let claimed: Located['claimed']
   if (parent) {
     const given = flat[parent.fk]
     if (given !== undefined && !parent.failed && !pointsAt(given, parent.collection, parent.entity)) {
-      issues.push({
-        path: [...path, parent.fk],
-        message: `value must be null (this ${SINGULAR[collection]} is nested in a ${SINGULAR[parent.collection]})`,
-      })
+      if (isIdRef(given)) claimed = { field: parent.fk, ref: given }
+      else {
+        issues.push({ path: [...path, parent.fk], message: nestedElsewhere(collection, parent.collection) })
+        // Kong's transformation check fails too: the parent's id it needs is not the one written.
+        const needs = NEEDS_ID[collection]
+        if (needs?.reference === parent.fk && isNonEmpty(flat[needs.input])) issues.push({ path, message: needsIdMessage(needs.input, needs.reference) })
+      }
     }
     delete flat[parent.fk]
   }
@@ -58,7 +62,7 @@ export function addEntity(
   if (parent) flat[parent.fk] = parent.entity.id
   flat.id = id
   const entity = flat as Entity
-  sets[collection].push({ entity, path, parent: parent?.collection, derived, failed })
+  sets[collection].push({ entity, path, parent: parent?.collection, derived, failed, claimed })
   if (failed) return entity
 
   for (const [child, fk] of Object.entries(nested) as [Collection, string][]) {
@@ -74,6 +78,15 @@ export function addEntity(
 
 /** A certificate's snis may be written as bare names. */
 export const nestedValue = (parent: Collection, item: unknown): unknown => (parent === 'certificates' && typeof item === 'string' ? { name: item } : item)
+
+/** Kong's `value must be null` for a nested child's parent field, with what it is nested in. */
+export function nestedElsewhere(collection: Collection, parent: Collection): string {
+  return `value must be null (this ${SINGULAR[collection]} is nested in a ${SINGULAR[parent]})`
+}
+
+const isIdRef = (v: unknown): v is { id: string } => v !== null && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string'
+
+export const isNonEmpty = (v: unknown): boolean => v !== undefined && v !== ''
 
 /** A nested child may still name its parent, as long as it names that parent. */
 function pointsAt(ref: unknown, collection: Collection, entity: Entity): boolean {

@@ -64,9 +64,17 @@ export class Normalizer {
     append(this.issues, checkIds(this.out))
     // From here on a reference holds the id it names: the ordering check groups
     // plugins by route and service id.
-    append(this.issues, resolveReferences(this.out, this.uncertain))
-    append(this.issues, checkUnique(this.out))
-    append(this.issues, checkPlugins(this.out, this.registry))
+    const references = resolveReferences(this.out, this.uncertain)
+    const unique = checkUnique(this.out)
+    const plugins = checkPlugins(this.out, this.registry)
+    // A scope the plugin may not have is `value must be null` alone, as in Kong: not also a dangling reference.
+    const judged = new Set(plugins.map((i) => i.path.join('\u0000')))
+    append(
+      this.issues,
+      references.filter((i) => !judged.has(i.path.join('\u0000'))),
+    )
+    append(this.issues, unique)
+    append(this.issues, plugins)
     append(this.issues, checkOrderingCycles(this.out, this.registry))
     if (this.transform) hashPasswords(this.out)
     return { entities: this.out, issues: this.issues, warnings: routeWarnings(this.out) }

@@ -22,6 +22,12 @@ export interface Located {
    * that need a whole entity skip it; it never reaches a Config.
    */
   failed?: { dropped: ReadonlySet<string> } | undefined
+  /**
+   * A nested child that names a parent by `{ id }` other than the one it is
+   * nested in: judged once every id is known (references.ts), as Kong checks it
+   * as a reference (03-flatten_spec #7696).
+   */
+  claimed?: { field: string; ref: { id: string } } | undefined
 }
 
 /** Every collection's entities, in file order (a parent before its nested children). */

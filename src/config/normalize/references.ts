@@ -6,7 +6,8 @@ import type { RawIssue } from '../issues.js'
 import type { Collection } from '../schema/context.js'
 import { COLLECTIONS } from '../schema/declarative.js'
 import type { Entity, EntitySets } from './located.js'
-import { ENDPOINT_KEY, REFERENCES } from './tables.js'
+import { isNonEmpty, nestedElsewhere } from './flatten.js'
+import { ENDPOINT_KEY, NEEDS_ID, REFERENCES, needsIdMessage } from './tables.js'
 
 interface Index {
   byKey: Map<string, Entity>
@@ -37,6 +38,7 @@ export function resolveReferences(sets: EntitySets, uncertain: ReadonlySet<Colle
   for (const collection of COLLECTIONS) {
     const refs = REFERENCES[collection]
     if (!refs) continue
+    const needs = NEEDS_ID[collection]
     for (const { entity, path } of sets[collection]) {
       for (const [field, target] of Object.entries(refs)) {
         const ref = entity[field]
@@ -53,9 +55,28 @@ export function resolveReferences(sets: EntitySets, uncertain: ReadonlySet<Colle
           shown = JSON.stringify(ref)
         }
         if (found) entity[field] = found.id
-        else if (!uncertain.has(target))
-          issues.push({ path: [...path, field], message: `invalid reference '${field}: ${shown}' (no such entry in '${target}')`, kind: 'reference' })
+        else if (uncertain.has(target)) continue
+        else if (typeof ref === 'string' && needs?.reference === field && isNonEmpty(entity[needs.input])) {
+          // Kong's words: the transformation lacks the id it needs, and the name resolved to no primary key.
+          issues.push({ path, message: needsIdMessage(needs.input, field), kind: 'reference' })
+          issues.push({ path: [...path, field, 'id'], message: `missing primary key (no such entry in '${target}': ${ref})`, kind: 'reference' })
+        } else issues.push({ path: [...path, field], message: `invalid reference '${field}: ${shown}' (no such entry in '${target}')`, kind: 'reference' })
       }
+    }
+  }
+  // A nested child naming a parent by id other than its own: dangling as Kong words it; else ours (value must be null).
+  for (const collection of COLLECTIONS) {
+    for (const { claimed, parent, path } of sets[collection]) {
+      if (!claimed || !parent) continue
+      if (uncertain.has(parent)) continue
+      const at = [...path, claimed.field]
+      if (indexes.get(parent)!.byId.has(claimed.ref.id)) issues.push({ path: at, message: nestedElsewhere(collection, parent) })
+      else
+        issues.push({
+          path: at,
+          message: `invalid reference '${claimed.field}: ${JSON.stringify(claimed.ref)}' (no such entry in '${parent}')`,
+          kind: 'reference',
+        })
     }
   }
   // A service's ca_certificates is a list of ids, not one reference field.

@@ -82,6 +82,21 @@ export const REFERENCES: Partial<Record<Collection, Record<string, Collection>>>
   keys: { set: 'key_sets' },
 }
 
+/**
+ * Kong's transformations that need a reference's id (a daos.lua `needs`):
+ * basic-auth hashes the password with `consumer.id`. When the consumer written
+ * as a name or id names no entity, Kong's mutually_required check on the pair
+ * fails and the reference reads as a missing primary key (03-flatten_spec).
+ */
+export const NEEDS_ID: Partial<Record<Collection, { input: string; reference: string }>> = {
+  basicauth_credentials: { input: 'password', reference: 'consumer' },
+}
+
+/** Kong's mutually_required message for a transformation of `input` that needs `reference`'s id. */
+export function needsIdMessage(input: string, reference: string): string {
+  return `all or none of these fields must be set: '${input}', '${reference}.id'`
+}
+
 /** Unique fields beyond the id, and whether the value is a secret. */
 export const UNIQUE: Partial<Record<Collection, readonly { field: string; secret?: boolean }[]>> = {
   services: [{ field: 'name' }],

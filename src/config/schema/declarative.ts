@@ -14,7 +14,7 @@ import { pluginSchema } from './plugin.js'
 import { routeSchema } from './route.js'
 import { serviceSchema } from './service.js'
 import { caCertificateSchema, certificateSchema, certificateSni, sniSchema, vaultSchema } from './tls.js'
-import { metaFields } from './typedefs.js'
+import { bySubschema, metaFields } from './typedefs.js'
 import { targetSchema, upstreamSchema } from './upstream.js'
 
 export const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'] as const
@@ -47,7 +47,16 @@ export const ROOT_META_KEYS = ['_format_version', '_transform', '_comment', '_ig
 export function topLevelSchemas(mode: SchemaMode, registry: PluginRegistry): Record<Collection, z.ZodType> {
   const ctx = { mode }
   return {
-    vaults: vaultSchema,
+    // Kong validates nothing else of a vault whose type is not installed (its subschema_key is the name).
+    vaults:
+      mode === 'validate'
+        ? bySubschema(
+            vaultSchema,
+            'name',
+            (n) => n === 'env' || typeof n !== 'string',
+            (n) => `vault '${String(n)}' is not installed`,
+          )
+        : vaultSchema,
     certificates: certificateSchema(ctx),
     snis: sniSchema(ctx),
     ca_certificates: caCertificateSchema(ctx),

@@ -22,6 +22,7 @@ import {
   utf8Name,
   uuid,
   whenValid,
+  bySubschema,
   type Protocol,
 } from './typedefs.js'
 
@@ -246,7 +247,16 @@ export function routeSchema(ctx: SchemaContext, registry: PluginRegistry) {
     ...entityFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Route' })
-  return z
+  const route = z
     .strictObject(shape)
     .superRefine((r, c) => checkRoute(r, c), whenValid('protocols', 'methods', 'hosts', 'paths', 'headers', 'snis', 'sources', 'destinations', 'strip_path'))
+  // Kong picks the route's subschema by its first known protocol; with none, it says so and stops.
+  return bySubschema(route, 'protocols', hasKnownProtocol, (p) => `unknown type: ${String((p as unknown[])[0])}`)
+}
+
+const PROTOCOLS: ReadonlySet<unknown> = new Set(protocolNames)
+
+/** Whether a list of protocols has one Kong has a route subschema for (anything else is left to the field's own checks). */
+function hasKnownProtocol(p: unknown): boolean {
+  return !Array.isArray(p) || p.length === 0 || !p.every((x) => typeof x === 'string') || p.some((x) => PROTOCOLS.has(x))
 }

@@ -4,7 +4,8 @@ import type { PluginRegistry } from '../../plugins/registry.js'
 import type { SchemaContext } from './context.js'
 import { pluginSchema } from './plugin.js'
 import { routeSchema } from './route.js'
-import { foreignRef, host, integer, entityFields, oneOf, port, protocolNames, servicePath, tags, timeoutMs, utf8Name, uuid, whenValid } from './typedefs.js'
+import { certificateRef } from './tls.js'
+import { host, integer, entityFields, oneOf, port, protocolNames, servicePath, tags, timeoutMs, utf8Name, uuid, whenValid } from './typedefs.js'
 
 const TLS_ONLY_FIELDS = ['client_certificate', 'tls_verify', 'tls_verify_depth', 'ca_certificates'] as const
 const NO_PATH_PROTOCOLS = new Set(['tcp', 'tls', 'tls_passthrough', 'udp', 'grpc', 'grpcs'])
@@ -26,7 +27,9 @@ export function expandServiceUrl(raw: unknown): unknown {
   }
   const protocol = m[1]!.toLowerCase()
   out.protocol = protocol
-  out.host = m[2]!
+  // No host in the url: Kong's shorthand sets host to null, which is `required field missing`.
+  if (m[2] !== '') out.host = m[2]!
+  else delete out.host
   out.port =
     m[3] !== undefined && m[3] !== ''
       ? /^\d+$/.test(m[3])
@@ -54,7 +57,7 @@ export function serviceSchema(ctx: SchemaContext, registry: PluginRegistry) {
     write_timeout: timeoutMs.default(60000).describe('Milliseconds between two successive writes to the upstream.'),
     read_timeout: timeoutMs.default(60000).describe('Milliseconds between two successive reads from the upstream.'),
     tags: tags.optional(),
-    client_certificate: foreignRef.optional().describe('Certificate (id) presented to the upstream as a TLS client certificate; https/tls only.'),
+    client_certificate: certificateRef(ctx, 'Certificate (id) presented to the upstream as a TLS client certificate; https/tls only.'),
     tls_verify: z.boolean().optional().describe("Whether to verify the upstream's TLS certificate; https/tls only."),
     tls_verify_depth: integer(0, 64).optional().describe('Maximum depth of the certificate chain checked; https/tls only.'),
     ca_certificates: z.array(uuid).optional().describe('ids of CA certificates trusted for the upstream; https/tls only.'),

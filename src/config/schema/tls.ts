@@ -1,6 +1,7 @@
 /** Certificates, SNIs, CA certificates and vaults (Kong: certificates.lua, snis.lua, ca_certificates.lua, vaults.lua). */
 import { X509Certificate, createPrivateKey, createHash } from 'node:crypto'
 import * as z from 'zod'
+import { kongErrorMap } from '../issues.js'
 import type { SchemaContext } from './context.js'
 import { entityFields, foreignRef, referenceable, tags, uuid, whenValid } from './typedefs.js'
 import { wildcardHost } from './route.js'
@@ -25,14 +26,21 @@ function checkKey(pem: string): string | undefined {
   }
 }
 
-const certPem = z.string().superRefine((v, c) => {
-  const err = checkCertificate(v)
-  if (err) c.addIssue({ code: 'custom', message: err })
-})
-const keyPem = z.string().superRefine((v, c) => {
-  const err = checkKey(v)
-  if (err) c.addIssue({ code: 'custom', message: err })
-})
+// Kong's strings are at least one character long unless a schema says otherwise: an empty PEM is that, not unparsable.
+const certPem = z
+  .string()
+  .min(1, { error: 'length must be at least 1' })
+  .superRefine((v, c) => {
+    const err = v === '' ? undefined : checkCertificate(v)
+    if (err) c.addIssue({ code: 'custom', message: err })
+  })
+const keyPem = z
+  .string()
+  .min(1, { error: 'length must be at least 1' })
+  .superRefine((v, c) => {
+    const err = v === '' ? undefined : checkKey(v)
+    if (err) c.addIssue({ code: 'custom', message: err })
+  })
 
 function matches(cert: string, key: string): boolean {
   try {
@@ -79,6 +87,41 @@ export function certificateSchema(ctx: SchemaContext) {
     },
     whenValid('cert', 'key', 'cert_alt', 'key_alt'),
   )
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+const REF_KEYS = new Set(['id', 'name', 'username'])
+
+/**
+ * A service's or upstream's `client_certificate`: a reference to a certificate
+ * (its id, or decK's `{ id }`). Kong checks an object without an id as a
+ * certificate, with the certificate's messages, and a valid one still lacks the
+ * primary key a reference needs: a certificate cannot be nested there
+ * (schema/init.lua on foreign fields; 05-error-flattening_spec).
+ */
+export function certificateRef(ctx: SchemaContext, description: string) {
+  if (ctx.mode === 'document') return foreignRef.optional().describe(description)
+  const certificate = certificateSchema(ctx)
+  const copy = (from: readonly z.core.$ZodIssue[], c: z.core.$RefinementCtx) => {
+    for (const iss of from) c.addIssue({ code: 'custom', path: iss.path as (string | number)[], message: iss.message })
+  }
+  return z
+    .unknown()
+    .transform((v, c): z.infer<typeof foreignRef> | undefined => {
+      if (v === undefined) return undefined
+      if (isObject(v) && v.id === undefined && !Object.keys(v).every((k) => REF_KEYS.has(k))) {
+        const parsed = certificate.safeParse(v, { error: kongErrorMap })
+        if (!parsed.success) copy(parsed.error.issues, c)
+        else c.addIssue({ code: 'custom', path: ['id'], message: 'missing primary key (declare the certificate under certificates and name its id here)' })
+        return z.NEVER
+      }
+      const parsed = foreignRef.safeParse(v, { error: kongErrorMap })
+      if (parsed.success) return parsed.data
+      copy(parsed.error.issues, c)
+      return z.NEVER
+    })
+    .optional()
+    .describe(description)
 }
 
 export function sniSchema(ctx: SchemaContext) {

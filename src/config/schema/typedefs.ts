@@ -53,13 +53,16 @@ export const uuid = z
 const UTF8_NAME_RE = /^(?:[A-Za-z0-9._~-]|[^\x00-\x7f])+$/u
 
 export function utf8Name(description: string) {
-  return z
-    .string()
-    .min(1, { error: 'length must be at least 1' })
-    .refine((v) => UTF8_NAME_RE.test(v), {
-      error: (iss) => `invalid value '${String(iss.input)}': the only accepted ascii characters are alphanumerics or ., -, _, and ~`,
-    })
-    .describe(description)
+  return (
+    z
+      .string()
+      .min(1, { error: 'length must be at least 1' })
+      // An empty name is only too short, as Kong reports it.
+      .refine((v) => v === '' || UTF8_NAME_RE.test(v), {
+        error: (iss) => `invalid value '${String(iss.input)}': the only accepted ascii characters are alphanumerics or ., -, _, and ~`,
+      })
+      .describe(description)
+  )
 }
 
 // A tag: the space and printable ASCII except ',' and '/', or any UTF-8 text (Kong's
@@ -177,6 +180,22 @@ export const hostWithOptionalPort = z.string().refine(
   },
   { error: (iss) => `invalid value: ${String(iss.input)}` },
 )
+
+/**
+ * What Kong's typedefs.url finds wrong with a url, read as luasocket's
+ * url.parse reads it (fragment, then scheme, then `//authority`): no host,
+ * then no scheme. Undefined when it has both.
+ */
+export function kongUrlProblem(url: string): 'missing host in url' | 'missing scheme in url' | undefined {
+  let rest = url.replace(/\s/g, '').replace(/#[\s\S]*$/, '')
+  const scheme = /^[A-Za-z0-9][A-Za-z0-9+.-]*:/.exec(rest)
+  if (scheme) rest = rest.slice(scheme[0].length)
+  const authority = /^\/\/([^/]*)/.exec(rest)?.[1]
+  const host = authority?.replace(/^[^@]*@/, '').replace(/:[^:\]]*$/, '')
+  if (!host) return 'missing host in url'
+  if (!scheme) return 'missing scheme in url'
+  return undefined
+}
 
 // RFC 3986 unreserved + reserved + '%'.
 const RFC3986_RE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/
@@ -299,6 +318,26 @@ export const foreignRef = z
     { error: 'expected a string' },
   )
   .describe('A reference to another entity by its name (username for consumers) or id.')
+
+/**
+ * Kong's `subschema_key` (routes by protocols, vaults and plugins by name):
+ * when the key's value names no known subschema, Kong reports that alone on
+ * the key and validates nothing further (kong/db/schema/init.lua,
+ * Schema:validate). `known` says whether a value has one; a missing or
+ * mistyped key is left to `inner`.
+ */
+export function bySubschema<T extends z.ZodType>(inner: T, key: string, known: (value: unknown) => boolean, message: (value: unknown) => string) {
+  return z
+    .unknown()
+    .transform((v, c) => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return v
+      const k = (v as Record<string, unknown>)[key]
+      if (k === undefined || known(k)) return v
+      c.addIssue({ code: 'custom', path: [key], message: message(k) })
+      return z.NEVER
+    })
+    .pipe(inner)
+}
 
 /**
  * When an entity-level check (a `superRefine` on an object) runs: whenever the

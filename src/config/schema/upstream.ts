@@ -1,6 +1,7 @@
 /** Upstreams (load balancers) and their targets (Kong: upstreams.lua, targets.lua). */
 import * as z from 'zod'
 import type { SchemaContext } from './context.js'
+import { certificateRef } from './tls.js'
 import {
   foreignRef,
   headerName,
@@ -108,7 +109,7 @@ export function upstreamSchema(ctx: SchemaContext) {
     slots: integer(10, 65536).default(10000).describe('Slots in the consistent-hashing ring.'),
     healthchecks,
     host_header: hostWithOptionalPort.optional().describe('Host header sent to the targets of this upstream.'),
-    client_certificate: foreignRef.optional().describe('Certificate presented to targets as a TLS client certificate.'),
+    client_certificate: certificateRef(ctx, 'Certificate presented to targets as a TLS client certificate.'),
     use_srv_name: z.boolean().default(false).describe('Use the SRV record name as the TLS SNI (accepted for compatibility).'),
     tags: tags.optional(),
     targets: z.array(targetSchema(child)).optional().describe('Targets of this upstream (nested form).'),

@@ -1,11 +1,17 @@
 /** http-log (Kong PRIORITY 12): sends each request's log record to an HTTP server, in batches. */
 import * as z from 'zod'
-import { headerName, metaFields, oneOf, referenceable } from '../../config/schema/typedefs.js'
+import { headerName, kongUrlProblem, metaFields, oneOf, referenceable } from '../../config/schema/typedefs.js'
 import { customFieldsByLua } from '../shared/log-fields-schema.js'
 import { queueSchema } from './queue.js'
 
 // Kong's typedefs.url: parsed, with a host and a scheme. Only http and https can be sent to.
 const url = z.string().superRefine((v, ctx) => {
+  // Kong's own checks first, in its words; then what this gateway can send to.
+  const problem = kongUrlProblem(v)
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem })
+    return
+  }
   let u: URL
   try {
     u = new URL(v)
