@@ -8,7 +8,7 @@
  * `ngx.var.http_*`, which kong.service.request.set_header changes).
  */
 import { defaultMessage } from '../../errors.js'
-import { argsObject, decodeArgs } from '../../http/args.js'
+import { argsObject, decodeArgs, readArgs, type ArgValue } from '../../http/args.js'
 import type { Exit, Kit } from '../../plugins/types.js'
 import { LuaError, LuaExit } from '../core/errors.js'
 import { index, tostring } from '../core/ops.js'
@@ -86,16 +86,36 @@ function maxArg(v: LuaValue, what: string, dflt = 100): number {
 
 /** Request headers as Kong returns them: lower-case names, repeated headers as arrays, at most `max`. */
 export function requestHeaders(max: number): LuaTable {
+  return readRequestHeaders(max)[0]
+}
+
+/** requestHeaders, and whether headers past `max` were left out (OpenResty's "truncated"). */
+export function readRequestHeaders(max: number): [LuaTable, boolean] {
   const k = kit()
   const t = new LuaTable()
   const names = new Set(Object.keys(headersOf(k.upstream)))
   for (const name of Object.keys(k.request.headers)) if (HOP_BY_HOP.has(name) || name === 'host') names.add(name)
   let n = 0
   for (const name of names) {
-    if (n++ >= max) break
+    if (n++ >= max) return [caseInsensitive(t), true]
     t.setStr(name, headerToLua(liveHeader(k, name)))
   }
-  return caseInsensitive(t)
+  return [caseInsensitive(t), false]
+}
+
+/**
+ * What a reader past its limit returns, as Kong's patched ngx.req readers do
+ * (kong/globalpatches.lua): the table, "truncated", and a notice in the log.
+ */
+export function maybeTruncated(t: LuaValue, truncated: boolean, what: string): LuaValue[] {
+  if (!truncated) return [t]
+  run().log('info', `${what} truncated`)
+  return [t, 'truncated']
+}
+
+/** An argument table for Lua, with maybeTruncated's result. */
+export function argsResult(r: { args: Map<string, ArgValue>; truncated: boolean }, what: string): LuaValue[] {
+  return maybeTruncated(toLua(argsObject(r.args)), r.truncated, what)
 }
 
 function headersOf(up: { header(n: string): unknown }): Record<string, string | string[]> {
@@ -184,9 +204,7 @@ const request = library(
       const v = decodeArgs(kit().request.rawQuery).get(toText(name))
       return toLua(Array.isArray(v) ? v[0] : v)
     },
-    get_query: (max) => toLua(argsObject(decodeArgs(kit().request.rawQuery, maxArg(max, 'max_args')))),
     get_header: (name) => currentHeader(headerNameArg(name)),
-    get_headers: (max) => requestHeaders(maxArg(max, 'max_headers')),
     get_raw_body: () => {
       const b = run().body
       return b === undefined ? undefined : b.toString('latin1')
@@ -203,6 +221,11 @@ const request = library(
     },
   },
   {
+    get_query: (max) => argsResult(readArgs(kit().request.rawQuery, maxArg(max, 'max_args')), 'uri args'),
+    get_headers: (max) => {
+      const [t, truncated] = readRequestHeaders(maxArg(max, 'max_headers'))
+      return maybeTruncated(t, truncated, 'request headers')
+    },
     get_body: (mimetype) => {
       const r = run()
       const k = kit()
@@ -215,7 +238,9 @@ const request = library(
           return [undefined, 'invalid json body', 'application/json']
         }
       }
-      if (type.includes('application/x-www-form-urlencoded')) return [toLua(argsObject(decodeArgs(body))), undefined, 'application/x-www-form-urlencoded']
+      // Kong logs a form read past 100 arguments but returns no error for it.
+      if (type.includes('application/x-www-form-urlencoded'))
+        return [argsResult(readArgs(body), 'post args')[0], undefined, 'application/x-www-form-urlencoded']
       if (type.includes('multipart/form-data')) return [undefined, 'multipart/form-data bodies are not decoded here', 'multipart/form-data']
       return [undefined, 'missing content type', undefined]
     },
