@@ -282,3 +282,117 @@ t.test('routes with regex_priority: null load and route', async (t) => {
   t.equal((await fetchRaw(`${g.gw.url}/`)).status, 200)
   t.equal(upstreamUrl(g), '/get-svc')
 })
+
+// Kong's path-handling table (spec/fixtures/router_path_handling_tests.lua, its v0 rows: the
+// traditional_compatible router always joins paths as v0), run by 02-router_spec.lua:2305 (plain
+// paths) and :2371 (the same paths as regexes, `~/[0]?...`). Each row: fixture line, service
+// path, route path (null: the route matches on its host only), strip_path (both: each of
+// false and true), request path, upstream path.
+type Strip = boolean | 'both'
+const V0_ROWS: [line: number, service: string, route: string | null, strip: Strip, request: string, upstream: string][] = [
+  [22, '/', '/', 'both', '/', '/'],
+  [23, '/', '/', 'both', '/route', '/route'],
+  [24, '/', '/', 'both', '/route/', '/route/'],
+  [25, '/', '/', 'both', '/routereq', '/routereq'],
+  [26, '/', '/', 'both', '/route/req', '/route/req'],
+  [28, '/', '/route', false, '/route', '/route'],
+  [29, '/', '/route', false, '/route/', '/route/'],
+  [30, '/', '/route', false, '/routereq', '/routereq'],
+  [31, '/', '/route', true, '/route', '/'],
+  [32, '/', '/route', true, '/route/', '/'],
+  [33, '/', '/route', true, '/routereq', '/req'],
+  [35, '/', '/route/', false, '/route/', '/route/'],
+  [36, '/', '/route/', false, '/route/req', '/route/req'],
+  [37, '/', '/route/', true, '/route/', '/'],
+  [38, '/', '/route/', true, '/route/req', '/req'],
+  [40, '/srv', '/rou', false, '/roureq', '/srv/roureq'],
+  [42, '/srv', '/rou', true, '/roureq', '/srv/req'],
+  [45, '/srv/', '/rou', false, '/rou', '/srv/rou'],
+  [46, '/srv/', '/rou', true, '/rou', '/srv'],
+  [49, '/service', '/', 'both', '/', '/service'],
+  [50, '/service', '/', 'both', '/route', '/service/route'],
+  [52, '/service', '/', 'both', '/route/', '/service/route/'],
+  [55, '/service', '/', 'both', '/routereq', '/service/routereq'],
+  [57, '/service', '/', 'both', '/route/req', '/service/route/req'],
+  [60, '/service', '/route', false, '/route', '/service/route'],
+  [62, '/service', '/route', false, '/route/', '/service/route/'],
+  [64, '/service', '/route', false, '/routereq', '/service/routereq'],
+  [66, '/service', '/route', true, '/route', '/service'],
+  [67, '/service', '/route', true, '/route/', '/service/'],
+  [68, '/service', '/route', true, '/routereq', '/service/req'],
+  [71, '/service', '/route/', false, '/route/', '/service/route/'],
+  [73, '/service', '/route/', false, '/route/req', '/service/route/req'],
+  [75, '/service', '/route/', true, '/route/', '/service/'],
+  [77, '/service', '/route/', true, '/route/req', '/service/req'],
+  [80, '/service/', '/', 'both', '/route/', '/service/route/'],
+  [82, '/service/', '/', 'both', '/', '/service/'],
+  [83, '/service/', '/', 'both', '/route', '/service/route'],
+  [84, '/service/', '/', 'both', '/routereq', '/service/routereq'],
+  [85, '/service/', '/', 'both', '/route/req', '/service/route/req'],
+  [87, '/service/', '/route', false, '/route', '/service/route'],
+  [88, '/service/', '/route', false, '/route/', '/service/route/'],
+  [89, '/service/', '/route', false, '/routereq', '/service/routereq'],
+  [90, '/service/', '/route', true, '/route', '/service'],
+  [92, '/service/', '/route', true, '/route/', '/service/'],
+  [93, '/service/', '/route', true, '/routereq', '/service/req'],
+  [95, '/service/', '/route/', false, '/route/', '/service/route/'],
+  [96, '/service/', '/route/', false, '/route/req', '/service/route/req'],
+  [97, '/service/', '/route/', true, '/route/', '/service/'],
+  [98, '/service/', '/route/', true, '/route/req', '/service/req'],
+  [101, '/', null, 'both', '/', '/'],
+  [102, '/', null, 'both', '/route', '/route'],
+  [103, '/', null, 'both', '/route/', '/route/'],
+  [105, '/service', null, 'both', '/', '/service'],
+  [106, '/service', null, 'both', '/route', '/service/route'],
+  [108, '/service', null, 'both', '/route/', '/service/route/'],
+  [111, '/service/', null, 'both', '/', '/service/'],
+  [112, '/service/', null, 'both', '/route', '/service/route'],
+  [113, '/service/', null, 'both', '/route/', '/service/route/'],
+  [115, '/service', '/route', true, '/route./req', '/service/req'],
+  [117, '/service/', '/route', true, '/route./req', '/service/req'],
+  [119, '/service', '/route', true, '/route%2E/req', '/service/req'],
+  [121, '/service/', '/route', true, '/route%2E/req', '/service/req'],
+  [122, '/service', '/route', true, '/route%2e/req', '/service/req'],
+  [124, '/service/', '/route', true, '/route%2e/req', '/service/req'],
+  [126, '/service', '/route', true, '/route../req', '/service/req'],
+  [128, '/service/', '/route', true, '/route../req', '/service/req'],
+  [130, '/service', '/route', true, '/route%2E%2E/req', '/service/req'],
+  [132, '/service/', '/route', true, '/route%2E%2E/req', '/service/req'],
+  [133, '/service', '/route', true, '/route%2e%2E/req', '/service/req'],
+  [135, '/service/', '/route', true, '/route%2e%2E/req', '/service/req'],
+  [137, '/service', '/route', false, '/route./req', '/service/route./req'],
+  [139, '/service/', '/route', false, '/route./req', '/service/route./req'],
+  [141, '/service', '/route', false, '/route%2E/req', '/service/route./req'],
+  [143, '/service/', '/route', false, '/route%2E/req', '/service/route./req'],
+  [144, '/service', '/route', false, '/route%2e/req', '/service/route./req'],
+  [146, '/service/', '/route', false, '/route%2e/req', '/service/route./req'],
+  [148, '/service', '/route', false, '/route../req', '/service/route../req'],
+  [150, '/service/', '/route', false, '/route../req', '/service/route../req'],
+  [152, '/service', '/route', false, '/route%2E%2E/req', '/service/route../req'],
+  [154, '/service/', '/route', false, '/route%2E%2E/req', '/service/route../req'],
+  [155, '/service', '/route', false, '/route%2e%2E/req', '/service/route../req'],
+  [157, '/service/', '/route', false, '/route%2e%2E/req', '/service/route../req'],
+]
+
+for (const regex of [false, true]) {
+  // spec/02-integration/05-proxy/02-router_spec.lua:2305 (plain), :2371 (regex: host-only rows skipped)
+  t.test(`slash handling, ${regex ? 'regex' : 'plain'} paths: the v0 table`, async (t) => {
+    const cases = V0_ROWS.flatMap(([line, service, route, strip, request, upstream]) =>
+      (strip === 'both' ? [false, true] : [strip]).map((s) => ({ line, service, route, strip: s, request, upstream, host: `localbin-${line}-${s}.com` })),
+    ).filter((c) => !regex || c.route !== null)
+    const routes = Object.fromEntries(
+      cases.map((c) => [
+        c.host,
+        {
+          service: c.service,
+          route: { strip_path: c.strip, hosts: [c.host], ...(c.route === null ? {} : { paths: [regex ? `~/[0]?${c.route.slice(1)}` : c.route] }) },
+        },
+      ]),
+    )
+    const g = await start(t, routes)
+    for (const c of cases) {
+      const r = await send(g, c.request, { host: c.host })
+      t.equal(r.url, c.upstream, `fixture line ${c.line}: service ${c.service}, route ${c.route ?? '(host)'}, strip ${c.strip}, ${c.request} → ${c.upstream}`)
+    }
+  })
+}
