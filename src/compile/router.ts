@@ -27,9 +27,10 @@ export interface RouteRequest {
   port: number
 }
 
+/** unnamed[0] is the whole match; a group that took no part in the match is undefined (Kong's nil). */
 export interface UriCaptures {
-  unnamed: string[]
-  named: Record<string, string>
+  unnamed: (string | undefined)[]
+  named: Record<string, string | undefined>
 }
 
 export interface RouteMatch {
@@ -342,7 +343,7 @@ function* routerSteps(config: Config, cacheSize: number): Generator<void, Router
         for (const r of m.regexes) if ((hit = r.exec(req.path))) break
         if (!hit) continue
         matched = hit[0]
-        if (hit.length > 1) captures = { unnamed: [...hit].map((x) => x ?? ''), named: { ...(hit.groups ?? {}) } as Record<string, string> }
+        if (hit.length > 1) captures = { unnamed: [...hit], named: { ...(hit.groups ?? {}) } }
       }
       const strip = m.route.strip_path
       const prefix = strip ? matched : '/'

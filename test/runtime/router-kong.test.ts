@@ -396,3 +396,62 @@ for (const regex of [false, true]) {
     }
   })
 }
+
+// Captures as a plugin reads them (kong.request.get_uri_captures), from the router unit spec
+// (spec/01-unit/08-router_spec.lua), each regex on a host of its own.
+t.test('uri_captures of a regex route, as Lua reads them', async (t) => {
+  const lua = `local c = kong.request.get_uri_captures()
+local function show(v) if v == nil then return "nil" end return "'" .. v .. "'" end
+return kong.response.exit(200, { zero = show(c.unnamed[0]), one = show(c.unnamed[1]), two = show(c.unnamed[2]),
+  n = #c.unnamed, user_id = show(c.named.user_id), scope = show(c.named.scope), subpath = show(c.named.subpath),
+  fullname = show(c.named.fullname) })`
+  const route = (host: string, path: string) => ({ name: host, hosts: [host], paths: [path], plugins: [{ name: 'pre-function', config: { access: [lua] } }] })
+  const g = await pluginGateway(
+    t,
+    stringify({
+      _format_version: '3.0',
+      routes: [
+        route('optional.test', '~/(users/)?1984/(?<subpath>profile)$'),
+        route('users.test', String.raw`~/users/(?P<user_id>\d+)/profile/?(?P<scope>[a-z]*)`),
+        route('fullname.test', String.raw`~/users/(?P<fullname>[a-zA-Z\s\d%]+)/profile/?(?P<scope>[a-z]*)`),
+      ],
+    }),
+  )
+  const caps = async (host: string, path: string) => JSON.parse((await send(g, path, { host })).body) as Record<string, unknown>
+  // :3487 a group that took no part in the match is nil (fix #13014)
+  t.match(await caps('optional.test', '/1984/profile'), { zero: "'/1984/profile'", one: 'nil', subpath: "'profile'" })
+  // :3507 [0] is the whole match, [1] and [2] the groups (one matching nothing: ''), named too
+  t.same(await caps('users.test', '/users/1984/profile'), {
+    zero: "'/users/1984/profile'",
+    one: "'1984'",
+    two: "''",
+    n: 2,
+    user_id: "'1984'",
+    scope: "''",
+    subpath: 'nil',
+    fullname: 'nil',
+  })
+  t.match(await caps('users.test', '/users/1984/profile/email'), { zero: "'/users/1984/profile/email'", one: "'1984'", two: "'email'", scope: "'email'" })
+  // :3561 captures of the normalized path (fix #7913)
+  t.match(await caps('fullname.test', '/users/%6aohn%20doe/profile'), { zero: "'/users/john doe/profile'", one: "'john doe'", fullname: "'john doe'" })
+})
+
+// spec/01-unit/08-router_spec.lua:3707, :3863 (an escaped reserved character in a route path)
+t.test('a route path with an escaped / matches it, and strips it', async (t) => {
+  const g = await start(t, {
+    kept: { service: '/', route: { hosts: ['kept.test'], paths: ['/endel%2Fst'], strip_path: false } },
+    stripped: { service: '/', route: { hosts: ['stripped.test'], paths: ['/endel%2Fst'], strip_path: true } },
+  })
+  t.equal((await send(g, '/endel%2Fst', { host: 'kept.test' })).url, '/endel%2Fst')
+  t.equal((await send(g, '/endel%2Fst', { host: 'stripped.test' })).url, '/')
+})
+
+// spec/01-unit/08-router_spec.lua:3884, :3905
+t.test('strip_path removes the whole regex match, with or without groups', async (t) => {
+  const g = await start(t, {
+    plain: { service: '/', route: { hosts: ['plain.test'], paths: [String.raw`~/users/\d+/profile`], strip_path: true } },
+    group: { service: '/', route: { hosts: ['group.test'], paths: [String.raw`~/users/(\d+)/profile`], strip_path: true } },
+  })
+  t.equal((await send(g, '/users/123/profile/hello/world', { host: 'plain.test' })).url, '/hello/world')
+  t.equal((await send(g, '/users/123/profile/hello/world', { host: 'group.test' })).url, '/hello/world')
+})

@@ -213,8 +213,13 @@ const request = library(
     get_uri_captures: () => {
       const c = kit().request.uriCaptures
       const t = new LuaTable()
-      const unnamed = new LuaTable((c?.unnamed ?? []).map(fromText))
-      const named = toLua(c?.named ?? {})
+      // Kong's unnamed table holds the whole match at [0] and each group at its own number.
+      const unnamed = new LuaTable()
+      c?.unnamed.forEach((v, i) => {
+        if (v !== undefined) unnamed.set(i, fromText(v))
+      })
+      const named = new LuaTable()
+      for (const [k, v] of Object.entries(c?.named ?? {})) if (v !== undefined) named.set(fromText(k), fromText(v))
       t.setStr('unnamed', unnamed)
       t.setStr('named', named)
       return t
