@@ -455,3 +455,17 @@ t.test('strip_path removes the whole regex match, with or without groups', async
   t.equal((await send(g, '/users/123/profile/hello/world', { host: 'plain.test' })).url, '/hello/world')
   t.equal((await send(g, '/users/123/profile/hello/world', { host: 'group.test' })).url, '/hello/world')
 })
+
+// kong/router/transform.lua (a route header `x-y` is the field http.headers.x_y) and
+// kong/router/fields.lua (read from ngx.req.get_headers(), whose lookups try `x_y`, then `x-y`):
+// with underscores in headers kept (Kong's default), `_` and `-` name the same header.
+t.test('route headers: `_` and `-` in a header name are the same, `_` as sent first', async (t) => {
+  const g = await start(t, {
+    version: { service: '/version', route: { headers: { 'X-Version': ['v1'] } } },
+    tenant: { service: '/tenant', route: { headers: { x_tenant: ['a'] } } },
+  })
+  t.equal((await send(g, '/', { 'x-version': 'v1' })).url, '/version')
+  t.equal((await send(g, '/', { x_version: 'v1' })).url, '/version', 'X_Version matches X-Version')
+  t.equal((await send(g, '/', { x_version: 'v2', 'x-version': 'v1' })).status, 404, 'the `_` spelling is read first')
+  t.equal((await send(g, '/', { 'x-tenant': 'a' })).url, '/tenant', 'x-tenant matches x_tenant')
+})
