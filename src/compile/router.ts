@@ -27,9 +27,10 @@ export interface RouteRequest {
   port: number
 }
 
+/** unnamed[0] is the whole match; a group that took no part in the match is undefined (Kong's nil). */
 export interface UriCaptures {
-  unnamed: string[]
-  named: Record<string, string>
+  unnamed: (string | undefined)[]
+  named: Record<string, string | undefined>
 }
 
 export interface RouteMatch {
@@ -54,8 +55,10 @@ type HostRule =
   { kind: 'exact'; host: string; port?: number } | { kind: 'suffix'; suffix: string; port?: number } | { kind: 'prefix'; prefix: string; port?: number }
 
 interface HeaderRule {
-  /** lower-cased header name */
+  /** lower-cased header name, with Kong's `_` for `-` (its router field http.headers.x_y) */
   name: string
+  /** the same with `-`: looked up when no header is spelled `name` (undefined when the same) */
+  dashed: string | undefined
   values: Set<string>
   regexes: RegExp[]
 }
@@ -197,18 +200,27 @@ function headerRegex(value: string): RegExp {
   return compiled
 }
 
+// Kong's router reads a route header `x-y` as the field http.headers.x_y from ngx.req.get_headers(),
+// whose lookups try `x_y` as sent, then `x-y`: a client's `X_Y` header (kept under Kong's
+// underscores_in_headers) matches too, and wins over an `X-Y` header.
 function compileHeaders(headers: Record<string, string[]>): HeaderRule[] {
-  return Object.entries(headers).map(([name, values]) => ({
-    name: name.toLowerCase(),
+  return Object.entries(headers).map(([header, values]) => ({
+    ...headerNames(header),
     values: new Set(values.filter((v) => !v.startsWith('~*')).map((v) => v.toLowerCase())),
     // Kong lower-cases both the header value and the regex text, then matches unanchored (kong/router/transform.lua).
     regexes: values.filter((v) => v.startsWith('~*')).map(headerRegex),
   }))
 }
 
+function headerNames(header: string): { name: string; dashed: string | undefined } {
+  const name = header.toLowerCase().replaceAll('-', '_')
+  const dashed = name.replaceAll('_', '-')
+  return { name, dashed: dashed === name ? undefined : dashed }
+}
+
 function headerMatches(rules: readonly HeaderRule[], headers: RouteRequest['headers']): boolean {
   for (const rule of rules) {
-    const raw = headers[rule.name]
+    const raw = headers[rule.name] ?? (rule.dashed === undefined ? undefined : headers[rule.dashed])
     if (raw === undefined) return false
     const values = Array.isArray(raw) ? raw : [raw]
     let ok = false
@@ -286,7 +298,11 @@ function* routerSteps(config: Config, cacheSize: number): Generator<void, Router
   let n = 0
   for (const m of matchers) {
     if (++n % STEP === 0) yield
-    if (m.headers) for (const h of m.headers) names.add(h.name)
+    if (m.headers)
+      for (const h of m.headers) {
+        names.add(h.name)
+        if (h.dashed !== undefined) names.add(h.dashed)
+      }
     if (m.snis) anySni = true
     if (m.hosts?.some((h) => h.port !== undefined)) anyPort = true
     if (!m.prefixes) {
@@ -342,7 +358,7 @@ function* routerSteps(config: Config, cacheSize: number): Generator<void, Router
         for (const r of m.regexes) if ((hit = r.exec(req.path))) break
         if (!hit) continue
         matched = hit[0]
-        if (hit.length > 1) captures = { unnamed: [...hit].map((x) => x ?? ''), named: { ...(hit.groups ?? {}) } as Record<string, string> }
+        if (hit.length > 1) captures = { unnamed: [...hit], named: { ...(hit.groups ?? {}) } }
       }
       const strip = m.route.strip_path
       const prefix = strip ? matched : '/'

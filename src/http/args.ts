@@ -32,22 +32,31 @@ export function unescapeArg(s: string): string {
  * A Map, so that names like `__proto__` or `toString` are plain names.
  */
 export function decodeArgs(text: string, max: number = MAX_ARGS): Map<string, ArgValue> {
+  return readArgs(text, max).args
+}
+
+/**
+ * decodeArgs, and whether arguments past `max` were dropped: what
+ * ngx.req.get_uri_args and get_post_args report as "truncated" (and Kong
+ * logs), for the Lua PDK.
+ */
+export function readArgs(text: string, max: number = MAX_ARGS): { args: Map<string, ArgValue>; truncated: boolean } {
   const out = new Map<string, ArgValue>()
-  if (text === '') return out
+  if (text === '') return { args: out, truncated: false }
   let n = 0
   for (const part of text.split('&')) {
     if (part === '') continue
     const eq = part.indexOf('=')
     const name = unescapeArg(eq === -1 ? part : part.slice(0, eq))
     if (name === '') continue
-    if (max > 0 && ++n > max) break
+    if (max > 0 && ++n > max) return { args: out, truncated: true }
     const value: string | true = eq === -1 ? true : unescapeArg(part.slice(eq + 1))
     const prev = out.get(name)
     if (prev === undefined) out.set(name, value)
     else if (Array.isArray(prev)) prev.push(value)
     else out.set(name, [prev, value])
   }
-  return out
+  return { args: out, truncated: false }
 }
 
 /** The same table as a plain object (for JSON documents: the echo, the log record, Lua). */

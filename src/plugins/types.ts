@@ -88,10 +88,14 @@ export interface Exit {
   headers?: Record<string, string | string[]>
 }
 
-/** Captures of the matched route's regex path. */
+/**
+ * Captures of the matched route's regex path: unnamed[0] is the whole match.
+ * A group that took no part in the match is undefined (Kong's nil), one that
+ * matched nothing is ''.
+ */
 export interface UriCaptures {
-  unnamed: string[]
-  named: Record<string, string>
+  unnamed: (string | undefined)[]
+  named: Record<string, string | undefined>
 }
 
 /** The client's request, as received (read-only). */

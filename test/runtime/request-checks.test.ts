@@ -37,6 +37,7 @@ t.test('a duplicate Host is 400 Bad request, whatever the case of the names; the
   t.equal(up.requests.length, 0, 'the upstream saw none of them')
 })
 
+// spec/02-integration/05-proxy/02-router_spec.lua:353 (HTTP/1.0 without Host), :379 (HTTP/1.1 without Host)
 t.test("HTTP/1.1 without Host is 400 with Kong's body and Server; HTTP/1.0 without Host is served", async (t) => {
   const { gw, up } = await pluginGateway(t, YAML)
   const [r] = responses(await exchange(gw.url, 'GET / HTTP/1.1\r\nAccept: application/json\r\n\r\n'))

@@ -7,12 +7,13 @@
  * Reads of request headers see what earlier plugins set (Kong reads
  * `ngx.var.http_*`, which kong.service.request.set_header changes).
  */
+import { argsObject, type ArgValue } from '../../http/args.js'
 import type { Kit } from '../../plugins/types.js'
 import { LuaError } from '../core/errors.js'
 import { tostring } from '../core/ops.js'
 import { LuaTable, numberToString, typeName, type LuaValue } from '../core/value.js'
-import { headerToLua } from './convert.js'
-import { kit } from './run.js'
+import { headerToLua, toLua } from './convert.js'
+import { kit, run } from './run.js'
 
 /** Headers that describe the client connection, not the request sent on: read from the client's request. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
@@ -79,16 +80,36 @@ export function maxArg(v: LuaValue, what: string, dflt = 100): number {
 
 /** Request headers as Kong returns them: lower-case names, repeated headers as arrays, at most `max`. */
 export function requestHeaders(max: number): LuaTable {
+  return readRequestHeaders(max)[0]
+}
+
+/** requestHeaders, and whether headers past `max` were left out (OpenResty's "truncated"). */
+export function readRequestHeaders(max: number): [LuaTable, boolean] {
   const k = kit()
   const t = new LuaTable()
   const names = new Set(Object.keys(headersOf(k.upstream)))
   for (const name of Object.keys(k.request.headers)) if (HOP_BY_HOP.has(name) || name === 'host') names.add(name)
   let n = 0
   for (const name of names) {
-    if (n++ >= max) break
+    if (n++ >= max) return [caseInsensitive(t), true]
     t.setStr(name, headerToLua(liveHeader(k, name)))
   }
-  return caseInsensitive(t)
+  return [caseInsensitive(t), false]
+}
+
+/**
+ * What a reader past its limit returns, as Kong's patched ngx.req readers do
+ * (kong/globalpatches.lua): the table, "truncated", and a notice in the log.
+ */
+export function maybeTruncated(t: LuaValue, truncated: boolean, what: string): LuaValue[] {
+  if (!truncated) return [t]
+  run().log('info', `${what} truncated`)
+  return [t, 'truncated']
+}
+
+/** An argument table for Lua, with maybeTruncated's result. */
+export function argsResult(r: { args: Map<string, ArgValue>; truncated: boolean }, what: string): LuaValue[] {
+  return maybeTruncated(toLua(argsObject(r.args)), r.truncated, what)
 }
 
 function headersOf(up: { header(n: string): unknown }): Record<string, string | string[]> {

@@ -11,12 +11,12 @@
  * (ngx.status, ngx.ctx) and raise Kong's sandbox message elsewhere.
  */
 import { defaultMessage, luaUnavailable, type ErrorAnswer } from '../../errors.js'
-import { argsObject, decodeArgs } from '../../http/args.js'
+import { decodeArgs, readArgs } from '../../http/args.js'
 import { LuaError, LuaExit } from '../core/errors.js'
 import { tostring } from '../core/ops.js'
 import { LuaTable, LuaUserdata, fromText, numberToString, toText, typeName, type LuaFunction, type LuaValue } from '../core/value.js'
-import { headerToLua, toLua } from './convert.js'
-import { currentHeader, headerName, headerValue, requestHeaders } from './headers.js'
+import { headerToLua } from './convert.js'
+import { argsResult, currentHeader, headerName, headerValue, maybeTruncated, readRequestHeaders } from './headers.js'
 import { LOG_LEVELS } from './log.js'
 import { exitNow } from './response.js'
 import { headersSent, kit, ngxCtx, requestStatus, run, setRequestStatus } from './run.js'
@@ -227,64 +227,70 @@ function exit(status: LuaValue): never {
   throw new LuaExit()
 }
 
-const req = library('ngx.req', {
-  // The same view as kong.request.get_headers; OpenResty's 0 means no limit.
-  get_headers: (max) => {
-    const n = max === undefined ? 100 : Number(max)
-    return requestHeaders(n > 0 ? n : Infinity)
+const req = library(
+  'ngx.req',
+  {
+    set_header: (name, v) => {
+      if (typeof name !== 'string') throw new LuaError("bad argument #1 to 'set_header' (string expected)")
+      if (v === undefined) kit().upstream.clearHeader(headerName(name))
+      else kit().upstream.setHeader(headerName(name), headerValue(name, v))
+    },
+    clear_header: (name) => {
+      if (typeof name !== 'string') throw new LuaError("bad argument #1 to 'clear_header' (string expected)")
+      kit().upstream.clearHeader(headerName(name))
+    },
+    set_uri_args: (args) => {
+      if (typeof args === 'string') kit().upstream.setRawQuery(args)
+      else if (args instanceof LuaTable) kit().upstream.setRawQuery(encodeQuery(args))
+      else throw new LuaError("bad argument #1 to 'set_uri_args' (string or table expected)")
+    },
+    get_method: () => kit().upstream.method,
+    set_method: (m) => {
+      const name = typeof m === 'number' ? METHODS[m] : undefined
+      if (name === undefined) throw new LuaError(`unsupported HTTP method: ${tostring(m)}`)
+      kit().upstream.setMethod(name)
+    },
+    set_uri: (uri) => {
+      if (typeof uri !== 'string' || uri === '') throw new LuaError("bad argument #1 to 'set_uri' (non-empty string expected)")
+      kit().upstream.setPath(toText(uri))
+    },
+    read_body: () => undefined,
+    discard_body: () => undefined,
+    get_body_data: () => {
+      const b = run().body
+      return b === undefined || b.length === 0 ? undefined : b.toString('latin1')
+    },
+    set_body_data: (s) => {
+      if (typeof s !== 'string') throw new LuaError("bad argument #1 to 'set_body_data' (string expected)")
+      kit().upstream.setBody(Buffer.from(s, 'latin1'))
+    },
+    get_body_file: () => undefined,
+    http_version: () => Number(kit().request.httpVersion),
+    start_time: () => kit().startedAt / 1000,
+    is_internal: () => false,
+    raw_header: (noRequestLine) => {
+      const r = kit().request
+      const lines: string[] = []
+      if (noRequestLine === undefined || noRequestLine === false) lines.push(`${r.method} ${r.rawTarget} HTTP/${r.httpVersion}`)
+      for (const [k, v] of Object.entries(r.headers)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) lines.push(`${k}: ${x}`)
+      return lines.join('\r\n') + '\r\n\r\n'
+    },
   },
-  set_header: (name, v) => {
-    if (typeof name !== 'string') throw new LuaError("bad argument #1 to 'set_header' (string expected)")
-    if (v === undefined) kit().upstream.clearHeader(headerName(name))
-    else kit().upstream.setHeader(headerName(name), headerValue(name, v))
+  {
+    // The same view as kong.request.get_headers; OpenResty's 0 means no limit.
+    get_headers: (max) => {
+      const n = max === undefined ? 100 : Number(max)
+      const [t, truncated] = readRequestHeaders(n > 0 ? n : Infinity)
+      return maybeTruncated(t, truncated, 'request headers')
+    },
+    get_uri_args: (max) => argsResult(readArgs(kit().request.rawQuery, max === undefined ? 100 : Number(max)), 'uri args'),
+    get_post_args: (max) => {
+      const b = run().body
+      if (b === undefined) throw new LuaError('request body not read')
+      return argsResult(readArgs(b.toString('latin1'), max === undefined ? 100 : Number(max)), 'post args')
+    },
   },
-  clear_header: (name) => {
-    if (typeof name !== 'string') throw new LuaError("bad argument #1 to 'clear_header' (string expected)")
-    kit().upstream.clearHeader(headerName(name))
-  },
-  get_uri_args: (max) => toLua(argsObject(decodeArgs(kit().request.rawQuery, max === undefined ? 100 : Number(max)))),
-  set_uri_args: (args) => {
-    if (typeof args === 'string') kit().upstream.setRawQuery(args)
-    else if (args instanceof LuaTable) kit().upstream.setRawQuery(encodeQuery(args))
-    else throw new LuaError("bad argument #1 to 'set_uri_args' (string or table expected)")
-  },
-  get_method: () => kit().upstream.method,
-  set_method: (m) => {
-    const name = typeof m === 'number' ? METHODS[m] : undefined
-    if (name === undefined) throw new LuaError(`unsupported HTTP method: ${tostring(m)}`)
-    kit().upstream.setMethod(name)
-  },
-  set_uri: (uri) => {
-    if (typeof uri !== 'string' || uri === '') throw new LuaError("bad argument #1 to 'set_uri' (non-empty string expected)")
-    kit().upstream.setPath(toText(uri))
-  },
-  read_body: () => undefined,
-  discard_body: () => undefined,
-  get_body_data: () => {
-    const b = run().body
-    return b === undefined || b.length === 0 ? undefined : b.toString('latin1')
-  },
-  set_body_data: (s) => {
-    if (typeof s !== 'string') throw new LuaError("bad argument #1 to 'set_body_data' (string expected)")
-    kit().upstream.setBody(Buffer.from(s, 'latin1'))
-  },
-  get_post_args: (max) => {
-    const b = run().body
-    if (b === undefined) throw new LuaError('request body not read')
-    return toLua(argsObject(decodeArgs(b.toString('latin1'), max === undefined ? 100 : Number(max))))
-  },
-  get_body_file: () => undefined,
-  http_version: () => Number(kit().request.httpVersion),
-  start_time: () => kit().startedAt / 1000,
-  is_internal: () => false,
-  raw_header: (noRequestLine) => {
-    const r = kit().request
-    const lines: string[] = []
-    if (noRequestLine === undefined || noRequestLine === false) lines.push(`${r.method} ${r.rawTarget} HTTP/${r.httpVersion}`)
-    for (const [k, v] of Object.entries(r.headers)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) lines.push(`${k}: ${x}`)
-    return lines.join('\r\n') + '\r\n\r\n'
-  },
-})
+)
 
 const worker = library('ngx.worker', {
   id: () => 0,

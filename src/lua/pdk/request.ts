@@ -3,11 +3,11 @@
  * port, path, query, headers, body, URI captures). Header reads see what
  * earlier plugins set (headers.ts).
  */
-import { argsObject, decodeArgs } from '../../http/args.js'
+import { decodeArgs, readArgs } from '../../http/args.js'
 import { LuaError } from '../core/errors.js'
 import { LuaTable, fromText, toText } from '../core/value.js'
 import { toLua } from './convert.js'
-import { currentHeader, headerNameArg, maxArg, requestHeaders } from './headers.js'
+import { argsResult, currentHeader, headerNameArg, maxArg, maybeTruncated, readRequestHeaders } from './headers.js'
 import { kit, run } from './run.js'
 import { library } from './table.js'
 
@@ -36,9 +36,7 @@ export const request = library(
       const v = decodeArgs(kit().request.rawQuery).get(toText(name))
       return toLua(Array.isArray(v) ? v[0] : v)
     },
-    get_query: (max) => toLua(argsObject(decodeArgs(kit().request.rawQuery, maxArg(max, 'max_args')))),
     get_header: (name) => currentHeader(headerNameArg(name)),
-    get_headers: (max) => requestHeaders(maxArg(max, 'max_headers')),
     get_raw_body: () => {
       const b = run().body
       return b === undefined ? undefined : b.toString('latin1')
@@ -47,14 +45,24 @@ export const request = library(
     get_uri_captures: () => {
       const c = kit().request.uriCaptures
       const t = new LuaTable()
-      const unnamed = new LuaTable((c?.unnamed ?? []).map(fromText))
-      const named = toLua(c?.named ?? {})
+      // Kong's unnamed table holds the whole match at [0] and each group at its own number.
+      const unnamed = new LuaTable()
+      c?.unnamed.forEach((v, i) => {
+        if (v !== undefined) unnamed.set(i, fromText(v))
+      })
+      const named = new LuaTable()
+      for (const [k, v] of Object.entries(c?.named ?? {})) if (v !== undefined) named.set(fromText(k), fromText(v))
       t.setStr('unnamed', unnamed)
       t.setStr('named', named)
       return t
     },
   },
   {
+    get_query: (max) => argsResult(readArgs(kit().request.rawQuery, maxArg(max, 'max_args')), 'uri args'),
+    get_headers: (max) => {
+      const [t, truncated] = readRequestHeaders(maxArg(max, 'max_headers'))
+      return maybeTruncated(t, truncated, 'request headers')
+    },
     get_body: (mimetype) => {
       const r = run()
       const k = kit()
@@ -67,7 +75,9 @@ export const request = library(
           return [undefined, 'invalid json body', 'application/json']
         }
       }
-      if (type.includes('application/x-www-form-urlencoded')) return [toLua(argsObject(decodeArgs(body))), undefined, 'application/x-www-form-urlencoded']
+      // Kong logs a form read past 100 arguments but returns no error for it.
+      if (type.includes('application/x-www-form-urlencoded'))
+        return [argsResult(readArgs(body), 'post args')[0], undefined, 'application/x-www-form-urlencoded']
       if (type.includes('multipart/form-data')) return [undefined, 'multipart/form-data bodies are not decoded here', 'multipart/form-data']
       return [undefined, 'missing content type', undefined]
     },
