@@ -63,6 +63,7 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
   const passive = passiveThresholds(upstream)
   const passiveOn = passive.httpFailures > 0 || passive.tcpFailures > 0 || passive.timeouts > 0
   const totalWeight = peers.reduce((s, p) => s + p.weight, 0)
+  const threshold = upstream.healthchecks.threshold
   const checker: ActiveChecker = startActiveChecks(
     upstream,
     peers.map((p) => ({ host: p.peer.host, port: p.peer.port, key: healthKey(upstream.name, p.peer.host, p.peer.port) })),
@@ -72,11 +73,13 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
 
   const usable = (exclude?: ReadonlySet<string>) => {
     const list = peers.filter((p) => p.health.healthy && !exclude?.has(p.peer.id))
-    // Kong's threshold: below this share of healthy weight the whole upstream is down.
-    const threshold = upstream.healthchecks.threshold
+    // Kong's balancer is healthy only while its healthy weight is *above* the
+    // threshold (balancers.lua): at 75 % with a threshold of 75 it is down, and
+    // a threshold of 100 is never met
+    // (spec/02-integration/05-proxy/10-balancer/01-healthchecks_spec.lua:1364).
     if (threshold > 0) {
       const healthyWeight = peers.filter((p) => p.health.healthy).reduce((s, p) => s + p.weight, 0)
-      if ((healthyWeight / totalWeight) * 100 < threshold) return []
+      if ((healthyWeight / totalWeight) * 100 <= threshold) return []
     }
     return list
   }
