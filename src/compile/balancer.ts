@@ -2,8 +2,9 @@
  * Target selection for services whose host names an upstream (Kong's
  * algorithms): weighted round-robin (smooth, nginx's interleaving),
  * consistent-hashing (weighted rendezvous hashing: adding or removing a target
- * only moves the keys that hashed to it), least-connections and latency
- * (lowest moving average). Unhealthy targets (health.ts) and weight 0 are
+ * only moves the keys that hashed to it), least-connections ((open + 1) /
+ * weight) and latency (moving average decayed over time, divided by the
+ * weight), with Kong's scores. Unhealthy targets (health.ts) and weight 0 are
  * never picked.
  */
 import { createHash } from 'node:crypto'
@@ -26,8 +27,13 @@ interface PeerState {
   health: TargetHealth
   current: number
   active: number
+  /** Latency's moving average (ms) and when it was last updated (performance.now(); 0: never). */
   ewmaMs: number
+  ewmaAt: number
 }
+
+/** Latency's decay time (Kong's DECAY_TIME, 10 s). */
+const DECAY_MS = 10_000
 
 export interface Balancer {
   readonly upstream: Upstream
@@ -57,6 +63,7 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
         current: 0,
         active: 0,
         ewmaMs: 0,
+        ewmaAt: 0,
       }
     })
   const byId = new Map(peers.map((p) => [p.peer.id, p]))
@@ -117,17 +124,37 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
       return best
     },
     'least-connections': (list) => {
+      // Kong's score (least_connections.lua): (connections + 1) / weight, so
+      // between idle targets the heavier one goes first.
       let best: PeerState | undefined
-      for (const p of list) if (!best || p.active / p.weight < best.active / best.weight) best = p
+      let bestScore = Infinity
+      for (const p of list) {
+        const score = (p.active + 1) / p.weight
+        if (score < bestScore) {
+          best = p
+          bestScore = score
+        }
+      }
       return best
     },
     latency: (list) => {
+      // Kong's score (latency.lua): the latency, decayed since it was last
+      // measured, divided by the weight.
+      const now = performance.now()
       let best: PeerState | undefined
-      for (const p of list) if (!best || p.ewmaMs < best.ewmaMs) best = p
+      let bestScore = Infinity
+      for (const p of list) {
+        const score = (p.ewmaMs * Math.exp(-(now - p.ewmaAt) / DECAY_MS)) / p.weight
+        if (score < bestScore) {
+          best = p
+          bestScore = score
+        }
+      }
       return best
     },
   }
   const pickFrom = pickers[upstream.algorithm]
+  const latency = upstream.algorithm === 'latency'
 
   return {
     upstream,
@@ -142,7 +169,14 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
       const p = byId.get(peer.id)
       if (!p) return
       p.active = Math.max(0, p.active - 1)
-      p.ewmaMs = p.ewmaMs === 0 ? elapsedMs : p.ewmaMs * 0.8 + elapsedMs * 0.2
+      if (latency) {
+        // Kong's moving average (latency.lua): the older the last measure, the
+        // less it weighs (a 10 s decay); the first one is taken whole.
+        const now = performance.now()
+        const w = p.ewmaAt === 0 ? 0 : Math.exp(-Math.max(0, now - p.ewmaAt) / DECAY_MS)
+        p.ewmaMs = p.ewmaMs * w + elapsedMs * (1 - w)
+        p.ewmaAt = now
+      }
       if (passiveOn || !p.health.healthy) record(p.health, passive, outcome)
     },
     health() {
