@@ -378,3 +378,31 @@ t.test('https active checks against a target that is not there mark it unhealthy
   await becomes(gw, gone, 'UNHEALTHY')
   t.pass('tcp_failures (2) reached')
 })
+
+t.test('passive checks count a failed try as Kong does: a retried one as a TCP failure, the last one by its 502', async (t) => {
+  // Kong reports a try that is retried from its balancer phase (tcp failure, or timeout for a
+  // 504: kong/init.lua), and the last try from its log phase by nginx's upstream status
+  // (kong/runloop/handler.lua): a refused last try is a 502, which only counts where 502 is
+  // an unhealthy status. spec/02-integration/05-proxy/10-balancer/01-healthchecks_spec.lua:93
+  // relies on the first: with retries, one refused connection and tcp_failures 1 answer 503.
+  const dead = await kongTarget(t, 'dead')
+  await dead.close()
+  const tcp = healthchecks({ passive: { unhealthy: { tcp_failures: 1 } } })
+
+  const retried = await balanced(t, [dead], { upstream: { healthchecks: tcp } })
+  const r = await requests(retried, 10)
+  t.same([r.oks, r.last], [0, 503], 'retried: the refused try made the target unhealthy')
+  t.equal(await health(retried, dead.port), 'UNHEALTHY')
+
+  const once = await balanced(t, [dead], { upstream: { healthchecks: tcp }, service: { retries: 0 } })
+  const statuses = new Set<number>()
+  for (let i = 0; i < 5; i++) statuses.add((await fetchRaw(`${once.url}/`)).status)
+  t.same([...statuses], [502], 'no retry: every request tries the target and gets 502')
+  t.equal(await health(once, dead.port), 'HEALTHY', 'a last try is its 502, not a TCP failure')
+
+  const http502 = healthchecks({ passive: { unhealthy: { tcp_failures: 1, http_failures: 1, http_statuses: [502] } } })
+  const counted = await balanced(t, [dead], { upstream: { healthchecks: http502 }, service: { retries: 0 } })
+  t.equal((await fetchRaw(`${counted.url}/`)).status, 502)
+  t.equal((await fetchRaw(`${counted.url}/`)).status, 503, 'with 502 among the unhealthy statuses it counts')
+  t.equal(await health(counted, dead.port), 'UNHEALTHY')
+})
