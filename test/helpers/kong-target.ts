@@ -38,7 +38,13 @@ export interface KongTarget {
 
 const TLS = () => ({ cert: readFileSync('test/fixtures/tls/server.crt'), key: readFileSync('test/fixtures/tls/server.key') })
 
-export async function kongTarget(t: { teardown(fn: () => Promise<void>): void }, name: string, protocol: 'http' | 'https' = 'http'): Promise<KongTarget> {
+/** `port`: 0 for any free one, or a given one (a target back on the port another left). */
+export async function kongTarget(
+  t: { teardown(fn: () => Promise<void>): void },
+  name: string,
+  protocol: 'http' | 'https' = 'http',
+  port = 0,
+): Promise<KongTarget> {
   const waiting: ServerResponse[] = []
   let total = 0
   const answer = (target: KongTarget, res: ServerResponse) => {
@@ -69,7 +75,7 @@ export async function kongTarget(t: { teardown(fn: () => Promise<void>): void },
   }
   const server: Server = protocol === 'https' ? createHttps(TLS(), handler) : createHttp(handler)
   server.on('connection', () => target.connections++)
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
   const target: KongTarget = {
     port: (server.address() as AddressInfo).port,
     name,

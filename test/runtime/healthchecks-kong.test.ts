@@ -39,6 +39,9 @@ function merge(base: Json, over: Json): Json {
 }
 const healthchecks = (over: Json) => merge(DEFAULTS, over)
 
+// Requests that go round the balancer twice (balancer_utils: SLOTS * 2).
+const SLOTS_2 = 20
+
 // Probes every 0.1 s: the spec's HEALTHCHECK_INTERVAL is 1 s.
 const INTERVAL = 0.1
 
@@ -405,4 +408,28 @@ t.test('passive checks count a failed try as Kong does: a retried one as a TCP f
   t.equal((await fetchRaw(`${counted.url}/`)).status, 502)
   t.equal((await fetchRaw(`${counted.url}/`)).status, 503, 'with 502 among the unhealthy statuses it counts')
   t.equal(await health(counted, dead.port), 'UNHEALTHY')
+})
+
+t.test('active checks of type tcp only connect: a target that stops listening goes down, and comes back', async (t) => {
+  // spec/02-integration/05-proxy/10-balancer/01-healthchecks_spec.lua:2735 (Kong's stream case,
+  // `type: tcp`, tcp_failures 1, successes 1; here over HTTP routes, which the type does not change)
+  const [s1, s2] = [await kongTarget(t, 's1'), await kongTarget(t, 's2')]
+  const gw = await balanced(t, [s1, s2], {
+    upstream: {
+      healthchecks: healthchecks({
+        active: { type: 'tcp', healthy: { interval: INTERVAL, successes: 1 }, unhealthy: { interval: INTERVAL, tcp_failures: 1 } },
+      }),
+    },
+  })
+  const first = await requests(gw, SLOTS_2)
+  t.same([first.oks, s1.ok, s2.ok], [SLOTS_2, SLOTS_2 / 2, SLOTS_2 / 2])
+  await s2.close()
+  await becomes(gw, s2, 'UNHEALTHY')
+  t.equal((await requests(gw, SLOTS_2)).oks, SLOTS_2)
+  t.equal(s1.ok, SLOTS_2 * 1.5, 'server 1 took every request')
+  const back = await kongTarget(t, 's2 again', 'http', s2.port)
+  await becomes(gw, back, 'HEALTHY')
+  t.equal((await requests(gw, SLOTS_2)).oks, SLOTS_2)
+  t.equal(back.ok, SLOTS_2 / 2, 'server 2 has its share again')
+  t.equal(s1.total + s2.total + back.total, SLOTS_2 * 3, 'the probes sent no HTTP request')
 })
