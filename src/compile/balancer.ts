@@ -35,6 +35,19 @@ interface PeerState {
 /** Latency's decay time (Kong's DECAY_TIME, 10 s). */
 const DECAY_MS = 10_000
 
+interface Weights {
+  total: number
+  unavailable: number
+  available: number
+}
+
+/** Kong's balancer status: healthy above the threshold, weights, and each target with its address. */
+export interface BalancerStatus {
+  healthy: boolean
+  weight: Weights
+  hosts: { host: string; port: number; nodeWeight: number; weight: Weights; addresses: { ip: string; port: number; weight: number; healthy: boolean }[] }[]
+}
+
 export interface Balancer {
   readonly upstream: Upstream
   /** A peer, or undefined when none can be used (Kong: 503 failure to get a peer). */
@@ -45,6 +58,8 @@ export interface Balancer {
   release(peer: Peer, outcome: Outcome, elapsedMs: number): void
   /** Health of each target, for the status API. */
   health(): { target: string; healthy: boolean }[]
+  /** The balancer's own health and weights (Kong's balancer status, `?balancer_health=1`). */
+  status(): BalancerStatus
   stop(): void
 }
 
@@ -78,16 +93,15 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
     probeTls,
   )
 
+  const healthyWeight = () => peers.reduce((s, p) => (p.health.healthy ? s + p.weight : s), 0)
+  // Kong's balancer is healthy only while its healthy weight is *above* the
+  // threshold (balancers.lua): at 75 % with a threshold of 75 it is down, and
+  // a threshold of 100 is never met
+  // (spec/02-integration/05-proxy/10-balancer/01-healthchecks_spec.lua:1364).
+  const above = (weight: number) => totalWeight > 0 && (weight / totalWeight) * 100 > threshold
   const usable = (exclude?: ReadonlySet<string>) => {
     const list = peers.filter((p) => p.health.healthy && !exclude?.has(p.peer.id))
-    // Kong's balancer is healthy only while its healthy weight is *above* the
-    // threshold (balancers.lua): at 75 % with a threshold of 75 it is down, and
-    // a threshold of 100 is never met
-    // (spec/02-integration/05-proxy/10-balancer/01-healthchecks_spec.lua:1364).
-    if (threshold > 0) {
-      const healthyWeight = peers.filter((p) => p.health.healthy).reduce((s, p) => s + p.weight, 0)
-      if ((healthyWeight / totalWeight) * 100 <= threshold) return []
-    }
+    if (threshold > 0 && !above(healthyWeight())) return []
     return list
   }
 
@@ -181,6 +195,23 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
     },
     health() {
       return peers.map((p) => ({ target: `${p.peer.host}:${p.peer.port}`, healthy: p.health.healthy }))
+    },
+    status() {
+      const available = healthyWeight()
+      return {
+        healthy: above(available),
+        weight: { total: totalWeight, unavailable: totalWeight - available, available },
+        hosts: peers.map((p) => {
+          const up = p.health.healthy ? p.weight : 0
+          return {
+            host: p.peer.host,
+            port: p.peer.port,
+            nodeWeight: p.weight,
+            weight: { total: p.weight, unavailable: p.weight - up, available: up },
+            addresses: [{ ip: p.peer.host, port: p.peer.port, weight: p.weight, healthy: p.health.healthy }],
+          }
+        }),
+      }
     },
     stop() {
       checker.stop()

@@ -433,3 +433,37 @@ t.test('active checks of type tcp only connect: a target that stops listening go
   t.equal(back.ok, SLOTS_2 / 2, 'server 2 has its share again')
   t.equal(s1.total + s2.total + back.total, SLOTS_2 * 3, 'the probes sent no HTTP request')
 })
+
+/** Kong's /upstreams/{name}/health?balancer_health=1. */
+async function balancerHealth(gw: TestGateway): Promise<{ health: string; balancer_health: string; details: { weight: Json } }> {
+  return (await fetchRaw(`${gw.adminUrl!}/upstreams/app.upstream/health?balancer_health=1`)).json<{
+    data: { health: string; balancer_health: string; details: { weight: Json } }
+  }>().data
+}
+
+t.test("the balancer's health and weights, as Kong's ?balancer_health=1 shows them", async (t) => {
+  // spec/02-integration/05-proxy/10-balancer/01-healthchecks_spec.lua:1364 (threshold 75, four
+  // targets of weight 25: 100 % healthy, then 75 %, which is not above the threshold)
+  const servers = [await kongTarget(t, 'a'), await kongTarget(t, 'b'), await kongTarget(t, 'c'), await kongTarget(t, 'd')]
+  const gw = await balanced(t, servers, {
+    weight: 25,
+    upstream: { healthchecks: healthchecks({ threshold: 75, passive: { unhealthy: { http_failures: 1 } } }) },
+  })
+  let h = await balancerHealth(gw)
+  t.same([h.health, h.balancer_health], ['HEALTHY', 'HEALTHY'])
+  t.same(h.details.weight, { available: 100, unavailable: 0, total: 100 })
+  servers[0]!.healthy = false
+  await until(async () => {
+    await fetchRaw(`${gw.url}/`)
+    return servers[0]!.fail > 0
+  }, 'a fails once')
+  h = await balancerHealth(gw)
+  t.same(h.details.weight, { available: 75, unavailable: 25, total: 100 })
+  t.same([h.health, h.balancer_health], ['UNHEALTHY', 'UNHEALTHY'])
+
+  // spec/02-integration/05-proxy/10-balancer/01-healthchecks_spec.lua:350 (checks off: the
+  // upstream says so, the balancer itself is healthy)
+  const off = await balanced(t, [servers[1]!], { upstream: { healthchecks: { passive: { unhealthy: { http_failures: 0, tcp_failures: 0, timeouts: 0 } } } } })
+  h = await balancerHealth(off)
+  t.same([h.health, h.balancer_health], ['HEALTHCHECKS_OFF', 'HEALTHY'])
+})
