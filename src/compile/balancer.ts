@@ -2,8 +2,9 @@
  * Target selection for services whose host names an upstream (Kong's
  * algorithms): weighted round-robin (smooth, nginx's interleaving),
  * consistent-hashing (weighted rendezvous hashing: adding or removing a target
- * only moves the keys that hashed to it), least-connections and latency
- * (lowest moving average). Unhealthy targets (health.ts) and weight 0 are
+ * only moves the keys that hashed to it), least-connections ((open + 1) /
+ * weight) and latency (moving average decayed over time, divided by the
+ * weight), with Kong's scores. Unhealthy targets (health.ts) and weight 0 are
  * never picked.
  */
 import { createHash } from 'node:crypto'
@@ -26,7 +27,25 @@ interface PeerState {
   health: TargetHealth
   current: number
   active: number
+  /** Latency's moving average (ms) and when it was last updated (performance.now(); 0: never). */
   ewmaMs: number
+  ewmaAt: number
+}
+
+/** Latency's decay time (Kong's DECAY_TIME, 10 s). */
+const DECAY_MS = 10_000
+
+interface Weights {
+  total: number
+  unavailable: number
+  available: number
+}
+
+/** Kong's balancer status: healthy above the threshold, weights, and each target with its address. */
+export interface BalancerStatus {
+  healthy: boolean
+  weight: Weights
+  hosts: { host: string; port: number; nodeWeight: number; weight: Weights; addresses: { ip: string; port: number; weight: number; healthy: boolean }[] }[]
 }
 
 export interface Balancer {
@@ -39,6 +58,8 @@ export interface Balancer {
   release(peer: Peer, outcome: Outcome, elapsedMs: number): void
   /** Health of each target, for the status API. */
   health(): { target: string; healthy: boolean }[]
+  /** The balancer's own health and weights (Kong's balancer status, `?balancer_health=1`). */
+  status(): BalancerStatus
   stop(): void
 }
 
@@ -57,12 +78,14 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
         current: 0,
         active: 0,
         ewmaMs: 0,
+        ewmaAt: 0,
       }
     })
   const byId = new Map(peers.map((p) => [p.peer.id, p]))
   const passive = passiveThresholds(upstream)
   const passiveOn = passive.httpFailures > 0 || passive.tcpFailures > 0 || passive.timeouts > 0
   const totalWeight = peers.reduce((s, p) => s + p.weight, 0)
+  const threshold = upstream.healthchecks.threshold
   const checker: ActiveChecker = startActiveChecks(
     upstream,
     peers.map((p) => ({ host: p.peer.host, port: p.peer.port, key: healthKey(upstream.name, p.peer.host, p.peer.port) })),
@@ -70,14 +93,15 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
     probeTls,
   )
 
+  const healthyWeight = () => peers.reduce((s, p) => (p.health.healthy ? s + p.weight : s), 0)
+  // Kong's balancer is healthy only while its healthy weight is *above* the
+  // threshold (balancers.lua): at 75 % with a threshold of 75 it is down, and
+  // a threshold of 100 is never met
+  // (spec/02-integration/05-proxy/10-balancer/01-healthchecks_spec.lua:1364).
+  const above = (weight: number) => totalWeight > 0 && (weight / totalWeight) * 100 > threshold
   const usable = (exclude?: ReadonlySet<string>) => {
     const list = peers.filter((p) => p.health.healthy && !exclude?.has(p.peer.id))
-    // Kong's threshold: below this share of healthy weight the whole upstream is down.
-    const threshold = upstream.healthchecks.threshold
-    if (threshold > 0) {
-      const healthyWeight = peers.filter((p) => p.health.healthy).reduce((s, p) => s + p.weight, 0)
-      if ((healthyWeight / totalWeight) * 100 < threshold) return []
-    }
+    if (threshold > 0 && !above(healthyWeight())) return []
     return list
   }
 
@@ -114,17 +138,37 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
       return best
     },
     'least-connections': (list) => {
+      // Kong's score (least_connections.lua): (connections + 1) / weight, so
+      // between idle targets the heavier one goes first.
       let best: PeerState | undefined
-      for (const p of list) if (!best || p.active / p.weight < best.active / best.weight) best = p
+      let bestScore = Infinity
+      for (const p of list) {
+        const score = (p.active + 1) / p.weight
+        if (score < bestScore) {
+          best = p
+          bestScore = score
+        }
+      }
       return best
     },
     latency: (list) => {
+      // Kong's score (latency.lua): the latency, decayed since it was last
+      // measured, divided by the weight.
+      const now = performance.now()
       let best: PeerState | undefined
-      for (const p of list) if (!best || p.ewmaMs < best.ewmaMs) best = p
+      let bestScore = Infinity
+      for (const p of list) {
+        const score = (p.ewmaMs * Math.exp(-(now - p.ewmaAt) / DECAY_MS)) / p.weight
+        if (score < bestScore) {
+          best = p
+          bestScore = score
+        }
+      }
       return best
     },
   }
   const pickFrom = pickers[upstream.algorithm]
+  const latency = upstream.algorithm === 'latency'
 
   return {
     upstream,
@@ -139,11 +183,35 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
       const p = byId.get(peer.id)
       if (!p) return
       p.active = Math.max(0, p.active - 1)
-      p.ewmaMs = p.ewmaMs === 0 ? elapsedMs : p.ewmaMs * 0.8 + elapsedMs * 0.2
+      if (latency) {
+        // Kong's moving average (latency.lua): the older the last measure, the
+        // less it weighs (a 10 s decay); the first one is taken whole.
+        const now = performance.now()
+        const w = p.ewmaAt === 0 ? 0 : Math.exp(-Math.max(0, now - p.ewmaAt) / DECAY_MS)
+        p.ewmaMs = p.ewmaMs * w + elapsedMs * (1 - w)
+        p.ewmaAt = now
+      }
       if (passiveOn || !p.health.healthy) record(p.health, passive, outcome)
     },
     health() {
       return peers.map((p) => ({ target: `${p.peer.host}:${p.peer.port}`, healthy: p.health.healthy }))
+    },
+    status() {
+      const available = healthyWeight()
+      return {
+        healthy: above(available),
+        weight: { total: totalWeight, unavailable: totalWeight - available, available },
+        hosts: peers.map((p) => {
+          const up = p.health.healthy ? p.weight : 0
+          return {
+            host: p.peer.host,
+            port: p.peer.port,
+            nodeWeight: p.weight,
+            weight: { total: p.weight, unavailable: p.weight - up, available: up },
+            addresses: [{ ip: p.peer.host, port: p.peer.port, weight: p.weight, healthy: p.health.healthy }],
+          }
+        }),
+      }
     },
     stop() {
       checker.stop()

@@ -9,12 +9,14 @@
  * probe settings (upstream-tls.ts compileProbeTls) and send the name Kong's
  * checker sends: https_sni, else the upstream's host_header, else the
  * target's host when it is a name. A failed handshake is a TCP failure.
+ * `type: tcp` probes only open a connection (Kong's checker does the same);
+ * grpc and grpcs probes are sent as http and https GETs (no HTTP/2 here).
  */
-import { isIP } from 'node:net'
+import { connect, isIP } from 'node:net'
 import { Client, type buildConnector } from 'undici'
 import type { Upstream } from '../config/model.js'
 import { timedConnector } from '../node/connector.js'
-import { record, type HealthStore, type Thresholds } from '../node/health.js'
+import { record, type HealthStore, type Outcome, type Thresholds } from '../node/health.js'
 import { tlsConnectOptions } from '../node/pools.js'
 import type { ProbeTls } from './upstream-tls.js'
 
@@ -67,7 +69,22 @@ export function startActiveChecks(u: Upstream, targets: readonly ProbeTarget[], 
   }
   const connectors = new Map(targets.map((target) => [target.key, connectorFor(target)]))
   let stopped = false
+  // type tcp: a connection made is a success, as Kong's checker counts it; nothing is sent.
+  const tcpProbe = (target: ProbeTarget) =>
+    new Promise<void>((resolve) => {
+      const socket = connect({ host: target.host, port: target.port })
+      const done = (outcome: Outcome) => {
+        clearTimeout(timer)
+        socket.destroy()
+        if (!stopped) record(health.of(target.key), t, outcome)
+        resolve()
+      }
+      const timer = setTimeout(() => done({ kind: 'timeout' }), timeoutMs)
+      socket.once('connect', () => done({ kind: 'connected' }))
+      socket.once('error', () => done({ kind: 'tcp' }))
+    })
   const probe = async (target: ProbeTarget) => {
+    if (a.type === 'tcp') return tcpProbe(target)
     const state = health.of(target.key)
     const client = new Client(`${https ? 'https' : 'http'}://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`, {
       connect: connectors.get(target.key)!,

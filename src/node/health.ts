@@ -5,7 +5,8 @@
  * active probes (compile/health-checks.ts) feed it through `record`.
  */
 
-export type Outcome = { kind: 'http'; status: number } | { kind: 'tcp' } | { kind: 'timeout' }
+/** What one observation saw: an HTTP status, a TCP failure, a timeout, or (tcp probes) a connection made. */
+export type Outcome = { kind: 'http'; status: number } | { kind: 'tcp' } | { kind: 'timeout' } | { kind: 'connected' }
 
 export interface TargetHealth {
   healthy: boolean
@@ -49,7 +50,7 @@ export interface Thresholds {
 
 /** Applies one observation with Kong's counters: a failure counter reaching its threshold marks the target unhealthy, successes reaching theirs mark it healthy. */
 export function record(state: TargetHealth, t: Thresholds, outcome: Outcome): void {
-  if (outcome.kind === 'http' && t.healthyStatuses.has(outcome.status)) {
+  if (outcome.kind === 'connected' || (outcome.kind === 'http' && t.healthyStatuses.has(outcome.status))) {
     state.httpFailures = state.tcpFailures = state.timeouts = 0
     if (!state.healthy && t.successes > 0 && ++state.successes >= t.successes) {
       state.healthy = true

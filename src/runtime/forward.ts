@@ -220,10 +220,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#held = undefined
     const code = (err as NodeJS.ErrnoException).code ?? ''
     const timedOut = TIMEOUT_CODES.has(code)
+    const retry = retries(this.s, this.o, code)
     if (this.#started) this.#done()
-    else this.#release(timedOut ? { kind: 'timeout' } : { kind: 'tcp' })
+    // Passive checks see a failed try as Kong reports it: one that is retried
+    // from the balancer phase (a timeout, else a TCP failure; kong/init.lua),
+    // the last one from the log phase by nginx's upstream status, 504 a
+    // timeout and anything else a 502 status (kong/runloop/handler.lua).
+    else this.#release(timedOut ? { kind: 'timeout' } : retry ? { kind: 'tcp' } : { kind: 'http', status: 502 })
     try {
-      failed(this.s, this.o, code, timedOut)
+      failed(this.s, this.o, code, timedOut, retry)
     } catch (e) {
       unexpected(this.s, e, 'upstream error')
     }
@@ -279,8 +284,14 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-/** A try failed before its answer started: another try, or Kong's answer. */
-function failed(s: RequestState, o: Outbound, code: string, timedOut: boolean): void {
+/** Whether a try that failed this way is retried: tries left, the client still there, nothing of the request lost. */
+function retries(s: RequestState, o: Outbound, code: string): boolean {
+  if (DNS_CODES.has(code) || (code === BODY_LIMIT && o.limit) || code === CLIENT_BODY_TIMEOUT) return false
+  return o.retriesLeft > 0 && !s.transport.closed && (o.resendable || CONNECT_PHASE_CODES.has(code))
+}
+
+/** A try failed before its answer started: another try (`retry`, from retries()), or Kong's answer. */
+function failed(s: RequestState, o: Outbound, code: string, timedOut: boolean, retry: boolean): void {
   // Kong answers these before proxying (its balancer resolves names in the access phase).
   if (DNS_CODES.has(code)) {
     s.sentAt = 0
@@ -295,7 +306,7 @@ function failed(s: RequestState, o: Outbound, code: string, timedOut: boolean): 
   // Kong's log record marks the try: nginx logs 504 for a timeout, 502 for any other failure.
   const attempt = s.proxied?.tries[s.proxied.tries.length - 1]
   if (attempt) attempt.failed = timedOut ? 504 : 502
-  if (o.retriesLeft > 0 && !s.transport.closed && (o.resendable || CONNECT_PHASE_CODES.has(code))) {
+  if (retry) {
     o.retriesLeft--
     return forward(s, o)
   }

@@ -198,6 +198,13 @@ function upstreamHealth(rt: Runtime, u: Upstream) {
   return { data, next: null }
 }
 
+/** Kong's `?balancer_health=1`: the balancer's health (HEALTHCHECKS_OFF when no check is on), its own health and weights. */
+function balancerHealth(rt: Runtime, u: Upstream) {
+  const details = rt.balancers.get(u.name)?.status() ?? { healthy: false, weight: { total: 0, unavailable: 0, available: 0 }, hosts: [] }
+  const balancer = details.healthy ? 'HEALTHY' : 'UNHEALTHY'
+  return { data: { health: healthchecksOff(u) ? 'HEALTHCHECKS_OFF' : balancer, balancer_health: balancer, id: u.id, details }, next: null }
+}
+
 // ---------------------------------------------------------------- server
 
 const NOT_FOUND = { message: 'Not found' }
@@ -349,6 +356,7 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
     const r = rt()
     const u = r.config.upstreams.find((x) => x.id === req.params.key) ?? r.config.upstreams.find((x) => x.name === req.params.key)
     if (!u) return reply.code(404).send(NOT_FOUND)
+    if ((req.query as Record<string, unknown>).balancer_health === '1') return balancerHealth(r, u)
     return upstreamHealth(r, u)
   })
 

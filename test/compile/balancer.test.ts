@@ -84,6 +84,7 @@ services:
 })
 
 t.test('an upstream with no targets (or only weight 0): 503 failure to get a peer from the ring-balancer', async (t) => {
+  // spec/02-integration/05-proxy/10-balancer/04-round-robin_spec.lua:374
   const gw = await gateway(`_format_version: "3.0"
 upstreams:
   - name: empty.internal
@@ -108,6 +109,7 @@ services:
 })
 
 t.test("Host to targets: the target's host and port by default; upstream host_header replaces the host name", async (t) => {
+  // spec/02-integration/05-proxy/10-balancer/01-healthchecks_spec.lua:828
   const up = await startUpstream('a')
   const gw = await gateway(`_format_version: "3.0"
 upstreams:

@@ -1,9 +1,16 @@
 // Passive and active health checks take failing targets out of rotation and bring them back.
 import t from 'tap'
-import { balancedGateway, fetchRaw, gateway } from '../helpers/gateway.js'
+import { balancedGateway, fetchRaw, gateway, type TestGateway } from '../helpers/gateway.js'
+import { until } from '../helpers/kong-target.js'
 import { startUpstream } from '../helpers/upstream.js'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** The health the gateway keeps for target 127.0.0.1:port of app.upstream. */
+const healthOf = (gw: TestGateway, port: number) =>
+  gw.holder
+    .current()
+    .balancers.get('app.upstream')!
+    .health()
+    .find((h) => h.target === `127.0.0.1:${port}`)?.healthy
 
 t.test('passive: a target answering 500s is ejected after http_failures', async (t) => {
   const good = await startUpstream('good')
@@ -34,12 +41,12 @@ t.test('active: probes mark a target unhealthy, then healthy again', async (t) =
     [a, b],
     'healthchecks:\n  active:\n    http_path: /health\n    healthy: { interval: 0.1, successes: 1 }\n    unhealthy: { interval: 0.1, http_failures: 1 }',
   )
-  await sleep(500)
+  await until(() => healthOf(gw, b.port) === false, 'b unhealthy')
   const before = b.requests.filter((r) => r.url !== '/health').length
   for (let i = 0; i < 6; i++) t.equal((await fetchRaw(`${gw.url}/x`)).json().name, 'a')
   t.equal(b.requests.filter((r) => r.url !== '/health').length, before, 'no traffic to the unhealthy target')
   failing = false
-  await sleep(500)
+  await until(() => healthOf(gw, b.port) === true, 'b healthy again')
   const names = new Set<string>()
   for (let i = 0; i < 6; i++) {
     const r = await fetchRaw(`${gw.url}/x`)
@@ -49,6 +56,7 @@ t.test('active: probes mark a target unhealthy, then healthy again', async (t) =
 })
 
 t.test('all targets unhealthy: 503 failure to get a peer', async (t) => {
+  // A refused try that is retried counts as a TCP failure (as in Kong; the last try counts by its 502).
   const gw = await gateway(`_format_version: "3.0"
 upstreams:
   - name: app.upstream
@@ -60,11 +68,13 @@ upstreams:
 services:
   - name: app
     host: app.upstream
-    retries: 0
+    retries: 1
     routes: [{ name: app, paths: [/] }]
 `)
   t.teardown(() => gw.close())
-  t.equal((await fetchRaw(`${gw.url}/`)).status, 502)
+  const first = await fetchRaw(`${gw.url}/`)
+  t.equal(first.status, 503, 'the retry finds no healthy target')
+  t.match(first.body, /The upstream server is currently unavailable/)
   const r = await fetchRaw(`${gw.url}/`)
   t.equal(r.status, 503)
   t.equal(r.json().message, 'failure to get a peer from the ring-balancer')

@@ -149,6 +149,7 @@ t.test('collections and entities in Kong shape', async (t) => {
 })
 
 t.test('upstream health', async (t) => {
+  // spec/02-integration/05-proxy/10-balancer/01-healthchecks_spec.lua:350 (HEALTHCHECKS_OFF)
   const { get } = await start(t)
   const off = (await get('/upstreams/up/health')).json<List>()
   t.equal(off.next, null)
