@@ -12,6 +12,7 @@ import { attachWorker, isClusterWorker, primaryChannel, reportHash, runPrimary }
 import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
 import { DEFAULT_SERVER_TOKEN, serverTokens } from '../version.js'
+import { DEFAULT_ERROR_DEFAULT_TYPE, errorFormat, TEMPLATE_SUFFIXES, type TemplateSuffix } from '../runtime/error-format.js'
 
 const list = (v: string | undefined) =>
   v
@@ -52,6 +53,11 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'access-log': { type: 'boolean' },
       'underscores-in-headers': { type: 'string' },
       'server-token': { type: 'string' },
+      'error-default-type': { type: 'string' },
+      'error-template-html': { type: 'string' },
+      'error-template-json': { type: 'string' },
+      'error-template-xml': { type: 'string' },
+      'error-template-plain': { type: 'string' },
       workers: { type: 'string' },
       'client-body-buffer-size': { type: 'string' },
       'client-body-timeout': { type: 'string' },
@@ -106,6 +112,21 @@ export async function serve(args: string[], io: Io): Promise<number> {
     io.err(`gateway serve: --server-token: ${(err as Error).message}`)
     return 2
   }
+  // Kong's error_default_type and error_template_*: checked (and the templates read) now, not at the first error.
+  const errorDefaultType = values['error-default-type'] ?? env.GATEWAY_ERROR_DEFAULT_TYPE ?? DEFAULT_ERROR_DEFAULT_TYPE
+  const errorTemplates: Partial<Record<TemplateSuffix, string>> = {}
+  for (const suffix of Object.keys(TEMPLATE_SUFFIXES) as TemplateSuffix[]) {
+    const path = values[`error-template-${suffix}`] ?? env[`GATEWAY_ERROR_TEMPLATE_${suffix.toUpperCase()}`]
+    if (path) errorTemplates[suffix] = path
+  }
+  try {
+    errorFormat(errorDefaultType, errorTemplates)
+  } catch (err) {
+    io.err(
+      `gateway serve: ${(err as Error).message.replace(/^error_(default_type|template_(\w+))/, (_m, name: string) => `--error-${name.replace('_', '-')}`)}`,
+    )
+    return 2
+  }
   let limits
   try {
     limits = {
@@ -143,6 +164,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
     accessLog: accessLog ? (entry: Record<string, unknown>) => log.info(entry, 'access') : undefined,
     underscoresInHeaders,
     serverToken,
+    errorDefaultType,
+    errorTemplates,
     pluginLog: pluginLogger(log),
     requestLog: (fields: Record<string, unknown>, msg: string) => log.error(fields, msg),
     onReload: (r: ReloadResult) => {

@@ -19,14 +19,20 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]
                 [--real-ip-header NAME] [--real-ip-recursive on|off]
                 [--log-level LEVEL] [--access-log] [--workers N|auto] [--underscores-in-headers on|off]
                 [--server-token PRODUCT] [--untrusted-lua-sandbox-requires MOD,...]
+                [--error-default-type TYPE] [--error-template-html|json|xml|plain PATH]
       Serve a declarative file, reloading it when it changes (SIGHUP forces a reload).
       Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001, drain 25000 ms.
       --server-token: the product in Server and Via (default Kong's, kong/<version>).
+      --error-default-type: the template of the gateway's 400/502/504 for a request with neither
+      Accept nor Content-Type (Kong's error_default_type: text/plain by default, application/json,
+      application/xml, text/html). --error-template-*: Kong's error_template_* files (%s: the
+      message, then the request id).
       --untrusted-lua-sandbox-requires: the modules Lua snippets may require (Kong's
       untrusted_lua_sandbox_requires; none by default), among:
 ${wrap(REQUIRABLE.join(', '), '        ')}
       Environment: GATEWAY_CONFIG, GATEWAY_LISTEN, GATEWAY_TLS_LISTEN, GATEWAY_ADMIN_LISTEN,
       GATEWAY_TRUSTED_IPS, GATEWAY_REAL_IP_HEADER, GATEWAY_REAL_IP_RECURSIVE, GATEWAY_DRAIN_TIMEOUT,
       GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG, GATEWAY_WORKERS, GATEWAY_UNDERSCORES_IN_HEADERS,
-      GATEWAY_SERVER_TOKEN, GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES (lists are comma-separated).
+      GATEWAY_SERVER_TOKEN, GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES, GATEWAY_ERROR_DEFAULT_TYPE,
+      GATEWAY_ERROR_TEMPLATE_HTML|JSON|XML|PLAIN (lists are comma-separated).
       Logs are JSON lines on stdout.`

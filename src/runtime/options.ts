@@ -8,6 +8,7 @@
  */
 import type { ServerTokens } from '../version.js'
 import type { ClientLimits } from './limits.js'
+import type { ErrorFormat } from './render.js'
 import type { RequestLog } from './state.js'
 import type { RealIpRule, TrustCheck } from './trust.js'
 
@@ -26,4 +27,6 @@ export interface ProxyOptions {
   readonly limits: ClientLimits
   /** The product token in Server and Via (Kong's by default). */
   readonly tokens: ServerTokens
+  /** Kong's error_default_type and error_template_* (error-format.ts). */
+  readonly errors: ErrorFormat
 }

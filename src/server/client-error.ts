@@ -12,8 +12,8 @@
  *   8 KiB buffer (Node would answer 431, Fastify a JSON 431);
  * - anything else unparseable: 400 "Bad request".
  *
- * Answers are in Kong's error template (text/plain: nothing of the request,
- * not even Accept, has been read) with the Server header, and the connection
+ * Answers are in Kong's error template (as `error_default_type` says: nothing
+ * of the request, not even Accept, has been read) with the Server header, and the connection
  * closes (nginx never keeps a connection alive after a 400). A request still
  * being answered on the connection (pipelined before the bad bytes) gets its
  * answer first. A client too slow to send its headers is closed without an
@@ -23,9 +23,9 @@ import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { BAD_REQUEST, HEADER_TOO_LARGE, reasonPhrase, URI_TOO_LONG, type ErrorAnswer } from '../errors.js'
 import { HEADER_BUFFER_BYTES } from '../runtime/header-limits.js'
-import { renderError } from '../runtime/render.js'
+import type { ProxyOptions } from '../runtime/options.js'
+import { renderError, type ErrorFormat } from '../runtime/render.js'
 import { nextRequestId } from '../runtime/request-id.js'
-import type { ServerTokens } from '../version.js'
 
 type ParserSocket = Socket & { _httpMessage?: ServerResponse | null }
 // Fastify types rawPacket as JSON; Node hands a Buffer.
@@ -60,12 +60,14 @@ function answerFor(err: ParseError): ErrorAnswer | 'ignore' | 'close' {
   }
 }
 
-/** Fastify's `clientErrorHandler` for the proxy listeners, naming the gateway with `tokens`. */
-export function proxyClientError(tokens: ServerTokens): (err: ParseError, socket: Socket) => void {
-  return (err, socket) => clientError(err, socket, tokens.server)
+/** Fastify's `clientErrorHandler` for the proxy listeners: the gateway's product token and error format. */
+export function proxyClientError(proxy: Pick<ProxyOptions, 'tokens' | 'errors'>): (err: ParseError, socket: Socket) => void {
+  const server = proxy.tokens.server
+  const format = proxy.errors
+  return (err, socket) => clientError(err, socket, server, format)
 }
 
-function clientError(err: ParseError, socket: Socket, server: string): void {
+function clientError(err: ParseError, socket: Socket, server: string, format: ErrorFormat): void {
   if (socket.destroyed) return
   const answer = answerFor(err)
   if (answer === 'ignore') return
@@ -84,10 +86,10 @@ function clientError(err: ParseError, socket: Socket, server: string): void {
   // A response still under way on this connection goes out first (its
   // request was read whole before the bad bytes); ours follows it.
   if (inFlight && !inFlight.writableFinished) {
-    inFlight.once('close', () => refuse(socket, answer, server))
+    inFlight.once('close', () => refuse(socket, answer, server, format))
     return
   }
-  refuse(socket, answer, server)
+  refuse(socket, answer, server, format)
 }
 
 // nginx's lingering_timeout: how long the rest of a refused head is read and
@@ -96,10 +98,10 @@ function clientError(err: ParseError, socket: Socket, server: string): void {
 const LINGER_MS = 5000
 const ignore = () => {}
 
-function refuse(socket: Socket, a: ErrorAnswer, server: string): void {
+function refuse(socket: Socket, a: ErrorAnswer, server: string, format: ErrorFormat): void {
   if (socket.destroyed || !socket.writable) return
   const id = nextRequestId()
-  const r = renderError(a.error, id, undefined, 'proxy')
+  const r = renderError(a.error, id, undefined, 'proxy', undefined, format)
   socket.on('data', ignore)
   socket.on('error', ignore)
   const linger = setTimeout(() => socket.destroy(), LINGER_MS).unref()
