@@ -30,6 +30,8 @@ function size(flag: string, v: string): number {
   return n
 }
 
+const offMeansNone = (listen: string[]) => (listen.length === 1 && listen[0] === 'off' ? [] : listen)
+
 /** A timeout in whole milliseconds, at least 1. */
 function millis(flag: string, v: string): number {
   const n = Number(v)
@@ -152,7 +154,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
   if (requires.length > 0) (await import('../lua/engine.js')).setLuaLimits({ requires })
   const opts = {
     config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml',
-    listen: values.listen ?? (list(env.GATEWAY_LISTEN).length ? list(env.GATEWAY_LISTEN) : ['0.0.0.0:8000']),
+    // Kong's `proxy_listen = off`: no proxy listener (an admin-only node).
+    listen: offMeansNone(values.listen ?? (list(env.GATEWAY_LISTEN).length ? list(env.GATEWAY_LISTEN) : ['0.0.0.0:8000'])),
     tlsListen: values['tls-listen'] ?? list(env.GATEWAY_TLS_LISTEN),
     adminListen: values['admin-listen'] ?? env.GATEWAY_ADMIN_LISTEN ?? '127.0.0.1:8001',
     trustedIps: values['trusted-ips'] ?? env.GATEWAY_TRUSTED_IPS ?? '',
