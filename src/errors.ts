@@ -11,7 +11,7 @@
  *   negotiated on Accept (JSON when absent);
  * - `error` with `negotiate: 'nginx'` (an nginx-level error through Kong's
  *   error handler): the same template, negotiated on Accept, then on the
- *   request's Content-Type, then text/plain;
+ *   request's Content-Type, then error_default_type (text/plain by default);
  * - `message` (kong.response.exit(status, { message })): compact JSON.
  * Two plugins answer outside these: jwt's claim errors are a JSON table
  * (kong.response.exit(status, table)) and proxy-cache's 504 has no body.
@@ -22,7 +22,7 @@ export interface ErrorAnswer {
   readonly status: number
   readonly error: string
   readonly headers?: Readonly<Record<string, string>>
-  /** 'nginx': negotiated as Kong's error handler does (Accept, then Content-Type, then text/plain). */
+  /** 'nginx': negotiated as Kong's error handler does (Accept, then Content-Type, then error_default_type). */
   readonly negotiate?: 'nginx'
 }
 

@@ -20,11 +20,16 @@ export interface ServerTokens {
   readonly server: string
   /** Kong's Via entry, both ways: `1.1 <token>`. */
   readonly via: string
+  /**
+   * The entry sent upstream for an HTTP/1.0 client: Kong writes the client's
+   * `ngx.req.http_version()`, a number LuaJIT turns into `1` (and 2.0 into `2`).
+   */
+  readonly viaHttp10: string
 }
 
 export function serverTokens(token: string = DEFAULT_SERVER_TOKEN): ServerTokens {
   if (!PRODUCT.test(token)) throw new Error(`'${token}' is not a product token (name or name/version)`)
-  return Object.freeze({ server: token, via: `1.1 ${token}` })
+  return Object.freeze({ server: token, via: `1.1 ${token}`, viaHttp10: `1 ${token}` })
 }
 
 export const DEFAULT_TOKENS = serverTokens()

@@ -13,6 +13,7 @@ import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
 import { DEFAULT_SERVER_TOKEN, serverTokens } from '../version.js'
 import { DEFAULT_HEADERS, DEFAULT_HEADERS_UPSTREAM, wireHeaders } from '../runtime/kong-headers.js'
+import { DEFAULT_ERROR_DEFAULT_TYPE, errorFormat, TEMPLATE_SUFFIXES, type TemplateSuffix } from '../runtime/error-format.js'
 
 const list = (v: string | undefined) =>
   v
@@ -29,6 +30,8 @@ function size(flag: string, v: string): number {
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} must be a size in bytes like 8192, 8k or 1m`)
   return n
 }
+
+const offMeansNone = (listen: string[]) => (listen.length === 1 && listen[0] === 'off' ? [] : listen)
 
 /** A timeout in whole milliseconds, at least 1. */
 function millis(flag: string, v: string): number {
@@ -55,6 +58,11 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'server-token': { type: 'string' },
       headers: { type: 'string' },
       'headers-upstream': { type: 'string' },
+      'error-default-type': { type: 'string' },
+      'error-template-html': { type: 'string' },
+      'error-template-json': { type: 'string' },
+      'error-template-xml': { type: 'string' },
+      'error-template-plain': { type: 'string' },
       workers: { type: 'string' },
       'client-body-buffer-size': { type: 'string' },
       'client-body-timeout': { type: 'string' },
@@ -118,6 +126,21 @@ export async function serve(args: string[], io: Io): Promise<number> {
     io.err(`gateway serve: ${(err as Error).message}`)
     return 2
   }
+  // Kong's error_default_type and error_template_*: checked (and the templates read) now, not at the first error.
+  const errorDefaultType = values['error-default-type'] ?? env.GATEWAY_ERROR_DEFAULT_TYPE ?? DEFAULT_ERROR_DEFAULT_TYPE
+  const errorTemplates: Partial<Record<TemplateSuffix, string>> = {}
+  for (const suffix of Object.keys(TEMPLATE_SUFFIXES) as TemplateSuffix[]) {
+    const path = values[`error-template-${suffix}`] ?? env[`GATEWAY_ERROR_TEMPLATE_${suffix.toUpperCase()}`]
+    if (path) errorTemplates[suffix] = path
+  }
+  try {
+    errorFormat(errorDefaultType, errorTemplates)
+  } catch (err) {
+    io.err(
+      `gateway serve: ${(err as Error).message.replace(/^error_(default_type|template_(\w+))/, (_m, name: string) => `--error-${name.replace('_', '-')}`)}`,
+    )
+    return 2
+  }
   let limits
   try {
     limits = {
@@ -143,7 +166,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
   if (requires.length > 0) (await import('../lua/engine.js')).setLuaLimits({ requires })
   const opts = {
     config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml',
-    listen: values.listen ?? (list(env.GATEWAY_LISTEN).length ? list(env.GATEWAY_LISTEN) : ['0.0.0.0:8000']),
+    // Kong's `proxy_listen = off`: no proxy listener (an admin-only node).
+    listen: offMeansNone(values.listen ?? (list(env.GATEWAY_LISTEN).length ? list(env.GATEWAY_LISTEN) : ['0.0.0.0:8000'])),
     tlsListen: values['tls-listen'] ?? list(env.GATEWAY_TLS_LISTEN),
     adminListen: values['admin-listen'] ?? env.GATEWAY_ADMIN_LISTEN ?? '127.0.0.1:8001',
     trustedIps: values['trusted-ips'] ?? env.GATEWAY_TRUSTED_IPS ?? '',
@@ -157,6 +181,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
     serverToken,
     headers,
     headersUpstream,
+    errorDefaultType,
+    errorTemplates,
     pluginLog: pluginLogger(log),
     requestLog: (fields: Record<string, unknown>, msg: string) => log.error(fields, msg),
     onReload: (r: ReloadResult) => {

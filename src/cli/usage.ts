@@ -14,12 +14,13 @@ function wrap(text: string, indent: string): string {
   return [...lines, indent + line].join('\n')
 }
 
-export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]... [--tls-listen HOST:PORT]...
+export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT|off]... [--tls-listen HOST:PORT]...
                 [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...] [--drain-timeout MS]
                 [--real-ip-header NAME] [--real-ip-recursive on|off]
                 [--log-level LEVEL] [--access-log] [--workers N|auto] [--underscores-in-headers on|off]
                 [--server-token PRODUCT] [--headers LIST|off] [--headers-upstream LIST|off]
                 [--untrusted-lua-sandbox-requires MOD,...]
+                [--error-default-type TYPE] [--error-template-html|json|xml|plain PATH]
       Serve a declarative file, reloading it when it changes (SIGHUP forces a reload).
       Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001, drain 25000 ms.
       --server-token: the product in Server and Via (default Kong's, kong/<version>).
@@ -27,6 +28,10 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT]
       latency_tokens, X-Kong-Request-Id; also Server, Via, X-Kong-Proxy-Latency,
       X-Kong-Response-Latency, X-Kong-Upstream-Latency, X-Kong-Admin-Latency,
       X-Kong-Upstream-Status). --headers-upstream: X-Kong-Request-Id (default) or off.
+      --error-default-type: the template of the gateway's 400/502/504 for a request with neither
+      Accept nor Content-Type (Kong's error_default_type: text/plain by default, application/json,
+      application/xml, text/html). --error-template-*: Kong's error_template_* files (%s: the
+      message, then the request id).
       --untrusted-lua-sandbox-requires: the modules Lua snippets may require (Kong's
       untrusted_lua_sandbox_requires; none by default), among:
 ${wrap(REQUIRABLE.join(', '), '        ')}
@@ -34,5 +39,6 @@ ${wrap(REQUIRABLE.join(', '), '        ')}
       GATEWAY_TRUSTED_IPS, GATEWAY_REAL_IP_HEADER, GATEWAY_REAL_IP_RECURSIVE, GATEWAY_DRAIN_TIMEOUT,
       GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG, GATEWAY_WORKERS, GATEWAY_UNDERSCORES_IN_HEADERS,
       GATEWAY_SERVER_TOKEN, GATEWAY_HEADERS, GATEWAY_HEADERS_UPSTREAM,
-      GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES (lists are comma-separated).
+      GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES, GATEWAY_ERROR_DEFAULT_TYPE,
+      GATEWAY_ERROR_TEMPLATE_HTML|JSON|XML|PLAIN (lists are comma-separated).
       Logs are JSON lines on stdout.`

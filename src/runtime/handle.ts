@@ -66,7 +66,7 @@ function start(req: IncomingMessage, transport: Transport, opts: HandlerOptions)
   // Before anything reads a header (the trusted X-Real-IP below included).
   if (!proxy.underscoresInHeaders) dropUnderscoreHeaders(req)
   // Pinned: a reload mid-request does not mix configs.
-  const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts), proxy.limits, proxy.wire)
+  const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts), proxy.limits, proxy.wire, proxy.errors)
   s.log = proxy.requestLog
   if (proxy.accessLog) logAccess(s, proxy.accessLog)
   // The synchronous part of every step runs under this guard; what follows a

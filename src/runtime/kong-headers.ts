@@ -24,6 +24,8 @@ export interface WireHeaders {
   readonly token: string
   /** `Via` to the upstream (`1.1 <token>`): Kong's settings do not reach it. */
   readonly viaUpstream: string
+  /** The same for an HTTP/1.0 client: Kong writes the client's version, and LuaJIT prints 1.0 as `1`. */
+  readonly viaUpstreamHttp10: string
   readonly upstreamLatency: boolean
   readonly proxyLatency: boolean
   readonly responseLatency: boolean
@@ -77,6 +79,7 @@ export function wireHeaders(tokens: ServerTokens, headers = DEFAULT_HEADERS, hea
     via: on.has('via') ? tokens.via : undefined,
     token: tokens.server,
     viaUpstream: tokens.via,
+    viaUpstreamHttp10: tokens.viaHttp10,
     upstreamLatency: on.has('x-kong-upstream-latency'),
     proxyLatency: on.has('x-kong-proxy-latency'),
     responseLatency: on.has('x-kong-response-latency'),

@@ -8,6 +8,7 @@
  */
 import type { WireHeaders } from './kong-headers.js'
 import type { ClientLimits } from './limits.js'
+import type { ErrorFormat } from './render.js'
 import type { RequestLog } from './state.js'
 import type { RealIpRule, TrustCheck } from './trust.js'
 
@@ -26,4 +27,6 @@ export interface ProxyOptions {
   readonly limits: ClientLimits
   /** Kong's headers on answers and upstream (`headers`, `headers_upstream`), with the product token (Kong's by default). */
   readonly wire: WireHeaders
+  /** Kong's error_default_type and error_template_* (error-format.ts). */
+  readonly errors: ErrorFormat
 }

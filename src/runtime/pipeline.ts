@@ -18,7 +18,7 @@
  * pipeline; the response phases still run, as in Kong. Steps stay synchronous
  * until a plugin returns a promise.
  */
-import { BAD_REQUEST, NO_SERVICE, UNEXPECTED, type ErrorAnswer } from '../errors.js'
+import { BAD_REQUEST, NO_SERVICE, UNEXPECTED, URI_TOO_LONG, type ErrorAnswer } from '../errors.js'
 import { forward } from './forward.js'
 import { overHeaderLimits } from './header-limits.js'
 import { runAccess, runRewrite, scheduleLog, type Outcome } from './phases.js'
@@ -54,6 +54,16 @@ export function runPipeline(s: RequestState): void {
  * The connection closes, as nginx never finished reading the head.
  */
 function refuseHead(s: RequestState, answer: ErrorAnswer): void {
+  if (answer === URI_TOO_LONG) {
+    // nginx read nothing past the request line: plugins (and the template's
+    // negotiation) see a request without headers (04-plugins_triggering_spec.lua:983).
+    s.req.headers = {}
+    s.req.rawHeaders = []
+  } else {
+    // The request line was read: log plugins see its query (04-plugins_triggering_spec.lua:920).
+    const target = splitRequestTarget(s.req.url ?? '/')
+    if (target) s.query = target.query
+  }
   const global = s.runtime.chains.global
   if (!global.empty) {
     s.lists = global.lists

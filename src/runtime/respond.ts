@@ -90,6 +90,7 @@ export function fail(s: RequestState, a: ErrorAnswer, extra?: Readonly<Record<st
     firstValue(req.headers.accept),
     a.negotiate === 'nginx' ? 'proxy' : 'kong',
     firstValue(req.headers['content-type']),
+    s.errors,
   )
   reply(s, a.status, ownHeaders(s, { ...a.headers, ...extra, 'content-type': r.contentType }), r.body, 'error')
 }

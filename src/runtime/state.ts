@@ -15,6 +15,7 @@ import type { AuthCredential, Exit } from '../plugins/types.js'
 import type { WireHeaders } from './kong-headers.js'
 import type { RequestKit } from './kit.js'
 import type { ClientLimits } from './limits.js'
+import type { ErrorFormat } from './render.js'
 import type { ResponseDraft } from './response-draft.js'
 import type { UpstreamChanges } from './upstream-changes.js'
 import type { Transport } from './transport.js'
@@ -132,6 +133,8 @@ export class RequestState {
     readonly limits: ClientLimits,
     /** Kong's own headers switched on, with the product token they carry. */
     readonly wire: WireHeaders,
+    /** How the gateway's own errors are rendered (Kong's error_default_type, error_template_*). */
+    readonly errors: ErrorFormat,
   ) {}
 
   /** Unix ms at arrival (the clock is read only when a log plugin asks). */

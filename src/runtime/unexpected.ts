@@ -26,7 +26,7 @@ export function unexpected(s: RequestState, err: unknown, where: string): void {
   if (t.closed) return
   try {
     if (t.started) return t.abort()
-    const r = renderError(UNEXPECTED.error, s.requestId, firstValue(s.req.headers.accept))
+    const r = renderError(UNEXPECTED.error, s.requestId, firstValue(s.req.headers.accept), 'kong', undefined, s.errors)
     const headers: OutHeaders = { 'content-type': r.contentType }
     kongHeaders(s, headers)
     t.send(UNEXPECTED.status, reasonPhrase(UNEXPECTED.status), headers, r.body)

@@ -132,7 +132,8 @@ export function upstreamHeaders(s: RequestState, base?: Record<string, string | 
   else delete h['x-forwarded-prefix']
   h['x-real-ip'] = arrival.clientIp
   const via = firstValue(incoming.via)
-  const token = s.wire.viaUpstream
+  // Kong names the client's HTTP version in the entry it sends upstream (35-via_spec.lua:135).
+  const token = s.req.httpVersion === '1.0' ? s.wire.viaUpstreamHttp10 : s.wire.viaUpstream
   h.via = via ? `${via}, ${token}` : token
   if (s.wire.upstreamRequestId) h['x-kong-request-id'] = s.requestId
   return h

@@ -62,7 +62,7 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
     logger: false,
     return503OnClosing: false,
     serverFactory,
-    clientErrorHandler: proxyClientError(opts.proxy.wire),
+    clientErrorHandler: proxyClientError(opts.proxy.wire, opts.proxy.errors),
   }) as unknown as FastifyInstance
   // WebSocket upgrades never reach a request handler: Node emits them on the server.
   const upgrade = createUpgradeHandler(handlerOptions)

@@ -12,8 +12,8 @@
  *   8 KiB buffer (Node would answer 431, Fastify a JSON 431);
  * - anything else unparseable: 400 "Bad request".
  *
- * Answers are in Kong's error template (text/plain: nothing of the request,
- * not even Accept, has been read) with the Server header, and the connection
+ * Answers are in Kong's error template (as `error_default_type` says: nothing
+ * of the request, not even Accept, has been read) with the Server header, and the connection
  * closes (nginx never keeps a connection alive after a 400). A request still
  * being answered on the connection (pipelined before the bad bytes) gets its
  * answer first. A client too slow to send its headers is closed without an
@@ -23,7 +23,7 @@ import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { BAD_REQUEST, HEADER_TOO_LARGE, reasonPhrase, URI_TOO_LONG, type ErrorAnswer } from '../errors.js'
 import { HEADER_BUFFER_BYTES } from '../runtime/header-limits.js'
-import { renderError } from '../runtime/render.js'
+import { renderError, type ErrorFormat } from '../runtime/render.js'
 import { nextRequestId } from '../runtime/request-id.js'
 import type { WireHeaders } from '../runtime/kong-headers.js'
 
@@ -60,12 +60,12 @@ function answerFor(err: ParseError): ErrorAnswer | 'ignore' | 'close' {
   }
 }
 
-/** Fastify's `clientErrorHandler` for the proxy listeners, with the gateway's own headers that `wire` switches on. */
-export function proxyClientError(wire: WireHeaders): (err: ParseError, socket: Socket) => void {
-  return (err, socket) => clientError(err, socket, wire)
+/** Fastify's `clientErrorHandler` for the proxy listeners, with the gateway's own headers that `wire` switches on and its error format. */
+export function proxyClientError(wire: WireHeaders, format: ErrorFormat): (err: ParseError, socket: Socket) => void {
+  return (err, socket) => clientError(err, socket, wire, format)
 }
 
-function clientError(err: ParseError, socket: Socket, wire: WireHeaders): void {
+function clientError(err: ParseError, socket: Socket, wire: WireHeaders, format: ErrorFormat): void {
   if (socket.destroyed) return
   const answer = answerFor(err)
   if (answer === 'ignore') return
@@ -84,10 +84,10 @@ function clientError(err: ParseError, socket: Socket, wire: WireHeaders): void {
   // A response still under way on this connection goes out first (its
   // request was read whole before the bad bytes); ours follows it.
   if (inFlight && !inFlight.writableFinished) {
-    inFlight.once('close', () => refuse(socket, answer, wire))
+    inFlight.once('close', () => refuse(socket, answer, wire, format))
     return
   }
-  refuse(socket, answer, wire)
+  refuse(socket, answer, wire, format)
 }
 
 // nginx's lingering_timeout: how long the rest of a refused head is read and
@@ -96,10 +96,10 @@ function clientError(err: ParseError, socket: Socket, wire: WireHeaders): void {
 const LINGER_MS = 5000
 const ignore = () => {}
 
-function refuse(socket: Socket, a: ErrorAnswer, wire: WireHeaders): void {
+function refuse(socket: Socket, a: ErrorAnswer, wire: WireHeaders, format: ErrorFormat): void {
   if (socket.destroyed || !socket.writable) return
   const id = nextRequestId()
-  const r = renderError(a.error, id, undefined, 'proxy')
+  const r = renderError(a.error, id, undefined, 'proxy', undefined, format)
   socket.on('data', ignore)
   socket.on('error', ignore)
   const linger = setTimeout(() => socket.destroy(), LINGER_MS).unref()

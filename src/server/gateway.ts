@@ -26,6 +26,7 @@ import { RuntimeHolder } from '../reload/holder.js'
 import { createReloader, type ReloadResult, type Reloader } from '../reload/reloader.js'
 import { watchConfig, type ConfigWatcher } from '../reload/watcher.js'
 import { serverTokens } from '../version.js'
+import { errorFormat, type TemplateSuffix } from '../runtime/error-format.js'
 
 export interface GatewayOptions {
   config: string
@@ -57,6 +58,10 @@ export interface GatewayOptions {
   headers?: string
   /** Kong's `headers_upstream`: `X-Kong-Request-Id` (the default) or `off`. */
   headersUpstream?: string
+  /** Kong's error_default_type: the template of an nginx-level error for a request without Accept or Content-Type (default text/plain). */
+  errorDefaultType?: string
+  /** Kong's error_template_html|json|xml|plain: files whose `%s` take the message and the request id. */
+  errorTemplates?: Partial<Record<TemplateSuffix, string>>
   /** For the primary of several workers: each worker's pid and configuration hash, for /status. */
   workers?: (() => { pid: number; hash: string | undefined }[]) | undefined
   /** For the primary of several workers: why the node cannot take traffic on configuration `hash` yet (/readyz), or undefined. */
@@ -133,8 +138,9 @@ function clusterPluginMetrics(): () => Promise<string> {
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
-  // A bad token or headers list stops the start before anything is opened.
+  // A bad token, headers list, error type or template stops the start before anything is opened.
   const wire = wireHeaders(serverTokens(opts.serverToken), opts.headers, opts.headersUpstream)
+  const errors = errorFormat(opts.errorDefaultType, opts.errorTemplates)
   const env = opts.env ?? process.env
   const plugins = opts.plugins ?? BUNDLED_PLUGINS
   const loaded = await loadFile(opts.config, { env, registry: plugins.registry })
@@ -168,6 +174,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     underscoresInHeaders: opts.underscoresInHeaders ?? true,
     limits: { ...DEFAULT_CLIENT_LIMITS, ...opts.limits },
     wire,
+    errors,
   }
   let draining = false
   const servers: FastifyInstance[] = []
