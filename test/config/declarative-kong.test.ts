@@ -522,3 +522,49 @@ t.test('a legacy regex path is validated after its migration', async (t) => {
   t.equal(got.length, 1)
   t.match(got[0], { line: 8, column: 13, path: 'services[0].routes[0].paths[0]', message: /^invalid regex: '\/regex\.\+\('/ })
 })
+
+// kong/db/schema/entities/services.lua (url shorthand, luasocket's url.parse): without `//` there
+// is no host, and what follows an optional `scheme:` is the path.
+t.test('a service url without scheme:// is a path, as Kong reads it', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'services:', '- name: a', '  url: example.com')), [
+    { line: 4, column: 8, path: 'services[0].host', message: 'required field missing' },
+    { line: 4, column: 8, path: 'services[0].path', message: 'should start with: /' },
+  ])
+})
+
+// kong/db/schema/entities/services.lua: the scheme is taken as written, so `HTTPS` is not a protocol.
+t.test('a service url scheme is not lower-cased', async (t) => {
+  t.same(issues(lines('_format_version: "3.0"', 'services:', '- name: a', '  url: HTTPS://h.test')), [
+    {
+      line: 4,
+      column: 8,
+      path: 'services[0].protocol',
+      message: 'expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp',
+    },
+  ])
+})
+
+// kong/db/schema/entities/services.lua: a url without a port gets 443 for https only, 80 otherwise.
+t.test('a service url without a port: 443 for https, 80 for every other scheme', async (t) => {
+  const r = loadConfig(
+    lines(
+      '_format_version: "3.0"',
+      'services:',
+      '- { name: a, url: "https://h.test" }',
+      '- { name: b, url: "grpcs://h.test" }',
+      '- { name: c, url: "tls://h.test" }',
+      '- { name: d, url: "grpc://h.test" }',
+    ),
+    { file: 'kong.yml', env: {} },
+  )
+  if (!r.ok) return t.fail(JSON.stringify(r.issues))
+  t.same(
+    r.config.services.map((s) => [s.name, s.protocol, s.port]),
+    [
+      ['a', 'https', 443],
+      ['b', 'grpcs', 80],
+      ['c', 'tls', 80],
+      ['d', 'grpc', 80],
+    ],
+  )
+})

@@ -11,37 +11,44 @@ const TLS_ONLY_FIELDS = ['client_certificate', 'tls_verify', 'tls_verify_depth',
 const NO_PATH_PROTOCOLS = new Set(['tcp', 'tls', 'tls_passthrough', 'udp', 'grpc', 'grpcs'])
 
 /**
- * Splits the `url` shorthand into protocol, host, port and path. Kong lets the
- * url override those fields; a missing port follows the scheme.
+ * Splits the `url` shorthand into protocol, host, port and path, as Kong's
+ * (luasocket's url.parse): the url overrides those fields; a missing port is
+ * 443 for `https` and 80 for every other scheme (Kong's, so `grpcs://h` and
+ * `tls://h` mean port 80 there and here); the scheme is kept as written (Kong
+ * refuses `HTTPS`). A url without `//` has no host: `example.com` is a path,
+ * `h:8080` the scheme `h`, each reported as Kong reports them.
  */
 export function expandServiceUrl(raw: unknown): unknown {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw
   const svc = raw as Record<string, unknown>
   if (typeof svc.url !== 'string') return raw
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/?#:]*)(?::([^/?#]*))?([^?#]*)/.exec(svc.url)
+  const m = /^([A-Za-z0-9][A-Za-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/?#:]*)(?::([^/?#]*))?([^?#]*)/.exec(svc.url)
   const out: Record<string, unknown> = { ...svc }
   delete out.url
   if (!m) {
-    out.host = svc.url // reported as an invalid host, pointing at `url`
+    // No authority: Kong's shorthand sets host to null (`required field missing`)
+    // and what is left after an optional `scheme:` is the path.
+    const bare = /^(?:([A-Za-z0-9][A-Za-z0-9+.-]*):)?([^?#]*)/.exec(svc.url)!
+    delete out.host
+    if (bare[1] !== undefined) out.protocol = bare[1]
+    out.port = defaultPort((out.protocol as string | undefined) ?? 'http')
+    if (bare[2]) out.path = bare[2]
+    else delete out.path
     return out
   }
-  const protocol = m[1]!.toLowerCase()
+  const protocol = m[1]!
   out.protocol = protocol
   // No host in the url: Kong's shorthand sets host to null, which is `required field missing`.
   if (m[2] !== '') out.host = m[2]!
   else delete out.host
-  out.port =
-    m[3] !== undefined && m[3] !== ''
-      ? /^\d+$/.test(m[3])
-        ? Number(m[3])
-        : m[3]
-      : protocol === 'https' || protocol === 'grpcs' || protocol === 'tls'
-        ? 443
-        : 80
+  out.port = m[3] !== undefined && m[3] !== '' ? (/^\d+$/.test(m[3]) ? Number(m[3]) : m[3]) : defaultPort(protocol)
   if (m[4]) out.path = m[4]
   else delete out.path
   return out
 }
+
+/** Kong's port for a url without one (services.lua): 443 for https, else 80. */
+const defaultPort = (protocol: string): number => (protocol === 'https' ? 443 : 80)
 
 export function serviceSchema(ctx: SchemaContext, registry: PluginRegistry) {
   const child: SchemaContext = { mode: ctx.mode, parent: 'services' }
