@@ -344,8 +344,11 @@ t.test('a JWK from ${{ env }}: checked, and never printed', async (t) => {
   const file = join(import.meta.dirname, '..', 'fixtures', 'deck', 'sync', '057-env-var-masking-tests', 'jwk-key.yaml')
   const text = readFileSync(file, 'utf8')
   const kid = 'vsR8NCNV_1_LB06LqudGa2r-T0y4Z6VQVYue9IQz6A4'
-  const ok = loadConfig(text, { file: 'jwk-key.yaml', env: { DECK_JWK_KEY: jwkOf(rsa, kid) } })
+  // decK renders the text before YAML reads it, so its test sets the variable to a YAML
+  // single-quoted string (tests/integration/sync_test.go:13015 in Kong/deck): do the same.
+  const quoted = (jwk: string) => `'${jwk}'`
+  const ok = loadConfig(text, { file: 'jwk-key.yaml', env: { DECK_JWK_KEY: quoted(jwkOf(rsa, kid)) } })
   t.ok(ok.ok, 'valid with a JWK of the same kid')
-  const bad = loadConfig(text, { file: 'jwk-key.yaml', env: { DECK_JWK_KEY: jwkOf(rsa, 'other') } })
+  const bad = loadConfig(text, { file: 'jwk-key.yaml', env: { DECK_JWK_KEY: quoted(jwkOf(rsa, 'other')) } })
   t.same(bad.ok ? [] : bad.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`), ['7:8 keys[0].jwk: kid in jwk.kid must be equal to keys.kid'])
 })
