@@ -8,6 +8,7 @@ import { textLine } from './report.js'
 import { availableParallelism } from 'node:os'
 import { installSafetyNet } from './safety-net.js'
 import { luaRequires, REQUIRES_OPTION } from './lua-requires.js'
+import { KEEPALIVE_OPTIONS, upstreamKeepalive } from './upstream-keepalive.js'
 import { attachWorker, isClusterWorker, primaryChannel, reportHash, runPrimary } from './workers.js'
 import type { Io } from './validate.js'
 import type { ReloadResult } from '../reload/reloader.js'
@@ -70,6 +71,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'proxy-buffer-size': { type: 'string' },
       'temp-dir': { type: 'string' },
       ...REQUIRES_OPTION,
+      ...KEEPALIVE_OPTIONS,
     },
   })
   const workersSpec = values.workers ?? io.env.GATEWAY_WORKERS ?? '1'
@@ -154,6 +156,13 @@ export async function serve(args: string[], io: Io): Promise<number> {
     io.err(`gateway serve: ${(err as Error).message}`)
     return 2
   }
+  let keepalive
+  try {
+    keepalive = upstreamKeepalive(values, env)
+  } catch (err) {
+    io.err(`gateway serve: ${(err as Error).message}`)
+    return 2
+  }
   let requires: string[]
   try {
     requires = luaRequires(values['untrusted-lua-sandbox-requires'], env)
@@ -175,6 +184,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
     realIpRecursive: recursive === 'on',
     drainTimeoutMs: Number(values['drain-timeout'] ?? env.GATEWAY_DRAIN_TIMEOUT ?? 25_000),
     limits,
+    upstreamKeepalive: keepalive,
     env,
     accessLog: accessLog ? (entry: Record<string, unknown>) => log.info(entry, 'access') : undefined,
     underscoresInHeaders,

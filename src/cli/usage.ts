@@ -21,6 +21,8 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT|
                 [--server-token PRODUCT] [--headers LIST|off] [--headers-upstream LIST|off]
                 [--untrusted-lua-sandbox-requires MOD,...]
                 [--error-default-type TYPE] [--error-template-html|json|xml|plain PATH]
+                [--upstream-keepalive-pool-size N] [--upstream-keepalive-max-requests N]
+                [--upstream-keepalive-idle-timeout SECONDS]
       Serve a declarative file, reloading it when it changes (SIGHUP forces a reload).
       Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001, drain 25000 ms.
       --server-token: the product in Server and Via (default Kong's, kong/<version>).
@@ -32,6 +34,9 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT|
       Accept nor Content-Type (Kong's error_default_type: text/plain by default, application/json,
       application/xml, text/html). --error-template-*: Kong's error_template_* files (%s: the
       message, then the request id).
+      --upstream-keepalive-*: Kong's upstream_keepalive_pool_size (default 512 per pool; 0: no
+      keep-alive), _max_requests (10000 per connection; 0: no limit) and _idle_timeout (60 s;
+      0: indefinitely).
       --untrusted-lua-sandbox-requires: the modules Lua snippets may require (Kong's
       untrusted_lua_sandbox_requires; none by default), among:
 ${wrap(REQUIRABLE.join(', '), '        ')}
@@ -40,5 +45,6 @@ ${wrap(REQUIRABLE.join(', '), '        ')}
       GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG, GATEWAY_WORKERS, GATEWAY_UNDERSCORES_IN_HEADERS,
       GATEWAY_SERVER_TOKEN, GATEWAY_HEADERS, GATEWAY_HEADERS_UPSTREAM,
       GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES, GATEWAY_ERROR_DEFAULT_TYPE,
-      GATEWAY_ERROR_TEMPLATE_HTML|JSON|XML|PLAIN (lists are comma-separated).
+      GATEWAY_ERROR_TEMPLATE_HTML|JSON|XML|PLAIN, GATEWAY_UPSTREAM_KEEPALIVE_POOL_SIZE|MAX_REQUESTS|
+      IDLE_TIMEOUT (lists are comma-separated).
       Logs are JSON lines on stdout.`

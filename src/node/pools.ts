@@ -9,6 +9,10 @@
  * tls_verify, tls_verify_depth, CA certificates and client certificate,
  * kong/init.lua:1389): a request never rides a connection that another
  * service's more lenient, or differently pinned, settings authenticated.
+ *
+ * How connections are kept is Kong's upstream_keepalive_* (`gateway serve
+ * --upstream-keepalive-*`), turned into undici's options once, when the node
+ * is made: every pool created afterwards shares them.
  */
 import { createRequire } from 'node:module'
 import { checkServerIdentity, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls'
@@ -114,11 +118,55 @@ export function tlsConnectOptions(tls: Omit<UpstreamTls, 'id'> | undefined): Rec
   }
 }
 
+/** Kong's upstream_keepalive_* settings (kong.conf), with Kong's meaning of 0 for each. */
+export interface UpstreamKeepalive {
+  /**
+   * upstream_keepalive_pool_size: connections kept per pool. Here it also
+   * bounds the connections open at once to one pool (undici cannot bound idle
+   * connections alone: a request beyond it waits for one). 0: no keep-alive,
+   * every request opens its own connection, and nothing is bounded.
+   */
+  readonly poolSize: number
+  /** upstream_keepalive_max_requests: requests one connection carries before it is closed; 0: no limit. */
+  readonly maxRequests: number
+  /** upstream_keepalive_idle_timeout, in seconds: how long an unused connection stays open; 0: indefinitely. */
+  readonly idleTimeout: number
+}
+
+/** kong.conf.default's values. */
+export const KONG_KEEPALIVE: UpstreamKeepalive = { poolSize: 512, maxRequests: 10_000, idleTimeout: 60 }
+
+/** The longest timer Node keeps (about 24.8 days): Kong's "indefinitely" (idle timeout 0). */
+const FOREVER_MS = 2 ** 31 - 1
+
+/** undici's Pool options for these settings, minus the connector (computed once per node). */
+export function keepaliveOptions(
+  k: UpstreamKeepalive,
+): Pick<Pool.Options, 'connections' | 'pipelining' | 'keepAliveTimeout' | 'keepAliveMaxTimeout' | 'maxRequestsPerClient'> {
+  // pipelining 0 is undici's "no keep-alive": each request goes out with `Connection: close`.
+  if (k.poolSize === 0) return { connections: null, pipelining: 0 }
+  // One request per connection is no keep-alive either (undici's 0 would mean no limit).
+  if (k.maxRequests === 1) return { connections: k.poolSize, pipelining: 0 }
+  const idle = k.idleTimeout === 0 ? FOREVER_MS : Math.min(FOREVER_MS, Math.max(1, Math.round(k.idleTimeout * 1000)))
+  return {
+    connections: k.poolSize,
+    pipelining: 1,
+    // Both: undici takes the shorter of the upstream's Keep-Alive hint and the maximum.
+    keepAliveTimeout: idle,
+    keepAliveMaxTimeout: idle,
+    // undici closes a connection after maxRequestsPerClient + 1 requests (it counts the
+    // requests sent before the current one): Kong's N is undici's N - 1.
+    ...(k.maxRequests > 1 ? { maxRequestsPerClient: k.maxRequests - 1 } : {}),
+  }
+}
+
 export class UpstreamPools {
   readonly #pools = new Map<string, Pool>()
+  readonly #options: ReturnType<typeof keepaliveOptions>
 
-  /** `connections`: the most open at once per origin (Kong's upstream_keepalive_pool_size, 512). */
-  constructor(private readonly connections = 512) {}
+  constructor(keepalive: Partial<UpstreamKeepalive> = {}) {
+    this.#options = keepaliveOptions({ ...KONG_KEEPALIVE, ...keepalive })
+  }
 
   /** The pool for these settings, created on first use. */
   get(s: PoolSettings): Pool {
@@ -126,10 +174,7 @@ export class UpstreamPools {
     let pool = this.#pools.get(key)
     if (!pool) {
       pool = new Pool(s.origin, {
-        connections: this.connections,
-        pipelining: 1,
-        keepAliveTimeout: 60_000, // Kong's upstream_keepalive_idle_timeout
-        keepAliveMaxTimeout: 60_000,
+        ...this.#options,
         // connect_timeout on a precise timer (undici's own fires on a ~1 s clock).
         connect: timedConnector(s.connectTimeout, {
           ...(s.servername ? { servername: s.servername } : {}),

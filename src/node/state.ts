@@ -16,7 +16,7 @@ import type { PrimaryChannel } from './counter-protocol.js'
 import { LeasedCounters } from './counter-lease.js'
 import { LocalCounters } from './counters.js'
 import { HealthStore } from './health.js'
-import { UpstreamPools } from './pools.js'
+import { UpstreamPools, type UpstreamKeepalive } from './pools.js'
 
 export interface NodeState extends NodeView {
   readonly pools: UpstreamPools
@@ -32,8 +32,8 @@ export interface NodeOptions {
   /** Kong's node_id; workers of one node share the primary's (GATEWAY_NODE_ID). Default: a random UUID. */
   id?: string | undefined
   metrics?: Registry | undefined
-  /** Most connections open at once to one upstream origin (default 512). */
-  upstreamConnections?: number | undefined
+  /** Kong's upstream_keepalive_* for every upstream pool (default: Kong's, pools.ts). */
+  upstreamKeepalive?: Partial<UpstreamKeepalive> | undefined
   /**
    * In a worker of `--workers`: the line to the primary, which keeps the
    * node's counters (`counters` then counts for the whole node). Without it,
@@ -44,7 +44,7 @@ export interface NodeOptions {
 
 export function createNodeState(opts: NodeOptions = {}): NodeState {
   const slots = new Map<string, { slot: NodeSlot<unknown>; value: unknown }>()
-  const pools = new UpstreamPools(opts.upstreamConnections)
+  const pools = new UpstreamPools(opts.upstreamKeepalive)
   const counters = opts.primary ? new LeasedCounters(opts.primary) : new LocalCounters()
   let closed = false
   const node: NodeState = {

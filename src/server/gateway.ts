@@ -10,6 +10,7 @@ import { redactForConfig } from '../config/secrets/index.js'
 import { compileRuntime, pluginsOf, type CompileOptions } from '../compile/runtime.js'
 import { createNodeState, type NodeState } from '../node/state.js'
 import type { PrimaryChannel } from '../node/counter-protocol.js'
+import type { UpstreamKeepalive } from '../node/pools.js'
 import { BUNDLED_PLUGINS, type PluginSet } from '../plugins/set.js'
 import cluster from 'node:cluster'
 import { AggregatorRegistry } from 'prom-client'
@@ -86,8 +87,8 @@ export interface GatewayOptions {
   drainTimeoutMs?: number
   /** Request body and response buffering, client_body_timeout, send_timeout (each defaults to nginx's under Kong). */
   limits?: Partial<ClientLimits>
-  /** Most connections open at once to one upstream origin (default 512, Kong's upstream_keepalive_pool_size). */
-  upstreamConnections?: number
+  /** Kong's upstream_keepalive_pool_size, _max_requests, _idle_timeout (default Kong's 512, 10000, 60 s). */
+  upstreamKeepalive?: Partial<UpstreamKeepalive>
 }
 
 export interface Gateway {
@@ -146,7 +147,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const loaded = await loadFile(opts.config, { env, registry: plugins.registry })
   if (!loaded.ok) throw new ConfigError(loaded.issues)
   // Everything that outlives a reload: pools, target health, plugin metrics and slots.
-  const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID, upstreamConnections: opts.upstreamConnections, primary: opts.primary })
+  const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID, upstreamKeepalive: opts.upstreamKeepalive, primary: opts.primary })
   const ownsNode = opts.node === undefined
   // With --workers, the primary's /metrics sums what each worker counted (prom-client's cluster aggregation).
   if (cluster.isWorker) {

@@ -3,15 +3,17 @@
 // of host, port, SNI, tls_verify, depth, CA and client certificate ids); here the upstream
 // counts the connections it accepted and the SNI and client certificate each one carried. A
 // connection is reused only by a request with the same name and TLS settings. Kong's
-// upstream_keepalive_pool_size / max_requests settings have no equivalent (README, Known
-// differences).
+// upstream_keepalive_pool_size, _max_requests and _idle_timeout are the gateway's
+// upstreamKeepalive option (`gateway serve --upstream-keepalive-*`, test/cli/serve-keepalive.test.ts).
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import t, { type Test } from 'tap'
 import { stringify } from 'yaml'
+import type { GatewayOptions } from '../../src/server/gateway.js'
 import { fetchRaw, gateway, type TestGateway } from '../helpers/gateway.js'
+import { until } from '../helpers/kong-target.js'
 
 const fixture = (f: string) => readFileSync(`test/fixtures/tls/${f}`, 'utf8')
 
@@ -19,18 +21,23 @@ interface TlsUpstream {
   port: number
   /** Each connection accepted: the SNI it sent and the fingerprint of its client certificate ('' without one). */
   connections: { sni: string; client: string }[]
+  /** How many of those connections were closed (by either side). */
+  closed: number
 }
 
 /** An https upstream that answers `SNI=<name>` (Kong's /echo_sni) and asks for, without requiring, a client certificate. */
 async function tlsUpstream(t: Test): Promise<TlsUpstream> {
-  const up: TlsUpstream = { port: 0, connections: [] }
+  const up: TlsUpstream = { port: 0, connections: [], closed: 0 }
   const server = createServer({ cert: fixture('server.crt'), key: fixture('server.key'), requestCert: true, rejectUnauthorized: false }, (req, res) => {
     const socket = req.socket as TLSSocket
     res.end(req.url === '/fingerprint' ? (socket.getPeerCertificate().fingerprint256 ?? '') : `SNI=${socket.servername || ''}`)
   })
   server.on('secureConnection', (socket: TLSSocket) => {
     up.connections.push({ sni: socket.servername || '', client: socket.getPeerCertificate().fingerprint256 ?? '' })
+    socket.on('close', () => up.closed++)
   })
+  // No Keep-Alive hint: the gateway's own idle timeout alone decides when it closes a connection.
+  server.keepAliveTimeout = 0
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   t.teardown(
     () =>
@@ -43,8 +50,8 @@ async function tlsUpstream(t: Test): Promise<TlsUpstream> {
   return up
 }
 
-async function start(t: Test, yaml: string): Promise<TestGateway> {
-  const gw = await gateway(yaml)
+async function start(t: Test, yaml: string, opts: Partial<GatewayOptions> = {}): Promise<TestGateway> {
+  const gw = await gateway(yaml, opts)
   t.teardown(() => gw.close())
   return gw
 }
@@ -129,4 +136,56 @@ t.test('pools by client certificate when the upstream asks for one (mTLS)', asyn
     up.connections.map((c) => c.client),
     [one.body, two.body],
   )
+})
+
+t.test('upstream_keepalive_pool_size = 0: every request opens its own connection', async (t) => {
+  // spec/02-integration/05-proxy/25-upstream_keepalive_spec.lua:257 (Kong checks that no
+  // connection was kept; here the upstream counts one connection per request, none left open)
+  const up = await tlsUpstream(t)
+  const gw = await start(t, byHost(up.port, ['one.test', 'two.test']), { upstreamKeepalive: { poolSize: 0 } })
+  const get = (host: string) => fetchRaw(`${gw.url}/echo_sni`, { headers: { host } })
+  t.equal((await get('one.test')).body, 'SNI=one.test')
+  t.equal((await get('two.test')).body, 'SNI=two.test')
+  t.equal((await get('one.test')).body, 'SNI=one.test')
+  t.same(
+    up.connections.map((c) => c.sni),
+    ['one.test', 'two.test', 'one.test'],
+    'the second one.test request did not reuse the first connection',
+  )
+  await until(() => up.closed === 3, 'each connection was closed after its request')
+  t.equal(up.closed, 3)
+})
+
+t.test('upstream_keepalive_max_requests = 1: a connection carries one request, then is freed', async (t) => {
+  // spec/02-integration/05-proxy/25-upstream_keepalive_spec.lua:351 ("keepalive not saving
+  // connection", "free connection pool"): the next request opens a new connection
+  const up = await tlsUpstream(t)
+  const gw = await start(t, byHost(up.port, ['one.test']), { upstreamKeepalive: { maxRequests: 1 } })
+  for (let i = 0; i < 2; i++) t.equal((await fetchRaw(`${gw.url}/echo_sni`, { headers: { host: 'one.test' } })).body, 'SNI=one.test')
+  t.equal(up.connections.length, 2, 'one connection per request')
+  await until(() => up.closed === 2, 'both connections were closed')
+  t.equal(up.closed, 2)
+})
+
+t.test('upstream_keepalive_max_requests = 3: the fourth request opens a second connection', async (t) => {
+  // kong.conf.default upstream_keepalive_max_requests: requests proxied through one keepalive
+  // connection before it is closed (nginx's keepalive_requests on the upstream side)
+  const up = await tlsUpstream(t)
+  const gw = await start(t, byHost(up.port, ['one.test']), { upstreamKeepalive: { maxRequests: 3 } })
+  for (let i = 0; i < 3; i++) await fetchRaw(`${gw.url}/echo_sni`, { headers: { host: 'one.test' } })
+  t.equal(up.connections.length, 1, 'three requests on one connection')
+  await fetchRaw(`${gw.url}/echo_sni`, { headers: { host: 'one.test' } })
+  t.equal(up.connections.length, 2, 'the fourth request opened a new connection')
+})
+
+t.test('upstream_keepalive_idle_timeout: an unused connection is closed when it expires', async (t) => {
+  // kong.conf.default upstream_keepalive_idle_timeout (seconds; Kong's enable_keepalive idle
+  // timeout): a kept connection not reused in time is closed, the next request opens another
+  const up = await tlsUpstream(t)
+  const gw = await start(t, byHost(up.port, ['one.test']), { upstreamKeepalive: { idleTimeout: 0.05 } })
+  await fetchRaw(`${gw.url}/echo_sni`, { headers: { host: 'one.test' } })
+  t.equal(up.connections.length, 1)
+  await until(() => up.closed === 1, 'the idle connection was closed by the gateway')
+  await fetchRaw(`${gw.url}/echo_sni`, { headers: { host: 'one.test' } })
+  t.equal(up.connections.length, 2, 'the next request opened a new connection')
 })

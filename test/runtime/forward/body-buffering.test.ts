@@ -115,7 +115,7 @@ const echoLength = (_req: IncomingMessage, res: ServerResponse, body: Buffer) =>
 t.test('slow request bodies do not starve other clients of the same upstream (request_buffering, the default)', async (t) => {
   // Two upstream connections, four clients sending 40 bytes at one byte per 25 ms:
   // streamed, two of them would hold both connections for a second.
-  const { gw, up } = await setup(t, echoLength, { upstreamConnections: 2 })
+  const { gw, up } = await setup(t, echoLength, { upstreamKeepalive: { poolSize: 2 } })
   let seen = 0
   up.server.on('request', () => seen++)
   const slow = Array.from({ length: 4 }, () => slowPost(gw, 40, 25))
@@ -241,7 +241,7 @@ t.test('response_buffering (the default): a reader that stops reading does not h
   const tempDir = mkdtempSync(join(tmpdir(), 'gw-spool-'))
   let bigWritten!: () => void
   const written = new Promise<void>((r) => (bigWritten = r))
-  const { gw } = await setup(t, bigOrSmall(bigWritten), { upstreamConnections: 1, limits: { proxyBufferBytes: 64 * 1024, tempDir } })
+  const { gw } = await setup(t, bigOrSmall(bigWritten), { upstreamKeepalive: { poolSize: 1 }, limits: { proxyBufferBytes: 64 * 1024, tempDir } })
   const slow = open(gw)
   slow.socket.pause() // reads nothing for now
   slow.socket.write('GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
