@@ -59,6 +59,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
       'server-token': { type: 'string' },
       headers: { type: 'string' },
       'headers-upstream': { type: 'string' },
+      'allow-debug-header': { type: 'string' },
       'error-default-type': { type: 'string' },
       'error-template-html': { type: 'string' },
       'error-template-json': { type: 'string' },
@@ -128,6 +129,12 @@ export async function serve(args: string[], io: Io): Promise<number> {
     io.err(`gateway serve: ${(err as Error).message}`)
     return 2
   }
+  // Kong's allow_debug_header (off by default), written as kong.conf writes a boolean.
+  const allowDebug = (values['allow-debug-header'] ?? env.GATEWAY_ALLOW_DEBUG_HEADER ?? 'off').toLowerCase()
+  if (!['on', 'off', 'true', 'false'].includes(allowDebug)) {
+    io.err("gateway serve: --allow-debug-header must be 'on' or 'off'")
+    return 2
+  }
   // Kong's error_default_type and error_template_*: checked (and the templates read) now, not at the first error.
   const errorDefaultType = values['error-default-type'] ?? env.GATEWAY_ERROR_DEFAULT_TYPE ?? DEFAULT_ERROR_DEFAULT_TYPE
   const errorTemplates: Partial<Record<TemplateSuffix, string>> = {}
@@ -191,6 +198,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
     serverToken,
     headers,
     headersUpstream,
+    allowDebugHeader: allowDebug === 'on' || allowDebug === 'true',
     errorDefaultType,
     errorTemplates,
     pluginLog: pluginLogger(log),

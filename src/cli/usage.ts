@@ -19,6 +19,7 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT|
                 [--real-ip-header NAME] [--real-ip-recursive on|off]
                 [--log-level LEVEL] [--access-log] [--workers N|auto] [--underscores-in-headers on|off]
                 [--server-token PRODUCT] [--headers LIST|off] [--headers-upstream LIST|off]
+                [--allow-debug-header on|off]
                 [--untrusted-lua-sandbox-requires MOD,...]
                 [--error-default-type TYPE] [--error-template-html|json|xml|plain PATH]
                 [--upstream-keepalive-pool-size N] [--upstream-keepalive-max-requests N]
@@ -30,6 +31,8 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT|
       latency_tokens, X-Kong-Request-Id; also Server, Via, X-Kong-Proxy-Latency,
       X-Kong-Response-Latency, X-Kong-Upstream-Latency, X-Kong-Admin-Latency,
       X-Kong-Upstream-Status). --headers-upstream: X-Kong-Request-Id (default) or off.
+      --allow-debug-header: a request with Kong-Debug gets Kong-Route-Id, Kong-Route-Name,
+      Kong-Service-Id and Kong-Service-Name back (Kong's allow_debug_header; off by default).
       --error-default-type: the template of the gateway's 400/502/504 for a request with neither
       Accept nor Content-Type (Kong's error_default_type: text/plain by default, application/json,
       application/xml, text/html). --error-template-*: Kong's error_template_* files (%s: the
@@ -43,7 +46,7 @@ ${wrap(REQUIRABLE.join(', '), '        ')}
       Environment: GATEWAY_CONFIG, GATEWAY_LISTEN, GATEWAY_TLS_LISTEN, GATEWAY_ADMIN_LISTEN,
       GATEWAY_TRUSTED_IPS, GATEWAY_REAL_IP_HEADER, GATEWAY_REAL_IP_RECURSIVE, GATEWAY_DRAIN_TIMEOUT,
       GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG, GATEWAY_WORKERS, GATEWAY_UNDERSCORES_IN_HEADERS,
-      GATEWAY_SERVER_TOKEN, GATEWAY_HEADERS, GATEWAY_HEADERS_UPSTREAM,
+      GATEWAY_SERVER_TOKEN, GATEWAY_HEADERS, GATEWAY_HEADERS_UPSTREAM, GATEWAY_ALLOW_DEBUG_HEADER,
       GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES, GATEWAY_ERROR_DEFAULT_TYPE,
       GATEWAY_ERROR_TEMPLATE_HTML|JSON|XML|PLAIN, GATEWAY_UPSTREAM_KEEPALIVE_POOL_SIZE|MAX_REQUESTS|
       IDLE_TIMEOUT (lists are comma-separated).

@@ -11,6 +11,9 @@
  * target's host when it is a name. A failed handshake is a TCP failure.
  * `type: tcp` probes only open a connection (Kong's checker does the same);
  * grpc and grpcs probes are sent as http and https GETs (no HTTP/2 here).
+ * At most `active.concurrency` probes of one upstream are in flight at once
+ * (Kong's default 10, kong/db/schema/entities/upstreams.lua): a target whose
+ * timer fires while all slots are taken waits its turn, in order.
  */
 import { connect, isIP } from 'node:net'
 import { Client, type buildConnector } from 'undici'
@@ -69,6 +72,22 @@ export function startActiveChecks(u: Upstream, targets: readonly ProbeTarget[], 
   }
   const connectors = new Map(targets.map((target) => [target.key, connectorFor(target)]))
   let stopped = false
+  // The concurrency slots: a count of probes in flight and the turns waiting for one (FIFO).
+  let inFlight = 0
+  const waiting: (() => void)[] = []
+  const acquire = (): Promise<void> | undefined => {
+    if (inFlight < a.concurrency) {
+      inFlight++
+      return undefined
+    }
+    return new Promise((resolve) => waiting.push(resolve))
+  }
+  // A freed slot passes straight to the next waiter, so inFlight never goes over the limit.
+  const release = () => {
+    const next = waiting.shift()
+    if (next) next()
+    else inFlight--
+  }
   // type tcp: a connection made is a success, as Kong's checker counts it; nothing is sent.
   const tcpProbe = (target: ProbeTarget) =>
     new Promise<void>((resolve) => {
@@ -114,7 +133,15 @@ export function startActiveChecks(u: Upstream, targets: readonly ProbeTarget[], 
     const delay = interval > 0 ? interval * 1000 : 1000
     const timer = setTimeout(async () => {
       if (stopped) return
-      if (interval > 0) await probe(target)
+      if (interval > 0) {
+        await acquire()
+        if (stopped) return
+        try {
+          await probe(target)
+        } finally {
+          release()
+        }
+      }
       if (!stopped) schedule(target)
     }, delay)
     timer.unref()

@@ -15,6 +15,7 @@ import type { Peer } from '../compile/balancer.js'
 import type { Destination } from '../compile/targets.js'
 import { NAME_RESOLUTION, NO_PEER, reasonPhrase, RETRY_NO_PEER, UPSTREAM_INVALID, UPSTREAM_TIMEOUT } from '../errors.js'
 import { firstValue, responseEndToEnd } from './headers.js'
+import { addDebugHeaders } from './kong-headers.js'
 import { runBodyFilter, runHeaderFilter, wantsBody } from './phases.js'
 import { CLIENT_BODY_TIMEOUT, BODY_LIMIT, StoredBody } from './request-body.js'
 import { answerExit, fail, terminate } from './respond.js'
@@ -247,6 +248,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#status = this.#sendStatus = status
     const out = responseEndToEnd(upstream, this.o.headers.te === 'trailers')
     if (wire.upstreamStatus) out['x-kong-upstream-status'] = String(status)
+    if (wire.debugHeader) addDebugHeaders(out, s.req.headers, s.match)
     const cookie = this.o.hashed?.setCookie
     if (cookie) {
       const existing = out['set-cookie']

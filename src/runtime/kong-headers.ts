@@ -8,7 +8,12 @@
  * `Via`, `latency_tokens` the four latency headers; `off` first switches
  * everything off, `off` anywhere else is ignored; an empty list adds nothing;
  * `X-Kong-Upstream-Status` is only added when named.
+ *
+ * Kong's `allow_debug_header` is here too: when on, a request carrying
+ * `Kong-Debug` (any value: Kong only asks whether it is there) gets the
+ * matched route's and service's ids and names on its answer.
  */
+import type { RouteMatch } from '../compile/router.js'
 import type { ServerTokens } from '../version.js'
 
 export const DEFAULT_HEADERS = 'server_tokens, latency_tokens, X-Kong-Request-Id'
@@ -35,6 +40,8 @@ export interface WireHeaders {
   readonly requestId: boolean
   /** `X-Kong-Request-Id` to the upstream (headers_upstream). */
   readonly upstreamRequestId: boolean
+  /** `allow_debug_header`: a `Kong-Debug` request gets Kong-Route-Id/-Name and Kong-Service-Id/-Name. */
+  readonly debugHeader: boolean
 }
 
 const KNOWN = new Set([
@@ -70,8 +77,13 @@ function enabled(setting: string, value: string, known: ReadonlySet<string>): Se
   return on
 }
 
-/** `headers` and `headersUpstream` as kong.conf writes them (comma-separated); Kong's defaults when absent. */
-export function wireHeaders(tokens: ServerTokens, headers = DEFAULT_HEADERS, headersUpstream = DEFAULT_HEADERS_UPSTREAM): WireHeaders {
+/** `headers` and `headersUpstream` as kong.conf writes them (comma-separated); Kong's defaults when absent (allow_debug_header off). */
+export function wireHeaders(
+  tokens: ServerTokens,
+  headers = DEFAULT_HEADERS,
+  headersUpstream = DEFAULT_HEADERS_UPSTREAM,
+  allowDebugHeader = false,
+): WireHeaders {
   const on = enabled('headers', headers, KNOWN)
   const up = enabled('headers_upstream', headersUpstream, KNOWN_UPSTREAM)
   return Object.freeze({
@@ -87,5 +99,26 @@ export function wireHeaders(tokens: ServerTokens, headers = DEFAULT_HEADERS, hea
     upstreamStatus: on.has('x-kong-upstream-status'),
     requestId: on.has('x-kong-request-id'),
     upstreamRequestId: up.has('x-kong-request-id'),
+    debugHeader: allowDebugHeader,
   })
+}
+
+/**
+ * Kong's debug headers (kong/router/utils.lua add_debug_headers): set when the
+ * route matched, so every answer after that has them, the plugins' own and
+ * errors included, and a 404 of no route has none. Each only when the entity
+ * has it (a service-less route, an unnamed route). Callers check
+ * `wire.debugHeader` first, so a gateway without it pays one boolean test.
+ */
+export function addDebugHeaders(
+  out: Record<string, unknown>,
+  reqHeaders: Readonly<Record<string, string | string[] | undefined>>,
+  match: RouteMatch | undefined,
+): void {
+  if (match === undefined || reqHeaders['kong-debug'] === undefined) return
+  const { route, service } = match
+  if (route.id) out['kong-route-id'] = route.id
+  if (route.name) out['kong-route-name'] = route.name
+  if (service?.id) out['kong-service-id'] = service.id
+  if (service?.name) out['kong-service-name'] = service.name
 }

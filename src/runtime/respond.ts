@@ -8,6 +8,7 @@ import type { ErrorAnswer } from '../errors.js'
 import { reasonPhrase } from '../errors.js'
 import type { Exit } from '../plugins/types.js'
 import { firstValue } from './headers.js'
+import { addDebugHeaders } from './kong-headers.js'
 import { runBodyFilter, runHeaderFilter, scheduleLog, wantsBody } from './phases.js'
 import { renderError, renderExit } from './render.js'
 import { startResponse } from './response-draft.js'
@@ -68,6 +69,8 @@ export function kongHeaders(s: RequestState, headers: OutHeaders): void {
 export function reply(s: RequestState, status: number, headers: OutHeaders, body: string | Buffer | undefined, source: 'exit' | 'error'): void {
   // After a try upstream, Kong's runloop names the upstream's status (nginx's 502 or 504), before the plugins.
   if (s.sentAt > 0 && s.wire.upstreamStatus) headers['x-kong-upstream-status'] = String(status)
+  // Kong sets them when the route matches, so plugins see them as on any answer.
+  if (s.wire.debugHeader) addDebugHeaders(headers, s.req.headers, s.match)
   const lists = s.lists
   if (lists) {
     const r = startResponse(s, status, headers, source)

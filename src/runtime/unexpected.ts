@@ -9,6 +9,7 @@
  */
 import { reasonPhrase, UNEXPECTED } from '../errors.js'
 import { firstValue } from './headers.js'
+import { addDebugHeaders } from './kong-headers.js'
 import { renderError } from './render.js'
 import { kongHeaders } from './respond.js'
 import type { RequestState } from './state.js'
@@ -28,6 +29,7 @@ export function unexpected(s: RequestState, err: unknown, where: string): void {
     if (t.started) return t.abort()
     const r = renderError(UNEXPECTED.error, s.requestId, firstValue(s.req.headers.accept), 'kong', undefined, s.errors)
     const headers: OutHeaders = { 'content-type': r.contentType }
+    if (s.wire.debugHeader) addDebugHeaders(headers, s.req.headers, s.match)
     kongHeaders(s, headers)
     t.send(UNEXPECTED.status, reasonPhrase(UNEXPECTED.status), headers, r.body)
   } catch {

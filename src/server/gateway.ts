@@ -59,6 +59,8 @@ export interface GatewayOptions {
   headers?: string
   /** Kong's `headers_upstream`: `X-Kong-Request-Id` (the default) or `off`. */
   headersUpstream?: string
+  /** Kong's `allow_debug_header` (default false): a request with `Kong-Debug` gets the matched route's and service's ids and names back. */
+  allowDebugHeader?: boolean
   /** Kong's error_default_type: the template of an nginx-level error for a request without Accept or Content-Type (default text/plain). */
   errorDefaultType?: string
   /** Kong's error_template_html|json|xml|plain: files whose `%s` take the message and the request id. */
@@ -140,7 +142,7 @@ function clusterPluginMetrics(): () => Promise<string> {
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // A bad token, headers list, error type or template stops the start before anything is opened.
-  const wire = wireHeaders(serverTokens(opts.serverToken), opts.headers, opts.headersUpstream)
+  const wire = wireHeaders(serverTokens(opts.serverToken), opts.headers, opts.headersUpstream, opts.allowDebugHeader)
   const errors = errorFormat(opts.errorDefaultType, opts.errorTemplates)
   const env = opts.env ?? process.env
   const plugins = opts.plugins ?? BUNDLED_PLUGINS

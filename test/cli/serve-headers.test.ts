@@ -1,6 +1,6 @@
-// `gateway serve --headers / --headers-upstream` (Kong's `headers` and `headers_upstream`) as a
-// process: the flag and its environment variable reach the request path, and an unknown entry is a
-// usage error with Kong's message. What each value does: test/runtime/server-tokens-kong.test.ts.
+// `gateway serve --headers / --headers-upstream / --allow-debug-header` (Kong's `headers`,
+// `headers_upstream` and `allow_debug_header`) as a process: the flag and its environment variable reach the request
+// path, and a bad value is a usage error. What each value does: test/runtime/server-tokens-kong.test.ts, debug-header-kong.test.ts.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -65,4 +65,29 @@ t.test("an unknown entry exits 2 with Kong's message", async (t) => {
     t.equal(await bad.exited, 2)
     t.match(bad.err(), message)
   }
+})
+
+t.test('--allow-debug-header and GATEWAY_ALLOW_DEBUG_HEADER reach the answers; a bad value exits 2', async (t) => {
+  // A named route answered by request-termination: what a Kong-Debug request gets back names it.
+  const routed = join(mkdtempSync(join(tmpdir(), 'gw-debug-')), 'kong.yml')
+  writeFileSync(
+    routed,
+    '_format_version: "3.0"\nroutes:\n- name: dbg\n  paths: [/]\n  plugins:\n  - name: request-termination\n    config: {status_code: 200}\n',
+  )
+  async function debugged(args: string[], env: Record<string, string> = {}) {
+    const p = run(['--config', routed, ...args], env)
+    t.teardown(() => {
+      if (p.child.exitCode === null) p.child.kill('SIGTERM')
+      return p.exited.then(() => {})
+    })
+    const r = await request(`http://${await p.started}/`, { headers: { 'kong-debug': '1' } })
+    await r.body.dump()
+    return r.headers
+  }
+  t.equal((await debugged(['--allow-debug-header', 'on']))['kong-route-name'], 'dbg')
+  t.equal((await debugged([], { GATEWAY_ALLOW_DEBUG_HEADER: 'on' }))['kong-route-name'], 'dbg')
+  t.equal((await debugged([]))['kong-route-name'], undefined)
+  const bad = run(['--allow-debug-header', 'yes'])
+  t.equal(await bad.exited, 2)
+  t.match(bad.err(), "--allow-debug-header must be 'on' or 'off'")
 })
