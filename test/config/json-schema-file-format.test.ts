@@ -36,7 +36,11 @@ t.test('a service url overrides protocol, host, port and path', async (t) => {
   t.same(both(v3({ services: [{ name: 'a', url: 'http://a.internal/x', protocol: 'ws' }] })), { schema: true, gateway: true }, 'protocol: ws beside a url')
   t.same(both(v3({ services: [{ name: 'a', host: 'a.internal', protocol: 'ws' }] })), { schema: false, gateway: false }, 'protocol: ws alone')
   t.same(both(v3({ services: [{ name: 'a', url: 'http://$AUTH_HOST:$AUTH_PORT/x' }] })), { schema: false, gateway: false }, 'a url with placeholders')
-  t.same(both(v3({ services: [{ name: 'a', url: 'HTTPS://a.internal:8443' }] })), { schema: true, gateway: true }, 'the scheme in any case')
+  t.same(
+    both(v3({ services: [{ name: 'a', url: 'HTTPS://a.internal:8443' }] })),
+    { schema: false, gateway: false },
+    'an upper-case scheme is no protocol, as in Kong',
+  )
   t.same(both(v3({ services: [{ name: 'a' }] })), { schema: false, gateway: false }, 'neither url nor host')
 })
 

@@ -19,14 +19,12 @@ export const HOST_PATTERN = `^(?:${HOSTNAME}|${IPV6}|\\[${IPV6}\\])$`
 /** A route host: a hostname with at most one `*` as its leftmost or rightmost label, or a bracketed IPv6; optional port. */
 export const ROUTE_HOST_PATTERN = `^(?:\\*\\.${HOSTNAME}|${HOSTNAME}(?:\\.\\*)?|\\[${IPV6}\\])${PORT}$`
 
-const anyCase = (word: string): string => [...word].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join('')
-
 /**
  * A service `url`: the loader splits it into protocol, host, port and path and
- * checks those, so the scheme is a protocol (any case), the host a host and
- * the port digits.
+ * checks those, so the scheme is a protocol (as written: Kong does not
+ * lower-case it), the host a host and the port digits.
  */
-export const SERVICE_URL_PATTERN = `^(?:${protocolNames.map(anyCase).join('|')})://(?:${HOSTNAME}|\\[${IPV6}\\])(?::[0-9]+)?(?:[/?#]|$)`
+export const SERVICE_URL_PATTERN = `^(?:${protocolNames.join('|')})://(?:${HOSTNAME}|\\[${IPV6}\\])(?::[0-9]+)?(?:[/?#]|$)`
 
 const PATTERNS = new Map<unknown, string>([
   [host._zod.def, HOST_PATTERN],
