@@ -61,7 +61,11 @@ export function forward(s: RequestState, o: Outbound): void {
   let pool = d.pool
   let hostValue = d.hostHeader
   const clientHost = s.req.headers.host
-  if (s.match!.route.preserve_host && clientHost) {
+  if (typeof o.pluginHost === 'string') {
+    // A plugin's Host is Kong's $upstream_host, which is also the SNI (proxy_ssl_name), and it
+    // wins over preserve_host (kong/pdk/service/request.lua:317, kong/runloop/handler.lua:1434).
+    if (d.tls) pool = targets.withServername(service, d, o.pluginHost)
+  } else if (s.match!.route.preserve_host && clientHost) {
     hostValue = clientHost
     if (d.tls) pool = targets.withServername(service, d, hostWithoutPort(clientHost))
   }
