@@ -5,6 +5,8 @@
 //   sent no certificate or one its CAs do not sign, and 200 `it works` with the certificate it saw;
 // - a TLS upstream whose certificate is one intermediate below the root (as Kong's example.com.crt).
 // Each case changes the config the way the spec PATCHes its entities, then asks again.
+// Then what the spec relies on without asserting: the server name sent (Kong's $upstream_host),
+// and a refused handshake retried on the next target.
 // Not here: the stream (`tls`) half of each case (needs stream routes), the grpcs cases (gRPC
 // forwarding), the global `nginx_proxy_proxy_ssl_verify` block (:1236, an injected nginx directive:
 // see the README's known differences), tls_verify_depth (:1102, :1166: test/compile/upstream-tls.test.ts).
@@ -281,4 +283,29 @@ t.test('the server name sent to the upstream is the Host Kong sends (proxy_ssl_n
   t.equal(await sni('/host-header'), 'header.example.test', "the upstream's host_header")
   // spec/02-integration/05-proxy/06-ssl_spec.lua:544's rule through a balancer: the target's name
   t.equal(await sni('/named'), 'localhost', "a target's name")
+})
+
+t.test('a failed TLS handshake is retried on the next target, whatever the method', async (t) => {
+  // Nothing of the request was sent: nginx passes even a POST to the next server then
+  // (proxy_next_upstream `error`, "a connection error or an error in the TLS handshake"; the
+  // non_idempotent rule only holds a request back once it was sent).
+  const good = await listen(t, pair('server'), (req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c))
+    req.on('end', () => res.end(`good got ${body}`))
+  })
+  const untrusted = await listen(t, pair('other'), (_req, res) => res.end('must not be reached'))
+  const gw = await gateway(
+    stringify({
+      _format_version: '3.0',
+      ca_certificates: [{ id: IDS.ca, cert: OTHER_CA }],
+      upstreams: [{ name: 'pair', targets: [{ target: `127.0.0.1:${untrusted}` }, { target: `127.0.0.1:${good}` }] }],
+      services: [{ name: 'pair', url: 'https://pair/', retries: 1, tls_verify: true, ca_certificates: [IDS.ca], routes: [{ name: 'pair', paths: ['/'] }] }],
+    }),
+  )
+  t.teardown(() => gw.close())
+  for (let i = 0; i < 4; i++) {
+    const r = await request(`${gw.url}/`, { method: 'POST', body: `n=${i}` })
+    t.same({ status: r.statusCode, body: await r.body.text() }, { status: 200, body: `good got n=${i}` }, `POST ${i}: the verified target answers`)
+  }
 })
