@@ -285,6 +285,41 @@ t.test('the server name sent to the upstream is the Host Kong sends (proxy_ssl_n
   t.equal(await sni('/named'), 'localhost', "a target's name")
 })
 
+t.test('tls_verify checks the name the upstream is reached by (the SNI), not only the chain', async (t) => {
+  const port = await tlsUpstream(t) // SANs: localhost, 127.0.0.1
+  const gw = await gateway(
+    stringify({
+      _format_version: '3.0',
+      ca_certificates: [{ id: IDS.ca, cert: ROOT }],
+      services: [
+        {
+          name: 'verified',
+          url: `https://localhost:${port}/`,
+          retries: 0,
+          tls_verify: true,
+          ca_certificates: [IDS.ca],
+          routes: [
+            { name: 'own', paths: ['/own'] },
+            { name: 'preserved', paths: ['/preserved'], preserve_host: true },
+          ],
+        },
+      ],
+    }),
+  )
+  t.teardown(() => gw.close())
+  const get = async (path: string, host: string) => {
+    const r = await request(`${gw.url}${path}`, { headers: { host } })
+    return { status: r.statusCode, body: await r.body.text() }
+  }
+  // The spec's services use a name "for hostname check" (18-upstream_tls_spec.lua:160); nginx checks
+  // the certificate against proxy_ssl_name ($upstream_host).
+  t.same(await get('/own', 'example.com'), { status: 200, body: 'it works' }, 'the service host is in the certificate')
+  t.equal((await get('/preserved', 'localhost')).status, 200, 'a preserved Host the certificate names')
+  const wrong = await get('/preserved', 'wrong.example.com')
+  t.equal(wrong.status, 502, 'a preserved Host the certificate does not name is refused')
+  t.match(wrong.body, 'An invalid response was received from the upstream server')
+})
+
 t.test('a failed TLS handshake is retried on the next target, whatever the method', async (t) => {
   // Nothing of the request was sent: nginx passes even a POST to the next server then
   // (proxy_next_upstream `error`, "a connection error or an error in the TLS handshake"; the
