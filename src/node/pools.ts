@@ -76,7 +76,7 @@ export interface PoolSettings {
   /** `scheme://host:port` */
   origin: string
   connectTimeout: number
-  /** The TLS server name (https origins). */
+  /** The TLS server name (https origins); none when undefined (an address). */
   servername?: string | undefined
   /** TLS settings (https origins); ignored for plain http. */
   tls?: UpstreamTls | undefined
@@ -173,13 +173,15 @@ export class UpstreamPools {
     const key = poolKey(s)
     let pool = this.#pools.get(key)
     if (!pool) {
+      const https = s.origin.startsWith('https:')
+      // connect_timeout on a precise timer (undici's own fires on a ~1 s clock).
+      const connect = timedConnector(s.connectTimeout, https ? tlsConnectOptions(s.tls) : {})
+      const servername = s.servername
       pool = new Pool(s.origin, {
         ...this.#options,
-        // connect_timeout on a precise timer (undici's own fires on a ~1 s clock).
-        connect: timedConnector(s.connectTimeout, {
-          ...(s.servername ? { servername: s.servername } : {}),
-          ...(s.origin.startsWith('https:') ? tlsConnectOptions(s.tls) : {}),
-        }),
+        // The pool's server name and only it (none: the Host is an address, for which nginx sends
+        // none): undici would take the request's Host, or else the origin's name.
+        connect: https ? (opts, cb) => connect({ ...opts, servername, host: servername ? opts.host : undefined }, cb) : connect,
       })
       this.#pools.set(key, pool)
     }
