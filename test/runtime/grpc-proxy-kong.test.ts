@@ -6,10 +6,13 @@
 // spec calls through grpcurl over HTTP/2; its grpc-route cases over HTTP/2 are in
 // grpc-h2-kong.test.ts.
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { stringify } from 'yaml'
 import { fetchRaw, gateway, type TestGateway } from '../helpers/gateway.js'
 import { grpcCall, openCall } from '../helpers/grpc-h1.js'
+import { until } from '../helpers/kong-target.js'
 import { startGrpcUpstream, type GrpcTls, type GrpcUpstream } from '../helpers/grpc-upstream.js'
 
 const fixture = (f: string) => readFileSync(`test/fixtures/tls/${f}`, 'utf8')
@@ -267,4 +270,36 @@ t.test('a grpc route refuses what is not gRPC over HTTP/2', async (t) => {
     }
   }
   t.equal(up.calls.length, 0)
+})
+
+t.test('active health checks of grpc and grpcs upstreams are plain-text HTTP GETs, as Kong sends them', async (t) => {
+  // Kong's checker (lua-resty-healthcheck 3.1.0, lib/resty/healthcheck.lua run_single_check)
+  // opens TLS for `https` only and writes an HTTP/1 GET for every other non-tcp type.
+  const seen: { type: string; method: string; url: string }[] = []
+  const probe = createServer((req, res) => {
+    seen.push({ type: String(req.headers.host).split('.')[0]!, method: req.method ?? '', url: req.url ?? '' })
+    res.end('ok')
+  })
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r))
+  t.teardown(() => new Promise<void>((r) => (probe.closeAllConnections(), probe.close(() => r()))))
+  const port = (probe.address() as AddressInfo).port
+  const active = (type: string) => ({
+    active: { type, http_path: `/${type}-probe`, healthy: { interval: 0.05, successes: 1 }, unhealthy: { interval: 0.05, http_failures: 1 } },
+  })
+  const gw = await start(t, {
+    upstreams: ['grpc', 'grpcs'].map((type) => ({
+      name: `${type}.upstream`,
+      host_header: `${type}.probe`,
+      healthchecks: active(type),
+      targets: [{ target: `127.0.0.1:${port}` }],
+    })),
+    services: ['grpc', 'grpcs'].map((type) => ({ name: type, url: `${type}://${type}.upstream`, routes: [{ name: type, protocols: [type], hosts: [type] }] })),
+  })
+  t.ok(gw)
+  await until(() => ['grpc', 'grpcs'].every((type) => seen.some((p) => p.type === type)), 'a probe of each upstream')
+  for (const type of ['grpc', 'grpcs'])
+    t.same(
+      seen.find((p) => p.type === type),
+      { type, method: 'GET', url: `/${type}-probe` },
+    )
 })
