@@ -384,7 +384,7 @@ async function measure(name, env) {
       : h2loadTarget(target, address)
     await load.warmup()
     const cpu0 = gateway ? cpuSeconds(gateway.pid) : undefined
-    const r = await load.measured(join(env.tmp, `${name}.log`))
+    const r = await load.measured(join(env.logs, `${name}.log`))
     const cpu1 = gateway ? cpuSeconds(gateway.pid) : undefined
     r.cpuUs = cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) / r.requests) * 1e6 : NaN
     return r
@@ -455,7 +455,9 @@ async function main() {
   console.log(`  load average before: ${loadAverage()} (the machine should be otherwise idle)`)
 
   const tmp = await makeTempDir('bench-protocols-')
-  const env = { tmp }
+  // h2load's request logs go elsewhere: the gateway watches its config's directory, and
+  // a log written beside it would have it re-read the directory all through the run.
+  const env = { tmp, logs: await makeTempDir('bench-protocols-logs-') }
   const wantsHttp = targets.some((t) => !GRPC_TARGETS.includes(t))
   const wantsGrpc = targets.some((t) => GRPC_TARGETS.includes(t))
   if (wantsHttp) {
