@@ -240,6 +240,15 @@ export interface Kit {
   readonly startedAt: number
   /** What happened upstream, once the request was sent (undefined: answered by the gateway). */
   readonly proxied: KitProxied | undefined
+  /**
+   * A gRPC service's trailers (lower-case names: `grpc-status`, `grpc-message`,
+   * metadata), once its answer ended (body_filter on); undefined before, or
+   * when there were none. What is left when the answer goes out is sent to the
+   * client as trailers.
+   */
+  readonly upstreamTrailers: Readonly<Record<string, string>> | undefined
+  /** Drops the upstream's trailers (a body_filter that moved them into the body, as grpc-web does). */
+  clearUpstreamTrailers(): void
   /** Bytes of the request (request line, headers, body) and of the response sent so far (headers and body). */
   sizes(): { request: number; response: number }
 }

@@ -8,6 +8,13 @@
  * or buffered whole when a body_filter wants the body. A failure
  * before the answer started may be retried on another target; an upgrade
  * request that the upstream switches joins the two sockets.
+ *
+ * gRPC services (HTTP/2 pools, node/pools.ts) stream both ways, as nginx's
+ * grpc_pass does: nothing held aside for a slow reader (a stream's flow
+ * control holds the upstream back instead), and the upstream's trailers
+ * (`grpc-status`, `grpc-message`, metadata) go to the client as trailers
+ * (RequestState.upstreamTrailers, which a body_filter may take). Kong's proxy
+ * path drops an HTTP/1.1 upstream's trailers, so only gRPC answers carry them.
  */
 import type { Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
@@ -163,7 +170,8 @@ class Exchange implements Dispatcher.DispatchHandler {
         this.#held = { status: sendStatus, reason, headers: out, chunks: [] }
         return
       }
-      this.#buffering = s.match!.route.response_buffering !== false && s.transport.kind === 'http'
+      // nginx's grpc_pass never buffers an answer: a stream's flow control holds the upstream back.
+      this.#buffering = s.match!.route.response_buffering !== false && s.transport.kind === 'http' && !this.o.grpc
       s.transport.head(sendStatus, reason, out)
     } catch (err) {
       this.#held = undefined
@@ -192,18 +200,20 @@ class Exchange implements Dispatcher.DispatchHandler {
     t.onDrain(() => controller.resume())
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
     this.#finished = true
     const s = this.s
     const held = this.#held
     try {
+      // Before body_filter, which may fold them into the body and clear them (grpc-web).
+      if (this.o.grpc) s.upstreamTrailers = trailerRecord(trailers, (controller as { rawTrailers?: unknown }).rawTrailers)
       if (held) {
         const body = runBodyFilter(s, s.lists!, Buffer.concat(held.chunks))
         delete held.headers['transfer-encoding']
         // The filtered body's length is announced even to HEAD, whose body the transport leaves out.
-        s.transport.send(held.status, held.reason, held.headers, body)
+        s.transport.send(held.status, held.reason, held.headers, body, s.upstreamTrailers)
       } else if (this.#spool) this.#spool.end()
-      else if (!this.#discard) s.transport.end()
+      else if (!this.#discard) s.transport.end(s.upstreamTrailers)
     } catch (err) {
       unexpected(s, err, 'response end')
     }
@@ -270,9 +280,11 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (lists.headerFilter.length > 0) runHeaderFilter(s, lists)
       this.#sendStatus = draft.status
     }
-    if (wire.via !== undefined) {
+    // Kong names the HTTP version it spoke upstream: 2 for a gRPC service (35-via_spec.lua:196).
+    const token = this.o.grpc ? wire.viaGrpc : wire.via
+    if (token !== undefined) {
       const via = firstValue(upstream.via)
-      out.via = via ? `${via}, ${wire.via}` : wire.via
+      out.via = via ? `${via}, ${token}` : token
     }
     if (out.server === undefined && wire.server !== undefined) out.server = wire.server
     if (wire.upstreamLatency) out['x-kong-upstream-latency'] = String(Math.round((this.#headersAt || performance.now()) - this.sentAt))
@@ -289,6 +301,24 @@ class Exchange implements Dispatcher.DispatchHandler {
   #release(outcome: { kind: 'http'; status: number } | { kind: 'tcp' } | { kind: 'timeout' }): void {
     if (this.peer) this.o.balancer!.release(this.peer, outcome, performance.now() - this.sentAt)
   }
+}
+
+/**
+ * The upstream's trailers, lower-case names, multiple values joined; undefined
+ * when there were none. undici parses HTTP/1.1 trailers, but hands HTTP/2 ones
+ * (Node's header object) over unparsed on the controller only.
+ */
+function trailerRecord(parsed: Record<string, string | string[] | undefined>, raw: unknown): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined
+  const add = (name: string, v: unknown) => {
+    if (v === undefined || name.startsWith(':')) return
+    ;(out ??= {})[name.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v)
+  }
+  for (const name in parsed) add(name, parsed[name])
+  if (out === undefined && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    for (const name of Object.keys(raw)) add(name, (raw as Record<string, unknown>)[name])
+  }
+  return out
 }
 
 /**

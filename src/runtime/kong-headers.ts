@@ -25,6 +25,8 @@ export interface WireHeaders {
   readonly server: string | undefined
   /** `Via` on proxied answers (`1.1 <token>`); undefined: off. */
   readonly via: string | undefined
+  /** `Via` on answers of gRPC services (`2 <token>`: Kong names HTTP/2, the version it spoke upstream); undefined: off. */
+  readonly viaGrpc: string | undefined
   /** The product token: a plugin's `Via` equal to it keeps the plugin's `Server` (when Via is on). */
   readonly token: string
   /** `Via` to the upstream (`1.1 <token>`): Kong's settings do not reach it. */
@@ -91,6 +93,7 @@ export function wireHeaders(
   return Object.freeze({
     server: on.has('server') ? tokens.server : undefined,
     via: on.has('via') ? tokens.via : undefined,
+    viaGrpc: on.has('via') ? `2 ${tokens.server}` : undefined,
     token: tokens.server,
     viaUpstream: tokens.via,
     viaUpstreamHttp10: tokens.viaHttp10,

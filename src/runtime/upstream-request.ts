@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Balancer } from '../compile/balancer.js'
 import type { HashInput } from '../compile/hash-input.js'
+import { isGrpc } from '../compile/targets.js'
 import type { Service } from '../config/model.js'
 import type { Exit } from '../plugins/types.js'
 import { unannouncedBody } from './h2-request.js'
@@ -23,6 +24,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
 
 export interface Outbound {
   readonly service: Service
+  /** A gRPC service: HTTP/2 upstream, the body streamed both ways, trailers passed on. */
+  readonly grpc: boolean
   readonly method: string
   /** Escaped path and query. */
   readonly path: string
@@ -64,7 +67,10 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
   // Kong's route field: the body is read whole before connecting (nginx's
   // proxy_request_buffering), so a slow client never holds an upstream
   // connection. An upgrade request's bytes after its head are the new protocol's.
-  const readBody = streamed && s.match!.route.request_buffering !== false && s.transport.kind === 'http'
+  // nginx's grpc_pass never reads the body first: a client stream is sent as it comes (Kong's
+  // request_buffering applies to proxy_pass only).
+  const grpc = isGrpc(service)
+  const readBody = streamed && s.match!.route.request_buffering !== false && s.transport.kind === 'http' && !grpc
   const body = buffered ?? (streamed && !readBody ? streamedBody(s, limit?.maxBytes) : null)
   if (streamed) s.transport.continue()
   const target = up?.target
@@ -72,6 +78,7 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
   const hashInput = target ? undefined : s.runtime.hashInputs.get(service.host)
   return {
     service,
+    grpc,
     method,
     path: escapeUpstreamPath(up?.pathOverride ?? s.match!.upstreamPath) + (up ? up.finalQuery(s.query) : s.query),
     headers: up ? up.spelled(headers) : clientSpelling(req.rawHeaders, headers),

@@ -368,3 +368,46 @@ t.test('closing the gateway sends GOAWAY and lets the streams in flight finish',
   t.equal(r.body, 'finished')
   await closed
 })
+
+t.test("/status counts HTTP/2 streams and their connection's state", async (t) => {
+  let release: (() => void) | undefined
+  const up = createServer((req, res) => {
+    if (req.url === '/slow') release = () => res.end('slow')
+    else res.end('quick')
+  })
+  await new Promise<void>((r) => up.listen(0, '127.0.0.1', r))
+  t.teardown(() => up.close())
+  const gw = await gateway(
+    stringify({
+      _format_version: '3.0',
+      services: [{ name: 's', url: `http://127.0.0.1:${(up.address() as AddressInfo).port}`, routes: [{ name: 'r', paths: ['/'] }] }],
+    }),
+    {
+      tlsListen: ['127.0.0.1:0'],
+      adminListen: '127.0.0.1:0',
+    },
+  )
+  t.teardown(() => gw.close())
+  const status = async () =>
+    (
+      (await (await request(`http://${gw.admin}/status`)).body.json()) as {
+        server: { total_requests: number; connections_writing: number; connections_active: number }
+      }
+    ).server
+  const before = await status()
+  const session = await h2Session(`https://${gw.tls[0]}`)
+  t.teardown(() => session.close())
+  await h2Request(session, { ':path': '/a' })
+  await h2Request(session, { ':path': '/b' })
+  const slow = h2Request(session, { ':path': '/slow' })
+  for (let i = 0; i < 500 && !release; i++) await new Promise((r) => setTimeout(r, 10))
+  const during = await status()
+  t.equal(during.total_requests - before.total_requests, 3, 'each stream is a request')
+  t.equal(during.connections_writing, 1, 'the connection is writing while a stream is in flight')
+  release!()
+  await slow
+  await new Promise((r) => setTimeout(r, 20))
+  const after = await status()
+  t.equal(after.connections_writing, 0, 'and no longer once it ended')
+  t.equal(after.connections_active, 1, 'one connection carried every stream')
+})

@@ -46,8 +46,8 @@ export class Http2ResponseTransport extends ResponseTransport {
     return this.#res.stream.destroyed
   }
 
-  override send(status: number, reason: string, headers: OutHeaders, body: string | Buffer | undefined): void {
-    super.send(status, reason, headers, body)
+  override send(status: number, reason: string, headers: OutHeaders, body: string | Buffer | undefined, trailers?: Readonly<Record<string, string>>): void {
+    super.send(status, reason, headers, body, trailers)
     // What frame() left to send, as announced by its Content-Length.
     if (this.#counting && this.req.method !== 'HEAD') this.#bytes += Number(headers['content-length'] ?? 0)
   }

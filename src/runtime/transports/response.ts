@@ -83,14 +83,15 @@ export class ResponseTransport implements Transport {
     return this.res.headersSent ? this.res.statusCode : this.#terminated
   }
 
-  send(status: number, reason: string, headers: OutHeaders, body: string | Buffer | undefined): void {
+  send(status: number, reason: string, headers: OutHeaders, body: string | Buffer | undefined, trailers?: Readonly<Record<string, string>>): void {
     const res = this.res
     if (res.headersSent) {
       res.destroy()
       return
     }
-    const framed = frame(status, headers, body)
+    const framed = frame(status, headers, body, trailers !== undefined)
     this.writeHead(status, reason, headers)
+    if (trailers) res.addTrailers(trailers)
     res.end(this.req.method === 'HEAD' ? undefined : framed)
     if (this.needsDrain()) this.#watchSend()
   }
@@ -109,7 +110,9 @@ export class ResponseTransport implements Transport {
     this.res.once('drain', fn)
   }
 
-  end(): void {
+  end(trailers?: Readonly<Record<string, string>>): void {
+    // Node writes them after the last chunk (HTTP/1.1, dropped when the answer had a length) or as HTTP/2 trailers.
+    if (trailers) this.res.addTrailers(trailers)
     this.res.end()
     if (this.needsDrain()) this.#watchSend()
   }
