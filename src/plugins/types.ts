@@ -49,6 +49,12 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType<any, any>> {
   readonly config: S
   /** Default for the plugin entity's `protocols`. */
   readonly protocols: readonly Protocol[]
+  /**
+   * Kong's `typedefs.protocols_http`: an instance's `protocols` may only name
+   * grpc, grpcs, http and https (a stream protocol is refused when the file is
+   * loaded). Unset: any protocol, as Kong's `typedefs.protocols`.
+   */
+  readonly httpOnly?: boolean
   readonly scopes: PluginScopes
   /** The phases the handler implements; an instance returning another one is refused when the config is compiled. */
   readonly phases: readonly PhaseName[]

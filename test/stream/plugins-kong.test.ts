@@ -165,3 +165,22 @@ plugins:
   t.type(record.latencies.session, 'number')
   t.equal(record.request, undefined, 'no request in a stream record')
 })
+
+// kong/db/schema/typedefs.lua protocols_http (the schemas of key-auth, rate-limiting, cors, ...):
+// a plugin Kong limits to HTTP protocols cannot be configured for a stream protocol; one declared
+// with typedefs.protocols (file-log, ip-restriction, ...) can.
+t.test('plugins limited to HTTP protocols are refused for stream protocols', async (t) => {
+  const { loadConfig } = await import('../../src/config/load.js')
+  const load = (plugins: string) => loadConfig(`_format_version: "3.0"\nplugins:\n${plugins}`, { file: 'kong.yml', env: {} })
+  const refused = load('- {name: key-auth, protocols: [http, tcp]}\n- {name: rate-limiting, protocols: [udp], config: {minute: 1}}\n')
+  t.equal(refused.ok, false)
+  t.match(!refused.ok && refused.issues.map((i) => [i.path, i.message]), [
+    ['plugins[0].protocols[1]', 'expected one of: grpc, grpcs, http, https'],
+    ['plugins[1].protocols[0]', 'expected one of: grpc, grpcs, http, https'],
+  ])
+  t.equal(
+    load('- {name: file-log, protocols: [tcp, tls], config: {path: /tmp/x.log}}\n- {name: ip-restriction, protocols: [tcp], config: {allow: [127.0.0.1]}}\n')
+      .ok,
+    true,
+  )
+})
