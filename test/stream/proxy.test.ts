@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
 import t from 'tap'
-import { CA_CERT, hostPort, OTHER_CERT, OTHER_KEY, readAll, deadPort, streamGateway, tcpEcho, tcpExchange, tlsEcho } from '../helpers/stream.js'
+import { CA_CERT, hostPort, OTHER_CERT, OTHER_KEY, readAll, deadPort, streamGateway, tcpEcho, tcpExchange, tlsEcho, tlsExchange } from '../helpers/stream.js'
 
 const tmpFile = (name: string) => join(mkdtempSync(join(tmpdir(), 'stream-')), name)
 
@@ -210,4 +210,22 @@ t.test('graceful close: no new connections, open sessions finish', async (t) => 
   await open.close()
   await closing
   t.equal(closed, true)
+})
+
+// kong/runloop/handler.lua preread.after: preserve_host only holds when the client sent a server
+// name; without one, the upstream's host_header (or the target's name) is sent, as without it.
+t.test('preserve_host without a client server name sends the upstream host_header', async (t) => {
+  const up = await tlsEcho(t)
+  const gw = await streamGateway(
+    t,
+    `_format_version: "3.0"
+upstreams:
+- {name: named, host_header: named.test, targets: [{target: "127.0.0.1:${up.port}"}]}
+services:
+- {name: tls, url: "tls://named", routes: [{protocols: [tls], preserve_host: true, destinations: [{ip: 127.0.0.1}]}]}
+`,
+    ['127.0.0.1:0 ssl'],
+  )
+  t.equal((await tlsExchange(gw.stream[0]!, 'get_sni\n')).data, 'named.test\n')
+  t.equal((await tlsExchange(gw.stream[0]!, 'get_sni\n', 'client.test')).data, 'client.test\n')
 })

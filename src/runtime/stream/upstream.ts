@@ -8,8 +8,8 @@
  * passive health checks. `tls` services speak TLS to the target with
  * Runtime.tlsFor(service) (tls_verify, ca_certificates, client_certificate);
  * the server name sent is Kong's $upstream_host: the client's under
- * `preserve_host`, else the upstream's host_header or the target's name, none
- * for an IP address.
+ * `preserve_host` (when it sent one), else the upstream's host_header or the
+ * target's name, none for an IP address.
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
@@ -100,8 +100,8 @@ export async function connectUpstream(
       tried.add(peer.id)
     }
     const balancerLatency = performance.now() - t0
-    const name = route.preserve_host && sni ? sni : (upstream?.host_header ?? host)
-    const servername = route.preserve_host ? sni : serverName(name)
+    // Kong's $upstream_host: the client's name under preserve_host (when it sent one), else host_header or the target.
+    const servername = route.preserve_host && sni ? sni : serverName(upstream?.host_header ?? host)
     if (balancer && peer) balancer.acquire(peer)
     try {
       const socket = await attempt(rt, service, host, port, servername)
