@@ -8,7 +8,21 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
 import t from 'tap'
-import { CA_CERT, hostPort, OTHER_CERT, OTHER_KEY, readAll, deadPort, streamGateway, tcpEcho, tcpExchange, tlsEcho, tlsExchange } from '../helpers/stream.js'
+import {
+  CA_CERT,
+  hostPort,
+  OTHER_CERT,
+  OTHER_KEY,
+  readAll,
+  deadPort,
+  streamGateway,
+  tcpEcho,
+  tcpExchange,
+  tlsEcho,
+  tlsExchange,
+  udpEcho,
+  udpExchange,
+} from '../helpers/stream.js'
 
 const tmpFile = (name: string) => join(mkdtempSync(join(tmpdir(), 'stream-')), name)
 
@@ -228,4 +242,34 @@ services:
   )
   t.equal((await tlsExchange(gw.stream[0]!, 'get_sni\n')).data, 'named.test\n')
   t.equal((await tlsExchange(gw.stream[0]!, 'get_sni\n', 'client.test')).data, 'client.test\n')
+})
+
+// Kong sets nginx's proxy_timeout to max(read_timeout, write_timeout) (lua-resty-core's stream
+// balancer.set_timeouts): a session with no byte either way for that long is ended.
+t.test('proxy_timeout: an idle TCP session and an idle UDP session end, and are logged', async (t) => {
+  const echo = await tcpEcho(t, { keep: true })
+  const udp = await udpEcho(t)
+  const log = tmpFile('idle.log')
+  const gw = await streamGateway(
+    t,
+    `_format_version: "3.0"
+services:
+- {name: tcp, url: "tcp://127.0.0.1:${echo.port}", read_timeout: 50, write_timeout: 200, routes: [{name: tcp, protocols: [tcp], destinations: [{ip: 127.0.0.1}]}]}
+- {name: udp, url: "udp://127.0.0.1:${udp.port}", read_timeout: 200, write_timeout: 50, routes: [{name: udp, protocols: [udp], destinations: [{ip: 127.0.0.2}]}]}
+plugins:
+- {name: file-log, protocols: [tcp, udp], config: {path: ${log}}}
+`,
+    ['127.0.0.1:0', '127.0.0.2:0 udp'],
+  )
+  const open = await client(gw.stream[0]!)
+  t.equal(await open.ask('hi'), 'hi')
+  // Nothing more is sent: the gateway ends the session.
+  await new Promise<void>((resolve) => open.socket.once('close', () => resolve()))
+  t.pass('the idle TCP session was closed by the gateway')
+  t.equal(await udpExchange(gw.stream[1]!, 'ping'), 'ping')
+  const records = await logLines(log, 2)
+  const byRoute = new Map(records.map((r) => [r.route.name as string, r]))
+  t.equal(byRoute.get('tcp')?.session.status, 200)
+  t.equal(byRoute.get('udp')?.session.received, 4)
+  t.equal(byRoute.get('udp')?.session.sent, 4)
 })
