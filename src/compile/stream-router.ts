@@ -102,11 +102,20 @@ function netRules(list: readonly Endpoint[] | undefined): NetRule[] | undefined 
   })
 }
 
+/** BlockList.check, false for what it cannot read (a scoped IPv6 address, say) instead of throwing. */
+function checks(list: BlockList, ip: string, family: 'ipv4' | 'ipv6'): boolean {
+  try {
+    return list.check(ip, family)
+  } catch {
+    return false
+  }
+}
+
 function netMatches(rules: readonly NetRule[], ip: string, port: number): boolean {
   const family = isIPv6(ip) ? 'ipv6' : 'ipv4'
   for (const r of rules) {
     if (r.port !== undefined && r.port !== port) continue
-    if (r.ips !== undefined && !(ip !== '' && r.ips.check(ip, family))) continue
+    if (r.ips !== undefined && !(ip !== '' && checks(r.ips, ip, family))) continue
     return true
   }
   return false

@@ -45,6 +45,7 @@ t.test('[sources]', async (t) => {
   t.equal(m({ srcIp: '10.0.0.2', srcPort: 65301 }), null, '[src_ip] + port no match')
   // A dual-stack listener sees IPv4 clients as IPv4-mapped IPv6 addresses: they match as IPv4.
   t.equal(m({ srcIp: '::ffff:127.0.0.1' }), ID(1), 'IPv4-mapped client address')
+  t.equal(m({ srcIp: 'fe80::1%eth0', srcPort: 1 }), null, 'a scoped IPv6 address matches no ip entry, and does not throw')
 })
 
 // spec/01-unit/08-router_spec.lua:4526

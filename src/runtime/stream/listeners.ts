@@ -102,7 +102,13 @@ export async function startStreamListeners(specs: readonly StreamListenSpec[], c
       const server = createServer((socket) => {
         sockets.add(socket)
         socket.once('close', () => sockets.delete(socket))
-        handleTcp(socket, ctx, ssl)
+        try {
+          handleTcp(socket, ctx, ssl)
+        } catch (e) {
+          // A bug of ours ends this connection, never the process.
+          ctx.log('error', { err: e }, 'stream connection failed')
+          socket.destroy()
+        }
       })
       server.on('error', (e) => ctx.log('error', { err: e.message }, 'stream listener error'))
       await new Promise<void>((resolve, reject) => {

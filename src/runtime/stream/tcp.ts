@@ -70,7 +70,13 @@ export function handleTcp(socket: Socket, ctx: StreamContext, ssl: boolean): voi
     socket.pause()
     // Put back what was read: the route's proxying sees the client's bytes from the first.
     socket.unshift(Buffer.concat(chunks))
-    route(rt, socket, ctx, ends, hello.kind === 'done' ? hello.sni : undefined, true)
+    try {
+      route(rt, socket, ctx, ends, hello.kind === 'done' ? hello.sni : undefined, true)
+    } catch (e) {
+      // A bug of ours ends this connection, never the process.
+      ctx.log('error', { err: e }, 'stream connection failed')
+      socket.destroy()
+    }
   }
   socket.on('data', onData)
   socket.once('close', () => clearTimeout(timer))

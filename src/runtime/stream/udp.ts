@@ -103,7 +103,11 @@ export function serveUdp(listener: Dgram, ctx: StreamContext): UdpListener {
     upstream.on('message', (msg) => {
       idle.refresh()
       session.upstreamReceived += msg.length
-      listener.send(msg, rinfo.port, rinfo.address)
+      try {
+        listener.send(msg, rinfo.port, rinfo.address)
+      } catch {
+        // The listener closed under a late answer: nowhere to send it.
+      }
     })
     upstream.connect(port, host, () => {
       session.markProxied()
@@ -139,7 +143,12 @@ export function serveUdp(listener: Dgram, ctx: StreamContext): UdpListener {
       }
       sessions.set(key, s)
     }
-    s.send(msg)
+    try {
+      s.send(msg)
+    } catch (e) {
+      ctx.log('error', { client: rinfo.address, err: e }, 'udp session failed')
+      s.close()
+    }
   })
   // A send error on the listener (a client gone) must not end the process.
   listener.on('error', (e) => ctx.log('warn', { err: e.message }, 'udp listener error'))
