@@ -18,6 +18,8 @@ export interface StreamChain {
 
 export interface StreamChains {
   forRoute(route: Route): StreamChain
+  /** The global instances: what logs a session that matched no route. */
+  readonly global: StreamChain
 }
 
 const STREAM_PROTOCOLS = new Set(['tcp', 'tls', 'tls_passthrough', 'udp'])
@@ -31,11 +33,13 @@ export function compileStreamChains(instances: readonly PluginInstance[]): Strea
       (i.plugin.protocols ?? []).some((p) => STREAM_PROTOCOLS.has(p)),
   )
   const cache = new WeakMap<Route, StreamChain>()
-  const build = (route: Route): StreamChain => {
+  const build = (route: Route | undefined): StreamChain => {
     const chosen = new Map<string, PluginInstance>()
     for (const i of candidates) {
       const p = i.plugin
-      const applies = (p.route === undefined || p.route === route.id) && (p.service === undefined || p.service === route.service)
+      const applies = route
+        ? (p.route === undefined || p.route === route.id) && (p.service === undefined || p.service === route.service)
+        : p.route === undefined && p.service === undefined
       if (!applies) continue
       const held = chosen.get(i.name)
       // A lower level is more specific (chains.ts levelOf: 4 route+service, 6 route, 7 service, 8 global).
@@ -46,6 +50,7 @@ export function compileStreamChains(instances: readonly PluginInstance[]): Strea
     return { preread: ordered.filter((i) => i.phases.preread), log: ordered.filter((i) => i.phases.streamLog) }
   }
   return {
+    global: candidates.length === 0 ? EMPTY : build(undefined),
     forRoute(route) {
       if (candidates.length === 0) return EMPTY
       let chain = cache.get(route)

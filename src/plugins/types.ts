@@ -427,7 +427,8 @@ export interface StreamKit {
   readonly sni: string | undefined
   /** The TLS session the gateway terminated (OpenSSL's names); undefined for tcp, passthrough and udp. */
   readonly tls: { readonly version: string; readonly cipher: string } | undefined
-  readonly route: Route
+  /** Undefined for a session that matched no route (only global instances log it, as in Kong). */
+  readonly route: Route | undefined
   readonly service: Service | undefined
   /** When the session started (Unix ms). */
   readonly startedAt: number

@@ -165,14 +165,19 @@ t.test('an unreachable upstream: the connection is closed, the session logged wi
   t.match(lines, [{ level: 'error', msg: /ECONNREFUSED|refused/ }])
 })
 
-t.test('no route: the connection is closed and the reason logged', async (t) => {
+// kong/runloop/handler.lua preread.before: no route is Kong's exit(500); the log phase still runs
+// for the global plugins (the record has no route).
+t.test('no route: the connection is closed, the reason logged, global log plugins see it', async (t) => {
   const lines: string[] = []
   const echo = await tcpEcho(t)
+  const log = tmpFile('noroute.log')
   const gw = await streamGateway(
     t,
     `_format_version: "3.0"
 services:
 - {name: s, host: 127.0.0.1, port: ${echo.port}, protocol: tcp, routes: [{protocols: [tcp], sources: [{ip: 10.0.0.1}]}]}
+plugins:
+- {name: file-log, protocols: [tcp], config: {path: ${log}}}
 `,
     ['127.0.0.1:0'],
     { streamLog: (_l, _f, msg) => lines.push(msg) },
@@ -180,6 +185,10 @@ services:
   t.equal((await tcpExchange(gw.stream[0]!, 'hello\n')).data, '')
   t.same(lines, ['no Route found with those values'])
   t.equal(echo.connections, 0)
+  const [record] = await logLines(log, 1)
+  t.equal(record!.session.status, 500)
+  t.equal(record!.route, undefined)
+  t.equal(record!.service, undefined)
 })
 
 t.test('TLS passthrough: routed by the ClientHello SNI to two TLS upstreams, never terminated', async (t) => {

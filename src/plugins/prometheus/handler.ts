@@ -133,6 +133,8 @@ export default definePhases<PrometheusConfig>((conf, env) => {
     // status and duration, and Kong's latency. Kong records no bandwidth there (its stream record
     // has no request or response), and neither does this.
     streamLog(kit) {
+      // As for requests: a session that matched no route is not counted.
+      if (!kit.route) return
       const service = kit.service
       const labels = { service: service ? (service.name ?? service.host) : '', route: kit.route.name ?? kit.route.id, workspace: DEFAULT_WORKSPACE_NAME }
       const s = kit.session

@@ -65,7 +65,7 @@ export function serializeStream(kit: StreamKit): StreamLogRecord {
             ...(t.failed !== undefined ? { state: 'failed' as const, code: t.failed } : {}),
           }))
         : undefined,
-    route: routeRecord(kit.route),
+    route: kit.route && routeRecord(kit.route),
     service: kit.service && serviceRecord(kit.service),
     client_ip: kit.clientIp,
     started_at: kit.startedAt,

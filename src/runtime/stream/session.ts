@@ -39,14 +39,14 @@ export class StreamSession implements StreamKit, StreamSessionFacts {
 
   constructor(
     readonly runtime: Runtime,
-    readonly route: Route,
+    readonly route: Route | undefined,
     readonly service: Service | undefined,
     readonly protocol: StreamKit['protocol'],
     readonly ends: Endpoints,
     readonly sni: string | undefined,
     readonly log: StreamLog,
   ) {
-    this.chain = runtime.streamChains.forRoute(route)
+    this.chain = route ? runtime.streamChains.forRoute(route) : runtime.streamChains.global
   }
 
   get clientIp(): string {
@@ -94,7 +94,7 @@ export class StreamSession implements StreamKit, StreamSessionFacts {
           return exit
         }
       } catch (e) {
-        this.log('error', { plugin: inst.name, phase: 'preread', route: this.route.name ?? this.route.id, err: e }, 'stream plugin failed')
+        this.log('error', { plugin: inst.name, phase: 'preread', route: this.route?.name ?? this.route?.id, err: e }, 'stream plugin failed')
       }
     }
     return undefined
@@ -109,7 +109,7 @@ export class StreamSession implements StreamKit, StreamSessionFacts {
       try {
         inst.phases.streamLog!(this)
       } catch (e) {
-        this.log('error', { plugin: inst.name, phase: 'log', route: this.route.name ?? this.route.id, err: e }, 'stream plugin failed')
+        this.log('error', { plugin: inst.name, phase: 'log', route: this.route?.name ?? this.route?.id, err: e }, 'stream plugin failed')
       }
     }
   }

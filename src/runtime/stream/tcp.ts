@@ -94,6 +94,10 @@ function route(rt: Runtime, socket: Socket, ctx: StreamContext, ends: Endpoints,
   if (!match) {
     ctx.log('error', { client: ends.clientIp, server_port: ends.serverPort, sni }, 'no Route found with those values')
     socket.destroy()
+    // Kong's exit(500) in preread: the global log plugins still see the session.
+    const session = new StreamSession(rt, undefined, undefined, ssl ? 'tls' : 'tcp', ends, sni, ctx.log)
+    session.status = 500
+    session.finish()
     return
   }
   const protocols = match.route.protocols
@@ -137,21 +141,22 @@ function serve(session: StreamSession, client: Socket): void {
     session.finish()
     return
   }
+  const route = session.route
   const service = session.service
-  if (!service) {
+  if (!route || !service) {
     session.status = 500
-    session.log('error', { route: session.route.name ?? session.route.id }, 'no service to proxy the stream route to')
+    session.log('error', { route: route?.name ?? route?.id }, 'no service to proxy the stream route to')
     client.destroy()
     session.finish()
     return
   }
   let clientClosed = false
   client.once('close', () => (clientClosed = true))
-  void connectUpstream(session.runtime, session.route, service, session.clientIp, session.sni, session.tries).then(
+  void connectUpstream(session.runtime, route, service, session.clientIp, session.sni, session.tries).then(
     (up) => {
       if (!('socket' in up)) {
         session.status = up.status
-        session.log('error', { route: session.route.name ?? session.route.id, client: session.clientIp }, up.error)
+        session.log('error', { route: route.name ?? route.id, client: session.clientIp }, up.error)
         client.destroy()
         session.finish()
         return
@@ -173,7 +178,7 @@ function serve(session: StreamSession, client: Socket): void {
     },
     (e: unknown) => {
       session.status = 500
-      session.log('error', { route: session.route.name ?? session.route.id, err: e }, 'stream proxy failed')
+      session.log('error', { route: route.name ?? route.id, err: e }, 'stream proxy failed')
       client.destroy()
       session.finish()
     },

@@ -58,6 +58,10 @@ export function serveUdp(listener: Dgram, ctx: StreamContext): UdpListener {
     const match = rt.streamRouter.match({ scheme: 'udp', srcIp: ends.clientIp, srcPort: ends.clientPort, dstIp: ends.serverAddr, dstPort: ends.serverPort })
     if (!match) {
       ctx.log('error', { client: ends.clientIp, server_port: ends.serverPort }, 'no Route found with those values')
+      // Kong's exit(500) in preread: the global log plugins still see the session.
+      const unrouted = new StreamSession(rt, undefined, undefined, 'udp', ends, undefined, ctx.log)
+      unrouted.status = 500
+      unrouted.finish()
       return closed(key)
     }
     const session = new StreamSession(rt, match.route, match.service, 'udp', ends, undefined, ctx.log)
