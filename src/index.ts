@@ -23,4 +23,8 @@ export type {
   PluginFactory,
   PluginHandler,
   PluginPhases,
+  StreamExit,
+  StreamKit,
+  StreamSessionFacts,
+  StreamTry,
 } from './plugins/types.js'

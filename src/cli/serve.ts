@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, parseListen, startGateway } from '../server/gateway.js'
 import { parseTrustedIps } from '../runtime/trust.js'
+import { parseStreamListen, splitStreamListen } from '../runtime/stream/listeners.js'
 import { singleFileMount } from '../reload/mount-check.js'
 import { createLogger, LOG_LEVELS, pluginLogger, type LogLevel } from '../observability/logger.js'
 import { textLine } from './report.js'
@@ -48,6 +49,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
       config: { type: 'string' },
       listen: { type: 'string', multiple: true },
       'tls-listen': { type: 'string', multiple: true },
+      'stream-listen': { type: 'string', multiple: true },
       'admin-listen': { type: 'string' },
       'trusted-ips': { type: 'string' },
       'real-ip-header': { type: 'string' },
@@ -185,6 +187,9 @@ export async function serve(args: string[], io: Io): Promise<number> {
     // Kong's `proxy_listen = off`: no proxy listener (an admin-only node).
     listen: offMeansNone(values.listen ?? (list(env.GATEWAY_LISTEN).length ? list(env.GATEWAY_LISTEN) : ['0.0.0.0:8000'])),
     tlsListen: values['tls-listen'] ?? list(env.GATEWAY_TLS_LISTEN),
+    // Kong's stream_listen: comma-separated entries, `off` (the default) for none; the flag may repeat.
+    streamListen: (values['stream-listen'] ?? [env.GATEWAY_STREAM_LISTEN ?? 'off']).flatMap(splitStreamListen),
+    streamLog: (level: 'error' | 'warn' | 'info', fields: Record<string, unknown>, msg: string) => log[level]({ ...fields, subsystem: 'stream' }, msg),
     adminListen: values['admin-listen'] ?? env.GATEWAY_ADMIN_LISTEN ?? '127.0.0.1:8001',
     trustedIps: values['trusted-ips'] ?? env.GATEWAY_TRUSTED_IPS ?? '',
     realIpHeader,
@@ -220,6 +225,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
   }
   try {
     for (const spec of [...opts.listen, ...opts.tlsListen, ...(opts.adminListen === 'off' ? [] : [opts.adminListen])]) parseListen(spec)
+    opts.streamListen.forEach(parseStreamListen)
     parseTrustedIps(opts.trustedIps)
     if (!Number.isInteger(opts.drainTimeoutMs) || opts.drainTimeoutMs < 0) throw new Error('--drain-timeout must be a whole number of milliseconds')
   } catch (err) {
@@ -235,7 +241,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
         count: workerCount,
         log,
         drainTimeoutMs: opts.drainTimeoutMs,
-        start: (workers, notReady, serverStats) => startGateway({ ...opts, listen: [], tlsListen: [], accessLog: undefined, workers, notReady, serverStats }),
+        start: (workers, notReady, serverStats) =>
+          startGateway({ ...opts, listen: [], tlsListen: [], streamListen: [], accessLog: undefined, workers, notReady, serverStats }),
       })
     } catch (err) {
       if (err instanceof ConfigError) {
@@ -275,6 +282,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
         hash: g.holder.current().hash,
         proxy: g.proxy,
         tls: g.tls,
+        ...(g.stream.length > 0 ? { stream: g.stream } : {}),
         admin: g.admin ?? 'off',
         services: summary.services.length,
         routes: summary.routes.length,

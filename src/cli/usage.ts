@@ -15,6 +15,7 @@ function wrap(text: string, indent: string): string {
 }
 
 export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen 'HOST:PORT [http2] [ssl]'|off]... [--tls-listen HOST:PORT]...
+                [--stream-listen 'HOST:PORT [ssl] [udp]'|off]...
                 [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...] [--drain-timeout MS]
                 [--real-ip-header NAME] [--real-ip-recursive on|off]
                 [--log-level LEVEL] [--access-log] [--workers N|auto] [--underscores-in-headers on|off]
@@ -26,6 +27,8 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen 'HOST:PORT
                 [--upstream-keepalive-idle-timeout SECONDS]
       Serve a declarative file, reloading it when it changes (SIGHUP forces a reload).
       Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001, drain 25000 ms.
+      --stream-listen: Kong's stream_listen (off by default): tcp, tls and tls_passthrough routes
+      (\`ssl\`: TLS terminated or passed through per route), udp routes (\`udp\`).
       --server-token: the product in Server and Via (default Kong's, kong/<version>).
       --headers: Kong's headers on answers (Kong's \`headers\`; default server_tokens,
       latency_tokens, X-Kong-Request-Id; also Server, Via, X-Kong-Proxy-Latency,
@@ -43,7 +46,8 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen 'HOST:PORT
       --untrusted-lua-sandbox-requires: the modules Lua snippets may require (Kong's
       untrusted_lua_sandbox_requires; none by default), among:
 ${wrap(REQUIRABLE.join(', '), '        ')}
-      Environment: GATEWAY_CONFIG, GATEWAY_LISTEN, GATEWAY_TLS_LISTEN, GATEWAY_ADMIN_LISTEN,
+      Environment: GATEWAY_CONFIG, GATEWAY_LISTEN, GATEWAY_TLS_LISTEN, GATEWAY_STREAM_LISTEN,
+      GATEWAY_ADMIN_LISTEN,
       GATEWAY_TRUSTED_IPS, GATEWAY_REAL_IP_HEADER, GATEWAY_REAL_IP_RECURSIVE, GATEWAY_DRAIN_TIMEOUT,
       GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG, GATEWAY_WORKERS, GATEWAY_UNDERSCORES_IN_HEADERS,
       GATEWAY_SERVER_TOKEN, GATEWAY_HEADERS, GATEWAY_HEADERS_UPSTREAM, GATEWAY_ALLOW_DEBUG_HEADER,

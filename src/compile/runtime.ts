@@ -17,6 +17,8 @@ import { compileHashInput, type HashFacts, type HashInput } from './hash-input.j
 import { runtimeTargets, type RuntimeTargets } from './targets.js'
 import { compileProbeTls, compileUpstreamTls } from './upstream-tls.js'
 import { compileRouter, type Router } from './router.js'
+import { compileStreamChains, type StreamChains } from './stream-chains.js'
+import { compileStreamRouter, type StreamRouter } from './stream-router.js'
 
 export interface Runtime {
   readonly config: Config
@@ -40,6 +42,10 @@ export interface Runtime {
   readonly certificates: CertificateStore
   /** Plugin chains: global, and per matched route. */
   readonly chains: Chains
+  /** The stream listeners' router (tcp, tls, tls_passthrough and udp routes). */
+  readonly streamRouter: StreamRouter
+  /** The plugins of each stream route (preread and log). */
+  readonly streamChains: StreamChains
 }
 
 export interface CompileOptions {
@@ -96,5 +102,7 @@ export function compileRuntime(config: Config, hash: string, opts: CompileOption
     },
     certificates: compileCertificates(config),
     chains,
+    streamRouter: compileStreamRouter(config),
+    streamChains: compileStreamChains(chains.instances),
   }
 }

@@ -7,7 +7,8 @@
  */
 
 /** Kong's series that exist only while a prometheus plugin is configured (the rest are node-wide gauges). */
-const PLUGIN_ONLY = /^kong_(http_requests_total|kong_latency_ms|upstream_latency_ms|request_latency_ms|bandwidth_bytes|nginx_metric_errors_total)$/
+const PLUGIN_ONLY =
+  /^kong_(http_requests_total|stream_sessions_total|kong_latency_ms|upstream_latency_ms|request_latency_ms|session_duration_ms|bandwidth_bytes|nginx_metric_errors_total)$/
 
 // prom-client writes `le` first; Kong's bucket lines end with it.
 const BUCKET = /^([A-Za-z_:][\w:]*_bucket)\{(le="[^"]*"),(.+)\}( .*)$/

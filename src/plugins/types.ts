@@ -22,8 +22,12 @@ export interface PluginScopes {
   service: boolean
 }
 
-/** The phases a plugin may implement, in the order a request meets them. */
-export const PHASE_NAMES = ['rewrite', 'access', 'headerFilter', 'bodyFilter', 'log'] as const
+/**
+ * The phases a plugin may implement, in the order a request meets them; then
+ * the two Kong runs on stream routes (its stream subsystem): `preread` and
+ * `streamLog` (Kong's `log` there, whose record differs).
+ */
+export const PHASE_NAMES = ['rewrite', 'access', 'headerFilter', 'bodyFilter', 'log', 'preread', 'streamLog'] as const
 export type PhaseName = (typeof PHASE_NAMES)[number]
 
 /**
@@ -45,6 +49,12 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType<any, any>> {
   readonly config: S
   /** Default for the plugin entity's `protocols`. */
   readonly protocols: readonly Protocol[]
+  /**
+   * Kong's `typedefs.protocols_http`: an instance's `protocols` may only name
+   * grpc, grpcs, http and https (a stream protocol is refused when the file is
+   * loaded). Unset: any protocol, as Kong's `typedefs.protocols`.
+   */
+  readonly httpOnly?: boolean
   readonly scopes: PluginScopes
   /** The phases the handler implements; an instance returning another one is refused when the config is compiled. */
   readonly phases: readonly PhaseName[]
@@ -387,6 +397,72 @@ export interface PluginPhases {
   bodyFilter?(kit: Kit, body: Buffer): Buffer | string
   /** After the response was sent (or the client went away). */
   log?(kit: Kit): void
+  /**
+   * Stream routes: after routing, before the upstream is picked (Kong's
+   * `preread`). A StreamExit ends the session: the connection is closed.
+   */
+  preread?(kit: StreamKit): StreamExit | undefined | void
+  /** Stream routes: once the session is over (Kong's `log` in its stream subsystem). */
+  streamLog?(kit: StreamKit): void
+}
+
+/** Kong's `ngx.exit(status)` in the preread phase: the session ends with this status, nothing is proxied. */
+export interface StreamExit {
+  readonly status: number
+}
+
+/** One try at a stream upstream (Kong's `balancer_data.tries` entry). */
+export interface StreamTry {
+  readonly ip: string
+  readonly port: number
+  /** When the balancer started picking this try's target (Unix ms). */
+  readonly balancerStart: number
+  readonly balancerLatency: number
+  /** The try failed to connect: 502 (refused, reset, TLS) or 504 (connect timeout). */
+  readonly failed?: 502 | 504 | undefined
+}
+
+/** A stream session (TCP connection or UDP exchange), as stream plugins see it. */
+export interface StreamKit {
+  /** The route's protocol this session is served as: what the listener and the route agreed on. */
+  readonly protocol: 'tcp' | 'tls' | 'tls_passthrough' | 'udp'
+  /** The client's address and port (nginx's $remote_addr / $remote_port). */
+  readonly clientIp: string
+  readonly clientPort: number
+  /** The listener's address and port. */
+  readonly serverAddr: string
+  readonly serverPort: number
+  /** The server name the client asked for (handshake or ClientHello), if any. */
+  readonly sni: string | undefined
+  /** The TLS session the gateway terminated (OpenSSL's names); undefined for tcp, passthrough and udp. */
+  readonly tls: { readonly version: string; readonly cipher: string } | undefined
+  /** Undefined for a session that matched no route (only global instances log it, as in Kong). */
+  readonly route: Route | undefined
+  readonly service: Service | undefined
+  /** When the session started (Unix ms). */
+  readonly startedAt: number
+  /** Data shared between the plugins of one session (Kong's `kong.ctx.shared`). */
+  readonly shared: Record<string, unknown>
+  /** What the session did; final in streamLog. */
+  readonly session: StreamSessionFacts
+}
+
+export interface StreamSessionFacts {
+  /** nginx's $status for streams: 200, or 403 / 500 / 502 / 503 when the gateway ended it. */
+  readonly status: number
+  /** Bytes from and to the client. */
+  readonly received: number
+  readonly sent: number
+  /** Bytes from and to the upstream. */
+  readonly upstreamReceived: number
+  readonly upstreamSent: number
+  readonly tries: readonly StreamTry[]
+  /** Whether a connection to an upstream was made. */
+  readonly proxied: boolean
+  /** Gateway time before the upstream connection was made, or until the session ended when none was (ms). */
+  readonly kongLatency: number
+  /** The whole session (ms; up to now before the log phase). */
+  readonly durationMs: number
 }
 
 /** Declares a handler's factory with its config type (the default export of a plugin's handler.ts). */

@@ -28,11 +28,18 @@ import { createReloader, type ReloadResult, type Reloader } from '../reload/relo
 import { watchConfig, type ConfigWatcher } from '../reload/watcher.js'
 import { serverTokens } from '../version.js'
 import { errorFormat, type TemplateSuffix } from '../runtime/error-format.js'
+import { parseStreamListen, startStreamListeners, type StreamListeners } from '../runtime/stream/listeners.js'
+import type { StreamLog } from '../runtime/stream/session.js'
+import { createSecureContext } from 'node:tls'
 
 export interface GatewayOptions {
   config: string
   listen: string[]
   tlsListen?: string[]
+  /** Kong's stream_listen entries: `HOST:PORT [ssl] [udp]` (none by default, as Kong's `off`). */
+  streamListen?: string[]
+  /** Where the stream listeners report sessions they could not serve (no route, upstream failures); silent when unset. */
+  streamLog?: StreamLog | undefined
   /** 'off' disables the admin listener. */
   adminListen: string
   trustedIps?: string
@@ -100,6 +107,8 @@ export interface Gateway {
   /** `host:port` actually bound, in the order given. */
   proxy: string[]
   tls: string[]
+  /** The stream listeners bound, `host:port` with ` ssl` or ` udp`, in the order given. */
+  stream: string[]
   admin: string | undefined
   reloader: Reloader
   /** Looks at the file now (SIGHUP uses force). */
@@ -216,6 +225,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   let watcher: ConfigWatcher | undefined
   const proxyServers: FastifyInstance[] = []
   const stats = new ListenerStats()
+  // Checked before anything is opened: a bad entry stops the start.
+  const streamSpecs = (opts.streamListen ?? []).map(parseStreamListen)
+  let streams: StreamListeners | undefined
   let closing: Promise<void> | undefined
   // Graceful stop: /readyz answers 503 from now on; the proxy listeners stop
   // accepting and finish what is in flight (cut after the drain timeout); the
@@ -224,10 +236,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     (closing ??= (async () => {
       draining = true
       await watcher?.close()
-      const drained = Promise.allSettled(proxyServers.map((s) => s.close()))
+      const drainMs = opts.drainTimeoutMs ?? 25_000
+      const drained = Promise.allSettled([...proxyServers.map((s) => s.close()), streams?.close(drainMs)])
       const timeout = setTimeout(() => {
         for (const s of proxyServers) proxyConnections(s)?.cut()
-      }, opts.drainTimeoutMs ?? 25_000)
+      }, drainMs)
       await drained
       clearTimeout(timeout)
       await Promise.allSettled(servers.filter((s) => !proxyServers.includes(s)).map((s) => s.close()))
@@ -247,7 +260,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       await app.listen({ host: l.host, port: l.port })
       proxy.push(bound(app))
     }
-    const defaultCert = tlsSpecs.length > 0 ? await defaultCertificate() : undefined
+    const sslStreams = streamSpecs.some((s) => s.ssl)
+    const defaultCert = tlsSpecs.length > 0 || sslStreams ? await defaultCertificate() : undefined
     for (const l of tlsSpecs) {
       const app = buildProxyServer({ holder, tls: true, proxy: proxyOptions, defaultCertificate: defaultCert })
       servers.push(app)
@@ -255,6 +269,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       stats.track(app.server, true)
       await app.listen({ host: l.host, port: l.port })
       tls.push(bound(app))
+    }
+    if (streamSpecs.length > 0) {
+      const streamLog = opts.streamLog ?? (() => {})
+      streams = await startStreamListeners(streamSpecs, {
+        current: () => holder.current(),
+        log: streamLog,
+        defaultContext: sslStreams && defaultCert ? createSecureContext({ cert: defaultCert.cert, key: defaultCert.key }) : undefined,
+      })
     }
     if (opts.adminListen !== 'off') {
       const { host, port, ssl, http2 } = parseListen(opts.adminListen)
@@ -286,6 +308,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     node,
     proxy,
     tls,
+    stream: [...(streams?.bound ?? [])],
     admin,
     reloader,
     reload: (force) => reloader.request(force),

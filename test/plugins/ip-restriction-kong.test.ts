@@ -3,8 +3,8 @@
 // real_ip_header X-Forwarded-For, real_ip_recursive on (here the options of `gateway serve`'s
 // --trusted-ips, --real-ip-header and --real-ip-recursive). The upstream's X-Real-IP is the spec's
 // `vars.remote_addr`. The X-Real-IP cases of the spec's IPv6 block are in ip-restriction.test.ts.
-// Not here: the gRPC and TCP/TLS stream cases (no HTTP/2 listener, no stream listeners) and the
-// Admin API PATCH between requests (reloads are tested in test/reload).
+// The TCP/TLS stream cases are in test/stream/plugins-kong.test.ts. Not here: the gRPC cases (no
+// HTTP/2 listener) and the Admin API PATCH between requests (reloads are tested in test/reload).
 import t from 'tap'
 import { request } from 'undici'
 import { stringify } from 'yaml'

@@ -2,7 +2,8 @@
 // upstream and the admin listener's GET /metrics: the series Kong's tests look for, written as
 // Kong's library writes them (HELP/TYPE only for metrics with samples, a bucket's `le` last),
 // routes without a service, each switch alone, and the plugin's metrics leaving with the plugin.
-// Not here: gRPC and stream (TCP) routes, the Status API listener and a custom nginx server
+// Stream (TCP) sessions are in test/stream/plugins-kong.test.ts.
+// Not here: gRPC routes, the Status API listener and a custom nginx server
 // (no equivalents), upstream target health, nginx connection/timer/shared-dict/Lua VM metrics
 // and AI metrics (not exported; see the README's prometheus section).
 import { readFileSync, writeFileSync } from 'node:fs'

@@ -18,6 +18,8 @@ export function unknownPluginMessage(name: string, registry: PluginRegistry): st
   return `plugin '${name}' not enabled; add it to the 'plugins' configuration property (${hint})`
 }
 
+const HTTP_PROTOCOLS: readonly string[] = ['grpc', 'grpcs', 'http', 'https']
+
 type Ordering = { before?: { access?: string[] }; after?: { access?: string[] } }
 
 export function checkPlugins(sets: EntitySets, registry: PluginRegistry): RawIssue[] {
@@ -44,6 +46,15 @@ export function checkPlugins(sets: EntitySets, registry: PluginRegistry): RawIss
       else issues.push(...fromZod(parsed.error.issues, [...path, 'config']))
     }
     entity.protocols ??= [...def.protocols]
+    if (def.httpOnly && Array.isArray(entity.protocols)) {
+      // Kong's typedefs.protocols_http: the set's elements are one of the HTTP protocols.
+      const protocols = entity.protocols as unknown[]
+      for (let i = 0; i < protocols.length; i++) {
+        const p = protocols[i]
+        if (typeof p === 'string' && !HTTP_PROTOCOLS.includes(p))
+          issues.push({ path: [...path, 'protocols', i], message: `expected one of: ${HTTP_PROTOCOLS.join(', ')}` })
+      }
+    }
     const ordering = entity.ordering as Ordering | undefined
     for (const side of ['before', 'after'] as const) {
       ordering?.[side]?.access?.forEach((other, i) => {

@@ -8,6 +8,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { logEntries } from '../shared/log-fields.js'
+import { serializeStream } from '../shared/stream-log.js'
 import { definePhases, nodeSlot, type PluginLog } from '../types.js'
 import type { FileLogConfig } from './schema.js'
 
@@ -152,6 +153,10 @@ export default definePhases<FileLogConfig>((conf, env) => {
     log(kit) {
       const record = entry(kit)
       if (record !== undefined) sink.write(`${JSON.stringify(record)}\n`)
+    },
+    // Stream sessions: Kong's stream record (custom_fields_by_lua is not applied there: README).
+    streamLog(kit) {
+      sink.write(`${JSON.stringify(serializeStream(kit))}\n`)
     },
   }
 })

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import { Pool } from 'undici'
 import { logEntries } from '../shared/log-fields.js'
+import { serializeStream } from '../shared/stream-log.js'
 import { LOG_QUEUES, type BatchHandler, type QueueParams } from './queue.js'
 import { definePhases, nodeSlot } from '../types.js'
 import type { HttpLogConfig } from './schema.js'
@@ -118,15 +119,19 @@ export default definePhases<HttpLogConfig>((conf, env) => {
   const name = `${conf.method} ${url.origin}${url.pathname}`
 
   const entries = logEntries(conf.custom_fields_by_lua, env)
+  const enqueue = (entry: string) => {
+    if (!queues.get(key, name, params, send, env.log).enqueue(entry)) env.log.error('Failed to enqueue log entry to log server')
+  }
 
   return {
     log(kit) {
       const record = entries(kit)
       if (record === undefined) return
-      const entry = JSON.stringify(record)
-      if (!queues.get(key, name, params, send, env.log).enqueue(entry)) {
-        env.log.error('Failed to enqueue log entry to log server')
-      }
+      enqueue(JSON.stringify(record))
+    },
+    // Stream sessions: Kong's stream record (custom_fields_by_lua is not applied there: README).
+    streamLog(kit) {
+      enqueue(JSON.stringify(serializeStream(kit)))
     },
   }
 })

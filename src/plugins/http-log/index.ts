@@ -9,6 +9,6 @@ export default definePlugin({
   config,
   protocols: PROTOCOLS_ALL,
   scopes: ANY_SCOPE,
-  phases: ['log'],
+  phases: ['log', 'streamLog'],
   handler: () => import('./handler.js'),
 })

@@ -7,9 +7,9 @@ export default definePlugin({
   priority: 990,
   version: '3.10.0',
   config,
-  // Kong: http, https, tcp, tls, grpc, grpcs (stream routes close the connection instead).
+  // Kong: http, https, tcp, tls, grpc, grpcs (stream routes run preread: the connection is closed instead).
   protocols: ['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls'],
   scopes: ANY_SCOPE,
-  phases: ['access'],
+  phases: ['access', 'preread'],
   handler: () => import('./handler.js'),
 })

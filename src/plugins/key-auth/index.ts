@@ -8,6 +8,8 @@ export default definePlugin({
   version: '3.10.0',
   config,
   protocols: PROTOCOLS_ALL,
+  // Kong's typedefs.protocols_http: no stream protocol.
+  httpOnly: true,
   scopes: NO_CONSUMER,
   phases: ['access'],
   handler: () => import('./handler.js'),

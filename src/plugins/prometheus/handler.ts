@@ -20,6 +20,13 @@ interface Metrics {
   upstreamLatency: Histogram<(typeof LATENCY_LABELS)[number]>
   requestLatency: Histogram<(typeof LATENCY_LABELS)[number]>
   bandwidth: Counter<'service' | 'route' | 'direction' | 'workspace' | 'consumer'>
+  /** Kong's stream subsystem series, registered with the first stream session (a node without streams shows none, as Kong's). */
+  stream: (() => StreamMetrics) | undefined
+}
+
+interface StreamMetrics {
+  sessions: Counter<'service' | 'route' | 'code' | 'source' | 'workspace'>
+  duration: Histogram<(typeof LATENCY_LABELS)[number]>
 }
 
 /** The node's metrics, registered in its registry on first use. */
@@ -61,7 +68,25 @@ function createMetrics(registry: Registry, nodeId: string): Metrics {
       labelNames: ['service', 'route', 'direction', 'workspace', 'consumer'],
       registers,
     }),
+    stream: undefined,
   }
+  let stream: StreamMetrics | undefined
+  m.stream = () =>
+    (stream ??= {
+      sessions: new Counter({
+        name: 'kong_stream_sessions_total',
+        help: 'Stream status codes per service/route in Kong',
+        labelNames: ['service', 'route', 'code', 'source', 'workspace'],
+        registers,
+      }),
+      duration: new Histogram({
+        name: 'kong_session_duration_ms',
+        help: 'latency incurred in stream session for each service/route in Kong',
+        labelNames: LATENCY_LABELS,
+        buckets: UPSTREAM_LATENCY_BUCKETS,
+        registers,
+      }),
+    })
   new Gauge({ name: 'kong_node_info', help: 'Kong Node metadata information', labelNames: ['node_id', 'version'], registers }).set(
     { node_id: nodeId, version: VERSION },
     1,
@@ -102,6 +127,30 @@ export default definePhases<PrometheusConfig>((conf, env) => {
         const size = kit.sizes()
         if (size.request > 0) m.bandwidth.inc({ service: svc, route, direction: 'ingress', workspace, consumer }, size.request)
         if (size.response > 0) m.bandwidth.inc({ service: svc, route, direction: 'egress', workspace, consumer }, size.response)
+      }
+    },
+    // Stream sessions (Kong's handler.lua and exporter.lua in the stream subsystem): the session's
+    // status and duration, and Kong's latency. Kong records no bandwidth there (its stream record
+    // has no request or response), and neither does this.
+    streamLog(kit) {
+      // As for requests: a session that matched no route is not counted.
+      if (!kit.route) return
+      const service = kit.service
+      const labels = { service: service ? (service.name ?? service.host) : '', route: kit.route.name ?? kit.route.id, workspace: DEFAULT_WORKSPACE_NAME }
+      const s = kit.session
+      const sm = m.stream!()
+      if (conf.status_code_metrics) {
+        sm.sessions.inc({
+          service: labels.service,
+          route: labels.route,
+          code: String(s.status),
+          source: s.proxied ? 'service' : 'kong',
+          workspace: labels.workspace,
+        })
+      }
+      if (conf.latency_metrics) {
+        sm.duration.observe(labels, Math.round(s.durationMs))
+        m.kongLatency.observe(labels, Math.round(s.kongLatency))
       }
     },
   }

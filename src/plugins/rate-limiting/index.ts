@@ -8,6 +8,8 @@ export default definePlugin({
   version: '3.10.0',
   config,
   protocols: ['grpc', 'grpcs', 'http', 'https'],
+  // Kong's typedefs.protocols_http: no stream protocol.
+  httpOnly: true,
   scopes: ANY_SCOPE,
   phases: ['access'],
   handler: () => import('./handler.js'),

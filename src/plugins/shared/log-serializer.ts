@@ -107,6 +107,10 @@ const serviceRow = (s: Service) => ({
 })
 const consumerRow = (c: Consumer) => ({ ...c, ws_id: DEFAULT_WORKSPACE_ID })
 
+/** A route and a service as Kong's log records carry them (also the stream record, stream-log.ts). */
+export const routeRecord = (r: Route): Record<string, unknown> => row(r, routeRow)
+export const serviceRecord = (s: Service): Record<string, unknown> => row(s, serviceRow)
+
 function requestHeaders(kit: Kit): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
   const h = kit.request.headers
