@@ -242,6 +242,14 @@ export interface Kit {
   readonly proxied: KitProxied | undefined
   /** Bytes of the request (request line, headers, body) and of the response sent so far (headers and body). */
   sizes(): { request: number; response: number }
+  /**
+   * The upstream's trailers (lower-case names: `grpc-status`, `grpc-message`),
+   * once its answer ended; set before body_filter runs. Whatever is left when
+   * the answer goes out is sent to the client as trailers.
+   */
+  readonly upstreamTrailers: Readonly<Record<string, string>> | undefined
+  /** Drops the upstream's trailers: a plugin that carried them another way (grpc-web's trailer frame). */
+  clearUpstreamTrailers(): void
 }
 
 /** One try at an upstream target (Kong's `balancer_data.tries` entry). */

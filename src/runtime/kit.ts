@@ -186,6 +186,12 @@ export class RequestKit implements Kit {
   get proxied() {
     return this.s.proxied
   }
+  get upstreamTrailers(): Readonly<Record<string, string>> | undefined {
+    return this.s.upstreamTrailers
+  }
+  clearUpstreamTrailers(): void {
+    this.s.upstreamTrailers = undefined
+  }
 
   elapsed(): number {
     return performance.now() - this.s.start

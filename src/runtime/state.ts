@@ -118,6 +118,8 @@ export class RequestState {
   /** performance.now() when the last try went upstream; 0 while nothing did (Kong's KONG_PROXIED). */
   sentAt = 0
   proxied: ProxiedInfo | undefined = undefined
+  /** The upstream's trailers (lower-case names) once its answer ended, set before body_filter; sent to the client as trailers when still set. */
+  upstreamTrailers: Record<string, string> | undefined = undefined
   /** The log phase is scheduled. */
   logScheduled = false
   /** Where unexpected errors of this request are logged (unexpected.ts); silent when unset. */
