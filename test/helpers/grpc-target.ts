@@ -35,6 +35,8 @@ export const IMPLEMENTATIONS: Readonly<Record<string, Impl>> = {
   }),
   '/targetservice.Bouncer/GrowTail': (req) => ({ ...req, tail: { ...req.tail, count: (req.tail?.count ?? 0) + 1 } }),
   '/targetservice.Bouncer/Echo': (req) => req,
+  // Not Kong's: echoes test/fixtures/grpc/shapes.proto's message for the JSON mapping tests.
+  '/shapes.Shapes/Get': (req) => req,
 }
 
 export interface SeenCall {
@@ -64,7 +66,7 @@ export async function startHttp1GrpcTarget(protos: readonly string[]): Promise<G
       const method = loaded.map((l) => l.methods.get(path)).find((m) => m !== undefined)
       const impl = IMPLEMENTATIONS[path]
       const first = unframeAll(body).frames[0]
-      const message = method && first ? (method.input.toObject(method.input.decode(first), { longs: Number, defaults: true }) as Msg) : undefined
+      const message = method && first ? (method.input.toObject(method.input.decode(first), { longs: String, defaults: true }) as Msg) : undefined
       calls.push({ path, headers: req.headers, message, body })
       if (!method || !impl || !message) {
         res.writeHead(200, { 'content-type': 'application/grpc', 'grpc-status': '12', 'grpc-message': `unknown method ${path}` })

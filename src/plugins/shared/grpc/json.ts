@@ -188,7 +188,8 @@ function value(field: Protobuf.Field, v: unknown): unknown {
     const n = v.toNumber()
     return Number.isSafeInteger(n) ? n : new Digits(v.toString())
   }
-  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return Buffer.from(v).toString('utf8')
+  // protobufjs' default for bytes is an empty array, not a buffer.
+  if (field.type === 'bytes') return Buffer.from(v as Uint8Array).toString('utf8')
   return v
 }
 
