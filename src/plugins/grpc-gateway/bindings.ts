@@ -5,6 +5,7 @@
  * makes (Kong's deco.lua: path variables, then the body or the query
  * arguments, into the method's input message).
  */
+import { GRPC_GATEWAY, type TextAnswer } from '../../errors.js'
 import type { ArgValue } from '../../http/args.js'
 import { LuaError } from '../../lua/core/errors.js'
 import { defaultConfig } from '../../lua/lib/cjson-config.js'
@@ -40,40 +41,37 @@ export function compileBindings(proto: LoadedProto): Bindings {
   return out
 }
 
-/** Lua's %q for the names Kong quotes in its messages. */
-const quoted = (s: string) => `"${s.replace(/[\\"]/g, '\\$&').replace(/\n/g, '\\\n')}"`
-
-/** The binding for a request and its path variables, or Kong's reason (after `failed to transcode .proto file `). */
-export function match(bindings: Bindings, method: string, path: string): { binding: Binding; vars: [string, string][] } | { error: string } {
+/** The binding for a request and its path variables, or Kong's 400. */
+export function match(bindings: Bindings, method: string, path: string): { binding: Binding; vars: [string, string][] } | { error: TextAnswer } {
   const verb = method.toLowerCase()
   const list = bindings.get(verb)
-  if (!list) return { error: `Unknown method ${quoted(verb)}` }
+  if (!list) return { error: GRPC_GATEWAY.unknownMethod(verb) }
   for (const binding of list) {
     const m = binding.template.regex.exec(path)
     if (m) return { binding, vars: binding.template.vars.map((name, i) => [name, m[i + 1]!]) }
   }
-  return { error: `Unknown path ${quoted(path)}` }
+  return { error: GRPC_GATEWAY.unknownPath(path) }
 }
 
 const CJSON = defaultConfig()
 
 /** cjson.decode, with its messages (`Expected value but found ... at character N`). */
-function decodeBody(body: Buffer): { value: unknown } | { error: string } {
+function decodeBody(body: Buffer): { value: unknown } | { error: TextAnswer } {
   try {
     return { value: fromLua(decodeJson(body.toString('latin1'), CJSON), NULL) }
   } catch (err) {
-    if (err instanceof LuaError) return { error: `decode json err: ${err.message}` }
+    if (err instanceof LuaError) return { error: GRPC_GATEWAY.badJson(err.message) }
     throw err
   }
 }
 
-/** The framed gRPC request for a matched binding, or the message Kong answers 400 with. */
+/** The framed gRPC request for a matched binding, or Kong's 400 (with the encoder's reason, for the log). */
 export function upstreamBody(
   b: Binding,
   vars: readonly [string, string][],
   body: Buffer,
   args: () => Map<string, ArgValue>,
-): { body: Buffer } | { error: string; cause?: string } {
+): { body: Buffer } | { error: TextAnswer; cause?: string } {
   const payload: Record<string, unknown> = {}
   for (const [name, value] of vars) setByPath(payload, b.input, name, value)
   if (b.body !== undefined) {
@@ -83,7 +81,7 @@ export function upstreamBody(
       const v = decoded.value
       if (b.body !== '*') payload[b.body] = v
       else if (v !== null && typeof v === 'object') Object.assign(payload, v)
-      else return { error: 'body must be a table' }
+      else return { error: GRPC_GATEWAY.BODY_NOT_TABLE }
     }
   } else {
     // Fields not bound by the path come from the query when there is no body.
@@ -92,7 +90,7 @@ export function upstreamBody(
   try {
     return { body: frame(0, encodeMessage(b.input, payload)) }
   } catch (err) {
-    if (err instanceof EncodeError) return { error: 'failed to encode payload', cause: err.message }
+    if (err instanceof EncodeError) return { error: GRPC_GATEWAY.ENCODE_FAILED, cause: err.message }
     throw err
   }
 }

@@ -10,6 +10,7 @@
  * into JSON. The `.proto` is parsed and its templates compiled once per
  * instance, when the config is compiled.
  */
+import { GRPC_GATEWAY, type TextAnswer } from '../../errors.js'
 import { decodeArgs } from '../../http/args.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import { unframeAll } from '../shared/grpc/frame.js'
@@ -17,19 +18,6 @@ import { decodeToJson } from '../shared/grpc/json.js'
 import { loadProto } from '../shared/grpc/proto.js'
 import { compileBindings, match, upstreamBody, type Binding, type Bindings } from './bindings.js'
 import type { GrpcGatewayConfig } from './schema.js'
-
-const NEEDS_PROTO = 'transcoding requests require a .proto file defining the service'
-
-const PREFLIGHT: Exit = {
-  status: 200,
-  body: 'OK',
-  headers: {
-    'content-type': 'application/json',
-    'access-control-allow-origin': '*',
-    'access-control-allow-methods': 'GET,POST,PATCH,DELETE',
-    'access-control-allow-headers': 'content-type',
-  },
-}
 
 // google/rpc/code.proto's HTTP mapping, as Kong's handler has it.
 const HTTP_STATUS: Readonly<Record<string, number>> = {
@@ -56,18 +44,18 @@ export default definePhases<GrpcGatewayConfig>((conf, env) => {
   const bindings: Bindings | undefined = conf.proto !== undefined ? compileBindings(loadProto(conf.proto)) : undefined
   const calls = new WeakMap<Kit, Binding>()
 
-  const refuse = (message: string): Exit => {
-    env.log.error(message)
-    return { status: 400, body: message }
+  const refuse = (answer: TextAnswer): Exit => {
+    env.log.error(answer.body)
+    return answer
   }
 
   return {
     async access(kit) {
       kit.response.setHeader('access-control-allow-origin', '*')
-      if (kit.request.method === 'OPTIONS') return PREFLIGHT
-      if (!bindings) return refuse(NEEDS_PROTO)
+      if (kit.request.method === 'OPTIONS') return GRPC_GATEWAY.PREFLIGHT
+      if (!bindings) return refuse(GRPC_GATEWAY.NEEDS_PROTO)
       const found = match(bindings, kit.request.method, kit.request.normalizedPath)
-      if ('error' in found) return refuse(`failed to transcode .proto file ${found.error}`)
+      if ('error' in found) return refuse(found.error)
       const { binding } = found
       calls.set(kit, binding)
       const up = kit.upstream

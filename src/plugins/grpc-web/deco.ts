@@ -4,6 +4,7 @@
  * or JSON messages), the request body turned into what a gRPC server reads,
  * and the gRPC answer turned back into what the client asked for.
  */
+import { GRPC_WEB, type TextAnswer } from '../../errors.js'
 import { frame, trailerFrame, unframeAll } from '../shared/grpc/frame.js'
 import { decodeToJson, encodeMessage } from '../shared/grpc/json.js'
 import type { LoadedProto, MessageType } from '../shared/grpc/proto.js'
@@ -28,13 +29,6 @@ const MODES: Readonly<Record<string, Mode>> = {
 
 // A type Kong does not know: no text, no framing, and messages converted as for JSON (its tables give nil).
 const UNKNOWN: Mode = { text: false, framed: false, json: true }
-
-export const NEEDS_PROTO = 'transcoding requests require a .proto file defining the service'
-
-/** Lua's %q for the paths Kong quotes in its messages. */
-export function quoted(s: string): string {
-  return `"${s.replace(/[\\"]/g, '\\$&').replace(/\n/g, '\\\n')}"`
-}
 
 export class Deco {
   constructor(
@@ -88,12 +82,12 @@ export class Deco {
   }
 }
 
-/** The converter for one request, or the message Kong answers 400 with. */
-export function newDeco(mimetype: string | undefined, path: string, proto: LoadedProto | undefined): Deco | { error: string } {
+/** The converter for one request, or Kong's 400. */
+export function newDeco(mimetype: string | undefined, path: string, proto: LoadedProto | undefined): Deco | TextAnswer {
   const mode = (mimetype !== undefined ? MODES[mimetype] : undefined) ?? UNKNOWN
   if (!mode.json) return new Deco(mimetype, mode, undefined, undefined)
-  if (!proto) return { error: NEEDS_PROTO }
+  if (!proto) return GRPC_WEB.NEEDS_PROTO
   const method = proto.methods.get(path)
-  if (!method) return { error: `Unknown path ${quoted(path)}` }
+  if (!method) return GRPC_WEB.unknownPath(path)
   return new Deco(mimetype, mode, method.input, method.output)
 }

@@ -8,17 +8,11 @@
  * gRPC-Web's trailer frame (flag 0x80) at the end of the body. The `.proto`
  * is parsed once per instance, when the config is compiled.
  */
+import { GRPC_WEB } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import { loadProto } from '../shared/grpc/proto.js'
 import { Deco, newDeco } from './deco.js'
 import type { GrpcWebConfig } from './schema.js'
-
-// Kong's preflight answer (its Content-Type is the text mode's, whatever was asked).
-const PREFLIGHT = {
-  'content-type': 'application/grpc-web-text+proto',
-  'access-control-allow-methods': 'POST',
-  'access-control-allow-headers': 'content-type,x-grpc-web,x-user-agent',
-}
 
 const GRPC_SERVICE = new Set(['grpc', 'grpcs'])
 
@@ -35,7 +29,7 @@ function trailersOf(kit: Kit): Record<string, string> {
 export default definePhases<GrpcWebConfig>((conf, env) => {
   const proto = conf.proto !== undefined ? loadProto(conf.proto) : undefined
   const origin = conf.allow_origin_header
-  const preflight: Exit = { status: 200, body: 'OK', headers: { ...PREFLIGHT, 'access-control-allow-origin': origin } }
+  const preflight: Exit = GRPC_WEB.preflight(origin)
   const decos = new WeakMap<Kit, Deco>()
 
   return {
@@ -56,8 +50,8 @@ export default definePhases<GrpcWebConfig>((conf, env) => {
       }
       const dec = newDeco(kit.request.header('content-type'), path, proto)
       if (!(dec instanceof Deco)) {
-        env.log.error(dec.error)
-        return { status: 400, body: dec.error }
+        env.log.error(dec.body)
+        return dec
       }
       decos.set(kit, dec)
       up.setHeader('content-type', 'application/grpc')
