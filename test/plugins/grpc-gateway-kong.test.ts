@@ -229,6 +229,7 @@ t.test('grpc-gateway: what the spec does not cover', async (t) => {
     const r = await fetchRaw(`${gw.url}/v1/shapes/x`, { method: 'POST' })
     t.equal(r.status, 400)
     t.equal(r.body, 'failed to transcode .proto file Unknown method "post"')
+    t.equal(r.headers['content-type'], undefined)
   })
 
   t.test('nested path variables, a multi-segment variable, query arguments; the answer in JSON', async (t) => {

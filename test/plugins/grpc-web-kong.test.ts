@@ -181,6 +181,7 @@ t.test('grpc-web: what the spec does not cover', async (t) => {
     const r = await post(`${gw.url}/hello.HelloService/Nope`, { 'content-type': 'application/json' }, '{}')
     t.equal(r.status, 400)
     t.equal(r.body.toString(), 'Unknown path "/hello.HelloService/Nope"')
+    t.equal(r.headers['content-type'], undefined, "kong.response.exit's text: no Content-Type")
   })
 
   t.test('JSON without a .proto: 400', async (t) => {
