@@ -4,6 +4,7 @@
 // spec's own payloads, and Kong's mock upstream for what the upstream request carries.
 import { join } from 'node:path'
 import t from 'tap'
+import { Agent, request } from 'undici'
 import { stringify } from 'yaml'
 import { fetchRaw, gateway } from '../helpers/gateway.js'
 import { FIXTURES, startHttp1GrpcTarget, startMockTarget } from '../helpers/grpc-target.js'
@@ -27,9 +28,11 @@ const framed = (flag: number, payload: string) => {
   return Buffer.concat([head, Buffer.from(payload)])
 }
 
+// The gateway's TLS listener serves Kong's self-signed default certificate.
+const insecure = new Agent({ connect: { rejectUnauthorized: false } })
+
 async function post(url: string, headers: Record<string, string>, body?: string | Buffer) {
-  const { request } = await import('undici')
-  const r = await request(url, { method: 'POST', headers, body })
+  const r = await request(url, { method: 'POST', headers, body, dispatcher: url.startsWith('https:') ? insecure : undefined })
   return { status: r.statusCode, headers: r.headers, body: Buffer.from(await r.body.arrayBuffer()) }
 }
 
@@ -60,11 +63,14 @@ t.test("Kong's grpc-web proxy spec", async (t) => {
         },
       ],
     }),
+    { tlsListen: ['127.0.0.1:0'] },
   )
+  const tlsUrl = `https://${gw.tls[0]!}`
   t.teardown(async () => {
     await gw.close()
     await target.close()
     await mock.close()
+    await insecure.close()
   })
 
   t.test("Sets 'TE: trailers'", async (t) => {
@@ -91,6 +97,18 @@ t.test("Kong's grpc-web proxy spec", async (t) => {
     const call = target.calls.at(-1)!
     t.equal(call.path, '/hello.HelloService/SayHello')
     t.same(call.body, HELLO_REQUEST_BODY, 'the target got the decoded frame')
+  })
+
+  t.test('Call gRPC-base64 via HTTPS', async (t) => {
+    // spec/03-plugins/32-grpc-web/01-proxy_spec.lua:164
+    const r = await post(`${tlsUrl}/hello.HelloService/SayHello`, { 'content-type': 'application/grpc-web-text' }, HELLO_REQUEST_TEXT_BODY)
+    t.equal(r.body.toString(), HELLO_RESPONSE_TEXT_BODY)
+  })
+
+  t.test('Call binary gRPC via HTTPS', async (t) => {
+    // spec/03-plugins/32-grpc-web/01-proxy_spec.lua:190
+    const r = await post(`${tlsUrl}/hello.HelloService/SayHello`, { 'content-type': 'application/grpc-web+proto' }, HELLO_REQUEST_BODY)
+    t.same(r.body, HELLO_RESPONSE_BODY)
   })
 
   t.test('Call binary gRPC via HTTP', async (t) => {
