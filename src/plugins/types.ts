@@ -240,16 +240,17 @@ export interface Kit {
   readonly startedAt: number
   /** What happened upstream, once the request was sent (undefined: answered by the gateway). */
   readonly proxied: KitProxied | undefined
-  /** Bytes of the request (request line, headers, body) and of the response sent so far (headers and body). */
-  sizes(): { request: number; response: number }
   /**
-   * The upstream's trailers (lower-case names: `grpc-status`, `grpc-message`),
-   * once its answer ended; set before body_filter runs. Whatever is left when
-   * the answer goes out is sent to the client as trailers.
+   * A gRPC service's trailers (lower-case names: `grpc-status`, `grpc-message`,
+   * metadata), once its answer ended (body_filter on); undefined before, or
+   * when there were none. What is left when the answer goes out is sent to the
+   * client as trailers.
    */
   readonly upstreamTrailers: Readonly<Record<string, string>> | undefined
-  /** Drops the upstream's trailers: a plugin that carried them another way (grpc-web's trailer frame). */
+  /** Drops the upstream's trailers (a body_filter that moved them into the body, as grpc-web does). */
   clearUpstreamTrailers(): void
+  /** Bytes of the request (request line, headers, body) and of the response sent so far (headers and body). */
+  sizes(): { request: number; response: number }
 }
 
 /** One try at an upstream target (Kong's `balancer_data.tries` entry). */

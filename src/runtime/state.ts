@@ -118,7 +118,12 @@ export class RequestState {
   /** performance.now() when the last try went upstream; 0 while nothing did (Kong's KONG_PROXIED). */
   sentAt = 0
   proxied: ProxiedInfo | undefined = undefined
-  /** The upstream's trailers (lower-case names) once its answer ended, set before body_filter; sent to the client as trailers when still set. */
+  /**
+   * The upstream's trailers (lower-case names), set when a gRPC service's
+   * answer ended, before body_filter; whatever is left here when the answer
+   * goes out is sent as trailers (a body_filter that folds them into the
+   * body, as grpc-web does, sets it to undefined).
+   */
   upstreamTrailers: Record<string, string> | undefined = undefined
   /** The log phase is scheduled. */
   logScheduled = false

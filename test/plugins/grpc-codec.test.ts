@@ -51,7 +51,7 @@ t.test('path templates', async (t) => {
 })
 
 t.test("JSON as Kong's lua-protobuf writes and reads it", async (t) => {
-  const hello = loadProto(join(FIXTURES, 'hello.proto')).methods.get('/hello.HelloService/SayHello')!
+  const hello = loadProto(join(FIXTURES, 'kong-hello.proto')).methods.get('/hello.HelloService/SayHello')!
   t.equal(decodeToJson(hello.input, Buffer.alloc(0)), '{}', 'proto2: an unset optional field is absent')
   const bounce = loadProto(join(FIXTURES, 'targetservice.proto')).methods.get('/targetservice.Bouncer/BounceIt')!
   const bytes = encodeMessage(bounce.input, { message: 'm', when: '2024-02-03T04:05:06Z', now: '2024-02-03T04:05:06.5+01:00' })

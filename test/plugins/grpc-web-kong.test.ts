@@ -9,7 +9,7 @@ import { stringify } from 'yaml'
 import { fetchRaw, gateway } from '../helpers/gateway.js'
 import { FIXTURES, startHttp1GrpcTarget, startMockTarget } from '../helpers/grpc-target.js'
 
-const HELLO_PROTO = join(FIXTURES, 'hello.proto')
+const HELLO_PROTO = join(FIXTURES, 'kong-hello.proto')
 
 // spec/03-plugins/32-grpc-web/01-proxy_spec.lua:20-25: the spec's request and answer.
 const HELLO_REQUEST_TEXT_BODY = 'AAAAAAYKBGhleWE='
@@ -37,7 +37,7 @@ async function post(url: string, headers: Record<string, string>, body?: string 
 }
 
 t.test("Kong's grpc-web proxy spec", async (t) => {
-  const target = await startHttp1GrpcTarget(['hello.proto'])
+  const target = await startHttp1GrpcTarget(['kong-hello.proto'])
   const mock = await startMockTarget()
   const gw = await gateway(
     stringify({
@@ -141,7 +141,7 @@ t.test("Kong's grpc-web proxy spec", async (t) => {
 })
 
 t.test('grpc-web: what the spec does not cover', async (t) => {
-  const target = await startHttp1GrpcTarget(['hello.proto'])
+  const target = await startHttp1GrpcTarget(['kong-hello.proto'])
   const gw = await gateway(
     stringify({
       _format_version: '3.0',
