@@ -80,6 +80,14 @@ export const HTTPS_REQUIRED = error(426, 'Please use HTTPS protocol', { connecti
 export const NOT_GRPC = error(415, 'Non-gRPC request matched gRPC route')
 /** A grpc/grpcs-only route asked over HTTP/1. */
 export const HTTP2_REQUIRED = error(426, 'Please use HTTP2 protocol', { connection: 'Upgrade', upgrade: 'HTTP/2' })
+/**
+ * A gRPC request on a grpcs-only route over plain text: Kong answers HTTP 200
+ * with the gRPC status CANCELLED in the head (kong/runloop/handler.lua).
+ */
+export const GRPC_ON_GRPCS_ROUTE = Object.freeze({
+  status: 200,
+  headers: Object.freeze({ 'content-type': 'application/grpc', 'grpc-status': '1', 'grpc-message': 'gRPC request matched gRPCs route' }),
+})
 export const NO_PEER = error(503, 'failure to get a peer from the ring-balancer')
 export const NAME_RESOLUTION = error(503, 'name resolution failed')
 /** Retries used up with no target left to try (the balancer phase exits with 503). */
@@ -93,6 +101,62 @@ export const UNEXPECTED = error(500, 'An unexpected error occurred')
  * bodies to disk instead; it would answer this only past client_max_body_size).
  */
 export const PAYLOAD_TOO_LARGE = error(413, 'Payload too large')
+
+// ---------------------------------------------------------------- gRPC
+
+/**
+ * The names of gRPC's status codes, as Kong writes them in `grpc-message`
+ * when an answer to a gRPC request has no message of its own
+ * (kong/pdk/response.lua GRPC_MESSAGES); indexed by code.
+ */
+export const GRPC_STATUS_NAMES: readonly string[] = Object.freeze([
+  'OK',
+  'Canceled',
+  'Unknown',
+  'InvalidArgument',
+  'DeadlineExceeded',
+  'NotFound',
+  'AlreadyExists',
+  'PermissionDenied',
+  'ResourceExhausted',
+  'FailedPrecondition',
+  'Aborted',
+  'OutOfRange',
+  'Unimplemented',
+  'Internal',
+  'Unavailable',
+  'DataLoss',
+  'Unauthenticated',
+])
+
+const HTTP_TO_GRPC: Readonly<Record<number, number>> = Object.freeze({
+  200: 0,
+  400: 3,
+  401: 16,
+  403: 7,
+  404: 5,
+  409: 6,
+  429: 8,
+  499: 1,
+  500: 13,
+  501: 12,
+  503: 14,
+  504: 4,
+})
+
+/**
+ * The `grpc-status` Kong gives an HTTP status on a gRPC answer
+ * (kong/pdk/response.lua HTTP_TO_GRPC_STATUS): the listed ones, else by
+ * class (5xx Internal, 4xx InvalidArgument, 2xx OK), else Unknown.
+ */
+export function grpcStatusOf(status: number): number {
+  const listed = HTTP_TO_GRPC[status]
+  if (listed !== undefined) return listed
+  if (status >= 500 && status <= 599) return 13
+  if (status >= 400 && status <= 499) return 3
+  if (status >= 200 && status <= 299) return 0
+  return 2
+}
 
 // ---------------------------------------------------------------- plugins
 

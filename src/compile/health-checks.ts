@@ -10,7 +10,9 @@
  * checker sends: https_sni, else the upstream's host_header, else the
  * target's host when it is a name. A failed handshake is a TCP failure.
  * `type: tcp` probes only open a connection (Kong's checker does the same);
- * grpc and grpcs probes are sent as http and https GETs (no HTTP/2 here).
+ * grpc and grpcs probes are plain-text http GETs, as Kong's checker sends
+ * them (lua-resty-healthcheck 3.1.0, which Kong pins, talks TLS for `https`
+ * only and never HTTP/2), so a grpcs probe has no handshake either.
  * At most `active.concurrency` probes of one upstream are in flight at once
  * (Kong's default 10, kong/db/schema/entities/upstreams.lua): a target whose
  * timer fires while all slots are taken waits its turn, in order.

@@ -4,8 +4,10 @@
  * name, or the upstream's host_header, with the port unless it is the
  * scheme's default), the TLS server name, and the node's keep-alive pool for
  * them. A request only looks its destination up; nothing is built per
- * request unless `preserve_host` sends the client's Host (and, over TLS, its
- * name as SNI) or a plugin set a target of its own.
+ * request unless `preserve_host` sends the client's Host or a plugin sets one
+ * (over TLS, that name is the SNI too, as Kong's proxy_ssl_name $upstream_host),
+ * or a plugin set a target of its own. gRPC services get HTTP/2 pools
+ * (node/pools.ts).
  */
 import { isIP } from 'node:net'
 import type { Pool } from 'undici'
@@ -30,7 +32,7 @@ export interface RuntimeTargets {
   of(service: Service, peer: Peer | undefined, hostHeader: string | undefined): Destination
   /** A destination built for this request only (kong.service.set_target). */
   direct(service: Service, host: string, port: number): Destination
-  /** The pool for a destination reached with another TLS server name (the client's Host under preserve_host). */
+  /** The pool for a destination reached with another TLS server name (the client's Host under preserve_host, a plugin's Host). */
   withServername(service: Service, d: Destination, servername: string): Pool
 }
 
@@ -51,10 +53,15 @@ function nameOf(host: string): string {
   return /:\d+$/.test(h) ? h.slice(0, h.lastIndexOf(':')) : h
 }
 
+/** A gRPC service: reached over HTTP/2, as nginx's grpc_pass does. */
+export function isGrpc(service: Service): boolean {
+  return service.protocol === 'grpc' || service.protocol === 'grpcs'
+}
+
 export function runtimeTargets(node: NodeState, tlsFor: (service: Service) => UpstreamTls | undefined): RuntimeTargets {
   const cache = new WeakMap<Service, Map<Peer | undefined, Destination>>()
   const poolFor = (service: Service, origin: string, servername: string | undefined) =>
-    node.pools.get({ origin, connectTimeout: service.connect_timeout, servername, tls: tlsFor(service) })
+    node.pools.get({ origin, connectTimeout: service.connect_timeout, servername, tls: tlsFor(service), h2: isGrpc(service) })
   const build = (service: Service, host: string, port: number, hostHeader: string | undefined): Destination => {
     const tls = service.protocol === 'https' || service.protocol === 'grpcs'
     const name = hostHeader ?? host

@@ -10,6 +10,11 @@
  * kong/init.lua:1389): a request never rides a connection that another
  * service's more lenient, or differently pinned, settings authenticated.
  *
+ * gRPC services (`grpc`, `grpcs`) speak HTTP/2 to their targets, as nginx's
+ * grpc_pass does: cleartext HTTP/2 with prior knowledge (h2c) for `grpc`, h2
+ * by ALPN over TLS for `grpcs`. Their pools are keyed apart from HTTP/1.1
+ * ones to the same origin, so an h2 session never carries a plain request.
+ *
  * How connections are kept is Kong's upstream_keepalive_* (`gateway serve
  * --upstream-keepalive-*`), turned into undici's options once, when the node
  * is made: every pool created afterwards shares them.
@@ -76,16 +81,18 @@ export interface PoolSettings {
   /** `scheme://host:port` */
   origin: string
   connectTimeout: number
-  /** The TLS server name (https origins). */
+  /** The TLS server name (https origins); none when undefined (an address). */
   servername?: string | undefined
   /** TLS settings (https origins); ignored for plain http. */
   tls?: UpstreamTls | undefined
+  /** HTTP/2 to the target (a gRPC service): h2c on http origins, ALPN h2 on https ones. */
+  h2?: boolean | undefined
 }
 
 /** The pool key: the origin first (retain() reads it back), then every connect setting. */
 export function poolKey(s: PoolSettings): string {
   const tls = s.origin.startsWith('https:') ? s.tls : undefined
-  return `${s.origin}|${s.connectTimeout}|${s.servername ?? ''}|${tls?.id ?? ''}`
+  return `${s.origin}|${s.connectTimeout}|${s.servername ?? ''}|${tls?.id ?? ''}${s.h2 ? '|h2' : ''}`
 }
 
 /**
@@ -173,13 +180,17 @@ export class UpstreamPools {
     const key = poolKey(s)
     let pool = this.#pools.get(key)
     if (!pool) {
+      const https = s.origin.startsWith('https:')
+      // connect_timeout on a precise timer (undici's own fires on a ~1 s clock).
+      // h2c: undici speaks HTTP/2 on a cleartext socket only when told (prior knowledge).
+      const connect = timedConnector(s.connectTimeout, { ...(https ? tlsConnectOptions(s.tls) : {}), ...(s.h2 ? { allowH2: true, useH2c: true } : {}) })
+      const servername = s.servername
       pool = new Pool(s.origin, {
         ...this.#options,
-        // connect_timeout on a precise timer (undici's own fires on a ~1 s clock).
-        connect: timedConnector(s.connectTimeout, {
-          ...(s.servername ? { servername: s.servername } : {}),
-          ...(s.origin.startsWith('https:') ? tlsConnectOptions(s.tls) : {}),
-        }),
+        ...(s.h2 ? { allowH2: true } : {}),
+        // The pool's server name and only it (none: the Host is an address, for which nginx sends
+        // none): undici would take the request's Host, or else the origin's name.
+        connect: https ? (opts, cb) => connect({ ...opts, servername, host: servername ? opts.host : undefined }, cb) : connect,
       })
       this.#pools.set(key, pool)
     }

@@ -8,11 +8,19 @@
  * or buffered whole when a body_filter wants the body. A failure
  * before the answer started may be retried on another target; an upgrade
  * request that the upstream switches joins the two sockets.
+ *
+ * gRPC services (HTTP/2 pools, node/pools.ts) stream both ways, as nginx's
+ * grpc_pass does: nothing held aside for a slow reader (a stream's flow
+ * control holds the upstream back instead), and the upstream's trailers
+ * (`grpc-status`, `grpc-message`, metadata) go to the client as trailers
+ * (RequestState.upstreamTrailers, which a body_filter may take). Kong's proxy
+ * path drops an HTTP/1.1 upstream's trailers, so only gRPC answers carry them.
  */
 import type { Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { Peer } from '../compile/balancer.js'
 import type { Destination } from '../compile/targets.js'
+import { failedConnecting } from '../node/connector.js'
 import { NAME_RESOLUTION, NO_PEER, reasonPhrase, RETRY_NO_PEER, UPSTREAM_INVALID, UPSTREAM_TIMEOUT } from '../errors.js'
 import { firstValue, responseEndToEnd } from './headers.js'
 import { addDebugHeaders } from './kong-headers.js'
@@ -61,7 +69,11 @@ export function forward(s: RequestState, o: Outbound): void {
   let pool = d.pool
   let hostValue = d.hostHeader
   const clientHost = s.req.headers.host
-  if (s.match!.route.preserve_host && clientHost) {
+  if (typeof o.pluginHost === 'string') {
+    // A plugin's Host is Kong's $upstream_host, which is also the SNI (proxy_ssl_name), and it
+    // wins over preserve_host (kong/pdk/service/request.lua:317, kong/runloop/handler.lua:1434).
+    if (d.tls) pool = targets.withServername(service, d, o.pluginHost)
+  } else if (s.match!.route.preserve_host && clientHost) {
     hostValue = clientHost
     if (d.tls) pool = targets.withServername(service, d, hostWithoutPort(clientHost))
   }
@@ -158,7 +170,8 @@ class Exchange implements Dispatcher.DispatchHandler {
         this.#held = { status: sendStatus, reason, headers: out, chunks: [] }
         return
       }
-      this.#buffering = s.match!.route.response_buffering !== false && s.transport.kind === 'http'
+      // nginx's grpc_pass never buffers an answer: a stream's flow control holds the upstream back.
+      this.#buffering = s.match!.route.response_buffering !== false && s.transport.kind === 'http' && !this.o.grpc
       s.transport.head(sendStatus, reason, out)
     } catch (err) {
       this.#held = undefined
@@ -187,18 +200,20 @@ class Exchange implements Dispatcher.DispatchHandler {
     t.onDrain(() => controller.resume())
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
     this.#finished = true
     const s = this.s
     const held = this.#held
     try {
+      // Before body_filter, which may fold them into the body and clear them (grpc-web).
+      if (this.o.grpc) s.upstreamTrailers = trailerRecord(trailers, (controller as { rawTrailers?: unknown }).rawTrailers)
       if (held) {
         const body = runBodyFilter(s, s.lists!, Buffer.concat(held.chunks))
         delete held.headers['transfer-encoding']
         // The filtered body's length is announced even to HEAD, whose body the transport leaves out.
-        s.transport.send(held.status, held.reason, held.headers, body)
+        s.transport.send(held.status, held.reason, held.headers, body, s.upstreamTrailers)
       } else if (this.#spool) this.#spool.end()
-      else if (!this.#discard) s.transport.end()
+      else if (!this.#discard) s.transport.end(s.upstreamTrailers)
     } catch (err) {
       unexpected(s, err, 'response end')
     }
@@ -221,7 +236,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#held = undefined
     const code = (err as NodeJS.ErrnoException).code ?? ''
     const timedOut = TIMEOUT_CODES.has(code)
-    const retry = retries(this.s, this.o, code)
+    const retry = retries(this.s, this.o, code, failedConnecting(err))
     if (this.#started) this.#done()
     // Passive checks see a failed try as Kong reports it: one that is retried
     // from the balancer phase (a timeout, else a TCP failure; kong/init.lua),
@@ -265,9 +280,11 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (lists.headerFilter.length > 0) runHeaderFilter(s, lists)
       this.#sendStatus = draft.status
     }
-    if (wire.via !== undefined) {
+    // Kong names the HTTP version it spoke upstream: 2 for a gRPC service (35-via_spec.lua:196).
+    const token = this.o.grpc ? wire.viaGrpc : wire.via
+    if (token !== undefined) {
       const via = firstValue(upstream.via)
-      out.via = via ? `${via}, ${wire.via}` : wire.via
+      out.via = via ? `${via}, ${token}` : token
     }
     if (out.server === undefined && wire.server !== undefined) out.server = wire.server
     if (wire.upstreamLatency) out['x-kong-upstream-latency'] = String(Math.round((this.#headersAt || performance.now()) - this.sentAt))
@@ -286,10 +303,32 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-/** Whether a try that failed this way is retried: tries left, the client still there, nothing of the request lost. */
-function retries(s: RequestState, o: Outbound, code: string): boolean {
+/**
+ * The upstream's trailers, lower-case names, multiple values joined; undefined
+ * when there were none. undici parses HTTP/1.1 trailers, but hands HTTP/2 ones
+ * (Node's header object) over unparsed on the controller only.
+ */
+function trailerRecord(parsed: Record<string, string | string[] | undefined>, raw: unknown): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined
+  const add = (name: string, v: unknown) => {
+    if (v === undefined || name.startsWith(':')) return
+    ;(out ??= {})[name.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v)
+  }
+  for (const name in parsed) add(name, parsed[name])
+  if (out === undefined && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    for (const name of Object.keys(raw)) add(name, (raw as Record<string, unknown>)[name])
+  }
+  return out
+}
+
+/**
+ * Whether a try that failed this way is retried: tries left, the client still
+ * there, nothing of the request lost (`connecting`: it failed before anything
+ * was sent, a TLS handshake included).
+ */
+function retries(s: RequestState, o: Outbound, code: string, connecting: boolean): boolean {
   if (DNS_CODES.has(code) || (code === BODY_LIMIT && o.limit) || code === CLIENT_BODY_TIMEOUT) return false
-  return o.retriesLeft > 0 && !s.transport.closed && (o.resendable || CONNECT_PHASE_CODES.has(code))
+  return o.retriesLeft > 0 && !s.transport.closed && (o.resendable || connecting || CONNECT_PHASE_CODES.has(code))
 }
 
 /** A try failed before its answer started: another try (`retry`, from retries()), or Kong's answer. */

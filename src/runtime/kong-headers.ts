@@ -25,12 +25,16 @@ export interface WireHeaders {
   readonly server: string | undefined
   /** `Via` on proxied answers (`1.1 <token>`); undefined: off. */
   readonly via: string | undefined
+  /** `Via` on answers of gRPC services (`2 <token>`: Kong names HTTP/2, the version it spoke upstream); undefined: off. */
+  readonly viaGrpc: string | undefined
   /** The product token: a plugin's `Via` equal to it keeps the plugin's `Server` (when Via is on). */
   readonly token: string
   /** `Via` to the upstream (`1.1 <token>`): Kong's settings do not reach it. */
   readonly viaUpstream: string
   /** The same for an HTTP/1.0 client: Kong writes the client's version, and LuaJIT prints 1.0 as `1`. */
   readonly viaUpstreamHttp10: string
+  /** The same for an HTTP/2 client (`2 <token>`). */
+  readonly viaUpstreamHttp2: string
   readonly upstreamLatency: boolean
   readonly proxyLatency: boolean
   readonly responseLatency: boolean
@@ -89,9 +93,11 @@ export function wireHeaders(
   return Object.freeze({
     server: on.has('server') ? tokens.server : undefined,
     via: on.has('via') ? tokens.via : undefined,
+    viaGrpc: on.has('via') ? `2 ${tokens.server}` : undefined,
     token: tokens.server,
     viaUpstream: tokens.via,
     viaUpstreamHttp10: tokens.viaHttp10,
+    viaUpstreamHttp2: tokens.viaHttp2,
     upstreamLatency: on.has('x-kong-upstream-latency'),
     proxyLatency: on.has('x-kong-proxy-latency'),
     responseLatency: on.has('x-kong-response-latency'),

@@ -3,10 +3,12 @@
  * body shape the answer asks for, the response phases (plugins see and may
  * change them, as in Kong), Kong's headers, then the transport. One path for
  * every transport, so an upgrade request's 401 is the same bytes as a plain one's.
+ * A gRPC client gets Kong's gRPC shape of each (grpc-answer.ts).
  */
 import type { ErrorAnswer } from '../errors.js'
 import { reasonPhrase } from '../errors.js'
 import type { Exit } from '../plugins/types.js'
+import { asksGrpc, grpcHead, isGrpcRequest, isGrpcType } from './grpc-answer.js'
 import { firstValue } from './headers.js'
 import { addDebugHeaders } from './kong-headers.js'
 import { runBodyFilter, runHeaderFilter, scheduleLog, wantsBody } from './phases.js'
@@ -87,6 +89,15 @@ export function reply(s: RequestState, status: number, headers: OutHeaders, body
 /** An error from the catalogue (or a plugin's kong.response.error): the negotiated template. */
 export function fail(s: RequestState, a: ErrorAnswer, extra?: Readonly<Record<string, string | string[]>>): void {
   const req = s.req
+  if (a.negotiate === 'nginx') {
+    // Kong's error handler answers a client asking for gRPC with kong.response.exit(status, { message }).
+    if (asksGrpc(req)) return exitMessage(s, a.status, a.error, extra)
+  } else if (isGrpcRequest(req) && !isGrpcType(a.headers?.['content-type'] ?? extra?.['content-type'])) {
+    // kong.response.error on a gRPC request: the gRPC content type, no body, the status's name as message.
+    const headers = ownHeaders(s, { ...a.headers, ...extra, 'content-type': 'application/grpc' })
+    grpcHead(a.status, headers, undefined)
+    return reply(s, a.status, headers, undefined, 'error')
+  }
   const r = renderError(
     a.error,
     s.requestId,
@@ -98,16 +109,51 @@ export function fail(s: RequestState, a: ErrorAnswer, extra?: Readonly<Record<st
   reply(s, a.status, ownHeaders(s, { ...a.headers, ...extra, 'content-type': r.contentType }), r.body, 'error')
 }
 
+/** kong.response.exit(status, { message }) from Kong's error handler: compact JSON, or the gRPC shape. */
+function exitMessage(s: RequestState, status: number, message: string, extra?: Readonly<Record<string, string | string[]>>): void {
+  const headers = ownHeaders(s, extra)
+  if (isGrpcRequest(s.req)) {
+    grpcHead(status, headers, message)
+    return reply(s, status, headers, undefined, 'error')
+  }
+  const r = renderExit(message)
+  headers['content-type'] = r.contentType
+  reply(s, status, headers, r.body, 'error')
+}
+
 /** A plugin's answer instead of proxying, in the shape it asked for. */
 export function answerExit(s: RequestState, e: Exit): void {
   if (e.error !== undefined) return fail(s, e as ErrorAnswer, e.headers)
   const headers = ownHeaders(s, e.headers)
+  // Kong's send(): gRPC when the answer's own content type says so, else when the request is gRPC.
+  const output = headers['content-type'] !== undefined
+  if (output ? isGrpcType(headers['content-type']) : isGrpcRequest(s.req)) return grpcExit(s, e, headers, output)
   if (e.message !== undefined || e.json !== undefined) {
     const r = e.message !== undefined ? renderExit(e.message) : { contentType: 'application/json; charset=utf-8', body: JSON.stringify(e.json) }
     if (headers['content-type'] === undefined) headers['content-type'] = r.contentType
     return reply(s, e.status, headers, r.body, 'exit')
   }
   reply(s, e.status, headers, e.body, 'exit')
+}
+
+/**
+ * kong.response.exit on a gRPC answer: a table's `message` (any other table
+ * is dropped) or, unless the answer is gRPC output itself, a string body
+ * becomes grpc-message and the body is empty; gRPC output keeps its body.
+ */
+function grpcExit(s: RequestState, e: Exit, headers: OutHeaders, output: boolean): void {
+  let message: string | undefined
+  let body: string | Buffer | undefined
+  if (e.message !== undefined) message = e.message
+  else if (e.json !== undefined) {
+    const m = (e.json as { message?: unknown } | null)?.message
+    if (typeof m === 'string') message = m
+  } else if (e.body !== undefined) {
+    if (output) body = e.body
+    else message = typeof e.body === 'string' ? e.body : e.body.toString()
+  }
+  grpcHead(e.status, headers, message)
+  reply(s, e.status, headers, body, 'exit')
 }
 
 /**

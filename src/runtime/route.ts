@@ -2,9 +2,10 @@
  * The route step: the compiled router picks the route, then the route's
  * protocol rules apply (Kong's runloop before access): https-only routes
  * answer 426 or redirect plain requests, gRPC-only routes refuse what is not
- * gRPC over HTTP/2. False when the request was answered here.
+ * gRPC over HTTP/2 (and a gRPC call in clear text on a grpcs-only route).
+ * False when the request was answered here.
  */
-import { HTTP2_REQUIRED, HTTPS_REQUIRED, NO_ROUTE, NOT_GRPC } from '../errors.js'
+import { GRPC_ON_GRPCS_ROUTE, HTTP2_REQUIRED, HTTPS_REQUIRED, NO_ROUTE, NOT_GRPC } from '../errors.js'
 import { firstValue } from './headers.js'
 import { fail, ownHeaders, reply } from './respond.js'
 import type { RequestState } from './state.js'
@@ -27,7 +28,7 @@ export function route(s: RequestState): boolean {
     return false
   }
   s.match = match
-  if (match.httpsOnly && ((arrival.trusted && firstValue(req.headers['x-forwarded-proto'])) || arrival.scheme) !== 'https') {
+  if (match.httpsOnly && forwardedProto(s) !== 'https') {
     const code = match.route.https_redirect_status_code
     if (code === 426) fail(s, HTTPS_REQUIRED)
     else {
@@ -46,6 +47,16 @@ export function route(s: RequestState): boolean {
       fail(s, HTTP2_REQUIRED)
       return false
     }
+    if (!match.route.protocols.includes('grpc') && forwardedProto(s) !== 'https') {
+      reply(s, GRPC_ON_GRPCS_ROUTE.status, ownHeaders(s, GRPC_ON_GRPCS_ROUTE.headers), undefined, 'exit')
+      return false
+    }
   }
   return true
+}
+
+/** Kong's forwarded_proto: a trusted peer's X-Forwarded-Proto, else the listener's scheme. */
+function forwardedProto(s: RequestState): string {
+  const { arrival } = s
+  return (arrival.trusted && firstValue(s.req.headers['x-forwarded-proto'])) || arrival.scheme
 }

@@ -17,14 +17,21 @@ export interface Transport {
   readonly started: boolean
   /** The status sent (0 before), for the access log. */
   readonly status: number
-  /** A whole answer: the gateway's own (error, exit) or a buffered, filtered response. */
-  send(status: number, reason: string, headers: OutHeaders, body: string | Buffer | undefined): void
+  /**
+   * A whole answer: the gateway's own (error, exit) or a buffered, filtered
+   * response; with `trailers` (a gRPC answer's), sent chunked so they can follow.
+   */
+  send(status: number, reason: string, headers: OutHeaders, body: string | Buffer | undefined, trailers?: Readonly<Record<string, string>>): void
   /** Starts a streamed answer (a proxied response). */
   head(status: number, reason: string, headers: OutHeaders): void
   /** Writes a chunk of a streamed answer; false: wait for `onDrain` before the next. */
   write(chunk: Buffer): boolean
   onDrain(fn: () => void): void
-  end(): void
+  /**
+   * Ends a streamed answer, with trailers when given (HTTP/1.1: after the last
+   * chunk, so only a chunked answer carries them; HTTP/2: a trailing HEADERS frame).
+   */
+  end(trailers?: Readonly<Record<string, string>>): void
   /** Cuts the connection mid-answer, so the client sees a truncated response. */
   abort(err?: Error): void
   /**
@@ -53,17 +60,22 @@ export interface Transport {
 
 /**
  * Frames a whole answer: its Content-Length, never also chunked (nor both,
- * which smuggles). A 204 has no body, so nginx's header filter sends it with
+ * which smuggles), unless `chunked` (trailers follow). A 204 has no body, so nginx's header filter sends it with
  * neither Content-Length nor Content-Type (Kong's
  * spec/03-plugins/14-request-termination/02-access_spec.lua:241). Returns the
  * body to write.
  */
-export function frame(status: number, headers: OutHeaders, body: string | Buffer | undefined): string | Buffer | undefined {
+export function frame(status: number, headers: OutHeaders, body: string | Buffer | undefined, chunked = false): string | Buffer | undefined {
   delete headers['transfer-encoding']
   if (status === 204) {
     delete headers['content-length']
     delete headers['content-type']
     return undefined
+  }
+  // Trailers follow the last chunk: no length announced.
+  if (chunked) {
+    delete headers['content-length']
+    return body
   }
   headers['content-length'] = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
   return body

@@ -11,8 +11,10 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Balancer } from '../compile/balancer.js'
 import type { HashInput } from '../compile/hash-input.js'
+import { isGrpc } from '../compile/targets.js'
 import type { Service } from '../config/model.js'
 import type { Exit } from '../plugins/types.js'
+import { unannouncedBody } from './h2-request.js'
 import { clientSpelling, firstValue, requestEndToEnd } from './headers.js'
 import { streamedBody, type StoredBody } from './request-body.js'
 import type { RequestState } from './state.js'
@@ -22,6 +24,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
 
 export interface Outbound {
   readonly service: Service
+  /** A gRPC service: HTTP/2 upstream, the body streamed both ways, trailers passed on. */
+  readonly grpc: boolean
   readonly method: string
   /** Escaped path and query. */
   readonly path: string
@@ -54,7 +58,8 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
   const buffered = up?.bodyOverride ?? s.buffered
   if (up?.bodyOverride) headers['content-length'] = String(up.bodyOverride.length)
   const cl = req.headers['content-length']
-  const hasBody = buffered !== undefined ? buffered.length > 0 : cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined
+  const hasBody =
+    buffered !== undefined ? buffered.length > 0 : cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined || unannouncedBody(req)
   const method = up?.method ?? req.method ?? 'GET'
   const limit = s.bodyLimit
   if (limit && buffered !== undefined && buffered.length > limit.maxBytes) return limit.exit
@@ -62,7 +67,10 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
   // Kong's route field: the body is read whole before connecting (nginx's
   // proxy_request_buffering), so a slow client never holds an upstream
   // connection. An upgrade request's bytes after its head are the new protocol's.
-  const readBody = streamed && s.match!.route.request_buffering !== false && s.transport.kind === 'http'
+  // nginx's grpc_pass never reads the body first: a client stream is sent as it comes (Kong's
+  // request_buffering applies to proxy_pass only).
+  const grpc = isGrpc(service)
+  const readBody = streamed && s.match!.route.request_buffering !== false && s.transport.kind === 'http' && !grpc
   const body = buffered ?? (streamed && !readBody ? streamedBody(s, limit?.maxBytes) : null)
   if (streamed) s.transport.continue()
   const target = up?.target
@@ -70,6 +78,7 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
   const hashInput = target ? undefined : s.runtime.hashInputs.get(service.host)
   return {
     service,
+    grpc,
     method,
     path: escapeUpstreamPath(up?.pathOverride ?? s.match!.upstreamPath) + (up ? up.finalQuery(s.query) : s.query),
     headers: up ? up.spelled(headers) : clientSpelling(req.rawHeaders, headers),
@@ -133,7 +142,8 @@ export function upstreamHeaders(s: RequestState, base?: Record<string, string | 
   h['x-real-ip'] = arrival.clientIp
   const via = firstValue(incoming.via)
   // Kong names the client's HTTP version in the entry it sends upstream (35-via_spec.lua:135).
-  const token = s.req.httpVersion === '1.0' ? s.wire.viaUpstreamHttp10 : s.wire.viaUpstream
+  const version = s.req.httpVersion
+  const token = version === '1.1' ? s.wire.viaUpstream : version === '2.0' ? s.wire.viaUpstreamHttp2 : s.wire.viaUpstreamHttp10
   h.via = via ? `${via}, ${token}` : token
   if (s.wire.upstreamRequestId) h['x-kong-request-id'] = s.requestId
   return h
