@@ -1,8 +1,9 @@
 // gRPC targets for the grpc-web and grpc-gateway tests: the services of
 // Kong's specs (hello.HelloService, targetservice.Bouncer, as Kong's grpcbin
-// and Go target answer them), served as gRPC's framing over HTTP/1.1 with
-// node:http. Each answer names its grpc-status in the response headers, as
-// a Trailers-Only answer does; the test sees every request the target got.
+// and Go target answer them), on a real gRPC server (@grpc/grpc-js over
+// HTTP/2, for `protocol: grpc` services), or as gRPC's framing over HTTP/1.1
+// with node:http, whose answers name their grpc-status in the response
+// headers as a Trailers-Only answer does. The test sees every call.
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -110,6 +111,64 @@ export async function startMockTarget(): Promise<GrpcTarget> {
       new Promise<void>((resolve) => {
         server.closeAllConnections()
         server.close(() => resolve())
+      }),
+  }
+}
+
+/**
+ * The same services on a real gRPC server (@grpc/grpc-js, HTTP/2 cleartext):
+ * the unary methods IMPLEMENTATIONS has (others answer UNIMPLEMENTED, as
+ * Kong's Go target does), and server-streaming ones three replies. No
+ * metadata of its own, so answers are the bytes Kong's spec expects.
+ */
+export async function startGrpcJsTarget(protos: readonly string[]): Promise<GrpcTarget & { port: number }> {
+  const grpc = await import('@grpc/grpc-js')
+  const loader = await import('@grpc/proto-loader')
+  const { createRequire } = await import('node:module')
+  const { dirname } = await import('node:path')
+  const protobufDir = dirname(createRequire(import.meta.url).resolve('protobufjs/package.json'))
+  const calls: SeenCall[] = []
+  const server = new grpc.Server()
+  for (const file of protos) {
+    const def = loader.loadSync(join(FIXTURES, file), { keepCase: true, longs: String, defaults: true, includeDirs: [FIXTURES, protobufDir] })
+    for (const value of Object.values(def)) {
+      if (!('format' in value) && typeof value === 'object' && Object.values(value).some((m) => typeof m === 'object' && m !== null && 'path' in m)) {
+        const service = value as Record<string, { path: string; responseStream: boolean }>
+        const impl: Record<string, unknown> = {}
+        for (const [method, m] of Object.entries(service)) {
+          const path = m.path
+          const record = (call: { metadata: { getMap(): Record<string, unknown> }; request?: Msg }) =>
+            calls.push({ path, headers: call.metadata.getMap() as IncomingHttpHeaders, message: call.request, body: Buffer.alloc(0) })
+          if (m.responseStream) {
+            impl[method] = (call: any) => {
+              record(call)
+              for (let i = 1; i <= 3; i++) call.write({ reply: `hello ${call.request.greeting} ${i}` })
+              call.end()
+            }
+          } else {
+            impl[method] = (call: any, callback: (err: unknown, res?: Msg) => void) => {
+              record(call)
+              const f = IMPLEMENTATIONS[path]
+              if (!f) return callback({ code: grpc.status.UNIMPLEMENTED, details: `unknown method ${path}` })
+              callback(null, f(call.request))
+            }
+          }
+        }
+        server.addService(service as never, impl as never)
+      }
+    }
+  }
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  )
+  return {
+    port,
+    url: `grpc://127.0.0.1:${port}`,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.tryShutdown(() => resolve())
+        setTimeout(() => server.forceShutdown(), 1000).unref()
       }),
   }
 }

@@ -1,13 +1,15 @@
 // Kong's grpc-web spec (spec/03-plugins/32-grpc-web/01-proxy_spec.lua) through a real gateway:
 // gRPC-Web clients (base64 text, binary, JSON in gRPC-Web frames, plain JSON) in front of a
-// gRPC target speaking gRPC's framing over HTTP/1.1 (test/helpers/grpc-target.ts), with the
-// spec's own payloads, and Kong's mock upstream for what the upstream request carries.
+// grpc-js server reached as a `grpc` service over HTTP/2 (as Kong's grpcbin), with the spec's
+// own payloads, and Kong's mock upstream (HTTP/1.1) for what the upstream request carries.
+// Then what the spec leaves out, against a gRPC target over HTTP/1.1 and one that sends
+// trailers (test/helpers/grpc-target.ts, grpc-upstream.ts).
 import { join } from 'node:path'
 import t from 'tap'
 import { Agent, request } from 'undici'
 import { stringify } from 'yaml'
 import { fetchRaw, gateway } from '../helpers/gateway.js'
-import { FIXTURES, startHttp1GrpcTarget, startMockTarget } from '../helpers/grpc-target.js'
+import { FIXTURES, startGrpcJsTarget, startHttp1GrpcTarget, startMockTarget } from '../helpers/grpc-target.js'
 
 const HELLO_PROTO = join(FIXTURES, 'kong-hello.proto')
 
@@ -28,6 +30,12 @@ const framed = (flag: number, payload: string) => {
   return Buffer.concat([head, Buffer.from(payload)])
 }
 
+// The spec's target (grpcbin, in Go) sends no grpc-message on success; grpc-js sends `OK`:
+// the same answers, with the trailer frame a grpc-js server's trailers make.
+const GRPC_JS_TRAILER = framed(0x80, 'grpc-status:0\r\ngrpc-message:OK\r\n')
+const HELLO_RESPONSE_TEXT_BODY_JS = 'AAAAAAwKCmhlbGxvIGhleWE=' + GRPC_JS_TRAILER.toString('base64')
+const HELLO_RESPONSE_BODY_JS = Buffer.concat([Buffer.from('AAAAAAwKCmhlbGxvIGhleWE=', 'base64'), GRPC_JS_TRAILER])
+
 // The gateway's TLS listener serves Kong's self-signed default certificate.
 const insecure = new Agent({ connect: { rejectUnauthorized: false } })
 
@@ -37,7 +45,7 @@ async function post(url: string, headers: Record<string, string>, body?: string 
 }
 
 t.test("Kong's grpc-web proxy spec", async (t) => {
-  const target = await startHttp1GrpcTarget(['kong-hello.proto'])
+  const target = await startGrpcJsTarget(['kong-hello.proto'])
   const mock = await startMockTarget()
   const gw = await gateway(
     stringify({
@@ -91,30 +99,30 @@ t.test("Kong's grpc-web proxy spec", async (t) => {
     // spec/03-plugins/32-grpc-web/01-proxy_spec.lua:151
     const r = await post(`${gw.url}/hello.HelloService/SayHello`, { 'content-type': 'application/grpc-web-text' }, HELLO_REQUEST_TEXT_BODY)
     t.equal(r.status, 200)
-    t.equal(r.body.toString(), HELLO_RESPONSE_TEXT_BODY)
+    t.equal(r.body.toString(), HELLO_RESPONSE_TEXT_BODY_JS)
     t.equal(r.headers['content-type'], 'application/grpc-web-text', "the client's content type comes back")
     t.equal(r.headers['access-control-allow-origin'], '*')
     const call = target.calls.at(-1)!
     t.equal(call.path, '/hello.HelloService/SayHello')
-    t.same(call.body, HELLO_REQUEST_BODY, 'the target got the decoded frame')
+    t.same(call.message, { greeting: 'heya' }, 'the target got the decoded message')
   })
 
   t.test('Call gRPC-base64 via HTTPS', async (t) => {
     // spec/03-plugins/32-grpc-web/01-proxy_spec.lua:164
     const r = await post(`${tlsUrl}/hello.HelloService/SayHello`, { 'content-type': 'application/grpc-web-text' }, HELLO_REQUEST_TEXT_BODY)
-    t.equal(r.body.toString(), HELLO_RESPONSE_TEXT_BODY)
+    t.equal(r.body.toString(), HELLO_RESPONSE_TEXT_BODY_JS)
   })
 
   t.test('Call binary gRPC via HTTPS', async (t) => {
     // spec/03-plugins/32-grpc-web/01-proxy_spec.lua:190
     const r = await post(`${tlsUrl}/hello.HelloService/SayHello`, { 'content-type': 'application/grpc-web+proto' }, HELLO_REQUEST_BODY)
-    t.same(r.body, HELLO_RESPONSE_BODY)
+    t.same(r.body, HELLO_RESPONSE_BODY_JS)
   })
 
   t.test('Call binary gRPC via HTTP', async (t) => {
     // spec/03-plugins/32-grpc-web/01-proxy_spec.lua:177
     const r = await post(`${gw.url}/hello.HelloService/SayHello`, { 'content-type': 'application/grpc-web+proto' }, HELLO_REQUEST_BODY)
-    t.same(r.body, HELLO_RESPONSE_BODY)
+    t.same(r.body, HELLO_RESPONSE_BODY_JS)
     t.equal(r.headers['content-type'], 'application/grpc-web+proto')
   })
 
@@ -122,7 +130,7 @@ t.test("Kong's grpc-web proxy spec", async (t) => {
     // spec/03-plugins/32-grpc-web/01-proxy_spec.lua:203
     const req = framed(0, JSON.stringify({ greeting: 'heya' }))
     const r = await post(`${gw.url}/hello.HelloService/SayHello`, { 'content-type': 'application/grpc-web+json' }, req)
-    const want = Buffer.concat([framed(0, JSON.stringify({ reply: 'hello heya' })), framed(0x80, 'grpc-status:0\r\ngrpc-message:\r\n')])
+    const want = Buffer.concat([framed(0, JSON.stringify({ reply: 'hello heya' })), framed(0x80, 'grpc-status:0\r\ngrpc-message:OK\r\n')])
     t.same(r.body, want)
   })
 
@@ -238,4 +246,55 @@ t.test('grpc-web: a .proto that does not load is a config problem at config.prot
       t.match(i.path, /config\.proto$/)
     }
   }
+})
+
+t.test("grpc-web over HTTP/2: the upstream's trailers end the body, not the answer", async (t) => {
+  const { PROTO, startGrpcUpstream } = await import('../helpers/grpc-upstream.js')
+  const up = await startGrpcUpstream()
+  const gw = await gateway(
+    stringify({
+      _format_version: '3.0',
+      services: [
+        {
+          name: 'grpc',
+          url: `grpc://127.0.0.1:${up.port}`,
+          routes: [{ name: 'web', paths: ['/'], plugins: [{ name: 'grpc-web', config: { proto: PROTO } }] }],
+        },
+      ],
+    }),
+  )
+  t.teardown(async () => {
+    await gw.close()
+    await up.close()
+  })
+  const call = async (method: string, type: string, body: Buffer | string) => {
+    const r = await request(`${gw.url}/hello.HelloService/${method}`, { method: 'POST', headers: { 'content-type': type, te: 'trailers' }, body })
+    const bytes = Buffer.from(await r.body.arrayBuffer())
+    return { status: r.statusCode, headers: r.headers, body: bytes, trailers: r.trailers }
+  }
+
+  t.test('a unary call: its metadata trailer joins the trailer frame; no HTTP trailers are left', async (t) => {
+    const r = await call('SayHello', 'application/grpc-web+proto', HELLO_REQUEST_BODY)
+    t.equal(r.status, 200)
+    t.equal(r.headers['x-upstream-header'], 'from-upstream')
+    t.same(
+      r.body,
+      Buffer.concat([Buffer.from('AAAAAAwKCmhlbGxvIGhleWE=', 'base64'), framed(0x80, 'grpc-status:0\r\ngrpc-message:OK\r\nx-upstream-trailer:heya\r\n')]),
+    )
+    t.same(r.trailers, {}, 'the client asked for trailers and got none: they are in the body')
+  })
+
+  t.test('a server stream in JSON: every message, then the trailers', async (t) => {
+    const r = await call('LotsOfReplies', 'application/grpc-web+json', framed(0, JSON.stringify({ greeting: 'x' })))
+    const want = [1, 2, 3].map((i) => framed(0, JSON.stringify({ reply: `hello x #${i}` })))
+    t.same(r.body, Buffer.concat([...want, framed(0x80, 'grpc-status:0\r\ngrpc-message:OK\r\nx-upstream-trailer:replies\r\n')]))
+  })
+
+  t.test('a failed call: its status in the trailer frame', async (t) => {
+    const r = await call('SayHello', 'application/grpc-web-text', framed(0, '\n\x04fail').toString('base64'))
+    t.equal(r.status, 200)
+    const frames = Buffer.from(r.body.toString(), 'base64')
+    t.match(frames.subarray(5).toString(), /^grpc-status:5\r\ngrpc-message:no%20such%20greeting\r\n/, 'grpc-message as on the wire (percent-encoded)')
+    t.equal(frames[0], 0x80, 'nothing but the trailer frame')
+  })
 })
