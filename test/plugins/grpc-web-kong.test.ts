@@ -185,6 +185,7 @@ t.test('grpc-web: what the spec does not cover', async (t) => {
   t.test('allow_origin_header is on every answer', async (t) => {
     const r = await post(`${gw.url}/hello.HelloService/SayHello`, { 'content-type': 'application/grpc-web+proto' }, HELLO_REQUEST_BODY)
     t.equal(r.headers['access-control-allow-origin'], 'https://app.example')
+    t.same(r.body, HELLO_RESPONSE_BODY, "the spec's bytes, from a target that sends no grpc-message as grpcbin")
   })
 
   t.test('a text body sent as several padded base64 runs', async (t) => {
