@@ -1,20 +1,20 @@
 // Kong's grpc-gateway spec (spec/03-plugins/28-grpc-gateway/01-proxy_spec.lua) through a real
-// gateway: REST calls transcoded to the Bouncer service of Kong's Go target
-// (test/helpers/grpc-target.ts, gRPC's framing over HTTP/1.1), and Kong's mock upstream for
-// what the upstream request carries. Then what the spec leaves out: named body fields,
+// gateway: REST calls transcoded to the Bouncer service of Kong's Go target, served by grpc-js
+// as a `protocol: grpc` service over HTTP/2 (test/helpers/grpc-target.ts), and Kong's mock
+// upstream for what the upstream request carries. Then what the spec leaves out: named body fields,
 // nested path variables, the other verbs, enums and 64-bit integers.
 import { join } from 'node:path'
 import t from 'tap'
 import { stringify } from 'yaml'
 import { fetchRaw, gateway } from '../helpers/gateway.js'
-import { FIXTURES, startHttp1GrpcTarget, startMockTarget } from '../helpers/grpc-target.js'
+import { FIXTURES, startGrpcJsTarget, startHttp1GrpcTarget, startMockTarget } from '../helpers/grpc-target.js'
 
 const TARGET_PROTO = join(FIXTURES, 'targetservice.proto')
 
 const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
 
 t.test("Kong's grpc-gateway proxy spec", async (t) => {
-  const target = await startHttp1GrpcTarget(['targetservice.proto'])
+  const target = await startGrpcJsTarget(['targetservice.proto'])
   const mock = await startMockTarget()
   const gw = await gateway(
     stringify({
@@ -71,9 +71,7 @@ t.test("Kong's grpc-gateway proxy spec", async (t) => {
     t.same(r.json(), { reply: 'hello john_doe', boolean_test: false })
     t.equal(r.headers['content-type'], 'application/json')
     t.equal(r.headers['access-control-allow-origin'], '*')
-    const call = target.calls.at(-1)!
-    t.equal(call.path, '/targetservice.Bouncer/SayHello')
-    t.equal(call.headers['content-type'], 'application/grpc')
+    t.equal(target.calls.at(-1)?.path, '/targetservice.Bouncer/SayHello')
   })
 
   t.test('additional binding', async (t) => {
