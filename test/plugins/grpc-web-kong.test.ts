@@ -263,6 +263,7 @@ t.test("grpc-web over HTTP/2: the upstream's trailers end the body, not the answ
         },
       ],
     }),
+    { tlsListen: ['127.0.0.1:0'] },
   )
   t.teardown(async () => {
     await gw.close()
@@ -297,5 +298,31 @@ t.test("grpc-web over HTTP/2: the upstream's trailers end the body, not the answ
     const frames = Buffer.from(r.body.toString(), 'base64')
     t.match(frames.subarray(5).toString(), /^grpc-status:5\r\ngrpc-message:no%20such%20greeting\r\n/, 'grpc-message as on the wire (percent-encoded)')
     t.equal(frames[0], 0x80, 'nothing but the trailer frame')
+  })
+
+  t.test('a browser on HTTP/2 (TLS, ALPN h2): the same body, and no HTTP/2 trailers', async (t) => {
+    const { connect } = await import('node:http2')
+    const session = connect(`https://${gw.tls[0]!}`, { rejectUnauthorized: false })
+    t.teardown(() => session.close())
+    const reply = await new Promise<{ status: number; body: string; trailers: boolean }>((resolve, reject) => {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/hello.HelloService/SayHello',
+        'content-type': 'application/grpc-web-text',
+        te: 'trailers',
+      })
+      let status = 0
+      let trailers = false
+      const chunks: Buffer[] = []
+      stream.on('response', (h) => (status = Number(h[':status'])))
+      stream.on('trailers', () => (trailers = true))
+      stream.on('data', (c: Buffer) => chunks.push(c))
+      stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString(), trailers }))
+      stream.on('error', reject)
+      stream.end(HELLO_REQUEST_TEXT_BODY)
+    })
+    t.equal(reply.status, 200)
+    t.equal(reply.body, 'AAAAAAwKCmhlbGxvIGhleWE=' + framed(0x80, 'grpc-status:0\r\ngrpc-message:OK\r\nx-upstream-trailer:heya\r\n').toString('base64'))
+    t.equal(reply.trailers, false, 'the trailers went into the body')
   })
 })
