@@ -44,12 +44,23 @@ export interface EmptyAnswer {
   readonly status: number
 }
 
+/** kong.response.exit(status, "text"): the string is the body, with no Content-Type unless given (Kong's `default_type ''`). */
+export interface TextAnswer {
+  readonly status: number
+  readonly body: string
+  readonly headers?: Readonly<Record<string, string>>
+}
+
 const error = (status: number, message: string, headers?: Record<string, string>): ErrorAnswer =>
   Object.freeze(headers ? { status, error: message, headers: Object.freeze(headers) } : { status, error: message })
 const nginx = (status: number, message: string): ErrorAnswer => Object.freeze({ status, error: message, negotiate: 'nginx' })
 const exit = (status: number, message: string): MessageAnswer => Object.freeze({ status, message })
 const table = (status: number, json: unknown): JsonAnswer => Object.freeze({ status, json })
 const empty = (status: number): EmptyAnswer => Object.freeze({ status })
+const text = (status: number, body: string, headers?: Record<string, string>): TextAnswer =>
+  Object.freeze(headers ? { status, body, headers: Object.freeze(headers) } : { status, body })
+/** Lua's %q, as Kong quotes a path or a method in its messages. */
+const luaQuoted = (s: string): string => `"${s.replace(/[\\"]/g, '\\$&').replace(/\n/g, '\\\n')}"`
 
 // ---------------------------------------------------------------- the proxy path
 
@@ -246,6 +257,45 @@ export const REQUEST_CALLOUT = Object.freeze({
   DEFAULT_MESSAGE: 'service callout error',
   /** A callout failed under `on_error: fail` (or retries ran out): kong.response.error. */
   failed: (status: number, message: string) => error(status, message),
+})
+
+const NEEDS_PROTO = 'transcoding requests require a .proto file defining the service'
+
+/** grpc-web answers with kong.response.exit and a string: the text is the body. */
+export const GRPC_WEB = Object.freeze({
+  /** A preflight (OPTIONS): Kong's fixed CORS answer, whatever was asked. */
+  preflight: (allowOrigin: string) =>
+    text(200, 'OK', {
+      'content-type': 'application/grpc-web-text+proto',
+      'access-control-allow-origin': allowOrigin,
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': 'content-type,x-grpc-web,x-user-agent',
+    }),
+  /** JSON messages and no `proto` to convert them with. */
+  NEEDS_PROTO: text(400, NEEDS_PROTO),
+  /** JSON messages for a path that is no method of the `proto`. */
+  unknownPath: (path: string) => text(400, `Unknown path ${luaQuoted(path)}`),
+})
+
+/** grpc-gateway answers with kong.response.exit and a string, too. */
+export const GRPC_GATEWAY = Object.freeze({
+  PREFLIGHT: text(200, 'OK', {
+    'content-type': 'application/json',
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'GET,POST,PATCH,DELETE',
+    'access-control-allow-headers': 'content-type',
+  }),
+  NEEDS_PROTO: text(400, NEEDS_PROTO),
+  /** No binding for the request's method. */
+  unknownMethod: (method: string) => text(400, `failed to transcode .proto file Unknown method ${luaQuoted(method)}`),
+  /** No binding of that method matches the path. */
+  unknownPath: (path: string) => text(400, `failed to transcode .proto file Unknown path ${luaQuoted(path)}`),
+  /** cjson could not decode the body (its own message follows). */
+  badJson: (reason: string) => text(400, `decode json err: ${reason}`),
+  /** body "*" and a JSON body that is not an object or array. */
+  BODY_NOT_TABLE: text(400, 'body must be a table'),
+  /** The values do not fit the method's input message (a string field given a number, a null, ...). */
+  ENCODE_FAILED: text(400, 'failed to encode payload'),
 })
 
 export const PROXY_CACHE = Object.freeze({
