@@ -25,11 +25,13 @@ export interface ServerTokens {
    * `ngx.req.http_version()`, a number LuaJIT turns into `1` (and 2.0 into `2`).
    */
   readonly viaHttp10: string
+  /** The same for an HTTP/2 client: `2 <token>` (spec/02-integration/05-proxy/35-via_spec.lua:172). */
+  readonly viaHttp2: string
 }
 
 export function serverTokens(token: string = DEFAULT_SERVER_TOKEN): ServerTokens {
   if (!PRODUCT.test(token)) throw new Error(`'${token}' is not a product token (name or name/version)`)
-  return Object.freeze({ server: token, via: `1.1 ${token}`, viaHttp10: `1 ${token}` })
+  return Object.freeze({ server: token, via: `1.1 ${token}`, viaHttp10: `1 ${token}`, viaHttp2: `2 ${token}` })
 }
 
 export const DEFAULT_TOKENS = serverTokens()

@@ -14,7 +14,7 @@ function wrap(text: string, indent: string): string {
   return [...lines, indent + line].join('\n')
 }
 
-export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen HOST:PORT|off]... [--tls-listen HOST:PORT]...
+export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen 'HOST:PORT [http2] [ssl]'|off]... [--tls-listen HOST:PORT]...
                 [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...] [--drain-timeout MS]
                 [--real-ip-header NAME] [--real-ip-recursive on|off]
                 [--log-level LEVEL] [--access-log] [--workers N|auto] [--underscores-in-headers on|off]

@@ -4,9 +4,10 @@
  * name, or the upstream's host_header, with the port unless it is the
  * scheme's default), the TLS server name, and the node's keep-alive pool for
  * them. A request only looks its destination up; nothing is built per
- * request unless `preserve_host` sends the client's Host (and, over TLS, its
- * name as SNI) or a plugin set a target of its own. gRPC services get
- * HTTP/2 pools (node/pools.ts).
+ * request unless `preserve_host` sends the client's Host or a plugin sets one
+ * (over TLS, that name is the SNI too, as Kong's proxy_ssl_name $upstream_host),
+ * or a plugin set a target of its own. gRPC services get HTTP/2 pools
+ * (node/pools.ts).
  */
 import { isIP } from 'node:net'
 import type { Pool } from 'undici'
@@ -31,7 +32,7 @@ export interface RuntimeTargets {
   of(service: Service, peer: Peer | undefined, hostHeader: string | undefined): Destination
   /** A destination built for this request only (kong.service.set_target). */
   direct(service: Service, host: string, port: number): Destination
-  /** The pool for a destination reached with another TLS server name (the client's Host under preserve_host). */
+  /** The pool for a destination reached with another TLS server name (the client's Host under preserve_host, a plugin's Host). */
   withServername(service: Service, d: Destination, servername: string): Pool
 }
 

@@ -81,7 +81,7 @@ export interface PoolSettings {
   /** `scheme://host:port` */
   origin: string
   connectTimeout: number
-  /** The TLS server name (https origins). */
+  /** The TLS server name (https origins); none when undefined (an address). */
   servername?: string | undefined
   /** TLS settings (https origins); ignored for plain http. */
   tls?: UpstreamTls | undefined
@@ -180,16 +180,20 @@ export class UpstreamPools {
     const key = poolKey(s)
     let pool = this.#pools.get(key)
     if (!pool) {
+      const https = s.origin.startsWith('https:')
+      // connect_timeout on a precise timer (undici's own fires on a ~1 s clock).
+      const connect = timedConnector(s.connectTimeout, {
+        ...(https ? tlsConnectOptions(s.tls) : {}),
+        // HTTP/2 (gRPC): undici speaks it on a cleartext socket only when told (h2c, prior knowledge).
+        ...(s.h2 ? { allowH2: true, useH2c: true } : {}),
+      })
+      const servername = s.servername
       pool = new Pool(s.origin, {
         ...this.#options,
         ...(s.h2 ? { allowH2: true } : {}),
-        // connect_timeout on a precise timer (undici's own fires on a ~1 s clock).
-        connect: timedConnector(s.connectTimeout, {
-          ...(s.servername ? { servername: s.servername } : {}),
-          ...(s.origin.startsWith('https:') ? tlsConnectOptions(s.tls) : {}),
-          // h2c: undici speaks HTTP/2 on a cleartext socket only when told (prior knowledge).
-          ...(s.h2 ? { allowH2: true, useH2c: true } : {}),
-        }),
+        // The pool's server name and only it (none: the Host is an address, for which nginx sends
+        // none): undici would take the request's Host, or else the origin's name.
+        connect: https ? (opts, cb) => connect({ ...opts, servername, host: servername ? opts.host : undefined }, cb) : connect,
       })
       this.#pools.set(key, pool)
     }

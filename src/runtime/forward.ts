@@ -20,6 +20,7 @@ import { Readable, type Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { Peer } from '../compile/balancer.js'
 import type { Destination } from '../compile/targets.js'
+import { failedConnecting } from '../node/connector.js'
 import { NAME_RESOLUTION, NO_PEER, reasonPhrase, RETRY_NO_PEER, UPSTREAM_INVALID, UPSTREAM_TIMEOUT } from '../errors.js'
 import { firstValue, responseEndToEnd } from './headers.js'
 import { addDebugHeaders } from './kong-headers.js'
@@ -68,7 +69,11 @@ export function forward(s: RequestState, o: Outbound): void {
   let pool = d.pool
   let hostValue = d.hostHeader
   const clientHost = s.req.headers.host
-  if (s.match!.route.preserve_host && clientHost) {
+  if (typeof o.pluginHost === 'string') {
+    // A plugin's Host is Kong's $upstream_host, which is also the SNI (proxy_ssl_name), and it
+    // wins over preserve_host (kong/pdk/service/request.lua:317, kong/runloop/handler.lua:1434).
+    if (d.tls) pool = targets.withServername(service, d, o.pluginHost)
+  } else if (s.match!.route.preserve_host && clientHost) {
     hostValue = clientHost
     if (d.tls) pool = targets.withServername(service, d, hostWithoutPort(clientHost))
   }
@@ -245,7 +250,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#held = undefined
     const code = (err as NodeJS.ErrnoException).code ?? ''
     const timedOut = TIMEOUT_CODES.has(code)
-    const retry = retries(this.s, this.o, code)
+    const retry = retries(this.s, this.o, code, failedConnecting(err))
     if (this.#started) this.#done()
     // Passive checks see a failed try as Kong reports it: one that is retried
     // from the balancer phase (a timeout, else a TCP failure; kong/init.lua),
@@ -330,10 +335,14 @@ function trailerRecord(parsed: Record<string, string | string[] | undefined>, ra
   return out
 }
 
-/** Whether a try that failed this way is retried: tries left, the client still there, nothing of the request lost. */
-function retries(s: RequestState, o: Outbound, code: string): boolean {
+/**
+ * Whether a try that failed this way is retried: tries left, the client still
+ * there, nothing of the request lost (`connecting`: it failed before anything
+ * was sent, a TLS handshake included).
+ */
+function retries(s: RequestState, o: Outbound, code: string, connecting: boolean): boolean {
   if (DNS_CODES.has(code) || (code === BODY_LIMIT && o.limit) || code === CLIENT_BODY_TIMEOUT) return false
-  return o.retriesLeft > 0 && !s.transport.closed && (o.resendable || CONNECT_PHASE_CODES.has(code))
+  return o.retriesLeft > 0 && !s.transport.closed && (o.resendable || connecting || CONNECT_PHASE_CODES.has(code))
 }
 
 /** A try failed before its answer started: another try (`retry`, from retries()), or Kong's answer. */

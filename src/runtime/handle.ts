@@ -1,10 +1,12 @@
 /**
  * The entry points of the request path, one per transport: a plain request
- * (a Node response object) and an HTTP/1.1 Upgrade request (a raw socket).
+ * (a Node response object: HTTP/1.x, or an HTTP/2 stream through Node's
+ * compatibility API) and an HTTP/1.1 Upgrade request (a raw socket).
  * Each pins the current Runtime, notes where the request came from, and runs
  * the same pipeline (pipeline.ts). Nothing here parses or sorts config.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import type { Runtime } from '../compile/runtime.js'
@@ -13,6 +15,8 @@ import { runPipeline } from './pipeline.js'
 import { nextRequestId } from './request-id.js'
 import { RequestState, type Arrival } from './state.js'
 import type { Transport } from './transport.js'
+import { adaptHttp2Request } from './h2-request.js'
+import { Http2ResponseTransport } from './transports/h2-response.js'
 import { connectionClosing, ResponseTransport } from './transports/response.js'
 import { SocketTransport } from './transports/socket.js'
 import { clientAddress, unmapped } from './trust.js'
@@ -99,9 +103,17 @@ function writeAccess(s: RequestState, log: (entry: Record<string, unknown>) => v
   })
 }
 
-export function createHandler(opts: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(opts: HandlerOptions): (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void {
   const sendTimeoutMs = opts.proxy.limits.sendTimeoutMs
   return (req, res) => {
+    if (req.httpVersionMajor === 2) {
+      // HTTP/2 is a transport: the stream runs the same pipeline.
+      const h2 = adaptHttp2Request(req as Http2ServerRequest)
+      start(h2, new Http2ResponseTransport(h2, res as Http2ServerResponse, sendTimeoutMs), opts)
+      return
+    }
+    req = req as IncomingMessage
+    res = res as ServerResponse
     if (connectionClosing(req)) return
     start(req, new ResponseTransport(req, res, sendTimeoutMs), opts)
   }

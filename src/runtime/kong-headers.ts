@@ -33,6 +33,8 @@ export interface WireHeaders {
   readonly viaUpstream: string
   /** The same for an HTTP/1.0 client: Kong writes the client's version, and LuaJIT prints 1.0 as `1`. */
   readonly viaUpstreamHttp10: string
+  /** The same for an HTTP/2 client (`2 <token>`). */
+  readonly viaUpstreamHttp2: string
   readonly upstreamLatency: boolean
   readonly proxyLatency: boolean
   readonly responseLatency: boolean
@@ -95,6 +97,7 @@ export function wireHeaders(
     token: tokens.server,
     viaUpstream: tokens.via,
     viaUpstreamHttp10: tokens.viaHttp10,
+    viaUpstreamHttp2: tokens.viaHttp2,
     upstreamLatency: on.has('x-kong-upstream-latency'),
     proxyLatency: on.has('x-kong-proxy-latency'),
     responseLatency: on.has('x-kong-response-latency'),

@@ -25,7 +25,8 @@ const TRACE: Refusal = Object.freeze({ answer: METHOD_NOT_ALLOWED })
 /** The refusal nginx would answer `req` with, or undefined. */
 export function refusal(req: IncomingMessage): Refusal | undefined {
   if (req.headers.host === undefined) {
-    if (req.httpVersion === '1.1') return BAD_HOST
+    // nginx wants a Host from HTTP/1.1 and HTTP/2 (where `:authority` stands for it: h2-request.ts).
+    if (req.httpVersion === '1.1' || req.httpVersionMajor === 2) return BAD_HOST
   } else if (hostCount(req.rawHeaders) > 1) return BAD_HOST
   if (req.method === 'TRACE') return TRACE
   return undefined

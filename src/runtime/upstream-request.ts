@@ -14,6 +14,7 @@ import type { HashInput } from '../compile/hash-input.js'
 import { isGrpc } from '../compile/targets.js'
 import type { Service } from '../config/model.js'
 import type { Exit } from '../plugins/types.js'
+import { unannouncedBody } from './h2-request.js'
 import { clientSpelling, firstValue, requestEndToEnd } from './headers.js'
 import { streamedBody, type StoredBody } from './request-body.js'
 import type { RequestState } from './state.js'
@@ -57,7 +58,8 @@ export function outbound(s: RequestState, service: Service): Outbound | Exit {
   const buffered = up?.bodyOverride ?? s.buffered
   if (up?.bodyOverride) headers['content-length'] = String(up.bodyOverride.length)
   const cl = req.headers['content-length']
-  const hasBody = buffered !== undefined ? buffered.length > 0 : cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined
+  const hasBody =
+    buffered !== undefined ? buffered.length > 0 : cl !== undefined ? cl !== '0' : req.headers['transfer-encoding'] !== undefined || unannouncedBody(req)
   const method = up?.method ?? req.method ?? 'GET'
   const limit = s.bodyLimit
   if (limit && buffered !== undefined && buffered.length > limit.maxBytes) return limit.exit
@@ -140,7 +142,8 @@ export function upstreamHeaders(s: RequestState, base?: Record<string, string | 
   h['x-real-ip'] = arrival.clientIp
   const via = firstValue(incoming.via)
   // Kong names the client's HTTP version in the entry it sends upstream (35-via_spec.lua:135).
-  const token = s.req.httpVersion === '1.0' ? s.wire.viaUpstreamHttp10 : s.wire.viaUpstream
+  const version = s.req.httpVersion
+  const token = version === '1.1' ? s.wire.viaUpstream : version === '2.0' ? s.wire.viaUpstreamHttp2 : s.wire.viaUpstreamHttp10
   h.via = via ? `${via}, ${token}` : token
   if (s.wire.upstreamRequestId) h['x-kong-request-id'] = s.requestId
   return h

@@ -3,8 +3,8 @@
  * request path is ours (runtime/handle.ts): routing lives in the compiled
  * Runtime, which a reload swaps. The read-only admin listener is in admin.ts.
  */
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createServer as createHttpsServer } from 'node:https'
+import { createServer as createHttpServer, Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createSecureServer } from 'node:http2'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createHandler, createUpgradeHandler, type HandlerOptions } from '../runtime/handle.js'
 import type { ProxyOptions } from '../runtime/options.js'
@@ -12,14 +12,35 @@ import type { RuntimeHolder } from '../reload/holder.js'
 import { HEADER_BUFFER_BYTES, HEADER_BUFFERS, MAX_HEADER_LINES } from '../runtime/header-limits.js'
 import { proxyClientError } from './client-error.js'
 import type { DefaultCertificate } from './default-certificate.js'
+import { acceptH2c, H2_OPTIONS, Sessions } from './h2.js'
 
 export interface ProxyServerOptions {
   holder: RuntimeHolder
+  /** A TLS listener: HTTP/2 and HTTP/1.1, chosen by ALPN. */
   tls?: boolean
+  /** A plain listener that also takes cleartext HTTP/2 (h2c, prior knowledge): Kong's `http2` listen option. */
+  http2?: boolean
   /** A TLS listener's default certificate: for clients without SNI, or with one no sni names (default-certificate.ts). */
   defaultCertificate?: DefaultCertificate
   /** How requests are treated: the same for every proxy listener of a gateway. */
   proxy: ProxyOptions
+}
+
+/**
+ * What closing a proxy listener needs beyond Fastify's close (which stops
+ * accepting, sends GOAWAY to HTTP/2 sessions in preClose, and waits for the
+ * requests in flight): cutting what is still open at the drain timeout.
+ */
+export interface ProxyConnections {
+  /** Cuts every connection still open, HTTP/2 sessions and HTTP/1.1 connections alike. */
+  cut(): void
+}
+
+const CONNECTIONS = new WeakMap<FastifyInstance, ProxyConnections>()
+
+/** The connections of a listener made by buildProxyServer. */
+export function proxyConnections(app: FastifyInstance): ProxyConnections | undefined {
+  return CONNECTIONS.get(app)
 }
 
 export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
@@ -36,21 +57,30 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
   // The whole request head fits nginx's four large header buffers (Kong's
   // `large_client_header_buffers 4 8k`); the per-line bounds are runtime/header-limits.ts's.
   const maxHeaderSize = HEADER_BUFFERS * HEADER_BUFFER_BYTES
+  let sessions: Sessions | undefined
   const serverFactory = () => {
-    const server = opts.tls
-      ? createHttpsServer(
-          {
-            maxHeaderSize,
-            // A missing Host is the pipeline's to refuse, in Kong's template (runtime/request-checks.ts).
-            requireHostHeader: false,
-            // Kong's default certificate: served without SNI (no callback runs then) and for unknown names.
-            ...(opts.defaultCertificate ? { cert: opts.defaultCertificate.cert, key: opts.defaultCertificate.key } : {}),
-            // The certificate is chosen per handshake from the Runtime current at that moment.
-            SNICallback: (servername, cb) => cb(null, opts.holder.current().certificates.contextFor(servername)),
-          },
-          handle,
-        )
-      : createHttpServer({ maxHeaderSize, requireHostHeader: false }, handle)
+    let server: HttpServer
+    if (opts.tls) {
+      const secure = createSecureServer(
+        {
+          ...H2_OPTIONS,
+          // ALPN offers h2 and http/1.1; a client that names neither (or no ALPN) gets HTTP/1.1.
+          allowHTTP1: true,
+          // Kong's default certificate: served without SNI (no callback runs then) and for unknown names.
+          ...(opts.defaultCertificate ? { cert: opts.defaultCertificate.cert, key: opts.defaultCertificate.key } : {}),
+          // The certificate is chosen per handshake from the Runtime current at that moment.
+          SNICallback: (servername, cb) => cb(null, opts.holder.current().certificates.contextFor(servername)),
+        },
+        handle,
+      )
+      sessions = new Sessions(secure)
+      // HTTP/1.1 connections of this server are Node's HTTP server's, reading
+      // its settings from the server object: the same as the plain listeners'.
+      server = Object.assign(secure as unknown as HttpServer, { maxHeaderSize, requireHostHeader: false })
+    } else {
+      server = createHttpServer({ maxHeaderSize, requireHostHeader: false }, handle)
+      if (opts.http2) sessions = new Sessions(acceptH2c(server))
+    }
     // One more than the limit, so that a request over it is seen and refused rather than cut short.
     server.maxHeadersCount = MAX_HEADER_LINES + 1
     // Fastify's default for its own servers (Node's is 5 s): idle client connections stay open for reuse.
@@ -72,7 +102,15 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
   app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => app.server.emit('request', req, res))
   app.addHook('preClose', (done) => {
     upgrade.closeAll()
+    sessions?.close()
     done()
+  })
+  CONNECTIONS.set(app, {
+    cut: () => {
+      sessions?.destroy()
+      // Node's HTTP/1.1 connection list, which the HTTP/2 server keeps too for its HTTP/1.1 clients.
+      HttpServer.prototype.closeAllConnections.call(app.server)
+    },
   })
   return app
 }

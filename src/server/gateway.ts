@@ -20,7 +20,7 @@ import type { ProxyOptions } from '../runtime/options.js'
 import { wireHeaders } from '../runtime/kong-headers.js'
 import { DEFAULT_REAL_IP, parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
-import { buildProxyServer } from './app.js'
+import { buildProxyServer, proxyConnections } from './app.js'
 import { defaultCertificate } from './default-certificate.js'
 import { ListenerStats, type ServerStats, type ServerTotals } from './listener-stats.js'
 import { RuntimeHolder } from '../reload/holder.js'
@@ -120,13 +120,33 @@ export class ConfigError extends Error {
   }
 }
 
-/** `host:port`, `[v6]:port` or `:port` (all interfaces). */
-export function parseListen(spec: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(spec)
+/** A listen address and Kong's options on it (`proxy_listen`'s syntax: `0.0.0.0:8443 http2 ssl`). */
+export interface ListenSpec {
+  host: string
+  port: number
+  /** `ssl`: a TLS listener (as --tls-listen). */
+  ssl: boolean
+  /** `http2`: cleartext HTTP/2 (h2c) beside HTTP/1.1 on a plain listener; TLS listeners always offer h2. */
+  http2: boolean
+}
+
+// nginx's listen options that tune the socket, accepted so that Kong's lines work as written; they change nothing here.
+const NGINX_ONLY = /^(?:reuseport|deferred|bind|backlog=\d+|ipv6only=(?:on|off)|so_keepalive=\S+)$/
+
+/** `host:port`, `[v6]:port` or `:port` (all interfaces), then Kong's options, space-separated. */
+export function parseListen(spec: string): ListenSpec {
+  const [address = '', ...flags] = spec.trim().split(/\s+/)
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address)
   if (!m) throw new Error(`invalid listen address '${spec}': expected HOST:PORT`)
   const port = Number(m[3])
   if (port > 65535) throw new Error(`invalid listen address '${spec}': port out of range`)
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port }
+  const out: ListenSpec = { host: m[1] ?? (m[2] || '0.0.0.0'), port, ssl: false, http2: false }
+  for (const flag of flags) {
+    if (flag === 'ssl') out.ssl = true
+    else if (flag === 'http2') out.http2 = true
+    else if (!NGINX_ONLY.test(flag)) throw new Error(`invalid listen address '${spec}': unsupported option '${flag}'`)
+  }
+  return out
 }
 
 const bound = (app: FastifyInstance) => {
@@ -206,7 +226,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       await watcher?.close()
       const drained = Promise.allSettled(proxyServers.map((s) => s.close()))
       const timeout = setTimeout(() => {
-        for (const s of proxyServers) s.server.closeAllConnections?.()
+        for (const s of proxyServers) proxyConnections(s)?.cut()
       }, opts.drainTimeoutMs ?? 25_000)
       await drained
       clearTimeout(timeout)
@@ -216,28 +236,29 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (ownsNode) await node.close()
     })())
   try {
-    for (const spec of opts.listen) {
-      const { host, port } = parseListen(spec)
-      const app = buildProxyServer({ holder, proxy: proxyOptions })
+    // `--listen ... ssl` is a TLS listener too (Kong's proxy_listen lists both kinds).
+    const plainSpecs = opts.listen.map(parseListen)
+    const tlsSpecs = [...plainSpecs.filter((l) => l.ssl), ...(opts.tlsListen ?? []).map((spec) => ({ ...parseListen(spec), ssl: true }))]
+    for (const l of plainSpecs.filter((l) => !l.ssl)) {
+      const app = buildProxyServer({ holder, proxy: proxyOptions, http2: l.http2 })
       servers.push(app)
       proxyServers.push(app)
       stats.track(app.server)
-      await app.listen({ host, port })
+      await app.listen({ host: l.host, port: l.port })
       proxy.push(bound(app))
     }
-    const tlsSpecs = opts.tlsListen ?? []
     const defaultCert = tlsSpecs.length > 0 ? await defaultCertificate() : undefined
-    for (const spec of tlsSpecs) {
-      const { host, port } = parseListen(spec)
+    for (const l of tlsSpecs) {
       const app = buildProxyServer({ holder, tls: true, proxy: proxyOptions, defaultCertificate: defaultCert })
       servers.push(app)
       proxyServers.push(app)
       stats.track(app.server, true)
-      await app.listen({ host, port })
+      await app.listen({ host: l.host, port: l.port })
       tls.push(bound(app))
     }
     if (opts.adminListen !== 'off') {
-      const { host, port } = parseListen(opts.adminListen)
+      const { host, port, ssl, http2 } = parseListen(opts.adminListen)
+      if (ssl || http2) throw new Error(`invalid admin listen address '${opts.adminListen}': the admin listener takes no '${ssl ? 'ssl' : 'http2'}' option`)
       const app = buildAdminServer({
         holder,
         reloader,

@@ -15,9 +15,11 @@
  * - waiting: the rest of the active connections (idle keep-alive, TLS
  *   handshakes), so that active = reading + writing + waiting, as in nginx.
  * Reading and waiting are told apart when /status asks (by bytes read), so the
- * request path pays only a counter and one 'close' listener per request.
+ * request path pays only a counter and one 'close' listener per request. An
+ * HTTP/2 connection is writing while any of its streams is in flight.
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest } from 'node:http2'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 
@@ -62,6 +64,17 @@ const CONN = Symbol('listener-stats')
 type TrackedSocket = Duplex & { [CONN]?: Conn }
 type TrackedResponse = ServerResponse & { [CONN]?: Conn }
 
+/**
+ * The tracked connection a request arrived on. An HTTP/2 stream's own socket
+ * is a stand-in (and the pipeline replaces it: runtime/h2-request.ts); its
+ * session's socket reads through to the connection's.
+ */
+function connectionOf(req: IncomingMessage): Conn | undefined {
+  if (req.httpVersionMajor !== 2) return (req.socket as TrackedSocket)[CONN]
+  const session = (req as unknown as Http2ServerRequest).stream.session
+  return session && !session.destroyed ? (session.socket as unknown as TrackedSocket)[CONN] : undefined
+}
+
 /** One shared listener rather than a closure per request: the connection rides on the response. */
 function requestDone(this: TrackedResponse): void {
   const conn = this[CONN]!
@@ -103,7 +116,7 @@ export class ListenerStats {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.#requests++
       this.#grew?.()
-      const conn = (req.socket as TrackedSocket)[CONN]
+      const conn = connectionOf(req)
       if (!conn) return
       conn.inFlight++
       ;(res as TrackedResponse)[CONN] = conn

@@ -33,6 +33,7 @@ services:
         protocols: [http, https]
 `
 
+// spec/02-integration/05-proxy/06-ssl_spec.lua:361
 t.test('426 with Kong body and Connection/Upgrade headers; nothing is proxied', async (t) => {
   const up = await startUpstream()
   const gw = await gateway(config(up))
@@ -53,6 +54,7 @@ t.test('426 with Kong body and Connection/Upgrade headers; nothing is proxied', 
   t.equal(up.requests.length, 0)
 })
 
+// spec/02-integration/05-proxy/06-ssl_spec.lua:394 (301) and :407 (302, with a query)
 t.test('301/302/307/308 redirect to https://<host without port><original request URI> with an empty body', async (t) => {
   const up = await startUpstream()
   const gw = await gateway(config(up))
@@ -92,9 +94,11 @@ t.test('X-Forwarded-Proto: https from a trusted peer lets the request through; f
     await untrusted.close()
     await up.close()
   })
+  // spec/02-integration/05-proxy/06-ssl_spec.lua:457
   const through = await rawRequest(`${trusted.url}/secure/orders`, { headers: { 'x-forwarded-proto': 'https' } })
   t.equal(through.status, 200)
   t.equal(JSON.parse(through.body).headers['x-forwarded-proto'], 'https')
+  // spec/02-integration/05-proxy/06-ssl_spec.lua:432
   const blocked = await rawRequest(`${untrusted.url}/secure/orders`, { headers: { 'x-forwarded-proto': 'https' } })
   t.equal(blocked.status, 426)
   t.equal(up.requests.length, 1)

@@ -1,12 +1,17 @@
 // Kong's SSL spec (spec/02-integration/05-proxy/06-ssl_spec.lua) through a real TLS listener, real
 // handshakes and a real HTTPS upstream: the certificate chosen for each server name (Kong's lookup
-// order, its self-signed default), and the server name sent to HTTPS upstreams. The stream (tls)
-// proxy cases (:600-) need Kong's stream listeners, which the gateway does not have.
+// order, its self-signed default, an sni named `*`, names that are no valid sni), the server name
+// sent to HTTPS upstreams, and https-only routes over plain http (more in test/runtime/route.test.ts).
+// Not here: the stream (tls) proxy cases (:573-), which need stream listeners, and :270-298, which
+// turn verification on for every upstream with injected nginx directives (nginx_http_proxy_ssl_*),
+// which the gateway does not have (README, known differences).
 import { readFileSync } from 'node:fs'
 import { request as httpsRequest, createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { connect, type PeerCertificate, type TLSSocket } from 'node:tls'
-import t from 'tap'
+import { createServer as createHttpServer } from 'node:http'
+import t, { type Test } from 'tap'
+import { request } from 'undici'
 import { stringify } from 'yaml'
 import { gateway } from '../helpers/gateway.js'
 
@@ -40,6 +45,17 @@ function getNoSni(address: string, host: string): Promise<{ status: number; body
     req.on('error', reject)
     req.end()
   })
+}
+
+/** A plain http upstream answering 200 (its URL). */
+async function createHttpUpstream(t: Test): Promise<string> {
+  const up = createHttpServer((_req, res) => res.end('ok'))
+  await new Promise<void>((r) => up.listen(0, '127.0.0.1', r))
+  t.teardown(() => {
+    up.closeAllConnections()
+    up.close()
+  })
+  return `http://127.0.0.1:${(up.address() as AddressInfo).port}`
 }
 
 t.test('the certificate for each server name', async (t) => {
@@ -110,7 +126,6 @@ t.test('the server name sent to HTTPS upstreams', async (t) => {
   )
   t.teardown(() => gw.close())
   const sni = async (host: string) => {
-    const { request } = await import('undici')
     const r = await request(`${gw.url}/`, { headers: { host } })
     t.equal(r.statusCode, 200)
     return ((await r.body.json()) as { ssl_server_name: string }).ssl_server_name
@@ -121,4 +136,70 @@ t.test('the server name sent to HTTPS upstreams', async (t) => {
   t.equal(await sni('no-sni.com'), 'localhost', "the service's host")
   // spec/02-integration/05-proxy/06-ssl_spec.lua:557
   t.equal(await sni('nil-sni.com'), 'no SNI', 'an IP-address upstream gets no SNI')
+})
+
+t.test("an sni named '*' serves every name a client sends; no SNI still gets Kong's default", async (t) => {
+  const gw = await gateway(stringify({ _format_version: '3.0', certificates: [{ ...pair('other'), snis: ['*'] }] }), { tlsListen: ['127.0.0.1:0'] })
+  t.teardown(() => gw.close())
+  const address = gw.tls[0]!
+  // spec/02-integration/05-proxy/06-ssl_spec.lua:717
+  t.equal(cn(await peer(address, 'example.com')), 'other.test')
+  t.equal(cn(await peer(address, 'anything.else.test')), 'other.test')
+  // kong/runloop/certificate.lua find_certificate: no SNI is the default certificate, before any lookup
+  t.ok(isKongDefault(await peer(address)), 'no SNI: the default certificate')
+})
+
+t.test('a server name that is no valid sni gets the default certificate and the handshake completes', async (t) => {
+  const gw = await gateway(
+    stringify({
+      _format_version: '3.0',
+      certificates: [{ ...pair('server'), snis: ['a.example.com', '*.example.com'] }],
+      routes: [{ name: 'any', paths: ['/'], plugins: [{ name: 'request-termination', config: { status_code: 200, message: 'ok' } }] }],
+    }),
+    { tlsListen: ['127.0.0.1:0'] },
+  )
+  t.teardown(() => gw.close())
+  const address = gw.tls[0]!
+  t.equal(cn(await peer(address, 'a.example.com')), 'localhost', 'a valid name: its certificate') // 06-ssl_spec.lua:742
+  // spec/02-integration/05-proxy/06-ssl_spec.lua:748, :754, :772, :778, :784 (Kong logs them at debug level only)
+  for (const name of ['a.example.com:600', 'a.example.com:88888', '256.256.256.256', '*.exam*le.com', 'a.exam*le.com']) {
+    t.ok(isKongDefault(await peer(address, name)), `${name}: the default certificate`)
+  }
+  t.equal((await getNoSni(address, 'a.example.com')).status, 200, 'and the listener still serves')
+})
+
+t.test('SSL termination: https-only routes over plain http', async (t) => {
+  const up = await createHttpUpstream(t)
+  const yaml = stringify({
+    _format_version: '3.0',
+    services: [
+      {
+        name: 'api',
+        url: up,
+        routes: [
+          { name: 'https-only', protocols: ['https'], hosts: ['example.com'] },
+          { name: 'with-snis', protocols: ['https'], hosts: ['sni.example.com'], snis: ['sni.example.com'] },
+        ],
+      },
+    ],
+  })
+  const trusted = await gateway(yaml, { trustedIps: '127.0.0.1/32' })
+  const elsewhere = await gateway(yaml, { trustedIps: '1.2.3.4/32' })
+  t.teardown(async () => {
+    await trusted.close()
+    await elsewhere.close()
+  })
+  const get = async (gw: { url: string }, host: string, proto?: string) => {
+    const r = await request(`${gw.url}/status/200`, { headers: { host, ...(proto ? { 'x-forwarded-proto': proto } : {}) } })
+    await r.body.dump()
+    return { status: r.statusCode, upgrade: r.headers.upgrade }
+  }
+  // spec/02-integration/05-proxy/06-ssl_spec.lua:377 (#6425): a route with snis is matched over plain
+  // http (its snis are not checked there) and answers 426, not 404
+  t.same(await get(elsewhere, 'sni.example.com'), { status: 426, upgrade: 'TLS/1.2, HTTP/1.1' })
+  // spec/02-integration/05-proxy/06-ssl_spec.lua:469: only `https` counts, from a trusted peer
+  t.equal((await get(trusted, 'example.com', 'httpsa')).status, 426)
+  t.equal((await get(trusted, 'example.com', 'https')).status, 200, 'while https from the trusted peer goes through') // :457
+  // spec/02-integration/05-proxy/06-ssl_spec.lua:499: trusted_ips naming another address
+  t.equal((await get(elsewhere, 'example.com', 'https')).status, 426)
 })

@@ -85,9 +85,11 @@ t.test('https upstream: tls_verify with ca_certificates accepts the right CA and
   const ok = await request(`${gw.url}/verified/x`)
   t.equal(ok.statusCode, 200)
   t.equal(await ok.body.text(), 'tls upstream saw /v/x')
+  // spec/02-integration/05-proxy/18-upstream_tls_spec.lua:826 (its body: upstream-tls-kong.test.ts)
   const refused = await request(`${gw.url}/unverifiable`)
   t.equal(refused.statusCode, 502, 'a certificate the system store does not trust is refused when tls_verify is on')
   await refused.body.dump()
+  // spec/02-integration/05-proxy/18-upstream_tls_spec.lua:790
   const lax = await request(`${gw.url}/unverified`)
   t.equal(lax.statusCode, 200, 'tls_verify defaults to off, as in Kong')
   await lax.body.dump()

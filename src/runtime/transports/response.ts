@@ -1,6 +1,6 @@
 /**
- * The transport of plain requests: Node's ServerResponse (and, next, HTTP/2
- * streams through the same compat API). Status lines carry the reason phrase
+ * The transport of plain requests: Node's ServerResponse (HTTP/2 streams
+ * through the same compat API: h2-response.ts adapts what differs). Status lines carry the reason phrase
  * the pipeline chose (nginx's, or the upstream's), not Node's.
  *
  * nginx's send_timeout lives here: once a write has to wait for the client,
@@ -38,11 +38,32 @@ export class ResponseTransport implements Transport {
   #stallListeners = false
 
   constructor(
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
+    protected readonly req: IncomingMessage,
+    protected readonly res: ServerResponse,
     /** nginx's send_timeout (ms); 0 turns it off. */
     private readonly sendTimeoutMs = 0,
   ) {}
+
+  /** Writes the status line and headers (HTTP/2 has no reason phrase: h2-response.ts). */
+  protected writeHead(status: number, reason: string, headers: OutHeaders): void {
+    this.res.writeHead(status, reason, headers)
+    // Later requests the client pipelined on this connection are not run (connectionClosing).
+    if (headers.connection === 'close' && this.req.socket) (this.req.socket as Closable)![CLOSING] = true
+  }
+
+  /** Bytes written but not yet taken by the client (send_timeout watches them shrink). */
+  protected pendingBytes(): number | undefined {
+    const socket = this.req.socket
+    return socket && !socket.destroyed ? socket.writableLength : undefined
+  }
+
+  protected needsDrain(): boolean {
+    return this.res.writableNeedDrain
+  }
+
+  protected get destroyed(): boolean {
+    return this.res.destroyed
+  }
 
   markStart(): void {
     if (this.#writtenAtStart >= 0) return
@@ -51,7 +72,7 @@ export class ResponseTransport implements Transport {
   }
 
   get closed(): boolean {
-    return this.res.destroyed || this.res.writableEnded
+    return this.destroyed || this.res.writableEnded
   }
 
   get started(): boolean {
@@ -69,15 +90,14 @@ export class ResponseTransport implements Transport {
       return
     }
     const framed = frame(status, headers, body, trailers !== undefined)
-    res.writeHead(status, reason, headers)
-    if (headers.connection === 'close' && this.req.socket) (this.req.socket as Closable)![CLOSING] = true
+    this.writeHead(status, reason, headers)
     if (trailers) res.addTrailers(trailers)
     res.end(this.req.method === 'HEAD' ? undefined : framed)
-    if (res.writableNeedDrain) this.#watchSend()
+    if (this.needsDrain()) this.#watchSend()
   }
 
   head(status: number, reason: string, headers: OutHeaders): void {
-    this.res.writeHead(status, reason, headers)
+    this.writeHead(status, reason, headers)
   }
 
   write(chunk: Buffer): boolean {
@@ -94,7 +114,7 @@ export class ResponseTransport implements Transport {
     // Node writes them after the last chunk (HTTP/1.1, dropped when the answer had a length) or as HTTP/2 trailers.
     if (trailers) this.res.addTrailers(trailers)
     this.res.end()
-    if (this.res.writableNeedDrain) this.#watchSend()
+    if (this.needsDrain()) this.#watchSend()
   }
 
   abort(err?: Error): void {
@@ -113,9 +133,9 @@ export class ResponseTransport implements Transport {
    */
   #watchSend(): void {
     if (this.sendTimeoutMs <= 0 || this.#stall !== undefined) return
-    const socket = this.req.socket
-    if (!socket) return
-    this.#pendingAtArm = socket.writableLength
+    const pendingAtArm = this.pendingBytes()
+    if (pendingAtArm === undefined) return
+    this.#pendingAtArm = pendingAtArm
     if (!this.#stallListeners) {
       // Once per response: every later arm reuses them.
       this.#stallListeners = true
@@ -125,8 +145,8 @@ export class ResponseTransport implements Transport {
       this.res.once('close', clear)
     }
     this.#stall = setTimeout(() => {
-      const pending = socket.writableLength
-      if (socket.destroyed || pending === 0) return this.#clearStall()
+      const pending = this.pendingBytes()
+      if (pending === undefined || pending === 0) return this.#clearStall()
       if (pending < this.#pendingAtArm) {
         this.#pendingAtArm = pending
         return void this.#stall?.refresh()
