@@ -388,7 +388,12 @@ t.test("/status counts HTTP/2 streams and their connection's state", async (t) =
     },
   )
   t.teardown(() => gw.close())
-  const status = async () => ((await (await request(`http://${gw.admin}/status`)).body.json()) as { server: Record<string, number> }).server
+  const status = async () =>
+    (
+      (await (await request(`http://${gw.admin}/status`)).body.json()) as {
+        server: { total_requests: number; connections_writing: number; connections_active: number }
+      }
+    ).server
   const before = await status()
   const session = await h2Session(`https://${gw.tls[0]}`)
   t.teardown(() => session.close())
