@@ -8,7 +8,9 @@
  * - many streams share one connection, so the bytes of this answer are
  *   counted here (the socket's count mixes every stream), and send_timeout
  *   watches this stream's own queue (a client that stops reading one stream
- *   closes its flow-control window, not the connection).
+ *   closes its flow-control window, not the connection);
+ * - a head carrying `grpc-status` (gRPC's trailers-only answer) goes out with
+ *   the end of the answer, in one HEADERS frame that ends the stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerResponse } from 'node:http2'
@@ -30,6 +32,15 @@ export class Http2ResponseTransport extends ResponseTransport {
   protected override writeHead(status: number, _reason: string, headers: OutHeaders): void {
     for (const name of CONNECTION_SPECIFIC) delete headers[name]
     if (this.#counting) this.#bytes += headerBytes(headers)
+    if (headers['grpc-status'] !== undefined) {
+      // gRPC's trailers-only answer (an upstream's error, the gateway's own): a client reads
+      // its status only from a HEADERS frame that ends the stream, as nginx sends a header-only
+      // answer. Node's writeHead sends the head at once, so it is set here and sent by end().
+      const res = this.#res
+      res.statusCode = status
+      for (const name in headers) res.setHeader(name, headers[name] as string | string[] | number)
+      return
+    }
     this.#res.writeHead(status, headers)
   }
 
