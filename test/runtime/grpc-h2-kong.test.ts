@@ -9,19 +9,10 @@ import * as grpc from '@grpc/grpc-js'
 import t, { type Test } from 'tap'
 import { stringify } from 'yaml'
 import { gateway, type TestGateway } from '../helpers/gateway.js'
-import { helloPackage, startGrpcUpstream, type GrpcUpstream } from '../helpers/grpc-upstream.js'
+import { h2cClient, say, tlsClient, type Reply } from '../helpers/grpc-client.js'
+import { startGrpcUpstream, type GrpcUpstream } from '../helpers/grpc-upstream.js'
 
 const fixture = (f: string) => readFileSync(`test/fixtures/tls/${f}`, 'utf8')
-
-interface Reply {
-  reply: string
-}
-type Hello = grpc.Client & {
-  SayHello(req: { greeting: string }, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, r?: Reply) => void): grpc.ClientUnaryCall
-  LotsOfReplies(req: { greeting: string }, md?: grpc.Metadata): grpc.ClientReadableStream<Reply>
-  LotsOfGreetings(md: grpc.Metadata, cb: (err: grpc.ServiceError | null, r?: Reply) => void): grpc.ClientWritableStream<{ greeting: string }>
-  BidiHello(md?: grpc.Metadata): grpc.ClientDuplexStream<{ greeting: string }, Reply>
-}
 
 async function upstream(t: Test): Promise<GrpcUpstream> {
   const up = await startGrpcUpstream()
@@ -37,47 +28,6 @@ async function start(t: Test, doc: Record<string, unknown>): Promise<TestGateway
   )
   t.teardown(() => gw.close())
   return gw
-}
-
-/** A grpc-js client of hello.HelloService over TLS to the gateway, trusting the test CA; `authority` routes by host. */
-function client(t: Test, gw: TestGateway, authority = 'localhost'): Hello {
-  const Ctor = (helloPackage().hello as grpc.GrpcObject).HelloService as grpc.ServiceClientConstructor
-  const c = new Ctor(gw.tls[0]!, grpc.credentials.createSsl(Buffer.from(fixture('ca.crt'))), {
-    'grpc.ssl_target_name_override': 'localhost',
-    'grpc.default_authority': authority,
-  }) as unknown as Hello
-  t.teardown(() => c.close())
-  return c
-}
-
-interface Outcome {
-  err: grpc.ServiceError | null
-  reply: Reply | undefined
-  headers: Record<string, string>
-  trailers: Record<string, string>
-}
-
-const flat = (m: grpc.Metadata) => Object.fromEntries(Object.entries(m.getMap()).map(([k, v]) => [k, String(v)]))
-
-/** A unary call: its error or reply, with the response headers and trailers it got. */
-function say(c: Hello, greeting: string, meta: Record<string, string> = {}, opts: grpc.CallOptions = {}): Promise<Outcome> {
-  const md = new grpc.Metadata()
-  for (const [k, v] of Object.entries(meta)) md.set(k, v)
-  return new Promise((resolve) => {
-    const out: Outcome = { err: null, reply: undefined, headers: {}, trailers: {} }
-    let pending = 2
-    const done = () => --pending === 0 && resolve(out)
-    const call = c.SayHello({ greeting }, md, opts, (err, reply) => {
-      out.err = err
-      out.reply = reply
-      done()
-    })
-    call.on('metadata', (m) => (out.headers = flat(m)))
-    call.on('status', (s) => {
-      out.trailers = flat(s.metadata)
-      done()
-    })
-  })
 }
 
 /** Service `grpcs` at the upstream, routed by the gRPC service's path on grpc and grpcs. */
@@ -97,7 +47,7 @@ function grpcService(port: number, extra: Record<string, unknown> = {}, plugins:
 t.test('the four call shapes, metadata both ways, Kong headers', async (t) => {
   const up = await upstream(t)
   const gw = await start(t, grpcService(up.port))
-  const c = client(t, gw)
+  const c = tlsClient(t, gw.tls[0]!)
 
   // spec/02-integration/05-proxy/19-grpc_proxy_spec.lua:155 ("proxies grpc"), 35-via_spec.lua:202
   const unary = await say(c, 'world!', { 'x-client-meta': 'from-client' })
@@ -169,7 +119,7 @@ t.test("errors: the upstream's status, its deadline, and the gateway's own answe
     routes: [{ name: 'serviceless', protocols: ['grpcs'], hosts: ['serviceless.test'] }],
   })
   const status = async (authority: string, greeting = 'world!', meta: Record<string, string> = {}, opts: grpc.CallOptions = {}) => {
-    const r = await say(client(t, gw, authority), greeting, meta, opts)
+    const r = await say(tlsClient(t, gw.tls[0]!, authority), greeting, meta, opts)
     return r.err ? { code: r.err.code, details: r.err.details } : { code: 0, details: r.reply?.reply }
   }
 
@@ -178,7 +128,7 @@ t.test("errors: the upstream's status, its deadline, and the gateway's own answe
   t.equal(deadline.code, grpc.status.DEADLINE_EXCEEDED, 'a deadline')
   // Kong's error handler on a gRPC call (kong/error_handlers.lua): read_timeout gives 504
   t.same(await status('open.test', 'hang'), { code: grpc.status.DEADLINE_EXCEEDED, details: 'The upstream server is timing out' })
-  const down = await say(client(t, gw, 'down.test'), 'world!')
+  const down = await say(tlsClient(t, gw.tls[0]!, 'down.test'), 'world!')
   t.same(down.err && { code: down.err.code, details: down.err.details }, {
     code: grpc.status.INTERNAL,
     details: 'An invalid response was received from the upstream server',
@@ -186,11 +136,11 @@ t.test("errors: the upstream's status, its deadline, and the gateway's own answe
   t.equal(down.trailers.via, '2 kong/3.10.0', 'after a try, Via names HTTP/2, as on a proxied gRPC answer')
   // kong/runloop/handler.lua: no route (kong.response.error 404)
   t.same(await status('nowhere.test'), { code: grpc.status.NOT_FOUND, details: 'NotFound' })
-  // spec/02-integration/05-proxy/02-router_spec.lua:540 ("responds 503 if no service found"). The
+  // spec/02-integration/05-proxy/02-router_spec.lua:543 ("responds 503 if no service found"). The
   // spec expects the message, but Kong answers with kong.response.error since 3.3 (kong/init.lua,
   // commit 037434385c), which on gRPC sends the status's name: Kong's code is followed.
   t.same(await status('serviceless.test'), { code: grpc.status.UNAVAILABLE, details: 'Unavailable' })
-  // spec/03-plugins/09-key-auth/02-access_spec.lua:512 and :521
+  // spec/03-plugins/09-key-auth/02-access_spec.lua:513 and :521
   t.same(await status('key-auth.test'), { code: grpc.status.UNAUTHENTICATED, details: 'Unauthenticated' })
   t.same(await status('key-auth.test', 'world!', { apikey: 'kong' }), { code: 0, details: 'hello world!' })
   // spec/03-plugins/16-jwt/03-access_spec.lua:449
@@ -199,6 +149,7 @@ t.test("errors: the upstream's status, its deadline, and the gateway's own answe
   t.same(await status('terminated.test'), { code: grpc.status.UNAVAILABLE, details: 'Service unavailable' })
   t.same(await status('limited.test'), { code: 0, details: 'hello world!' })
   t.same(await status('limited.test'), { code: grpc.status.RESOURCE_EXHAUSTED, details: 'ResourceExhausted' }, 'rate-limiting: kong.response.error')
+  // spec/03-plugins/17-ip-restriction/02-access_spec.lua:326
   t.same(await status('denied.test'), { code: grpc.status.PERMISSION_DENIED, details: 'PermissionDenied' }, 'ip-restriction: kong.response.error')
 })
 
@@ -221,12 +172,7 @@ t.test('h2c: a gRPC call in clear text, on a grpc route and on a grpcs-only one'
     { listen: ['127.0.0.1:0 http2'] },
   )
   t.teardown(() => gw.close())
-  const Ctor = (helloPackage().hello as grpc.GrpcObject).HelloService as grpc.ServiceClientConstructor
-  const h2c = (authority: string) => {
-    const c = new Ctor(gw.proxy[0]!, grpc.credentials.createInsecure(), { 'grpc.default_authority': authority }) as unknown as Hello
-    t.teardown(() => c.close())
-    return c
-  }
+  const h2c = (authority: string) => h2cClient(t, gw.proxy[0]!, authority)
   // spec/02-integration/05-proxy/19-grpc_proxy_spec.lua:155
   const ok = await say(h2c('grpc'), 'world!')
   t.same(ok.reply, { reply: 'hello world!' })
@@ -238,4 +184,57 @@ t.test('h2c: a gRPC call in clear text, on a grpc route and on a grpcs-only one'
   t.equal(refused.err?.code, grpc.status.CANCELLED)
   t.equal(refused.err?.details, 'gRPC request matched gRPCs route')
   t.equal(up.calls.length, 1)
+})
+
+t.test("plugins on gRPC calls: Kong's plugin specs' gRPC cases", async (t) => {
+  const up = await upstream(t)
+  const route = (name: string, plugins: unknown[]) => ({ name, protocols: ['grpcs'], hosts: [`${name}.test`], plugins })
+  const gw = await start(t, {
+    consumers: [{ username: 'bob', basicauth_credentials: [{ username: 'bob', password: 'kong' }] }],
+    services: [
+      {
+        name: 'grpc',
+        url: `grpc://127.0.0.1:${up.port}`,
+        routes: [
+          route('correlation', [{ name: 'correlation-id', config: { echo_downstream: true } }]),
+          route('basic-auth', [{ name: 'basic-auth' }]),
+          route('hmac-auth', [{ name: 'hmac-auth' }]),
+          route('rate-limited', [{ name: 'rate-limiting', config: { hour: 6, policy: 'local' } }]),
+        ],
+      },
+    ],
+  })
+  const call = (host: string, meta: Record<string, string> = {}) => say(tlsClient(t, gw.tls[0]!, `${host}.test`), 'world!', meta)
+
+  // spec/03-plugins/11-correlation-id/01-access_spec.lua:240 ("increments the counter part #grpc")
+  const UUID_COUNTER = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}#\d+$/
+  const one = await call('correlation')
+  const two = await call('correlation')
+  t.match(one.headers['kong-request-id'], UUID_COUNTER)
+  t.match(two.headers['kong-request-id'], UUID_COUNTER)
+  t.not(one.headers['kong-request-id'], two.headers['kong-request-id'])
+
+  // spec/03-plugins/10-basic-auth/03-access_spec.lua:239 and :248
+  const anonymous = await call('basic-auth')
+  t.equal(anonymous.err?.code, grpc.status.UNAUTHENTICATED)
+  const bob = await call('basic-auth', { authorization: 'Basic Ym9iOmtvbmc=' })
+  t.same(bob.reply, { reply: 'hello world!' })
+
+  // spec/03-plugins/19-hmac-auth/03-access_spec.lua:216
+  t.equal((await call('hmac-auth')).err?.code, grpc.status.UNAUTHENTICATED)
+
+  // spec/03-plugins/23-rate-limiting/04-access_spec.lua:549 (Kong limits per minute and retries
+  // across a minute's end; here per hour, so six calls never straddle a window)
+  for (let i = 1; i <= 6; i++) {
+    const r = await call('rate-limited')
+    t.equal(r.err, null, `call ${i} passes`)
+    t.equal(r.headers['x-ratelimit-limit-hour'], '6')
+    t.equal(r.headers['x-ratelimit-remaining-hour'], String(6 - i))
+    t.equal(r.headers['ratelimit-limit'], '6')
+    t.equal(r.headers['ratelimit-remaining'], String(6 - i))
+  }
+  const over = await call('rate-limited')
+  t.equal(over.err?.code, grpc.status.RESOURCE_EXHAUSTED)
+  t.equal(over.err?.metadata.get('ratelimit-remaining')[0], '0')
+  t.ok(Number(over.err?.metadata.get('retry-after')[0]) > 0, 'retry-after')
 })
