@@ -2,15 +2,20 @@
 // h2) on grpcs routes, in front of a real grpc-js upstream (test/helpers/grpc-upstream.ts).
 // Kong's gRPC specs as a gRPC client sees them: spec/02-integration/05-proxy/19-grpc_proxy_spec.lua
 // (the four call shapes), 35-via_spec.lua, 02-router_spec.lua, and the plugins' gRPC cases
-// (key-auth, jwt, request-termination), whose answers carry Kong's grpc-status and
-// grpc-message (kong/pdk/response.lua). The same calls over HTTP/1.1 are in grpc-proxy-kong.test.ts.
-import { readFileSync } from 'node:fs'
+// (key-auth, basic-auth, hmac-auth, jwt, request-termination, rate-limiting, ip-restriction,
+// correlation-id, file-log), whose refusals carry Kong's grpc-status and grpc-message
+// (kong/pdk/response.lua). The same calls over HTTP/1.1 are in grpc-proxy-kong.test.ts.
+import { randomUUID } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import t, { type Test } from 'tap'
 import { stringify } from 'yaml'
 import { gateway, type TestGateway } from '../helpers/gateway.js'
 import { h2cClient, say, tlsClient, type Reply } from '../helpers/grpc-client.js'
 import { startGrpcUpstream, type GrpcUpstream } from '../helpers/grpc-upstream.js'
+import { until } from '../helpers/kong-target.js'
 
 const fixture = (f: string) => readFileSync(`test/fixtures/tls/${f}`, 'utf8')
 
@@ -188,6 +193,7 @@ t.test('h2c: a gRPC call in clear text, on a grpc route and on a grpcs-only one'
 
 t.test("plugins on gRPC calls: Kong's plugin specs' gRPC cases", async (t) => {
   const up = await upstream(t)
+  const logFile = join(mkdtempSync(join(tmpdir(), 'grpc-log-')), 'file.log')
   const route = (name: string, plugins: unknown[]) => ({ name, protocols: ['grpcs'], hosts: [`${name}.test`], plugins })
   const gw = await start(t, {
     consumers: [{ username: 'bob', basicauth_credentials: [{ username: 'bob', password: 'kong' }] }],
@@ -200,6 +206,7 @@ t.test("plugins on gRPC calls: Kong's plugin specs' gRPC cases", async (t) => {
           route('basic-auth', [{ name: 'basic-auth' }]),
           route('hmac-auth', [{ name: 'hmac-auth' }]),
           route('rate-limited', [{ name: 'rate-limiting', config: { hour: 6, policy: 'local' } }]),
+          route('file-log', [{ name: 'file-log', config: { path: logFile } }]),
         ],
       },
     ],
@@ -222,6 +229,19 @@ t.test("plugins on gRPC calls: Kong's plugin specs' gRPC cases", async (t) => {
 
   // spec/03-plugins/19-hmac-auth/03-access_spec.lua:216
   t.equal((await call('hmac-auth')).err?.code, grpc.status.UNAUTHENTICATED)
+
+  // spec/03-plugins/04-file-log/01-log_spec.lua:425 ("logs to file #grpcs")
+  const uuid = randomUUID()
+  t.same((await call('file-log', { 'file-log-uuid': uuid })).reply, { reply: 'hello world!' })
+  await until(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('\n'), 'the log line')
+  const entry = JSON.parse(readFileSync(logFile, 'utf8').split('\n')[0]!) as {
+    client_ip: string
+    request: { headers: Record<string, string> }
+    response: { status: number }
+  }
+  t.equal(entry.client_ip, '127.0.0.1')
+  t.equal(entry.request.headers['file-log-uuid'], uuid)
+  t.equal(entry.response.status, 200)
 
   // spec/03-plugins/23-rate-limiting/04-access_spec.lua:549 (Kong limits per minute and retries
   // across a minute's end; here per hour, so six calls never straddle a window)
