@@ -1,4 +1,4 @@
-// Shared by the benchmark scripts (bench/proxy.mjs, bench/plugins.mjs, bench/lua.mjs,
+// Shared by the benchmark scripts (bench/proxy.mjs, bench/plugins.mjs, bench/lua.mjs, bench/protocols.mjs,
 // bench/reload-soak.mjs, bench/slow-clients.mjs): option readers, the set-up of a wrk run
 // against the gateway (its options, wrk and dist/ checks, pinning, the banner), taskset
 // pinning, child processes tracked and stopped by PID (also on error and Ctrl-C), temp

@@ -108,6 +108,8 @@ export function createHandler(opts: HandlerOptions): (req: IncomingMessage | Htt
   return (req, res) => {
     if (req.httpVersionMajor === 2) {
       // HTTP/2 is a transport: the stream runs the same pipeline.
+      // A stream the client reset before it was read (rapid reset) costs nothing more.
+      if ((req as Http2ServerRequest).stream.closed) return
       const h2 = adaptHttp2Request(req as Http2ServerRequest)
       start(h2, new Http2ResponseTransport(h2, res as Http2ServerResponse, sendTimeoutMs), opts)
       return

@@ -6,14 +6,15 @@
  *   Proxy-Connection, Transfer-Encoding, Upgrade make a response malformed,
  *   and Node refuses to send them), as nginx drops them on HTTP/2;
  * - many streams share one connection, so the bytes of this answer are
- *   counted here (the socket's count mixes every stream), and send_timeout
+ *   counted here (the socket's count mixes every stream), send_timeout
  *   watches this stream's own queue (a client that stops reading one stream
- *   closes its flow-control window, not the connection);
+ *   closes its flow-control window, not the connection), and a cut answer
+ *   resets its stream only;
  * - a head carrying `grpc-status` (gRPC's trailers-only answer) goes out with
  *   the end of the answer, in one HEADERS frame that ends the stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Http2ServerResponse } from 'node:http2'
+import { constants, type Http2ServerResponse } from 'node:http2'
 import type { OutHeaders } from '../transport.js'
 import { ResponseTransport } from './response.js'
 
@@ -51,6 +52,21 @@ export class Http2ResponseTransport extends ResponseTransport {
 
   protected override needsDrain(): boolean {
     return this.#res.stream.writableNeedDrain
+  }
+
+  /**
+   * Resets the stream alone (the connection's other streams go on), with the
+   * code nginx sends: PROTOCOL_ERROR when the client timed out, else
+   * INTERNAL_ERROR (ngx_http_v2_close_stream).
+   */
+  protected override cut(timedOut: boolean): void {
+    const stream = this.#res.stream
+    if (!stream.destroyed) stream.close(timedOut ? constants.NGHTTP2_PROTOCOL_ERROR : constants.NGHTTP2_INTERNAL_ERROR)
+  }
+
+  protected override get over(): boolean {
+    const stream = this.#res.stream
+    return stream.closed || stream.destroyed
   }
 
   protected override get destroyed(): boolean {

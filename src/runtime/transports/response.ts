@@ -61,6 +61,11 @@ export class ResponseTransport implements Transport {
     return this.res.writableNeedDrain
   }
 
+  /** The exchange with the client is over ('close' was emitted). */
+  protected get over(): boolean {
+    return this.res.closed
+  }
+
   protected get destroyed(): boolean {
     return this.res.destroyed
   }
@@ -118,12 +123,17 @@ export class ResponseTransport implements Transport {
   }
 
   abort(err?: Error): void {
-    this.res.destroy(err)
+    this.cut(false, err)
   }
 
   terminate(status: number): void {
     if (!this.res.headersSent) this.#terminated = status
-    this.res.destroy()
+    this.cut(true)
+  }
+
+  /** Ends the exchange without finishing the answer: the connection goes (HTTP/2: the stream alone). */
+  protected cut(_timedOut: boolean, err?: Error): void {
+    this.res.destroy(err)
   }
 
   /**
@@ -152,7 +162,7 @@ export class ResponseTransport implements Transport {
         return void this.#stall?.refresh()
       }
       this.#clearStall()
-      this.res.destroy()
+      this.cut(true)
     }, this.sendTimeoutMs).unref()
   }
 
@@ -163,6 +173,10 @@ export class ResponseTransport implements Transport {
   }
 
   onClose(fn: () => void): void {
+    // A client that went away before this was asked (an HTTP/2 stream reset
+    // while the pipeline ran): 'close' will not fire again, so `fn` runs now,
+    // after the step that asked, lest an upstream exchange outlive its client.
+    if (this.over) return queueMicrotask(fn)
     // One listener per response for everything that waits on its end (the
     // upstream exchange, the log phase, the access log): 'close' fires once.
     const waiting = this.#onClose
