@@ -182,8 +182,11 @@ export class UpstreamPools {
     if (!pool) {
       const https = s.origin.startsWith('https:')
       // connect_timeout on a precise timer (undici's own fires on a ~1 s clock).
-      // h2c: undici speaks HTTP/2 on a cleartext socket only when told (prior knowledge).
-      const connect = timedConnector(s.connectTimeout, { ...(https ? tlsConnectOptions(s.tls) : {}), ...(s.h2 ? { allowH2: true, useH2c: true } : {}) })
+      const connect = timedConnector(s.connectTimeout, {
+        ...(https ? tlsConnectOptions(s.tls) : {}),
+        // HTTP/2 (gRPC): undici speaks it on a cleartext socket only when told (h2c, prior knowledge).
+        ...(s.h2 ? { allowH2: true, useH2c: true } : {}),
+      })
       const servername = s.servername
       pool = new Pool(s.origin, {
         ...this.#options,

@@ -16,7 +16,7 @@
  * (RequestState.upstreamTrailers, which a body_filter may take). Kong's proxy
  * path drops an HTTP/1.1 upstream's trailers, so only gRPC answers carry them.
  */
-import type { Duplex } from 'node:stream'
+import { Readable, type Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { Peer } from '../compile/balancer.js'
 import type { Destination } from '../compile/targets.js'
@@ -131,7 +131,21 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     // The client went away: stop talking to the upstream too.
     this.s.transport.onClose(() => {
-      if (!this.#finished) controller.abort(new Error('client closed the connection'))
+      if (this.#finished) return
+      const err = new Error('client closed the connection')
+      // Over HTTP/2 undici's abort resets the stream with NO_ERROR, which a server
+      // whose call still reads its input does not take for a reset: closing the
+      // body still being sent (without an error, which undici would turn into
+      // that abort) ends undici's pipe early, which resets the stream as an
+      // error, and the upstream cancels the call (nginx closes the connection,
+      // to the same effect). The abort follows, in case nothing was left to cut.
+      const body = this.o.body
+      if (this.o.grpc && body instanceof Readable && !body.readableEnded && !body.destroyed) {
+        body.destroy()
+        setImmediate(() => controller.abort(err))
+        return
+      }
+      controller.abort(err)
     })
   }
 

@@ -7,6 +7,7 @@
  */
 import type { ErrorAnswer } from '../errors.js'
 import { reasonPhrase } from '../errors.js'
+import { isGrpc } from '../compile/targets.js'
 import type { Exit } from '../plugins/types.js'
 import { asksGrpc, grpcHead, isGrpcRequest, isGrpcType } from './grpc-answer.js'
 import { firstValue } from './headers.js'
@@ -54,7 +55,9 @@ export function kongHeaders(s: RequestState, headers: OutHeaders): void {
       if (!wire.upstreamLatency) delete headers['x-kong-upstream-latency']
       if (!wire.proxyLatency) delete headers['x-kong-proxy-latency']
     }
-    if (wire.via !== undefined) headers.via = wire.via
+    // A gRPC service was spoken to over HTTP/2: Kong's Via names it (2), as on its proxied answers.
+    const via = sentAt > 0 && s.match?.service && isGrpc(s.match.service) ? wire.viaGrpc : wire.via
+    if (via !== undefined) headers.via = via
     if (headers.server === undefined && wire.server !== undefined) headers.server = wire.server
   } else {
     if (wire.responseLatency) headers['x-kong-response-latency'] = s.latency()

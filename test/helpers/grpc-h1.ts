@@ -33,6 +33,8 @@ export interface GrpcReply {
 export interface OpenCall {
   send(greeting: string): void
   end(): void
+  /** Drops the connection mid-call. */
+  abort(): void
   /** The answer's head. */
   response: Promise<IncomingMessage>
   /** The next reply message (resolves as soon as it arrived). */
@@ -80,9 +82,16 @@ export function openCall(url: string, path: string, headers: Record<string, stri
   )
   // Replies handed to next() are not kept for `done`: count them back in.
   const taken: string[] = []
+  const whole = done.then((r) => ({ ...r, replies: [...taken, ...r.replies] }))
   return {
     send: (greeting) => void req.write(grpcFrame(greeting)),
     end: () => void req.end(),
+    abort: () => {
+      // The call ends in an error nobody waits for.
+      response.catch(() => {})
+      whole.catch(() => {})
+      req.destroy()
+    },
     response,
     next: () =>
       new Promise<string>((resolve) => {
@@ -96,7 +105,7 @@ export function openCall(url: string, path: string, headers: Record<string, stri
           resolve(x)
         })
       }),
-    done: done.then((r) => ({ ...r, replies: [...taken, ...r.replies] })),
+    done: whole,
   }
 }
 

@@ -33,7 +33,7 @@ export interface GrpcCall {
 export interface GrpcUpstream {
   port: number
   calls: GrpcCall[]
-  /** Emits 'greeting' (text) for each message of a client stream, as it arrives. */
+  /** Emits 'greeting' (text) for each message of a client stream, as it arrives, and 'cancelled' when a call is cancelled. */
   events: EventEmitter
   close(): Promise<void>
 }
@@ -62,6 +62,7 @@ export async function startGrpcUpstream(tls?: GrpcTls): Promise<GrpcUpstream> {
     const deadline = call.getDeadline()
     const at = deadline instanceof Date ? deadline.getTime() : deadline
     const cert = call.getAuthContext().sslPeerCertificate
+    call.on('cancelled', () => events.emit('cancelled', method))
     calls.push({
       method,
       host: call.getHost(),

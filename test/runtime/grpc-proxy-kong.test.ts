@@ -113,6 +113,17 @@ t.test('bidirectional streaming: each reply arrives before the next message is s
   t.same(r.trailers, { 'grpc-status': '0', 'grpc-message': 'OK', 'x-upstream-trailer': 'bidi' })
 })
 
+t.test('a client that goes away mid-call cancels the upstream call', async (t) => {
+  const up = await upstream(t)
+  const gw = await start(t, grpcService(up.port))
+  const call = openCall(gw.url, '/hello.HelloService/BidiHello')
+  call.send('world!')
+  t.equal(await call.next(), 'hello world!')
+  const cancelled = new Promise((resolve) => up.events.once('cancelled', resolve))
+  call.abort()
+  t.equal(await cancelled, 'BidiHello', 'the upstream saw the call cancelled')
+})
+
 t.test(':authority: the client Host with preserve_host, else the service host and port', async (t) => {
   // spec/02-integration/05-proxy/19-grpc_proxy_spec.lua:229 and :244
   const up = await upstream(t)

@@ -9,7 +9,9 @@
  *   counted here (the socket's count mixes every stream), send_timeout
  *   watches this stream's own queue (a client that stops reading one stream
  *   closes its flow-control window, not the connection), and a cut answer
- *   resets its stream only.
+ *   resets its stream only;
+ * - a head carrying `grpc-status` (gRPC's trailers-only answer) goes out with
+ *   the end of the answer, in one HEADERS frame that ends the stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { constants, type Http2ServerResponse } from 'node:http2'
@@ -31,6 +33,15 @@ export class Http2ResponseTransport extends ResponseTransport {
   protected override writeHead(status: number, _reason: string, headers: OutHeaders): void {
     for (const name of CONNECTION_SPECIFIC) delete headers[name]
     if (this.#counting) this.#bytes += headerBytes(headers)
+    if (headers['grpc-status'] !== undefined) {
+      // gRPC's trailers-only answer (an upstream's error, the gateway's own): a client reads
+      // its status only from a HEADERS frame that ends the stream, as nginx sends a header-only
+      // answer. Node's writeHead sends the head at once, so it is set here and sent by end().
+      const res = this.#res
+      res.statusCode = status
+      for (const name in headers) res.setHeader(name, headers[name] as string | string[] | number)
+      return
+    }
     this.#res.writeHead(status, headers)
   }
 
@@ -64,8 +75,11 @@ export class Http2ResponseTransport extends ResponseTransport {
 
   override send(status: number, reason: string, headers: OutHeaders, body: string | Buffer | undefined, trailers?: Readonly<Record<string, string>>): void {
     super.send(status, reason, headers, body, trailers)
-    // What frame() left to send, as announced by its Content-Length.
-    if (this.#counting && this.req.method !== 'HEAD') this.#bytes += Number(headers['content-length'] ?? 0)
+    // What frame() left to send, as announced by its Content-Length (none when trailers follow).
+    if (this.#counting && this.req.method !== 'HEAD') {
+      const length = headers['content-length']
+      this.#bytes += length !== undefined ? Number(length) : body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length
+    }
   }
 
   override write(chunk: Buffer): boolean {
