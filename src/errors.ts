@@ -273,6 +273,8 @@ export const GRPC_WEB = Object.freeze({
     }),
   /** JSON messages and no `proto` to convert them with. */
   NEEDS_PROTO: text(400, NEEDS_PROTO),
+  /** The `proto` file could not be read or parsed (why, as logged when the config was compiled). */
+  badProto: (reason: string) => text(400, reason),
   /** JSON messages for a path that is no method of the `proto`. */
   unknownPath: (path: string) => text(400, `Unknown path ${luaQuoted(path)}`),
 })
@@ -286,6 +288,8 @@ export const GRPC_GATEWAY = Object.freeze({
     'access-control-allow-headers': 'content-type',
   }),
   NEEDS_PROTO: text(400, NEEDS_PROTO),
+  /** The `proto` file could not be read or parsed (why, as logged when the config was compiled). */
+  badProto: (reason: string) => text(400, `failed to transcode .proto file ${reason}`),
   /** No binding for the request's method. */
   unknownMethod: (method: string) => text(400, `failed to transcode .proto file Unknown method ${luaQuoted(method)}`),
   /** No binding of that method matches the path. */

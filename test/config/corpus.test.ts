@@ -58,9 +58,20 @@ for (const row of corpusPresent() ? rows() : []) {
       )
       if (missing.size === 0) t.ok(r.ok, 'valid')
     } else if (row.expect.startsWith('unsupported-plugin:')) {
-      t.notOk(r.ok, 'rejected')
-      for (const name of row.expect.slice('unsupported-plugin:'.length).split(',')) {
-        t.ok(missing.has(name), `names the unsupported plugin '${name}'`)
+      // SOURCES.md names the plugins the first version lacked; those built since load as in Kong.
+      const pending = row.expect
+        .slice('unsupported-plugin:'.length)
+        .split(',')
+        .filter((name) => !registry.has(name))
+      if (pending.length > 0) {
+        t.notOk(r.ok, 'rejected')
+        for (const name of pending) t.ok(missing.has(name), `names the unsupported plugin '${name}'`)
+      } else {
+        t.same(
+          issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`),
+          [],
+          'loads: every plugin it names is built now',
+        )
       }
     } else {
       // suspect: Kong rejects these files as written; so do we.

@@ -9,6 +9,7 @@ import t from 'tap'
 import { Agent, request } from 'undici'
 import { stringify } from 'yaml'
 import { fetchRaw, gateway } from '../helpers/gateway.js'
+import { pluginLines } from '../helpers/plugin-gateway.js'
 import { FIXTURES, startGrpcJsTarget, startHttp1GrpcTarget, startMockTarget } from '../helpers/grpc-target.js'
 
 const HELLO_PROTO = join(FIXTURES, 'kong-hello.proto')
@@ -224,28 +225,49 @@ t.test('grpc-web: what the spec does not cover', async (t) => {
   })
 })
 
-t.test('grpc-web: a .proto that does not load is a config problem at config.proto', async (t) => {
+// Kong's schemas take any string for `proto` and its handlers load the file on a
+// request (kong/plugins/grpc-gateway/handler.lua:43: deco.new, then exit(400, err)):
+// a file missing where the config is checked must not stop the config.
+t.test('a .proto that does not load: the config loads as in Kong, its requests get 400 and why', async (t) => {
   const { loadConfig } = await import('../../src/config/load.js')
-  const yaml = (proto: string) =>
-    stringify({
-      _format_version: '3.0',
-      plugins: [
-        { name: 'grpc-web', config: { proto } },
-        { name: 'grpc-gateway', config: { proto } },
-      ],
-    })
-  for (const [proto, message] of [
+  const cases = [
     [join(FIXTURES, 'missing.proto'), /cannot read .*missing\.proto: ENOENT/],
     [join(FIXTURES, 'broken.proto'), /cannot load .*broken\.proto: illegal/],
     [join(FIXTURES, 'missing-import.proto'), /cannot load .*missing-import\.proto: an import was not found .*nowhere\/to_be_found\.proto/],
-  ] as const) {
-    const r = loadConfig(yaml(proto), { file: 'kong.yml' })
-    const issues = r.ok ? [] : r.issues.filter((i) => i.severity === 'error')
-    t.equal(issues.length, 2, `${proto}: one problem per plugin`)
-    for (const i of issues) {
-      t.match(i.message, message)
-      t.match(i.path, /config\.proto$/)
-    }
+  ] as const
+  for (const [proto, message] of cases) {
+    const yaml = stringify({
+      _format_version: '3.0',
+      services: [
+        {
+          name: 'g',
+          url: 'grpc://127.0.0.1:9',
+          routes: [
+            { name: 'web', paths: ['/web'], plugins: [{ name: 'grpc-web', config: { proto } }] },
+            { name: 'rest', paths: ['/rest'], plugins: [{ name: 'grpc-gateway', config: { proto } }] },
+          ],
+        },
+      ],
+    })
+    t.ok(loadConfig(yaml, { file: 'kong.yml' }).ok, `${proto}: the config loads`)
+    const { lines, pluginLog } = pluginLines()
+    const gw = await gateway(yaml, { pluginLog })
+    const web = await fetchRaw(`${gw.url}/web/hello.HelloService/SayHello`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/grpc-web+json' },
+      body: '{}',
+    })
+    t.equal(web.status, 400, 'grpc-web answers 400')
+    t.match(web.body, message)
+    const rest = await fetchRaw(`${gw.url}/rest/v1/messages/x`)
+    t.equal(rest.status, 400, 'grpc-gateway answers 400')
+    t.match(rest.body, /^failed to transcode \.proto file /)
+    t.match(rest.body, message)
+    t.ok(
+      lines.some((l) => message.test(l.msg)),
+      'why is logged when the config is compiled',
+    )
+    await gw.close()
   }
 })
 

@@ -15,7 +15,7 @@ import { decodeArgs } from '../../http/args.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
 import { unframeAll } from '../shared/grpc/frame.js'
 import { decodeToJson } from '../shared/grpc/json.js'
-import { loadProto } from '../shared/grpc/proto.js'
+import { loadedProto } from '../shared/grpc/proto-schema.js'
 import { compileBindings, match, upstreamBody, type Binding, type Bindings } from './bindings.js'
 import type { GrpcGatewayConfig } from './schema.js'
 
@@ -41,7 +41,10 @@ const HTTP_STATUS: Readonly<Record<string, number>> = {
 }
 
 export default definePhases<GrpcGatewayConfig>((conf, env) => {
-  const bindings: Bindings | undefined = conf.proto !== undefined ? compileBindings(loadProto(conf.proto)) : undefined
+  const loaded = conf.proto !== undefined ? loadedProto(conf.proto, env.log) : undefined
+  const bindings: Bindings | undefined = loaded && !('error' in loaded) ? compileBindings(loaded) : undefined
+  // A file that did not load: Kong's deco answers each request 400 with why.
+  const unloadable: Exit | undefined = loaded && 'error' in loaded ? GRPC_GATEWAY.badProto(loaded.error) : undefined
   const calls = new WeakMap<Kit, Binding>()
 
   const refuse = (answer: TextAnswer): Exit => {
@@ -53,6 +56,7 @@ export default definePhases<GrpcGatewayConfig>((conf, env) => {
     async access(kit) {
       kit.response.setHeader('access-control-allow-origin', '*')
       if (kit.request.method === 'OPTIONS') return GRPC_GATEWAY.PREFLIGHT
+      if (unloadable) return unloadable
       if (!bindings) return refuse(GRPC_GATEWAY.NEEDS_PROTO)
       const found = match(bindings, kit.request.method, kit.request.normalizedPath)
       if ('error' in found) return refuse(found.error)

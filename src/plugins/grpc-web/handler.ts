@@ -10,7 +10,7 @@
  */
 import { GRPC_WEB } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
-import { loadProto } from '../shared/grpc/proto.js'
+import { loadedProto } from '../shared/grpc/proto-schema.js'
 import { Deco, newDeco } from './deco.js'
 import type { GrpcWebConfig } from './schema.js'
 
@@ -27,7 +27,10 @@ function trailersOf(kit: Kit): Record<string, string> {
 }
 
 export default definePhases<GrpcWebConfig>((conf, env) => {
-  const proto = conf.proto !== undefined ? loadProto(conf.proto) : undefined
+  const loaded = conf.proto !== undefined ? loadedProto(conf.proto, env.log) : undefined
+  const proto = loaded && !('error' in loaded) ? loaded : undefined
+  // A file that did not load: Kong's deco answers each request 400 with why.
+  const unloadable: Exit | undefined = loaded && 'error' in loaded ? GRPC_WEB.badProto(loaded.error) : undefined
   const origin = conf.allow_origin_header
   const preflight: Exit = GRPC_WEB.preflight(origin)
   const decos = new WeakMap<Kit, Deco>()
@@ -48,6 +51,7 @@ export default definePhases<GrpcWebConfig>((conf, env) => {
         // Kong's grpc_pass sends the request's own path to a gRPC service.
         if (grpcService) up.setPath(path)
       }
+      if (unloadable) return unloadable
       const dec = newDeco(kit.request.header('content-type'), path, proto)
       if (!(dec instanceof Deco)) {
         env.log.error(dec.body)
