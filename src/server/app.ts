@@ -27,23 +27,17 @@ export interface ProxyServerOptions {
 }
 
 /**
- * What closing a proxy listener needs beyond Fastify's close (which stops
- * accepting, sends GOAWAY to HTTP/2 sessions in preClose, and waits for the
- * requests in flight): cutting what is still open at the drain timeout.
+ * A proxy listener: Fastify's instance (listen, and close, which stops
+ * accepting, sends GOAWAY to HTTP/2 sessions in preClose and waits for the
+ * requests in flight), and what closing needs beyond it.
  */
-export interface ProxyConnections {
-  /** Cuts every connection still open, HTTP/2 sessions and HTTP/1.1 connections alike. */
+export interface ProxyServer {
+  app: FastifyInstance
+  /** Cuts every connection still open (the drain timeout), HTTP/2 sessions and HTTP/1.1 connections alike. */
   cut(): void
 }
 
-const CONNECTIONS = new WeakMap<FastifyInstance, ProxyConnections>()
-
-/** The connections of a listener made by buildProxyServer. */
-export function proxyConnections(app: FastifyInstance): ProxyConnections | undefined {
-  return CONNECTIONS.get(app)
-}
-
-export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
+export function buildProxyServer(opts: ProxyServerOptions): ProxyServer {
   const handlerOptions: HandlerOptions = {
     current: () => opts.holder.current(),
     scheme: opts.tls ? 'https' : 'http',
@@ -105,14 +99,12 @@ export function buildProxyServer(opts: ProxyServerOptions): FastifyInstance {
     sessions?.close()
     done()
   })
-  CONNECTIONS.set(app, {
-    cut: () => {
-      sessions?.destroy()
-      // Node's HTTP/1.1 connection list, which the HTTP/2 server keeps too for its HTTP/1.1 clients.
-      HttpServer.prototype.closeAllConnections.call(app.server)
-    },
-  })
-  return app
+  const cut = () => {
+    sessions?.destroy()
+    // Node's HTTP/1.1 connection list, which the HTTP/2 server keeps too for its HTTP/1.1 clients.
+    HttpServer.prototype.closeAllConnections.call(app.server)
+  }
+  return { app, cut }
 }
 
 export { buildAdminServer, type AdminServerOptions } from './admin.js'

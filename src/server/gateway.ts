@@ -20,7 +20,7 @@ import type { ProxyOptions } from '../runtime/options.js'
 import { wireHeaders } from '../runtime/kong-headers.js'
 import { DEFAULT_REAL_IP, parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
-import { buildProxyServer, proxyConnections } from './app.js'
+import { buildProxyServer, type ProxyServer, type ProxyServerOptions } from './app.js'
 import { defaultCertificate } from './default-certificate.js'
 import { ListenerStats, type ServerStats, type ServerTotals } from './listener-stats.js'
 import { RuntimeHolder } from '../reload/holder.js'
@@ -223,7 +223,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     plugins: opts.plugins,
   })
   let watcher: ConfigWatcher | undefined
-  const proxyServers: FastifyInstance[] = []
+  const proxyServers: ProxyServer[] = []
   const stats = new ListenerStats()
   // Checked before anything is opened: a bad entry stops the start.
   const streamSpecs = (opts.streamListen ?? []).map(parseStreamListen)
@@ -237,13 +237,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       draining = true
       await watcher?.close()
       const drainMs = opts.drainTimeoutMs ?? 25_000
-      const drained = Promise.allSettled([...proxyServers.map((s) => s.close()), streams?.close(drainMs)])
+      const drained = Promise.allSettled([...proxyServers.map((p) => p.app.close()), streams?.close(drainMs)])
       const timeout = setTimeout(() => {
-        for (const s of proxyServers) proxyConnections(s)?.cut()
+        for (const p of proxyServers) p.cut()
       }, drainMs)
       await drained
       clearTimeout(timeout)
-      await Promise.allSettled(servers.filter((s) => !proxyServers.includes(s)).map((s) => s.close()))
+      await Promise.allSettled(servers.filter((s) => !proxyServers.some((p) => p.app === s)).map((s) => s.close()))
       reloader.close()
       holder.current().dispose()
       if (ownsNode) await node.close()
@@ -252,24 +252,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     // `--listen ... ssl` is a TLS listener too (Kong's proxy_listen lists both kinds).
     const plainSpecs = opts.listen.map(parseListen)
     const tlsSpecs = [...plainSpecs.filter((l) => l.ssl), ...(opts.tlsListen ?? []).map((spec) => ({ ...parseListen(spec), ssl: true }))]
-    for (const l of plainSpecs.filter((l) => !l.ssl)) {
-      const app = buildProxyServer({ holder, proxy: proxyOptions, http2: l.http2 })
-      servers.push(app)
-      proxyServers.push(app)
-      stats.track(app.server)
-      await app.listen({ host: l.host, port: l.port })
-      proxy.push(bound(app))
+    const listenProxy = async (l: ListenSpec, build: ProxyServerOptions): Promise<string> => {
+      const p = buildProxyServer(build)
+      servers.push(p.app)
+      proxyServers.push(p)
+      stats.track(p.app.server, build.tls === true)
+      await p.app.listen({ host: l.host, port: l.port })
+      return bound(p.app)
     }
+    for (const l of plainSpecs.filter((l) => !l.ssl)) proxy.push(await listenProxy(l, { holder, proxy: proxyOptions, http2: l.http2 }))
     const sslStreams = streamSpecs.some((s) => s.ssl)
     const defaultCert = tlsSpecs.length > 0 || sslStreams ? await defaultCertificate() : undefined
-    for (const l of tlsSpecs) {
-      const app = buildProxyServer({ holder, tls: true, proxy: proxyOptions, defaultCertificate: defaultCert })
-      servers.push(app)
-      proxyServers.push(app)
-      stats.track(app.server, true)
-      await app.listen({ host: l.host, port: l.port })
-      tls.push(bound(app))
-    }
+    for (const l of tlsSpecs) tls.push(await listenProxy(l, { holder, tls: true, proxy: proxyOptions, defaultCertificate: defaultCert }))
     if (streamSpecs.length > 0) {
       const streamLog = opts.streamLog ?? (() => {})
       streams = await startStreamListeners(streamSpecs, {
