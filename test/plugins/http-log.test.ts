@@ -3,7 +3,7 @@
 // (requests keep flowing, the queue stays bounded) and the schema.
 import t from 'tap'
 import { loadConfig } from '../../src/config/load.js'
-import { LOG_QUEUES } from '../../src/plugins/http-log/queue.js'
+import { LOG_QUEUES } from '../../src/plugins/shared/queue.js'
 import type { TestGateway } from '../helpers/gateway.js'
 
 /** What waits in the gateway's log queues. */

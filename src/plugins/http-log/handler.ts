@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { Pool } from 'undici'
 import { logEntries } from '../shared/log-fields.js'
 import { serializeStream } from '../shared/stream-log.js'
-import { LOG_QUEUES, type BatchHandler, type QueueParams } from './queue.js'
+import { LOG_QUEUES, type BatchHandler, type QueueParams } from '../shared/queue.js'
 import { definePhases, nodeSlot } from '../types.js'
 import type { HttpLogConfig } from './schema.js'
 

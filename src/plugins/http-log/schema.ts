@@ -2,7 +2,7 @@
 import * as z from 'zod'
 import { headerName, kongUrlProblem, metaFields, oneOf, referenceable } from '../../config/schema/typedefs.js'
 import { customFieldsByLua } from '../shared/log-fields-schema.js'
-import { queueSchema } from './queue.js'
+import { queueSchema } from '../shared/queue.js'
 
 // Kong's typedefs.url: parsed, with a host and a scheme. Only http and https can be sent to.
 const url = z.string().superRefine((v, ctx) => {

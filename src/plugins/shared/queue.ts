@@ -1,43 +1,62 @@
 /**
- * http-log's queue: Kong's plugin queue (kong/tools/queue.lua), a bounded
- * in-memory queue of encoded entries, sent in batches by one background loop,
- * with exponential-backoff retries. Queues live on the node (a slot), keyed by
- * the caller, so a reload that keeps the same key keeps the queue and its
- * entries.
+ * Kong's plugin queue (kong/tools/queue.lua), shared by the logging and
+ * tracing plugins: a bounded in-memory queue of entries, sent in batches by
+ * one background loop, with exponential-backoff retries. Queues live on the
+ * node (a slot), keyed by the caller, so a reload that keeps the same key
+ * keeps the queue and its entries. Entries are strings (encoded log records)
+ * or objects (spans); `max_bytes` counts string entries only, as Kong's
+ * ("requires string content").
  */
 import * as z from 'zod'
 import { integer, number } from '../../config/schema/typedefs.js'
 import { nodeSlot, type PluginLog } from '../types.js'
 
-/** Kong's typedefs.queue record. */
-export const queueSchema = z
-  .strictObject({
-    max_batch_size: integer(1, 1000000).default(1).describe('Maximum number of entries that can be processed at a time.'),
-    max_coalescing_delay: number(0, 3600)
-      .default(1)
-      .describe('Maximum number of (fractional) seconds to elapse after the first entry was queued before the queue starts calling the handler.'),
-    max_entries: integer(1, 1000000).default(10000).describe('Maximum number of entries that can be waiting on the queue.'),
-    max_bytes: z
-      .number()
-      .int({ error: 'expected an integer' })
-      .nullable()
-      .optional()
-      .describe('Maximum number of bytes that can be waiting on a queue, requires string content.'),
-    max_retry_time: z.number().default(60).describe('Time in seconds before the queue gives up calling a failed handler for a batch.'),
-    initial_retry_delay: number(0.001, 1000000).default(0.01).describe('Time in seconds before the initial retry is made for a failing batch.'),
-    max_retry_delay: number(0.001, 1000000).default(60).describe('Maximum time in seconds between retries, caps exponential backoff.'),
-    concurrency_limit: z
-      .union([z.literal(1), z.literal(-1)], { error: 'expected one of: -1, 1' })
-      .default(1)
-      .describe('The number of queue delivery timers. -1 indicates unlimited.'),
-  })
-  .prefault({})
-  .describe('How log entries are queued and sent in batches.')
+/** The defaults a plugin may change in its `queue` record (Kong: typedefs.queue { default = ... }). */
+export interface QueueDefaults {
+  max_batch_size?: number
+  max_coalescing_delay?: number
+  max_entries?: number
+}
+
+/** Kong's typedefs.queue record, with a plugin's own defaults. */
+export const queueSchemaWith = (d: QueueDefaults = {}) =>
+  z
+    .strictObject({
+      max_batch_size: integer(1, 1000000)
+        .default(d.max_batch_size ?? 1)
+        .describe('Maximum number of entries that can be processed at a time.'),
+      max_coalescing_delay: number(0, 3600)
+        .default(d.max_coalescing_delay ?? 1)
+        .describe('Maximum number of (fractional) seconds to elapse after the first entry was queued before the queue starts calling the handler.'),
+      max_entries: integer(1, 1000000)
+        .default(d.max_entries ?? 10000)
+        .describe('Maximum number of entries that can be waiting on the queue.'),
+      max_bytes: z
+        .number()
+        .int({ error: 'expected an integer' })
+        .nullable()
+        .optional()
+        .describe('Maximum number of bytes that can be waiting on a queue, requires string content.'),
+      max_retry_time: z.number().default(60).describe('Time in seconds before the queue gives up calling a failed handler for a batch.'),
+      initial_retry_delay: number(0.001, 1000000).default(0.01).describe('Time in seconds before the initial retry is made for a failing batch.'),
+      max_retry_delay: number(0.001, 1000000).default(60).describe('Maximum time in seconds between retries, caps exponential backoff.'),
+      concurrency_limit: z
+        .union([z.literal(1), z.literal(-1)], { error: 'expected one of: -1, 1' })
+        .default(1)
+        .describe('The number of queue delivery timers. -1 indicates unlimited.'),
+    })
+    .prefault({})
+    .describe('How log entries are queued and sent in batches.')
+
+/** Kong's typedefs.queue with its own defaults (http-log, tcp-log, statsd, ...). */
+export const queueSchema = queueSchemaWith()
 
 export type QueueParams = z.output<typeof queueSchema>
 
 /** Sends one batch; throws (or rejects) with the reason when it failed. */
-export type BatchHandler = (entries: string[]) => Promise<void>
+export type BatchHandler<T = string> = (entries: T[]) => Promise<void>
+
+const sizeOf = (entry: unknown): number => (typeof entry === 'string' ? Buffer.byteLength(entry) : 0)
 
 const CAPACITY_WARNING_THRESHOLD = 0.8
 // Below this much coalescing budget left (s), the batch goes out as it is.
@@ -49,8 +68,8 @@ const sleep = (ms: number) =>
     setTimeout(resolve, ms).unref()
   })
 
-export class LogQueue {
-  private entries: string[] = []
+export class LogQueue<T = string> {
+  private entries: T[] = []
   private head = 0
   private bytes = 0
   private running = false
@@ -62,7 +81,7 @@ export class LogQueue {
     /** Shown in log lines; never holds credentials. */
     readonly name: string,
     readonly params: QueueParams,
-    public handler: BatchHandler,
+    public handler: BatchHandler<T>,
     public log: PluginLog,
     private readonly onIdle: () => void,
   ) {}
@@ -76,7 +95,7 @@ export class LogQueue {
   }
 
   /** Adds an entry; false when it was refused (larger than max_bytes). Never waits. */
-  enqueue(entry: string): boolean {
+  enqueue(entry: T): boolean {
     const p = this.params
     if (p.concurrency_limit === -1) {
       // Kong: no queue at all, each entry is handled on its own.
@@ -98,7 +117,7 @@ export class LogQueue {
     }
     const max = p.max_bytes ?? undefined
     if (max !== undefined) {
-      const size = Buffer.byteLength(entry)
+      const size = sizeOf(entry)
       if (size > max) {
         this.err(`string to be queued is longer (${size} bytes) than the queue's max_bytes (${max} bytes)`)
         return false
@@ -121,15 +140,16 @@ export class LogQueue {
   }
 
   private dropOldest(): void {
-    if (this.params.max_bytes != null) this.bytes -= Buffer.byteLength(this.entries[this.head]!)
-    this.entries[this.head++] = ''
+    if (this.params.max_bytes != null) this.bytes -= sizeOf(this.entries[this.head])
+    // Let go of the dropped entry; the slot is past `head` and never read again.
+    ;(this.entries as unknown[])[this.head++] = undefined
     this.compact()
   }
 
-  private take(n: number): string[] {
+  private take(n: number): T[] {
     const batch = this.entries.slice(this.head, this.head + n)
     this.head += batch.length
-    if (this.params.max_bytes != null) for (const e of batch) this.bytes -= Buffer.byteLength(e)
+    if (this.params.max_bytes != null) for (const e of batch) this.bytes -= sizeOf(e)
     this.compact()
     return batch
   }
@@ -177,7 +197,7 @@ export class LogQueue {
     }
   }
 
-  private async handle(batch: string[]): Promise<void> {
+  private async handle(batch: T[]): Promise<void> {
     const p = this.params
     const start = performance.now()
     for (let retry = 0; ; retry++) {
@@ -206,25 +226,26 @@ export class LogQueue {
 
 /** The node's log queues, by key. */
 export class LogQueues {
-  readonly #queues = new Map<string, LogQueue>()
+  readonly #queues = new Map<string, LogQueue<unknown>>()
 
   /**
    * The queue for `key`, created on first use. An existing queue keeps its
    * entries and takes the latest handler and logger (Kong: the latest handler
    * config wins); it is forgotten once it has sent everything.
    */
-  get(key: string, name: string, params: QueueParams, handler: BatchHandler, log: PluginLog): LogQueue {
+  get<T = string>(key: string, name: string, params: QueueParams, handler: BatchHandler<T>, log: PluginLog): LogQueue<T> {
     const queues = this.#queues
-    const q = queues.get(key)
+    // A key names one plugin's queue, so the entry type under it never changes.
+    const q = queues.get(key) as LogQueue<T> | undefined
     if (q) {
       q.handler = handler
       q.log = log
       return q
     }
-    const created: LogQueue = new LogQueue(name, params, handler, log, () => {
+    const created: LogQueue<T> = new LogQueue<T>(name, params, handler, log, () => {
       if (queues.get(key) === created && created.count === 0) queues.delete(key)
     })
-    queues.set(key, created)
+    queues.set(key, created as LogQueue<unknown>)
     return created
   }
 
@@ -239,7 +260,7 @@ export class LogQueues {
 }
 
 export const LOG_QUEUES = nodeSlot(
-  'http-log:queues',
+  'plugins:queues',
   () => new LogQueues(),
   (q) => q.clear(),
 )
