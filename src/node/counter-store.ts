@@ -14,6 +14,15 @@ export interface CounterEntry {
 
 /** Above this many keys, expired ones are swept at once and, if still over, the oldest go. */
 export const MAX_KEYS = 1_000_000
+
+/**
+ * What one counter costs, estimated for Kong's shared-dict gauges: the key's
+ * characters (one byte each in V8's one-byte strings) plus the entry object
+ * and its map slot. Kong's rate-limiting keys run to about 128 characters,
+ * so the store's capacity is MAX_KEYS such entries.
+ */
+export const ENTRY_BYTES = 96
+export const CAPACITY_BYTES = MAX_KEYS * (ENTRY_BYTES + 128)
 const SWEEP_EVERY_MS = 10_000
 
 export class CounterStore {
@@ -58,6 +67,13 @@ export class CounterStore {
   /** Adds `by` to a counter, creating it with a TTL of `ttlSeconds`; returns the new value. */
   incr(key: string, by: number, ttlSeconds: number, now = Date.now()): number {
     return this.add(key, by, ttlSeconds, now).value
+  }
+
+  /** The bytes the live and not yet swept entries hold, estimated (ENTRY_BYTES); read at scrape time. */
+  bytes(): number {
+    let n = 0
+    for (const k of this.#counters.keys()) n += ENTRY_BYTES + k.length
+    return n
   }
 
   /** How many keys are held (tests). */

@@ -15,6 +15,8 @@ import type { NodeSlot, NodeView } from '../plugins/types.js'
 import type { PrimaryChannel } from './counter-protocol.js'
 import { LeasedCounters } from './counter-lease.js'
 import { LocalCounters } from './counters.js'
+import { CAPACITY_BYTES } from './counter-store.js'
+import { SharedDicts } from './shared-dicts.js'
 import { HealthStore } from './health.js'
 import { UpstreamPools, type UpstreamKeepalive } from './pools.js'
 
@@ -47,13 +49,17 @@ export function createNodeState(opts: NodeOptions = {}): NodeState {
   const pools = new UpstreamPools(opts.upstreamKeepalive)
   const counters = opts.primary ? new LeasedCounters(opts.primary) : new LocalCounters()
   let closed = false
+  const metrics = opts.metrics ?? new Registry()
+  const id = opts.id ?? randomUUID()
+  const dicts = new SharedDicts(metrics, id)
   const node: NodeState = {
-    id: opts.id ?? randomUUID(),
+    id,
     hostname: hostname(),
     pools,
     health: new HealthStore(),
-    metrics: opts.metrics ?? new Registry(),
+    metrics,
     counters,
+    sharedDict: (name, source) => dicts.add(name, source),
     slot<T>(slot: NodeSlot<T>): T {
       const held = slots.get(slot.key)
       if (held) {
@@ -73,5 +79,7 @@ export function createNodeState(opts: NodeOptions = {}): NodeState {
       await Promise.allSettled([...closing, pools.close()])
     },
   }
+  // Kong's kong_rate_limiting_counters shm. A worker's counters live in the primary, which serves no plugin gauges.
+  if (counters instanceof LocalCounters) dicts.add('kong_rate_limiting_counters', { used: () => counters.store.bytes(), capacity: () => CAPACITY_BYTES })
   return node
 }

@@ -3,11 +3,14 @@
  * Each gateway has its own Registry (never prom-client's global one), so
  * several gateways can run in one process (the tests do). Values are read at
  * scrape time from the Runtime holder and the reloader: nothing to feed.
+ * Kong's series follow (kong-exposition.ts for the plugin registry's,
+ * kong-node.ts for the node-wide ones).
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Reloader, ReloadResult } from '../reload/reloader.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 import { kongExposition } from './kong-exposition.js'
+import { kongNodeSeries, type NginxStatistics } from './kong-node.js'
 
 export interface GatewayMetrics {
   readonly registry: Registry
@@ -22,6 +25,8 @@ export function createMetrics(opts: {
   holder: RuntimeHolder
   reloader?: Reloader | undefined
   extra?: Registry | (() => Promise<string>) | undefined
+  /** The proxy listeners' counts (Kong's kong_nginx_connections_total and kong_nginx_requests_total), when there are listeners to count. */
+  server?: (() => NginxStatistics | Promise<NginxStatistics>) | undefined
 }): GatewayMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
@@ -62,6 +67,12 @@ export function createMetrics(opts: {
   const more = extra === undefined ? undefined : typeof extra === 'function' ? extra : () => extra.metrics()
   // The plugin metrics in Kong's text; the node-wide ones only while no prometheus plugin runs.
   const prometheusOn = () => opts.holder.current().config.plugins.some((p) => p.enabled && p.name === 'prometheus')
-  const render = more ? async () => `${await registry.metrics()}\n${kongExposition(await more(), prometheusOn())}` : () => registry.metrics()
+  // Then Kong's node-wide series the admin process knows (connections, requests, target health).
+  const render = async () => {
+    const own = await registry.metrics()
+    const plugins = more ? kongExposition(await more(), prometheusOn()) : ''
+    const node = kongNodeSeries(opts.holder.current(), opts.server ? await opts.server() : undefined)
+    return `${own}\n${plugins}${node}`
+  }
   return { registry, render, contentType: registry.contentType }
 }

@@ -339,6 +339,17 @@ export interface NodeView {
    * with `--workers`, every worker counts on the same ones. Kept across reloads.
    */
   readonly counters: NodeCounters
+  /**
+   * Shows a node-wide store as one of Kong's lua_shared_dicts on /metrics
+   * (`kong_memory_lua_shared_dict_bytes` and `_total_bytes`), read when scraped.
+   */
+  sharedDict(name: string, source: SharedDictSource): void
+}
+
+/** A store shown as a Kong shared dict: its bytes now and the bytes it may grow to. */
+export interface SharedDictSource {
+  used(): number
+  capacity(): number
 }
 
 /**

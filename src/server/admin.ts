@@ -14,7 +14,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Config, Plugin, Upstream } from '../config/model.js'
 import type { Collection } from '../config/schema/context.js'
 import { redactForDisplay } from '../config/secrets/index.js'
-import { parseTarget } from '../config/schema/upstream.js'
+import { healthchecksOff, targetsHealth } from '../compile/target-health.js'
 import { createMetrics } from '../observability/metrics.js'
 import type { Registry } from 'prom-client'
 import { registry as pluginRegistry } from '../plugins/registry.js'
@@ -167,34 +167,13 @@ export function refusal(method: string, path: string): Record<string, unknown> {
 
 // ---------------------------------------------------------------- health
 
-function healthchecksOff(u: Upstream): boolean {
-  const { active, passive } = u.healthchecks
-  return (
-    active.healthy.interval === 0 &&
-    active.unhealthy.interval === 0 &&
-    passive.unhealthy.http_failures === 0 &&
-    passive.unhealthy.tcp_failures === 0 &&
-    passive.unhealthy.timeouts === 0
-  )
-}
-
 function upstreamHealth(rt: Runtime, u: Upstream) {
-  const off = healthchecksOff(u)
-  const states = new Map((rt.balancers.get(u.name)?.health() ?? []).map((h) => [h.target, h.healthy]))
-  const data = rt.config.targets
-    .filter((t) => t.upstream === u.id)
-    .map((t) => {
-      const parsed = parseTarget(t.target)
-      const key = parsed ? `${parsed.host}:${parsed.port}` : t.target
-      const healthy = states.get(key)
-      const health = off || healthy === undefined ? 'HEALTHCHECKS_OFF' : healthy ? 'HEALTHY' : 'UNHEALTHY'
-      return {
-        ...t,
-        upstream: { id: u.id },
-        health,
-        data: { addresses: parsed ? [{ ip: parsed.host, port: parsed.port, health, weight: t.weight }] : [] },
-      }
-    })
+  const data = targetsHealth(rt.config, rt.balancers.get(u.name), u).map(({ target: t, address, health }) => ({
+    ...t,
+    upstream: { id: u.id },
+    health,
+    data: { addresses: address ? [{ ip: address.ip, port: address.port, health, weight: t.weight }] : [] },
+  }))
   return { data, next: null }
 }
 
@@ -217,7 +196,7 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (_req, _payload, done) => done(null))
   const rt = () => opts.holder.current()
-  const metrics = createMetrics({ holder: opts.holder, reloader: opts.reloader, extra: opts.pluginMetrics })
+  const metrics = createMetrics({ holder: opts.holder, reloader: opts.reloader, extra: opts.pluginMetrics, server: opts.server })
   // Kong's Admin API answers carry Server and X-Kong-Admin-Latency, each as `headers` says
   // (spec/02-integration/05-proxy/14-server_tokens_spec.lua:939, :991).
   const server = opts.wire?.server

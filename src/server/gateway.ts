@@ -20,6 +20,7 @@ import type { ProxyOptions } from '../runtime/options.js'
 import { wireHeaders } from '../runtime/kong-headers.js'
 import { DEFAULT_REAL_IP, parseTrustedIps } from '../runtime/trust.js'
 import { buildAdminServer } from './admin.js'
+import { registerProcessGauges } from '../observability/kong-node.js'
 import { buildProxyServer, type ProxyServer, type ProxyServerOptions } from './app.js'
 import { defaultCertificate } from './default-certificate.js'
 import { ListenerStats, type ServerStats, type ServerTotals } from './listener-stats.js'
@@ -180,6 +181,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // Everything that outlives a reload: pools, target health, plugin metrics and slots.
   const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID, upstreamKeepalive: opts.upstreamKeepalive, primary: opts.primary })
   const ownsNode = opts.node === undefined
+  // Kong's per-process gauges (heap as the Lua VM, timers), summed across workers by the primary.
+  registerProcessGauges(node.metrics, node.id)
   // With --workers, the primary's /metrics sums what each worker counted (prom-client's cluster aggregation).
   if (cluster.isWorker) {
     new AggregatorRegistry() // its constructor installs the worker's answer to the primary's requests

@@ -87,12 +87,13 @@ function createMetrics(registry: Registry, nodeId: string): Metrics {
         registers,
       }),
     })
-  new Gauge({ name: 'kong_node_info', help: 'Kong Node metadata information', labelNames: ['node_id', 'version'], registers }).set(
+  // One node, one value: with --workers the primary takes the workers' largest (not their sum).
+  new Gauge({ name: 'kong_node_info', help: 'Kong Node metadata information', labelNames: ['node_id', 'version'], registers, aggregator: 'max' }).set(
     { node_id: nodeId, version: VERSION },
     1,
   )
   // DB-less: there is no database to lose, so Kong reports it reachable.
-  new Gauge({ name: 'kong_datastore_reachable', help: 'Datastore reachable from Kong, 0 is unreachable', registers }).set(1)
+  new Gauge({ name: 'kong_datastore_reachable', help: 'Datastore reachable from Kong, 0 is unreachable', registers, aggregator: 'max' }).set(1)
   // Kong counts its metric library's failures here; prom-client's updates cannot fail, so it stays 0.
   new Counter({ name: 'kong_nginx_metric_errors_total', help: 'Number of nginx-lua-prometheus errors', registers })
   return m

@@ -13,7 +13,7 @@ export const config = z.strictObject({
   upstream_health_metrics: z
     .boolean()
     .default(false)
-    .describe('Export the health of upstream targets (`kong_upstream_target_health`). Not available yet: accepted and ignored.'),
+    .describe('Export the health of upstream targets (`kong_upstream_target_health`): on when any enabled instance turns it on.'),
   ai_metrics: z.boolean().default(false).describe('Export AI (LLM) metrics. There are no AI plugins here: accepted and ignored.'),
   wasm_metrics: z.boolean().default(false).describe('Export metrics of Wasm filters. There are no Wasm filters here: accepted and ignored.'),
   ...metaFields,

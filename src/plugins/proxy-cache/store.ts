@@ -5,7 +5,7 @@
  * headers and key), evicting the least recently used entries beyond that.
  */
 import { LRUCache } from 'lru-cache'
-import { nodeSlot } from '../types.js'
+import { nodeSlot, type NodeView } from '../types.js'
 
 /** Default byte bound of each store (Kong sizes its shared dicts in the nginx template; 64 MiB here). */
 export const DEFAULT_STORE_BYTES = 64 * 1024 * 1024
@@ -38,13 +38,22 @@ function sizeOf(entry: CachedResponse, key: string): number {
 export class MemoryStores {
   readonly #stores = new Map<string, Store>()
   readonly #bytes = new Map<string, number>()
+  readonly #shown = new Set<string>()
+
+  /** `node`: where each dictionary shows as Kong's shared dict of that name (its bytes and bound). */
+  constructor(readonly node?: NodeView) {}
 
   /** The store of that name, created on first use. */
   get(name: string): Store {
     let store = this.#stores.get(name)
     if (!store) {
-      store = new LRUCache<string, CachedResponse>({ maxSize: this.#bytes.get(name) ?? DEFAULT_STORE_BYTES, sizeCalculation: sizeOf })
-      this.#stores.set(name, store)
+      const created = new LRUCache<string, CachedResponse>({ maxSize: this.#bytes.get(name) ?? DEFAULT_STORE_BYTES, sizeCalculation: sizeOf })
+      if (this.node && !this.#shown.has(name)) {
+        // Shown once per name; a store replaced by setBytes is read through the map.
+        this.#shown.add(name)
+        this.node.sharedDict(name, { used: () => this.#stores.get(name)?.calculatedSize ?? 0, capacity: () => this.#stores.get(name)?.maxSize ?? 0 })
+      }
+      this.#stores.set(name, (store = created))
     }
     return store
   }
@@ -67,6 +76,6 @@ export class MemoryStores {
 
 export const MEMORY_STORES = nodeSlot(
   'proxy-cache:stores',
-  () => new MemoryStores(),
+  (node) => new MemoryStores(node),
   (s) => s.clear(),
 )
