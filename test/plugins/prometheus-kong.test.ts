@@ -3,12 +3,16 @@
 // Kong's library writes them (HELP/TYPE only for metrics with samples, a bucket's `le` last),
 // routes without a service, each switch alone, and the plugin's metrics leaving with the plugin.
 // Stream (TCP) sessions are in test/stream/plugins-kong.test.ts.
-// Not here: gRPC routes, the Status API listener and a custom nginx server
-// (no equivalents), upstream target health, nginx connection/timer/shared-dict/Lua VM metrics
-// and AI metrics (not exported; see the README's prometheus section).
+// Not here: gRPC routes, the Status API listener and a custom nginx server (no equivalents),
+// a target whose name does not resolve (dns_error: targets are reached by name here), the stream
+// subsystem's copies of the node gauges, the `prometheus_metrics` shared dict (prom-client's
+// registry is not a bounded store) and AI metrics (see the README's prometheus section).
+// Kong's Grafana dashboard over these series: prometheus-grafana.test.ts.
 import { readFileSync, writeFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
-import { fetchRaw } from '../helpers/gateway.js'
+import { fetchRaw, gateway } from '../helpers/gateway.js'
+import { deadPort } from '../helpers/stream.js'
+import { startUpstream } from '../helpers/upstream.js'
 import { pluginGateway, pluginLines, type PluginGateway, type PluginLine } from '../helpers/plugin-gateway.js'
 import type { Handler } from '../helpers/upstream.js'
 
@@ -19,8 +23,11 @@ const statusUpstream: Handler = (req, res) => {
   res.end('ok')
 }
 
-/** Kong's fixture: service mock-service, route http-route on GET `/`, route `serverless` (Host status.example.com) without a service, prometheus global. */
+/** Kong's fixture: upstream mock-upstream-healthchecksoff (no service uses it), service mock-service, route http-route on GET `/`, route `serverless` (Host status.example.com) without a service, prometheus global. */
 const KONG_YML = (config: string) => `_format_version: "3.0"
+upstreams:
+  - name: mock-upstream-healthchecksoff
+    targets: [{ target: "127.0.0.1:15555", weight: 1000 }]
 services:
   - name: mock-service
     url: $UPSTREAM
@@ -44,6 +51,7 @@ const ALL = '{ status_code_metrics: true, latency_metrics: true, bandwidth_metri
 async function start(t: Test, yaml: string): Promise<PluginGateway & { lines: PluginLine[]; scrape(): Promise<string> }> {
   const { lines, pluginLog } = pluginLines()
   const g = await pluginGateway(t, yaml, statusUpstream, { adminListen: '127.0.0.1:0', pluginLog })
+
   const scrape = async () => {
     const r = await fetchRaw(`${g.gw.adminUrl}/metrics`)
     if (r.status !== 200) throw new Error(`GET /metrics answered ${r.status}`)
@@ -128,6 +136,7 @@ const SWITCHES: Record<string, string> = {
   status_code_metrics: 'http_requests_total',
   latency_metrics: 'kong_latency_ms',
   bandwidth_metrics: 'bandwidth_bytes',
+  upstream_health_metrics: 'upstream_target_health',
 }
 for (const [name, pattern] of Object.entries(SWITCHES)) {
   t.test(`only ${name}: ${pattern} is found, the others are not`, async (t) => {
@@ -164,5 +173,181 @@ for (const how of ['disabling', 'removing']) {
     for (const m of HIGH_COST) t.notOk(text.includes(m), `${m} after`)
     t.match(text, /^kong_node_info\{node_id="[0-9a-f-]{36}",version="[^"]+"\} 1$/m)
     t.match(text, /^kong_datastore_reachable 1$/m)
+    // spec/03-plugins/26-prometheus/07-optional_fields_spec.lua:13 (assert_normal_metrics, before and after)
+    t.ok(text.includes('kong_memory_lua_shared_dict_bytes'))
+    for (const state of ['accepted', 'active', 'handled', 'reading', 'total', 'waiting', 'writing'])
+      t.match(text, new RegExp(`^kong_nginx_connections_total\\{node_id="[0-9a-f-]{36}",subsystem="http",state="${state}"\\} \\d+$`, 'm'), state)
   })
 }
+
+/** Kong's connection states (spec/03-plugins/26-prometheus/07-optional_fields_spec.lua:16). */
+const CONNECTION_STATES = ['accepted', 'active', 'handled', 'reading', 'total', 'waiting', 'writing']
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+const series = (text: string, line: string) => new RegExp(`^${line}$`, 'm').test(text)
+
+t.test("nginx connection and request counts are the proxy listeners' real ones", async (t) => {
+  // spec/03-plugins/26-prometheus/05-metrics_spec.lua:133
+  const g = await start(t, KONG_YML(ALL))
+  for (let i = 0; i < 3; i++) t.equal((await g.send('/status/200')).status, 200)
+  const text = await g.scrape()
+  for (const state of CONNECTION_STATES) t.ok(series(text, `kong_nginx_connections_total\\{node_id="${UUID}",subsystem="http",state="${state}"\\} \\d+`), state)
+  const value = (state: string) => Number(new RegExp(`^kong_nginx_connections_total\\{[^}]*state="${state}"\\} (\\d+)$`, 'm').exec(text)?.[1])
+  // Three requests so far, none in flight; the listener took at least one connection.
+  t.equal(value('total'), 3)
+  t.equal(value('writing'), 0)
+  t.ok(value('accepted') >= 1 && value('handled') === value('accepted'))
+  t.equal(value('active'), value('reading') + value('writing') + value('waiting'), 'active = reading + writing + waiting')
+  t.match(text, new RegExp(`^kong_nginx_requests_total\\{node_id="${UUID}",subsystem="http"\\} 3$`, 'm'))
+  t.match(text, /^# HELP kong_nginx_connections_total Number of connections by subsystem\n# TYPE kong_nginx_connections_total gauge$/m)
+  t.match(text, /^# HELP kong_nginx_requests_total Number of requests total\n# TYPE kong_nginx_requests_total gauge$/m)
+})
+
+t.test('nginx timers, the worker heap as its Lua VM, and shared dicts with their capacity', async (t) => {
+  const g = await start(t, KONG_YML(ALL))
+  const text = await g.scrape()
+  // spec/03-plugins/26-prometheus/04-status_api_spec.lua:303
+  t.match(text, /^kong_nginx_timers\{state="running"\} \d+$/m)
+  t.match(text, /^kong_nginx_timers\{state="pending"\} \d+$/m)
+  // spec/03-plugins/26-prometheus/02-access_spec.lua:280 (and 04-status_api_spec.lua:410)
+  t.match(text, new RegExp(`^kong_memory_workers_lua_vms_bytes\\{node_id="${g.gw.node.id}",pid="${process.pid}",kong_subsystem="http"\\} [1-9]\\d*$`, 'm'))
+  // spec/03-plugins/26-prometheus/02-access_spec.lua:292: Kong's shared dict there is
+  // prometheus_metrics; the node-wide store here is the rate-limiting counters' dict.
+  t.match(
+    text,
+    new RegExp(
+      `^kong_memory_lua_shared_dict_total_bytes\\{node_id="${UUID}",shared_dict="kong_rate_limiting_counters",kong_subsystem="http"\\} [1-9]\\d*$`,
+      'm',
+    ),
+  )
+  t.match(
+    text,
+    new RegExp(`^kong_memory_lua_shared_dict_bytes\\{node_id="${UUID}",shared_dict="kong_rate_limiting_counters",kong_subsystem="http"\\} \\d+$`, 'm'),
+  )
+  // spec/03-plugins/26-prometheus/04-status_api_spec.lua:416
+  t.match(text, new RegExp(`^kong_node_info\\{node_id="${UUID}",version="\\S+"\\} 1$`, 'm'))
+})
+
+t.test('shared dicts count what the stores hold: rate-limiting counters and a proxy-cache store', async (t) => {
+  const yaml = `_format_version: "3.0"
+services:
+  - name: mock-service
+    url: $UPSTREAM
+    routes:
+      - name: http-route
+        paths: [/]
+        plugins:
+          - name: rate-limiting
+            config: { minute: 100, policy: local }
+          - name: proxy-cache
+            config: { strategy: memory, memory: { dictionary_name: my_cache } }
+plugins:
+  - name: prometheus
+`
+  const g = await start(t, yaml)
+  const bytes = (text: string, dict: string, total = '') =>
+    Number(
+      new RegExp(`^kong_memory_lua_shared_dict${total}_bytes\\{node_id="[^"]+",shared_dict="${dict}",kong_subsystem="http"\\} (\\d+)$`, 'm').exec(text)?.[1],
+    )
+  const before = await g.scrape()
+  t.equal(bytes(before, 'kong_rate_limiting_counters'), 0, 'no counter yet')
+  t.equal((await g.send('/status/200')).status, 200)
+  const after = await g.scrape()
+  t.ok(bytes(after, 'kong_rate_limiting_counters') > 0, 'a counter is held')
+  t.ok(bytes(after, 'my_cache') > 0, 'a cached response is held')
+  // proxy-cache's store is bounded at 64 MiB unless told otherwise.
+  t.equal(bytes(after, 'my_cache', '_total'), 64 * 1024 * 1024)
+})
+
+/** Kong's health-check fixture (04-status_api_spec.lua:33-100): checks off, and active checks with a dead second target. */
+async function healthGateway(t: Test, config = '{ upstream_health_metrics: true }') {
+  const up = await startUpstream('upstream', statusUpstream)
+  const dead = await deadPort()
+  const live = new URL(up.url).host
+  const yaml = `_format_version: "3.0"
+upstreams:
+  - name: mock-upstream-healthchecksoff
+    targets: [{ target: "${live}", weight: 1000 }]
+  - name: mock-upstream
+    healthchecks:
+      active:
+        http_path: /status/200
+        healthy: { interval: 0.1, successes: 2, http_statuses: [200, 302] }
+        unhealthy: { interval: 0.1, http_failures: 1, tcp_failures: 1, timeouts: 1 }
+    targets:
+      - { target: "${live}", weight: 1000 }
+      - { target: "127.0.0.1:${dead}", weight: 1 }
+plugins:
+  - name: prometheus
+    config: ${config}
+`
+  const gw = await gateway(yaml, { adminListen: '127.0.0.1:0' })
+  t.teardown(async () => {
+    await gw.close()
+    await up.close()
+  })
+  const scrape = async () => (await fetchRaw(`${gw.adminUrl}/metrics`)).body
+  return { gw, live, dead: `127.0.0.1:${dead}`, scrape }
+}
+
+const health = (upstream: string, target: string, state: string, value: number) =>
+  `kong_upstream_target_health{upstream="${upstream}",target="${target}",address="${target}",state="${state}",subsystem="http"} ${value}`
+
+t.test('upstream target health: healthchecks_off, healthy and unhealthy, one line per state', async (t) => {
+  const g = await healthGateway(t)
+  // spec/03-plugins/26-prometheus/04-status_api_spec.lua:309
+  let text = await scrapeUntil(g.scrape, health('mock-upstream-healthchecksoff', g.live, 'healthchecks_off', 1))
+  for (const [state, v] of [
+    ['healthchecks_off', 1],
+    ['healthy', 0],
+    ['unhealthy', 0],
+    ['dns_error', 0],
+  ] as const)
+    t.ok(text.includes(health('mock-upstream-healthchecksoff', g.live, state, v)), `checks off: ${state} ${v}`)
+  // spec/03-plugins/26-prometheus/04-status_api_spec.lua:331 (the dead target fails its first probe)
+  text = await scrapeUntil(g.scrape, health('mock-upstream', g.dead, 'unhealthy', 1))
+  for (const [state, v] of [
+    ['unhealthy', 1],
+    ['healthy', 0],
+    ['healthchecks_off', 0],
+    ['dns_error', 0],
+  ] as const)
+    t.ok(text.includes(health('mock-upstream', g.dead, state, v)), `dead target: ${state} ${v}`)
+  // spec/03-plugins/26-prometheus/04-status_api_spec.lua:320
+  for (const [state, v] of [
+    ['healthy', 1],
+    ['healthchecks_off', 0],
+    ['unhealthy', 0],
+    ['dns_error', 0],
+  ] as const)
+    t.ok(text.includes(health('mock-upstream', g.live, state, v)), `live target: ${state} ${v}`)
+  t.match(
+    text,
+    /^# HELP kong_upstream_target_health Health status of targets of upstream\. States = healthchecks_off\|healthy\|unhealthy\|dns_error, value is 1 when state is populated\.\n# TYPE kong_upstream_target_health gauge$/m,
+  )
+})
+
+t.test('upstream target health: a removed upstream and a removed target leave the scrape', async (t) => {
+  const g = await healthGateway(t)
+  t.ok((await scrapeUntil(g.scrape, health('mock-upstream', g.dead, 'unhealthy', 1))).includes('upstream="mock-upstream-healthchecksoff"'))
+  // spec/03-plugins/26-prometheus/04-status_api_spec.lua:380
+  const yaml = readFileSync(g.gw.file, 'utf8')
+  const noHcOff = yaml.replace(/ {2}- name: mock-upstream-healthchecksoff\n.*\n/, '')
+  writeFileSync(g.gw.file, noHcOff)
+  t.equal((await g.gw.reload()).result, 'applied')
+  let text = await g.scrape()
+  t.notOk(text.includes('upstream="mock-upstream-healthchecksoff"'), 'the removed upstream is gone')
+  // spec/03-plugins/26-prometheus/04-status_api_spec.lua:395
+  writeFileSync(g.gw.file, noHcOff.replace(`      - { target: "${g.dead}", weight: 1 }\n`, ''))
+  t.equal((await g.gw.reload()).result, 'applied')
+  text = await g.scrape()
+  t.notOk(text.includes(`target="${g.dead}"`), 'the removed target is gone')
+  t.ok(text.includes(`upstream="mock-upstream",target="${g.live}"`), 'the other target stays')
+})
+
+t.test('upstream target health is not exported unless an enabled instance asks for it', async (t) => {
+  // spec/03-plugins/26-prometheus/04-status_api_spec.lua:530 (the switch off: no upstream_target_health)
+  const g = await healthGateway(t, '{ status_code_metrics: true }')
+  const text = await g.scrape()
+  t.notOk(text.includes('upstream_target_health'))
+  t.ok(text.includes('kong_nginx_connections_total{'), 'the node series are there')
+})
