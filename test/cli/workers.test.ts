@@ -109,6 +109,13 @@ t.test('prometheus with two workers: the primary /metrics sums what each worker 
     if (n < 20) await new Promise((r) => setTimeout(r, 100))
   }
   t.equal(n, 20, 'every request counted once, whichever worker served it')
+  const text = await (await request(`http://${started.admin}/metrics`)).body.text()
+  // spec/03-plugins/26-prometheus/02-access_spec.lua:280: one Lua VM line per worker (its pid), here each worker's heap.
+  const pids = [...text.matchAll(/^kong_memory_workers_lua_vms_bytes\{node_id="[^"]+",pid="(\d+)",kong_subsystem="http"\} [1-9]\d*$/gm)].map((m) => m[1])
+  t.equal(new Set(pids).size, 2, `a heap line per worker: ${pids.join(', ')}`)
+  // One node: its info is 1, not one per worker; its request count is the workers' sum (as /status).
+  t.match(text, /^kong_node_info\{node_id="[^"]+",version="[^"]+"\} 1$/m)
+  t.match(text, /^kong_nginx_requests_total\{node_id="[^"]+",subsystem="http"\} 20$/m)
   child.kill('SIGTERM')
   t.equal(await exited, 0)
 })
