@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/collector.js'
 import { grpcCall } from '../helpers/grpc-h1.js'
 import { startGrpcUpstream } from '../helpers/grpc-upstream.js'
 import { udpReceiver, type UdpReceiver } from '../helpers/log-receivers.js'
-import { pluginGateway, type PluginGateway } from '../helpers/plugin-gateway.js'
+import { pluginGateway, pluginLines, type PluginGateway } from '../helpers/plugin-gateway.js'
 
 const KEY = '123456789'
 const loggly = (r: UdpReceiver, config: Record<string, unknown> = {}) => ({ name: 'loggly', config: { host: '127.0.0.1', port: r.port, key: KEY, ...config } })
@@ -165,6 +165,22 @@ t.test('a gRPC call: warning at log level info is priority 12', async (t) => {
   const m = await message(r)
   t.equal(m.pri, '12')
   t.equal(m.json.client_ip, '127.0.0.1')
+})
+
+t.test('a name that does not resolve: the request is served, the failure logged in Kong words', async (t) => {
+  // kong/plugins/loggly/handler.lua: setpeername fails, "failed to connect to <host>:<port>: <err>"
+  // (.invalid never resolves: RFC 6761)
+  const { lines, pluginLog } = pluginLines()
+  const { send } = await pluginGateway(t, kongYml({ 'logging.test': [{ name: 'loggly', config: { host: 'nowhere.invalid', key: KEY } }] }), undefined, {
+    pluginLog,
+  })
+  const res = await send('/request', { headers: { host: 'logging.test' } })
+  t.equal(res.status, 200)
+  t.ok(res.reached)
+  t.ok(
+    await waitFor(() => lines.some((l) => l.msg.startsWith('failed to connect to nowhere.invalid:514: nowhere.invalid could not be resolved'))),
+    lines.map((l) => l.msg).join('\n'),
+  )
 })
 
 t.test('schema: Kong defaults; key required; a severity outside the list refused', async (t) => {

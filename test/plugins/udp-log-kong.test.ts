@@ -10,7 +10,7 @@ import { waitFor } from '../helpers/collector.js'
 import { grpcCall } from '../helpers/grpc-h1.js'
 import { startGrpcUpstream } from '../helpers/grpc-upstream.js'
 import { udpReceiver, type UdpReceiver } from '../helpers/log-receivers.js'
-import { pluginGateway, type PluginGateway } from '../helpers/plugin-gateway.js'
+import { pluginGateway, pluginLines, type PluginGateway } from '../helpers/plugin-gateway.js'
 
 const udpLog = (r: UdpReceiver, config: Record<string, unknown> = {}) => ({ name: 'udp-log', config: { host: '127.0.0.1', port: r.port, ...config } })
 
@@ -93,6 +93,22 @@ t.test('a gRPC call is logged, with latencies that add up', async (t) => {
   t.equal(rec.service.name, 'grpc-service')
   t.ok(rec.latencies.proxy < 3000)
   t.ok(1 + rec.latencies.request >= rec.latencies.kong + rec.latencies.proxy)
+})
+
+t.test('a name that does not resolve: the request is served, the failure logged in Kong words', async (t) => {
+  // kong/plugins/udp-log/handler.lua: setpeername fails, "could not connect to <host>:<port>: <err>"
+  // (.invalid never resolves: RFC 6761)
+  const { lines, pluginLog } = pluginLines()
+  const { send } = await pluginGateway(t, kongYml({ 'udp_logging.test': [{ name: 'udp-log', config: { host: 'nowhere.invalid', port: 9 } }] }), undefined, {
+    pluginLog,
+  })
+  const res = await send('/request', { headers: { host: 'udp_logging.test' } })
+  t.equal(res.status, 200)
+  t.ok(res.reached)
+  t.ok(
+    await waitFor(() => lines.some((l) => l.msg.startsWith('could not connect to nowhere.invalid:9: nowhere.invalid could not be resolved'))),
+    lines.map((l) => l.msg).join('\n'),
+  )
 })
 
 t.test('schema: Kong defaults; host and port required', async (t) => {

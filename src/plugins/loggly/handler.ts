@@ -12,7 +12,7 @@
  */
 import { logEntries } from '../shared/log-fields.js'
 import { codeForStatus, severityCodes, statusOf } from '../shared/severity.js'
-import { socketError } from '../shared/socket-errors.js'
+import { isResolveError, socketError } from '../shared/socket-errors.js'
 import { serializeStream } from '../shared/stream-log.js'
 import { UDP_SENDER } from '../shared/udp-sender.js'
 import { definePhases } from '../types.js'
@@ -33,7 +33,8 @@ export default definePhases<LogglyConfig>((conf, env) => {
   // What follows the timestamp, up to the JSON: fixed for the instance.
   const tags = conf.tags.map((t) => `tag="${t}"`).join(' ')
   const middle = ` ${env.node.hostname} kong - - [${conf.key}@${LOGGLY_PEN} ${tags}] `
-  const failed = (e: Error) => env.log.error(`failed to send data to ${host}:${port}: ${socketError(e)}`)
+  // Kong resolves the name in setpeername ("failed to connect to"), then sends ("failed to send data to").
+  const failed = (e: Error) => env.log.error(`failed to ${isResolveError(e) ? 'connect to' : 'send data to'} ${host}:${port}: ${socketError(e)}`)
   const send = (code: number, record: unknown) => {
     if (code < 0) return
     sender.send(`<${FACILITY_USER + code}>1 ${utcSeconds(Date.now())}${middle}${JSON.stringify(record)}`, host, port, failed)

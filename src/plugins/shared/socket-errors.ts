@@ -28,3 +28,9 @@ export function socketError(e: unknown): string {
 
 /** An error whose cosocket words are `timeout`. */
 export const timeoutError = (): NodeJS.ErrnoException => Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })
+
+/** Whether `e` is a name that could not be resolved (Kong's cosocket fails its connect/setpeername then). */
+export function isResolveError(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code
+  return code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+}

@@ -5,7 +5,7 @@
  * words. A stream session sends Kong's stream record.
  */
 import { logEntries } from '../shared/log-fields.js'
-import { socketError } from '../shared/socket-errors.js'
+import { isResolveError, socketError } from '../shared/socket-errors.js'
 import { serializeStream } from '../shared/stream-log.js'
 import { UDP_SENDER } from '../shared/udp-sender.js'
 import { definePhases } from '../types.js'
@@ -14,7 +14,8 @@ import type { UdpLogConfig } from './schema.js'
 export default definePhases<UdpLogConfig>((conf, env) => {
   const sender = env.node.slot(UDP_SENDER)
   const { host, port } = conf
-  const failed = (e: Error) => env.log.error(`could not send data to ${host}:${port}: ${socketError(e)}`)
+  // Kong resolves the name in setpeername ("could not connect to"), then sends ("could not send data to").
+  const failed = (e: Error) => env.log.error(`could not ${isResolveError(e) ? 'connect to' : 'send data to'} ${host}:${port}: ${socketError(e)}`)
   const send = (message: string) => sender.send(message, host, port, failed)
   const entry = logEntries(conf.custom_fields_by_lua, env)
   return {
