@@ -53,5 +53,6 @@ ${wrap(REQUIRABLE.join(', '), '        ')}
       GATEWAY_SERVER_TOKEN, GATEWAY_HEADERS, GATEWAY_HEADERS_UPSTREAM, GATEWAY_ALLOW_DEBUG_HEADER,
       GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES, GATEWAY_ERROR_DEFAULT_TYPE,
       GATEWAY_ERROR_TEMPLATE_HTML|JSON|XML|PLAIN, GATEWAY_UPSTREAM_KEEPALIVE_POOL_SIZE|MAX_REQUESTS|
-      IDLE_TIMEOUT (lists are comma-separated).
+      IDLE_TIMEOUT, GATEWAY_SYSLOG_SOCKET (the syslog plugin's socket; default /dev/log)
+      (lists are comma-separated).
       Logs are JSON lines on stdout.`

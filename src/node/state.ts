@@ -34,6 +34,8 @@ export interface NodeOptions {
   /** Kong's node_id; workers of one node share the primary's (GATEWAY_NODE_ID). Default: a random UUID. */
   id?: string | undefined
   metrics?: Registry | undefined
+  /** The local syslog socket (GATEWAY_SYSLOG_SOCKET); default /dev/log, where libc's syslog(3) writes. */
+  syslogSocket?: string | undefined
   /** Kong's upstream_keepalive_* for every upstream pool (default: Kong's, pools.ts). */
   upstreamKeepalive?: Partial<UpstreamKeepalive> | undefined
   /**
@@ -55,6 +57,7 @@ export function createNodeState(opts: NodeOptions = {}): NodeState {
   const node: NodeState = {
     id,
     hostname: hostname(),
+    syslogSocket: opts.syslogSocket || '/dev/log',
     pools,
     health: new HealthStore(),
     metrics,

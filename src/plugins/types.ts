@@ -330,6 +330,8 @@ export interface NodeView {
   /** Kong's node_id: shared by the workers of one node. */
   readonly id: string
   readonly hostname: string
+  /** The local syslog socket the syslog plugin writes to (GATEWAY_SYSLOG_SOCKET; /dev/log by default). */
+  readonly syslogSocket: string
   /** The node's plugin metrics registry (prom-client), served on the admin /metrics. */
   readonly metrics: Registry
   /** The value of a slot on this node, created on first use. */

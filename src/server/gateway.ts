@@ -179,7 +179,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const loaded = await loadFile(opts.config, { env, registry: plugins.registry })
   if (!loaded.ok) throw new ConfigError(loaded.issues)
   // Everything that outlives a reload: pools, target health, plugin metrics and slots.
-  const node = opts.node ?? createNodeState({ id: env.GATEWAY_NODE_ID, upstreamKeepalive: opts.upstreamKeepalive, primary: opts.primary })
+  const node =
+    opts.node ??
+    createNodeState({
+      id: env.GATEWAY_NODE_ID,
+      syslogSocket: env.GATEWAY_SYSLOG_SOCKET,
+      upstreamKeepalive: opts.upstreamKeepalive,
+      primary: opts.primary,
+    })
   const ownsNode = opts.node === undefined
   // Kong's per-process gauges (heap as the Lua VM, timers), summed across workers by the primary.
   registerProcessGauges(node.metrics, node.id)

@@ -97,7 +97,7 @@ t.test('echoed on exits too (header_filter runs for every response)', async (t) 
 t.test('the id is in kit.shared.correlation_id for later plugins', async (t) => {
   const seen: unknown[] = []
   const reader = {
-    definition: definePlugin({ name: 'shared-reader', priority: 7, version: '0.0.0', config: z.strictObject({}), protocols: PROTOCOLS_ALL, scopes: ANY_SCOPE }),
+    definition: definePlugin({ name: 'shared-reader', priority: 5, version: '0.0.0', config: z.strictObject({}), protocols: PROTOCOLS_ALL, scopes: ANY_SCOPE }),
     handler: defineHandler({ name: 'shared-reader', create: () => ({ access: (kit) => void seen.push(kit.shared.correlation_id) }) }),
   }
   const { send } = await pluginGateway(t, CONFIG('', '          - name: shared-reader\n'), undefined, { plugins: pluginSet([reader]) })

@@ -148,6 +148,7 @@ plugins: [{ name: file-log, config: { path: "${file}" } }]
 
 t.test('request.tls on an https listener: version, cipher, client_verify NONE; absent on http', async (t) => {
   // kong/pdk/log.lua:827-829 (request.tls.version, .cipher, .client_verify, TLS requests only)
+  // spec/03-plugins/01-tcp-log/01-tcp-log_spec.lua:461 (logs TLS info), :217 (no request.tls over HTTP)
   const file = logFile()
   const fixture = (f: string) => readFileSync(`test/fixtures/tls/${f}`, 'utf8')
   const { send, gw } = await pluginGateway(

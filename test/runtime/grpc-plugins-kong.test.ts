@@ -70,8 +70,8 @@ t.test("a body_filter sees the upstream's trailers, and what it leaves goes to t
   const seen: (Readonly<Record<string, string>> | undefined)[] = []
   const trailers = definePlugin({
     name: 'trailer-probe',
-    // Not 3: that is grpc-web's (priorities are unique in a plugin set).
-    priority: 4,
+    // Not 3 or 4: grpc-web's and syslog's (priorities are unique in a plugin set).
+    priority: 5,
     version: '1.0.0',
     config,
     protocols: PROTOCOLS_ALL,

@@ -64,6 +64,7 @@ plugins:
   t.equal(first!.tries[0].port, tcpUp.port)
 
   // spec/02-integration/05-proxy/28-stream_plugins_triggering_spec.lua:225 ("tls"): no SNI, the default certificate
+  // spec/03-plugins/01-tcp-log/01-tcp-log_spec.lua:601 (#stream reports tls streams: session.tls)
   const tls = await tlsExchange(gw.stream[1]!, MESSAGE)
   t.equal(tls.data, MESSAGE, 'tls: terminated, then TLS again to the upstream')
   t.equal(tls.authorized, 'localhost', "Kong's default certificate (CN=localhost)")

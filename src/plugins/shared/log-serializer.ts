@@ -170,7 +170,8 @@ function record(kit: Kit): LogRecord {
     upstream_status: p ? p.statusText : '',
     response: { status: kit.response.status, headers: { ...kit.response.headers }, size: sizes.response },
     latencies: latencies(kit, elapsed),
-    tries: p && tries(kit, p),
+    // Kong prepares the balancer (an empty list of tries) once a route matched: a plugin's early answer logs `[]`.
+    tries: p ? tries(kit, p) : kit.route && [],
     // Kong reads credential.consumer_id, which 3.x credential rows do not have: only the id is logged.
     authenticated_entity: kit.credential ? { id: kit.credential.id } : undefined,
     route: kit.route && row(kit.route, routeRow),

@@ -1,0 +1,15 @@
+/** syslog: the plugin's definition (handler.ts runs requests; schema.ts is its config). */
+import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
+import { config } from './schema.js'
+
+export default definePlugin({
+  name: 'syslog',
+  priority: 4,
+  version: '3.10.0',
+  config,
+  protocols: PROTOCOLS_ALL,
+  scopes: ANY_SCOPE,
+  // No streamLog: Kong's handler reads response.status, which a stream record lacks, and writes nothing (README).
+  phases: ['log'],
+  handler: () => import('./handler.js'),
+})

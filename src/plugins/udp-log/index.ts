@@ -1,0 +1,14 @@
+/** udp-log: the plugin's definition (handler.ts runs requests; schema.ts is its config). */
+import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
+import { config } from './schema.js'
+
+export default definePlugin({
+  name: 'udp-log',
+  priority: 8,
+  version: '3.10.0',
+  config,
+  protocols: PROTOCOLS_ALL,
+  scopes: ANY_SCOPE,
+  phases: ['log', 'streamLog'],
+  handler: () => import('./handler.js'),
+})
