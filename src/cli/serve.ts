@@ -241,8 +241,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
         count: workerCount,
         log,
         drainTimeoutMs: opts.drainTimeoutMs,
-        start: (workers, notReady, serverStats) =>
-          startGateway({ ...opts, listen: [], tlsListen: [], streamListen: [], accessLog: undefined, workers, notReady, serverStats }),
+        start: (workers, notReady, serverStats, primaryMetrics) =>
+          startGateway({ ...opts, listen: [], tlsListen: [], streamListen: [], accessLog: undefined, workers, notReady, serverStats, primaryMetrics }),
       })
     } catch (err) {
       if (err instanceof ConfigError) {

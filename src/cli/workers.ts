@@ -11,6 +11,9 @@ import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from '../observability/logger.js'
 import type { Gateway } from '../server/gateway.js'
 import { CounterAuthority } from '../node/counter-authority.js'
+import { CAPACITY_BYTES } from '../node/counter-store.js'
+import { SharedDicts } from '../node/shared-dicts.js'
+import { Registry } from 'prom-client'
 import { isCountersMessage, type PrimaryChannel, type ToPrimary } from '../node/counter-protocol.js'
 import type { ServerStats } from '../server/listener-stats.js'
 import { answerStats, statsCollector } from './worker-stats.js'
@@ -31,6 +34,8 @@ export interface PrimaryOptions {
     notReady: (hash: string) => string | undefined,
     /** The `server` block of /status: the workers' counts, summed. */
     serverStats: () => Promise<ServerStats>,
+    /** Series the primary itself owns (the node's rate-limit counters), served beside the workers' summed ones. */
+    primaryMetrics: Registry,
   ) => Promise<Gateway>
 }
 
@@ -51,10 +56,12 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   const hashes = new Map<Worker, string | undefined>()
   let stopping = false
   const stats = statsCollector(() => hashes.keys())
+  const primaryMetrics = new Registry()
   const g = await opts.start(
     () => [...hashes].map(([w, hash]) => ({ pid: w.process.pid ?? 0, hash })),
     (current) => workersNotReady(opts.count, [...hashes.values()], current),
     () => stats.collect(),
+    primaryMetrics,
   )
   opts.log.info({ admin: g.admin ?? 'off', workers: opts.count }, 'admin listening; starting workers')
   // The node's counters (rate limiting's local policy): here, so that a limit holds for every worker together.
@@ -67,6 +74,11 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
       w.send(message, undefined, undefined, () => undefined)
       return true
     },
+  })
+  // Kong's kong_rate_limiting_counters shm is this store: shown from here, where it lives.
+  new SharedDicts(primaryMetrics, g.node.id).add('kong_rate_limiting_counters', {
+    used: () => counters.store.bytes(),
+    capacity: () => CAPACITY_BYTES,
   })
   let announced = false
   const fork = () => {

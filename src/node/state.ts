@@ -82,7 +82,7 @@ export function createNodeState(opts: NodeOptions = {}): NodeState {
       await Promise.allSettled([...closing, pools.close()])
     },
   }
-  // Kong's kong_rate_limiting_counters shm. A worker's counters live in the primary, which serves no plugin gauges.
+  // Kong's kong_rate_limiting_counters shm. A worker's counters live in the primary, which shows them (cli/workers.ts).
   if (counters instanceof LocalCounters) dicts.add('kong_rate_limiting_counters', { used: () => counters.store.bytes(), capacity: () => CAPACITY_BYTES })
   return node
 }

@@ -4,6 +4,7 @@
  * sample (its scrape iterates stored series, not registered metrics), and a
  * histogram bucket's `le` label comes last. Applied at scrape time to text,
  * so the summed text of --workers gets the same treatment as one process's.
+ * mergeExpositions joins the workers' sum and the primary's own series.
  */
 
 /** Kong's series that exist only while a prometheus plugin is configured (the rest are node-wide gauges). */
@@ -33,4 +34,24 @@ export function kongExposition(text: string, pluginEnabled: boolean): string {
     }
   }
   return out.length === 0 ? '' : `${out.join('\n')}\n`
+}
+
+/**
+ * Two prom-client texts as one: a family in both keeps its HELP and TYPE once,
+ * with the second text's samples after the first's (a scrape that repeats a
+ * family is refused by Prometheus). The label sets must not overlap.
+ */
+export function mergeExpositions(a: string, b: string): string {
+  const families = new Map<string, string[]>()
+  for (const text of [a, b]) {
+    for (const block of text.split('\n\n')) {
+      const lines = block.split('\n').filter((l) => l !== '')
+      if (lines.length === 0) continue
+      const name = /^# HELP (\S+)/.exec(lines[0]!)?.[1] ?? lines[0]!
+      const held = families.get(name)
+      if (held) held.push(...lines.filter((l) => !l.startsWith('#')))
+      else families.set(name, lines)
+    }
+  }
+  return families.size === 0 ? '' : `${[...families.values()].map((l) => l.join('\n')).join('\n\n')}\n`
 }

@@ -18,6 +18,8 @@
  * Kong registers all of these with the plugin loaded (it is bundled), so they
  * are on every scrape, a prometheus plugin configured or not.
  */
+import { lookup } from 'node:dns'
+import { isIP } from 'node:net'
 import { Gauge, type Registry } from 'prom-client'
 import type { Config } from '../config/model.js'
 import type { Runtime } from '../compile/runtime.js'
@@ -41,6 +43,38 @@ const STATES = ['healthchecks_off', 'healthy', 'unhealthy', 'dns_error'] as cons
 
 const healthWanted = new WeakMap<Config, boolean>()
 
+/** How long a name's lookup result stands before a scrape asks again. */
+const RECHECK_MS = 10_000
+
+/**
+ * Whether a target name fails to resolve, as last looked up. Kong's balancer
+ * resolves target names itself and exports a target it could not resolve as
+ * dns_error (address ""); here connections resolve the name each time, so a
+ * scrape asks the resolver in the background (at most every RECHECK_MS per
+ * name) and shows what the last answer said: the first scrape after a name
+ * appears shows its health, the next ones the lookup's verdict.
+ */
+export type DnsVerdicts = (host: string) => boolean
+
+export function dnsVerdicts(): DnsVerdicts {
+  const known = new Map<string, { failed: boolean; at: number; pending: boolean }>()
+  return (host) => {
+    if (isIP(host) !== 0) return false
+    let e = known.get(host)
+    if (!e) known.set(host, (e = { failed: false, at: 0, pending: false }))
+    const entry = e
+    if (!entry.pending && Date.now() - entry.at > RECHECK_MS) {
+      entry.pending = true
+      lookup(host, (err) => {
+        entry.failed = err !== null
+        entry.at = Date.now()
+        entry.pending = false
+      })
+    }
+    return entry.failed
+  }
+}
+
 /** Kong exports target health when any enabled prometheus instance has `upstream_health_metrics` on. */
 function upstreamHealthOn(config: Config): boolean {
   let on = healthWanted.get(config)
@@ -54,7 +88,7 @@ function upstreamHealthOn(config: Config): boolean {
 }
 
 /** Kong's node-wide series the admin process writes itself, in Kong's text (HELP and TYPE, then the samples). */
-export function kongNodeSeries(rt: Runtime, stats: NginxStatistics | undefined): string {
+export function kongNodeSeries(rt: Runtime, stats: NginxStatistics | undefined, dnsFailed: DnsVerdicts = () => false): string {
   const node = `node_id="${esc(rt.node.id)}",subsystem="http"`
   const out: string[] = []
   if (stats) {
@@ -77,10 +111,12 @@ export function kongNodeSeries(rt: Runtime, stats: NginxStatistics | undefined):
     for (const u of rt.config.upstreams) {
       for (const { target, address, health } of targetsHealth(rt.config, rt.balancers.get(u.name), u)) {
         // Kong names a target host:port (its default port added), and the address it resolved to;
-        // targets are reached by name here, so the address is the same host:port.
+        // targets are reached by name here, so the address is the same host:port, or "" when the
+        // name does not resolve (Kong's dns_error).
         const name = address ? `${address.ip}:${address.port}` : target.target
-        const state = address ? health.toLowerCase() : 'dns_error'
-        const labels = `upstream="${esc(u.name)}",target="${esc(name)}",address="${address ? esc(name) : ''}"`
+        const resolved = address !== undefined && !dnsFailed(address.ip)
+        const state = resolved ? health.toLowerCase() : 'dns_error'
+        const labels = `upstream="${esc(u.name)}",target="${esc(name)}",address="${resolved ? esc(name) : ''}"`
         for (const s of STATES) lines.push(`kong_upstream_target_health{${labels},state="${s}",subsystem="http"} ${s === state ? 1 : 0}`)
       }
     }

@@ -10,7 +10,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Reloader, ReloadResult } from '../reload/reloader.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 import { kongExposition } from './kong-exposition.js'
-import { kongNodeSeries, type NginxStatistics } from './kong-node.js'
+import { dnsVerdicts, kongNodeSeries, type NginxStatistics } from './kong-node.js'
 
 export interface GatewayMetrics {
   readonly registry: Registry
@@ -68,10 +68,11 @@ export function createMetrics(opts: {
   // The plugin metrics in Kong's text; the node-wide ones only while no prometheus plugin runs.
   const prometheusOn = () => opts.holder.current().config.plugins.some((p) => p.enabled && p.name === 'prometheus')
   // Then Kong's node-wide series the admin process knows (connections, requests, target health).
+  const dns = dnsVerdicts()
   const render = async () => {
     const own = await registry.metrics()
     const plugins = more ? kongExposition(await more(), prometheusOn()) : ''
-    const node = kongNodeSeries(opts.holder.current(), opts.server ? await opts.server() : undefined)
+    const node = kongNodeSeries(opts.holder.current(), opts.server ? await opts.server() : undefined, dns)
     return `${own}\n${plugins}${node}`
   }
   return { registry, render, contentType: registry.contentType }

@@ -13,7 +13,8 @@ import type { PrimaryChannel } from '../node/counter-protocol.js'
 import type { UpstreamKeepalive } from '../node/pools.js'
 import { BUNDLED_PLUGINS, type PluginSet } from '../plugins/set.js'
 import cluster from 'node:cluster'
-import { AggregatorRegistry } from 'prom-client'
+import { AggregatorRegistry, type Registry } from 'prom-client'
+import { mergeExpositions } from '../observability/kong-exposition.js'
 import type { RequestLog } from '../runtime/state.js'
 import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../runtime/limits.js'
 import type { ProxyOptions } from '../runtime/options.js'
@@ -81,6 +82,8 @@ export interface GatewayOptions {
   primary?: PrimaryChannel | undefined
   /** For the primary of several workers: the `server` block of /status, summed over the workers. */
   serverStats?: (() => Promise<ServerStats>) | undefined
+  /** For the primary of several workers: its own plugin-side series (the node's counters), merged into the workers' sum. */
+  primaryMetrics?: Registry | undefined
   /** The plugins this gateway runs (default: the bundled ones). Custom sets load the file on the main thread. */
   plugins?: PluginSet
   /** Where plugin instances log (silent when unset). */
@@ -164,10 +167,13 @@ const bound = (app: FastifyInstance) => {
   return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`
 }
 
-/** The workers' plugin metrics, summed, in the text format (the primary serves no traffic itself). */
-function clusterPluginMetrics(): () => Promise<string> {
+/** The workers' plugin metrics, summed, in the text format (the primary serves no traffic itself), with the primary's own. */
+function clusterPluginMetrics(own: Registry | undefined): () => Promise<string> {
   const aggregator = new AggregatorRegistry()
-  return async () => (await aggregator.clusterMetrics()) as string
+  return async () => {
+    const summed = (await aggregator.clusterMetrics()) as string
+    return own ? mergeExpositions(summed, await own.metrics()) : summed
+  }
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -195,7 +201,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     new AggregatorRegistry() // its constructor installs the worker's answer to the primary's requests
     AggregatorRegistry.setRegistries([node.metrics])
   }
-  const servedPluginMetrics = opts.workers ? clusterPluginMetrics() : node.metrics
+  const servedPluginMetrics = opts.workers ? clusterPluginMetrics(opts.primaryMetrics) : node.metrics
   let first
   try {
     await plugins.prepare(pluginsOf(loaded.config))

@@ -116,6 +116,12 @@ t.test('prometheus with two workers: the primary /metrics sums what each worker 
   // One node: its info is 1, not one per worker; its request count is the workers' sum (as /status).
   t.match(text, /^kong_node_info\{node_id="[^"]+",version="[^"]+"\} 1$/m)
   t.match(text, /^kong_nginx_requests_total\{node_id="[^"]+",subsystem="http"\} 20$/m)
+  // spec/03-plugins/26-prometheus/02-access_spec.lua:292: the rate-limit counters' dict lives in the primary and shows once.
+  const dict = [
+    ...text.matchAll(/^kong_memory_lua_shared_dict_total_bytes\{node_id="[^"]+",shared_dict="kong_rate_limiting_counters",kong_subsystem="http"\} [1-9]\d*$/gm),
+  ]
+  t.equal(dict.length, 1, 'the counters dict, once')
+  t.equal(text.match(/^# HELP kong_memory_lua_shared_dict_total_bytes /gm)?.length, 1, 'one HELP for the family')
   child.kill('SIGTERM')
   t.equal(await exited, 0)
 })

@@ -3,8 +3,7 @@
 // Kong's library writes them (HELP/TYPE only for metrics with samples, a bucket's `le` last),
 // routes without a service, each switch alone, and the plugin's metrics leaving with the plugin.
 // Stream (TCP) sessions are in test/stream/plugins-kong.test.ts.
-// Not here: gRPC routes, the Status API listener and a custom nginx server (no equivalents),
-// a target whose name does not resolve (dns_error: targets are reached by name here), the stream
+// Not here: gRPC routes, the Status API listener and a custom nginx server (no equivalents), the stream
 // subsystem's copies of the node gauges, the `prometheus_metrics` shared dict (prom-client's
 // registry is not a bounded store) and AI metrics (see the README's prometheus section).
 // Kong's Grafana dashboard over these series: prometheus-grafana.test.ts.
@@ -276,6 +275,7 @@ upstreams:
     targets:
       - { target: "${live}", weight: 1000 }
       - { target: "127.0.0.1:${dead}", weight: 1 }
+      - { target: "some-random-dns:80", weight: 1 }
 plugins:
   - name: prometheus
     config: ${config}
@@ -324,6 +324,21 @@ t.test('upstream target health: healthchecks_off, healthy and unhealthy, one lin
     text,
     /^# HELP kong_upstream_target_health Health status of targets of upstream\. States = healthchecks_off\|healthy\|unhealthy\|dns_error, value is 1 when state is populated\.\n# TYPE kong_upstream_target_health gauge$/m,
   )
+})
+
+t.test('upstream target health: a target whose name does not resolve is dns_error, without an address', async (t) => {
+  const g = await healthGateway(t)
+  // spec/03-plugins/26-prometheus/04-status_api_spec.lua:342
+  const line = (state: string, v: number) =>
+    `kong_upstream_target_health{upstream="mock-upstream",target="some-random-dns:80",address="",state="${state}",subsystem="http"} ${v}`
+  const text = await scrapeUntil(g.scrape, line('dns_error', 1))
+  for (const [state, v] of [
+    ['dns_error', 1],
+    ['healthy', 0],
+    ['unhealthy', 0],
+    ['healthchecks_off', 0],
+  ] as const)
+    t.ok(text.includes(line(state, v)), `${state} ${v}`)
 })
 
 t.test('upstream target health: a removed upstream and a removed target leave the scrape', async (t) => {
