@@ -95,6 +95,15 @@ t.test('a gRPC call is logged, with latencies that add up', async (t) => {
   t.ok(1 + rec.latencies.request >= rec.latencies.kong + rec.latencies.proxy)
 })
 
+t.test('a host name: resolved (IPv4 first), the datagrams arrive', async (t) => {
+  // kong/plugins/udp-log/schema.lua: host is typedefs.host, an IP address or a name
+  const r = await udpReceiver(t)
+  const { send } = await start(t, kongYml({ 'udp_logging.test': [udpLog(r, { host: 'localhost' })] }))
+  for (const path of ['/one', '/two']) t.equal((await send(path, { headers: { host: 'udp_logging.test' } })).status, 200)
+  t.equal(JSON.parse(await datagram(r, 1)).request.uri, '/one')
+  t.equal(JSON.parse(await datagram(r, 2)).request.uri, '/two')
+})
+
 t.test('a name that does not resolve: the request is served, the failure logged in Kong words', async (t) => {
   // kong/plugins/udp-log/handler.lua: setpeername fails, "could not connect to <host>:<port>: <err>"
   // (.invalid never resolves: RFC 6761)
