@@ -7,6 +7,7 @@
 // lines do not depend on the protocol), and `is_in_range` as a Lua function (03-allow_status_codes
 // _spec.lua is covered through allow_status_codes on requests).
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -500,4 +501,50 @@ t.test("the corpus's statsd config validates", async (t) => {
   t.equal(statsd.length, 1)
   const r = loadConfig(stringify({ _format_version: '3.0', plugins: statsd.map((p) => ({ name: p.name, config: p.config })) }), { file: 'k.yml' })
   t.same(r.ok ? [] : r.issues.map((i) => `${i.path} ${i.message}`), [], 'histogram stat types, prefix, host and port as written')
+})
+
+t.test('allow_status_codes: only statuses in a range are sent', async (t) => {
+  // spec/03-plugins/06-statsd/03-allow_status_codes_spec.lua:5, :12, :24, through requests: one
+  // instance, so one queue in order; the last request (allowed) is the fence for those before it.
+  const d = await startStatsd(t)
+  const yml = kongYml(
+    { 1: { config: { allow_status_codes: ['200-204', '400-404'], metrics: [{ name: 'status_count', stat_type: 'counter', sample_rate: 1 }] } } },
+    d.port,
+  )
+  const g = await pluginGateway(t, yml, (req, res) => {
+    res.writeHead(Number(/^\/status\/(\d{3})/.exec(req.url ?? '')?.[1] ?? 200))
+    res.end()
+  })
+  for (const status of [205, 301, 500, 200, 204, 404]) {
+    t.equal((await g.send(`/status/${status}`, { headers: { host: 'logging1.test' } })).status, status)
+  }
+  await waitFor(() => d.lines.length >= 3)
+  t.same(
+    d.lines,
+    ['kong.service.statsd1.status.200:1|c', 'kong.service.statsd1.status.204:1|c', 'kong.service.statsd1.status.404:1|c'],
+    '205, 301 and 500 are not sent',
+  )
+})
+
+t.test("a StatsD server that cannot be reached over TCP: Kong's words, and the queue retries", async (t) => {
+  const closed = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+  const { lines, pluginLog } = pluginLines()
+  const g = await pluginGateway(
+    t,
+    kongYml({ 1: { port: closed, config: { use_tcp: true, metrics: [{ name: 'request_count', stat_type: 'counter', sample_rate: 1 }] } } }, closed),
+    undefined,
+    { pluginLog },
+  )
+  t.equal((await g.send('/request', { headers: { host: 'logging1.test' } })).status, 200, 'the request is served')
+  const refused = `failed to connect to 127.0.0.1:${closed}: connection refused`
+  t.ok(await waitFor(() => lines.filter((l) => l.msg === `failed to create Statsd logger: ${refused}`).length >= 2), 'logged on each try')
+  t.ok(
+    lines.some((l) => l.msg.endsWith(`: handler could not process entries: ${refused}`)),
+    "the queue's warning names the failure",
+  )
 })
