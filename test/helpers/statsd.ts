@@ -8,7 +8,7 @@
 // Both stop when the test ends.
 import { spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -79,14 +79,14 @@ export async function startStatsd(t: Teardown, opts: { tcp?: boolean } = {}): Pr
       else daemon.lines.push(m[1]!)
     })
   })
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill()
-      }),
-  )
+  t.teardown(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      child.kill()
+      await exited
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
   await up
   return daemon
 }
