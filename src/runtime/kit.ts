@@ -8,10 +8,11 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { isIP } from 'node:net'
 import { TLSSocket } from 'node:tls'
 import type { Consumer, Route, Service } from '../config/model.js'
-import type { AuthCredential, Exit, Kit, KitRequest, KitResponse, KitUpstream, UriCaptures } from '../plugins/types.js'
+import type { AuthCredential, Exit, Kit, KitRequest, KitResponse, KitTrace, KitUpstream, UriCaptures } from '../plugins/types.js'
 import { earlyResponse } from './response-draft.js'
 import type { RequestState } from './state.js'
 import { hostWithoutPort } from './target.js'
+import { propagationTrace } from './tracing/trace.js'
 import { unmapped } from './trust.js'
 import { UpstreamChanges } from './upstream-changes.js'
 
@@ -191,6 +192,12 @@ export class RequestKit implements Kit {
   }
   clearUpstreamTrailers(): void {
     this.s.upstreamTrailers = undefined
+  }
+  get trace(): KitTrace | undefined {
+    return this.s.trace
+  }
+  startTrace(): KitTrace {
+    return (this.s.trace ??= propagationTrace())
   }
 
   elapsed(): number {

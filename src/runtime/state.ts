@@ -18,6 +18,7 @@ import type { ClientLimits } from './limits.js'
 import type { ErrorFormat } from './render.js'
 import type { ResponseDraft } from './response-draft.js'
 import type { UpstreamChanges } from './upstream-changes.js'
+import type { RequestTrace } from './tracing/trace.js'
 import type { Transport } from './transport.js'
 import type { TrustCheck } from './trust.js'
 
@@ -127,6 +128,8 @@ export class RequestState {
   upstreamTrailers: Record<string, string> | undefined = undefined
   /** The log phase is scheduled. */
   logScheduled = false
+  /** The request's trace: made on arrival with --tracing-instrumentations, or by a plugin that propagates. */
+  trace: RequestTrace | undefined = undefined
   /** Where unexpected errors of this request are logged (unexpected.ts); silent when unset. */
   log: RequestLog | undefined = undefined
 
