@@ -5,31 +5,39 @@
 import t, { type Test } from 'tap'
 import { stringify } from 'yaml'
 import { waitFor } from '../helpers/collector.js'
+import { fetchRaw, gateway } from '../helpers/gateway.js'
+import { startUpstream } from '../helpers/upstream.js'
 import { startOtlpReceiver, type OtlpReceiver, type OtlpSpan } from '../helpers/otlp.js'
 import { pluginGateway, type PluginGateway } from '../helpers/plugin-gateway.js'
+import { LOG_QUEUES } from '../../src/plugins/shared/queue.js'
 import { KONG_VERSION } from '../../src/version.js'
+
+/** The spans of one request's log phase go out in one batch (Kong's timer runs after the phase; here a short delay). */
+const FAST = { max_coalescing_delay: 0.1 }
 
 interface Setup {
   /** --tracing-instrumentations (Kong's tracing_instrumentations). */
   instrumentations?: string
   samplingRate?: number
   config?: Record<string, unknown>
-  /** Extra YAML entities (plugins on routes, more routes). */
+  /** More routes of service `app`, more services. */
   routes?: Record<string, unknown>[]
+  services?: Record<string, unknown>[]
   plugins?: Record<string, unknown>[]
 }
 
 /** kong.yml: service `app` at $UPSTREAM with route `/` (and `routes`), one opentelemetry plugin (global unless `plugins` says). */
 function kongYml(otlp: string, s: Setup): string {
-  const otel = { name: 'opentelemetry', config: { traces_endpoint: otlp, batch_flush_delay: 0, ...s.config } }
-  return stringify(
+  const otel = { name: 'opentelemetry', config: { traces_endpoint: '$OTLP', queue: FAST, ...s.config } }
+  const yaml = stringify(
     {
       _format_version: '3.0',
-      services: [{ name: 'app', url: '$UPSTREAM', routes: [{ name: 'root', paths: ['/'] }, ...(s.routes ?? [])] }],
+      services: [{ name: 'app', url: '$UPSTREAM', routes: [{ name: 'root', paths: ['/'] }, ...(s.routes ?? [])] }, ...(s.services ?? [])],
       plugins: s.plugins ?? [otel],
     },
     { lineWidth: 0 },
   )
+  return yaml.replaceAll('$OTLP', otlp)
 }
 
 async function start(t: Test, s: Setup = {}): Promise<PluginGateway & { otlp: OtlpReceiver }> {
@@ -52,7 +60,8 @@ async function traceOf(otlp: OtlpReceiver, requestId: string): Promise<OtlpSpan[
 
 t.test('exports valid traces', async (t) => {
   // spec/03-plugins/37-opentelemetry/04-exporter_spec.lua:184
-  const g = await start(t, { config: { headers: { 'X-Access-Token': 'token' } } })
+  // batch_flush_delay 0, as the spec sets it: Kong's legacy field maps onto queue.max_coalescing_delay
+  const g = await start(t, { config: { batch_flush_delay: 0, headers: { 'X-Access-Token': 'token' } } })
   const r = await g.send('/')
   t.equal(r.status, 200)
   const spans = await traceOf(g.otlp, String(r.headers['x-kong-request-id']))
@@ -66,3 +75,272 @@ t.test('exports valid traces', async (t) => {
   t.same(exp.scope, { name: 'kong-internal', version: '0.1.0' })
   t.ok(spans.length > 0)
 })
+
+const byName = (spans: OtlpSpan[], name: string) => spans.filter((s) => s.name === name)
+const rootOf = (spans: OtlpSpan[]) => byName(spans, 'kong')[0]!
+
+t.test('the root span carries Kong’s request attributes', async (t) => {
+  // spec/03-plugins/37-opentelemetry/04-exporter_spec.lua:751 (the attributes of the `kong` span)
+  const g = await start(t, { instrumentations: 'request' })
+  const r = await g.send('/', { headers: { host: 'Example.Test:8000' } })
+  const id = String(r.headers['x-kong-request-id'])
+  const spans = await traceOf(g.otlp, id)
+  t.equal(spans.length, 1, '`request` records the root span alone')
+  const root = rootOf(spans)
+  t.same(root.attributes, {
+    'http.client_ip': '127.0.0.1',
+    'http.flavor': '1.1',
+    'http.host': 'example.test',
+    'http.method': 'GET',
+    'http.route': '/',
+    'http.scheme': 'http',
+    'http.status_code': 200,
+    'http.url': 'http://example.test/',
+    'kong.request.id': id,
+    'net.peer.ip': '127.0.0.1',
+  })
+  t.equal(root.attributeTypes['http.status_code'], 'int_value', 'the status is an integer, as Kong encodes it')
+  t.equal(root.kind, 2, 'a server span')
+  t.equal(root.parent_span_id, '', 'no parent without an incoming context')
+  t.equal(root.trace_id.length, 32, '16-byte trace id')
+  t.equal(root.span_id.length, 16, '8-byte span id')
+  t.ok(root.end_time_unix_nano >= root.start_time_unix_nano, 'ended after it started')
+})
+
+/** Plugins that mark the end of a request's log phase: a post-function log line `barrier`, with the queues as they were then. */
+async function withBarrier(t: Test, s: Setup) {
+  const otlp = await startOtlpReceiver(t)
+  const seen: { msg: string; queued: number }[] = []
+  let queued = () => 0
+  const pluginLog = () => {
+    const rec = (msg: string) => seen.push({ msg, queued: queued() })
+    return { error: rec, warn: rec, info: rec, debug: rec }
+  }
+  const g = await pluginGateway(t, kongYml(otlp.url, s), undefined, {
+    tracingInstrumentations: s.instrumentations ?? 'all',
+    tracingSamplingRate: s.samplingRate ?? 1,
+    pluginLog,
+  })
+  const queues = g.gw.node.slot(LOG_QUEUES)
+  queued = () => queues.sizes().reduce((n, q) => n + q.entries, 0)
+  /** Sends `path` and waits for its log phase to be over; how many spans were queued then. */
+  const logged = async (path: string) => {
+    const before = seen.length
+    const r = await g.send(path)
+    await waitFor(() => seen.slice(before).some((l) => l.msg.includes('barrier')))
+    return { r, queued: seen.slice(before).find((l) => l.msg.includes('barrier'))?.queued ?? -1 }
+  }
+  return Object.assign(g, { otlp, logged })
+}
+
+const BARRIER = { name: 'post-function', config: { log: ['kong.log.err("barrier")'] } }
+
+t.test('tracing_instrumentations off: no span is exported', async (t) => {
+  // spec/02-integration/14-observability/01-instrumentations_spec.lua:123
+  const otel = { name: 'opentelemetry', config: { traces_endpoint: '$OTLP', queue: { max_coalescing_delay: 3600 } } }
+  const g = await withBarrier(t, { instrumentations: 'off', plugins: [otel, BARRIER] })
+  const { r, queued } = await g.logged('/')
+  t.equal(r.status, 200)
+  t.equal(queued, 0, 'nothing was queued for the collector')
+})
+
+const SPANS_OF = {
+  // spec/02-integration/14-observability/01-instrumentations_spec.lua:185
+  router: ['kong', 'kong.router'],
+  // spec/02-integration/14-observability/01-instrumentations_spec.lua:253
+  balancer: ['kong', 'kong.balancer'],
+  // spec/02-integration/14-observability/01-instrumentations_spec.lua:321
+  plugin_header_filter: ['kong', 'kong.header_filter.plugin.opentelemetry'],
+  // Kong's plugin_access instrumentation (kong/observability/tracing/instrumentation.lua: plugin_callback("access")); no spec case of its own
+  plugin_access: ['kong', 'kong.access.plugin.opentelemetry'],
+  // spec/02-integration/14-observability/01-instrumentations_spec.lua:502
+  request: ['kong'],
+} as const
+const ALL_NAMES = ['kong', 'kong.router', 'kong.balancer', 'kong.access.plugin.opentelemetry', 'kong.header_filter.plugin.opentelemetry']
+
+for (const [types, expected] of Object.entries(SPANS_OF)) {
+  t.test(`tracing_instrumentations ${types}: its spans and no other`, async (t) => {
+    const g = await start(t, { instrumentations: types })
+    const r = await g.send('/')
+    t.equal(r.status, 200)
+    const spans = await traceOf(g.otlp, String(r.headers['x-kong-request-id']))
+    const root = rootOf(spans)
+    for (const name of ALL_NAMES) {
+      const found = byName(spans, name)
+      if (!(expected as readonly string[]).includes(name)) {
+        t.equal(found.length, 0, `no ${name} span`)
+        continue
+      }
+      t.equal(found.length, 1, `one ${name} span`)
+      if (name !== 'kong') t.equal(found[0]!.parent_span_id, root.span_id, `${name} is a child of the root`)
+      t.equal(found[0]!.trace_id, root.trace_id, `${name} is in the root's trace`)
+    }
+  })
+}
+
+t.test('plugin_rewrite: a span per global plugin rewrite phase', async (t) => {
+  // spec/02-integration/14-observability/01-instrumentations_spec.lua:287
+  const otel = { name: 'opentelemetry', config: { traces_endpoint: '$OTLP', queue: FAST } }
+  const pre = { name: 'pre-function', config: { rewrite: ['kong.ctx.shared.x = 1'] } }
+  const g = await start(t, { instrumentations: 'plugin_rewrite', plugins: [otel, pre] })
+  const r = await g.send('/')
+  const spans = await traceOf(g.otlp, String(r.headers['x-kong-request-id']))
+  t.equal(byName(spans, 'kong.rewrite.plugin.pre-function').length, 1)
+  t.equal(byName(spans, 'kong.header_filter.plugin.opentelemetry').length, 0)
+  t.equal(byName(spans, 'kong.router').length, 0)
+})
+
+t.test('the kong span of a request a plugin answered carries its status and route', async (t) => {
+  // spec/02-integration/14-observability/01-instrumentations_spec.lua:346
+  const otel = { name: 'opentelemetry', config: { traces_endpoint: '$OTLP', queue: FAST } }
+  const g = await start(t, {
+    instrumentations: 'plugin_header_filter',
+    plugins: [otel],
+    routes: [
+      {
+        name: 'noproxy',
+        paths: ['/noproxy'],
+        strip_path: false,
+        plugins: [{ name: 'request-termination', config: { status_code: 418, message: "No coffee for you. I'm a teapot." } }],
+      },
+    ],
+  })
+  const r = await g.send('/noproxy', { headers: { host: '0.0.0.0' } })
+  t.equal(r.status, 418)
+  t.equal(r.reached, undefined)
+  const spans = await traceOf(g.otlp, String(r.headers['x-kong-request-id']))
+  const root = rootOf(spans)
+  t.match(root.attributes, {
+    'http.method': 'GET',
+    'http.flavor': '1.1',
+    'http.status_code': 418,
+    'http.route': '/noproxy',
+    'http.url': 'http://0.0.0.0/noproxy',
+  })
+  t.equal(byName(spans, 'kong.header_filter.plugin.opentelemetry').length, 1)
+  t.equal(byName(spans, 'kong.balancer').length, 0, 'nothing was proxied')
+})
+
+t.test('tracing_instrumentations all: every span, with Kong’s attributes', async (t) => {
+  // spec/02-integration/14-observability/01-instrumentations_spec.lua:423 (kong.dns and
+  // kong.database.query have no counterpart here: README, opentelemetry)
+  const otel = { name: 'opentelemetry', config: { traces_endpoint: '$OTLP', queue: FAST } }
+  const pre = { name: 'pre-function', config: { rewrite: ['kong.ctx.shared.x = 1'] } }
+  const callout = {
+    name: 'request-callout',
+    config: { callouts: [{ name: 'c1', request: { method: 'GET', url: '$UPSTREAM/callout', headers: { custom: { 'User-Agent': 'kong test' } } } }] },
+  }
+  const g = await start(t, {
+    plugins: [otel, pre],
+    routes: [{ name: 'status', paths: ['/status'], hosts: ['status'], strip_path: false, plugins: [callout] }],
+  })
+  const r = await g.send('/status/200', { headers: { host: 'status' } })
+  t.equal(r.status, 200)
+  const spans = await traceOf(g.otlp, String(r.headers['x-kong-request-id']))
+  const root = rootOf(spans)
+  t.equal(byName(spans, 'kong').length, 1)
+  t.equal(byName(spans, 'kong.router').length, 1)
+  t.equal(byName(spans, 'kong.rewrite.plugin.pre-function').length, 1)
+  t.equal(byName(spans, 'kong.access.plugin.request-callout').length, 1)
+  t.equal(byName(spans, 'kong.header_filter.plugin.opentelemetry').length, 1)
+  t.match(root.attributes, {
+    'http.method': 'GET',
+    'http.url': 'http://status/status/200',
+    'http.route': '/status',
+    'http.host': 'status',
+    'http.scheme': 'http',
+    'http.flavor': '1.1',
+    'http.client_ip': '127.0.0.1',
+    'net.peer.ip': '127.0.0.1',
+    'kong.request.id': /^[0-9a-f]+$/,
+  })
+  const [balancer, ...more] = byName(spans, 'kong.balancer')
+  t.equal(more.length, 0, 'one balancer span')
+  t.match(balancer!.attributes, { 'net.peer.ip': '127.0.0.1', 'net.peer.port': g.up.port, 'net.peer.name': '127.0.0.1', try_count: 1 })
+  t.equal(balancer!.kind, 3, 'a client span')
+  const [internal, ...others] = byName(spans, 'kong.internal.request')
+  t.equal(others.length, 0, 'one kong.internal.request span per callout')
+  t.match(internal!.attributes, {
+    'http.method': 'GET',
+    'http.flavor': '1.1',
+    'http.status_code': 200,
+    'http.url': /^http:\/\/127\.0\.0\.1:\d+\/callout$/,
+    'http.user_agent': 'kong test',
+  })
+  t.equal(internal!.kind, 3)
+  const calloutPlugin = byName(spans, 'kong.access.plugin.request-callout')[0]!
+  t.equal(internal!.parent_span_id, calloutPlugin.span_id, 'the callout span is a child of the plugin phase that made it')
+  t.equal(calloutPlugin.parent_span_id, root.span_id)
+  t.ok(
+    g.up.requests.some((q) => q.url === '/callout'),
+    'the callout reached its server',
+  )
+})
+
+t.test('a try that failed gets a balancer span of its own, with an error status', async (t) => {
+  // Kong's balancer instrumentation (kong/observability/tracing/instrumentation.lua, _M.balancer):
+  // one kong.balancer span per try, a failed one with http.status_code and status 2
+  const otlp = await startOtlpReceiver(t)
+  const dead = await startOtlpReceiver(t)
+  const deadPort = Number(new URL(dead.url).port)
+  await dead.close()
+  const up = await startUpstream('upstream')
+  t.teardown(() => up.close())
+  const yaml = stringify({
+    _format_version: '3.0',
+    upstreams: [{ name: 'app.upstream', algorithm: 'round-robin', targets: [{ target: `127.0.0.1:${deadPort}` }, { target: `127.0.0.1:${up.port}` }] }],
+    services: [{ name: 'app', host: 'app.upstream', retries: 5, routes: [{ name: 'root', paths: ['/'] }] }],
+    plugins: [{ name: 'opentelemetry', config: { traces_endpoint: otlp.url, queue: FAST } }],
+  })
+  const gw = await gateway(yaml, { tracingInstrumentations: 'balancer', tracingSamplingRate: 1 })
+  t.teardown(() => gw.close())
+  let spans: OtlpSpan[] = []
+  // Round-robin: within two requests, one goes to the dead target first.
+  for (let i = 0; i < 2 && !spans.some((s) => s.status.code === 2); i++) {
+    const r = await fetchRaw(`${gw.url}/`)
+    t.equal(r.status, 200)
+    spans = await traceOf(otlp, String(r.headers['x-kong-request-id']))
+  }
+  const tries = byName(spans, 'kong.balancer').sort((a, b) => Number(a.attributes.try_count) - Number(b.attributes.try_count))
+  t.equal(tries.length, 2, 'one span per try')
+  t.match(tries[0]!.attributes, {
+    try_count: 1,
+    'net.peer.ip': '127.0.0.1',
+    'net.peer.port': deadPort,
+    'http.status_code': 502,
+    'net.peer.name': 'app.upstream',
+  })
+  t.equal(tries[0]!.status.code, 2, 'the failed try has an error status')
+  t.match(tries[1]!.attributes, { try_count: 2, 'net.peer.port': up.port })
+  t.equal(tries[1]!.status.code, 0)
+  t.notOk('http.status_code' in tries[1]!.attributes)
+})
+
+for (const [route, service, global] of [
+  [true, true, true],
+  [true, true, false],
+  [true, false, true],
+  [true, false, false],
+  [false, true, true],
+  [false, true, false],
+] as const) {
+  t.test(`scoping: the plugin on ${[route && 'the route', service && 'the service', global && 'and globally'].filter(Boolean).join(' ')}`, async (t) => {
+    // spec/03-plugins/37-opentelemetry/04-exporter_spec.lua:537: a route without the plugin is traced by a global instance only
+    const otel = (extra: Record<string, unknown>) => ({ name: 'opentelemetry', config: { traces_endpoint: '$OTLP', queue: FAST }, ...extra })
+    const plugins = [...(route ? [otel({ route: 'root' })] : []), ...(service ? [otel({ service: 'app' })] : []), ...(global ? [otel({})] : []), BARRIER]
+    const g = await withBarrier(t, {
+      plugins,
+      services: [{ name: 'other', url: '$UPSTREAM', routes: [{ name: 'no_plugin', paths: ['/no_plugin'] }] }],
+    })
+    const { r, queued } = await g.logged('/no_plugin')
+    t.equal(r.status, 200)
+    if (global) {
+      const spans = await traceOf(g.otlp, String(r.headers['x-kong-request-id']))
+      t.equal(byName(spans, 'kong').length, 1, 'the global instance exported it')
+    } else {
+      // The barrier ran right after the request's other log phases: a span would be queued then.
+      t.equal(queued, 0, 'nothing queued')
+      t.equal(g.otlp.spans().length, 0, 'nothing sent')
+    }
+  })
+}
