@@ -2,6 +2,7 @@
 // instrumentations spec (spec/02-integration/14-observability/01-instrumentations_spec.lua)
 // through a real gateway, a real echo upstream and a real OTLP/HTTP receiver that
 // decodes every export with the official opentelemetry-proto definitions.
+import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { stringify } from 'yaml'
 import { waitFor } from '../helpers/collector.js'
@@ -124,9 +125,9 @@ async function withBarrier(t: Test, s: Setup) {
   const queues = g.gw.node.slot(LOG_QUEUES)
   queued = () => queues.sizes().reduce((n, q) => n + q.entries, 0)
   /** Sends `path` and waits for its log phase to be over; how many spans were queued then. */
-  const logged = async (path: string) => {
+  const logged = async (path: string, headers: Record<string, string> = {}) => {
     const before = seen.length
-    const r = await g.send(path)
+    const r = await g.send(path, { headers })
     await waitFor(() => seen.slice(before).some((l) => l.msg.includes('barrier')))
     return { r, queued: seen.slice(before).find((l) => l.msg.includes('barrier'))?.queued ?? -1 }
   }
@@ -342,5 +343,66 @@ for (const [route, service, global] of [
       t.equal(queued, 0, 'nothing queued')
       t.equal(g.otlp.spans().length, 0, 'nothing sent')
     }
+  })
+}
+
+const hex = (n: number) => randomBytes(n).toString('hex')
+
+for (const types of ['request', 'request,balancer', 'all']) {
+  t.test(`instrumentations ${types}: the upstream's parent span is exported in the caller's trace`, async (t) => {
+    // spec/03-plugins/37-opentelemetry/03-propagation_spec.lua:850 (issue #11294)
+    const g = await start(t, { instrumentations: types })
+    const [traceId, incoming] = [hex(16), hex(8)]
+    const r = await g.send('/', { headers: { traceparent: `00-${traceId}-${incoming}-01` } })
+    t.equal(r.status, 200)
+    const spans = await traceOf(g.otlp, String(r.headers['x-kong-request-id']))
+    const parent = types === 'request' ? rootOf(spans) : byName(spans, 'kong.balancer')[0]!
+    t.equal(r.reached?.headers.traceparent, `00-${traceId}-${parent.span_id}-01`)
+    const ids = new Set(spans.map((s) => s.span_id))
+    for (const s of spans) {
+      t.equal(s.trace_id, traceId, `${s.name} is in the caller's trace`)
+      if (s.name === 'kong') t.equal(s.parent_span_id, incoming, "the root's parent is the caller's span")
+      else t.ok(ids.has(s.parent_span_id), `${s.name}'s parent is a span of the request`)
+    }
+  })
+}
+
+t.test('an incoming context not sampled: nothing is exported', async (t) => {
+  // spec/03-plugins/37-opentelemetry/03-propagation_spec.lua:884
+  const otel = { name: 'opentelemetry', config: { traces_endpoint: '$OTLP', queue: FAST } }
+  const g = await withBarrier(t, { plugins: [otel, BARRIER] })
+  const { r, queued } = await g.logged('/', { traceparent: `00-${hex(16)}-${hex(8)}-00` })
+  t.match(r.reached?.headers.traceparent, /-00$/, 'the decision goes upstream')
+  t.equal(queued, 0, 'nothing queued')
+  t.equal(g.otlp.spans().length, 0, 'nothing sent')
+})
+
+// A trace id whose first 8 bytes, little-endian, are below 2^63 (kept at 0.5), and one above (dropped).
+const SAMPLED = '92a54b3e1a7c4f2da9e44b8a6f3e1dab'
+const NOT_SAMPLED = '4bf92f3577b34da6a3ce929d0e0e4736'
+
+for (const [pluginRate, globalRate, cite] of [
+  [0.5, 0, '04-exporter_spec.lua:382, :400'],
+  [0.5, 0.001, '04-exporter_spec.lua:382, :400'],
+  [0.5, 1, '04-exporter_spec.lua:382, :400'],
+  [undefined, 0.5, '04-exporter_spec.lua:455, :473'],
+] as const) {
+  t.test(`sampling_rate ${pluginRate ?? 'unset'}, --tracing-sampling-rate ${globalRate}: the trace id decides`, async (t) => {
+    // spec/03-plugins/37-opentelemetry/ (see cite): the rate that applies is the plugin's, else the node's
+    t.comment(cite)
+    const otel = {
+      name: 'opentelemetry',
+      config: { traces_endpoint: '$OTLP', queue: FAST, ...(pluginRate === undefined ? {} : { sampling_rate: pluginRate }) },
+    }
+    const g = await withBarrier(t, { samplingRate: globalRate, plugins: [otel, BARRIER] })
+    const dropped = await g.logged('/', { traceparent: `00-${NOT_SAMPLED}-0123456789abcdef-01` })
+    t.equal(dropped.queued, 0, 'the trace that is not sampled is not queued')
+    const kept = await g.send('/', { headers: { traceparent: `00-${SAMPLED}-0123456789abcdef-01` } })
+    const spans = await traceOf(g.otlp, String(kept.headers['x-kong-request-id']))
+    t.equal(spans[0]!.trace_id, SAMPLED)
+    t.notOk(
+      g.otlp.spans().some((s) => s.trace_id === NOT_SAMPLED),
+      'the other trace never arrived',
+    )
   })
 }

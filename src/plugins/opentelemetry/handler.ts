@@ -17,6 +17,7 @@ import { Pool } from 'undici'
 import { KONG_VERSION } from '../../version.js'
 import { LOG_QUEUES, type BatchHandler, type QueueParams } from '../shared/queue.js'
 import { compileTemplate, type Template, type TemplateScope } from '../shared/template.js'
+import { clear, extract, inject, resolvePropagation, type TraceContext } from '../shared/tracing/propagation/index.js'
 import { definePhases, nodeSlot, type Kit } from '../types.js'
 import { encodeTraces, otlpResource, readableSpan } from './otlp.js'
 import type { OpenTelemetryConfig } from './schema.js'
@@ -121,6 +122,8 @@ export default definePhases<OpenTelemetryConfig>((conf, env) => {
   const resourceOf = resources(conf, env.node.id)
   const headerForTraceId = conf.http_response_header_for_traceid
   const rate = conf.sampling_rate
+  const propagation = resolvePropagation(conf)
+  const warn = (m: string) => env.log.warn(m)
 
   let enqueue: ((kit: Kit) => void) | undefined
   if (tracesEndpoint !== undefined) {
@@ -159,11 +162,27 @@ export default definePhases<OpenTelemetryConfig>((conf, env) => {
   return {
     access(kit) {
       if (tracesEndpoint === undefined) return
-      // Kong's get_inject_ctx: a trace (for propagation alone when instrumentations are off), then the decision.
+      // Kong's propagation.propagate with traces.lua's get_inject_ctx: extract, join the caller's trace, decide, clear, inject.
+      const found = extract(kit.request.headers, propagation, warn)
+      const ctx = found?.context
       const trace = kit.startTrace()
-      const sampled = trace.samplingDecision(undefined, rate)
+      const parent = trace.upstreamParent()
+      if (ctx?.traceId) trace.traceId = Buffer.from(ctx.traceId, 'hex')
+      const callerSpan = ctx?.spanId ?? ctx?.parentId
+      if (callerSpan) trace.root.parentId = Buffer.from(callerSpan, 'hex')
+      const sampled = trace.samplingDecision(ctx?.shouldSample, rate)
       trace.sampled = sampled
-      trace.flags = (trace.flags ?? 0) | (sampled ? 1 : 0)
+      trace.flags = (ctx?.w3cFlags ?? 0) | (sampled ? 1 : 0)
+      const out: TraceContext = {
+        ...ctx,
+        traceId: trace.traceId.toString('hex'),
+        spanId: parent.spanId.toString('hex'),
+        parentId: parent.parentId?.toString('hex'),
+        shouldSample: sampled,
+      }
+      clear(propagation, (name) => kit.upstream.clearHeader(name))
+      const { errors } = inject(out, propagation, found?.format, (name, value) => kit.upstream.setHeader(name, value))
+      for (const e of errors) env.log.error(e)
     },
     headerFilter(kit) {
       if (tracesEndpoint === undefined || headerForTraceId === undefined) return

@@ -1,7 +1,8 @@
 /** opentelemetry (Kong PRIORITY 14): the config record (kong/plugins/opentelemetry/schema.lua). */
 import * as z from 'zod'
-import { headerName, kongUrlProblem, metaFields, number, referenceable, timeoutMs } from '../../config/schema/typedefs.js'
+import { headerName, kongUrlProblem, metaFields, number, oneOf, referenceable, timeoutMs } from '../../config/schema/typedefs.js'
 import { queueSchemaWith } from '../shared/queue.js'
+import { HEADER_TYPES, propagationSchema } from '../shared/tracing/propagation/index.js'
 
 // Kong's typedefs.url: parsed, with a host and a scheme; the exporter speaks http and https.
 const url = z.string().superRefine((v, ctx) => {
@@ -60,6 +61,10 @@ export const config = z
     read_timeout: timeoutMs.default(5000).describe("Timeout (ms) of reading the OTLP server's answer."),
     http_response_header_for_traceid: z.string().optional().describe('A response header the trace id (hex) is set in.'),
     sampling_rate: number(0, 1).optional().describe('The probability a trace is kept; overrides --tracing-sampling-rate.'),
+    header_type: oneOf(HEADER_TYPES)
+      .default('preserve')
+      .describe(deprecated('use propagation; the tracing headers read and written when propagation sets none of extract, inject, clear')),
+    propagation: propagationSchema('w3c'),
     ...metaFields,
   })
   .superRefine((c, ctx) => {

@@ -5,6 +5,7 @@
  * (`store` and `decode` flags).
  */
 import { request, type Dispatcher } from 'undici'
+import { injectFormat } from '../shared/tracing/propagation/index.js'
 import type { Kit, KitSpan, PluginEnv } from '../types.js'
 import type { CachedResponse } from './cache.js'
 import type { Compiled } from './compile.js'
@@ -34,6 +35,23 @@ function calloutSpan(kit: Kit, url: URL, p: Params, headers: Record<string, stri
   })
 }
 
+/**
+ * A traced request's context goes to the callout too, as W3C `traceparent`
+ * (the callout's span, else the span running now, as the parent), so the
+ * service called joins the request's trace. A traceparent the callout's own
+ * headers set is kept.
+ */
+function injectTraceContext(kit: Kit, span: KitSpan | undefined, headers: Record<string, string | string[]>): void {
+  const trace = kit.trace
+  if (!trace || Object.keys(headers).some((k) => k.toLowerCase() === 'traceparent')) return
+  const r = injectFormat('w3c', {
+    traceId: trace.traceId.toString('hex'),
+    spanId: (span ?? trace.active).spanId.toString('hex'),
+    shouldSample: trace.sampled === true,
+  })
+  if (r.ok) Object.assign(headers, r.headers)
+}
+
 async function send(c: Compiled, p: Params, kit: Kit): Promise<CachedResponse> {
   const url = new URL(p.url)
   const search = new URLSearchParams()
@@ -50,6 +68,7 @@ async function send(c: Compiled, p: Params, kit: Kit): Promise<CachedResponse> {
   }
   const t = p.timeouts
   const span = calloutSpan(kit, url, p, headers)
+  injectTraceContext(kit, span, headers)
   try {
     const res = await request(url, {
       method: p.method as Dispatcher.HttpMethod,
