@@ -9,7 +9,8 @@ import { waitFor } from '../helpers/collector.js'
 import { fetchRaw, gateway } from '../helpers/gateway.js'
 import { startUpstream } from '../helpers/upstream.js'
 import { startOtlpReceiver, type OtlpReceiver, type OtlpSpan } from '../helpers/otlp.js'
-import { pluginGateway, type PluginGateway } from '../helpers/plugin-gateway.js'
+import { pluginGateway, pluginLines, type PluginGateway } from '../helpers/plugin-gateway.js'
+import { loadConfig } from '../../src/config/load.js'
 import { LOG_QUEUES } from '../../src/plugins/shared/queue.js'
 import { KONG_VERSION } from '../../src/version.js'
 
@@ -406,3 +407,138 @@ for (const [pluginRate, globalRate, cite] of [
     )
   })
 }
+
+t.test('the upstream and a callout receive traceparents of the trace the collector gets', async (t) => {
+  // The issue's requirement (no Kong spec: Kong does not propagate into callouts); the
+  // spans are Kong's http_client instrumentation (01-instrumentations_spec.lua:219)
+  const callout = { name: 'request-callout', config: { callouts: [{ name: 'c1', request: { method: 'GET', url: '$UPSTREAM/callout' } }] } }
+  const otel = { name: 'opentelemetry', config: { traces_endpoint: '$OTLP', queue: FAST } }
+  const g = await start(t, { plugins: [otel, callout] })
+  const r = await g.send('/proxied')
+  t.equal(r.status, 200)
+  const spans = await traceOf(g.otlp, String(r.headers['x-kong-request-id']))
+  const fromCallout = g.up.requests.find((q) => q.url === '/callout')?.headers.traceparent
+  const toUpstream = r.reached?.headers.traceparent
+  const root = rootOf(spans)
+  const internal = byName(spans, 'kong.internal.request')[0]!
+  const balancer = byName(spans, 'kong.balancer')[0]!
+  t.equal(fromCallout, `00-${root.trace_id}-${internal.span_id}-01`, "the callout's parent is its kong.internal.request span")
+  t.equal(toUpstream, `00-${root.trace_id}-${balancer.span_id}-01`, "the upstream's parent is the balancer span")
+})
+
+t.test('resource attributes: configured ones win, templates read the request', async (t) => {
+  // spec/03-plugins/37-opentelemetry/04-exporter_spec.lua:587
+  const g = await start(t, {
+    config: { resource_attributes: { 'service.name': 'kong_oss', 'os.version': 'debian', 'host.name': '$(headers.host)', validstr: '$($@#)' } },
+  })
+  const r = await g.send('/', { headers: { host: '0.0.0.0:9000' } })
+  await traceOf(g.otlp, String(r.headers['x-kong-request-id']))
+  t.same(g.otlp.exports[0]!.resource, {
+    'host.name': '0.0.0.0:9000',
+    'os.version': 'debian',
+    'service.instance.id': g.gw.node.id,
+    'service.name': 'kong_oss',
+    'service.version': KONG_VERSION,
+    validstr: '$($@#)',
+  })
+})
+
+t.test('referenceable fields: the endpoint and headers from the env vault', async (t) => {
+  // spec/03-plugins/37-opentelemetry/04-exporter_spec.lua:839
+  const otlp = await startOtlpReceiver(t)
+  const yaml = stringify({
+    _format_version: '3.0',
+    services: [{ name: 'app', url: '$UPSTREAM', routes: [{ name: 'root', paths: ['/'] }] }],
+    plugins: [
+      {
+        name: 'opentelemetry',
+        config: {
+          endpoint: '{vault://env/test_otel_endpoint}',
+          queue: FAST,
+          headers: { 'X-Access-Key': '{vault://env/test_otel_access_key}', 'X-Access-Secret': '{vault://env/test_otel_access_secret}' },
+        },
+      },
+    ],
+  })
+  const g = await pluginGateway(t, yaml, undefined, {
+    tracingInstrumentations: 'all',
+    tracingSamplingRate: 1,
+    env: { TEST_OTEL_ENDPOINT: otlp.url, TEST_OTEL_ACCESS_KEY: 'secret-1', TEST_OTEL_ACCESS_SECRET: 'secret-2' },
+  })
+  const r = await g.send('/')
+  await traceOf(otlp, String(r.headers['x-kong-request-id']))
+  t.equal(otlp.exports[0]!.headers['content-type'], 'application/x-protobuf')
+  t.equal(otlp.exports[0]!.headers['x-access-key'], 'secret-1')
+  t.equal(otlp.exports[0]!.headers['x-access-secret'], 'secret-2')
+})
+
+t.test('a changed endpoint takes effect on reload', async (t) => {
+  // spec/03-plugins/37-opentelemetry/06-regression_spec.lua:65 (KAG-1061: Kong PATCHes the
+  // plugin through the Admin API; here the file changes and is reloaded)
+  const second = await startOtlpReceiver(t)
+  const g = await start(t)
+  const first = await g.send('/')
+  await traceOf(g.otlp, String(first.headers['x-kong-request-id']))
+  const { readFileSync, writeFileSync } = await import('node:fs')
+  writeFileSync(g.gw.file, readFileSync(g.gw.file, 'utf8').replaceAll(g.otlp.url, second.url))
+  t.equal((await g.gw.reload()).result, 'applied')
+  const after = await g.send('/')
+  const spans = await traceOf(second, String(after.headers['x-kong-request-id']))
+  t.ok(spans.length > 0, 'sent to the new endpoint')
+  t.notOk(
+    g.otlp.spans().some((s) => s.attributes['kong.request.id'] === after.headers['x-kong-request-id']),
+    'not to the old one',
+  )
+})
+
+t.test('http_response_header_for_traceid: the trace id in a response header', async (t) => {
+  // kong/plugins/opentelemetry/traces.lua header_filter (no spec case of its own)
+  const g = await start(t, { instrumentations: 'off', config: { http_response_header_for_traceid: 'X-Trace-Id' } })
+  const traceId = hex(16)
+  const r = await g.send('/', { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } })
+  t.equal(r.headers['x-trace-id'], traceId, 'the caller’s trace id, even with instrumentations off')
+  const fresh = await g.send('/')
+  t.match(fresh.headers['x-trace-id'], /^[0-9a-f]{32}$/)
+  t.equal(String(fresh.reached?.headers.traceparent).split('-')[1], fresh.headers['x-trace-id'], 'the one sent upstream')
+})
+
+t.test('a collector that fails: the batch is retried', async (t) => {
+  // Kong's queue (kong/tools/queue.lua) retries a failed batch; the exporter's error is logged
+  const otlp = await startOtlpReceiver(t, (n) => (n === 1 ? 500 : 200))
+  const { lines, pluginLog } = pluginLines()
+  const yaml = kongYml(otlp.url, { config: { queue: { ...FAST, initial_retry_delay: 0.01 } } })
+  const g = await pluginGateway(t, yaml, undefined, { tracingInstrumentations: 'request', tracingSamplingRate: 1, pluginLog })
+  const r = await g.send('/')
+  const spans = await traceOf(otlp, String(r.headers['x-kong-request-id']))
+  t.equal(spans.length, 1, 'delivered on the second try')
+  t.ok(
+    lines.some((l) => l.msg.includes('response error: 500')),
+    'the failure is logged',
+  )
+})
+
+t.test('schema: Kong’s checks', async (t) => {
+  // spec/03-plugins/37-opentelemetry/02-schema_spec.lua:5, :21, :37, and the schema's at_least_one_of
+  const issues = (config: string) => {
+    const r = loadConfig(`_format_version: "3.0"\nplugins:\n- name: opentelemetry\n  config: ${config}\n`, { file: 'k.yml' })
+    return r.ok ? '' : r.issues.map((i) => `${i.path} ${i.message}`).join('\n')
+  }
+  t.match(issues('{ endpoint: "http://example.dev", resource_attributes: { foo: "" } }'), /resource_attributes\.foo length must be at least 1/)
+  t.match(issues('{ endpoint: "http://example.dev", resource_attributes: { foo: 1 } }'), /expected a string/)
+  t.equal(issues('{ endpoint: "http://example.dev", resource_attributes: { foo: "$(headers.host)" } }'), '')
+  t.match(issues('{ headers: { a: b } }'), /at least one of these fields must be non-empty: 'config.traces_endpoint', 'config.logs_endpoint'/)
+  t.match(issues('{ traces_endpoint: "example.dev" }'), /missing scheme in url|missing host in url/)
+  t.match(issues('{ traces_endpoint: "http://x.dev", sampling_rate: 2 }'), /sampling_rate/)
+  t.match(issues('{ traces_endpoint: "http://x.dev", header_type: nope }'), /header_type/)
+  const ok = loadConfig(`_format_version: "3.0"\nplugins:\n- name: opentelemetry\n  config: { traces_endpoint: "http://x.dev" }\n`, { file: 'k.yml' })
+  t.ok(ok.ok)
+  if (!ok.ok) return
+  t.match(ok.config.plugins[0]!.config, {
+    connect_timeout: 1000,
+    send_timeout: 5000,
+    read_timeout: 5000,
+    header_type: 'preserve',
+    propagation: { default_format: 'w3c' },
+    queue: { max_batch_size: 200, max_coalescing_delay: 1 },
+  })
+})
