@@ -265,6 +265,26 @@ export interface Kit {
   readonly trace: KitTrace | undefined
   /** The request's trace, started for propagation alone when instrumentations are off. */
   startTrace(): KitTrace
+  /**
+   * Kong's request-scoped observability logs: from this call on, the lines
+   * plugins' Lua writes during the request (kong.log, ngx.log) are kept for
+   * the log phase (at most 1,000), with the span running when each was written.
+   */
+  keepLogs(): void
+  /** A log line written for this request; kept only after keepLogs(). */
+  logLine(level: 'error' | 'warn' | 'info' | 'debug', message: string): void
+  /** The lines kept so far. */
+  logLines(): readonly KitLogLine[]
+}
+
+/** A log line kept for the request (Kong's o11y log entry). */
+export interface KitLogLine {
+  readonly level: 'error' | 'warn' | 'info' | 'debug'
+  readonly message: string
+  /** Unix ms. */
+  readonly timeMs: number
+  /** The span running when it was written (traced requests). */
+  readonly spanId: Buffer | undefined
 }
 
 /**

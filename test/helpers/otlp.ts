@@ -101,10 +101,55 @@ export async function decodeTraces(body: Buffer): Promise<Omit<OtlpExport, 'head
   }
 }
 
+export interface OtlpLogRecord {
+  time_unix_nano: bigint
+  observed_time_unix_nano: bigint
+  severity_number: number
+  severity_text: string
+  body: AttrValue
+  attributes: Record<string, AttrValue>
+  trace_id: string
+  span_id: string
+  flags: number
+}
+
+export interface OtlpLogsExport {
+  headers: IncomingHttpHeaders
+  resource: Record<string, AttrValue>
+  records: OtlpLogRecord[]
+}
+
+/** Decodes one ExportLogsServiceRequest body. */
+export async function decodeLogs(body: Buffer): Promise<Omit<OtlpLogsExport, 'headers'>> {
+  const { logs } = await loadTypes()
+  const msg = logs.toObject(logs.decode(body), { longs: String, bytes: Buffer, defaults: true }) as {
+    resource_logs: { resource: { attributes: KeyValue[] }; scope_logs: { log_records: Record<string, unknown>[] }[] }[]
+  }
+  const rl = msg.resource_logs[0]!
+  return {
+    resource: attrs(rl.resource.attributes).values,
+    records: rl.scope_logs.flatMap((s) =>
+      s.log_records.map((r) => ({
+        time_unix_nano: nanos(r.time_unix_nano),
+        observed_time_unix_nano: nanos(r.observed_time_unix_nano),
+        severity_number: r.severity_number as number,
+        severity_text: r.severity_text as string,
+        body: attrs([{ key: 'body', value: r.body as Record<string, unknown> }]).values.body,
+        attributes: attrs(r.attributes as KeyValue[]).values,
+        trace_id: hex(r.trace_id),
+        span_id: hex(r.span_id),
+        flags: r.flags as number,
+      })),
+    ),
+  }
+}
+
 export interface OtlpReceiver {
   url: string
-  /** Every export decoded, in arrival order. */
+  /** Every trace export decoded, in arrival order. */
   exports: OtlpExport[]
+  /** Every logs export (requests to a path with `logs` in it), decoded. */
+  logExports: OtlpLogsExport[]
   /** Every span received so far. */
   spans(): OtlpSpan[]
   close(): Promise<void>
@@ -114,13 +159,25 @@ export interface OtlpReceiver {
 export async function startOtlpReceiver(t: { teardown(fn: () => Promise<void>): void }, answer: (n: number) => number = () => 200): Promise<OtlpReceiver> {
   await loadTypes()
   const exports: OtlpExport[] = []
+  const logExports: OtlpLogsExport[] = []
   let n = 0
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const status = answer(++n)
-      void decodeTraces(Buffer.concat(chunks)).then(
+      const body = Buffer.concat(chunks)
+      if ((req.url ?? '').includes('logs')) {
+        void decodeLogs(body).then(
+          (d) => {
+            if (status === 200) logExports.push({ headers: req.headers, ...d })
+            res.writeHead(status).end()
+          },
+          () => res.writeHead(400).end(),
+        )
+        return
+      }
+      void decodeTraces(body).then(
         (d) => {
           if (status === 200) exports.push({ headers: req.headers, url: req.url ?? '', ...d })
           res.writeHead(status).end()
@@ -137,5 +194,5 @@ export async function startOtlpReceiver(t: { teardown(fn: () => Promise<void>): 
       server.close(() => resolve())
     })
   t.teardown(close)
-  return { url: `http://127.0.0.1:${port}`, exports, spans: () => exports.flatMap((e) => e.spans), close }
+  return { url: `http://127.0.0.1:${port}`, exports, logExports, spans: () => exports.flatMap((e) => e.spans), close }
 }

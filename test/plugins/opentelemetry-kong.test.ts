@@ -542,3 +542,55 @@ t.test('schema: Kong’s checks', async (t) => {
     queue: { max_batch_size: 200, max_coalescing_delay: 1 },
   })
 })
+
+t.test('logs_endpoint: the lines a request’s Lua writes, as OTLP log records', async (t) => {
+  // spec/03-plugins/37-opentelemetry/04-exporter_spec.lua:292 (with tracing) and :322 (without)
+  const body = 'kong.log.info("this is a log from kong.log");\nngx.log(ngx.INFO, "this is a log from ngx.log")'
+  const post = { name: 'post-function', config: { access: [body] } }
+  const g = await start(t, {
+    plugins: [],
+    routes: [
+      {
+        name: 'traces_logs',
+        paths: ['/traces_logs'],
+        plugins: [{ name: 'opentelemetry', config: { traces_endpoint: '$OTLP', logs_endpoint: '$OTLP/v1/logs', queue: FAST } }, post],
+      },
+      { name: 'logs', paths: ['/logs'], plugins: [{ name: 'opentelemetry', config: { logs_endpoint: '$OTLP/v1/logs', queue: FAST } }, post] },
+    ],
+  })
+  const linesOf = async (requestId: string) => {
+    const mine = () => g.otlp.logExports.flatMap((e) => e.records).filter((r) => r.attributes['request.id'] === requestId)
+    await waitFor(() => mine().length >= 2)
+    return mine()
+  }
+
+  t.test('with tracing', async (t) => {
+    const traceId = hex(16)
+    const r = await g.send('/traces_logs', { headers: { traceparent: `00-${traceId}-0123456789abcdef-01` } })
+    t.equal(r.status, 200)
+    const lines = await linesOf(String(r.headers['x-kong-request-id']))
+    t.equal(lines.length, 2)
+    t.ok(lines.some((l) => String(l.body).endsWith('kong.log')))
+    t.ok(lines.some((l) => String(l.body).endsWith('ngx.log')))
+    for (const l of lines) {
+      t.equal(l.severity_number, 9)
+      t.equal(l.severity_text, 'INFO')
+      t.ok(l.time_unix_nano > 0n && l.observed_time_unix_nano > 0n)
+      t.equal(l.trace_id, traceId, "the request's trace")
+      t.match(l.span_id, /^[0-9a-f]{16}$/)
+      t.equal(l.span_id === '0000000000000000', false, 'the span running when it was written')
+      t.equal(typeof l.flags, 'number')
+    }
+    const exp = g.otlp.logExports.find((e) => e.records.some((x) => x.attributes['request.id'] === r.headers['x-kong-request-id']))!
+    t.equal(exp.headers['content-type'], 'application/x-protobuf')
+    t.match(exp.resource, { 'service.name': 'kong', 'service.version': KONG_VERSION, 'service.instance.id': g.gw.node.id })
+  })
+
+  t.test('without tracing', async (t) => {
+    const r = await g.send('/logs')
+    t.equal(r.status, 200)
+    const lines = await linesOf(String(r.headers['x-kong-request-id']))
+    t.equal(lines.length, 2)
+    for (const l of lines) t.equal(l.severity_text, 'INFO')
+  })
+})

@@ -12,6 +12,11 @@
  * With --tracing-instrumentations off (Kong's default) a request has no
  * spans to export: the plugin only keeps a trace id for the response header
  * and propagation, as Kong does.
+ *
+ * logs_endpoint (Kong 3.8's OTLP logs): from the access phase on, the lines
+ * the request's Lua writes (kong.log, ngx.log) are kept, and in the log phase
+ * each goes on the instance's `logs` queue as a log record with the request
+ * id, and the trace and span ids when the request is traced.
  */
 import { Pool } from 'undici'
 import { KONG_VERSION } from '../../version.js'
@@ -19,10 +24,19 @@ import { LOG_QUEUES, type BatchHandler, type QueueParams } from '../shared/queue
 import { compileTemplate, type Template, type TemplateScope } from '../shared/template.js'
 import { clear, extract, inject, resolvePropagation, type TraceContext } from '../shared/tracing/propagation/index.js'
 import { definePhases, nodeSlot, type Kit } from '../types.js'
-import { encodeTraces, otlpResource, readableSpan } from './otlp.js'
+import { encodeLogs, encodeTraces, otlpResource, readableLog, readableSpan } from './otlp.js'
 import type { OpenTelemetryConfig } from './schema.js'
 
 type ReadableSpan = ReturnType<typeof readableSpan>
+type ReadableLog = ReturnType<typeof readableLog>
+
+// Kong's map of log levels to OTLP severities (kong/observability/otlp: map_severity).
+const SEVERITY = {
+  debug: { severityNumber: 5, severityText: 'DEBUG' },
+  info: { severityNumber: 9, severityText: 'INFO' },
+  warn: { severityNumber: 13, severityText: 'WARN' },
+  error: { severityNumber: 17, severityText: 'ERR' },
+} as const
 type Resource = ReadableSpan['resource']
 
 // One connection pool per collector and timeouts, shared by every instance and kept across reloads.
@@ -117,7 +131,6 @@ export default definePhases<OpenTelemetryConfig>((conf, env) => {
     env.log.warn('opentelemetry: config.batch_span_count is deprecated, please use config.queue.max_batch_size instead')
   if (conf.batch_flush_delay != null && conf.batch_flush_delay !== 3)
     env.log.warn('opentelemetry: config.batch_flush_delay is deprecated, please use config.queue.max_coalescing_delay instead')
-  if (conf.logs_endpoint !== undefined) env.log.warn('opentelemetry: logs_endpoint is not supported by this gateway; no log records are sent')
 
   const resourceOf = resources(conf, env.node.id)
   const headerForTraceId = conf.http_response_header_for_traceid
@@ -125,16 +138,18 @@ export default definePhases<OpenTelemetryConfig>((conf, env) => {
   const propagation = resolvePropagation(conf)
   const warn = (m: string) => env.log.warn(m)
 
-  let enqueue: ((kit: Kit) => void) | undefined
-  if (tracesEndpoint !== undefined) {
-    const url = new URL(tracesEndpoint)
+  const queues = env.node.slot(LOG_QUEUES)
+  const params = queueParams(conf)
+  const headers = exportHeaders(conf.headers)
+  const pools = env.node.slot(POOLS)
+
+  /** Sends one encoded batch to `endpoint` (Kong's http_export_request), throwing Kong's error text. */
+  const exporter = <T>(endpoint: string, what: string, encode: (batch: T[]) => Uint8Array): BatchHandler<T> => {
+    const url = new URL(endpoint)
     const path = `${url.pathname || '/'}${url.search}`
-    const pool = poolFor(env.node.slot(POOLS), url.origin, conf)
-    const headers = exportHeaders(conf.headers)
-    const queues = env.node.slot(LOG_QUEUES)
-    const params = queueParams(conf)
-    const send: BatchHandler<ReadableSpan> = async (spans) => {
-      const body = encodeTraces(spans, spans[spans.length - 1]!.resource)
+    const pool = poolFor(pools, url.origin, conf)
+    return async (batch) => {
+      const body = encode(batch)
       let res
       try {
         res = await pool.request({ method: 'POST', path, headers: { ...headers, 'content-length': String(body.byteLength) }, body })
@@ -143,12 +158,22 @@ export default definePhases<OpenTelemetryConfig>((conf, env) => {
       }
       const text = await res.body.text().catch(() => '')
       if (res.statusCode !== 200) throw new Error(`[otel] response error: ${res.statusCode}, body: ${text}`)
-      env.log.debug(`[otel] exporter sent ${spans.length} spans to ${url.origin}${url.pathname}`)
+      env.log.debug(`[otel] exporter sent ${batch.length} ${what} to ${url.origin}${url.pathname}`)
     }
-    // Kong names an instance's queue after the plugin and its id.
-    const key = `opentelemetry:${env.plugin.id ?? tracesEndpoint}:traces`
-    const name = `opentelemetry:${url.origin}${url.pathname}`
-    enqueue = (kit) => {
+  }
+  // Kong names an instance's queues after the plugin, its id and the signal.
+  const queueKey = (signal: string) => `opentelemetry:${env.plugin.id ?? tracesEndpoint ?? conf.logs_endpoint}:${signal}`
+  const queueName = (endpoint: string) => {
+    const u = new URL(endpoint)
+    return `opentelemetry:${u.origin}${u.pathname}`
+  }
+
+  let exportTraces: ((kit: Kit) => void) | undefined
+  if (tracesEndpoint !== undefined) {
+    const send = exporter<ReadableSpan>(tracesEndpoint, 'spans', (spans) => encodeTraces(spans, spans[spans.length - 1]!.resource))
+    const key = queueKey('traces')
+    const name = queueName(tracesEndpoint)
+    exportTraces = (kit) => {
       const trace = kit.trace
       if (!trace || trace.propagationOnly || trace.sampled !== true) return
       const resource = resourceOf(kit)
@@ -159,8 +184,43 @@ export default definePhases<OpenTelemetryConfig>((conf, env) => {
     }
   }
 
+  let exportLogs: ((kit: Kit) => void) | undefined
+  if (conf.logs_endpoint !== undefined) {
+    const send = exporter<ReadableLog>(conf.logs_endpoint, 'logs', (logs) => encodeLogs(logs, logs[logs.length - 1]!.resource))
+    const key = queueKey('logs')
+    const name = queueName(conf.logs_endpoint)
+    exportLogs = (kit) => {
+      const lines = kit.logLines()
+      if (lines.length === 0) return
+      const trace = kit.trace
+      const resource = resourceOf(kit)
+      const q = queues.get<ReadableLog>(key, name, params, send, env.log)
+      for (const l of lines) {
+        // Kong checks there is room first: newer lines are not worth more than older ones.
+        if (q.count >= params.max_entries) return
+        q.enqueue(
+          readableLog(
+            {
+              timeMs: l.timeMs,
+              observedMs: l.timeMs,
+              ...SEVERITY[l.level],
+              body: l.message,
+              attributes: { 'request.id': kit.requestId },
+              traceId: trace?.traceId,
+              spanId: l.spanId,
+              flags: trace?.flags,
+            },
+            resource,
+          ),
+        )
+      }
+    }
+  }
+
   return {
     access(kit) {
+      // Kong's observability logs: the request's lines are collected from here on.
+      if (exportLogs) kit.keepLogs()
       if (tracesEndpoint === undefined) return
       // Kong's propagation.propagate with traces.lua's get_inject_ctx: extract, join the caller's trace, decide, clear, inject.
       const found = extract(kit.request.headers, propagation, warn)
@@ -190,7 +250,8 @@ export default definePhases<OpenTelemetryConfig>((conf, env) => {
       if (trace) kit.response.addHeader(headerForTraceId, trace.traceId.toString('hex'))
     },
     log(kit) {
-      enqueue?.(kit)
+      exportTraces?.(kit)
+      exportLogs?.(kit)
     },
   }
 })
