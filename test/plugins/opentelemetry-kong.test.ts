@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { stringify } from 'yaml'
-import { waitFor } from '../helpers/collector.js'
+import { startCollector, waitFor } from '../helpers/collector.js'
 import { fetchRaw, gateway } from '../helpers/gateway.js'
 import { startUpstream } from '../helpers/upstream.js'
 import { startOtlpReceiver, type OtlpReceiver, type OtlpSpan } from '../helpers/otlp.js'
@@ -593,4 +593,19 @@ t.test('logs_endpoint: the lines a request’s Lua writes, as OTLP log records',
     t.equal(lines.length, 2)
     for (const l of lines) t.equal(l.severity_text, 'INFO')
   })
+})
+
+t.test('the log record of a later log plugin carries the trace id as injected', async (t) => {
+  // kong/observability/tracing/propagation/init.lua propagate: kong.log.set_serialize_value("trace_id", ...)
+  const c = await startCollector(t)
+  const otel = {
+    name: 'opentelemetry',
+    config: { traces_endpoint: '$OTLP', queue: FAST, propagation: { extract: ['w3c'], inject: ['w3c', 'datadog'], default_format: 'w3c' } },
+  }
+  const httpLog = { name: 'http-log', config: { http_endpoint: c.url } }
+  const g = await start(t, { instrumentations: 'off', plugins: [otel, httpLog] })
+  const traceId = '0af7651916cd43dd8448eb211c80319c'
+  t.equal((await g.send('/', { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } })).status, 200)
+  await waitFor(() => c.received.length > 0)
+  t.strictSame((JSON.parse(c.received[0]!.body) as { trace_id: unknown }).trace_id, { w3c: traceId, datadog: '9532127138774266268' })
 })

@@ -19,6 +19,8 @@
  * id, and the trace and span ids when the request is traced.
  */
 import { Pool } from 'undici'
+import { LuaTable } from '../../lua/core/value.js'
+import { addSerializeValue } from '../../lua/pdk/serialize-values.js'
 import { KONG_VERSION } from '../../version.js'
 import { LOG_QUEUES, type BatchHandler, type QueueParams } from '../shared/queue.js'
 import { compileTemplate, type Template, type TemplateScope } from '../shared/template.js'
@@ -241,8 +243,10 @@ export default definePhases<OpenTelemetryConfig>((conf, env) => {
         shouldSample: sampled,
       }
       clear(propagation, (name) => kit.upstream.clearHeader(name))
-      const { errors } = inject(out, propagation, found?.format, (name, value) => kit.upstream.setHeader(name, value))
+      const { traceIds, errors } = inject(out, propagation, found?.format, (name, value) => kit.upstream.setHeader(name, value))
       for (const e of errors) env.log.error(e)
+      // Kong's propagate: the log record carries the trace id as each injected format writes it.
+      if (traceIds) addSerializeValue(kit, { key: 'trace_id', value: new LuaTable(undefined, new Map(Object.entries(traceIds))), mode: 'set' })
     },
     headerFilter(kit) {
       if (tracesEndpoint === undefined || headerForTraceId === undefined) return
