@@ -1,4 +1,5 @@
 /** `gateway serve`: flags (each with an environment variable), start, stop on SIGTERM/SIGINT. */
+import { DEFAULT_SAMPLING_RATE, parseTracing } from '../runtime/tracing/settings.js'
 import { parseArgs } from 'node:util'
 import { ConfigError, parseListen, startGateway } from '../server/gateway.js'
 import { parseTrustedIps } from '../runtime/trust.js'
@@ -62,6 +63,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
       headers: { type: 'string' },
       'headers-upstream': { type: 'string' },
       'allow-debug-header': { type: 'string' },
+      'tracing-instrumentations': { type: 'string' },
+      'tracing-sampling-rate': { type: 'string' },
       'error-default-type': { type: 'string' },
       'error-template-html': { type: 'string' },
       'error-template-json': { type: 'string' },
@@ -137,6 +140,15 @@ export async function serve(args: string[], io: Io): Promise<number> {
     io.err("gateway serve: --allow-debug-header must be 'on' or 'off'")
     return 2
   }
+  // Kong's tracing_instrumentations (off by default) and tracing_sampling_rate (0.01), with Kong's messages.
+  const tracingInstrumentations = values['tracing-instrumentations'] ?? env.GATEWAY_TRACING_INSTRUMENTATIONS ?? 'off'
+  const tracingRate = values['tracing-sampling-rate'] ?? env.GATEWAY_TRACING_SAMPLING_RATE ?? String(DEFAULT_SAMPLING_RATE)
+  try {
+    parseTracing(tracingInstrumentations, tracingRate)
+  } catch (err) {
+    io.err(`gateway serve: ${(err as Error).message}`)
+    return 2
+  }
   // Kong's error_default_type and error_template_*: checked (and the templates read) now, not at the first error.
   const errorDefaultType = values['error-default-type'] ?? env.GATEWAY_ERROR_DEFAULT_TYPE ?? DEFAULT_ERROR_DEFAULT_TYPE
   const errorTemplates: Partial<Record<TemplateSuffix, string>> = {}
@@ -204,6 +216,8 @@ export async function serve(args: string[], io: Io): Promise<number> {
     headers,
     headersUpstream,
     allowDebugHeader: allowDebug === 'on' || allowDebug === 'true',
+    tracingInstrumentations,
+    tracingSamplingRate: Number(tracingRate),
     errorDefaultType,
     errorTemplates,
     pluginLog: pluginLogger(log),

@@ -21,6 +21,7 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen 'HOST:PORT
                 [--log-level LEVEL] [--access-log] [--workers N|auto] [--underscores-in-headers on|off]
                 [--server-token PRODUCT] [--headers LIST|off] [--headers-upstream LIST|off]
                 [--allow-debug-header on|off]
+                [--tracing-instrumentations LIST|off] [--tracing-sampling-rate RATE]
                 [--untrusted-lua-sandbox-requires MOD,...]
                 [--error-default-type TYPE] [--error-template-html|json|xml|plain PATH]
                 [--upstream-keepalive-pool-size N] [--upstream-keepalive-max-requests N]
@@ -36,6 +37,10 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen 'HOST:PORT
       X-Kong-Upstream-Status). --headers-upstream: X-Kong-Request-Id (default) or off.
       --allow-debug-header: a request with Kong-Debug gets Kong-Route-Id, Kong-Route-Name,
       Kong-Service-Id and Kong-Service-Name back (Kong's allow_debug_header; off by default).
+      --tracing-instrumentations: the spans recorded for every request (Kong's
+      tracing_instrumentations; off by default): all, request, router, http_client, balancer,
+      plugin_rewrite, plugin_access, plugin_header_filter. --tracing-sampling-rate: the share of
+      traces kept, 0 to 1 (Kong's tracing_sampling_rate; 0.01 by default).
       --error-default-type: the template of the gateway's 400/502/504 for a request with neither
       Accept nor Content-Type (Kong's error_default_type: text/plain by default, application/json,
       application/xml, text/html). --error-template-*: Kong's error_template_* files (%s: the
@@ -51,6 +56,7 @@ ${wrap(REQUIRABLE.join(', '), '        ')}
       GATEWAY_TRUSTED_IPS, GATEWAY_REAL_IP_HEADER, GATEWAY_REAL_IP_RECURSIVE, GATEWAY_DRAIN_TIMEOUT,
       GATEWAY_LOG_LEVEL, GATEWAY_ACCESS_LOG, GATEWAY_WORKERS, GATEWAY_UNDERSCORES_IN_HEADERS,
       GATEWAY_SERVER_TOKEN, GATEWAY_HEADERS, GATEWAY_HEADERS_UPSTREAM, GATEWAY_ALLOW_DEBUG_HEADER,
+      GATEWAY_TRACING_INSTRUMENTATIONS, GATEWAY_TRACING_SAMPLING_RATE,
       GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES, GATEWAY_ERROR_DEFAULT_TYPE,
       GATEWAY_ERROR_TEMPLATE_HTML|JSON|XML|PLAIN, GATEWAY_UPSTREAM_KEEPALIVE_POOL_SIZE|MAX_REQUESTS|
       IDLE_TIMEOUT, GATEWAY_SYSLOG_SOCKET (the syslog plugin's socket; default /dev/log)

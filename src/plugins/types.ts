@@ -261,6 +261,93 @@ export interface Kit {
   clearUpstreamTrailers(): void
   /** Bytes of the request (request line, headers, body) and of the response sent so far (headers and body). */
   sizes(): { request: number; response: number }
+  /** The request's trace when there is one (--tracing-instrumentations on, or a plugin started one). */
+  readonly trace: KitTrace | undefined
+  /** The request's trace, started for propagation alone when instrumentations are off. */
+  startTrace(): KitTrace
+  /**
+   * Kong's request-scoped observability logs: from this call on, the lines
+   * plugins' Lua writes during the request (kong.log, ngx.log) are kept for
+   * the log phase (at most 1,000), with the span running when each was written.
+   */
+  keepLogs(): void
+  /** A log line written for this request; kept only after keepLogs(). */
+  logLine(level: 'error' | 'warn' | 'info' | 'debug', message: string): void
+  /** The lines kept so far. */
+  logLines(): readonly KitLogLine[]
+}
+
+/** A log line kept for the request (Kong's o11y log entry). */
+export interface KitLogLine {
+  readonly level: 'error' | 'warn' | 'info' | 'debug'
+  readonly message: string
+  /** Unix ms. */
+  readonly timeMs: number
+  /** The span running when it was written (traced requests). */
+  readonly spanId: Buffer | undefined
+}
+
+/**
+ * A span of the request's trace (Kong's kong.tracing span): ids are raw bytes
+ * (16-byte trace id, 8-byte span id), times Unix ms with fractions. Kinds are
+ * Kong's: 1 internal, 2 server, 3 client.
+ */
+export interface KitSpan {
+  readonly name: string
+  readonly kind: number
+  readonly spanId: Buffer
+  /** The parent's span id: another span of the request, or the caller's (extracted from the request). */
+  parentId: Buffer | undefined
+  readonly startMs: number
+  /** Undefined until the span ends. */
+  readonly endMs: number | undefined
+  /** 0 unset, 1 ok, 2 error. */
+  readonly status: number
+  readonly attributes: Readonly<Record<string, string | number | boolean>>
+  readonly events: readonly { readonly name: string; readonly timeMs: number; readonly attributes?: Readonly<Record<string, string | number | boolean>> }[]
+  setAttribute(key: string, value: string | number | boolean | undefined): void
+  addEvent(name: string, attributes?: Record<string, string | number | boolean>): void
+  setStatus(status: number): void
+  finish(endMs?: number): void
+}
+
+/**
+ * The request's trace (Kong's tracer over ngx.ctx.KONG_SPANS and its tracing
+ * context). With --tracing-instrumentations it holds the root span `kong` and
+ * what the instrumentations recorded; otherwise a plugin that propagates gets
+ * one for that alone (`kit.startTrace()`), whose spans are never exported.
+ */
+export interface KitTrace {
+  /** The trace id every span is exported with (Kong's raw trace id): the root's, or one extracted from the request. */
+  traceId: Buffer
+  /** The root span (`kong`, or `root` when only propagating). */
+  readonly root: KitSpan
+  /** Only for propagation: instrumentations are off, nothing is exported (Kong's `kong.propagation_only`). */
+  readonly propagationOnly: boolean
+  /** The trace's sampling decision, undefined until a plugin or the tracer made one. */
+  sampled: boolean | undefined
+  /** The W3C flags sent on (Kong's tracing context flags). */
+  flags: number | undefined
+  /**
+   * Kong's get_sampling_decision: false when only propagating or the caller
+   * said not sampled; else the probability sampler over the trace id at
+   * `rate` (the plugin's sampling_rate, or --tracing-sampling-rate).
+   */
+  samplingDecision(parentSampled: boolean | undefined, rate: number | undefined): boolean
+  /**
+   * The span the upstream sees as its parent: the balancer span of the last
+   * try (created now, linked when the request is logged) when the balancer
+   * instrumentation is on, else the root.
+   */
+  upstreamParent(): KitSpan
+  /** The innermost span running now (a plugin phase's, else the root): the parent of a span a plugin starts. */
+  readonly active: KitSpan
+  /** Starts a span under `active` (Kong's kong.tracing.start_span); kind 1 unless given. */
+  startSpan(name: string, kind?: number, attributes?: Record<string, string | number | boolean>): KitSpan
+  /** Whether an instrumentation is on (`http_client`, `balancer`, ...: Kong's tracing_instrumentations). */
+  instrumented(name: string): boolean
+  /** Every span of the request, in creation order (in the log phase: the balancer spans linked, the root ended). */
+  spans(): readonly KitSpan[]
 }
 
 /** One try at an upstream target (Kong's `balancer_data.tries` entry). */

@@ -80,7 +80,7 @@ export function forward(s: RequestState, o: Outbound): void {
   o.headers.host = o.pluginHost ?? hostValue
   const sentAt = performance.now()
   s.sentAt = sentAt
-  if (s.kit) {
+  if (s.kit || s.trace) {
     s.proxied ??= new ProxiedInfo(o.path, d.origin, sentAt - s.start)
     s.proxied.origin = d.origin
     s.proxied.tries.push({ ip: d.host, port: d.port, balancerStart: performance.timeOrigin + balancerAt, balancerLatency: sentAt - balancerAt })

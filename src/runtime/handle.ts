@@ -19,6 +19,7 @@ import { adaptHttp2Request } from './h2-request.js'
 import { Http2ResponseTransport } from './transports/h2-response.js'
 import { connectionClosing, ResponseTransport } from './transports/response.js'
 import { SocketTransport } from './transports/socket.js'
+import { requestTrace } from './tracing/trace.js'
 import { clientAddress, unmapped } from './trust.js'
 import { guarded, unexpected } from './unexpected.js'
 import { dropUnderscoreHeaders } from './underscores.js'
@@ -72,6 +73,8 @@ function start(req: IncomingMessage, transport: Transport, opts: HandlerOptions)
   // Pinned: a reload mid-request does not mix configs.
   const s = new RequestState(opts.current(), transport, req, nextRequestId(), arrival(req, opts), proxy.limits, proxy.wire, proxy.errors)
   s.log = proxy.requestLog
+  // Kong's `request` instrumentation: the root span, only when tracing is on.
+  if (proxy.tracing) s.trace = requestTrace(s, proxy.tracing)
   if (proxy.accessLog) logAccess(s, proxy.accessLog)
   // The synchronous part of every step runs under this guard; what follows a
   // promise is guarded where it resumes (pipeline.ts, forward.ts).

@@ -8,12 +8,16 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { isIP } from 'node:net'
 import { TLSSocket } from 'node:tls'
 import type { Consumer, Route, Service } from '../config/model.js'
-import type { AuthCredential, Exit, Kit, KitRequest, KitResponse, KitUpstream, UriCaptures } from '../plugins/types.js'
+import type { AuthCredential, Exit, Kit, KitLogLine, KitRequest, KitResponse, KitTrace, KitUpstream, UriCaptures } from '../plugins/types.js'
 import { earlyResponse } from './response-draft.js'
 import type { RequestState } from './state.js'
 import { hostWithoutPort } from './target.js'
+import { propagationTrace } from './tracing/trace.js'
 import { unmapped } from './trust.js'
 import { UpstreamChanges } from './upstream-changes.js'
+
+const MAX_REQUEST_LOGS = 1000
+const NO_LINES: readonly KitLogLine[] = []
 
 /** Bodies a plugin may read into memory; larger ones answer 413 (Kong spools them to disk). */
 export const MAX_BUFFERED_BODY = 16 * 1024 * 1024
@@ -191,6 +195,24 @@ export class RequestKit implements Kit {
   }
   clearUpstreamTrailers(): void {
     this.s.upstreamTrailers = undefined
+  }
+  get trace(): KitTrace | undefined {
+    return this.s.trace
+  }
+  startTrace(): KitTrace {
+    return (this.s.trace ??= propagationTrace())
+  }
+  keepLogs(): void {
+    this.s.logs ??= []
+  }
+  logLine(level: KitLogLine['level'], message: string): void {
+    const logs = this.s.logs
+    // Kong keeps at most 1,000 lines a request and drops the newer ones.
+    if (!logs || logs.length >= MAX_REQUEST_LOGS) return
+    logs.push({ level, message, timeMs: performance.timeOrigin + performance.now(), spanId: this.s.trace?.active.spanId })
+  }
+  logLines(): readonly KitLogLine[] {
+    return this.s.logs ?? NO_LINES
   }
 
   elapsed(): number {

@@ -10,6 +10,7 @@ import type { WireHeaders } from './kong-headers.js'
 import type { ClientLimits } from './limits.js'
 import type { ErrorFormat } from './render.js'
 import type { RequestLog } from './state.js'
+import type { TracingSettings } from './tracing/settings.js'
 import type { RealIpRule, TrustCheck } from './trust.js'
 
 export interface ProxyOptions {
@@ -29,4 +30,6 @@ export interface ProxyOptions {
   readonly wire: WireHeaders
   /** Kong's error_default_type and error_template_* (error-format.ts). */
   readonly errors: ErrorFormat
+  /** Kong's tracing_instrumentations and tracing_sampling_rate; undefined (`off`): no request is traced. */
+  readonly tracing: TracingSettings | undefined
 }

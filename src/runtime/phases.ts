@@ -13,6 +13,7 @@ import { checkExit } from './header-checks.js'
 import { BodyTooLarge, kitOf, type RequestKit } from './kit.js'
 import { inRequest } from './request-scope.js'
 import type { RequestState } from './state.js'
+import type { TracedPhase } from './tracing/trace.js'
 
 export type Outcome = Exit | undefined
 const isPromise = (v: PhaseResult): v is Promise<Exit | undefined | void> => typeof (v as Promise<unknown> | undefined)?.then === 'function'
@@ -36,6 +37,41 @@ function exited(s: RequestState, inst: PluginInstance, phase: string, e: Exit): 
   }
 }
 
+const PHASE_METHOD = { rewrite: 'rewrite', access: 'access', header_filter: 'headerFilter' } as const
+
+/**
+ * A plugin phase inside its `kong.<phase>.plugin.<name>` span, when that
+ * instrumentation is on (a phase that returns a promise ends its span when the
+ * promise settles).
+ */
+function traced(s: RequestState, inst: PluginInstance, phase: TracedPhase, kit: RequestKit): PhaseResult {
+  const trace = s.trace!
+  const span = trace.enterPlugin(phase, inst.name)
+  const run = inst.phases[PHASE_METHOD[phase]]!
+  if (!span) return inRequest(s.requestId, () => run(kit))
+  let out: PhaseResult
+  try {
+    out = inRequest(s.requestId, () => run(kit))
+  } catch (err) {
+    trace.leave(span)
+    throw err
+  }
+  if (isPromise(out)) {
+    return out.then(
+      (e) => {
+        trace.leave(span)
+        return e
+      },
+      (err: unknown) => {
+        trace.leave(span)
+        throw err
+      },
+    )
+  }
+  trace.leave(span)
+  return out
+}
+
 /** The rewrite phase: global instances only; an Exit skips routing. */
 export function runRewrite(s: RequestState, list: readonly PluginInstance[]): Outcome | Promise<Outcome> {
   return loop(s, list, 0, kitOf(s), 'rewrite')
@@ -46,7 +82,7 @@ function loop(s: RequestState, list: readonly PluginInstance[], from: number, ki
     const inst = list[i]!
     let out
     try {
-      out = inRequest(s.requestId, () => inst.phases[phase]!(kit))
+      out = s.trace ? traced(s, inst, phase, kit) : inRequest(s.requestId, () => inst.phases[phase]!(kit))
     } catch (err) {
       return crashed(s, inst, phase, err)
     }
@@ -99,7 +135,7 @@ function resolving(
     if (exit || !inst?.phases.access) continue
     let out
     try {
-      out = inRequest(s.requestId, () => inst.phases.access!(kit))
+      out = s.trace ? traced(s, inst, 'access', kit) : inRequest(s.requestId, () => inst.phases.access!(kit))
     } catch (err) {
       exit = crashed(s, inst, 'access', err)
       continue
@@ -124,7 +160,8 @@ export function runHeaderFilter(s: RequestState, lists: PhaseLists): void {
   for (const inst of lists.headerFilter) {
     s.current = inst
     try {
-      inRequest(s.requestId, () => inst.phases.headerFilter!(kit))
+      if (s.trace) void traced(s, inst, 'header_filter', kit)
+      else inRequest(s.requestId, () => inst.phases.headerFilter!(kit))
     } catch (err) {
       crashed(s, inst, 'header_filter', err)
     }
@@ -163,6 +200,8 @@ export function scheduleLog(s: RequestState, lists: PhaseLists): void {
 
 function runLog(s: RequestState, lists: PhaseLists): void {
   const kit = kitOf(s)
+  // Kong's runloop before the log phase: the balancer spans, the root span's end.
+  s.trace?.beforeLog(s)
   for (const inst of lists.log) {
     try {
       inRequest(s.requestId, () => inst.phases.log!(kit))

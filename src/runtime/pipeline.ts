@@ -89,7 +89,21 @@ function readTarget(s: RequestState): boolean {
 }
 
 function routeStep(s: RequestState): void {
+  if (s.trace?.settings?.router) return routeTraced(s)
   if (route(s)) accessStep(s)
+}
+
+/** The route step inside Kong's `kong.router` span. */
+function routeTraced(s: RequestState): void {
+  const trace = s.trace!
+  const span = trace.enter('kong.router')
+  let matched
+  try {
+    matched = route(s)
+  } finally {
+    trace.leave(span)
+  }
+  if (matched) accessStep(s)
 }
 
 function accessStep(s: RequestState): void {

@@ -61,6 +61,7 @@ export function startResponse(s: RequestState, status: number, headers: OutHeade
     for (const k in pending) headers[k] = pending[k]!
   }
   const draft = new ResponseDraft(status, headers, source, s)
+  s.trace?.beforeHeaderFilter(status, s.match?.route.paths?.[0])
   s.response = draft
   return draft
 }

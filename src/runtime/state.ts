@@ -11,13 +11,14 @@ import type { PhaseLists, PluginInstance } from '../compile/chains.js'
 import type { RouteMatch } from '../compile/router.js'
 import type { Runtime } from '../compile/runtime.js'
 import type { Consumer } from '../config/model.js'
-import type { AuthCredential, Exit } from '../plugins/types.js'
+import type { AuthCredential, Exit, KitLogLine } from '../plugins/types.js'
 import type { WireHeaders } from './kong-headers.js'
 import type { RequestKit } from './kit.js'
 import type { ClientLimits } from './limits.js'
 import type { ErrorFormat } from './render.js'
 import type { ResponseDraft } from './response-draft.js'
 import type { UpstreamChanges } from './upstream-changes.js'
+import type { RequestTrace } from './tracing/trace.js'
 import type { Transport } from './transport.js'
 import type { TrustCheck } from './trust.js'
 
@@ -127,6 +128,10 @@ export class RequestState {
   upstreamTrailers: Record<string, string> | undefined = undefined
   /** The log phase is scheduled. */
   logScheduled = false
+  /** The request's trace: made on arrival with --tracing-instrumentations, or by a plugin that propagates. */
+  trace: RequestTrace | undefined = undefined
+  /** Lines plugins wrote for this request, kept once a plugin asked (kit.keepLogs). */
+  logs: KitLogLine[] | undefined = undefined
   /** Where unexpected errors of this request are logged (unexpected.ts); silent when unset. */
   log: RequestLog | undefined = undefined
 

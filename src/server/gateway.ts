@@ -20,6 +20,7 @@ import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from '../runtime/limits.js'
 import type { ProxyOptions } from '../runtime/options.js'
 import { wireHeaders } from '../runtime/kong-headers.js'
 import { DEFAULT_REAL_IP, parseTrustedIps } from '../runtime/trust.js'
+import { parseTracing } from '../runtime/tracing/settings.js'
 import { buildAdminServer } from './admin.js'
 import { registerProcessGauges } from '../observability/kong-node.js'
 import { buildProxyServer, type ProxyServer, type ProxyServerOptions } from './app.js'
@@ -102,6 +103,10 @@ export interface GatewayOptions {
   limits?: Partial<ClientLimits>
   /** Kong's upstream_keepalive_pool_size, _max_requests, _idle_timeout (default Kong's 512, 10000, 60 s). */
   upstreamKeepalive?: Partial<UpstreamKeepalive>
+  /** Kong's tracing_instrumentations, comma-separated (default `off`: no request is traced). */
+  tracingInstrumentations?: string
+  /** Kong's tracing_sampling_rate, 0 to 1 (default 0.01). */
+  tracingSamplingRate?: number
 }
 
 export interface Gateway {
@@ -180,6 +185,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // A bad token, headers list, error type or template stops the start before anything is opened.
   const wire = wireHeaders(serverTokens(opts.serverToken), opts.headers, opts.headersUpstream, opts.allowDebugHeader)
   const errors = errorFormat(opts.errorDefaultType, opts.errorTemplates)
+  const tracing = parseTracing(opts.tracingInstrumentations, opts.tracingSamplingRate)
   const env = opts.env ?? process.env
   const plugins = opts.plugins ?? BUNDLED_PLUGINS
   const loaded = await loadFile(opts.config, { env, registry: plugins.registry })
@@ -223,6 +229,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     limits: { ...DEFAULT_CLIENT_LIMITS, ...opts.limits },
     wire,
     errors,
+    tracing,
   }
   let draining = false
   const servers: FastifyInstance[] = []

@@ -5,7 +5,8 @@
  * (`store` and `decode` flags).
  */
 import { request, type Dispatcher } from 'undici'
-import type { PluginEnv } from '../types.js'
+import { injectFormat } from '../shared/tracing/propagation/index.js'
+import type { Kit, KitSpan, PluginEnv } from '../types.js'
 import type { CachedResponse } from './cache.js'
 import type { Compiled } from './compile.js'
 import { parseJson } from './values.js'
@@ -18,7 +19,40 @@ export interface Outcome {
   failed: boolean
 }
 
-async function send(c: Compiled, p: Params): Promise<CachedResponse> {
+/**
+ * Kong's http_client instrumentation: a `kong.internal.request` span (client
+ * kind) per call, under the span running now, when the request is traced.
+ */
+function calloutSpan(kit: Kit, url: URL, p: Params, headers: Record<string, string | string[]>): KitSpan | undefined {
+  const trace = kit.trace
+  if (!trace || trace.propagationOnly || !trace.instrumented('http_client')) return undefined
+  const ua = Object.entries(headers).find(([k]) => k.toLowerCase() === 'user-agent')?.[1]
+  return trace.startSpan('kong.internal.request', 3, {
+    'http.url': url.href,
+    'http.method': p.method,
+    'http.flavor': '1.1',
+    ...(ua !== undefined ? { 'http.user_agent': String(ua) } : {}),
+  })
+}
+
+/**
+ * A traced request's context goes to the callout too, as W3C `traceparent`
+ * (the callout's span, else the span running now, as the parent), so the
+ * service called joins the request's trace. A traceparent the callout's own
+ * headers set is kept.
+ */
+function injectTraceContext(kit: Kit, span: KitSpan | undefined, headers: Record<string, string | string[]>): void {
+  const trace = kit.trace
+  if (!trace || Object.keys(headers).some((k) => k.toLowerCase() === 'traceparent')) return
+  const r = injectFormat('w3c', {
+    traceId: trace.traceId.toString('hex'),
+    spanId: (span ?? trace.active).spanId.toString('hex'),
+    shouldSample: trace.sampled === true,
+  })
+  if (r.ok) Object.assign(headers, r.headers)
+}
+
+async function send(c: Compiled, p: Params, kit: Kit): Promise<CachedResponse> {
   const url = new URL(p.url)
   const search = new URLSearchParams()
   for (const [k, v] of Object.entries(p.query)) for (const x of Array.isArray(v) ? v : [v]) search.append(k, x)
@@ -33,26 +67,37 @@ async function send(c: Compiled, p: Params): Promise<CachedResponse> {
     }
   }
   const t = p.timeouts
-  const res = await request(url, {
-    method: p.method as Dispatcher.HttpMethod,
-    headers,
-    body,
-    dispatcher: c.dispatcher(url),
-    ...(t?.read !== undefined ? { headersTimeout: t.read, bodyTimeout: t.read } : {}),
-  })
-  const text = await res.body.text()
-  return { status: res.statusCode, headers: res.headers, body: text }
+  const span = calloutSpan(kit, url, p, headers)
+  injectTraceContext(kit, span, headers)
+  try {
+    const res = await request(url, {
+      method: p.method as Dispatcher.HttpMethod,
+      headers,
+      body,
+      dispatcher: c.dispatcher(url),
+      ...(t?.read !== undefined ? { headersTimeout: t.read, bodyTimeout: t.read } : {}),
+    })
+    const text = await res.body.text()
+    span?.setAttribute('http.status_code', res.statusCode)
+    return { status: res.statusCode, headers: res.headers, body: text }
+  } catch (err) {
+    // Kong's span:record_error.
+    span?.addEvent('exception', { 'exception.message': err instanceof Error ? err.message : String(err) })
+    throw err
+  } finally {
+    span?.finish()
+  }
 }
 
 /** Sends `params` (`current`'s request), with the retries `on_error: retry` allows, recorded in `current`. */
-export async function exchange(c: Compiled, current: CalloutContext, params: Params, env: PluginEnv): Promise<Outcome> {
+export async function exchange(c: Compiled, current: CalloutContext, params: Params, env: PluginEnv, kit: Kit): Promise<Outcome> {
   const e = c.conf.request.error
   const maxRetries = e.on_error === 'retry' ? e.retries : 0
   let response: CachedResponse | undefined
   let failed: boolean
   for (let attempt = 0; ; attempt++) {
     try {
-      response = await send(c, params)
+      response = await send(c, params, kit)
       failed = c.statuses.has(response.status)
       if (!failed) break
       if (attempt >= maxRetries) break

@@ -84,7 +84,7 @@ async function callout(kit: Kit, c: Compiled, cache: CalloutCache | undefined, s
     }
   }
 
-  const { response, failed } = await exchange(c, current, params, env)
+  const { response, failed } = await exchange(c, current, params, env, kit)
   if (failed && c.conf.request.error.on_error !== 'continue') {
     if (response) current.response = storeShape(c, response)
     return REQUEST_CALLOUT.failed(c.conf.request.error.error_response_code, await c.errorMsg.render(kit))

@@ -7,14 +7,18 @@ import { UNEXPECTED } from '../../errors.js'
 import './lua-serialize.js'
 import './lua-vault.js'
 import { createLuaEngine, luaErrorFields, phaseBudget, type SyncLuaChunk } from '../../lua/engine.js'
-import type { LuaPhase } from '../../lua/pdk/run.js'
+import { current, type LuaPhase } from '../../lua/pdk/run.js'
 import { definePhases, type Exit, type Kit, type PluginPhases } from '../types.js'
 import type { FunctionsConfig, Phase } from './serverless-schema.js'
 
 export function functionsFactory(name: string) {
   return definePhases<FunctionsConfig>((conf, env): PluginPhases => {
     const engine = createLuaEngine({
-      log: (level, msg) => env.log[level](msg),
+      log: (level, msg) => {
+        env.log[level](msg)
+        // Kong's observability logs: the line also goes to the request it was written for.
+        current.run?.kit?.logLine(level, msg)
+      },
     })
     // One plugin instance: its chunks, in every phase, share kong.ctx.plugin within a request.
     const instance = {}
