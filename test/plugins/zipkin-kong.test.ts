@@ -661,3 +661,182 @@ t.test('spans of several requests are sent in batches of queue.max_batch_size', 
   t.equal(c.received[0] && (JSON.parse(c.received[0].body) as unknown[]).length, 10, 'a full batch per POST')
   t.ok(g.lines.some((l) => l.msg === 'zipkin batch size: 10'))
 })
+
+// spec/03-plugins/34-zipkin/zipkin_no_endpoint_spec.lua: without http_endpoint nothing is
+// sent, and the context still goes upstream.
+for (const byteCount of [8, 16]) {
+  t.test(`no http_endpoint: the context is still propagated (traceid_byte_count ${byteCount})`, async (t) => {
+    const g = await start(
+      t,
+      kongYml(
+        [{ host: 'http-route' }],
+        [{ sample_ratio: 1, traceid_byte_count: byteCount, static_tags: [{ name: 'static', value: 'ok' }], header_type: 'w3c' }],
+      ),
+    )
+    const seen = async (headers: Record<string, string>) => {
+      const r = await g.send('/', { headers: { host: 'http-route', ...headers } })
+      t.equal(r.status, 200)
+      return r.reached!.headers
+    }
+    {
+      // spec/03-plugins/34-zipkin/zipkin_no_endpoint_spec.lua:76
+      const traceId = hex(byteCount)
+      const h = await seen({ 'x-b3-sampled': '1', 'x-b3-traceid': traceId })
+      t.equal(h['x-b3-traceid'], traceId)
+      t.match(h.traceparent, new RegExp(`^00-${pad(traceId, 32)}-[0-9a-f]+-01$`))
+    }
+    {
+      // spec/03-plugins/34-zipkin/zipkin_no_endpoint_spec.lua:93
+      const [traceId, spanId, parentId] = [hex(byteCount), hex(8), hex(8)]
+      const h = await seen({ b3: `${traceId}-${spanId}-1-${parentId}` })
+      t.match(h.b3, new RegExp(`^${traceId}-[0-9a-f]+-1-[0-9a-f]+$`))
+      t.match(h.traceparent, new RegExp(`^00-${pad(traceId, 32)}-[0-9a-f]+-01$`))
+    }
+    {
+      // spec/03-plugins/34-zipkin/zipkin_no_endpoint_spec.lua:111
+      const [traceId, spanId] = [hex(byteCount), hex(8)]
+      const h = await seen({ b3: `${traceId}-${spanId}-1` })
+      t.match(h.b3, new RegExp(`^${traceId}-[0-9a-f]+-1-[0-9a-f]+$`))
+      t.match(h.traceparent, new RegExp(`^00-${pad(traceId, 32)}-[0-9a-f]+-01$`))
+    }
+    {
+      // spec/03-plugins/34-zipkin/zipkin_no_endpoint_spec.lua:129
+      const [traceId, parentId] = [hex(16), hex(8)]
+      const h = await seen({ traceparent: `00-${traceId}-${parentId}-01` })
+      t.match(h.traceparent, new RegExp(`^00-${traceId}-[0-9a-f]+-01$`))
+    }
+    {
+      // spec/03-plugins/34-zipkin/zipkin_no_endpoint_spec.lua:145
+      const [traceId, spanId, parentId] = [hex(byteCount), hex(8), hex(8)]
+      const h = await seen({ 'uber-trace-id': `${traceId}:${spanId}:${parentId}:1` })
+      t.match(h['uber-trace-id'], new RegExp(`^${pad(traceId, byteCount * 2)}:[0-9a-f]+:${spanId}:01$`))
+    }
+    {
+      // spec/03-plugins/34-zipkin/zipkin_no_endpoint_spec.lua:163
+      const [traceId, spanId] = [hex(byteCount), hex(8)]
+      const h = await seen({ 'ot-tracer-traceid': traceId, 'ot-tracer-spanid': spanId, 'ot-tracer-sampled': '1' })
+      t.equal(h['ot-tracer-traceid'], pad(traceId, byteCount * 2))
+    }
+  })
+}
+
+t.test('the route’s or the service’s instance wins over the global one, with its own format', async (t) => {
+  const yaml = stringify({
+    _format_version: '3.0',
+    services: [
+      {
+        name: 'svc',
+        url: '$UPSTREAM',
+        plugins: [{ name: 'zipkin', config: { sample_ratio: 0, header_type: 'w3c', default_header_type: 'w3c' } }],
+        routes: [
+          {
+            name: 'with-plugin',
+            hosts: ['http-route-with-plugin'],
+            plugins: [{ name: 'zipkin', config: { sample_ratio: 0, header_type: 'b3', default_header_type: 'b3' } }],
+          },
+          { name: 'service-plugin', hosts: ['http-service-with-plugin'] },
+        ],
+      },
+    ],
+    plugins: [{ name: 'zipkin', config: { sample_ratio: 1, header_type: 'b3-single', default_header_type: 'b3-single' } }],
+  })
+  const g = await start(t, yaml)
+  {
+    // spec/03-plugins/34-zipkin/zipkin_no_endpoint_spec.lua:238
+    const h = (await g.send('/', { headers: { host: 'http-service-with-plugin' } })).reached!.headers
+    t.equal(h.b3, undefined)
+    t.match(h.traceparent, /^00-[0-9a-f]+-[0-9a-f]+-00$/, 'not sampled: 00')
+  }
+  {
+    // spec/03-plugins/34-zipkin/zipkin_no_endpoint_spec.lua:251
+    const h = (await g.send('/', { headers: { host: 'http-route-with-plugin' } })).reached!.headers
+    t.equal(h.b3, undefined)
+    t.ok(h['x-b3-traceid'])
+    t.equal(h['x-b3-sampled'], '0')
+  }
+})
+
+t.test('request tags header (request_tags.parse)', async (t) => {
+  const { parseRequestTags: parse } = await import('../../src/plugins/zipkin/request-tags.js')
+  // spec/03-plugins/34-zipkin/request_tags_spec.lua:5
+  for (const v of ['foo=bar', 'foo=  bar', 'foo =bar', 'foo  =  bar', '   foo =  bar', 'foo = bar   ', '  foo = bar   '])
+    t.strictSame(parse([v]), { tags: { foo: 'bar' } }, v)
+  // spec/03-plugins/34-zipkin/request_tags_spec.lua:15
+  t.strictSame(parse(['foobar;foo=;=bar;keep=true;=']), { tags: { keep: 'true' }, error: 'Could not parse the following Zipkin tags: foobar, foo=, =bar, =' })
+  // spec/03-plugins/34-zipkin/request_tags_spec.lua:21
+  t.strictSame(parse(['foo=bar baz']), { tags: { foo: 'bar baz' } })
+  t.strictSame(parse(['foo bar=baz']), { tags: {}, error: 'Could not parse the following Zipkin tags: foo bar=baz' })
+  // spec/03-plugins/34-zipkin/request_tags_spec.lua:28
+  for (const v of ['foo=bar;baz=qux', 'foo  =bar;baz=qux', '  foo=bar  ;baz=qux', '  foo  =  bar  ;baz  =  qux'])
+    t.strictSame(parse([v]), { tags: { foo: 'bar', baz: 'qux' } }, v)
+  // spec/03-plugins/34-zipkin/request_tags_spec.lua:40
+  t.strictSame(parse([';;foo=bar;;;;baz=qux;;']), { tags: { foo: 'bar', baz: 'qux' } })
+  // spec/03-plugins/34-zipkin/request_tags_spec.lua:45
+  t.strictSame(parse(['foo=bar;baz=qux', 'quux=quuz']), { tags: { foo: 'bar', baz: 'qux', quux: 'quuz' } })
+})
+
+t.test('a repeated Zipkin-Tags header adds the tags of each, and bad items are logged', async (t) => {
+  // kong/plugins/zipkin/request_tags.lua: a header sent twice gives both sets of tags.
+  const c = await startCollector(t)
+  const g = await start(t, kongYml([{ host: 'http-route' }], [{ sample_ratio: 1, http_endpoint: `${c.url}/api/v2/spans` }]))
+  const { request: send } = await import('undici')
+  const res = await send(`${g.gw.url}/`, {
+    headers: ['host', 'http-route', 'zipkin-tags', 'foo=bar', 'zipkin-tags', 'baz=qux; broken'],
+  })
+  await res.body.dump()
+  const spans = await waitSpans(t, c, 3)
+  t.match(byName(spans, 'GET')!.tags, { foo: 'bar', baz: 'qux' })
+  t.ok(g.lines.some((l) => l.msg === 'Could not parse the following Zipkin tags:  broken'))
+})
+
+t.test('schema: static tags', async (t) => {
+  const { loadConfig } = await import('../../src/config/load.js')
+  const problems = async (config: Record<string, unknown>) => {
+    const r = await loadConfig(stringify({ _format_version: '3.0', plugins: [{ name: 'zipkin', config }] }), { file: 'k.yml' })
+    return r.ok ? [] : r.issues.map((i) => `${i.path} ${i.message}`)
+  }
+  // spec/03-plugins/34-zipkin/schema_spec.lua:5
+  t.match(
+    await problems({
+      http_endpoint: 'http://example.dev',
+      static_tags: [
+        { name: 'foo', value: 'bar' },
+        { name: 'foo', value: 'baz' },
+      ],
+    }),
+    [/static_tags.* repeated tags are not allowed: foo$/],
+  )
+  // kong/plugins/zipkin/schema.lua PROTECTED_TAGS: the plugin's own tag names are refused.
+  t.match(await problems({ static_tags: [{ name: 'http.method', value: 'x' }] }), [/static_tags.*name must not be one of: error, http.method/])
+  t.strictSame(await problems({}), [], 'no http_endpoint is valid')
+  t.match(await problems({ traceid_byte_count: 12 }), [/traceid_byte_count expected one of: 8, 16/])
+  t.match(await problems({ sample_ratio: 2 }), [/sample_ratio value should be between 0 and 1/])
+})
+
+// spec/03-plugins/02-legacy_propagation_parameter_warning_spec.lua: the legacy parameters
+// warn when set to other than their old default.
+t.test('legacy propagation parameters warn unless at their old default', async (t) => {
+  const cases: [string, string, boolean][] = [
+    ['none', '', false], // :81
+    ['header_type', 'preserve', false], // :100
+    ['header_type', 'jaeger', true], // :106
+    ['header_type', 'w3c', true],
+    ['header_type', 'ignore', true],
+    ['default_header_type', 'b3', false],
+    ['default_header_type', 'ot', true],
+    ['default_header_type', 'aws', true],
+    ['default_header_type', 'datadog', true],
+  ]
+  for (const [param, value, warns] of cases) {
+    const config: Record<string, unknown> = { http_endpoint: 'http://127.0.0.1:9/' }
+    if (param !== 'none') config[param] = value
+    const g = await start(t, kongYml([{ host: 'x' }], [config]))
+    const expected = param === 'none' ? 'is deprecated, please use config.propagation' : `config.${param} is deprecated, please use config.propagation`
+    t.equal(
+      g.lines.some((l) => l.msg.includes(expected)),
+      warns,
+      `${param}=${value}: ${warns ? 'warns' : 'no warning'}`,
+    )
+    await g.gw.close()
+  }
+})
