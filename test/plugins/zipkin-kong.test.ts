@@ -840,3 +840,32 @@ t.test('legacy propagation parameters warn unless at their old default', async (
     await g.gw.close()
   }
 })
+
+t.test('the log record carries the trace id of each injected format', async (t) => {
+  // kong/observability/tracing/propagation/init.lua propagate: kong.log.set_serialize_value("trace_id", ...)
+  const c = await startCollector(t)
+  const yaml = stringify({
+    _format_version: '3.0',
+    services: [
+      {
+        name: 'svc',
+        url: '$UPSTREAM',
+        routes: [
+          {
+            name: 'r',
+            hosts: ['http-route'],
+            plugins: [
+              { name: 'zipkin', config: { sample_ratio: 1, propagation: { extract: ['w3c'], inject: ['w3c', 'datadog'], default_format: 'w3c' } } },
+              { name: 'http-log', config: { http_endpoint: `${c.url}/log` } },
+            ],
+          },
+        ],
+      },
+    ],
+  })
+  const g = await start(t, yaml)
+  const traceId = '0af7651916cd43dd8448eb211c80319c'
+  t.equal((await g.send('/', { headers: { host: 'http-route', traceparent: `00-${traceId}-b7ad6b7169203331-01` } })).status, 200)
+  t.ok(await waitFor(() => c.received.length === 1))
+  t.strictSame(JSON.parse(c.received[0]!.body).trace_id, { w3c: traceId, datadog: '9532127138774266268' })
+})

@@ -13,6 +13,8 @@
  * ended). The README says what each annotation stands for.
  */
 import { randomBytes } from 'node:crypto'
+import { LuaTable } from '../../lua/core/value.js'
+import { addSerializeValue } from '../../lua/pdk/serialize-values.js'
 import { propagate, randomId, resolvePropagation, extract, type HeaderSource, type TraceContext } from '../shared/tracing/propagation/index.js'
 import { definePhases, type Kit } from '../types.js'
 import { reporter } from './reporter.js'
@@ -138,6 +140,8 @@ export default definePhases<ZipkinConfig>((conf, env) => {
         warn,
       )
       for (const e of r.errors) env.log.error(e)
+      // Kong's log record carries the trace id as each injected format writes it (`trace_id`).
+      if (r.traceIds) addSerializeValue(kit, { key: 'trace_id', value: new LuaTable(undefined, new Map(Object.entries(r.traceIds))), mode: 'set' })
     },
 
     headerFilter(kit) {
