@@ -869,3 +869,38 @@ t.test('the log record carries the trace id of each injected format', async (t) 
   t.ok(await waitFor(() => c.received.length === 1))
   t.strictSame(JSON.parse(c.received[0]!.body).trace_id, { w3c: traceId, datadog: '9532127138774266268' })
 })
+
+t.test('one balancer span per try: the failed ones carry the error, the state and the status', async (t) => {
+  // kong/plugins/zipkin/handler.lua log: a span per balancer_data.tries entry.
+  const c = await startCollector(t)
+  const closed = createServer()
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  const deadPort = (closed.address() as AddressInfo).port
+  await new Promise<void>((resolve) => closed.close(() => resolve()))
+  const yaml = stringify({
+    _format_version: '3.0',
+    services: [{ name: 'dead', url: `http://127.0.0.1:${deadPort}`, retries: 2, routes: [{ name: 'r', hosts: ['dead'] }] }],
+    plugins: [{ name: 'zipkin', config: { sample_ratio: 1, http_endpoint: `${c.url}/api/v2/spans` } }],
+  })
+  const g = await start(t, yaml)
+  t.equal((await g.send('/', { headers: { host: 'dead' } })).status, 502)
+  const spans = await waitSpans(t, c, 5)
+  const request = byName(spans, 'GET')!
+  t.equal(request.tags?.['http.status_code'], '502')
+  for (const n of [1, 2, 3]) {
+    const s = byName(spans, `GET (balancer try ${n})`)!
+    t.equal(s.parentId, request.id)
+    t.strictSame(s.remoteEndpoint, { serviceName: 'dead', port: deadPort, ipv4: '127.0.0.1' })
+    t.equal(s.tags?.['kong.balancer.try'], String(n))
+    if (n < 3) t.match(s.tags, { error: 'true', 'kong.balancer.state': 'failed', 'http.status_code': '502' })
+    else t.equal(s.tags?.error, undefined, 'the last try has no error tags')
+  }
+})
+
+t.test('a collector answering an error is logged with its status', async (t) => {
+  // kong/plugins/zipkin/reporter.lua: "zipkin server responded unexpectedly: <status> <reason>"
+  const c = await startCollector(t, () => 500)
+  const g = await start(t, kongYml([{ host: 'http-route' }], [{ sample_ratio: 1, http_endpoint: `${c.url}/api/v2/spans`, queue: { max_retry_time: 0 } }]))
+  t.equal((await g.send('/', { headers: { host: 'http-route' } })).status, 200)
+  t.ok(await waitFor(() => g.lines.some((l) => l.msg.includes('zipkin server responded unexpectedly: 500 Internal Server Error'))))
+})
