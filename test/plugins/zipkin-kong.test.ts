@@ -5,8 +5,7 @@
 // The spec reads spans back from a Zipkin server, which lower-cases span names and drops
 // the leading zeros of 128-bit trace ids whose high half is zero; the collector here
 // shows the wire, so names are asserted as sent ("GET") and padded ids as padded.
-// Not here: gRPC and stream routes (zipkin_spec.lua:985, :1069, :1795, :1819; this
-// plugin is not run on stream routes), the connect timeout to an unroutable host
+// Not here: gRPC routes (zipkin_spec.lua:985, :1795; grpcbin is not at hand), the connect timeout to an unroutable host
 // (:436, no such host on loopback), and the instrumentations spans (:1848, Kong's
 // tracing_instrumentations).
 import { randomBytes } from 'node:crypto'
@@ -16,6 +15,7 @@ import t, { type Test } from 'tap'
 import { stringify } from 'yaml'
 import { startCollector, waitFor, type Collector } from '../helpers/collector.js'
 import { pluginGateway, pluginLines, type PluginGateway, type PluginLine } from '../helpers/plugin-gateway.js'
+import { MESSAGE, streamGateway, tcpEcho, tcpExchange } from '../helpers/stream.js'
 
 interface ZSpan {
   traceId: string
@@ -904,3 +904,76 @@ t.test('a collector answering an error is logged with its status', async (t) => 
   t.equal((await g.send('/', { headers: { host: 'http-route' } })).status, 200)
   t.ok(await waitFor(() => g.lines.some((l) => l.msg.includes('zipkin server responded unexpectedly: 500 Internal Server Error'))))
 })
+
+for (const flavor of ['annotations', 'tags'] as const) {
+  t.test(`stream sessions: a stream span, its proxy and balancer spans (${flavor})`, async (t) => {
+    // spec/03-plugins/34-zipkin/zipkin_spec.lua:1069 (annotations), :1819 (tags)
+    const up = await tcpEcho(t)
+    const c = await startCollector(t)
+    const yaml = stringify({
+      _format_version: '3.0',
+      services: [
+        {
+          name: 'tcp-service',
+          id: SERVICE_ID,
+          url: `tcp://127.0.0.1:${up.port}`,
+          routes: [{ name: 'tcp-route', id: ROUTE_ID, protocols: ['tcp'], destinations: [{ ip: '127.0.0.1' }] }],
+        },
+      ],
+      plugins: [
+        {
+          name: 'zipkin',
+          protocols: ['http', 'https', 'tcp', 'tls', 'grpc', 'grpcs'],
+          config: { sample_ratio: 1, http_endpoint: `${c.url}/api/v2/spans`, static_tags: [{ name: 'static', value: 'ok' }], phase_duration_flavor: flavor },
+        },
+      ],
+    })
+    const gw = await streamGateway(t, yaml, ['127.0.0.1:0'])
+    const startMs = Date.now()
+    t.equal((await tcpExchange(gw.stream[0]!, MESSAGE)).data, MESSAGE)
+    const spans = await waitSpans(t, c, 3)
+    const request = byName(spans, 'stream')!
+    const proxy = byName(spans, 'stream (proxy)')!
+    const balancer = byName(spans, 'stream (balancer try 1)')!
+    t.ok(request && proxy && balancer)
+    t.equal(request.kind, 'SERVER')
+    t.equal(proxy.kind, 'CLIENT')
+    t.equal(proxy.parentId, request.id)
+    t.equal(proxy.traceId, request.traceId)
+    t.ok(request.timestamp >= (startMs - 1000) * 1000 && Number.isInteger(request.timestamp))
+    if (request.duration !== undefined && proxy.duration !== undefined) t.ok(request.duration >= proxy.duration)
+    t.equal(request.annotations, undefined)
+    t.strictSame(request.localEndpoint, { serviceName: 'kong' })
+    const tags = { ...request.tags }
+    t.match(tags['kong.node.id'], /^[0-9a-f-]+$/)
+    delete tags['kong.node.id']
+    t.strictSame(tags, { lc: 'kong', static: 'ok' })
+    t.strictSame(request.remoteEndpoint, { ipv4: '127.0.0.1', port: request.remoteEndpoint?.port })
+    t.ok(Number.isInteger(request.remoteEndpoint?.port))
+    if (flavor === 'annotations') {
+      t.equal(proxy.annotations?.length, 2)
+      const p = Object.fromEntries(proxy.annotations!.map((a) => [a.value, a.timestamp]))
+      t.ok(p.kps! <= p.kpf!, 'kps <= kpf')
+      t.strictSame(proxy.tags, {
+        'kong.route': ROUTE_ID,
+        'kong.route_name': 'tcp-route',
+        'kong.service': SERVICE_ID,
+        'kong.service_name': 'tcp-service',
+        'peer.hostname': '127.0.0.1',
+      })
+    } else {
+      t.equal(proxy.annotations, undefined)
+      t.ok(Number(proxy.tags?.['kong.preread.duration_ms']) >= 0)
+    }
+    t.strictSame(proxy.remoteEndpoint, { ipv4: '127.0.0.1', port: up.port, serviceName: 'tcp-service' })
+    t.equal(balancer.parentId, request.id)
+    t.strictSame(balancer.remoteEndpoint, { ipv4: '127.0.0.1', port: up.port, serviceName: 'tcp-service' })
+    t.strictSame(balancer.tags, {
+      'kong.balancer.try': '1',
+      'kong.route': ROUTE_ID,
+      'kong.route_name': 'tcp-route',
+      'kong.service': SERVICE_ID,
+      'kong.service_name': 'tcp-service',
+    })
+  })
+}

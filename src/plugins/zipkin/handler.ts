@@ -16,7 +16,8 @@ import { randomBytes } from 'node:crypto'
 import { LuaTable } from '../../lua/core/value.js'
 import { addSerializeValue } from '../../lua/pdk/serialize-values.js'
 import { propagate, randomId, resolvePropagation, extract, type HeaderSource, type TraceContext } from '../shared/tracing/propagation/index.js'
-import { definePhases, type Kit } from '../types.js'
+import type { Route, Service } from '../../config/model.js'
+import { definePhases, type Kit, type KitTry, type StreamKit } from '../types.js'
 import { reporter } from './reporter.js'
 import { parseRequestTags } from './request-tags.js'
 import type { ZipkinConfig } from './schema.js'
@@ -98,7 +99,7 @@ export default definePhases<ZipkinConfig>((conf, env) => {
     return (trace.proxy ??= trace.request.child('CLIENT', `${trace.request.name} (proxy)`, atMu))
   }
 
-  function tagServiceAndRoute(kit: Kit, span: Span): void {
+  function tagServiceAndRoute(kit: { readonly service: Service | undefined; readonly route: Route | undefined }, span: Span): void {
     const service = kit.service
     if (service?.id) {
       span.tag('kong.service', service.id)
@@ -114,7 +115,76 @@ export default definePhases<ZipkinConfig>((conf, env) => {
     }
   }
 
+  /** A span per balancer try under the request span; the proxy span gets the last target. */
+  function reportTries(kit: Kit | StreamKit, trace: Trace, tries: readonly KitTry[], hostname: string | undefined): void {
+    const { request } = trace
+    tries.forEach((t, i) => {
+      const span = request.child('CLIENT', `${request.name} (balancer try ${i + 1})`, t.balancerStart * 1000)
+      span.ip = t.ip
+      span.port = t.port
+      span.tag('kong.balancer.try', i + 1)
+      if (i < tries.length - 1) {
+        span.tag('error', true)
+        span.tag('kong.balancer.state', 'failed')
+        span.tag('http.status_code', t.failed)
+      }
+      tagServiceAndRoute(kit, span)
+      span.finish((t.balancerStart + t.balancerLatency) * 1000)
+      report(span)
+    })
+    const proxy = trace.proxy!
+    proxy.tag('peer.hostname', hostname)
+    const last = tries[tries.length - 1]
+    proxy.ip = last?.ip
+    proxy.port = last?.port
+  }
+
+  // Stream sessions (Kong's stream subsystem): a `stream` request span, no context propagation.
+  const sessions = new WeakMap<StreamKit, Trace>()
+  function session(kit: StreamKit): Trace {
+    let trace = sessions.get(kit)
+    if (!trace) {
+      const now = nowMu()
+      const span = new Span('SERVER', 'stream', kit.startedAt * 1000, Math.random() < conf.sample_ratio, randomId(conf.traceid_byte_count, randomBytes))
+      span.ip = kit.clientIp
+      span.port = kit.clientPort
+      span.tag('lc', 'kong')
+      for (const t of staticTags) span.tag(t.name, t.value)
+      trace = { request: span, proxy: undefined, firstAt: now }
+      sessions.set(kit, trace)
+    }
+    return trace
+  }
+
   return {
+    preread(kit) {
+      const at = nowMu()
+      const trace = session(kit)
+      trace.accessAt = at
+      const proxy = proxySpan(trace, at)
+      if (annotations) proxy.annotate('kps', at)
+    },
+
+    streamLog(kit) {
+      const now = nowMu()
+      const trace = session(kit)
+      const { request } = trace
+      const proxy = proxySpan(trace, now)
+      const facts = kit.session
+      const prereadStart = trace.accessAt ?? proxy.timestamp
+      // Preread ends when the upstream connection is made (or the session ends without one).
+      const prereadEnd = Math.max(prereadStart, facts.proxied ? request.timestamp + facts.kongLatency * 1000 : now)
+      if (annotations) proxy.annotate('kpf', prereadEnd)
+      else proxy.tag('kong.preread.duration_ms', Math.max(0, Math.round((prereadEnd - prereadStart) / 1000)))
+      if (facts.tries.length > 0) reportTries(kit, trace, facts.tries, kit.service?.host)
+      request.tag('kong.node.id', env.node.id)
+      tagServiceAndRoute(kit, proxy)
+      proxy.finish(now)
+      report(proxy)
+      request.finish(now)
+      report(request)
+    },
+
     access(kit) {
       const at = nowMu()
       const up = kit.upstream
@@ -184,30 +254,14 @@ export default definePhases<ZipkinConfig>((conf, env) => {
         proxy.tag('kong.body_filter.duration_ms', ms(headerAt, now))
       }
 
-      if (proxied) {
-        const tries = proxied.tries
-        tries.forEach((t, i) => {
-          const span = request.child('CLIENT', `${request.name} (balancer try ${i + 1})`, t.balancerStart * 1000)
-          span.ip = t.ip
-          span.port = t.port
-          span.tag('kong.balancer.try', i + 1)
-          if (i < tries.length - 1) {
-            span.tag('error', true)
-            span.tag('kong.balancer.state', 'failed')
-            span.tag('http.status_code', t.failed)
-          }
-          tagServiceAndRoute(kit, span)
-          span.finish((t.balancerStart + t.balancerLatency) * 1000)
-          report(span)
-        })
-        const last = tries[tries.length - 1]
+      if (proxied && proxied.tries.length > 0) {
+        let hostname: string | undefined
         try {
-          proxy.tag('peer.hostname', new URL(proxied.origin).hostname.replace(/^\[|\]$/g, ''))
+          hostname = new URL(proxied.origin).hostname.replace(/^\[|\]$/g, '')
         } catch {
           // an origin that is not a URL names no host
         }
-        proxy.ip = last?.ip
-        proxy.port = last?.port
+        reportTries(kit, trace, proxied.tries, hostname)
       }
 
       request.tag('http.status_code', kit.response.status)

@@ -10,6 +10,6 @@ export default definePlugin({
   config,
   protocols: PROTOCOLS_ALL,
   scopes: ANY_SCOPE,
-  phases: ['access', 'headerFilter', 'log'],
+  phases: ['access', 'headerFilter', 'log', 'preread', 'streamLog'],
   handler: () => import('./handler.js'),
 })
