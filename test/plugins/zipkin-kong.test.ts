@@ -244,6 +244,11 @@ t.test("http_span_name 'method_path' puts the path in the span names", async (t)
   t.ok(request && proxy)
   assertInvariants(t, request!, proxy!, 32, startMs, 'kong')
   t.ok(byName(spans, 'GET / (balancer try 1)'))
+  // kong.request.get_path is the normalized path: so are the span name and http.path.
+  c.received.length = 0
+  t.equal((await g.send('/a/../b/./', { headers: { host: 'http-route' } })).status, 200)
+  const more = await waitSpans(t, c, 3)
+  t.equal(byName(more, 'GET /b/')?.tags?.['http.path'], '/b/')
 })
 
 // The spec's two set-ups (zipkin_spec.lua:603, :678): the legacy header_type parameters and

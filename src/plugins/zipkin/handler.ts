@@ -71,14 +71,16 @@ export default definePhases<ZipkinConfig>((conf, env) => {
     const parentId = ctx.reuseSpanId ? ctx.parentId : ctx.spanId
     const shouldSample = ctx.shouldSample ?? Math.random() < conf.sample_ratio
     const traceId = ctx.traceId ?? randomId(conf.traceid_byte_count, randomBytes)
-    const name = conf.http_span_name === 'method_path' ? `${req.method} ${req.path}` : req.method
+    // Kong's kong.request.get_path: the normalized path.
+    const path = req.normalizedPath || req.path
+    const name = conf.http_span_name === 'method_path' ? `${req.method} ${path}` : req.method
     const span = new Span('SERVER', name, now - kit.elapsed() * 1000, shouldSample, traceId, spanId, parentId, ctx.baggage)
     span.ip = req.clientIp
     span.port = req.clientPort
     span.tag('lc', 'kong')
     span.tag('http.method', req.method)
     span.tag('http.host', req.host)
-    span.tag('http.path', req.path)
+    span.tag('http.path', path)
     span.tag('http.protocol', protocolOf(req.httpVersion))
     for (const t of staticTags) span.tag(t.name, t.value)
     const values = req.headerValues(tagsHeader)
