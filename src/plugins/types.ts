@@ -138,6 +138,8 @@ export interface KitRequest {
   readonly connection: { readonly id: number; readonly requests: number }
   /** The client address after the trusted-ips and real-ip rules (Kong's `kong.client.get_forwarded_ip`, nginx's remote_addr). */
   readonly clientIp: string
+  /** The client's port (the TCP peer's; Kong's `kong.client.get_forwarded_port` without forwarded headers). */
+  readonly clientPort: number
   /** The address of the TCP peer (Kong's `kong.client.get_ip`, nginx's realip_remote_addr). */
   readonly peerIp: string
   /** Whether an address is in --trusted-ips (Kong's `kong.ip.is_trusted`); false for anything not an IP address. */

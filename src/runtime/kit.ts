@@ -83,6 +83,9 @@ class ClientRequest implements KitRequest {
   get clientIp() {
     return this.s.arrival.clientIp
   }
+  get clientPort(): number {
+    return this.s.req.socket?.remotePort ?? 0
+  }
   get peerIp() {
     return this.s.arrival.peer
   }
