@@ -10,7 +10,7 @@
  * together they hold, and may grow to, that much.
  */
 import { Gauge, type Registry } from 'prom-client'
-import type { SharedDictSource } from '../plugins/types.js'
+import type { SharedDictSource, SharedDictUsage } from '../plugins/types.js'
 
 /** The node's shared dicts: register stores with `add`; the gauges read them when scraped. */
 export class SharedDicts {
@@ -29,6 +29,15 @@ export class SharedDicts {
     const list = this.#sources.get(name)
     if (list) list.push(source)
     else this.#sources.set(name, [source])
+  }
+
+  /** Each dict's bytes now and capacity, summed over its stores (statsd's shdict_usage). */
+  usage(): SharedDictUsage[] {
+    return [...this.#sources].map(([name, list]) => ({
+      name,
+      used: list.reduce((n, s) => n + s.used(), 0),
+      capacity: list.reduce((n, s) => n + s.capacity(), 0),
+    }))
   }
 }
 

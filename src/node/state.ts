@@ -63,6 +63,7 @@ export function createNodeState(opts: NodeOptions = {}): NodeState {
     metrics,
     counters,
     sharedDict: (name, source) => dicts.add(name, source),
+    sharedDictUsage: () => dicts.usage(),
     slot<T>(slot: NodeSlot<T>): T {
       const held = slots.get(slot.key)
       if (held) {

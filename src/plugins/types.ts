@@ -435,6 +435,15 @@ export interface NodeView {
    * (`kong_memory_lua_shared_dict_bytes` and `_total_bytes`), read when scraped.
    */
   sharedDict(name: string, source: SharedDictSource): void
+  /** What each shared dict holds now, and may grow to (read by statsd's shdict_usage). */
+  sharedDictUsage(): SharedDictUsage[]
+}
+
+/** One shared dict's bytes now and the bytes it may grow to. */
+export interface SharedDictUsage {
+  name: string
+  used: number
+  capacity: number
 }
 
 /** A store shown as a Kong shared dict: its bytes now and the bytes it may grow to. */

@@ -2,8 +2,9 @@
 // real StatsD receivers: the `statsd` daemon from npm (UDP and TCP; it also checks every line
 // parses) and a plain UDP listener where packet boundaries matter (udp_packet_size). Kong's spec
 // counts lines per request with `assert.contains`; here each request's lines are checked exactly:
-// every expected line, nothing more. Not here: shdict_usage (Kong's nginx shared dicts; this
-// gateway has no sized store to report, so it sends nothing: README), gRPC routes (:2192; the
+// every expected line, nothing more. shdict_usage reports the node's sized stores (the
+// rate-limiting counters here) once a minute per process, so only this file's first request
+// carries it, as only Kong's first request after a start does (:897, :1045). Not here: gRPC routes (:2192; the
 // lines do not depend on the protocol), and `is_in_range` as a Lua function (03-allow_status_codes
 // _spec.lua is covered through allow_status_codes on requests).
 import { readFileSync } from 'node:fs'
@@ -179,8 +180,15 @@ t.test("Kong's statsd log spec, one route per case", async (t) => {
   const g = await pluginGateway(t, kongYml(routes, udp.port))
 
   t.test('default metrics over UDP', async (t) => {
-    // spec/03-plugins/06-statsd/01-log_spec.lua:906
-    exactly(t, await linesOf(g, udp, 1, 12), defaults('kong', 1), 'the twelve lines of one request')
+    // spec/03-plugins/06-statsd/01-log_spec.lua:906, with :897's shdict lines on the first request
+    // after a start (:1702: free_space and capacity gauges per dict, under node.<hostname>)
+    const shdict = [
+      `kong.node.${HOST}.shdict.kong_rate_limiting_counters.free_space:%d|g`,
+      `kong.node.${HOST}.shdict.kong_rate_limiting_counters.capacity:%d|g`,
+    ]
+    exactly(t, await linesOf(g, udp, 1, 14), [...defaults('kong', 1), ...shdict], 'the twelve lines of one request and the shdict gauges')
+    // :1045: not again within the minute
+    exactly(t, await linesOf(g, udp, 1, 12), defaults('kong', 1), 'the twelve lines alone the second time')
   })
 
   for (const [i, style] of STYLES.entries()) {

@@ -15,7 +15,7 @@ import type { StatsdConfig } from './schema.js'
 
 export default definePhases<StatsdConfig>((conf, env) => {
   const hostname = env.node.hostname.replaceAll('.', '_')
-  const emits = compileMetrics(conf, hostname)
+  const emits = compileMetrics(conf, hostname, () => env.node.sharedDictUsage())
   const allowed = statusFilter(conf.allow_status_codes)
   const params = legacyQueueParams('statsd', conf, env.log)
   const sockets = env.node.slot(UDP_SOCKETS)

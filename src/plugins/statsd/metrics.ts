@@ -11,6 +11,7 @@
  * per-status and set metrics are not sent then (Kong skips them).
  */
 import type { Consumer, Route, Service } from '../../config/model.js'
+import type { SharedDictUsage } from '../types.js'
 import { DEFAULT_WORKSPACE_ID, DEFAULT_WORKSPACE_NAME } from '../shared/log-serializer.js'
 import { rateSuffix, STAT_TYPE_CODES, taggedLine, type Tag, type TagStyle } from '../shared/statsd/line.js'
 import type { CONSUMER_IDENTIFIERS, SERVICE_IDENTIFIERS, StatsdConfig, StatsdMetric, WORKSPACE_IDENTIFIERS } from './schema.js'
@@ -61,6 +62,10 @@ const PLAIN: Partial<Record<StatsdMetric['name'], readonly [string, (m: Message)
   request_count: ['request.count', () => 1],
 }
 
+// Kong's shdict_metrics_last_sent: one per process, shared by every statsd instance.
+const SHDICT_SEND_INTERVAL_MS = 60_000
+let shdictLastSent = -Infinity
+
 /** Kong's get_scope_name, cached per service (entities are frozen per config). */
 function scopeNames(service: Ident<Service>): (s: Service | undefined) => string {
   const cache = new WeakMap<Service, string>()
@@ -77,7 +82,7 @@ function scopeNames(service: Ident<Service>): (s: Service | undefined) => string
 }
 
 /** The lines of every configured metric, in order, for one request. */
-export function compileMetrics(conf: StatsdConfig, hostname: string): Emit[] {
+export function compileMetrics(conf: StatsdConfig, hostname: string, dicts: () => readonly SharedDictUsage[] = () => []): Emit[] {
   const style = conf.tag_style as TagStyle | undefined
   const prefix = conf.hostname_in_prefix && style === undefined ? `${conf.prefix}.node.${hostname}` : conf.prefix
   const emits: Emit[] = []
@@ -109,8 +114,9 @@ export function compileMetrics(conf: StatsdConfig, hostname: string): Emit[] {
       }
       continue
     }
-    // The other metrics have names of their own and are not sent with tag_style.
-    if (style !== undefined) continue
+    // The other metrics have names of their own and are not sent with tag_style
+    // (but shdict_usage, which has a tagged form: spec 01-log_spec.lua:1739).
+    if (style !== undefined && metric.name !== 'shdict_usage') continue
     const scope = scopeNames(serviceId)
     switch (metric.name) {
       case 'unique_users':
@@ -143,10 +149,32 @@ export function compileMetrics(conf: StatsdConfig, hostname: string): Emit[] {
           if (id !== undefined && m.route?.id !== undefined) out.push(`${prefix}.route.${m.route.id}.user.${id}.status.${m.status}:${counted}`)
         })
         break
-      case 'shdict_usage':
-        // Kong's nginx shared dicts (free space and capacity, once a minute):
-        // this gateway exposes no sized node-wide store to read yet (README).
+      case 'shdict_usage': {
+        // Kong's shared dicts are the node's sized stores here (rate-limiting
+        // counters, proxy-cache memory): free space and capacity, sent at most
+        // once a minute by whichever instance logs first (Kong: worker 0's).
+        const kind = `|g${rate}`
+        emits.push((_m, out) => {
+          const now = Date.now()
+          if (shdictLastSent + SHDICT_SEND_INTERVAL_MS >= now) return
+          shdictLastSent = now
+          for (const d of dicts()) {
+            const free = `${Math.max(0, d.capacity - d.used)}${kind}`
+            const capacity = `${d.capacity}${kind}`
+            if (style !== undefined) {
+              const tags: Tag[] = [
+                ['node', hostname],
+                ['shdict', d.name],
+              ]
+              out.push(taggedLine(`${prefix}.shdict.free_space`, free, tags, style), taggedLine(`${prefix}.shdict.capacity`, capacity, tags, style))
+            } else {
+              const head = conf.hostname_in_prefix ? `${prefix}.shdict.${d.name}` : `${prefix}.node.${hostname}.shdict.${d.name}`
+              out.push(`${head}.free_space:${free}`, `${head}.capacity:${capacity}`)
+            }
+          }
+        })
         break
+      }
     }
   }
   return emits
