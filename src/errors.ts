@@ -229,6 +229,11 @@ export const RESPONSE_RATELIMITING = Object.freeze({
   exceeded: (limit: string) => error(429, `API rate limit exceeded for '${limit}'`),
 })
 
+/** kong.response.error(400) with Kong's default message: any webhook that does not verify. */
+export const STANDARD_WEBHOOKS = Object.freeze({
+  REFUSED: error(400, 'Bad request'),
+})
+
 export const REQUEST_SIZE_LIMITING = Object.freeze({
   TOO_LARGE: error(413, 'Request size limit exceeded'),
   /** The same refusal to a client that waits with Expect: 100-continue. */

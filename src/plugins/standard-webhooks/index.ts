@@ -1,0 +1,16 @@
+/** standard-webhooks: the plugin's definition (handler.ts runs requests; schema.ts is its config). */
+import { definePlugin, NO_CONSUMER } from '../types.js'
+import { config } from './schema.js'
+
+export default definePlugin({
+  name: 'standard-webhooks',
+  priority: 760,
+  version: '3.10.0',
+  config,
+  protocols: ['grpc', 'grpcs', 'http', 'https'],
+  // Kong's typedefs.protocols_http: no stream protocol.
+  httpOnly: true,
+  scopes: NO_CONSUMER,
+  phases: ['access'],
+  handler: () => import('./handler.js'),
+})
