@@ -11,7 +11,8 @@ import { latencies } from '../shared/log-serializer.js'
 import { LOG_QUEUES, type BatchHandler } from '../shared/queue.js'
 import { legacyQueueParams } from '../shared/statsd/legacy-queue.js'
 import { rateSuffix, STAT_TYPE_CODES } from '../shared/statsd/line.js'
-import { sendUdp, UDP_SOCKETS, type Destination } from '../shared/statsd/sender.js'
+import { sendUdp, type Destination } from '../shared/statsd/sender.js'
+import { UDP_SENDER } from '../shared/udp-sender.js'
 import { definePhases, type Kit } from '../types.js'
 import type { CONSUMER_IDENTIFIERS, DatadogConfig, DatadogMetric } from './schema.js'
 
@@ -45,7 +46,7 @@ export function agentAddress(conf: DatadogConfig, env: NodeJS.ProcessEnv = proce
 export default definePhases<DatadogConfig>((conf, env) => {
   const { host, port } = agentAddress(conf)
   const to: Destination = { host, port, label: '' }
-  const sockets = env.node.slot(UDP_SOCKETS)
+  const sender = env.node.slot(UDP_SENDER)
   const queues = env.node.slot(LOG_QUEUES)
   const params = legacyQueueParams('datadog', conf, env.log)
 
@@ -72,7 +73,7 @@ export default definePhases<DatadogConfig>((conf, env) => {
 
   const send: BatchHandler<string[]> = async (batch) => {
     try {
-      await sendUdp(sockets, to, batch.length === 1 ? batch[0]! : batch.flat(), env.log)
+      await sendUdp(sender, to, batch.length === 1 ? batch[0]! : batch.flat(), env.log)
     } catch (e) {
       env.log.error(`failed to create Statsd logger: ${(e as Error).message}`)
       throw e

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import { Pool } from 'undici'
 import { logEntries } from '../shared/log-fields.js'
+import { socketError } from '../shared/socket-errors.js'
 import { serializeStream } from '../shared/stream-log.js'
 import { LOG_QUEUES, type BatchHandler, type QueueParams } from '../shared/queue.js'
 import { definePhases, nodeSlot } from '../types.js'
@@ -50,26 +51,6 @@ export function queueParams(conf: HttpLogConfig): QueueParams {
 
 const MAX_BODY_IN_ERROR = 512
 
-// Kong's errors are the cosocket's words: `timeout`, `connection refused`, ...; undici's codes map onto them.
-const COSOCKET_ERRORS: Readonly<Record<string, string>> = {
-  UND_ERR_HEADERS_TIMEOUT: 'timeout',
-  UND_ERR_BODY_TIMEOUT: 'timeout',
-  UND_ERR_CONNECT_TIMEOUT: 'timeout',
-  ETIMEDOUT: 'timeout',
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset by peer',
-  EPIPE: 'broken pipe',
-  EHOSTUNREACH: 'no route to host',
-  ENETUNREACH: 'network is unreachable',
-  UND_ERR_SOCKET: 'closed',
-}
-
-function cosocketError(e: unknown): string {
-  const code = (e as { code?: unknown } | undefined)?.code
-  const text = typeof code === 'string' ? COSOCKET_ERRORS[code] : undefined
-  return text ?? (e instanceof Error ? e.message : String(e))
-}
-
 export default definePhases<HttpLogConfig>((conf, env) => {
   const url = new URL(conf.http_endpoint)
   const port = url.port || (url.protocol === 'https:' ? '443' : '80')
@@ -102,7 +83,7 @@ export default definePhases<HttpLogConfig>((conf, env) => {
     try {
       res = await pool.request({ method: conf.method, path, headers: { ...fixed, 'content-length': String(Buffer.byteLength(body)) }, body })
     } catch (e) {
-      throw new Error(`failed request to ${where}: ${cosocketError(e)}`, { cause: e })
+      throw new Error(`failed request to ${where}: ${socketError(e)}`, { cause: e })
     }
     const text = await res.body.text().catch(() => '')
     if (res.statusCode >= 300) {

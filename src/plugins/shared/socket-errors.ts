@@ -1,9 +1,10 @@
 /**
  * The words an OpenResty cosocket uses for a failed connect, handshake or
  * send (`timeout`, `connection refused`, ...), for the messages of the log
- * plugins that talk to a socket themselves (tcp-log, udp-log, loggly): Kong
- * logs `failed to connect to host:port: connection refused`, and Node's error
- * codes map onto those words. An unknown code keeps Node's message.
+ * plugins that talk to a socket themselves (http-log, tcp-log, udp-log,
+ * loggly, statsd, datadog): Kong logs `failed to connect to host:port:
+ * connection refused`, and Node's and undici's error codes map onto those
+ * words. An unknown code keeps Node's message.
  */
 const COSOCKET_WORDS: Readonly<Record<string, string>> = {
   ETIMEDOUT: 'timeout',
@@ -13,6 +14,11 @@ const COSOCKET_WORDS: Readonly<Record<string, string>> = {
   EHOSTUNREACH: 'no route to host',
   ENETUNREACH: 'network is unreachable',
   EMSGSIZE: 'message too long',
+  // undici's codes (http-log), for the same events.
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_SOCKET: 'closed',
 }
 
 /** The cosocket's words for `e` (an errno error, or the `timeout` this gateway raises itself). */

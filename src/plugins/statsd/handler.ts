@@ -8,7 +8,8 @@
 import { latencies } from '../shared/log-serializer.js'
 import { LOG_QUEUES, type BatchHandler } from '../shared/queue.js'
 import { legacyQueueParams } from '../shared/statsd/legacy-queue.js'
-import { packets, sendTcp, sendUdp, UDP_SOCKETS, type Destination } from '../shared/statsd/sender.js'
+import { packets, sendTcp, sendUdp, type Destination } from '../shared/statsd/sender.js'
+import { UDP_SENDER } from '../shared/udp-sender.js'
 import { definePhases } from '../types.js'
 import { compileMetrics, statusFilter } from './metrics.js'
 import type { StatsdConfig } from './schema.js'
@@ -18,7 +19,7 @@ export default definePhases<StatsdConfig>((conf, env) => {
   const emits = compileMetrics(conf, hostname, () => env.node.sharedDictUsage())
   const allowed = statusFilter(conf.allow_status_codes)
   const params = legacyQueueParams('statsd', conf, env.log)
-  const sockets = env.node.slot(UDP_SOCKETS)
+  const sender = env.node.slot(UDP_SENDER)
   const queues = env.node.slot(LOG_QUEUES)
   const to: Destination = { host: conf.host, port: conf.port, label: '[statsd] ' }
   const tooSmall = (length: number) =>
@@ -28,7 +29,7 @@ export default definePhases<StatsdConfig>((conf, env) => {
     const lines = batch.length === 1 ? batch[0]! : batch.flat()
     try {
       if (conf.use_tcp) await sendTcp(to, lines)
-      else await sendUdp(sockets, to, packets(lines, conf.udp_packet_size, tooSmall), env.log)
+      else await sendUdp(sender, to, packets(lines, conf.udp_packet_size, tooSmall), env.log)
     } catch (e) {
       env.log.error(`failed to create Statsd logger: ${(e as Error).message}`)
       throw e

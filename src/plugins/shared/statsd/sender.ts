@@ -3,72 +3,15 @@
  * flush: over UDP, one line per datagram, or lines joined with "\n" into
  * datagrams of at most `udp_packet_size` bytes (Kong's buffer-and-send, quirks
  * included); or over TCP, each line followed by "\n" on one connection per
- * batch. UDP sockets are connected once per host and port and kept on the
- * node (Kong opens one per batch: the lines on the wire are the same, without
- * a socket per request here).
+ * batch. UDP goes through the node's shared sender (shared/udp-sender.ts):
+ * Kong opens a socket per batch; the datagrams on the wire are the same.
  */
-import { createSocket, type Socket } from 'node:dgram'
-import { connect, isIPv6 } from 'node:net'
-import { nodeSlot, type PluginLog } from '../../types.js'
-
-/** The node's connected UDP sockets, by `host|port`. */
-export const UDP_SOCKETS = nodeSlot(
-  'statsd:udp',
-  () => new Map<string, Promise<Socket>>(),
-  async (sockets) => {
-    const all = [...sockets.values()]
-    sockets.clear()
-    await Promise.allSettled(all.map(async (p) => (await p).close()))
-  },
-)
-
-// Kong's errors are the cosocket's words; Node's codes map onto them.
-const COSOCKET_ERRORS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset by peer',
-  EPIPE: 'broken pipe',
-  ETIMEDOUT: 'timeout',
-  EHOSTUNREACH: 'no route to host',
-  ENETUNREACH: 'network is unreachable',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host not found',
-}
-
-export function cosocketError(e: unknown): string {
-  const code = (e as { code?: unknown } | undefined)?.code
-  const text = typeof code === 'string' ? COSOCKET_ERRORS[code] : undefined
-  return text ?? (e instanceof Error ? e.message : String(e))
-}
+import { connect } from 'node:net'
+import type { PluginLog } from '../../types.js'
+import { socketError } from '../socket-errors.js'
+import type { UdpSender } from '../udp-sender.js'
 
 const bare = (host: string) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host)
-
-/** A UDP socket connected to host:port (Kong's setpeername), made once and kept; rejects when the name does not resolve. */
-export function udpSocket(sockets: Map<string, Promise<Socket>>, host: string, port: number): Promise<Socket> {
-  const key = `${host}|${port}`
-  const known = sockets.get(key)
-  if (known) return known
-  const made = new Promise<Socket>((resolve, reject) => {
-    const s = createSocket(isIPv6(bare(host)) ? 'udp6' : 'udp4')
-    s.unref()
-    const fail = (e: Error) => {
-      if (sockets.get(key) === made) sockets.delete(key)
-      s.close()
-      reject(e)
-    }
-    s.once('error', fail)
-    s.connect(port, bare(host), () => {
-      s.off('error', fail)
-      // A later socket error drops it; the next batch connects anew.
-      s.on('error', () => {
-        if (sockets.get(key) === made) sockets.delete(key)
-        s.close()
-      })
-      resolve(s)
-    })
-  })
-  sockets.set(key, made)
-  return made
-}
 
 /**
  * Kong's buffer-and-send over one batch: lines are joined with "\n" while
@@ -108,25 +51,11 @@ export interface Destination {
   label: string
 }
 
-/** Sends each packet as one datagram; a failed send is logged (Kong goes on with the next). */
-export async function sendUdp(sockets: Map<string, Promise<Socket>>, to: Destination, packetsToSend: readonly string[], log: PluginLog): Promise<void> {
-  let socket: Socket
-  try {
-    socket = await udpSocket(sockets, to.host, to.port)
-  } catch (e) {
-    throw new Error(`failed to connect to ${to.host}:${to.port}: ${cosocketError(e)}`, { cause: e })
-  }
-  await Promise.all(
-    packetsToSend.map(
-      (p) =>
-        new Promise<void>((resolve) => {
-          socket.send(p, (err) => {
-            if (err) log.error(`${to.label}failed to send data to ${to.host}:${to.port}: ${cosocketError(err)}`)
-            resolve()
-          })
-        }),
-    ),
-  )
+/** Sends each packet as one datagram; a failed send is logged (Kong goes on with the next), a name that does not resolve fails the batch. */
+export async function sendUdp(sender: UdpSender, to: Destination, packetsToSend: readonly string[], log: PluginLog): Promise<void> {
+  const { unresolved, failed } = await sender.sendAll(packetsToSend, to.host, to.port)
+  if (unresolved) throw new Error(`failed to connect to ${to.host}:${to.port}: ${socketError(unresolved)}`, { cause: unresolved })
+  for (const err of failed) log.error(`${to.label}failed to send data to ${to.host}:${to.port}: ${socketError(err)}`)
 }
 
 /** Kong's TCP timeout for the statsd connection (ms). */
@@ -140,7 +69,7 @@ export function sendTcp(to: Destination, lines: readonly string[]): Promise<void
     sock.setTimeout(TCP_TIMEOUT, () => sock.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })))
     sock.once('error', (e) => {
       const what = connected ? 'failed to send data to' : 'failed to connect to'
-      reject(new Error(`${what} ${to.host}:${to.port}: ${cosocketError(e)}`, { cause: e }))
+      reject(new Error(`${what} ${to.host}:${to.port}: ${socketError(e)}`, { cause: e }))
     })
     sock.once('connect', () => {
       connected = true
