@@ -9,8 +9,6 @@ import type { TestGateway } from '../helpers/gateway.js'
 /** What waits in the gateway's log queues. */
 const queuesOf = (gw: TestGateway) => () => gw.node.slot(LOG_QUEUES).sizes()
 import { DEFAULT_WORKSPACE_ID } from '../../src/plugins/shared/log-serializer.js'
-import { queueParams } from '../../src/plugins/http-log/handler.js'
-import type { HttpLogConfig } from '../../src/plugins/http-log/schema.js'
 import type { Plugin } from '../../src/config/model.js'
 import type { PluginLog } from '../../src/plugins/types.js'
 import { startCollector, waitFor } from '../helpers/collector.js'
@@ -297,18 +295,6 @@ t.test('schema: defaults, forbidden headers, userinfo with Authorization, Lua fi
   t.match(queue, /config\.queue\.concurrency_limit expected one of: -1, 1/)
   t.match(queue, /config\.queue\.initial_retry_delay value should be between 0.001 and 1000000/)
   t.match(issues('{ http_endpoint: "http://h.test", queue_size: 1.5 }'), /config\.queue_size expected an integer/)
-})
-
-t.test('deprecated queue_size and flush_timeout map onto the queue like Kong', async (t) => {
-  const r = loadConfig(
-    `_format_version: "3.0"\nplugins:\n  - name: http-log\n    config: { http_endpoint: "http://h.test", queue_size: 7, flush_timeout: 2, retry_count: 3 }\n`,
-    { file: 'k.yml' },
-  )
-  t.ok(r.ok)
-  if (!r.ok) return
-  const p = queueParams(r.config.plugins[0]!.config as HttpLogConfig)
-  t.equal(p.max_batch_size, 7)
-  t.equal(p.max_coalescing_delay, 1, 'flush_timeout at its old default does not override')
 })
 
 // spec/03-plugins/03-http-log/01-log_spec.lua:667

@@ -556,33 +556,3 @@ t.test("a StatsD server that cannot be reached over TCP: Kong's words, and the q
     "the queue's warning names the failure",
   )
 })
-
-t.test('legacy queue parameters warn only when set to something other than their old default', async (t) => {
-  // spec/03-plugins/01-legacy_queue_parameter_warning_spec.lua:86, :110, :115 (statsd)
-  const warned = async (extra: Record<string, unknown>) => {
-    const { lines, pluginLog } = pluginLines()
-    const g = await pluginGateway(
-      t,
-      stringify({ _format_version: '3.0', plugins: [{ name: 'statsd', config: { host: '127.0.0.1', port: 9, ...extra } }] }),
-      undefined,
-      {
-        pluginLog,
-      },
-    )
-    await g.gw.close()
-    return lines.filter((l) => /config\.queue\./.test(l.msg)).map((l) => l.msg)
-  }
-  t.same(await warned({}), [], 'none by default')
-  for (const [field, old] of [
-    ['retry_count', 10],
-    ['queue_size', 1],
-    ['flush_timeout', 2],
-  ] as const) {
-    t.same(await warned({ [field]: old }), [], `${field} ${old}`)
-    const words =
-      field === 'retry_count'
-        ? 'no longer works, please use config.queue.max_retry_time'
-        : `is deprecated, please use config.queue.${field === 'queue_size' ? 'max_batch_size' : 'max_coalescing_delay'}`
-    t.same(await warned({ [field]: old + 1 }), [`statsd: config.${field} ${words} instead`], `${field} ${old + 1}`)
-  }
-})

@@ -9,7 +9,7 @@
 import type { Consumer, Service } from '../../config/model.js'
 import { latencies } from '../shared/log-serializer.js'
 import { LOG_QUEUES, type BatchHandler } from '../shared/queue.js'
-import { legacyQueueParams } from '../shared/statsd/legacy-queue.js'
+import { legacyQueueParams } from '../shared/queue-legacy.js'
 import { rateSuffix, STAT_TYPE_CODES } from '../shared/statsd/line.js'
 import { sendUdp, type Destination } from '../shared/statsd/sender.js'
 import { UDP_SENDER } from '../shared/udp-sender.js'

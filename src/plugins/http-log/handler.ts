@@ -9,7 +9,8 @@ import { Pool } from 'undici'
 import { logEntries } from '../shared/log-fields.js'
 import { socketError } from '../shared/socket-errors.js'
 import { serializeStream } from '../shared/stream-log.js'
-import { LOG_QUEUES, type BatchHandler, type QueueParams } from '../shared/queue.js'
+import { legacyQueueParams } from '../shared/queue-legacy.js'
+import { LOG_QUEUES, type BatchHandler } from '../shared/queue.js'
 import { definePhases, nodeSlot } from '../types.js'
 import type { HttpLogConfig } from './schema.js'
 
@@ -41,14 +42,6 @@ function poolFor(pools: Map<string, Pool>, origin: string, keepalive: number, ti
   return pool
 }
 
-/** Kong's Queue.get_plugin_params: the deprecated fields win when set to a non-default value. */
-export function queueParams(conf: HttpLogConfig): QueueParams {
-  const q = { ...conf.queue }
-  if (conf.queue_size != null && conf.queue_size !== 1) q.max_batch_size = conf.queue_size
-  if (conf.flush_timeout != null && conf.flush_timeout !== 2) q.max_coalescing_delay = conf.flush_timeout
-  return q
-}
-
 const MAX_BODY_IN_ERROR = 512
 
 export default definePhases<HttpLogConfig>((conf, env) => {
@@ -58,7 +51,7 @@ export default definePhases<HttpLogConfig>((conf, env) => {
   const path = `${url.pathname || '/'}${url.search}`
   const pool = poolFor(env.node.slot(LOG_POOLS), url.origin, conf.keepalive, conf.timeout)
   const queues = env.node.slot(LOG_QUEUES)
-  const params = queueParams(conf)
+  const params = legacyQueueParams('http-log', conf, env.log)
   const batched = params.max_batch_size !== 1
 
   // The schema keeps Host, Content-Length and Content-Type out of `headers`, and Authorization when the URL has user info.
@@ -66,15 +59,6 @@ export default definePhases<HttpLogConfig>((conf, env) => {
   if (url.username !== '' || url.password !== '') {
     const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
     fixed.authorization = `Basic ${Buffer.from(userinfo).toString('base64')}`
-  }
-
-  if (conf.retry_count != null && conf.retry_count !== 10) {
-    env.log.warn('http-log: config.retry_count no longer works, please use config.queue.max_retry_time instead')
-  }
-  if (conf.queue_size != null && conf.queue_size !== 1)
-    env.log.warn('http-log: config.queue_size is deprecated, please use config.queue.max_batch_size instead')
-  if (conf.flush_timeout != null && conf.flush_timeout !== 2) {
-    env.log.warn('http-log: config.flush_timeout is deprecated, please use config.queue.max_coalescing_delay instead')
   }
 
   const send: BatchHandler = async (entries) => {

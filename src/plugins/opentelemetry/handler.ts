@@ -22,7 +22,8 @@ import { Pool } from 'undici'
 import { LuaTable } from '../../lua/core/value.js'
 import { addSerializeValue } from '../../lua/pdk/serialize-values.js'
 import { KONG_VERSION } from '../../version.js'
-import { LOG_QUEUES, type BatchHandler, type QueueParams } from '../shared/queue.js'
+import { legacyQueueParams } from '../shared/queue-legacy.js'
+import { LOG_QUEUES, type BatchHandler } from '../shared/queue.js'
 import { compileTemplate, type Template, type TemplateScope } from '../shared/template.js'
 import { clear, extract, inject, resolvePropagation, type TraceContext } from '../shared/tracing/propagation/index.js'
 import { definePhases, nodeSlot, type Kit } from '../types.js'
@@ -64,14 +65,6 @@ function poolFor(pools: Map<string, Pool>, origin: string, conf: OpenTelemetryCo
     pools.set(key, pool)
   }
   return pool
-}
-
-/** Kong's Queue.get_plugin_params: the deprecated fields win when set to other than their old default. */
-export function queueParams(conf: OpenTelemetryConfig): QueueParams {
-  const q = { ...conf.queue }
-  if (conf.batch_span_count != null && conf.batch_span_count !== 200) q.max_batch_size = conf.batch_span_count
-  if (conf.batch_flush_delay != null && conf.batch_flush_delay !== 3) q.max_coalescing_delay = conf.batch_flush_delay
-  return q
 }
 
 /** Kong's get_headers: Content-Type application/x-protobuf unless the config names its own. */
@@ -129,11 +122,6 @@ function resources(conf: OpenTelemetryConfig, nodeId: string): (kit: Kit) => Res
 export default definePhases<OpenTelemetryConfig>((conf, env) => {
   const tracesEndpoint = conf.traces_endpoint ?? conf.endpoint
   if (conf.endpoint !== undefined) env.log.warn('OpenTelemetry: config.endpoint is deprecated, please use config.traces_endpoint instead')
-  if (conf.batch_span_count != null && conf.batch_span_count !== 200)
-    env.log.warn('opentelemetry: config.batch_span_count is deprecated, please use config.queue.max_batch_size instead')
-  if (conf.batch_flush_delay != null && conf.batch_flush_delay !== 3)
-    env.log.warn('opentelemetry: config.batch_flush_delay is deprecated, please use config.queue.max_coalescing_delay instead')
-
   const resourceOf = resources(conf, env.node.id)
   const headerForTraceId = conf.http_response_header_for_traceid
   const rate = conf.sampling_rate
@@ -141,7 +129,7 @@ export default definePhases<OpenTelemetryConfig>((conf, env) => {
   const warn = (m: string) => env.log.warn(m)
 
   const queues = env.node.slot(LOG_QUEUES)
-  const params = queueParams(conf)
+  const params = legacyQueueParams('opentelemetry', conf, env.log)
   const headers = exportHeaders(conf.headers)
   const pools = env.node.slot(POOLS)
 

@@ -7,7 +7,7 @@
  */
 import { latencies } from '../shared/log-serializer.js'
 import { LOG_QUEUES, type BatchHandler } from '../shared/queue.js'
-import { legacyQueueParams } from '../shared/statsd/legacy-queue.js'
+import { legacyQueueParams } from '../shared/queue-legacy.js'
 import { packets, sendTcp, sendUdp, type Destination } from '../shared/statsd/sender.js'
 import { UDP_SENDER } from '../shared/udp-sender.js'
 import { definePhases } from '../types.js'
