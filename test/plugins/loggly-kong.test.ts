@@ -12,6 +12,7 @@ import { grpcCall } from '../helpers/grpc-h1.js'
 import { startGrpcUpstream } from '../helpers/grpc-upstream.js'
 import { udpReceiver, type UdpReceiver } from '../helpers/log-receivers.js'
 import { pluginGateway, pluginLines, type PluginGateway } from '../helpers/plugin-gateway.js'
+import { checkKongCustomFields, grpcLogYaml, KONG_CUSTOM_FIELDS } from '../helpers/log-cases.js'
 
 const KEY = '123456789'
 const loggly = (r: UdpReceiver, config: Record<string, unknown> = {}) => ({ name: 'loggly', config: { host: '127.0.0.1', port: r.port, key: KEY, ...config } })
@@ -119,22 +120,12 @@ t.test('the line, byte for byte: <PRI>1 UTC-time hostname kong - - [key@41058 ta
 t.test('custom_fields_by_lua: fields set, route removed; a 500 at the default severity', async (t) => {
   // spec/03-plugins/07-loggly/01-log_spec.lua:335 (logs custom values), :349 (unsets existing log values)
   const r = await udpReceiver(t)
-  const custom = {
-    new_field: 'return 123',
-    'nested.keys': 'return 456',
-    'escape\\.dots': 'return 789',
-    'nested.escape\\.dots': 'return 135',
-    route: 'return nil',
-  }
+  const custom = KONG_CUSTOM_FIELDS
   const { send } = await start(t, kongYml({ 'logging4.test': [loggly(r, { custom_fields_by_lua: custom })] }))
   t.equal((await send('/status/500', { headers: { host: 'logging4.test' } })).status, 500)
   const m = await message(r)
   t.equal(m.pri, '14')
-  t.equal(m.json.new_field, 123)
-  t.equal(m.json.nested.keys, 456)
-  t.equal(m.json['escape.dots'], 789)
-  t.equal(m.json.nested['escape.dots'], 135)
-  t.notOk('route' in m.json)
+  checkKongCustomFields(t, m.json)
 })
 
 t.test('a gRPC call: warning at log level info is priority 12', async (t) => {
@@ -142,24 +133,7 @@ t.test('a gRPC call: warning at log level info is priority 12', async (t) => {
   const r = await udpReceiver(t)
   const up = await startGrpcUpstream()
   t.teardown(() => up.close())
-  const yaml = stringify({
-    _format_version: '3.0',
-    services: [
-      {
-        name: 'grpc-service',
-        url: `grpc://127.0.0.1:${up.port}`,
-        routes: [
-          {
-            name: 'grpc',
-            protocols: ['http'],
-            paths: ['/hello.HelloService'],
-            strip_path: false,
-            plugins: [loggly(r, { log_level: 'info', successful_severity: 'warning' })],
-          },
-        ],
-      },
-    ],
-  })
+  const yaml = grpcLogYaml(up.port, [{ plugins: [loggly(r, { log_level: 'info', successful_severity: 'warning' })] }])
   const { gw } = await start(t, yaml)
   t.same((await grpcCall(gw.url, '/hello.HelloService/SayHello', ['world!'])).replies, ['hello world!'])
   const m = await message(r)

@@ -14,6 +14,7 @@ import { grpcCall } from '../helpers/grpc-h1.js'
 import { startGrpcUpstream } from '../helpers/grpc-upstream.js'
 import { pluginGateway, pluginLines, type PluginGateway, type PluginLine } from '../helpers/plugin-gateway.js'
 import { rsyslogAbsent, rsyslogPresent, startRsyslog, type Syslog } from '../helpers/rsyslog.js'
+import { grpcLogYaml } from '../helpers/log-cases.js'
 
 const WARNING = { successful_severity: 'warning', client_errors_severity: 'warning', server_errors_severity: 'warning' }
 const syslog = (config: Record<string, unknown>) => ({ name: 'syslog', config })
@@ -108,24 +109,8 @@ if (!rsyslogPresent()) {
     const sys = await startRsyslog(t)
     const up = await startGrpcUpstream()
     t.teardown(() => up.close())
-    const route = (name: string, log_level: string) => ({
-      name,
-      protocols: ['http'],
-      hosts: [`${name}.test`],
-      paths: ['/hello.HelloService'],
-      strip_path: false,
-      plugins: [syslog({ log_level, ...WARNING })],
-    })
-    const yaml = stringify({
-      _format_version: '3.0',
-      services: [
-        {
-          name: 'grpc-service',
-          url: `grpc://127.0.0.1:${up.port}`,
-          routes: [route('grpc1', 'info'), route('grpc2', 'err'), route('grpc3', 'warning')],
-        },
-      ],
-    })
+    const route = (name: string, log_level: string) => ({ name, hosts: [`${name}.test`], plugins: [syslog({ log_level, ...WARNING })] })
+    const yaml = grpcLogYaml(up.port, [route('grpc1', 'info'), route('grpc2', 'err'), route('grpc3', 'warning')])
     const { gw } = await start(t, sys, yaml)
     const call = async (name: string) => {
       const uuid = randomUUID()

@@ -11,6 +11,7 @@ import { grpcCall } from '../helpers/grpc-h1.js'
 import { startGrpcUpstream } from '../helpers/grpc-upstream.js'
 import { udpReceiver, type UdpReceiver } from '../helpers/log-receivers.js'
 import { pluginGateway, pluginLines, type PluginGateway } from '../helpers/plugin-gateway.js'
+import { checkKongCustomFields, grpcLogYaml, KONG_CUSTOM_FIELDS } from '../helpers/log-cases.js'
 
 const udpLog = (r: UdpReceiver, config: Record<string, unknown> = {}) => ({ name: 'udp-log', config: { host: '127.0.0.1', port: r.port, ...config } })
 
@@ -54,21 +55,11 @@ t.test('logs to UDP: one datagram per request, the JSON record without a newline
 t.test('custom_fields_by_lua: new, nested and escaped fields are set; route is removed', async (t) => {
   // spec/03-plugins/02-udp-log/01-udp-log_spec.lua:145 (logs custom values), :171 (unsets existing log values)
   const r = await udpReceiver(t)
-  const custom = {
-    new_field: 'return 123',
-    'nested.keys': 'return 456',
-    'escape\\.dots': 'return 789',
-    'nested.escape\\.dots': 'return 135',
-    route: 'return nil',
-  }
+  const custom = KONG_CUSTOM_FIELDS
   const { send } = await start(t, kongYml({ 'custom_udp_logging.test': [udpLog(r, { custom_fields_by_lua: custom })] }))
   t.equal((await send('/delay/2', { headers: { host: 'custom_udp_logging.test' } })).status, 200)
   const rec = JSON.parse(await datagram(r))
-  t.equal(rec.new_field, 123)
-  t.equal(rec.nested.keys, 456)
-  t.equal(rec['escape.dots'], 789)
-  t.equal(rec.nested['escape.dots'], 135)
-  t.notOk('route' in rec)
+  checkKongCustomFields(t, rec)
 })
 
 t.test('a gRPC call is logged, with latencies that add up', async (t) => {
@@ -76,16 +67,7 @@ t.test('a gRPC call is logged, with latencies that add up', async (t) => {
   const r = await udpReceiver(t)
   const up = await startGrpcUpstream()
   t.teardown(() => up.close())
-  const yaml = stringify({
-    _format_version: '3.0',
-    services: [
-      {
-        name: 'grpc-service',
-        url: `grpc://127.0.0.1:${up.port}`,
-        routes: [{ name: 'grpc', protocols: ['http'], paths: ['/hello.HelloService'], strip_path: false, plugins: [udpLog(r)] }],
-      },
-    ],
-  })
+  const yaml = grpcLogYaml(up.port, [{ plugins: [udpLog(r)] }])
   const { gw } = await start(t, yaml)
   t.same((await grpcCall(gw.url, '/hello.HelloService/SayHello', ['world!'])).replies, ['hello world!'])
   const rec = JSON.parse(await datagram(r))
