@@ -96,6 +96,13 @@ export interface Exit {
   json?: unknown
   body?: string | Buffer
   headers?: Record<string, string | string[]>
+  /**
+   * The plugin answered as a proxy (Kong's aws-lambda and azure-functions):
+   * Kong's `Via` is appended to the answer's, when `headers` has Via on. It
+   * names HTTP/2 (`2 <token>`) whatever the client spoke, as Kong does: those
+   * plugins test nginx's $http2, which is set (to '') on every request.
+   */
+  via?: boolean
 }
 
 /**
