@@ -28,6 +28,8 @@ export interface LambdaStandin {
   port: number
   url: string
   invocations: Invocation[]
+  /** Why each refused signature was refused. */
+  refused: string[]
   /** The last invocation (fails the caller's assertions when none). */
   last(): Invocation | undefined
   close(): Promise<void>
@@ -105,11 +107,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startLambda(opts: { secrets: Map<string, Secret>; region?: string; tls?: boolean }): Promise<LambdaStandin> {
   const region = opts.region ?? 'us-east-1'
   const invocations: Invocation[] = []
+  const refused: string[] = []
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req)
     const requestId = randomUUID()
     const verified = verifySigV4({ method: req.method ?? '', url: req.url ?? '', headers: req.headers }, body, opts.secrets, { region, service: 'lambda' })
     if (!verified.ok) {
+      refused.push(verified.why ?? '')
       return reply(
         res,
         403,
@@ -166,6 +170,7 @@ export async function startLambda(opts: { secrets: Map<string, Secret>; region?:
     port,
     url: `${opts.tls === false ? 'http' : 'https'}://127.0.0.1:${port}`,
     invocations,
+    refused,
     last: () => invocations[invocations.length - 1],
     close: closer(server),
   }

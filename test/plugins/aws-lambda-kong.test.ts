@@ -98,6 +98,7 @@ t.test('99-access: invoking functions', async (t) => {
     { host: 'missing.test', config: fn('missing') },
     { host: 'null.test', config: fn('returnsNull') },
     { host: 'badkey.test', config: fn('kongLambdaTest', { aws_key: 'other-key', aws_secret: SECRET }) },
+    { host: 'badsecret.test', config: fn('kongLambdaTest', { aws_secret: 'not-the-secret' }) },
   ])
 
   t.test('invokes a Lambda function with GET', async (t) => {
@@ -286,6 +287,10 @@ t.test('99-access: invoking functions', async (t) => {
     )
     const refused = await send('badkey.test', '/')
     t.equal(refused.status, 500, 'a signature Lambda refuses (unknown key)')
+    t.equal(lambda.refused.at(-1), 'unknown access key other-key')
+    const forged = await send('badsecret.test', '/')
+    t.equal(forged.status, 500, 'a signature made with the wrong secret')
+    t.equal(lambda.refused.at(-1), 'signature mismatch', 'the stand-in recomputed it and refused')
     // A JSON null (a function that returns nothing) is no body Kong's exit takes.
     t.equal((await send('null.test', '/')).status, 500)
     t.notOk(
