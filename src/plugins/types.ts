@@ -257,6 +257,14 @@ export interface Kit {
   elapsed(): number
   /** When the request arrived (Unix ms). */
   readonly startedAt: number
+  /**
+   * Kong's ctx.KONG_WAITING_TIME: a plugin that answered after calling a
+   * service itself (aws-lambda) names how long it waited (ms); the log's
+   * latencies then count it as `proxy`, and the gateway's own time without it.
+   */
+  waited(ms: number): void
+  /** What `waited` set (undefined when nothing did). */
+  readonly waitingTime: number | undefined
   /** What happened upstream, once the request was sent (undefined: answered by the gateway). */
   readonly proxied: KitProxied | undefined
   /**

@@ -152,6 +152,8 @@ export async function startLambda(opts: { secrets: Map<string, Secret>; region?:
         '{"Type":"User","Message":"Could not parse request body into json"}',
       )
     }
+    // Kong's fixture sleeps before it answers (a slow function).
+    if (functionName.includes('functionWithLatency')) await new Promise((resolve) => setTimeout(resolve, 300))
     const answer = fixtureFunction(functionName, payload, req)
     if (!answer)
       return reply(

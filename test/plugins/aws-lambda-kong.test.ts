@@ -600,3 +600,45 @@ t.test('errors on connection timeout', async (t) => {
   const r = await fetchRaw(`${gw.url}${QUERY}`, { headers: { host: 'lambda4.test' } })
   t.equal(r.status, 500)
 })
+
+t.test("With latency: the wait on Lambda is the log's proxy latency", async (t) => {
+  // spec/03-plugins/27-aws-lambda/99-access_spec.lua:1421
+  const lambda = await startLambda({ secrets, tls: false })
+  const logs = await startUpstream('log')
+  const doc = {
+    _format_version: '3.0',
+    routes: [
+      {
+        name: 'r25',
+        hosts: ['lambda25.test'],
+        plugins: [
+          {
+            name: 'aws-lambda',
+            config: {
+              host: '127.0.0.1',
+              port: lambda.port,
+              disable_https: true,
+              aws_key: KEY,
+              aws_secret: SECRET,
+              aws_region: 'us-east-1',
+              function_name: 'functionWithLatency',
+            },
+          },
+          { name: 'http-log', config: { http_endpoint: logs.url, queue: { max_coalescing_delay: 0.01 } } },
+        ],
+      },
+    ],
+  }
+  const gw = await gateway(stringify(doc))
+  t.teardown(async () => {
+    await gw.close()
+    await logs.close()
+    await lambda.close()
+  })
+  const r = await fetchRaw(`${gw.url}/get`, { headers: { host: 'lambda25.test' } })
+  t.equal(r.status, 200)
+  for (let i = 0; i < 200 && logs.requests.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  const entry = JSON.parse(logs.requests[0]!.body) as { latencies: { kong: number; proxy: number; request: number } }
+  t.ok(entry.latencies.proxy >= 300, 'proxy: the time spent waiting on Lambda')
+  t.ok(entry.latencies.kong < entry.latencies.proxy, "kong: the gateway's own time, without the wait")
+})

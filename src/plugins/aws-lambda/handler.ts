@@ -73,9 +73,13 @@ export default definePhases<AwsLambdaConfig>((conf, env) => {
   const toEvent = (kit: Kit, body: Buffer | undefined) => event(kit, body, conf.base64_encode_body)
 
   const invoke = async (kit: Kit) => {
+    // Kong's KONG_WAITING_TIME: from the plugin's start to Lambda's whole answer, counted as the proxy's in the log.
+    const start = performance.now()
     const payload = await buildPayload(kit, conf, env.log, toEvent)
     const headers = await sign({ method: 'POST', scheme, host, port, path, query, headers: fixed, body: payload })
-    const answer = await send(dispatcher, origin, { method: 'POST', path: target, headers, body: payload }, MAX_ANSWER)
+    const answer = await send(dispatcher, origin, { method: 'POST', path: target, headers, body: payload }, MAX_ANSWER).finally(() =>
+      kit.waited(performance.now() - start),
+    )
     return { ...mapAnswer(answer, mapping), via: true }
   }
 
