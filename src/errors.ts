@@ -307,6 +307,16 @@ export const GRPC_GATEWAY = Object.freeze({
   ENCODE_FAILED: text(400, 'failed to encode payload'),
 })
 
+/** aws-lambda: a proxy-integration answer Kong cannot read (kong.response.exit with a table). */
+export const AWS_LAMBDA = Object.freeze({
+  badProxyResponse: (why: string) => table(502, Object.freeze({ message: 'Bad Gateway', error: `could not JSON decode Lambda function response: ${why}` })),
+})
+
+/** azure-functions: the function could not be reached (kong.response.exit(500, { message })). */
+export const AZURE_FUNCTIONS = Object.freeze({
+  UNREACHABLE: exit(500, 'An unexpected error occurred'),
+})
+
 export const PROXY_CACHE = Object.freeze({
   /** `Cache-Control: only-if-cached` and nothing cached. */
   ONLY_IF_CACHED: empty(504),

@@ -96,6 +96,13 @@ export interface Exit {
   json?: unknown
   body?: string | Buffer
   headers?: Record<string, string | string[]>
+  /**
+   * The plugin answered as a proxy (Kong's aws-lambda and azure-functions):
+   * Kong's `Via` is appended to the answer's, when `headers` has Via on. It
+   * names HTTP/2 (`2 <token>`) whatever the client spoke, as Kong does: those
+   * plugins test nginx's $http2, which is set (to '') on every request.
+   */
+  via?: boolean
 }
 
 /**
@@ -250,6 +257,14 @@ export interface Kit {
   elapsed(): number
   /** When the request arrived (Unix ms). */
   readonly startedAt: number
+  /**
+   * Kong's ctx.KONG_WAITING_TIME: a plugin that answered after calling a
+   * service itself (aws-lambda) names how long it waited (ms); the log's
+   * latencies then count it as `proxy`, and the gateway's own time without it.
+   */
+  waited(ms: number): void
+  /** What `waited` set (undefined when nothing did). */
+  readonly waitingTime: number | undefined
   /** What happened upstream, once the request was sent (undefined: answered by the gateway). */
   readonly proxied: KitProxied | undefined
   /**

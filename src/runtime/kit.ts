@@ -190,6 +190,12 @@ export class RequestKit implements Kit {
   get startedAt(): number {
     return this.s.startedAt
   }
+  waited(ms: number): void {
+    this.s.waitingMs = ms
+  }
+  get waitingTime(): number | undefined {
+    return this.s.waitingMs
+  }
   get proxied() {
     return this.s.proxied
   }

@@ -128,6 +128,10 @@ function exitMessage(s: RequestState, status: number, message: string, extra?: R
 export function answerExit(s: RequestState, e: Exit): void {
   if (e.error !== undefined) return fail(s, e as ErrorAnswer, e.headers)
   const headers = ownHeaders(s, e.headers)
+  if (e.via && s.wire.viaGrpc !== undefined) {
+    const theirs = headers.via
+    headers.via = theirs === undefined ? s.wire.viaGrpc : `${Array.isArray(theirs) ? theirs.join(', ') : String(theirs)}, ${s.wire.viaGrpc}`
+  }
   // Kong's send(): gRPC when the answer's own content type says so, else when the request is gRPC.
   const output = headers['content-type'] !== undefined
   if (output ? isGrpcType(headers['content-type']) : isGrpcRequest(s.req)) return grpcExit(s, e, headers, output)

@@ -105,6 +105,8 @@ export class RequestState {
   consumer: Consumer | undefined = undefined
   credential: AuthCredential | undefined = undefined
   anonymous = false
+  /** Kong's KONG_WAITING_TIME: how long a plugin that answered itself waited on another service (ms). */
+  waitingMs: number | undefined = undefined
   /** kong.ctx.shared */
   shared: Record<string, unknown> | undefined = undefined
 

@@ -123,9 +123,15 @@ function requestHeaders(kit: Kit): Record<string, string | string[]> {
   return out
 }
 
-/** Kong's `latencies` (ms): `proxy` is -1 when nothing came back from an upstream. */
+/**
+ * Kong's `latencies` (ms): `proxy` is -1 when nothing came back from an
+ * upstream, or the time a plugin that answered itself waited on a service
+ * (aws-lambda's KONG_WAITING_TIME), which `kong` then leaves out.
+ */
 export function latencies(kit: Kit, elapsed = Math.round(kit.elapsed())): LogRecord['latencies'] {
   const p = kit.proxied
+  const waited = p ? undefined : kit.waitingTime
+  if (waited !== undefined) return { kong: Math.max(0, elapsed - Math.round(waited)), proxy: Math.round(waited), request: elapsed, receive: 0 }
   return {
     kong: Math.round(p ? p.kongLatency : elapsed),
     proxy: p && p.upstreamLatency >= 0 ? Math.round(p.upstreamLatency) : -1,

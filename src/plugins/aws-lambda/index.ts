@@ -1,0 +1,16 @@
+/** aws-lambda: the plugin's definition (handler.ts invokes the function; schema.ts is its config). */
+import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
+import { config } from './schema.js'
+
+export default definePlugin({
+  name: 'aws-lambda',
+  priority: 750,
+  version: '3.10.0',
+  config,
+  protocols: PROTOCOLS_ALL,
+  // Kong's typedefs.protocols_http: no stream protocol.
+  httpOnly: true,
+  scopes: ANY_SCOPE,
+  phases: ['access'],
+  handler: () => import('./handler.js'),
+})
