@@ -7,6 +7,10 @@ import { acmeGateway, DOMAIN, handshake, issued } from '../helpers/acme.js'
 import { freePort, startPebble } from '../helpers/pebble.js'
 import { startRedis } from '../helpers/redis.js'
 
+// Each gateway makes Kong's RSA 4096 account key and pebble validates over real sockets: on a
+// busy machine this takes longer than the suite's default 120 s per file.
+t.setTimeout(300_000)
+
 t.test('redis storage: the certificate one gateway obtained is served by another at once', async (t) => {
   const redis = await startRedis(t)
   const [gwPort, pebblePort] = [await freePort(), await freePort()]

@@ -9,6 +9,10 @@ import { shmStorage } from '../../src/plugins/acme/storage.js'
 import { acmeGateway, acmeYml, apiUri, DOMAIN, handshake, issued } from '../helpers/acme.js'
 import { freePort, startPebble } from '../helpers/pebble.js'
 
+// Each gateway makes Kong's RSA 4096 account key and pebble validates over real sockets: on a
+// busy machine this takes longer than the suite's default 120 s per file.
+t.setTimeout(300_000)
+
 t.test('a handshake for a covered domain orders a certificate, served by SNI once issued', async (t) => {
   const [gwPort, pebblePort] = [await freePort(), await freePort()]
   const pebble = await startPebble(t, { httpPort: gwPort, port: pebblePort })
