@@ -234,6 +234,21 @@ export const STANDARD_WEBHOOKS = Object.freeze({
   REFUSED: error(400, 'Bad request'),
 })
 
+/**
+ * acme's answers on the HTTP-01 challenge path (kong/plugins/acme/handler.lua
+ * and lua-resty-acme's http-01 challenge): the sanity token `x` gets
+ * kong.response.exit(404, "Not found\n"); a known token its key authorization
+ * as ngx.say writes it (a newline after); an unknown one ngx.exit(404) and a
+ * storage failure ngx.exit(500), both Kong error pages (rendered here as
+ * kong.response.error renders them: negotiated on Accept alone).
+ */
+export const ACME = Object.freeze({
+  SANITY: text(404, 'Not found\n'),
+  challenge: (keyAuthorization: string) => text(200, `${keyAuthorization}\n`),
+  UNKNOWN_TOKEN: error(404, 'Not found'),
+  STORAGE_FAILED: error(500, 'An unexpected error occurred'),
+})
+
 export const REQUEST_SIZE_LIMITING = Object.freeze({
   TOO_LARGE: error(413, 'Request size limit exceeded'),
   /** The same refusal to a client that waits with Expect: 100-continue. */

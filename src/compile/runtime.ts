@@ -11,7 +11,7 @@ import type { PluginSet } from '../plugins/set.js'
 import type { PluginLog } from '../plugins/types.js'
 import { createBalancer, type Balancer } from './balancer.js'
 import { compileCertificates, type CertificateStore } from './certificates.js'
-import { compileChains, type Chains } from './chains.js'
+import { byPriority, compileChains, type Chains } from './chains.js'
 import { indexConsumers } from './consumers.js'
 import { compileHashInput, type HashFacts, type HashInput } from './hash-input.js'
 import { runtimeTargets, type RuntimeTargets } from './targets.js'
@@ -100,7 +100,8 @@ export function compileRuntime(config: Config, hash: string, opts: CompileOption
     dispose() {
       for (const b of balancers.values()) b.stop()
     },
-    certificates: compileCertificates(config),
+    // Kong runs the certificate phase of global instances only.
+    certificates: compileCertificates(config, chains.instances.filter((i) => i.level === 8 && i.phases.certificate !== undefined).sort(byPriority)),
     chains,
     streamRouter: compileStreamRouter(config),
     streamChains: compileStreamChains(chains.instances),

@@ -9,7 +9,9 @@
  * share a counter by accident.
  */
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
+import { rootCertificates } from 'node:tls'
 import { Registry } from 'prom-client'
 import type { NodeSlot, NodeView } from '../plugins/types.js'
 import type { PrimaryChannel } from './counter-protocol.js'
@@ -36,6 +38,8 @@ export interface NodeOptions {
   metrics?: Registry | undefined
   /** The local syslog socket (GATEWAY_SYSLOG_SOCKET); default /dev/log, where libc's syslog(3) writes. */
   syslogSocket?: string | undefined
+  /** Kong's lua_ssl_trusted_certificate: PEM files, comma-separated (`system`: the system store, the default). */
+  trustedCertificate?: string | undefined
   /** Kong's upstream_keepalive_* for every upstream pool (default: Kong's, pools.ts). */
   upstreamKeepalive?: Partial<UpstreamKeepalive> | undefined
   /**
@@ -44,6 +48,16 @@ export interface NodeOptions {
    * the counters are this process's.
    */
   primary?: PrimaryChannel | undefined
+}
+
+/** The PEM files of a lua_ssl_trusted_certificate list (read once, at start); `system` adds Node's own roots. */
+function readTrustedCa(list: string | undefined): readonly string[] | undefined {
+  const files = (list ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '')
+  if (files.length === 0 || (files.length === 1 && files[0] === 'system')) return undefined
+  return files.flatMap((f) => (f === 'system' ? [...rootCertificates] : [readFileSync(f, 'utf8')]))
 }
 
 export function createNodeState(opts: NodeOptions = {}): NodeState {
@@ -58,6 +72,7 @@ export function createNodeState(opts: NodeOptions = {}): NodeState {
     id,
     hostname: hostname(),
     syslogSocket: opts.syslogSocket || '/dev/log',
+    trustedCa: readTrustedCa(opts.trustedCertificate),
     pools,
     health: new HealthStore(),
     metrics,

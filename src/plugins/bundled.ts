@@ -3,6 +3,7 @@
  * and one line here (see CONTRIBUTING.md). Each line imports only the plugin's
  * definition (index.ts and its schema); handlers load when a config uses them.
  */
+export { default as acme } from './acme/index.js'
 export { default as acl } from './acl/index.js'
 export { default as awsLambda } from './aws-lambda/index.js'
 export { default as azureFunctions } from './azure-functions/index.js'

@@ -12,6 +12,7 @@
 import type * as z from 'zod'
 import type { Registry } from 'prom-client'
 import type { IncomingHttpHeaders } from 'node:http'
+import type { SecureContext } from 'node:tls'
 import type { Protocol } from '../config/schema/typedefs.js'
 import type { Acl, BasicauthCredential, Consumer, HmacauthCredential, JwtSecret, KeyauthCredential, Plugin, Route, Service } from '../config/model.js'
 
@@ -25,9 +26,10 @@ export interface PluginScopes {
 /**
  * The phases a plugin may implement, in the order a request meets them; then
  * the two Kong runs on stream routes (its stream subsystem): `preread` and
- * `streamLog` (Kong's `log` there, whose record differs).
+ * `streamLog` (Kong's `log` there, whose record differs); then `certificate`,
+ * which runs in a TLS handshake of the proxy, global instances only.
  */
-export const PHASE_NAMES = ['rewrite', 'access', 'headerFilter', 'bodyFilter', 'log', 'preread', 'streamLog'] as const
+export const PHASE_NAMES = ['rewrite', 'access', 'headerFilter', 'bodyFilter', 'log', 'preread', 'streamLog', 'certificate'] as const
 export type PhaseName = (typeof PHASE_NAMES)[number]
 
 /**
@@ -436,6 +438,12 @@ export interface NodeView {
   readonly hostname: string
   /** The local syslog socket the syslog plugin writes to (GATEWAY_SYSLOG_SOCKET; /dev/log by default). */
   readonly syslogSocket: string
+  /**
+   * Kong's lua_ssl_trusted_certificate (GATEWAY_LUA_SSL_TRUSTED_CERTIFICATE):
+   * PEM certificate authorities that plugins' own TLS clients (acme's ACME
+   * client) trust besides the system's; undefined: the system's alone.
+   */
+  readonly trustedCa: readonly string[] | undefined
   /** The node's plugin metrics registry (prom-client), served on the admin /metrics. */
   readonly metrics: Registry
   /** The value of a slot on this node, created on first use. */
@@ -530,7 +538,18 @@ export interface PluginPhases {
   preread?(kit: StreamKit): StreamExit | undefined | void
   /** Stream routes: once the session is over (Kong's `log` in its stream subsystem). */
   streamLog?(kit: StreamKit): void
+  /**
+   * A TLS handshake on a proxy listener whose server name (lower-cased) no
+   * `snis` entry matched, so that the default certificate would be served
+   * (Kong's `certificate` phase as acme uses it). Returns the certificate to
+   * serve instead, or undefined; global instances only. Runs per handshake:
+   * answer from memory, and return a promise only on a miss.
+   */
+  certificate?(servername: string): CertificateAnswer
 }
+
+/** What a certificate phase answers: a context to serve, or undefined for the default certificate. */
+export type CertificateAnswer = SecureContext | undefined | Promise<SecureContext | undefined>
 
 /** Kong's `ngx.exit(status)` in the preread phase: the session ends with this status, nothing is proxied. */
 export interface StreamExit {

@@ -63,7 +63,15 @@ export function buildProxyServer(opts: ProxyServerOptions): ProxyServer {
           // Kong's default certificate: served without SNI (no callback runs then) and for unknown names.
           ...(opts.defaultCertificate ? { cert: opts.defaultCertificate.cert, key: opts.defaultCertificate.key } : {}),
           // The certificate is chosen per handshake from the Runtime current at that moment.
-          SNICallback: (servername, cb) => cb(null, opts.holder.current().certificates.contextFor(servername)),
+          SNICallback: (servername, cb) => {
+            const ctx = opts.holder.current().certificates.answer(servername)
+            if (ctx instanceof Promise)
+              ctx.then(
+                (c) => cb(null, c),
+                () => cb(null, undefined),
+              )
+            else cb(null, ctx)
+          },
         },
         handle,
       )

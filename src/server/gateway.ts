@@ -196,6 +196,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     createNodeState({
       id: env.GATEWAY_NODE_ID,
       syslogSocket: env.GATEWAY_SYSLOG_SOCKET,
+      trustedCertificate: env.GATEWAY_LUA_SSL_TRUSTED_CERTIFICATE,
       upstreamKeepalive: opts.upstreamKeepalive,
       primary: opts.primary,
     })

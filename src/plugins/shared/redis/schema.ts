@@ -10,20 +10,20 @@ const anyInteger = z.number({ error: (iss) => (iss.input === undefined ? undefin
 
 const serverName = z.string().refine(isHostname, { error: (iss) => `invalid value: ${String(iss.input)}` })
 
-export const redisRecord = z
-  .strictObject({
-    host: host.optional().describe('Host name or IP address of the Redis server. Required when `policy` is `redis`.'),
-    port: port.default(6379).describe('Port of the Redis server.'),
-    timeout: integer(0, 2147483646).default(2000).describe('Connect and command timeout, in milliseconds.'),
-    username: referenceable(z.string(), 'Username for Redis ACL authentication (Redis 6+); none by default.').optional(),
-    password: referenceable(z.string(), 'Password sent with AUTH; none by default. Never logged.').optional(),
-    database: anyInteger.default(0).describe('Redis database number to SELECT.'),
-    ssl: z.boolean().default(false).describe('Connect to Redis over TLS.'),
-    ssl_verify: z.boolean().default(false).describe("Verify the Redis server's TLS certificate."),
-    server_name: serverName.optional().describe('SNI and certificate name used with `ssl`.'),
-  })
-  .prefault({})
-  .describe('Redis connection used when `policy` is `redis`.')
+/** The fields of Kong's redis record (acme adds its own beside them). */
+export const redisFields = {
+  host: host.optional().describe('Host name or IP address of the Redis server. Required when `policy` is `redis`.'),
+  port: port.default(6379).describe('Port of the Redis server.'),
+  timeout: integer(0, 2147483646).default(2000).describe('Connect and command timeout, in milliseconds.'),
+  username: referenceable(z.string(), 'Username for Redis ACL authentication (Redis 6+); none by default.').optional(),
+  password: referenceable(z.string(), 'Password sent with AUTH; none by default. Never logged.').optional(),
+  database: anyInteger.default(0).describe('Redis database number to SELECT.'),
+  ssl: z.boolean().default(false).describe('Connect to Redis over TLS.'),
+  ssl_verify: z.boolean().default(false).describe("Verify the Redis server's TLS certificate."),
+  server_name: serverName.optional().describe('SNI and certificate name used with `ssl`.'),
+}
+
+export const redisRecord = z.strictObject(redisFields).prefault({}).describe('Redis connection used when `policy` is `redis`.')
 
 export type RedisConfig = z.infer<typeof redisRecord>
 
