@@ -4,6 +4,9 @@
  * definition (index.ts and its schema); handlers load when a config uses them.
  */
 export { default as acl } from './acl/index.js'
+export { default as aiPromptDecorator } from './ai-prompt-decorator/index.js'
+export { default as aiPromptGuard } from './ai-prompt-guard/index.js'
+export { default as aiPromptTemplate } from './ai-prompt-template/index.js'
 export { default as basicAuth } from './basic-auth/index.js'
 export { default as botDetection } from './bot-detection/index.js'
 export { default as correlationId } from './correlation-id/index.js'
