@@ -327,3 +327,29 @@ t.test('a long prompt against .*word.* patterns', async (t) => {
   const no = await g.send('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: filler }) })
   t.equal(no.status, 400, 'no allowed word: refused')
 })
+
+t.test("a pattern that backtracks without end fails the request, as PCRE2's match limit does", async (t) => {
+  // guard-prompt.lua: ngx.re.find's error (PCRE2's match limit) is Kong's bodiless 500. The search is
+  // metered, so the gateway answers instead of holding its event loop; another request still passes.
+  const { lines, pluginLog } = pluginLines()
+  const g = await pluginGateway(
+    t,
+    stringify({
+      _format_version: '3.0',
+      services: [{ name: 'echo', url: '$UPSTREAM', routes: [{ name: 'r', paths: ['/'], plugins: [{ name: NAME, config: { deny_patterns: ['(a+)+$'] } }] }] }],
+    }),
+    undefined,
+    { pluginLog },
+  )
+  const r = await g.send('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `${'a'.repeat(40)}b` }) })
+  t.equal(r.status, 500)
+  t.equal(r.reached, undefined)
+  t.ok(
+    lines.some((l) => l.msg.startsWith("bad regex pattern '(a+)+$', failed to execute: pcre_exec() failed")),
+    'logged as Kong logs it',
+  )
+  const ok = await g.send('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'aaa' }) })
+  t.equal(ok.status, 400, 'a prompt the pattern matches is refused')
+  const other = await g.send('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'bbb' }) })
+  t.equal(other.status, 200, 'and one it does not passes')
+})

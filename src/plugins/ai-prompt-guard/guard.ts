@@ -8,7 +8,7 @@
  */
 import { fromText } from '../../lua/core/value.js'
 import { field, indexError, isTable } from '../shared/ai-prompt/lua-json.js'
-import { search, type Pattern } from './patterns.js'
+import { metered, search, type Pattern } from './patterns.js'
 
 export interface GuardRules {
   readonly deny: readonly Pattern[]
@@ -56,6 +56,10 @@ function collect(body: Record<string, unknown> | unknown[], rules: GuardRules): 
 export function guard(body: Record<string, unknown> | unknown[], rules: GuardRules): Verdict {
   const prompt = collect(body, rules)
   if (typeof prompt !== 'string') return prompt
+  return metered(() => check(prompt, rules))
+}
+
+function check(prompt: string, rules: GuardRules): Verdict {
   for (const p of rules.deny) {
     const m = search(p, prompt)
     if (typeof m === 'string') return { ok: false, failed: `bad regex pattern '${p.source}', failed to execute: ${m}`, by: 'pattern' }
