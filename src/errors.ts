@@ -249,6 +249,27 @@ export const ACME = Object.freeze({
   STORAGE_FAILED: error(500, 'An unexpected error occurred'),
 })
 
+/**
+ * The AI prompt plugins (ai-prompt-template, ai-prompt-decorator,
+ * ai-prompt-guard) refuse with their filters' bad_request:
+ * kong.response.exit(400, { error = { message } }).
+ */
+const aiBadRequest = (message: string) => table(400, { error: { message } })
+export const AI_PROMPT = Object.freeze({
+  badRequest: aiBadRequest,
+  /** The body is not JSON (ai-prompt-template reads it as JSON whatever its Content-Type). */
+  NOT_JSON: aiBadRequest('this LLM route only supports application/json requests'),
+  /** ai-prompt-decorator: no `messages` to decorate. */
+  NOT_CHAT: aiBadRequest('this LLM route only supports llm/chat type requests'),
+  BOTH_FORMATS: aiBadRequest("cannot run 'messages' and 'prompt' templates at the same time"),
+  NOT_LLM_FORMAT: aiBadRequest("only 'llm/v1/chat' and 'llm/v1/completions' formats are supported for templating"),
+  UNTEMPLATED: aiBadRequest('this LLM route only supports templated requests'),
+  /** ai-prompt-guard says no more than this, so that clients do not learn a guard is in use. */
+  GUARD_REFUSED: aiBadRequest('bad request'),
+  /** ai-prompt-guard: a pattern PCRE refuses, or a match PCRE gave up on: kong.response.exit(500), no body. */
+  PATTERN_FAILED: empty(500),
+})
+
 export const REQUEST_SIZE_LIMITING = Object.freeze({
   TOO_LARGE: error(413, 'Request size limit exceeded'),
   /** The same refusal to a client that waits with Expect: 100-continue. */

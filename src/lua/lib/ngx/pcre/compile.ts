@@ -418,6 +418,64 @@ function anchor(n: Node): 'start' | 'search' | undefined {
   return undefined
 }
 
+/** Groups a backreference or a condition refers to (their `.*` may not be skipped over). */
+function referencedGroups(n: Node, out: Set<number>): Set<number> {
+  switch (n.t) {
+    case 'backref':
+      for (const g of n.groups) out.add(g)
+      break
+    case 'cond':
+      for (const g of n.groups) out.add(g)
+      if (n.look) referencedGroups(n.look, out)
+      referencedGroups(n.yes, out)
+      referencedGroups(n.no, out)
+      break
+    case 'seq':
+      for (const i of n.items) referencedGroups(i, out)
+      break
+    case 'alt':
+      for (const a of n.alts) referencedGroups(a, out)
+      break
+    case 'group':
+    case 'atomic':
+    case 'repeat':
+    case 'look':
+      referencedGroups(n.body, out)
+      break
+  }
+  return out
+}
+
+/**
+ * PCRE2's start-of-line optimisation (is_startline / is_anchored in
+ * pcre2_compile.c): when every alternative starts with `.*` (or a multiline
+ * `^`), a match can only start where the search starts or after a newline —
+ * a match starting mid-line would also match from the line's start, which
+ * is tried first — so the other positions are not tried ('line'). With
+ * dotall, `.*` crosses lines: only the search start is tried ('start').
+ * A `.*` in a group some backreference or condition reads is left alone.
+ */
+function dotStar(n: Node, referenced: Set<number>): 'line' | 'start' | undefined {
+  switch (n.t) {
+    case 'repeat':
+      return n.body.t === 'any' && n.min === 0 && n.max === INF ? (n.body.nl ? 'start' : 'line') : undefined
+    case 'assert':
+      return n.kind === 'mbol' ? 'line' : undefined
+    case 'seq':
+      return n.items.length > 0 ? dotStar(n.items[0]!, referenced) : undefined
+    case 'alt': {
+      const kinds = n.alts.map((a) => dotStar(a, referenced))
+      if (kinds.some((k) => k === undefined)) return undefined
+      return kinds.every((k) => k === 'start') ? 'start' : 'line'
+    }
+    case 'group':
+      return n.cap >= 0 && referenced.has(n.cap) ? undefined : dotStar(n.body, referenced)
+    case 'atomic':
+      return dotStar(n.body, referenced)
+  }
+  return undefined
+}
+
 /** Instructions whose operands are program counters, and which operands. */
 function targets(inst: Inst): ('a' | 'b')[] {
   switch (inst.op) {
@@ -491,6 +549,7 @@ export function compileProgram(parsed: Parsed, utf: boolean, jsCompat: boolean, 
   linkFollowers(code)
   const acc = new Uint8Array(256)
   const a = anchor(parsed.node)
+  const dots = a === undefined ? dotStar(parsed.node, referencedGroups(parsed.node, new Set())) : undefined
   const tables = c.sets.map((s) => {
     const t = new Uint8Array(256)
     for (let k = 0; k < 256; k++) t[k] = s.has(k) ? 1 : 0
@@ -504,8 +563,9 @@ export function compileProgram(parsed: Parsed, utf: boolean, jsCompat: boolean, 
     ncap: parsed.ncap,
     names: parsed.names,
     utf,
-    anchored: anchoredOpt || a !== undefined,
+    anchored: anchoredOpt || a !== undefined || dots === 'start',
     startOnly: a === 'start',
+    startLine: dots === 'line',
     first: first(parsed.node, acc, utf) === 'consumes' ? acc : undefined,
     required: required(parsed.node, utf).pop() ?? -1,
     prefix: code[1]?.op === Op.Str ? code[1].lit : '',

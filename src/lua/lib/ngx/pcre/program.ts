@@ -108,6 +108,8 @@ export interface Program {
   anchored: boolean
   /** ^ or \A starts every alternative: nothing matches past offset 0. */
   startOnly: boolean
+  /** `.*` (or a multiline ^) starts every alternative: only the search start and line starts are tried (PCRE2's startline). */
+  startLine: boolean
   /** Bytes a match can start with (undefined: any, or the match may be empty). */
   first: Uint8Array | undefined
   /** A byte every match contains (-1: none known): a subject without it cannot match. */

@@ -572,6 +572,13 @@ export function execProgram(prog: Program, s: string, searchStart: number, dfa: 
         return 1
       }
       if (prog.anchored) break
+      if (prog.startLine) {
+        // PCRE2's startline: the next try is just after the next newline.
+        const nl = s.indexOf('\n', start)
+        if (nl < 0) break
+        start = nl + 1
+        continue
+      }
       start += prog.utf && start < n ? charLen(s.charCodeAt(start)) : 1
     }
   } catch (e) {
