@@ -4,6 +4,7 @@
  * definition (index.ts and its schema); handlers load when a config uses them.
  */
 export { default as acl } from './acl/index.js'
+export { default as aiProxy } from './ai-proxy/index.js'
 export { default as basicAuth } from './basic-auth/index.js'
 export { default as botDetection } from './bot-detection/index.js'
 export { default as correlationId } from './correlation-id/index.js'
