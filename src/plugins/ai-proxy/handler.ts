@@ -123,7 +123,7 @@ export default definePhases<AiProxyConfig>((conf, env) => {
       const path = preserve && model.options?.upstream_path === undefined ? kit.request.path : e.path
       kit.upstream.setPath(path.replace(/^\/*/, '/'))
       kit.upstream.setTarget(e.host, e.port, e.scheme)
-      if (e.query) for (const [k, v] of Object.entries(e.query)) kit.upstream.query.set(k, v)
+      if (e.defaultQuery) for (const [k, v] of Object.entries(e.defaultQuery)) if (!kit.upstream.query.has(k)) kit.upstream.query.set(k, v)
       if (driver.headers) for (const [k, v] of Object.entries(driver.headers(model))) kit.upstream.setHeader(k, v)
 
       if (auth?.header_name !== undefined && auth.header_value !== undefined)
@@ -219,6 +219,7 @@ export default definePhases<AiProxyConfig>((conf, env) => {
           provider: state.model ? conf.model.provider : 'UNSPECIFIED',
           requestModel,
           responseModel: responseModel ?? requestModel,
+          extra: state.model && driver.meta?.(state.model),
         },
         state.stats,
         conf.logging.log_payloads ? { request: state.sentBody, response: state.responseBody } : undefined,

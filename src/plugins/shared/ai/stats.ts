@@ -49,6 +49,8 @@ export interface AnalyticsMeta {
   provider: string
   requestModel: string
   responseModel: string
+  /** Provider fields added to `meta` (azure's ids). */
+  extra?: Record<string, string | undefined> | undefined
 }
 
 /** Sets `ai.<namespace>.meta` and `.usage` (and the payloads) in the request's log record. */
@@ -66,6 +68,7 @@ export function serializeAnalytics(
     request_model: meta.requestModel,
     response_model: meta.responseModel,
     llm_latency: stats.latencyMs,
+    ...meta.extra,
   })
   set('usage', {
     time_per_token: stats.timePerToken,

@@ -8,8 +8,8 @@ export interface Endpoint {
   host: string
   port: number
   path: string
-  /** Query arguments the provider needs (azure's api-version). */
-  query?: Record<string, string>
+  /** Query arguments the provider needs unless the client sent them (azure's api-version). */
+  defaultQuery?: Record<string, string>
 }
 
 export type Result<T> = { ok: T } | { error: string }
@@ -28,4 +28,6 @@ export interface Driver {
   endpoint(model: AiModel, routeType: RouteType): Result<Endpoint>
   /** Headers the provider needs besides the configured auth (anthropic-version). */
   headers?(model: AiModel): Record<string, string>
+  /** Extra fields of the logged `meta` (Kong's ai_extra_meta: azure's ids). */
+  meta?(model: AiModel): Record<string, string | undefined>
 }
