@@ -475,6 +475,8 @@ export const AI = Object.freeze({
   NO_MODEL: table(400, { error: { message: 'model parameter not found in request, nor in gateway configuration' } }),
   ownModel: (model: string): JsonAnswer => table(400, { error: { message: `cannot use own model - must be: ${model}` } }),
   STREAMING_DENIED: table(400, { error: { message: 'response streaming is not enabled for this LLM' } }),
+  /** The transformers' internal_server_error(msg). */
+  failed: (message: string): JsonAnswer => table(500, { error: { message } }),
   /** Kong's bail(500): a request that cannot be configured (no body). */
   FAILED: empty(500),
   /** The body of an answer the driver could not translate (sent with status 500). */
