@@ -6,6 +6,7 @@
 export { default as acl } from './acl/index.js'
 export { default as aiProxy } from './ai-proxy/index.js'
 export { default as aiRequestTransformer } from './ai-request-transformer/index.js'
+export { default as aiResponseTransformer } from './ai-response-transformer/index.js'
 export { default as basicAuth } from './basic-auth/index.js'
 export { default as botDetection } from './bot-detection/index.js'
 export { default as correlationId } from './correlation-id/index.js'

@@ -14,8 +14,8 @@ import { LlmStats } from './stats.js'
 import { addSerializeValue } from '../../../lua/pdk/serialize-values.js'
 import { toLua } from '../../../lua/pdk/convert.js'
 
-/** One pool per node for the AI services, and one that skips certificate checks (https_verify: false). */
-const CLIENTS = nodeSlot(
+/** One pool per node for the AI services (and ai-response-transformer's own call upstream), and one that skips certificate checks (https_verify: false). */
+export const AI_CLIENTS = nodeSlot(
   'shared:ai-client',
   () => ({ verify: new Agent(), noVerify: new Agent({ connect: { rejectUnauthorized: false } }) }),
   async (c) => {
@@ -89,7 +89,7 @@ export function introspector(o: IntrospectOptions): Introspector | { error: stri
       let status: number
       let answer: string
       try {
-        const clients = o.node.slot(CLIENTS)
+        const clients = o.node.slot(AI_CLIENTS)
         const res = await request(url, {
           method: 'POST',
           headers,
