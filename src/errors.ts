@@ -509,3 +509,22 @@ const REASONS: Readonly<Record<number, string>> = {
 export function reasonPhrase(status: number): string {
   return REASONS[status] ?? ''
 }
+
+/**
+ * The AI plugins' answers (kong/llm/plugin/shared-filters/normalize-request.lua
+ * `bail`): `{ error = { message } }`, or a bare status.
+ */
+export const AI = Object.freeze({
+  /** A request the plugin cannot send on (Kong's bail(400, msg)). */
+  bad: (message: string): JsonAnswer => table(400, { error: { message } }),
+  NO_PROMPTS: table(400, { error: { message: "request body doesn't contain valid prompts" } }),
+  NO_MODEL: table(400, { error: { message: 'model parameter not found in request, nor in gateway configuration' } }),
+  ownModel: (model: string): JsonAnswer => table(400, { error: { message: `cannot use own model - must be: ${model}` } }),
+  STREAMING_DENIED: table(400, { error: { message: 'response streaming is not enabled for this LLM' } }),
+  /** The transformers' internal_server_error(msg). */
+  failed: (message: string): JsonAnswer => table(500, { error: { message } }),
+  /** Kong's bail(500): a request that cannot be configured (no body). */
+  FAILED: empty(500),
+  /** The body of an answer the driver could not translate (sent with status 500). */
+  untranslatable: (message: string): string => JSON.stringify({ error: { message } }),
+})

@@ -30,8 +30,8 @@ export interface Destination {
 export interface RuntimeTargets {
   /** The destination of a try to the service's own host (`peer` undefined) or to a balancer's target. */
   of(service: Service, peer: Peer | undefined, hostHeader: string | undefined): Destination
-  /** A destination built for this request only (kong.service.set_target). */
-  direct(service: Service, host: string, port: number): Destination
+  /** A destination built for this request only (kong.service.set_target; a scheme as kong.service.request.set_scheme). */
+  direct(service: Service, host: string, port: number, scheme?: 'http' | 'https'): Destination
   /** The pool for a destination reached with another TLS server name (the client's Host under preserve_host, a plugin's Host). */
   withServername(service: Service, d: Destination, servername: string): Pool
 }
@@ -62,8 +62,8 @@ export function runtimeTargets(node: NodeState, tlsFor: (service: Service) => Up
   const cache = new WeakMap<Service, Map<Peer | undefined, Destination>>()
   const poolFor = (service: Service, origin: string, servername: string | undefined) =>
     node.pools.get({ origin, connectTimeout: service.connect_timeout, servername, tls: tlsFor(service), h2: isGrpc(service) })
-  const build = (service: Service, host: string, port: number, hostHeader: string | undefined): Destination => {
-    const tls = service.protocol === 'https' || service.protocol === 'grpcs'
+  const build = (service: Service, host: string, port: number, hostHeader: string | undefined, scheme?: 'http' | 'https'): Destination => {
+    const tls = scheme !== undefined ? scheme === 'https' : service.protocol === 'https' || service.protocol === 'grpcs'
     const name = hostHeader ?? host
     const header = port === (tls ? 443 : 80) || /:\d+$/.test(name) ? name : `${name}:${port}`
     const origin = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
@@ -77,7 +77,7 @@ export function runtimeTargets(node: NodeState, tlsFor: (service: Service) => Up
       if (!d) byPeer.set(peer, (d = peer ? build(service, peer.host, peer.port, hostHeader) : build(service, service.host, service.port, undefined)))
       return d
     },
-    direct: (service, host, port) => build(service, host, port, undefined),
+    direct: (service, host, port, scheme) => build(service, host, port, undefined, scheme),
     withServername: (service, d, servername) => poolFor(service, d.origin, sniOf(servername)),
   }
 }

@@ -190,9 +190,10 @@ export interface KitUpstream {
   /**
    * Sends the request to this host and port instead of the service's (Kong's
    * kong.service.set_target): the upstream's balancer is bypassed; scheme,
-   * timeouts and TLS settings stay the service's.
+   * timeouts and TLS settings stay the service's, unless `scheme` is given
+   * (Kong's kong.service.request.set_scheme).
    */
-  setTarget(host: string, port: number): void
+  setTarget(host: string, port: number, scheme?: 'http' | 'https'): void
 }
 
 /** The response on its way to the client (header_filter / body_filter / log phases). */

@@ -55,7 +55,7 @@ export function forward(s: RequestState, o: Outbound): void {
   const targets = s.runtime.targets
   let peer: Peer | undefined
   let d: Destination
-  if (o.target) d = targets.direct(service, o.target.host, o.target.port)
+  if (o.target) d = targets.direct(service, o.target.host, o.target.port, o.target.scheme)
   else if (o.balancer) {
     // Retries prefer targets not tried yet, then any usable one (Kong's ring does not exclude).
     const hv = o.hashed?.value
@@ -224,8 +224,11 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (held) {
         const body = runBodyFilter(s, s.lists!, Buffer.concat(held.chunks))
         delete held.headers['transfer-encoding']
+        // A body_filter that read the whole answer may still change its status (ai-proxy's 500 for an untranslatable one).
+        const status = s.response?.status ?? held.status
+        const reason = status === held.status ? held.reason : reasonPhrase(status)
         // The filtered body's length is announced even to HEAD, whose body the transport leaves out.
-        s.transport.send(held.status, held.reason, held.headers, body, s.upstreamTrailers)
+        s.transport.send(status, reason, held.headers, body, s.upstreamTrailers)
       } else if (this.#spool) this.#spool.end()
       else if (!this.#discard) s.transport.end(s.upstreamTrailers)
     } catch (err) {

@@ -28,7 +28,7 @@ export class UpstreamChanges implements KitUpstream {
   pathOverride: string | undefined
   methodOverride: string | undefined
   bodyOverride: Buffer | undefined
-  target: { host: string; port: number } | undefined
+  target: { host: string; port: number; scheme?: 'http' | 'https' | undefined } | undefined
 
   constructor(private readonly s: RequestState) {}
 
@@ -113,8 +113,8 @@ export class UpstreamChanges implements KitUpstream {
   setBody(body: Buffer | string): void {
     this.bodyOverride = typeof body === 'string' ? Buffer.from(body) : body
   }
-  setTarget(host: string, port: number): void {
+  setTarget(host: string, port: number, scheme?: 'http' | 'https'): void {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`invalid target port ${port}`)
-    this.target = { host: host.startsWith('[') ? host.slice(1, -1) : host, port }
+    this.target = { host: host.startsWith('[') ? host.slice(1, -1) : host, port, scheme }
   }
 }

@@ -37,7 +37,7 @@ export interface Outbound {
   /** A Host a plugin set (request-transformer), which wins over the computed one. */
   readonly pluginHost: string | string[] | undefined
   /** kong.service.set_target: the balancer is bypassed. */
-  readonly target: { host: string; port: number } | undefined
+  readonly target: { host: string; port: number; scheme?: 'http' | 'https' | undefined } | undefined
   readonly balancer: Balancer | undefined
   /** What consistent-hashing hashes for this request. */
   readonly hashed: HashInput | undefined

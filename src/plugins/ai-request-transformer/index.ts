@@ -1,0 +1,15 @@
+/** ai-request-transformer: the plugin's definition (handler.ts runs requests; schema.ts is its config). */
+import { definePlugin, NO_CONSUMER } from '../types.js'
+import { config } from './schema.js'
+
+export default definePlugin({
+  name: 'ai-request-transformer',
+  priority: 777,
+  version: '3.10.0',
+  config,
+  protocols: ['grpc', 'grpcs', 'http', 'https'],
+  httpOnly: true,
+  scopes: NO_CONSUMER,
+  phases: ['access'],
+  handler: () => import('./handler.js'),
+})
