@@ -8,7 +8,7 @@
  * module globals, so two gateways in one process (tests, embedding) never
  * share a counter by accident.
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { Registry } from 'prom-client'
 import type { NodeSlot, NodeView } from '../plugins/types.js'
@@ -34,6 +34,8 @@ export interface NodeOptions {
   /** Kong's node_id; workers of one node share the primary's (GATEWAY_NODE_ID). Default: a random UUID. */
   id?: string | undefined
   metrics?: Registry | undefined
+  /** The node's secret (32 bytes; GATEWAY_NODE_SECRET in a worker). Default: random. */
+  secret?: Buffer | undefined
   /** The local syslog socket (GATEWAY_SYSLOG_SOCKET); default /dev/log, where libc's syslog(3) writes. */
   syslogSocket?: string | undefined
   /** Kong's upstream_keepalive_* for every upstream pool (default: Kong's, pools.ts). */
@@ -57,6 +59,7 @@ export function createNodeState(opts: NodeOptions = {}): NodeState {
   const node: NodeState = {
     id,
     hostname: hostname(),
+    secret: opts.secret?.length === 32 ? opts.secret : randomBytes(32),
     syslogSocket: opts.syslogSocket || '/dev/log',
     pools,
     health: new HealthStore(),
