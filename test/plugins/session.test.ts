@@ -240,6 +240,31 @@ t.test('renewal and touch keep the session going', async (t) => {
   t.equal(pair(t1!).slice(118), idle.slice(118), 'the payload is sent as it was')
 })
 
+t.test('remember: the persistent cookie brings the session back', async (t) => {
+  const g = await pluginGateway(t, yml({ r: [session({ remember: true }), keyAuth] }))
+  const login = await g.send('/r', { headers: { apikey: 'kong' } })
+  const [sessionCookie, rememberCookie] = setCookies(login.headers['set-cookie'])
+  t.match(rememberCookie, /^remember=.*; Max-Age=604800$/, 'a persistent cookie, remember_rolling_timeout long')
+  // The browser closed: the session cookie is gone, the persistent one is sent.
+  const back = await g.send('/r', { headers: { cookie: pair(rememberCookie!) } })
+  t.equal(back.status, 200)
+  t.equal(back.reached?.headers['x-consumer-username'], 'coop', 'the consumer of the persistent cookie')
+  const renewed = setCookies(back.headers['set-cookie'])
+  t.same(renewed.map((c) => pair(c).split('=')[0]).sort(), ['remember', 'session'], 'a new persistent cookie and a new session cookie')
+  t.not(headerOf(renewed.find((c) => c.startsWith('session='))!).sid, headerOf(sessionCookie!).sid, 'a new session')
+  const value = pair(rememberCookie!)
+  const forged = value.slice(0, 120) + (value[120] === 'A' ? 'B' : 'A') + value.slice(121)
+  t.equal((await g.send('/r', { headers: { cookie: forged } })).status, 403, 'a changed persistent cookie is no session')
+  // Logging out expires both.
+  const out = await g.send('/r?session_logout', { method: 'POST', headers: { cookie: `${pair(sessionCookie!)}; ${pair(rememberCookie!)}` } })
+  t.equal(out.status, 200)
+  t.same(
+    setCookies(out.headers['set-cookie']).map((c) => c.split(';')[0]),
+    ['session=', 'remember='],
+    'both cookies expire',
+  )
+})
+
 t.test('acl beside the session: the consumer from the cookie and its groups', async (t) => {
   const g = await pluginGateway(t, yml({ gold: [session(), keyAuth, { name: 'acl', config: { allow: ['gold'] } }] }))
   const gold = pair(setCookies((await g.send('/gold', { headers: { apikey: 'kong' } })).headers['set-cookie'])[0]!)

@@ -14,7 +14,7 @@
  * header is authenticated by HMAC-SHA256 (key from HKDF, info
  * "authentication:<sid>"), truncated to 16 bytes.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createHmac, pbkdf2, pbkdf2Sync, timingSafeEqual } from 'node:crypto'
 
 export const SID_SIZE = 32
 const TAG_SIZE = 16
@@ -78,12 +78,33 @@ function expand(keys: SessionKeys, usage: string, sid: Buffer, size: number): Bu
   return Buffer.concat([t1, t2]).subarray(0, size)
 }
 
-/** The payload's AES-256-GCM key and IV for a session id. */
-function cipherKey(keys: SessionKeys, sid: Buffer, remember: boolean): { key: Buffer; iv: Buffer } {
-  const bytes = remember
-    ? pbkdf2Sync(keys.ikm, Buffer.concat([Buffer.from('encryption:'), sid]), REMEMBER_ROUNDS, 44, 'sha256')
-    : expand(keys, 'encryption', sid, 44)
-  return { key: bytes.subarray(0, 32), iv: bytes.subarray(32, 44) }
+/** A payload's AES-256-GCM key and IV. */
+export interface CipherKey {
+  readonly key: Buffer
+  readonly iv: Buffer
+}
+
+const split = (bytes: Buffer): CipherKey => ({ key: bytes.subarray(0, 32), iv: bytes.subarray(32, 44) })
+const rememberSalt = (sid: Buffer) => Buffer.concat([Buffer.from('encryption:'), sid])
+
+/** The session cookie's key and IV for a session id (HKDF: cheap). */
+export function sessionKey(keys: SessionKeys, sid: Buffer): CipherKey {
+  return split(expand(keys, 'encryption', sid, 44))
+}
+
+/**
+ * The persistent cookie's key and IV (PBKDF2, 10,000 rounds: some
+ * milliseconds of CPU), computed on libuv's thread pool.
+ */
+export function rememberKey(keys: SessionKeys, sid: Buffer): Promise<CipherKey> {
+  return new Promise((resolve, reject) =>
+    pbkdf2(keys.ikm, rememberSalt(sid), REMEMBER_ROUNDS, 44, 'sha256', (err, bytes) => (err ? reject(err) : resolve(split(bytes)))),
+  )
+}
+
+/** The same on the calling thread: only when no key was prepared ahead. */
+export function rememberKeySync(keys: SessionKeys, sid: Buffer): CipherKey {
+  return split(pbkdf2Sync(keys.ikm, rememberSalt(sid), REMEMBER_ROUNDS, 44, 'sha256'))
 }
 
 /** The header's MAC over its first HEADER_MAC_SIZE bytes. */
@@ -139,8 +160,7 @@ export function touchedHeader(keys: SessionKeys, header: Buffer, sid: Buffer, id
 }
 
 /** Encrypts a payload: the ciphertext and its tag. */
-export function seal(keys: SessionKeys, sid: Buffer, remember: boolean, plaintext: Buffer, aad: Buffer): { ciphertext: Buffer; tag: Buffer } {
-  const { key, iv } = cipherKey(keys, sid, remember)
+export function seal({ key, iv }: CipherKey, plaintext: Buffer, aad: Buffer): { ciphertext: Buffer; tag: Buffer } {
   const c = createCipheriv('aes-256-gcm', key, iv)
   c.setAAD(aad)
   const ciphertext = Buffer.concat([c.update(plaintext), c.final()])
@@ -148,8 +168,7 @@ export function seal(keys: SessionKeys, sid: Buffer, remember: boolean, plaintex
 }
 
 /** Decrypts a payload; undefined when it does not authenticate. */
-export function unseal(keys: SessionKeys, sid: Buffer, remember: boolean, ciphertext: Buffer, aad: Buffer, tag: Buffer): Buffer | undefined {
-  const { key, iv } = cipherKey(keys, sid, remember)
+export function unseal({ key, iv }: CipherKey, ciphertext: Buffer, aad: Buffer, tag: Buffer): Buffer | undefined {
   try {
     const d = createDecipheriv('aes-256-gcm', key, iv)
     d.setAAD(aad)

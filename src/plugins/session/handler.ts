@@ -12,6 +12,7 @@ import { readBodyFields } from '../shared/body.js'
 import { definePhases, type Kit } from '../types.js'
 import { keysOf } from './format.js'
 import { requestCookies } from './jar.js'
+import { RememberKeys } from './remember-keys.js'
 import type { SessionConfig } from './schema.js'
 import { Session, type SessionSettings } from './session.js'
 
@@ -53,17 +54,20 @@ export default definePhases<SessionConfig>((conf, env) => {
   if (secure) flags += '; Secure'
   if (httpOnly) flags += '; HttpOnly'
 
+  const remember = conf.cookie_persistent ?? conf.remember
+  // No secret: the node's random one (Kong DB-less makes its random default once per start;
+  // here every worker of the node shares it, so a cookie from one opens on another).
+  const keys = keysOf(conf.secret ?? env.node.secret)
   const settings: SessionSettings = {
-    // No secret: the node's random one (Kong DB-less makes its random default once per start;
-    // here every worker of the node shares it, so a cookie from one opens on another).
-    keys: keysOf(conf.secret ?? env.node.secret),
+    keys,
     audience: conf.audience,
     idling: conf.cookie_idletime === undefined ? conf.idling_timeout : (conf.cookie_idletime ?? 0),
     rolling: conf.cookie_lifetime ?? conf.rolling_timeout,
     absolute: conf.absolute_timeout,
-    remember: conf.cookie_persistent ?? conf.remember,
+    remember,
     rememberRolling: conf.remember_rolling_timeout,
     rememberAbsolute: conf.remember_absolute_timeout,
+    rememberKeys: remember ? new RememberKeys(keys) : undefined,
     cookieName: conf.cookie_name,
     rememberName: conf.remember_cookie_name,
     cookieFlags: flags,
@@ -73,7 +77,7 @@ export default definePhases<SessionConfig>((conf, env) => {
   const logoutMethods = new Set<string>(conf.logout_methods)
   const warn = (msg: string) => env.log.warn(msg)
   // The session access opened, for header_filter (Kong's kong.ctx.shared.authenticated_session).
-  const opened = new WeakMap<Kit, Session>()
+  const sessions = new WeakMap<Kit, Session>()
 
   const logoutByQuery = (kit: Kit): boolean => logoutMethods.has(kit.request.method) && kit.request.query.has(conf.logout_query_arg)
   const logoutByBody = (kit: Kit): boolean => conf.read_body_for_logout && logoutMethods.has(kit.request.method) && READ_BODY_METHODS.has(kit.request.method)
@@ -98,7 +102,7 @@ export default definePhases<SessionConfig>((conf, env) => {
     const refreshed = session.refresh()
     if (refreshed) env.log.warn(`session refresh failed (${refreshed})`)
     session.setHeaders()
-    opened.set(kit, session)
+    sessions.set(kit, session)
     if (data.groups) {
       kit.upstream.setHeader('x-authenticated-groups', data.groups.join(', '))
       kit.shared.authenticated_groups = data.groups
@@ -111,21 +115,27 @@ export default definePhases<SessionConfig>((conf, env) => {
     return undefined
   }
 
+  /** The access phase once the session is open (or not). */
+  const opened = (kit: Kit, session: Session, err: string | undefined) => {
+    if (err !== undefined) {
+      env.log.debug(`session not present (${err})`)
+      return undefined
+    }
+    if (logoutByQuery(kit)) return logout(session)
+    if (!logoutByBody(kit)) return authenticate(kit, session)
+    return readBodyFields(kit).then((fields) => {
+      const v = fields?.[conf.logout_post_arg]
+      if (v !== undefined && v !== false) return logout(session)
+      return authenticate(kit, session)
+    })
+  }
+
   return {
     access(kit) {
       const session = new Session(settings, kit, requestCookies(kit))
       const err = session.open()
-      if (err !== undefined) {
-        env.log.debug(`session not present (${err})`)
-        return undefined
-      }
-      if (logoutByQuery(kit)) return logout(session)
-      if (!logoutByBody(kit)) return authenticate(kit, session)
-      return readBodyFields(kit).then((fields) => {
-        const v = fields?.[conf.logout_post_arg]
-        if (v !== undefined && v !== false) return logout(session)
-        return authenticate(kit, session)
-      })
+      if (typeof err === 'object') return err.then((e) => opened(kit, session, e))
+      return opened(kit, session, err)
     },
 
     headerFilter(kit) {
@@ -134,7 +144,7 @@ export default definePhases<SessionConfig>((conf, env) => {
       if (!credential) return
       const consumer = kit.consumer
       const consumerId = consumer?.id
-      const session = opened.get(kit)
+      const session = sessions.get(kit)
       if (session) {
         const data = sessionData(session.data)
         if (data.credential === credential.id && data.consumer === consumerId) return
@@ -143,7 +153,7 @@ export default definePhases<SessionConfig>((conf, env) => {
       let target = session
       if (!target) {
         target = new Session(settings, kit, requestCookies(kit))
-        target.open()
+        target.openCookie()
       }
       const groups = authenticatedGroups(kit)
       target.setData(groups === undefined ? [consumerId, credential.id] : [consumerId, credential.id, groups])

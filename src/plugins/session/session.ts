@@ -25,12 +25,17 @@ import {
   MAX_ROLLING_OFFSET,
   MAX_TTL,
   readHeader,
+  rememberKey,
   seal,
+  sessionKey,
+  SID_SIZE,
   touchedHeader,
   unseal,
+  type CipherKey,
   type SessionKeys,
 } from './format.js'
 import { EXPIRE_FLAGS, setCookie } from './jar.js'
+import type { RememberKeys } from './remember-keys.js'
 
 /** A plugin instance's session settings, made once when the config is compiled. */
 export interface SessionSettings {
@@ -42,6 +47,8 @@ export interface SessionSettings {
   readonly remember: boolean
   readonly rememberRolling: number
   readonly rememberAbsolute: number
+  /** Keys for new persistent cookies, when `remember` is on. */
+  readonly rememberKeys: RememberKeys | undefined
   readonly cookieName: string
   readonly rememberName: string
   /** `; Domain=...; Path=...; SameSite=...; Secure; HttpOnly`, as lua-resty-session writes them. */
@@ -107,21 +114,36 @@ export class Session {
     this.#data = [[{}, set.audience]]
   }
 
-  /** Opens the session from the request's cookies; the error says why there is none. */
-  open(): string | undefined {
+  /**
+   * Opens the session from the request's cookies; the error says why there is
+   * none. Restoring it from the persistent cookie waits for that cookie's key.
+   */
+  open(): string | undefined | Promise<string | undefined> {
     const first = this.#open(false, false)
     if (first.ok) return undefined
     if (first.audienceMissing || !this.set.remember) return first.error
-    if (!this.#open(true, false).ok) return first.error
-    // Restored from the persistent cookie: a new one of it, and a new session cookie.
-    const err = this.#save(true)
-    if (err) return err
-    this.state = 'new'
-    this.#meta = undefined
-    const again = this.#save(false)
-    if (again) return again
-    this.state = 'open'
-    return undefined
+    // Its MAC and timeouts first: no key is derived for a cookie that is not ours.
+    if (!this.#open(true, true).ok) return first.error
+    return rememberKey(this.set.keys, this.#rememberMeta!.sid).then(
+      (key) => {
+        if (!this.#open(true, false, key).ok) return first.error
+        // Restored from the persistent cookie: a new one of it, and a new session cookie.
+        const err = this.#save(true)
+        if (err) return err
+        this.state = 'new'
+        this.#meta = undefined
+        const again = this.#save(false)
+        if (again) return again
+        this.state = 'open'
+        return undefined
+      },
+      () => first.error,
+    )
+  }
+
+  /** Opens the session cookie alone (header_filter, which cannot wait for a persistent cookie's key). */
+  openCookie(): void {
+    this.#open(false, false)
   }
 
   get data(): unknown {
@@ -228,7 +250,7 @@ export class Session {
     return this.set.remember
   }
 
-  #open(remember: boolean, metaOnly: boolean): Opened {
+  #open(remember: boolean, metaOnly: boolean, rememberKey?: CipherKey): Opened {
     const s = this.set
     const current = now()
     const name = remember ? s.rememberName : s.cookieName
@@ -288,7 +310,9 @@ export class Session {
     else this.#meta = meta
     if (metaOnly) return { ok: true }
 
-    const plain = unseal(s.keys, h.sid, remember, Buffer.from(payload, 'base64url'), header.subarray(0, HEADER_TAG_SIZE), h.tag)
+    const key = remember ? rememberKey : sessionKey(s.keys, h.sid)
+    if (!key) return { ok: false, error: 'unable to derive session decryption key' }
+    const plain = unseal(key, Buffer.from(payload, 'base64url'), header.subarray(0, HEADER_TAG_SIZE), h.tag)
     if (!plain) return { ok: false, error: 'unable to decrypt session data' }
     let data: unknown
     try {
@@ -317,7 +341,13 @@ export class Session {
     const s = this.set
     const name = remember ? s.rememberName : s.cookieName
     const meta = remember ? this.#rememberMeta : this.#meta
-    const sid = randomBytes(32)
+    let sid: Buffer
+    let key: CipherKey
+    if (remember) ({ sid, key } = s.rememberKeys!.take())
+    else {
+      sid = randomBytes(SID_SIZE)
+      key = sessionKey(s.keys, sid)
+    }
     const current = now()
     let creation = meta?.creation
     let rolling = 0
@@ -344,7 +374,7 @@ export class Session {
     if (chunks === undefined) return 'cookie size limit exceeded'
 
     const start = headStart(flags, sid, creation, rolling, dataSize)
-    const { ciphertext, tag } = seal(s.keys, sid, remember, plain, start)
+    const { ciphertext, tag } = seal(key, plain, start)
     const header = finishHeader(s.keys, start, tag, 0, sid)
     const headerEncoded = header.toString('base64url')
     const payload = ciphertext.toString('base64url')
