@@ -13,8 +13,9 @@
  *   error handler): the same template, negotiated on Accept, then on the
  *   request's Content-Type, then error_default_type (text/plain by default);
  * - `message` (kong.response.exit(status, { message })): compact JSON.
- * Two plugins answer outside these: jwt's claim errors are a JSON table
- * (kong.response.exit(status, table)) and proxy-cache's 504 has no body.
+ * Three plugins answer outside these: jwt's claim errors are a JSON table
+ * (kong.response.exit(status, table)); proxy-cache's 504 and session's
+ * logout 200 have no body.
  */
 
 /** kong.response.error / Kong's error handler. */
@@ -227,6 +228,11 @@ export const RATE_LIMITING = Object.freeze({
 /** kong.response.error (access.lua:91-92), unlike the header_filter 429, which has no body. */
 export const RESPONSE_RATELIMITING = Object.freeze({
   exceeded: (limit: string) => error(429, `API rate limit exceeded for '${limit}'`),
+})
+
+/** kong.response.exit(200) with no body (access.lua): the answer to a logout request. */
+export const SESSION = Object.freeze({
+  LOGOUT: empty(200),
 })
 
 /** kong.response.error(400) with Kong's default message: any webhook that does not verify. */

@@ -82,7 +82,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   })
   let announced = false
   const fork = () => {
-    const w = cluster.fork({ GATEWAY_CLUSTER_WORKER: '1', GATEWAY_NODE_ID: g.node.id })
+    const w = cluster.fork({ GATEWAY_CLUSTER_WORKER: '1', GATEWAY_NODE_ID: g.node.id, GATEWAY_NODE_SECRET: g.node.secret.toString('base64url') })
     hashes.set(w, undefined)
     w.on('message', (m: unknown) => stats.receive(w, m))
     w.on('message', (m: WorkerMessage | { type?: unknown }) => {

@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { rootCertificates } from 'node:tls'
 import { Registry } from 'prom-client'
@@ -36,6 +37,8 @@ export interface NodeOptions {
   /** Kong's node_id; workers of one node share the primary's (GATEWAY_NODE_ID). Default: a random UUID. */
   id?: string | undefined
   metrics?: Registry | undefined
+  /** The node's secret (32 bytes; GATEWAY_NODE_SECRET in a worker). Default: random. */
+  secret?: Buffer | undefined
   /** The local syslog socket (GATEWAY_SYSLOG_SOCKET); default /dev/log, where libc's syslog(3) writes. */
   syslogSocket?: string | undefined
   /** Kong's lua_ssl_trusted_certificate: PEM files, comma-separated (`system`: the system store, the default). */
@@ -71,6 +74,7 @@ export function createNodeState(opts: NodeOptions = {}): NodeState {
   const node: NodeState = {
     id,
     hostname: hostname(),
+    secret: opts.secret?.length === 32 ? opts.secret : randomBytes(32),
     syslogSocket: opts.syslogSocket || '/dev/log',
     trustedCa: readTrustedCa(opts.trustedCertificate),
     pools,

@@ -437,6 +437,13 @@ export interface NodeView {
   /** Kong's node_id: shared by the workers of one node. */
   readonly id: string
   readonly hostname: string
+  /**
+   * 32 random bytes made when the node starts (a worker of --workers gets the
+   * primary's): a key that every worker agrees on, for what must verify
+   * across them when the config sets no key of its own (session's default
+   * secret). Never logged or shown.
+   */
+  readonly secret: Buffer
   /** The local syslog socket the syslog plugin writes to (GATEWAY_SYSLOG_SOCKET; /dev/log by default). */
   readonly syslogSocket: string
   /**

@@ -195,6 +195,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     opts.node ??
     createNodeState({
       id: env.GATEWAY_NODE_ID,
+      secret: env.GATEWAY_NODE_SECRET === undefined ? undefined : Buffer.from(env.GATEWAY_NODE_SECRET, 'base64url'),
       syslogSocket: env.GATEWAY_SYSLOG_SOCKET,
       trustedCertificate: env.GATEWAY_LUA_SSL_TRUSTED_CERTIFICATE,
       upstreamKeepalive: opts.upstreamKeepalive,
