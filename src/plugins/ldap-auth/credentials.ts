@@ -5,8 +5,11 @@
 import { decodeBase64 } from '../shared/base64.js'
 
 export interface Given {
+  /** For the bind DN: the bytes read as UTF-8. */
   username: string
   password: string
+  /** The username's bytes as they came (one char per byte), for X-Credential-Identifier as Kong sends it. */
+  identifier: string
 }
 
 /** Escapes a literal for a RegExp. */
@@ -40,6 +43,10 @@ export function credentialReader(headerType: string): (value: string | undefined
     // Byte per char, as Kong's regex sees bytes; back to UTF-8 for the bind.
     const parts = PARTS_RE.exec(decoded.toString('latin1'))
     if (!parts) return undefined
-    return { username: Buffer.from(parts[1]!, 'latin1').toString('utf8'), password: Buffer.from(parts[2]!, 'latin1').toString('utf8') }
+    return {
+      username: Buffer.from(parts[1]!, 'latin1').toString('utf8'),
+      password: Buffer.from(parts[2]!, 'latin1').toString('utf8'),
+      identifier: parts[1]!,
+    }
   }
 }

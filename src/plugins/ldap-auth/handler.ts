@@ -47,7 +47,7 @@ export default definePhases<LdapAuthConfig>((conf, env) => {
     // Kong splices the username in as is: no DN escaping.
     const dn = `${conf.attribute}=${given.username},${conf.base_dn}`
     const ok = await cache.get(key, conf.cache_ttl, () => ldapBind(pool, target, dn, given.password, env.log))
-    return ok ? { id: `ldap_auth_cache:${key}`, identifier: given.username } : undefined
+    return ok ? { id: `ldap_auth_cache:${key}`, identifier: given.identifier } : undefined
   }
 
   const authenticate = async (kit: Kit): Promise<Exit | undefined> => {
