@@ -2,11 +2,17 @@
 // (02-invalidations_spec.lua, observed through a slapd that is stopped), server errors and
 // timeouts, LDAPS and StartTLS with verify_ldap_host, the connection pool (counted by a TCP relay
 // in front of slapd), acl behind ldap-auth, and secrets kept out of the logs.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer as createHttpServer } from 'node:http'
 import { connect, createServer, type Server, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
+import { request } from 'undici'
 import { stringify } from 'yaml'
 import { loadConfig } from '../../src/config/load.js'
 import { pluginGateway, pluginLines } from '../helpers/plugin-gateway.js'
+import { serveProcess } from '../helpers/serve-process.js'
 import { ATTRIBUTE, BASE_DN, startSlapd } from '../helpers/slapd.js'
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
@@ -356,4 +362,34 @@ t.test('acl behind ldap-auth: a credential without a consumer or groups is refus
   t.equal(r.json().message, 'You cannot consume this service')
   t.equal(r.reached, undefined)
   t.equal((await g.send('/')).status, 401, 'no credentials: ldap-auth answers first')
+})
+
+t.test("verify_ldap_host with the server's CA trusted (NODE_EXTRA_CA_CERTS), in a gateway process", async (t) => {
+  const slapd = await startSlapd(t)
+  const up = createHttpServer((_req, res) => res.end('ok'))
+  await new Promise<void>((r) => up.listen(0, '127.0.0.1', r))
+  t.teardown(() => new Promise<void>((r) => up.close(() => r())))
+  const dir = await mkdtemp(join(tmpdir(), 'gw-ldap-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const file = join(dir, 'kong.yml')
+  const routes = [
+    ['ldaps', { ldap_host: '127.0.0.1', ldap_port: slapd.tlsPort, ldaps: true }],
+    ['starttls', { ldap_host: 'localhost', ldap_port: slapd.port, start_tls: true }],
+  ].map(([name, config]) => ({
+    name,
+    paths: [`/${name as string}`],
+    plugins: [{ name: 'ldap-auth', config: { base_dn: BASE_DN, attribute: ATTRIBUTE, verify_ldap_host: true, ...(config as object) } }],
+  }))
+  const url = `http://127.0.0.1:${(up.address() as { port: number }).port}`
+  await writeFile(file, stringify({ _format_version: '3.0', services: [{ name: 'app', url, routes }] }))
+  const p = serveProcess(t, ['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'], { NODE_EXTRA_CA_CERTS: slapd.certFile })
+  const proxy = ((await p.waitFor((l) => l.msg === 'gateway started')).proxy as string[])[0]!
+  for (const route of ['ldaps', 'starttls']) {
+    const r = await request(`http://${proxy}/${route}`, { headers: ldapAuth('einstein', 'password') })
+    t.equal(r.statusCode, 200, `${route}: the certificate and its name are verified`)
+    t.equal(await r.body.text(), 'ok')
+    const wrong = await request(`http://${proxy}/${route}`, { headers: ldapAuth('einstein', 'wrong') })
+    t.equal(wrong.statusCode, 401)
+    await wrong.body.dump()
+  }
 })
