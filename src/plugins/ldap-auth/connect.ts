@@ -27,14 +27,14 @@ export class LdapUnavailable extends Error {}
 /** The TLS handshake failed: Kong's false (401). */
 export class LdapHandshakeFailed extends Error {}
 
-// Kong's settimeout takes any number; Node timers want a positive delay (0 would mean none at all here too).
-const delay = (ms: number): number => (ms > 0 ? Math.min(ms, 2_147_483_647) : 0)
+// nginx's lua_socket_connect/read/send_timeout default: the bound when `timeout` is not a positive
+// number, so that a server that never answers cannot hold a request (and its connection) forever.
+const DEFAULT_TIMEOUT = 60_000
+const delay = (ms: number): number => (ms > 0 ? Math.min(ms, 2_147_483_647) : DEFAULT_TIMEOUT)
 
-/** Calls `fail` when the step takes longer than `ms` (never when 0); returns the disarm. */
+/** Calls `fail` when the step takes longer than `ms`; returns the disarm. */
 function deadline(ms: number, fail: () => void): () => void {
-  const d = delay(ms)
-  if (d === 0) return () => {}
-  const timer = setTimeout(fail, d)
+  const timer = setTimeout(fail, delay(ms))
   timer.unref()
   return () => clearTimeout(timer)
 }
