@@ -174,6 +174,11 @@ export const BASIC_AUTH = Object.freeze({
   UNAUTHORIZED: error(401, 'Unauthorized'),
 })
 
+/** ldap-auth: every failed authentication; a server that cannot be reached is UNEXPECTED (500), as Kong's unhandled error. */
+export const LDAP_AUTH = Object.freeze({
+  UNAUTHORIZED: error(401, 'Unauthorized'),
+})
+
 export const HMAC_AUTH = Object.freeze({
   UNAUTHORIZED: error(401, 'Unauthorized'),
   NO_DATE: error(401, 'HMAC signature cannot be verified, a valid date or x-date header is required for HMAC Authentication'),

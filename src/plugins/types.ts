@@ -251,9 +251,11 @@ export interface Kit {
   /**
    * Kong's `kong.client.authenticate` plus the consumer headers: sets the
    * consumer and credential and the X-Consumer-* / X-Credential-Identifier /
-   * X-Anonymous-Consumer headers sent upstream (absent values cleared).
+   * X-Anonymous-Consumer headers sent upstream (absent values cleared). The
+   * consumer may be absent: ldap-auth authenticates a credential that belongs
+   * to no consumer, as Kong's `kong.client.authenticate(nil, credential)`.
    */
-  authenticate(consumer: Consumer, credential: AuthCredential | undefined, anonymous?: boolean): void
+  authenticate(consumer: Consumer | undefined, credential: AuthCredential | undefined, anonymous?: boolean): void
   /** Data shared between the plugins of one request (Kong's `kong.ctx.shared`). */
   readonly shared: Record<string, unknown>
   /** Milliseconds since the request arrived. */

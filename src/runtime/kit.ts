@@ -238,16 +238,17 @@ export class RequestKit implements Kit {
     return { request: head + body, response: this.s.transport.bytesWritten() }
   }
 
-  authenticate(consumer: Consumer, credential: AuthCredential | undefined, anonymous = credential === undefined): void {
+  authenticate(consumer: Consumer | undefined, credential: AuthCredential | undefined, anonymous = credential === undefined): void {
     const s = this.s
     s.consumer = consumer
     s.credential = credential
     s.anonymous = anonymous
     const up = this.upstream
-    up.setHeader('x-consumer-id', consumer.id)
-    if (consumer.custom_id !== undefined) up.setHeader('x-consumer-custom-id', consumer.custom_id)
+    if (consumer) up.setHeader('x-consumer-id', consumer.id)
+    else up.clearHeader('x-consumer-id')
+    if (consumer?.custom_id !== undefined) up.setHeader('x-consumer-custom-id', consumer.custom_id)
     else up.clearHeader('x-consumer-custom-id')
-    if (consumer.username !== undefined) up.setHeader('x-consumer-username', consumer.username)
+    if (consumer?.username !== undefined) up.setHeader('x-consumer-username', consumer.username)
     else up.clearHeader('x-consumer-username')
     if (credential) up.setHeader('x-credential-identifier', credential.identifier)
     else up.clearHeader('x-credential-identifier')

@@ -24,8 +24,9 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
 
-export function serveProcess(t: { teardown(fn: () => Promise<void>): void }, args: string[]): ServeProcess {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } })
+/** `env` adds variables to the child's otherwise bare environment (PATH only). */
+export function serveProcess(t: { teardown(fn: () => Promise<void>): void }, args: string[], env: Record<string, string> = {}): ServeProcess {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', ...env } })
   running.add(child)
   const exited = new Promise<number | null>((resolve) =>
     child.on('exit', (code) => {
