@@ -26,7 +26,7 @@ export const config = z
     scopes: z.array(z.string()).optional().describe('Scope names the end user may be granted; required when mandatory_scope is true.'),
     mandatory_scope: z.boolean().default(false).describe('Require at least one scope to be granted.'),
     provision_key: markSecret(z.string())
-      .default(provisionKey)
+      .optional()
       .describe('The key your authorization server sends to the authorize and token endpoints. Random (and so unknown) when omitted.'),
     token_expiration: z.number().default(7200).describe('Seconds an issued token lasts; 0 never expires.'),
     enable_authorization_code: z.boolean().default(false).describe('Enable the Authorization Code flow (RFC 6749 4.1).'),
@@ -63,5 +63,7 @@ export const config = z
     },
     whenValid(...FLOWS),
   )
+  // Filled after validation, not as a zod default: the published JSON Schema must not carry a random value.
+  .transform((c) => ({ ...c, provision_key: c.provision_key ?? provisionKey() }))
 
 export type OAuth2Config = z.infer<typeof config>
