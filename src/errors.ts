@@ -205,6 +205,22 @@ export const JWT = Object.freeze({
   EXP_TOO_LONG: table(401, Object.freeze({ exp: 'exceeds maximum allowed expiration' })),
 })
 
+/**
+ * oauth2 answers with kong.response.exit(status, { error, error_description }):
+ * compact JSON; the handler adds its WWW-Authenticate / Cache-Control headers.
+ */
+const oauth2Error = (status: number, error: string, description: string) => table(status, Object.freeze({ error, error_description: description }))
+export const OAUTH2 = Object.freeze({
+  MISSING: oauth2Error(401, 'invalid_request', 'The access token is missing'),
+  INVALID: oauth2Error(401, 'invalid_token', 'The access token is invalid or has expired'),
+  GLOBAL_TOKEN: oauth2Error(401, 'invalid_token', "The access token is global, but the current plugin is configured without 'global_credentials'"),
+  invalidMethod: (method: string, endpoint: string) => oauth2Error(405, 'invalid_method', `The HTTP method ${method} is invalid for the ${endpoint} endpoint`),
+  /** An endpoint's answer: its parameters (or `{ redirect_uri }`), 200 or 400 (401 for a client sent in a header). */
+  endpoint: (status: number, body: Readonly<Record<string, unknown>>) => table(status, body),
+  /** Kong's DB-less strategy refuses the write that issuing needs; the Lua error becomes the delayed 500. */
+  cannotCreate: (entity: 'oauth2_tokens' | 'oauth2_authorization_codes') => `cannot create '${entity}' entities when not using a database`,
+})
+
 export const ACL = Object.freeze({
   FORBIDDEN: error(403, 'You cannot consume this service'),
   UNAUTHORIZED: error(401, 'Unauthorized'),

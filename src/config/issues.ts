@@ -89,9 +89,6 @@ const KNOWN_FOREIGN_KEYS: Record<string, string> = {
   _info: 'a decK key; Kong rejects it too: remove it',
   consumer_groups: 'consumer groups are a Kong Enterprise feature',
   consumer_group: 'consumer groups are a Kong Enterprise feature',
-  oauth2_credentials: 'oauth2 credentials belong to the oauth2 plugin, which is not available in this gateway',
-  oauth2_authorization_codes: 'these belong to the oauth2 plugin, which is not available in this gateway',
-  oauth2_tokens: 'these belong to the oauth2 plugin, which is not available in this gateway',
 }
 
 export function unknownFieldMessage(key: string, known: readonly string[]): string {

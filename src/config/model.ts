@@ -14,6 +14,7 @@ import type {
 } from './schema/consumer.js'
 import type { FormatVersion } from './schema/declarative.js'
 import type { keySchema, keySetSchema } from './schema/keys.js'
+import type { oauth2AuthorizationCodeSchema, oauth2CredentialSchema, oauth2TokenSchema } from './schema/oauth2.js'
 import type { routeSchema } from './schema/route.js'
 import type { serviceSchema } from './schema/service.js'
 import type { caCertificateSchema, certificateSchema, sniSchema, vaultSchema } from './schema/tls.js'
@@ -29,7 +30,7 @@ export type Service = Flat<Extract<Out<typeof serviceSchema>, { host: string }>,
 export type Route = Flat<Out<typeof routeSchema>, 'plugins', { service?: string | undefined }> & { strip_path: boolean }
 export type Consumer = Flat<
   Out<typeof consumerSchema>,
-  'plugins' | 'keyauth_credentials' | 'basicauth_credentials' | 'jwt_secrets' | 'hmacauth_credentials' | 'acls',
+  'plugins' | 'keyauth_credentials' | 'basicauth_credentials' | 'jwt_secrets' | 'hmacauth_credentials' | 'acls' | 'oauth2_credentials',
   object
 >
 export type Upstream = Flat<Out<typeof upstreamSchema>, 'targets', { client_certificate?: string | undefined }>
@@ -42,6 +43,21 @@ export type KeyauthCredential = Flat<Out<typeof keyauthCredentialSchema>, never,
 export type BasicauthCredential = Flat<Out<typeof basicauthCredentialSchema>, never, { consumer: string }>
 export type JwtSecret = Flat<Out<typeof jwtSecretSchema>, never, { consumer: string; key: string; secret: string }>
 export type HmacauthCredential = Flat<Out<typeof hmacauthCredentialSchema>, never, { consumer: string; secret: string }>
+export type Oauth2Credential = Flat<
+  Out<typeof oauth2CredentialSchema>,
+  'oauth2_tokens' | 'oauth2_authorization_codes',
+  { consumer: string; client_id: string; client_secret: string }
+>
+export type Oauth2Token = Flat<
+  Out<typeof oauth2TokenSchema>,
+  never,
+  { credential: string; service?: string | undefined; access_token: string; created_at: number }
+>
+export type Oauth2AuthorizationCode = Flat<
+  Out<typeof oauth2AuthorizationCodeSchema>,
+  never,
+  { credential: string; service?: string | undefined; plugin?: string | undefined; code: string; created_at: number }
+>
 export type Acl = Flat<Out<typeof aclSchema>, never, { consumer: string }>
 /** Loaded and checked; nothing in the gateway reads them (Kong OSS keeps them for Enterprise plugins). */
 export type KeySet = Flat<Out<typeof keySetSchema>, 'keys', object>
@@ -83,6 +99,9 @@ export interface Entities {
   jwt_secrets: JwtSecret[]
   hmacauth_credentials: HmacauthCredential[]
   acls: Acl[]
+  oauth2_credentials: Oauth2Credential[]
+  oauth2_authorization_codes: Oauth2AuthorizationCode[]
+  oauth2_tokens: Oauth2Token[]
   key_sets: KeySet[]
   keys: Key[]
 }

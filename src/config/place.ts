@@ -25,6 +25,7 @@ const LABEL_FIELD: Record<string, readonly string[]> = {
   basicauth_credentials: ['username'],
   hmacauth_credentials: ['username'],
   acls: ['group'],
+  oauth2_credentials: ['name', 'client_id'],
   key_sets: ['name'],
   keys: ['name', 'kid'],
 }

@@ -14,7 +14,20 @@ import type { Registry } from 'prom-client'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { SecureContext } from 'node:tls'
 import type { Protocol } from '../config/schema/typedefs.js'
-import type { Acl, BasicauthCredential, Consumer, HmacauthCredential, JwtSecret, KeyauthCredential, Plugin, Route, Service } from '../config/model.js'
+import type {
+  Acl,
+  BasicauthCredential,
+  Consumer,
+  HmacauthCredential,
+  JwtSecret,
+  KeyauthCredential,
+  Oauth2AuthorizationCode,
+  Oauth2Credential,
+  Oauth2Token,
+  Plugin,
+  Route,
+  Service,
+} from '../config/model.js'
 
 export interface PluginScopes {
   /** false when Kong's schema forbids this scope (`no_consumer`, ...). */
@@ -521,6 +534,16 @@ export interface ConsumerIndex {
   /** The consumer's ACL groups, in declaration order. */
   groups(consumerId: string): readonly string[]
   acls(consumerId: string): readonly Acl[]
+  /** An oauth2 client application by its client_id. */
+  oauth2Client(clientId: string): Oauth2Credential | undefined
+  /** An oauth2 client application by its id. */
+  oauth2Credential(id: string): Oauth2Credential | undefined
+  /** A declared oauth2 token by its access token (compared by digest, confirmed in constant time). */
+  oauth2Token(accessToken: string): Oauth2Token | undefined
+  /** A declared oauth2 token by its refresh token. */
+  oauth2Refresh(refreshToken: string): Oauth2Token | undefined
+  /** A declared oauth2 authorization code. */
+  oauth2Code(code: string): Oauth2AuthorizationCode | undefined
 }
 
 /** What a phase function may return: an Exit stops the phase (rewrite/access only). */

@@ -95,6 +95,7 @@ const consumerView = (c: Config, consumer: Config['consumers'][number]) => {
     jwt_secrets: _j,
     hmacauth_credentials: _h,
     acls: _a,
+    oauth2_credentials: _o,
     ...rest
   } = shown(c, 'consumers', consumer) as Record<string, unknown>
   return rest
@@ -128,6 +129,7 @@ const COLLECTIONS: Record<string, string> = {
   'hmac-auths': 'hmacauth_credentials',
   'hmac-auth': 'hmacauth_credentials',
   acls: 'acls',
+  oauth2: 'oauth2_credentials',
   keys: 'keys',
   'key-sets': 'key_sets',
 }

@@ -32,6 +32,18 @@ function rows(): Row[] {
     })
 }
 
+/**
+ * Files SOURCES.md expects to load once their plugins are built, in which Kong
+ * 3.10 itself finds a problem SOURCES.md missed: the issues Kong reports too.
+ * 27: `persistent_refresh_token` was oauth2's name for reuse_refresh_token
+ * before the 2.1 release (Kong commit c1ea0789d2 renamed it); Kong 3.10's
+ * schema (kong/plugins/oauth2/schema.lua) has no such field, so its record
+ * validation says `unknown field`.
+ */
+const KONG_REJECTS_TOO: Record<string, readonly string[]> = {
+  '27-Platformatory-wso2-kong.yml': ['plugins[0].config.persistent_refresh_token: unknown field'],
+}
+
 const NOT_AVAILABLE = /^plugin '([^']+)' not enabled; add it to the 'plugins' configuration property/
 
 if (!corpusPresent()) {
@@ -67,11 +79,19 @@ for (const row of corpusPresent() ? rows() : []) {
         t.notOk(r.ok, 'rejected')
         for (const name of pending) t.ok(missing.has(name), `names the unsupported plugin '${name}'`)
       } else {
-        t.same(
-          issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`),
-          [],
-          'loads: every plugin it names is built now',
-        )
+        const known = KONG_REJECTS_TOO[row.file]
+        if (known)
+          t.same(
+            issues.map((i) => `${i.path}: ${i.message}`),
+            known,
+            'every plugin it names is built now; what is left Kong 3.10 reports too',
+          )
+        else
+          t.same(
+            issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`),
+            [],
+            'loads: every plugin it names is built now',
+          )
       }
     } else {
       // suspect: Kong rejects these files as written; so do we.

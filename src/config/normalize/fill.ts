@@ -38,6 +38,20 @@ export function fillAutoFields(sets: EntitySets): void {
     entity.secret ??= randomAlnum(32)
   }
   for (const { entity } of whole(sets.hmacauth_credentials)) entity.secret ??= randomAlnum(32)
+  for (const { entity } of whole(sets.oauth2_credentials)) {
+    entity.client_id ??= randomAlnum(32)
+    entity.client_secret ??= randomAlnum(32)
+  }
+  // A declared token or code without created_at is created when the file loads, as in Kong.
+  const now = Math.floor(Date.now() / 1000)
+  for (const { entity } of whole(sets.oauth2_tokens)) {
+    entity.access_token ??= randomAlnum(32)
+    entity.created_at ??= now
+  }
+  for (const { entity } of whole(sets.oauth2_authorization_codes)) {
+    entity.code ??= randomAlnum(32)
+    entity.created_at ??= now
+  }
   for (const { entity } of whole(sets.ca_certificates)) {
     try {
       entity.cert_digest ??= certDigest(entity.cert as string)

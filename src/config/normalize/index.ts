@@ -11,6 +11,7 @@ import { fillAutoFields } from './fill.js'
 import { flatten } from './flatten.js'
 import { emptySets, type EntitySets } from './located.js'
 import { checkOrderingCycles } from './ordering.js'
+import { hashClientSecrets } from './client-secrets.js'
 import { hashPasswords } from './passwords.js'
 import { checkPlugins } from './plugins.js'
 import { resolveReferences } from './references.js'
@@ -76,7 +77,10 @@ export class Normalizer {
     append(this.issues, unique)
     append(this.issues, plugins)
     append(this.issues, checkOrderingCycles(this.out, this.registry))
-    if (this.transform) hashPasswords(this.out)
+    if (this.transform) {
+      hashPasswords(this.out)
+      hashClientSecrets(this.out)
+    }
     return { entities: this.out, issues: this.issues, warnings: routeWarnings(this.out) }
   }
 }

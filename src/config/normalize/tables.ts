@@ -16,7 +16,9 @@ export const NESTED: Partial<Record<Collection, Partial<Record<Collection, strin
     jwt_secrets: 'consumer',
     hmacauth_credentials: 'consumer',
     acls: 'consumer',
+    oauth2_credentials: 'consumer',
   },
+  oauth2_credentials: { oauth2_tokens: 'credential', oauth2_authorization_codes: 'credential' },
   upstreams: { targets: 'upstream' },
   certificates: { snis: 'certificate' },
   key_sets: { keys: 'set' },
@@ -35,6 +37,8 @@ export const ENDPOINT_KEY: Partial<Record<Collection, string>> = {
   basicauth_credentials: 'username',
   jwt_secrets: 'key',
   hmacauth_credentials: 'username',
+  oauth2_credentials: 'client_id',
+  oauth2_tokens: 'access_token',
   key_sets: 'name',
   keys: 'name',
 }
@@ -51,7 +55,16 @@ export const CACHE_KEY: Partial<Record<Collection, readonly string[]>> = {
 }
 
 /** Collections whose id Kong never derives (a cache-key field is generated, or there is no key). */
-export const RANDOM_ID = new Set<Collection>(['keyauth_credentials', 'jwt_secrets', 'certificates', 'ca_certificates'])
+export const RANDOM_ID = new Set<Collection>([
+  'keyauth_credentials',
+  'jwt_secrets',
+  'certificates',
+  'ca_certificates',
+  // Kong derives a credential's id from its client_id only when written; random here either way.
+  'oauth2_credentials',
+  'oauth2_tokens',
+  'oauth2_authorization_codes',
+])
 
 /** Collections whose derived id comes from a unique field: a collision is reported as that field's. */
 export const ID_FROM_UNIQUE_FIELD = new Set<Collection>([
@@ -79,6 +92,9 @@ export const REFERENCES: Partial<Record<Collection, Record<string, Collection>>>
   jwt_secrets: { consumer: 'consumers' },
   hmacauth_credentials: { consumer: 'consumers' },
   acls: { consumer: 'consumers' },
+  oauth2_credentials: { consumer: 'consumers' },
+  oauth2_tokens: { credential: 'oauth2_credentials', service: 'services' },
+  oauth2_authorization_codes: { credential: 'oauth2_credentials', service: 'services', plugin: 'plugins' },
   keys: { set: 'key_sets' },
 }
 
@@ -110,6 +126,12 @@ export const UNIQUE: Partial<Record<Collection, readonly { field: string; secret
   basicauth_credentials: [{ field: 'username' }],
   jwt_secrets: [{ field: 'key' }],
   hmacauth_credentials: [{ field: 'username' }],
+  oauth2_credentials: [{ field: 'client_id' }],
+  oauth2_tokens: [
+    { field: 'access_token', secret: true },
+    { field: 'refresh_token', secret: true },
+  ],
+  oauth2_authorization_codes: [{ field: 'code', secret: true }],
   ca_certificates: [{ field: 'cert_digest' }],
   key_sets: [{ field: 'name' }],
   keys: [{ field: 'name' }],
@@ -132,6 +154,9 @@ export const SINGULAR: Record<Collection, string> = {
   jwt_secrets: 'jwt credential',
   hmacauth_credentials: 'hmac-auth credential',
   acls: 'acl',
+  oauth2_credentials: 'oauth2 credential',
+  oauth2_authorization_codes: 'oauth2 authorization code',
+  oauth2_tokens: 'oauth2 token',
   key_sets: 'key set',
   keys: 'key',
 }

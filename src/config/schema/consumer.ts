@@ -3,6 +3,7 @@ import { createPublicKey } from 'node:crypto'
 import * as z from 'zod'
 import type { PluginRegistry } from '../../plugins/registry.js'
 import type { SchemaContext } from './context.js'
+import { oauth2CredentialSchema } from './oauth2.js'
 import { pluginSchema } from './plugin.js'
 import { credentialFields, entityFields, foreignRef, integer, oneOf, tags, uuid, whenValid } from './typedefs.js'
 
@@ -111,6 +112,7 @@ export function consumerSchema(ctx: SchemaContext, registry: PluginRegistry) {
     jwt_secrets: z.array(jwtSecretSchema(child)).optional().describe('jwt credentials of this consumer.'),
     hmacauth_credentials: z.array(hmacauthCredentialSchema(child)).optional().describe('hmac-auth credentials of this consumer.'),
     acls: z.array(aclSchema(child)).optional().describe('ACL groups this consumer belongs to.'),
+    oauth2_credentials: z.array(oauth2CredentialSchema(child)).optional().describe('oauth2 client applications of this consumer.'),
     ...entityFields,
   }
   if (ctx.mode === 'document') return z.strictObject(shape).meta({ title: 'Consumer' })

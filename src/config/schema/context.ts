@@ -22,6 +22,9 @@ export type Collection =
   | 'jwt_secrets'
   | 'hmacauth_credentials'
   | 'acls'
+  | 'oauth2_credentials'
+  | 'oauth2_authorization_codes'
+  | 'oauth2_tokens'
   | 'key_sets'
   | 'keys'
 

@@ -10,6 +10,7 @@ import type { PluginRegistry } from '../../plugins/registry.js'
 import type { Collection, SchemaMode } from './context.js'
 import { aclSchema, basicauthCredentialSchema, consumerSchema, hmacauthCredentialSchema, jwtSecretSchema, keyauthCredentialSchema } from './consumer.js'
 import { keySchema, keySetSchema } from './keys.js'
+import { oauth2AuthorizationCodeSchema, oauth2CredentialSchema, oauth2TokenSchema } from './oauth2.js'
 import { pluginSchema } from './plugin.js'
 import { routeSchema } from './route.js'
 import { serviceSchema } from './service.js'
@@ -37,6 +38,9 @@ export const COLLECTIONS: readonly Collection[] = [
   'jwt_secrets',
   'hmacauth_credentials',
   'acls',
+  'oauth2_credentials',
+  'oauth2_authorization_codes',
+  'oauth2_tokens',
   'key_sets',
   'keys',
 ]
@@ -71,6 +75,9 @@ export function topLevelSchemas(mode: SchemaMode, registry: PluginRegistry): Rec
     jwt_secrets: jwtSecretSchema(ctx),
     hmacauth_credentials: hmacauthCredentialSchema(ctx),
     acls: aclSchema(ctx),
+    oauth2_credentials: oauth2CredentialSchema(ctx),
+    oauth2_authorization_codes: oauth2AuthorizationCodeSchema(ctx),
+    oauth2_tokens: oauth2TokenSchema(ctx),
     key_sets: keySetSchema(ctx),
     keys: keySchema(ctx),
   }
@@ -94,6 +101,11 @@ export function nestedSchemas(registry: PluginRegistry): Partial<Record<Collecti
       jwt_secrets: jwtSecretSchema(consumer),
       hmacauth_credentials: hmacauthCredentialSchema(consumer),
       acls: aclSchema(consumer),
+      oauth2_credentials: oauth2CredentialSchema(consumer),
+    },
+    oauth2_credentials: {
+      oauth2_tokens: oauth2TokenSchema(under('oauth2_credentials')),
+      oauth2_authorization_codes: oauth2AuthorizationCodeSchema(under('oauth2_credentials')),
     },
     upstreams: { targets: targetSchema(under('upstreams')) },
     certificates: { snis: certificateSni },
@@ -117,6 +129,9 @@ const DESCRIPTIONS: Record<Collection, string> = {
   jwt_secrets: 'jwt credentials.',
   hmacauth_credentials: 'hmac-auth credentials.',
   acls: 'ACL group memberships of consumers.',
+  oauth2_credentials: 'oauth2 client applications; at top level they name their consumer.',
+  oauth2_authorization_codes: 'oauth2 authorization codes; at top level they name their client application (client_id).',
+  oauth2_tokens: 'oauth2 access tokens; at top level they name their client application (client_id).',
   key_sets: 'Key sets: named groups of keys (the nested form may hold its keys). Kong OSS loads them for Enterprise plugins; nothing here uses them.',
   keys: 'Keys (a JWK or a PEM pair); at top level they name their key set, if any. Loaded and checked, used by no plugin here.',
 }

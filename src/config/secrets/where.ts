@@ -35,6 +35,9 @@ const ENTITY_SECRETS: Partial<Record<Collection, Tree>> = {
   basicauth_credentials: { password: 'secret' },
   jwt_secrets: { secret: 'secret' },
   hmacauth_credentials: { secret: 'secret' },
+  oauth2_credentials: { client_secret: 'secret' },
+  oauth2_tokens: { access_token: 'secret', refresh_token: 'secret' },
+  oauth2_authorization_codes: { code: 'secret' },
   certificates: { key: 'secret', key_alt: 'secret' },
   // Kong encrypts a key's whole JWK (it may hold the private key) and a PEM pair's private key.
   keys: { jwk: 'secret', pem: { private_key: 'secret' } },
