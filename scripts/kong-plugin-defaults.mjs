@@ -90,6 +90,10 @@ const HAND_RESOLVED = {
     cite: 'kong/db/schema/init.lua:2676-2688',
     what: 'Schema.define(t): t becomes callable; t(arg) returns arg with the keys of t it lacks added. Other members opaque.',
   },
+  'table.clone': {
+    cite: 'kong/tools/table.lua:176 (LuaJIT 2.1 extension)',
+    what: 'a shallow copy of a table, without its metatable',
+  },
   'kong.llm': {
     cite: 'kong/llm/init.lua:14',
     what: 'only config_schema, which is require("kong.llm.schemas")',
@@ -132,6 +136,13 @@ function resolveModule(name, interp) {
     return schema
   }
   if (name === 'kong.llm') return LuaTable.from({ config_schema: interp.require('kong.llm.schemas') })
+  // LuaJIT's own extension (kong/tools/table.lua's shallow_copy uses it): a shallow copy, metatable not copied.
+  if (name === 'table.clone')
+    return new Native('table.clone', ([t]) => {
+      const copy = new LuaTable()
+      for (const [k, v] of t.map) copy.set(k, v)
+      return [copy]
+    })
   return undefined
 }
 
@@ -162,7 +173,11 @@ function fieldsOf(record) {
   for (let i = 1; i <= list.length(); i++) {
     const item = list.get(i)
     if (!(item instanceof LuaTable)) continue
-    for (const [k, def] of item.map) if (def instanceof LuaTable) out.push([String(k), def])
+    for (const [k, def] of item.map) {
+      // A field the evaluator could not build would silently vanish from the fixture: refuse instead.
+      if (!(def instanceof LuaTable)) throw new Error(`field '${String(k)}' is not a table: ${def instanceof Opaque ? def.desc : typeof def}`)
+      out.push([String(k), def])
+    }
   }
   return out
 }
