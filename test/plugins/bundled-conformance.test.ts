@@ -69,7 +69,7 @@ const NOT_YET_BUILT: readonly string[] = [
 const MINIMAL: Record<string, Record<string, unknown>> = {
   // kong/plugins/acl/schema.lua:26 at_least_one_of allow, deny
   acl: { allow: ['admins'] },
-  // kong/plugins/acme/schema.lua:145 account_email (required by the flow; the schema checks its shape)
+  // kong/plugins/acme/schema.lua:145-151 account_email, required
   acme: { account_email: 'ops@example.test' },
   // kong/plugins/ai-prompt-decorator/schema.lua:56 at_least_one_of prompts.prepend, prompts.append
   'ai-prompt-decorator': { prompts: { prepend: [{ content: 'Be brief.' }] } },
@@ -77,14 +77,12 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   'ai-prompt-guard': { allow_patterns: ['.*'] },
   // kong/plugins/ai-prompt-template/schema.lua:29 templates, required
   'ai-prompt-template': { templates: [{ name: 't', template: '{"messages":[]}' }] },
-  // kong/llm/schemas/init.lua:208,251 model.provider and route_type, required
+  // kong/llm/schemas/init.lua:204-211,251-255 model.provider and route_type, required
   'ai-proxy': { route_type: 'llm/v1/chat', model: { provider: 'openai' } },
-  // kong/plugins/ai-request-transformer/schema.lua:14 prompt; kong/llm/schemas/init.lua:208,251 llm's provider and route_type
+  // kong/plugins/ai-request-transformer/schema.lua:14-18 prompt; kong/llm/schemas/init.lua:204-211,251-255 llm's provider and route_type
   'ai-request-transformer': { prompt: 'p', llm: { route_type: 'llm/v1/chat', model: { provider: 'openai' } } },
-  // kong/plugins/ai-response-transformer/schema.lua:13 prompt; kong/llm/schemas/init.lua:208,251
+  // kong/plugins/ai-response-transformer/schema.lua:13-17 prompt; kong/llm/schemas/init.lua:204-211,251-255
   'ai-response-transformer': { prompt: 'p', llm: { route_type: 'llm/v1/chat', model: { provider: 'openai' } } },
-  // kong/plugins/aws-lambda/schema.lua:42-43 aws_region and function_name (the function is needed to invoke)
-  'aws-lambda': { aws_region: 'us-east-1', function_name: 'f' },
   // kong/plugins/azure-functions/schema.lua:62,84 appname and functionname, required
   'azure-functions': { appname: 'app', functionname: 'fn' },
   // kong/plugins/file-log/schema.lua:11-12 path, required
@@ -97,11 +95,11 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   'ldap-auth': { ldap_host: 'ldap.example.test', base_dn: 'dc=example,dc=test', attribute: 'cn' },
   // kong/plugins/loggly/schema.lua:18 key, required
   loggly: { key: 'loggly-token' },
-  // kong/plugins/oauth2/schema.lua:41 validate_flows: at least one grant enabled
+  // kong/plugins/oauth2/schema.lua:3-13,41 validate_flows: at least one grant enabled
   oauth2: { enable_client_credentials: true },
   // kong/plugins/opentelemetry/schema.lua:96 at_least_one_of traces_endpoint, logs_endpoint
   opentelemetry: { traces_endpoint: 'http://127.0.0.1:4318/v1/traces' },
-  // kong/plugins/pre-function/_schema.lua entity check at_least_one_of the phases
+  // kong/plugins/pre-function/_schema.lua:53 at_least_one_of the phases
   'post-function': { access: ['return'] },
   'pre-function': { access: ['return'] },
   // kong/plugins/proxy-cache/schema.lua:47 strategy, required
@@ -236,6 +234,18 @@ t.test('NOT_YET_BUILT lists exactly the bundled plugins missing from the registr
     t.notOk(registry.has(name), `${name} is in the registry now: remove it from NOT_YET_BUILT`)
   }
   for (const name of ALL) if (!NOT_YET_BUILT.includes(name)) t.ok(registry.has(name), `${name} is registered`)
+})
+
+t.test("MINIMAL writes only Kong's fields, and every one Kong requires without a default", async (t) => {
+  for (const name of ALL) {
+    const kong = KONG.plugins[name]!
+    const given = MINIMAL[name] ?? {}
+    for (const path of pathsOf(given, 'config', kong.fields)) t.ok(kong.fields[path], `${name} ${path}: a field of Kong's schema`)
+    for (const { path, field, given: g } of expectations(kong, given)) {
+      if (field.required && field.default === undefined && field.computed === undefined && field.type !== 'record')
+        t.not(g, undefined, `${name} ${path}: required by Kong, so in MINIMAL`)
+    }
+  }
 })
 
 for (const name of ALL.filter((n) => !NOT_YET_BUILT.includes(n))) {
