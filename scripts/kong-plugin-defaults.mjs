@@ -37,6 +37,7 @@
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import * as prettier from 'prettier'
 import { Interpreter, LuaTable, Native, NULL, Opaque } from './lib/lua-eval.mjs'
 
 const { values: args } = parseArgs({
@@ -251,5 +252,7 @@ const fixture = {
   warnings: interp.warnings,
   plugins,
 }
-writeFileSync(args.out, `${JSON.stringify(fixture, null, 2)}\n`)
+// Written as the project's Prettier writes JSON, so `npm run lint` accepts a fresh fixture as is.
+const prettierOptions = (await prettier.resolveConfig(args.out)) ?? {}
+writeFileSync(args.out, await prettier.format(JSON.stringify(fixture), { ...prettierOptions, parser: 'json' }))
 console.log(`${names.length} plugins from Kong ${commit.slice(0, 12)} written to ${args.out} (${interp.warnings.length} warnings)`)
