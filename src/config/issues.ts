@@ -111,6 +111,8 @@ export const kongErrorMap: z.core.$ZodErrorMap = (iss) => {
       return UNKNOWN_MARK + JSON.stringify(perKey)
     }
     case 'invalid_value':
+      // An enum field left out is missing, as Kong says of any required field.
+      if (iss.input === undefined) return 'required field missing'
       return `expected one of: ${iss.values.map(String).join(', ')}`
     case 'too_small':
       if (iss.origin === 'array' || iss.origin === 'string') return `length must be at least ${String(iss.minimum)}`

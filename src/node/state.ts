@@ -8,7 +8,6 @@
  * module globals, so two gateways in one process (tests, embedding) never
  * share a counter by accident.
  */
-import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'

@@ -1,5 +1,5 @@
 /** ai-response-transformer: the plugin's definition (handler.ts runs requests; schema.ts is its config). */
-import { definePlugin, NO_CONSUMER } from '../types.js'
+import { ANY_SCOPE, definePlugin } from '../types.js'
 import { config } from './schema.js'
 
 export default definePlugin({
@@ -9,7 +9,8 @@ export default definePlugin({
   config,
   protocols: ['grpc', 'grpcs', 'http', 'https'],
   httpOnly: true,
-  scopes: NO_CONSUMER,
+  // Kong's schema has no consumer restriction here (ai-request-transformer's has).
+  scopes: ANY_SCOPE,
   phases: ['access'],
   handler: () => import('./handler.js'),
 })

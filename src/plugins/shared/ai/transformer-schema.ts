@@ -11,7 +11,9 @@ import { llmFields, llmRecordChecks } from './schema.js'
 const llm = z.strictObject(llmFields).describe('The LLM that rewrites the body: its route type, model, credential and logging.')
 
 export const transformerFields = {
-  prompt: z.string({ error: 'expected a string' }).describe('The system prompt: what the LLM is to do with the body, and what it answers.'),
+  prompt: z
+    .string({ error: (iss) => (iss.input === undefined ? undefined : 'expected a string') })
+    .describe('The system prompt: what the LLM is to do with the body, and what it answers.'),
   transformation_extract_pattern: z
     .string({ error: 'expected a string' })
     .optional()
