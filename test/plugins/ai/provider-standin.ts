@@ -1,0 +1,57 @@
+// A provider API stand-in on 127.0.0.1:0 for the driver integration tests: it
+// records each request and lets the test's `answer` decide, from what a real
+// provider would look at (path, headers, JSON body), the status and body.
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Test } from 'tap'
+
+export interface Seen {
+  path: string
+  query: URLSearchParams
+  headers: IncomingMessage['headers']
+  json: any
+}
+
+export interface Answer {
+  status: number
+  body: string
+  type?: string
+  headers?: Record<string, string>
+}
+
+export interface ProviderStandIn {
+  url: string
+  seen: Seen[]
+  last(): Seen
+}
+
+export async function providerStandIn(t: Test, answer: (s: Seen) => Answer): Promise<ProviderStandIn> {
+  const seen: Seen[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const u = new URL(req.url ?? '/', 'http://x')
+      let json: any
+      try {
+        json = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+      } catch {
+        json = undefined
+      }
+      const s: Seen = { path: u.pathname, query: u.searchParams, headers: req.headers, json }
+      seen.push(s)
+      const a = answer(s)
+      res.writeHead(a.status, { 'content-type': a.type ?? 'application/json', ...a.headers })
+      res.end(a.body)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, last: () => seen[seen.length - 1]! }
+}
