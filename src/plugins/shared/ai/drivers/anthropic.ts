@@ -10,12 +10,11 @@ import type { Body } from '../request.js'
 import { mergeDefaults } from '../request.js'
 import type { AiModel } from '../schema.js'
 import type { Driver, Result } from './types.js'
-import { endpointOf } from './url.js'
+import { isObject, mapAnswer } from './answer.js'
+import { providerEndpoint } from './url.js'
 
 const ORIGIN = 'https://api.anthropic.com:443'
 const PATHS = { 'llm/v1/chat': '/v1/messages', 'llm/v1/completions': '/v1/complete' } as const
-
-const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** A failed mapping: Kong's pcall turns any error inside a transformer into one message. */
 class Unmappable extends Error {}
@@ -183,26 +182,10 @@ export const anthropic: Driver = {
     }
   },
   fromFormat(raw, _model, routeType) {
-    const fail = (e: string) => ({ error: `transformation failed from type anthropic://${routeType}: ${e}` })
-    let t: unknown
-    try {
-      t = JSON.parse(raw)
-    } catch {
-      return fail('failed to decode anthropic response')
-    }
-    const body = isObject(t) ? t : {}
-    let out: Result<Body>
-    try {
-      out = routeType === 'llm/v1/chat' ? fromChat(body) : fromCompletion(body)
-    } catch {
-      out = { error: 'unexpected_error' }
-    }
-    return 'error' in out ? fail(out.error) : { ok: JSON.stringify(out.ok) }
+    return mapAnswer('anthropic', routeType, raw, (body) => (routeType === 'llm/v1/chat' ? fromChat(body) : fromCompletion(body)))
   },
   endpoint(model, routeType) {
-    const o = model.options
-    if (o?.upstream_url !== undefined) return endpointOf(o.upstream_url)
-    return endpointOf(ORIGIN, o?.upstream_path ?? (routeType === 'preserve' ? '/' : PATHS[routeType]))
+    return providerEndpoint(ORIGIN, PATHS, model.options, routeType)
   },
   headers(model): Record<string, string> {
     const v = model.options?.anthropic_version

@@ -11,12 +11,12 @@ import { mergeDefaults } from '../request.js'
 import type { AiModel } from '../schema.js'
 import { openaiBody } from './openai.js'
 import type { Driver, Result } from './types.js'
-import { endpointOf } from './url.js'
+import { isObject, mapAnswer } from './answer.js'
+import { providerEndpoint } from './url.js'
 
 const ORIGIN = 'https://api.cohere.com:443'
 const PATHS = { 'llm/v1/chat': '/v1/chat', 'llm/v1/completions': '/v1/generate' } as const
 
-const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v)
 const given = (v: unknown) => v !== undefined && v !== null && v !== false
 
 /** A failed mapping: Kong's pcall turns any error inside a transformer into one message. */
@@ -140,25 +140,9 @@ export const cohere: Driver = {
     }
   },
   fromFormat(raw, model, routeType) {
-    const fail = (e: string) => ({ error: `transformation failed from type cohere://${routeType}: ${e}` })
-    let t: unknown
-    try {
-      t = JSON.parse(raw)
-    } catch {
-      return fail('failed to decode cohere response')
-    }
-    const body = isObject(t) ? t : {}
-    let out: Result<Body>
-    try {
-      out = routeType === 'llm/v1/chat' ? fromChat(body, model) : fromCompletion(body, model)
-    } catch {
-      out = { error: 'unexpected_error' }
-    }
-    return 'error' in out ? fail(out.error) : { ok: JSON.stringify(out.ok) }
+    return mapAnswer('cohere', routeType, raw, (body) => (routeType === 'llm/v1/chat' ? fromChat(body, model) : fromCompletion(body, model)))
   },
   endpoint(model, routeType) {
-    const o = model.options
-    if (o?.upstream_url !== undefined) return endpointOf(o.upstream_url)
-    return endpointOf(ORIGIN, o?.upstream_path ?? (routeType === 'preserve' ? '/' : PATHS[routeType]))
+    return providerEndpoint(ORIGIN, PATHS, model.options, routeType)
   },
 }

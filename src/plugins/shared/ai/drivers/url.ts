@@ -26,3 +26,14 @@ export function endpointOf(url: string, path?: string): Result<Endpoint> {
 export function slashed(path: string): string {
   return path.replace(/^\/*/, '/')
 }
+
+/** A provider's endpoint: `upstream_url` when set, else its origin with `upstream_path` or the route type's path. */
+export function providerEndpoint(
+  origin: string,
+  paths: Readonly<Record<string, string>>,
+  options: { upstream_url?: string | undefined; upstream_path?: string | undefined } | undefined,
+  routeType: string,
+): Result<Endpoint> {
+  if (options?.upstream_url !== undefined) return endpointOf(options.upstream_url)
+  return endpointOf(origin, options?.upstream_path ?? (routeType === 'preserve' ? '/' : paths[routeType]))
+}
