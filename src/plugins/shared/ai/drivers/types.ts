@@ -14,6 +14,29 @@ export interface Endpoint {
 
 export type Result<T> = { ok: T } | { error: string }
 
+/** One message of a streamed answer, as Kong's frame_to_events splits the provider's bytes. */
+export interface StreamEvent {
+  event?: string
+  id?: string
+  /** The message's data (JSON text for every provider; `[DONE]` ends OpenAI's stream). */
+  data?: string
+}
+
+/** One streamed event translated (Kong's from_format with `stream/<route_type>`). */
+export interface StreamFrame {
+  /** An OpenAI chunk as JSON text, or `[DONE]`; absent: nothing is sent for this event. */
+  data?: string
+  /** Token counts the event reports (Kong's metadata): added up, or replacing the running counts. */
+  usage?: { promptTokens?: number; completionTokens?: number; replace?: boolean }
+}
+
+/**
+ * Translates one request's stream, event by event, in order: made per
+ * request, it keeps what the provider says once and later events need
+ * (anthropic's model and prompt tokens from `message_start`).
+ */
+export type StreamTranslator = (event: StreamEvent) => StreamFrame | undefined
+
 export interface Driver {
   readonly provider: Provider
   /** Kong's streaming_has_token_counts: the provider reports prompt tokens (no estimate needed). */
@@ -24,6 +47,8 @@ export interface Driver {
   toFormat(b: Body, model: AiModel, routeType: Exclude<RouteType, 'preserve'>): Result<Body>
   /** Kong's from_format: the upstream's answer as OpenAI's, as text. */
   fromFormat(raw: string, model: AiModel, routeType: Exclude<RouteType, 'preserve'>): Result<string>
+  /** Kong's from_format for `stream/<route_type>`; absent, OpenAI-format events pass as they came. */
+  streamTranslator?(model: AiModel, routeType: Exclude<RouteType, 'preserve'>): StreamTranslator
   /** Kong's configure_request: the upstream endpoint (before preserve's path rule). */
   endpoint(model: AiModel, routeType: RouteType): Result<Endpoint>
   /** Headers the provider needs besides the configured auth (anthropic-version). */
