@@ -1,0 +1,27 @@
+/**
+ * Kong's frame_to_events: a provider's streamed answer, chunk by chunk, split
+ * into events by the answer's content type. A framer is made per response and
+ * keeps what a chunk cut in half until the next chunk completes it.
+ */
+import type { StreamEvent } from './drivers/types.js'
+
+export interface Framer {
+  /** The events this chunk completes (none while a message is still incomplete). */
+  push(chunk: Buffer): StreamEvent[]
+  /** The stream ended: whatever complete event was still held. */
+  end(): StreamEvent[]
+}
+
+/** Content types (without parameters, lower-cased) whose framer is known; each call makes a fresh framer. */
+const FRAMERS = new Map<string, () => Framer>()
+
+/** Registers the framer of one content type (a module that owns a format calls this once, at load). */
+export function registerFramer(contentType: string, make: () => Framer): void {
+  FRAMERS.set(contentType, make)
+}
+
+/** A fresh framer for this Content-Type header, or undefined when Kong does not translate that type (passed on as is). */
+export function framerFor(contentType: string | undefined): Framer | undefined {
+  const bare = (contentType ?? 'text/event-stream').split(';', 1)[0]!.trim().toLowerCase()
+  return FRAMERS.get(bare)?.()
+}
