@@ -12,13 +12,12 @@ export interface Framer {
   end(): StreamEvent[]
 }
 
-/** Content types (without parameters, lower-cased) whose framer is known; each call makes a fresh framer. */
-const FRAMERS = new Map<string, () => Framer>()
-
-/** Registers the framer of one content type (a module that owns a format calls this once, at load). */
-export function registerFramer(contentType: string, make: () => Framer): void {
-  FRAMERS.set(contentType, make)
-}
+/**
+ * Content types (without parameters, lower-cased) and how to make their
+ * framer (Kong's _SUPPORTED_STREAMING_CONTENT_TYPES); each format's framer
+ * lives in its own module, listed here.
+ */
+const FRAMERS: ReadonlyMap<string, () => Framer> = new Map<string, () => Framer>([])
 
 /** A fresh framer for this Content-Type header, or undefined when Kong does not translate that type (passed on as is). */
 export function framerFor(contentType: string | undefined): Framer | undefined {
