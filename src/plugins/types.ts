@@ -224,9 +224,24 @@ export interface KitResponse {
    * streams instead of being buffered.
    */
   skipBody(): void
+  /**
+   * From header_filter: this plugin transforms the body chunk by chunk as it
+   * passes (Kong's body_filter per ngx.arg[1], `last` for ngx.arg[2]),
+   * without buffering it; it also leaves this plugin's whole-body
+   * bodyFilter out for this response. Several plugins' filters chain in
+   * plugin order. The body's length changes, so Content-Length is dropped.
+   * What the filter returns is sent (empty: nothing for this chunk); a filter
+   * that throws is logged and the client's connection is cut (the head is
+   * already out). On an answer the gateway makes whole (exit, error), the
+   * filter sees the whole body once, with `last` true.
+   */
+  streamBody(filter: StreamBodyFilter): void
   /** 'service' for proxied responses, 'exit' for plugin answers, 'error' for the gateway's own errors. */
   readonly source: 'service' | 'exit' | 'error'
 }
+
+/** One plugin's per-chunk body filter (KitResponse.streamBody). */
+export type StreamBodyFilter = (chunk: Buffer, last: boolean) => Buffer | string
 
 /** A credential as the consumer headers need it. */
 export interface AuthCredential {

@@ -5,7 +5,9 @@
  * bring the answer back through the response phases: streamed, with what a
  * slow reader cannot take yet held aside (response_buffering, Kong's default:
  * response-spool.ts) or holding the upstream back (response_buffering false),
- * or buffered whole when a body_filter wants the body. A failure
+ * or buffered whole when a body_filter wants the body. A plugin's per-chunk
+ * filter (KitResponse.streamBody) rewrites each chunk on its way, before the
+ * spool or the backpressure see it; only answers with one pay for it. A failure
  * before the answer started may be retried on another target; an upgrade
  * request that the upstream switches joins the two sockets.
  *
@@ -24,7 +26,7 @@ import { failedConnecting } from '../node/connector.js'
 import { NAME_RESOLUTION, NO_PEER, reasonPhrase, RETRY_NO_PEER, UPSTREAM_INVALID, UPSTREAM_TIMEOUT } from '../errors.js'
 import { firstValue, responseEndToEnd } from './headers.js'
 import { addDebugHeaders } from './kong-headers.js'
-import { runBodyFilter, runHeaderFilter, wantsBody } from './phases.js'
+import { runBodyFilter, runHeaderFilter, runStreamFilters, wantsBody } from './phases.js'
 import { CLIENT_BODY_TIMEOUT, BODY_LIMIT, StoredBody } from './request-body.js'
 import { answerExit, fail, terminate } from './respond.js'
 import { ResponseSpool } from './response-spool.js'
@@ -116,6 +118,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** response_buffering: what a slow reader has not taken yet waits here, not in the upstream. */
   #buffering = false
   #spool: ResponseSpool | undefined
+  /** Plugins filter the body chunk by chunk (RequestState.streamFilters). */
+  #filtering = false
 
   constructor(
     private readonly s: RequestState,
@@ -179,6 +183,11 @@ class Exchange implements Dispatcher.DispatchHandler {
       const sendStatus = this.#sendStatus
       // nginx passes the upstream's status line through, unless a plugin set the status.
       const reason = sendStatus === status ? (statusMessage ?? '') : reasonPhrase(sendStatus)
+      // The filters change the body's length: the answer goes chunked (HTTP/2: no length).
+      if (s.streamFilters !== undefined) {
+        this.#filtering = true
+        delete out['content-length']
+      }
       const lists = s.lists
       if (lists && lists.bodyFilter.length > 0 && wantsBody(s, lists)) {
         this.#held = { status: sendStatus, reason, headers: out, chunks: [] }
@@ -196,6 +205,11 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#discard) return
+    if (this.#filtering) {
+      const out = this.#filter(chunk, false)
+      if (out === undefined || out.length === 0) return
+      chunk = out
+    }
     if (this.#held) {
       this.#held.chunks.push(chunk)
       return
@@ -221,6 +235,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     try {
       // Before body_filter, which may fold them into the body and clear them (grpc-web).
       if (this.o.grpc) s.upstreamTrailers = trailerRecord(trailers, (controller as { rawTrailers?: unknown }).rawTrailers)
+      if (this.#filtering && !this.#discard) {
+        const last = this.#filter(Buffer.alloc(0), true)
+        if (last === undefined) return this.#done()
+        if (last.length > 0) {
+          if (held) held.chunks.push(last)
+          else if (this.#spool) this.#spool.write(last)
+          else s.transport.write(last)
+        }
+      }
       if (held) {
         const body = runBodyFilter(s, s.lists!, Buffer.concat(held.chunks))
         delete held.headers['transfer-encoding']
@@ -308,6 +331,26 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (wire.proxyLatency) out['x-kong-proxy-latency'] = String(Math.round(this.sentAt - s.start))
     if (wire.requestId) out['x-kong-request-id'] = s.requestId
     return out
+  }
+
+  /**
+   * The per-chunk filters over one chunk; undefined when one threw (logged as
+   * that plugin's crash): the head is out, so the client's connection is cut
+   * (a held answer gets the 500 instead) and the rest of the upstream's body
+   * is dropped.
+   */
+  #filter(chunk: Buffer, last: boolean): Buffer | undefined {
+    try {
+      return runStreamFilters(this.s, chunk, last)
+    } catch (err) {
+      this.#discard = true
+      this.#held = undefined
+      this.#spool?.close()
+      const t = this.s.transport
+      if (t.started) t.abort()
+      else unexpected(this.s, err, 'body_filter')
+      return undefined
+    }
   }
 
   #done(): void {

@@ -191,6 +191,28 @@ export function runBodyFilter(s: RequestState, lists: PhaseLists, body: Buffer):
   return out
 }
 
+/** A per-chunk body filter threw: the chunk cannot be sent (the caller cuts the connection). */
+export class StreamFilterFailed extends Error {}
+
+/**
+ * The per-chunk body filters (KitResponse.streamBody) over one chunk, in
+ * plugin order; `last` on the end of the body. One that throws is logged as
+ * that plugin's body_filter crash and StreamFilterFailed is thrown.
+ */
+export function runStreamFilters(s: RequestState, chunk: Buffer, last: boolean): Buffer {
+  let out = chunk
+  for (const { inst, filter } of s.streamFilters!) {
+    try {
+      const next = inRequest(s.requestId, () => filter(out, last))
+      out = typeof next === 'string' ? Buffer.from(next) : next
+    } catch (err) {
+      crashed(s, inst, 'body_filter', err)
+      throw new StreamFilterFailed(`${inst.name} body_filter failed`)
+    }
+  }
+  return out
+}
+
 /** The log phase runs once the exchange with the client is over (finished, or the client went away). */
 export function scheduleLog(s: RequestState, lists: PhaseLists): void {
   if (s.logScheduled) return

@@ -12,11 +12,12 @@ import type { Exit } from '../plugins/types.js'
 import { asksGrpc, grpcHead, isGrpcRequest, isGrpcType } from './grpc-answer.js'
 import { firstValue } from './headers.js'
 import { addDebugHeaders } from './kong-headers.js'
-import { runBodyFilter, runHeaderFilter, scheduleLog, wantsBody } from './phases.js'
+import { runBodyFilter, runHeaderFilter, runStreamFilters, scheduleLog, wantsBody } from './phases.js'
 import { renderError, renderExit } from './render.js'
 import { startResponse } from './response-draft.js'
 import type { RequestState } from './state.js'
 import type { OutHeaders } from './transport.js'
+import { unexpected } from './unexpected.js'
 
 /**
  * The headers of an answer the gateway makes itself, before the response
@@ -84,6 +85,14 @@ export function reply(s: RequestState, status: number, headers: OutHeaders, body
     if (lists.bodyFilter.length > 0 && wantsBody(s, lists))
       body = runBodyFilter(s, lists, typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0)))
     if (lists.log.length > 0) scheduleLog(s, lists)
+    // A per-chunk filter sees a whole answer as its one and last chunk.
+    if (s.streamFilters !== undefined) {
+      try {
+        body = runStreamFilters(s, typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0)), true)
+      } catch (err) {
+        return unexpected(s, err, 'body_filter')
+      }
+    }
   }
   kongHeaders(s, headers)
   s.transport.send(status, reasonPhrase(status), headers, s.req.method === 'HEAD' ? undefined : body)

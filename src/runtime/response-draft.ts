@@ -4,7 +4,7 @@
  * plugins set early (they land on whatever response follows); from then on,
  * the status and headers about to be sent.
  */
-import type { KitResponse } from '../plugins/types.js'
+import type { KitResponse, StreamBodyFilter } from '../plugins/types.js'
 import { checkHeader, ignoredResponseHeader } from './header-checks.js'
 import type { OutHeaders } from './transport.js'
 import type { RequestState } from './state.js'
@@ -20,6 +20,13 @@ export class ResponseDraft implements KitResponse {
   skipBody(): void {
     const s = this.s
     if (s?.current) (s.bodySkipped ??= new Set()).add(s.current)
+  }
+  streamBody(filter: StreamBodyFilter): void {
+    const s = this.s
+    const inst = s?.current
+    if (!s || !inst) return
+    ;(s.bodySkipped ??= new Set()).add(inst)
+    ;(s.streamFilters ??= []).push({ inst, filter })
   }
   header(name: string): string | undefined {
     const v = this.headers[name.toLowerCase()]

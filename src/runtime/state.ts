@@ -11,7 +11,7 @@ import type { PhaseLists, PluginInstance } from '../compile/chains.js'
 import type { RouteMatch } from '../compile/router.js'
 import type { Runtime } from '../compile/runtime.js'
 import type { Consumer } from '../config/model.js'
-import type { AuthCredential, Exit, KitLogLine } from '../plugins/types.js'
+import type { AuthCredential, Exit, KitLogLine, StreamBodyFilter } from '../plugins/types.js'
 import type { WireHeaders } from './kong-headers.js'
 import type { RequestKit } from './kit.js'
 import type { ClientLimits } from './limits.js'
@@ -21,6 +21,12 @@ import type { UpstreamChanges } from './upstream-changes.js'
 import type { RequestTrace } from './tracing/trace.js'
 import type { Transport } from './transport.js'
 import type { TrustCheck } from './trust.js'
+
+/** One plugin's per-chunk body filter, with the instance that set it (its crash is logged under its name). */
+export interface StreamFilter {
+  readonly inst: PluginInstance
+  readonly filter: StreamBodyFilter
+}
 
 /** Where the request came in: fixed for the listener and the connection. */
 export interface Arrival {
@@ -98,6 +104,8 @@ export class RequestState {
   current: PluginInstance | undefined = undefined
   /** body_filter instances that said in header_filter they do not need this response's body. */
   bodySkipped: Set<PluginInstance> | undefined = undefined
+  /** Per-chunk body filters plugins set in header_filter (KitResponse.streamBody), in plugin order. */
+  streamFilters: StreamFilter[] | undefined = undefined
   /** What plugins changed in the request to send upstream (created on first change). */
   changes: UpstreamChanges | undefined = undefined
   /** Response status and headers once known; before that, headers plugins set early. */

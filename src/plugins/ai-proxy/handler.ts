@@ -4,17 +4,21 @@
  * sent to the provider's endpoint with the configured credential, and the
  * answer comes back as OpenAI's (normalize-response-header in header_filter,
  * parse/normalize-json-response over the whole body), its token counts going
- * into the log record (serialize-analytics). Streamed answers pass through as
- * server-sent events without being buffered.
+ * into the log record (serialize-analytics). A streamed 200 answer is
+ * translated chunk by chunk as it passes (stream.ts), never buffered.
  */
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { AI } from '../../errors.js'
 import { DRIVERS } from '../shared/ai/drivers/index.js'
+import { passThrough } from '../shared/ai/drivers/stream.js'
+import { output } from '../shared/ai-prompt/request.js'
+import { framerFor } from '../shared/ai/stream-frames.js'
 import { estimateTokens, hasPrompts, incompatibility, modelFor, modelTemplate, parseBody, type Body } from '../shared/ai/request.js'
 import { LlmStats, serializeAnalytics } from '../shared/ai/stats.js'
 import type { AiModel } from '../shared/ai/schema.js'
 import { definePhases, type Kit } from '../types.js'
 import type { AiProxyConfig } from './schema.js'
+import { translateStream, UNSUPPORTED_STREAM } from './stream.js'
 
 /** What one request carries from access to log. */
 interface State {
@@ -44,6 +48,39 @@ export default definePhases<AiProxyConfig>((conf, env) => {
   const auth = conf.auth
   const options = conf.model.options
   const states = new WeakMap<Kit, State>()
+
+  /** A 200 stream: translated chunk by chunk, or, when its type cannot be framed, Kong's one error event. */
+  function translating(kit: Kit, state: State, upstreamType: string | undefined): void {
+    const model = state.model!
+    if (state.upstreamGzip) {
+      // Asked for identity, sent gzip all the same: chunks of a deflated stream cannot be framed one by one.
+      env.log.warn('streamed answer is gzip-encoded: passed on untranslated')
+      return
+    }
+    const framer = framerFor(upstreamType)
+    if (!framer) {
+      let sent = false
+      kit.response.streamBody(() => {
+        if (sent) return ''
+        sent = true
+        return UNSUPPORTED_STREAM
+      })
+      return
+    }
+    const route = routeType as Exclude<typeof routeType, 'preserve'>
+    kit.response.streamBody(
+      translateStream({
+        framer,
+        translate: driver!.streamTranslator?.(model, route) ?? passThrough,
+        stats: state.stats,
+        logPayloads: conf.logging.log_payloads,
+        inputCost: options?.input_cost,
+        outputCost: options?.output_cost,
+        log: (msg) => env.log.error(msg),
+        done: (composite) => (state.responseBody = composite),
+      }),
+    )
+  }
 
   return {
     async access(kit) {
@@ -88,7 +125,8 @@ export default definePhases<AiProxyConfig>((conf, env) => {
       } else state.stream = false
 
       // Kong's drivers ask for gzip or nothing (no brotli); the answer is inflated to be read.
-      kit.upstream.setHeader('accept-encoding', 'gzip, identity')
+      // A stream is asked for plain bytes: each chunk is translated as it comes.
+      kit.upstream.setHeader('accept-encoding', state.stream ? 'identity' : 'gzip, identity')
 
       let upstreamBody: Body | undefined
       if (!preserve && parsed !== undefined) {
@@ -145,8 +183,11 @@ export default definePhases<AiProxyConfig>((conf, env) => {
       state.upstreamGzip = res.header('content-encoding') === 'gzip'
       if (state.stream) {
         // Every provider's stream goes to the client as server-sent events.
+        const upstreamType = res.header('content-type')
         res.setHeader('content-type', 'text/event-stream')
         res.skipBody()
+        if (res.status === 200 && !preserve && state.model && !output(kit, 'ai-request-transformer-transform-request', 'transformed'))
+          translating(kit, state, upstreamType)
       } else if (state.acceptGzip) {
         res.clearHeader('content-length')
         res.setHeader('content-encoding', 'gzip')

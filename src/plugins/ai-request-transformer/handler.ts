@@ -7,6 +7,7 @@
  */
 import { AI } from '../../errors.js'
 import { introspector } from '../shared/ai/client.js'
+import { setOutput } from '../shared/ai-prompt/request.js'
 import { definePhases } from '../types.js'
 import type { AiRequestTransformerConfig } from './schema.js'
 
@@ -33,6 +34,8 @@ export default definePhases<AiRequestTransformerConfig>((conf, env) => {
         return AI.bad(out.error)
       }
       kit.upstream.setBody(out.ok)
+      // Kong's transform-request `transformed`: ai-proxy then leaves a streamed answer untranslated.
+      setOutput(kit, 'ai-request-transformer-transform-request', 'transformed', true)
       return undefined
     },
   }

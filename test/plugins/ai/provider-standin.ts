@@ -17,6 +17,8 @@ export interface Answer {
   body: string
   type?: string
   headers?: Record<string, string>
+  /** A streamed answer: each piece written on its own (chunked), the next one a turn later; `body` is then ignored. */
+  chunks?: string[]
 }
 
 export interface ProviderStandIn {
@@ -42,7 +44,15 @@ export async function providerStandIn(t: Test, answer: (s: Seen) => Answer): Pro
       seen.push(s)
       const a = answer(s)
       res.writeHead(a.status, { 'content-type': a.type ?? 'application/json', ...a.headers })
-      res.end(a.body)
+      const pieces = a.chunks
+      if (!pieces) return void res.end(a.body)
+      let i = 0
+      const next = () => {
+        if (i === pieces.length || res.destroyed) return void res.end()
+        res.write(pieces[i++])
+        setImmediate(next)
+      }
+      next()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

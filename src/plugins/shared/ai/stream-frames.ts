@@ -4,12 +4,16 @@
  * keeps what a chunk cut in half until the next chunk completes it.
  */
 import type { StreamEvent } from './drivers/types.js'
+import { jsonLinesFramer } from './json-lines-framer.js'
+import { sseFramer } from './sse-framer.js'
 
 export interface Framer {
   /** The events this chunk completes (none while a message is still incomplete). */
   push(chunk: Buffer): StreamEvent[]
   /** The stream ended: whatever complete event was still held. */
   end(): StreamEvent[]
+  /** Characters dropped so far because one message outgrew what a framer holds (frame-limit.ts); the caller logs them. */
+  readonly dropped?: number
 }
 
 /**
@@ -17,7 +21,11 @@ export interface Framer {
  * framer (Kong's _SUPPORTED_STREAMING_CONTENT_TYPES); each format's framer
  * lives in its own module, listed here.
  */
-const FRAMERS: ReadonlyMap<string, () => Framer> = new Map<string, () => Framer>([])
+const FRAMERS: ReadonlyMap<string, () => Framer> = new Map<string, () => Framer>([
+  ['text/event-stream', sseFramer],
+  ['application/stream+json', jsonLinesFramer],
+  ['application/x-ndjson', jsonLinesFramer],
+])
 
 /** A fresh framer for this Content-Type header, or undefined when Kong does not translate that type (passed on as is). */
 export function framerFor(contentType: string | undefined): Framer | undefined {

@@ -12,6 +12,7 @@ import type { AiModel } from '../schema.js'
 import type { Driver, Result } from './types.js'
 import { isObject, mapAnswer } from './answer.js'
 import { providerEndpoint } from './url.js'
+import { anthropicStream } from './anthropic-stream.js'
 
 const ORIGIN = 'https://api.anthropic.com:443'
 const PATHS = { 'llm/v1/chat': '/v1/messages', 'llm/v1/completions': '/v1/complete' } as const
@@ -184,6 +185,7 @@ export const anthropic: Driver = {
   fromFormat(raw, _model, routeType) {
     return mapAnswer('anthropic', routeType, raw, (body) => (routeType === 'llm/v1/chat' ? fromChat(body) : fromCompletion(body)))
   },
+  streamTranslator: anthropicStream,
   endpoint(model, routeType) {
     return providerEndpoint(ORIGIN, PATHS, model.options, routeType)
   },

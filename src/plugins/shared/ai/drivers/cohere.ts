@@ -13,6 +13,7 @@ import { openaiBody } from './openai.js'
 import type { Driver, Result } from './types.js'
 import { isObject, mapAnswer } from './answer.js'
 import { providerEndpoint } from './url.js'
+import { cohereStream } from './cohere-stream.js'
 
 const ORIGIN = 'https://api.cohere.com:443'
 const PATHS = { 'llm/v1/chat': '/v1/chat', 'llm/v1/completions': '/v1/generate' } as const
@@ -142,6 +143,7 @@ export const cohere: Driver = {
   fromFormat(raw, model, routeType) {
     return mapAnswer('cohere', routeType, raw, (body) => (routeType === 'llm/v1/chat' ? fromChat(body, model) : fromCompletion(body, model)))
   },
+  streamTranslator: cohereStream,
   endpoint(model, routeType) {
     return providerEndpoint(ORIGIN, PATHS, model.options, routeType)
   },

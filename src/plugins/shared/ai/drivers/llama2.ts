@@ -9,6 +9,8 @@ import { fromOllama, toOllama } from './ollama.js'
 import { openaiAnswer, openaiBody } from './openai.js'
 import type { Driver, Result } from './types.js'
 import { endpointOf } from './url.js'
+import { ollamaStream } from './ollama-stream.js'
+import { noStreamTransformer, passThrough } from './stream.js'
 
 const text = (v: unknown) => (typeof v === 'string' ? v : String(v))
 
@@ -71,6 +73,12 @@ export const llama2: Driver = {
     if (format === 'openai') return openaiAnswer('llama2', raw, routeType)
     const out = format === 'ollama' ? fromOllama(raw, model, routeType) : fromRaw(raw, routeType)
     return 'error' in out ? { error: `transformation failed from type llama2://${routeType}: ${out.error}` } : out
+  },
+  // Kong has no stream transformer for the raw format: its events are errors, and the client gets none.
+  streamTranslator(model, routeType) {
+    const format = model.options?.llama2_format
+    if (format === 'openai') return passThrough
+    return format === 'ollama' ? ollamaStream('llama2', routeType) : noStreamTransformer('llama2', routeType, format)
   },
   endpoint(model) {
     const url = model.options?.upstream_url

@@ -3,6 +3,8 @@ import { fromOllama, toOllama } from './ollama.js'
 import { openaiAnswer, openaiBody } from './openai.js'
 import type { Driver } from './types.js'
 import { endpointOf } from './url.js'
+import { ollamaStream } from './ollama-stream.js'
+import { passThrough } from './stream.js'
 
 export const mistral: Driver = {
   provider: 'mistral',
@@ -19,6 +21,7 @@ export const mistral: Driver = {
     // Kong names a `mistral_version` option that does not exist: its message says nil.
     return 'error' in out ? { error: `transformation failed from type mistral://${routeType}/nil: ${out.error}` } : out
   },
+  streamTranslator: (model, routeType) => (model.options?.mistral_format === 'openai' ? passThrough : ollamaStream('mistral', routeType)),
   endpoint(model, routeType) {
     const o = model.options
     if (o?.upstream_url !== undefined) return endpointOf(o.upstream_url)

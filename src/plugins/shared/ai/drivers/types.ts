@@ -28,6 +28,11 @@ export interface StreamFrame {
   data?: string
   /** Token counts the event reports (Kong's metadata): added up, or replacing the running counts. */
   usage?: { promptTokens?: number; completionTokens?: number; replace?: boolean }
+  /**
+   * The event could not be translated (Kong's from_format error): logged and
+   * skipped, the stream goes on. A translator that throws counts the same.
+   */
+  error?: string
 }
 
 /**
