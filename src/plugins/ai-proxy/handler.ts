@@ -48,6 +48,8 @@ export default definePhases<AiProxyConfig>((conf, env) => {
   const auth = conf.auth
   const options = conf.model.options
   const states = new WeakMap<Kit, State>()
+  // Kong's cloud identity, made once per plugin instance (its tokens are cached on the node).
+  const identity = driver.identity?.(auth, env.node)
 
   /** A 200 stream: translated chunk by chunk, or, when its type cannot be framed, Kong's one error event. */
   function translating(kit: Kit, state: State, upstreamType: string | undefined): void {
@@ -151,7 +153,17 @@ export default definePhases<AiProxyConfig>((conf, env) => {
         state.stats.promptTokens = estimate
       }
 
-      const endpoint = driver.endpoint(model, routeType)
+      let identityHeaders: Record<string, string> | undefined
+      if (identity) {
+        const got = await identity.headers()
+        if ('error' in got) {
+          env.log.error(`error authenticating with ${conf.model.provider} using native provider auth, ${got.error}`)
+          return AI.IDENTITY_FAILED
+        }
+        identityHeaders = got.ok
+      }
+
+      const endpoint = driver.endpoint(model, routeType, state.stream)
       if ('error' in endpoint) {
         env.log.error(`failed to configure request for AI service: ${endpoint.error}`)
         return AI.FAILED
@@ -168,6 +180,7 @@ export default definePhases<AiProxyConfig>((conf, env) => {
         if (kit.request.header(auth.header_name) === undefined || !auth.allow_override) kit.upstream.setHeader(auth.header_name, auth.header_value)
       if (auth?.param_name !== undefined && auth.param_value !== undefined && auth.param_location === 'query')
         if (!kit.request.query.has(auth.param_name) || !auth.allow_override) kit.upstream.query.set(auth.param_name, auth.param_value)
+      if (identityHeaders) for (const [k, v] of Object.entries(identityHeaders)) kit.upstream.setHeader(k, v)
       return undefined
     },
 

@@ -24,11 +24,17 @@ export default definePhases<AiRequestTransformerConfig>((conf, env) => {
   })
   return {
     async access(kit) {
+      // Kong checks the cloud identity before anything else: kong.response.exit(500, ...).
+      const identity = 'error' in llm ? { ok: {} } : await llm.identity()
+      if ('error' in identity) {
+        env.log.error(`error authenticating with ${conf.llm.model.provider} using native provider auth, ${identity.error}`)
+        return AI.TRANSFORMER_IDENTITY_FAILED
+      }
       if ('error' in llm) return AI.failed(llm.error)
       const raw = await kit.request.body()
       // Kong's get_raw_body(max): a body past the limit is not sent to the LLM.
       const text = raw.length > conf.max_request_body_size ? undefined : raw.toString('utf8')
-      const out = await llm.introspect(kit, text)
+      const out = await llm.introspect(kit, text, identity.ok)
       if ('error' in out) {
         env.log.info(out.error)
         return AI.bad(out.error)

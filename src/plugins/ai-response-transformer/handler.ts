@@ -102,6 +102,12 @@ export default definePhases<AiResponseTransformerConfig>((conf, env) => {
 
   return {
     async access(kit): Promise<Exit> {
+      // Kong checks the cloud identity before anything else: kong.response.exit(500, ...).
+      const identity = 'error' in llm ? { ok: {} } : await llm.identity()
+      if ('error' in identity) {
+        env.log.error(`error authenticating with ${conf.llm.model.provider} using native provider auth, ${identity.error}`)
+        return AI.TRANSFORMER_IDENTITY_FAILED
+      }
       if ('error' in llm) return AI.failed(llm.error)
       const raw = await kit.request.body()
       const up = await callUpstream(kit, raw.length > conf.max_request_body_size ? undefined : raw)
@@ -109,7 +115,7 @@ export default definePhases<AiResponseTransformerConfig>((conf, env) => {
         env.log.error(up.error)
         return AI.failed(up.error)
       }
-      const out = await llm.introspect(kit, up.body)
+      const out = await llm.introspect(kit, up.body, identity.ok)
       if ('error' in out) {
         env.log.info(out.error)
         return AI.bad(out.error)

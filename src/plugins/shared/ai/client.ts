@@ -27,8 +27,10 @@ export const AI_CLIENTS = nodeSlot(
 const MAX_ANSWER = 16 * 1024 * 1024
 
 export interface Introspector {
-  /** The new text, or Kong's error message. */
-  introspect(kit: Kit, text: string | undefined): Promise<{ ok: string } | { error: string }>
+  /** The provider's cloud identity headers (gemini's GCP token; none for the others), or why there are none. */
+  identity(): Promise<{ ok: Record<string, string> } | { error: string }>
+  /** The new text, or Kong's error message; `identity` is what identity() gave. */
+  introspect(kit: Kit, text: string | undefined, identity?: Record<string, string>): Promise<{ ok: string } | { error: string }>
 }
 
 export interface IntrospectOptions {
@@ -53,12 +55,13 @@ export function introspector(o: IntrospectOptions): Introspector | { error: stri
     } catch (e) {
       pattern = undefined
       const err = (e as Error).message
-      return { introspect: async () => ({ error: `failed regex matching ai response: ${err}` }) }
+      return { identity: async () => ({ ok: {} }), introspect: async () => ({ error: `failed regex matching ai response: ${err}` }) }
     }
   }
   const model = o.llm.model
   const auth = o.llm.auth
   const logging = o.llm.logging
+  const identity = driver.identity?.(auth, o.node)
   const ep = driver.endpoint(model, 'llm/v1/chat')
   let url: string | undefined
   if (model.options?.upstream_url !== undefined) url = model.options.upstream_url
@@ -68,7 +71,8 @@ export function introspector(o: IntrospectOptions): Introspector | { error: stri
     url = `${e.scheme}://${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}${e.path}${q}`
   }
   return {
-    async introspect(kit, text) {
+    identity: async () => (identity ? identity.headers() : { ok: {} }),
+    async introspect(kit, text, identityHeaders = {}) {
       const request0: Body = {
         messages: [
           { role: 'system', content: o.prompt },
@@ -86,6 +90,8 @@ export function introspector(o: IntrospectOptions): Introspector | { error: stri
       stats.start()
       const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json', ...driver.headers?.(model) }
       if (auth?.header_name !== undefined && auth.header_value !== undefined) headers[auth.header_name.toLowerCase()] = auth.header_value
+      // Kong's subrequest: the cloud identity's bearer instead of the configured header.
+      Object.assign(headers, identityHeaders)
       let status: number
       let answer: string
       try {
@@ -115,7 +121,7 @@ export function introspector(o: IntrospectOptions): Introspector | { error: stri
       }
       stats.end()
       if (status > 299) return { error: `failed to introspect request with AI service: status code ${status}` }
-      const converted = driver.fromFormat(answer, model, 'llm/v1/chat')
+      const converted = driver.fromFormat(answer, model, 'llm/v1/chat', { transformer: true })
       if ('error' in converted) return { error: `failed to convert AI response to Kong format: ${converted.error}` }
       let parsed: any
       try {

@@ -1,6 +1,7 @@
 /** The contract of one provider's driver: how an OpenAI-format request and answer map to its wire format. */
 import type { Body } from '../request.js'
-import type { AiModel, Provider, RouteType } from '../schema.js'
+import type { NodeView } from '../../../types.js'
+import type { AiAuth, AiModel, Provider, RouteType } from '../schema.js'
 
 /** Where a request goes: Kong's set_scheme + set_target + set_path. */
 export interface Endpoint {
@@ -42,6 +43,17 @@ export interface StreamFrame {
  */
 export type StreamTranslator = (event: StreamEvent) => StreamFrame | undefined
 
+/** A credential fetched rather than configured (gemini's GCP access token), made once per plugin instance. */
+export interface Identity {
+  /** The headers this request gets upstream, or why there are none (the request is then refused before proxying). */
+  headers(): Promise<Result<Record<string, string>>>
+}
+
+/** Who reads an answer: the transformer plugins refuse what ai-proxy passes on (gemini's safety blocks). */
+export interface AnswerContext {
+  transformer?: boolean
+}
+
 export interface Driver {
   readonly provider: Provider
   /** Kong's streaming_has_token_counts: the provider reports prompt tokens (no estimate needed). */
@@ -51,13 +63,15 @@ export interface Driver {
   /** Kong's to_format: the body sent upstream (may be `b` itself, changed). */
   toFormat(b: Body, model: AiModel, routeType: Exclude<RouteType, 'preserve'>): Result<Body>
   /** Kong's from_format: the upstream's answer as OpenAI's, as text. */
-  fromFormat(raw: string, model: AiModel, routeType: Exclude<RouteType, 'preserve'>): Result<string>
+  fromFormat(raw: string, model: AiModel, routeType: Exclude<RouteType, 'preserve'>, context?: AnswerContext): Result<string>
   /** Kong's from_format for `stream/<route_type>`; absent, OpenAI-format events pass as they came. */
   streamTranslator?(model: AiModel, routeType: Exclude<RouteType, 'preserve'>): StreamTranslator
   /** Kong's configure_request: the upstream endpoint (before preserve's path rule). */
-  endpoint(model: AiModel, routeType: RouteType): Result<Endpoint>
+  endpoint(model: AiModel, routeType: RouteType, stream?: boolean): Result<Endpoint>
   /** Headers the provider needs besides the configured auth (anthropic-version). */
   headers?(model: AiModel): Record<string, string>
+  /** Kong's cloud identity (`auth.gcp_use_service_account`): undefined when the config asks for none. */
+  identity?(auth: AiAuth | undefined, node: NodeView): Identity | undefined
   /** Extra fields of the logged `meta` (Kong's ai_extra_meta: azure's ids). */
   meta?(model: AiModel): Record<string, string | undefined>
 }
