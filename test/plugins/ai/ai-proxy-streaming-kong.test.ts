@@ -3,8 +3,8 @@
 // locations print them (spec fixtures copied in test/fixtures/kong-ai-proxy/streaming/), the
 // provider's events; the stand-in checks what each API checks before it streams (the key, the
 // operation's body, `stream: true`). The client reads the answer as Kong's test does: each
-// non-empty line, `data: ` cut off, decoded. The gemini and bedrock cases of that spec belong
-// with their drivers (not here yet). Then what the spec leaves out: token counts from the
+// non-empty line, `data: ` cut off, decoded. The bedrock case of that spec belongs with its
+// driver. Then what the spec leaves out: token counts from the
 // events in the log, JSON lines (mistral's ollama format), an event that fails to translate,
 // a content type Kong does not translate.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -58,6 +58,13 @@ const api = await providerStandIn(t, (s: Seen) => {
     if (scenario === 'good') return stream(sse(CHUNKS['cohere-good']!))
     if (scenario === 'garbled')
       return stream(sse([CHUNKS['cohere-good']![0]!, '{"is_finished":false,"event_type":"text-gen', CHUNKS['cohere-good']![1]!, CHUNKS['cohere-good']![12]!]))
+  }
+  if (provider === 'gemini') {
+    // Google's API takes the key in x-goog-api-key and streams from :streamGenerateContent.
+    if (s.headers['x-goog-api-key'] !== '123') return unauthorized()
+    if (!Array.isArray(b?.contents)) return { status: 400, body: '{"error":{"code":400,"message":"contents is required"}}' }
+    // spec/03-plugins/38-ai-proxy/09-streaming_integration_spec.lua:351 (each chunk followed by "\n\n", typed application/json)
+    return stream(sse(CHUNKS['gemini-functions']!), 'application/json')
   }
   if (provider === 'anthropic') {
     if (s.headers['x-api-key'] !== 'anthropic-key') return unauthorized()
@@ -127,6 +134,21 @@ const routes: { path: string; config: Record<string, unknown>; id?: string; log?
       logging: { log_statistics: true },
     },
     log: logOf('anthropic'),
+  },
+  {
+    // spec/03-plugins/38-ai-proxy/09-streaming_integration_spec.lua:606
+    path: '/gemini/llm/v1/chat/functions/good',
+    config: {
+      route_type: 'llm/v1/chat',
+      logging: { log_payloads: false, log_statistics: true },
+      model: {
+        name: 'gemini-1.5-flash',
+        provider: 'gemini',
+        options: { max_tokens: 512, temperature: 0.6, upstream_url: `${api.url}/gemini/functions`, input_cost: 20.0, output_cost: 20.0 },
+      },
+      auth: { header_name: 'x-goog-api-key', header_value: '123', allow_override: false },
+    },
+    log: logOf('gemini'),
   },
   { path: '/openai/llm/v1/chat/bad', config: openai('bad') },
   { path: '/openai/llm/v1/chat/plain', config: openai('plain') },
@@ -307,6 +329,35 @@ t.test('good stream request anthropic', async (t) => {
   t.equal(usage.prompt_tokens, 15)
   t.equal(usage.completion_tokens, 10)
   t.equal(usage.total_tokens, 25)
+})
+
+t.test('good stream request gemini with function calls', async (t) => {
+  const res = await send('/gemini/llm/v1/chat/functions/good', 'openai/llm-v1-chat/requests/good-stream-with-functions.json')
+  // spec/03-plugins/38-ai-proxy/09-streaming_integration_spec.lua:1170
+  t.equal(res.status, 200)
+  let name: unknown
+  let args: unknown
+  for (const line of read(res.body).events) {
+    let chunk: any
+    try {
+      chunk = JSON.parse(line.slice(6))
+    } catch {
+      chunk = undefined
+    }
+    const call = chunk?.choices?.[0]?.delta?.tool_calls?.[0]?.function
+    if (call) {
+      name = call.name
+      args = call.arguments
+    }
+  }
+  // spec/03-plugins/38-ai-proxy/09-streaming_integration_spec.lua:1201
+  t.equal(name, 'add')
+  t.same(JSON.parse(String(args)), { a: 2, b: 12 })
+  t.match(res.body, /data: \[DONE\]\n\n$/, "the array's end is the stream's end")
+  // normalize-sse-chunk.lua: gemini's usageMetadata sets the counts (47 + 3), priced at 20 per million each
+  const usage = (await logRecord(logOf('gemini'))).ai.proxy.usage
+  t.same([usage.prompt_tokens, usage.completion_tokens, usage.total_tokens], [47, 3, 50])
+  t.equal(usage.cost, (50 * 20) / 1_000_000)
 })
 
 t.test('bad request is returned to the client not-streamed', async (t) => {
