@@ -3,7 +3,7 @@
  * against the kit. The CLI (bin/gateway) is the usual way to run it.
  */
 export { startGateway, type Gateway, type GatewayOptions } from './server/gateway.js'
-export { loadConfig, loadFile } from './config/load.js'
+export { loadConfig, loadFile, loadPaths, loadSources } from './config/load.js'
 export { createNodeState, type NodeState, type NodeOptions } from './node/state.js'
 export { pluginSet, BUNDLED_PLUGINS, type CustomPlugin, type PluginSet } from './plugins/set.js'
 export { ANY_SCOPE, NO_CONSUMER, PROTOCOLS_ALL, defineHandler, definePhases, definePlugin, nodeSlot } from './plugins/types.js'

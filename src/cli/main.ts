@@ -13,9 +13,11 @@ import type { Io } from './validate.js'
 
 const USAGE = `Usage:
 ${SERVE_USAGE}
-  gateway validate FILE... [--format text|json|github] [--untrusted-lua-sandbox-requires MOD,...]
+  gateway validate PATH... [--merge] [--format text|json|github] [--untrusted-lua-sandbox-requires MOD,...]
       Check declarative files exactly as the gateway loads them (the flag, or
       GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES, is checked as serve checks it).
+      Each PATH is one config; a directory is its *.yml, *.yaml and *.json merged.
+      --merge: all PATHs are one config, as serve merges several --config.
       Exit 0 when every file is valid, 1 when one is not, 2 on usage or I/O errors.
   gateway schemas [--out FILE] [--check]
       Print (or write) the JSON Schema of kong.yml; --check exits 1 when FILE is out of date.
@@ -40,7 +42,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { format: { type: 'string', default: 'text' }, ...REQUIRES_OPTION },
+        options: { format: { type: 'string', default: 'text' }, merge: { type: 'boolean', default: false }, ...REQUIRES_OPTION },
       })
       if (!(FORMATS as readonly string[]).includes(values.format)) {
         io.err(`gateway validate: --format must be one of: ${FORMATS.join(', ')}`)
@@ -58,7 +60,7 @@ async function run(argv: string[], io: Io): Promise<number> {
         return 2
       }
       const { validate } = await import('./validate.js')
-      return validate(positionals, values.format as Format, io)
+      return validate(positionals, values.format as Format, io, values.merge)
     }
     case 'serve':
       return (await import('./serve.js')).serve(rest, io)

@@ -22,9 +22,11 @@ export function githubLine(i: ConfigIssue): string {
 }
 
 // No severity field: the JSON lists errors only, and its entries keep the shape
-// CI scripts already parse ({file, line, column, path, message, entity?}).
+// CI scripts already parse ({file, line, column, path, message, entity?, related?}).
 export function jsonEntry(i: ConfigIssue): Record<string, unknown> {
   const entry: Record<string, unknown> = { file: i.file, line: i.line, column: i.column, path: i.path, message: i.message }
   if (i.entity) entry.entity = i.entity
+  // Several files: the other place of a duplicate ({file, line, column, path}).
+  if (i.related) entry.related = i.related
   return entry
 }

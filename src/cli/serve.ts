@@ -47,7 +47,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      config: { type: 'string' },
+      config: { type: 'string', multiple: true },
       listen: { type: 'string', multiple: true },
       'tls-listen': { type: 'string', multiple: true },
       'stream-listen': { type: 'string', multiple: true },
@@ -194,8 +194,11 @@ export async function serve(args: string[], io: Io): Promise<number> {
   // Set before the config compiles (chunks take the sandbox of their compile time). The Lua
   // runtime is loaded here only when the list is not empty; otherwise a config that uses Lua loads it.
   if (requires.length > 0) (await import('../lua/engine.js')).setLuaLimits({ requires })
+  // Several --config (or a comma-separated GATEWAY_CONFIG), each a file or a directory: one config, merged.
+  const configPaths = values.config ?? (list(env.GATEWAY_CONFIG).length > 0 ? list(env.GATEWAY_CONFIG) : ['kong.yml'])
+  const configName = configPaths.join(', ')
   const opts = {
-    config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml',
+    config: configPaths,
     // Kong's `proxy_listen = off`: no proxy listener (an admin-only node).
     listen: offMeansNone(values.listen ?? (list(env.GATEWAY_LISTEN).length ? list(env.GATEWAY_LISTEN) : ['0.0.0.0:8000'])),
     tlsListen: values['tls-listen'] ?? list(env.GATEWAY_TLS_LISTEN),
@@ -226,7 +229,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
       if (inWorker && r.result === 'applied' && r.hash) reportHash(r.hash)
       if (r.result === 'unchanged') return
       const fields = {
-        config: values.config ?? env.GATEWAY_CONFIG ?? 'kong.yml',
+        config: configName,
         hash: r.hash,
         duration_ms: r.durationMs,
         ...(r.error ? { error: r.error } : {}),
@@ -261,7 +264,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
     } catch (err) {
       if (err instanceof ConfigError) {
         for (const i of err.issues) io.err(textLine(i))
-        io.err(`${opts.config}: ${err.message}; not starting`)
+        io.err(`${configName}: ${err.message}; not starting`)
         return 1
       }
       io.err(`gateway serve: ${(err as Error).message}`)
@@ -278,21 +281,25 @@ export async function serve(args: string[], io: Io): Promise<number> {
     if (inWorker) process.disconnect?.()
     if (err instanceof ConfigError) {
       for (const i of err.issues) io.err(textLine(i))
-      io.err(`${opts.config}: ${err.message}; not starting`)
+      io.err(`${configName}: ${err.message}; not starting`)
       return 1
     }
     const e = err as NodeJS.ErrnoException
-    io.err(`gateway serve: ${e.code === 'ENOENT' ? `cannot read ${opts.config}` : e.message}`)
+    // A config path's own message names it (config/files.ts); a file that vanished between listing and reading, by its path.
+    const unreadable = e.name === 'ConfigPathError' ? `cannot read ${e.message}` : `cannot read ${e.path ?? configName}`
+    io.err(`gateway serve: ${e.code === 'ENOENT' ? unreadable : e.message}`)
     return e.code === 'ENOENT' || e.code === 'EADDRINUSE' || e.code === 'EACCES' ? 2 : 1
   }
   const g = gateway
   const summary = g.holder.current().config
-  const pinned = singleFileMount(opts.config)
-  if (pinned && !inWorker) log.warn({ config: opts.config }, pinned)
+  for (const path of configPaths) {
+    const pinned = singleFileMount(path)
+    if (pinned && !inWorker) log.warn({ config: path }, pinned)
+  }
   if (!inWorker)
     log.info(
       {
-        config: opts.config,
+        config: configName,
         hash: g.holder.current().hash,
         proxy: g.proxy,
         tls: g.tls,

@@ -14,7 +14,7 @@ function wrap(text: string, indent: string): string {
   return [...lines, indent + line].join('\n')
 }
 
-export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen 'HOST:PORT [http2] [ssl]'|off]... [--tls-listen HOST:PORT]...
+export const SERVE_USAGE = `  gateway serve [--config PATH]... [--listen 'HOST:PORT [http2] [ssl]'|off]... [--tls-listen HOST:PORT]...
                 [--stream-listen 'HOST:PORT [ssl] [udp]'|off]...
                 [--admin-listen HOST:PORT|off] [--trusted-ips CIDR,...] [--drain-timeout MS]
                 [--real-ip-header NAME] [--real-ip-recursive on|off]
@@ -27,7 +27,8 @@ export const SERVE_USAGE = `  gateway serve [--config PATH] [--listen 'HOST:PORT
                 [--upstream-keepalive-pool-size N] [--upstream-keepalive-max-requests N]
                 [--upstream-keepalive-idle-timeout SECONDS]
       Serve a declarative file, reloading it when it changes (SIGHUP forces a reload).
-      Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001, drain 25000 ms.
+      --config: a file, or a directory (its *.yml, *.yaml and *.json, no dotfiles); several
+      --config are merged into one config (a ConfigMap and a Secret). Defaults: ./kong.yml, 0.0.0.0:8000, no TLS, admin 127.0.0.1:8001, drain 25000 ms.
       --stream-listen: Kong's stream_listen (off by default): tcp, tls and tls_passthrough routes
       (\`ssl\`: TLS terminated or passed through per route), udp routes (\`udp\`).
       --server-token: the product in Server and Via (default Kong's, kong/<version>).

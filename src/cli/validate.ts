@@ -1,6 +1,12 @@
-/** `gateway validate FILE...`: the load path of `serve`, for CI. Exit 0 valid, 1 invalid, 2 usage or I/O error. */
+/**
+ * `gateway validate PATH...`: the load path of `serve`, for CI. Each PATH is
+ * a config of its own (a directory: its files merged, as serve reads it);
+ * with `--merge`, all of them are one config, as serve reads several
+ * `--config`. Exit 0 valid, 1 invalid, 2 usage or I/O error.
+ */
 import { readFile } from 'node:fs/promises'
-import { loadConfig } from '../config/load.js'
+import { ConfigPathError, configFiles } from '../config/files.js'
+import { loadSources, type ConfigSource } from '../config/load.js'
 import type { ConfigIssue } from '../config/issues.js'
 import type { Config } from '../config/model.js'
 import { githubLine, jsonEntry, textLine, type Format } from './report.js'
@@ -24,25 +30,45 @@ export function summary(config: Config): string {
   return parts.length > 0 ? parts.join(', ') : 'no entities'
 }
 
-export async function validate(files: readonly string[], format: Format, io: Io): Promise<number> {
-  const errors: ConfigIssue[] = []
-  let ioFailed = false
+/** The files of one config, read; undefined (and said) when one cannot be. */
+async function read(paths: readonly string[], io: Io): Promise<ConfigSource[] | undefined> {
+  let files: string[]
+  try {
+    files = await configFiles(paths)
+  } catch (err) {
+    if (!(err instanceof ConfigPathError)) throw err
+    io.err(`${err.path}: cannot read: ${err.reason}`)
+    return undefined
+  }
+  const sources: ConfigSource[] = []
   for (const file of files) {
-    let text: string
     try {
-      text = await readFile(file, 'utf8')
+      sources.push({ file, text: await readFile(file, 'utf8') })
     } catch (err) {
       io.err(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+      return undefined
+    }
+  }
+  return sources
+}
+
+export async function validate(paths: readonly string[], format: Format, io: Io, merge = false): Promise<number> {
+  const errors: ConfigIssue[] = []
+  let ioFailed = false
+  for (const group of merge ? [paths] : paths.map((p) => [p])) {
+    const sources = await read(group, io)
+    if (!sources) {
       ioFailed = true
       continue
     }
-    const result = loadConfig(text, { file, env: io.env })
+    const result = loadSources(sources, { env: io.env })
     for (const w of result.warnings) {
       if (format === 'github') io.out(githubLine(w))
       else io.err(textLine(w))
     }
     if (result.ok) {
-      if (format === 'text') io.out(`${file}: OK (${summary(result.config)})`)
+      const name = sources.length === 1 ? sources[0]!.file : `${sources.map((s) => s.file).join(' + ')}`
+      if (format === 'text') io.out(`${name}: OK (${summary(result.config)})`)
       continue
     }
     errors.push(...result.issues)

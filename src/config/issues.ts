@@ -27,6 +27,11 @@ export interface ConfigIssue {
   severity: Severity
   /** The innermost named entity, e.g. `route 'orders'`, when it has a name. */
   entity?: string
+  /**
+   * The other place a problem involves (the first declaration of an entity
+   * declared twice), when the config was loaded from several files.
+   */
+  related?: { file: string; line: number; column: number; path: string }
 }
 
 /** An issue before it is placed in the file. */
@@ -36,6 +41,10 @@ export interface RawIssue {
   /** Point at the key of the last segment rather than at its value. */
   atKey?: boolean
   kind?: IssueKind
+  /** The other place involved (the first declaration of a duplicate), as a path of the same document. */
+  other?: readonly PathSegment[]
+  /** Says what `other` is when the message cannot (a secret that is not shown). */
+  otherNote?: string
 }
 
 const UNKNOWN_MARK = '\u0000unknown:'

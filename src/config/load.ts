@@ -8,9 +8,11 @@
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
 import { registry as bundled, type PluginRegistry } from '../plugins/registry.js'
 import {
   compareIssues,
+  formatPath,
   fromZod,
   kongErrorMap,
   unknownFieldMessage,
@@ -29,9 +31,11 @@ import { SecretRedactor } from './secrets/index.js'
 import type { Collection } from './schema/context.js'
 import { COLLECTIONS, FORMAT_VERSIONS, nestedSchemas, ROOT_META_KEYS, topLevelSchemas, type FormatVersion } from './schema/declarative.js'
 import { vaultSchema } from './schema/tls.js'
-import { hideSecrets, NO_SUBSTITUTION, renderTemplates, substitutionFailed, substitutionOf } from './templates.js'
+import { hideSecrets, NO_SUBSTITUTION, renderTemplates, substitutionFailed, substitutionOf, type Substitution } from './templates.js'
 import { createResolver, withResolver, type VaultEntity } from './vault.js'
-import { parseYaml, scalarAt } from './yaml.js'
+import { configFiles } from './files.js'
+import { mergeRoots } from './merge.js'
+import { locate, parseYaml, scalarAt, type SourceFile } from './yaml.js'
 
 export interface LoadOptions {
   /** Shown in every issue. */
@@ -83,29 +87,90 @@ export function configHash(text: string | Buffer): string {
   return createHash('md5').update(text).digest('hex')
 }
 
+/** One declarative document: its name in messages and its text. */
+export interface ConfigSource {
+  file: string
+  text: string
+}
+
+/**
+ * The identity of a config read from several files. One file: Kong's hash of
+ * it (configHash). Several: the MD5 of each file's base name and bytes, in
+ * load order, each prefixed by its length so no two lists hash alike; the
+ * directory the files sit in is left out, so the same files mounted
+ * elsewhere (another pod, another path) have the same hash.
+ */
+export function sourcesHash(sources: readonly ConfigSource[]): string {
+  if (sources.length === 1) return configHash(sources[0]!.text)
+  const h = createHash('md5')
+  for (const { file, text } of sources) {
+    const name = Buffer.from(basename(file))
+    const body = Buffer.from(text)
+    h.update(`${name.length}:`).update(name).update(`${body.length}:`).update(body)
+  }
+  return h.digest('hex')
+}
+
 export async function loadFile(path: string, opts: Omit<LoadOptions, 'file'> & { file?: string } = {}): Promise<LoadResult> {
   const text = await readFile(path, 'utf8')
   return loadConfig(text, { ...opts, file: opts.file ?? path })
 }
 
-export function loadConfig(text: string, opts: LoadOptions): LoadResult {
-  const hash = configHash(text)
-  const registry = opts.registry ?? bundled
-  const env = opts.env ?? process.env
-  if (opts.fastPath !== false) {
-    const config = loadFast(text, env, registry)
-    if (config) return { ok: true, hash, config, warnings: [] }
-  }
-  return loadPositioned(text, opts.file, env, registry, hash)
+/**
+ * The config of several paths (files or directories, files.ts), merged as one.
+ * A path that cannot be read throws, as loadFile does: that is no problem of
+ * the config's but of the paths'.
+ */
+export async function loadPaths(paths: readonly string[], opts: Omit<LoadOptions, 'file'> = {}): Promise<LoadResult> {
+  return loadSources(await readSources(await configFiles(paths)), opts)
 }
 
-/** A valid file's config without building the positioned document; undefined when anything needs reporting. */
-function loadFast(text: string, env: NodeJS.ProcessEnv, registry: PluginRegistry): Config | undefined {
-  // decK templates: the admin API shows each substituted value as its template, which needs the node positions.
-  if (text.includes('${{')) return undefined
-  const parsed = fastParse(text)
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined
-  const checked = check(dropNulls(parsed) as Record<string, unknown>, env, registry)
+/** Each file's text, in order. */
+export async function readSources(files: readonly string[]): Promise<ConfigSource[]> {
+  return Promise.all(files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })))
+}
+
+export function loadConfig(text: string, opts: LoadOptions): LoadResult {
+  return loadSources([{ file: opts.file, text }], opts)
+}
+
+/**
+ * Several declarative documents loaded as one config (merge.ts has the rules).
+ * One source is exactly `loadConfig`; with several, every problem names the
+ * file it is in, and a duplicate names both places.
+ */
+export function loadSources(sources: readonly ConfigSource[], opts: Omit<LoadOptions, 'file'>): LoadResult {
+  const hash = sourcesHash(sources)
+  const registry = opts.registry ?? bundled
+  const env = opts.env ?? process.env
+  if (sources.length === 0) {
+    return {
+      ok: false,
+      hash,
+      warnings: [],
+      issues: [{ file: '', line: 1, column: 1, path: '', message: 'no declarative configuration files', severity: 'error' }],
+    }
+  }
+  if (opts.fastPath !== false) {
+    const config = loadFast(sources, env, registry)
+    if (config) return { ok: true, hash, config, warnings: [] }
+  }
+  return loadPositioned(sources, env, registry, hash)
+}
+
+/** A valid config without building the positioned documents; undefined when anything needs reporting. */
+function loadFast(sources: readonly ConfigSource[], env: NodeJS.ProcessEnv, registry: PluginRegistry): Config | undefined {
+  const roots: Record<string, unknown>[] = []
+  for (const { text } of sources) {
+    // decK templates: the admin API shows each substituted value as its template, which needs the node positions.
+    if (text.includes('${{')) return undefined
+    const parsed = fastParse(text)
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined
+    roots.push(dropNulls(parsed) as Record<string, unknown>)
+  }
+  const merged = mergeRoots(roots)
+  if (merged.issues.length > 0) return undefined
+  const checked = check(merged.root, env, registry)
   if (checked.raws.length > 0 || checked.normalized.warnings.length > 0 || checked.version === undefined) return undefined
   return freeze(checked, new Map())
 }
@@ -177,56 +242,115 @@ function freeze(checked: Checked, envSources: ReadonlyMap<string, string>): Conf
   })
 }
 
+/** One file read for the positioned path. */
+interface Prepared {
+  source: SourceFile
+  substitution: Substitution
+  root: Record<string, unknown>
+}
+
 /** The path that keeps source positions: every problem gets its file:line:column. */
-function loadPositioned(text: string, file: string, env: NodeJS.ProcessEnv, registry: PluginRegistry, hash: string): LoadResult {
-  // decK renders its templates in the text before YAML reads it; positions still point into `text`.
-  const rendering = text.includes('${{') ? renderTemplates(text, env) : undefined
-  const parsed = parseYaml(rendering ? rendering.text : text, file, rendering?.position)
-  const source = parsed.source
-  const hide = (message: string) => (rendering ? hideSecrets(message, rendering.secrets) : message)
-  const toIssue = (position: { line: number; column: number }, message: string, severity: Severity = 'error'): ConfigIssue => ({
-    file,
-    line: position.line,
-    column: position.column,
-    path: '',
-    message,
-    severity,
-  })
-  const yamlWarnings = parsed.warnings.map((w) => toIssue(w.position, hide(w.message), 'warning'))
-  const yamlErrors = parsed.errors.map((e) => toIssue(e.position, hide(e.message)))
-  const issues: ConfigIssue[] = (rendering?.errors ?? []).map((e) => toIssue(e.position, e.message))
-  const failedSubstitutions = issues.length
-  // A syntax error leaves no document to check; a duplicate key leaves one (the later value wins), checked further.
-  if (parsed.errors.some((e) => e.fatal)) return { ok: false, hash, issues: [...issues, ...yamlErrors].sort(compareIssues), warnings: yamlWarnings }
-
-  const substitution = rendering ? substitutionOf(rendering, source) : NO_SUBSTITUTION
-  issues.push(...yamlErrors)
-
-  let raw: unknown
-  try {
-    raw = source.doc.toJS({ maxAliasCount: 100 })
-  } catch (err) {
-    issues.push(toIssue({ line: 1, column: 1 }, hide(`YAML: ${(err as Error).message}`)))
-    return { ok: false, hash, issues, warnings: yamlWarnings }
+function loadPositioned(sources: readonly ConfigSource[], env: NodeJS.ProcessEnv, registry: PluginRegistry, hash: string): LoadResult {
+  const issues: ConfigIssue[] = []
+  const warnings: ConfigIssue[] = []
+  const prepared: Prepared[] = []
+  let failedSubstitutions = 0
+  let unusable = false
+  for (const { file, text } of sources) {
+    // decK renders its templates in the text before YAML reads it; positions still point into `text`.
+    const rendering = text.includes('${{') ? renderTemplates(text, env) : undefined
+    const parsed = parseYaml(rendering ? rendering.text : text, file, rendering?.position)
+    const source = parsed.source
+    const hide = (message: string) => (rendering ? hideSecrets(message, rendering.secrets) : message)
+    const toIssue = (position: { line: number; column: number }, message: string, severity: Severity = 'error'): ConfigIssue => ({
+      file,
+      line: position.line,
+      column: position.column,
+      path: '',
+      message,
+      severity,
+    })
+    warnings.push(...parsed.warnings.map((w) => toIssue(w.position, hide(w.message), 'warning')))
+    const yamlErrors = parsed.errors.map((e) => toIssue(e.position, hide(e.message)))
+    const rendered = (rendering?.errors ?? []).map((e) => toIssue(e.position, e.message))
+    failedSubstitutions += rendered.length
+    issues.push(...rendered, ...yamlErrors)
+    // A syntax error leaves no document to check; a duplicate key leaves one (the later value wins), checked further.
+    if (parsed.errors.some((e) => e.fatal)) {
+      unusable = true
+      continue
+    }
+    let raw: unknown
+    try {
+      raw = source.doc.toJS({ maxAliasCount: 100 })
+    } catch (err) {
+      issues.push(toIssue({ line: 1, column: 1 }, hide(`YAML: ${(err as Error).message}`)))
+      unusable = true
+      continue
+    }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      issues.push(toIssue({ line: 1, column: 1 }, 'failed parsing declarative configuration: expected an object'))
+      unusable = true
+      continue
+    }
+    const substitution = rendering ? substitutionOf(rendering, source) : NO_SUBSTITUTION
+    prepared.push({ source, substitution, root: dropNulls(raw) as Record<string, unknown> })
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    issues.push(toIssue({ line: 1, column: 1 }, 'failed parsing declarative configuration: expected an object'))
-    return { ok: false, hash, issues, warnings: yamlWarnings }
-  }
+  if (unusable) return { ok: false, hash, issues: issues.sort(compareIssues), warnings: warnings.sort(compareIssues) }
 
-  const checked = check(dropNulls(raw) as Record<string, unknown>, env, registry, failedSubstitutions)
+  const merged = mergeRoots(prepared.map((p) => p.root))
+  const several = prepared.length > 1
+  const checked = check(merged.root, env, registry, failedSubstitutions)
   const resolved = new Map<string, string[]>()
   for (const [value, ref] of checked.sources) resolved.set(ref, [...(resolved.get(ref) ?? []), value])
-  const outside: Outside = { values: new Set([...substitution.secrets, ...checked.secrets]), resolved }
+  const outside: Outside = { values: new Set([...prepared.flatMap((p) => [...p.substitution.secrets]), ...checked.secrets]), resolved }
   let redactor: SecretRedactor | undefined
-  const place = (severity: Severity) => (r: RawIssue) =>
-    placeIssue(source, checked.root, r, (redactor ??= SecretRedactor.of(checked.root, registry, outside.values)), outside, substitution, severity)
-  issues.push(...checked.raws.filter((r) => !substitutionFailed(substitution, scalarAt(source, r.path))).map(place('error')))
-  const warnings = [...yamlWarnings, ...checked.normalized.warnings.map(place('warning'))]
+  const redact = () => (redactor ??= SecretRedactor.of(checked.root, registry, outside.values))
+  /** Where a path of one file is, as users read it. */
+  const where = (file: number, path: readonly PathSegment[]) => {
+    const pos = locate(prepared[file]!.source, { path })
+    return { file: prepared[file]!.source.file, line: pos.line, column: pos.column, path: formatPath(path) }
+  }
+  const place = (severity: Severity, file: number, r: RawIssue, at: readonly PathSegment[], other?: readonly PathSegment[]): ConfigIssue => {
+    const p = prepared[file]!
+    const issue = placeIssue(p.source, checked.root, r, redact(), outside, p.substitution, severity, at)
+    if (!other) return issue
+    if (!several) {
+      // One file: the other place as a path, and only where the message cannot show the value.
+      if (r.otherNote) issue.message += ` (${r.otherNote}, first declared at ${formatPathShort(other.slice(0, -1))})`
+      return issue
+    }
+    const o = merged.origin(other)
+    const related = where(o.file, o.path)
+    issue.related = related
+    issue.message += ` (${r.otherNote ? `${r.otherNote}, ` : ''}first declared at ${related.file}:${related.line}:${related.column})`
+    return issue
+  }
+  const inFile = (r: RawIssue) => {
+    const o = merged.origin(r.path)
+    return { o, filtered: substitutionFailed(prepared[o.file]!.substitution, scalarAt(prepared[o.file]!.source, o.path)) }
+  }
+  for (const m of merged.issues) issues.push(place('error', m.file, m.raw, m.raw.path, m.other))
+  for (const r of checked.raws) {
+    const { o, filtered } = inFile(r)
+    if (!filtered) issues.push(place('error', o.file, r, o.path, r.other))
+  }
+  for (const w of checked.normalized.warnings) {
+    const o = merged.origin(w.path)
+    warnings.push(place('warning', o.file, w, o.path, w.other))
+  }
   issues.sort(compareIssues)
   warnings.sort(compareIssues)
   if (issues.length > 0 || checked.version === undefined) return { ok: false, hash, issues, warnings }
-  return { ok: true, hash, config: freeze(checked, substitution.sources), warnings }
+  const envSources = new Map(prepared.flatMap((p) => [...p.substitution.sources]))
+  return { ok: true, hash, config: freeze(checked, envSources), warnings }
+}
+
+function formatPathShort(path: readonly PathSegment[]): string {
+  return path
+    .map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`))
+    .join('')
+    .replace(/^\./, '')
 }
 
 function checkRoot(root: Record<string, unknown>, raws: RawIssue[]): FormatVersion | undefined {

@@ -65,7 +65,8 @@ export interface Outside {
  * `outside`: the values that came from the environment or a vault. The
  * message is about the value at the issue's path: when that is a secret
  * field, or came from outside, no part of it is echoed; elsewhere no secret
- * of the file is (secrets/redact.ts).
+ * of the file is (secrets/redact.ts). `at`: the issue's path in `source`
+ * when `r.path` is a path of a document merged from several files.
  */
 export function placeIssue(
   source: SourceFile,
@@ -75,9 +76,10 @@ export function placeIssue(
   outside: Outside,
   sub: Substitution,
   severity: Severity,
+  at: readonly PathSegment[] = r.path,
 ): ConfigIssue {
-  const pos = locate(source, r)
-  const node: Node | undefined = scalarAt(source, r.path)
+  const pos = locate(source, { path: at, atKey: r.atKey })
+  const node: Node | undefined = scalarAt(source, at)
   const own = redactor.ownAt(r.path)
   if (isSubstituted(sub, node)) {
     const value = String((node as Scalar).value)
@@ -85,7 +87,7 @@ export function placeIssue(
   } else if (isScalar(node) && isReference(node.value)) own.push(...(outside.resolved.get(node.value) ?? []))
   const message = redactor.message(r.message, own)
   // A key that came from the environment is a value like any other: not printed, even in the path.
-  const path = sub.keys.size === 0 ? r.path : r.path.map((seg) => (typeof seg === 'string' && sub.keys.has(seg) ? REDACTED : seg))
+  const path = sub.keys.size === 0 ? at : at.map((seg) => (typeof seg === 'string' && sub.keys.has(seg) ? REDACTED : seg))
   const issue: ConfigIssue = { file: source.file, line: pos.line, column: pos.column, path: formatPath(path), message, severity }
   const entity = describeEntity(root, r.path)
   if (entity) issue.entity = entity

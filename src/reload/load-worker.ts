@@ -1,10 +1,10 @@
 /** Worker-thread entry: loads configs off the event loop, one request at a time (see off-thread.ts). */
 import { parentPort, workerData } from 'node:worker_threads'
-import { loadConfig } from '../config/load.js'
+import { loadConfig, loadSources } from '../config/load.js'
 import { CHUNK_ENTITIES, type ConfigChunk, type LoadReply, type LoadRequest } from './off-thread.js'
 
 parentPort?.on('message', (m: LoadRequest) => {
-  const result = loadConfig(m.text, { file: m.file, env: m.env })
+  const result = loadSources(m.sources, { env: m.env })
   let reply: LoadReply
   if (!result.ok) {
     reply = { id: m.id, result }

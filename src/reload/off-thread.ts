@@ -16,7 +16,8 @@
 import { stat } from 'node:fs/promises'
 import { setImmediate as turn } from 'node:timers/promises'
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
-import { loadConfig, type LoadResult } from '../config/load.js'
+import { loadSources, type ConfigSource, type LoadResult } from '../config/load.js'
+import { configFiles } from '../config/files.js'
 import { deepFreeze, type Config } from '../config/model.js'
 
 /** Files larger than this load off the event loop. */
@@ -31,11 +32,10 @@ const SLICE_MS = 5
 // The entry is a sibling module: .js once compiled, .ts when run from source (tests).
 const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './load-worker.ts' : './load-worker.js', import.meta.url)
 
-/** What the parent asks: one file to load; a valid config's collections come back on `port`. */
+/** What the parent asks: one config (its files, merged) to load; a valid config's collections come back on `port`. */
 export interface LoadRequest {
   id: number
-  text: string
-  file: string
+  sources: ConfigSource[]
   env: NodeJS.ProcessEnv
   port: MessagePort
 }
@@ -111,14 +111,14 @@ async function assemble(port: MessagePort, fields: Record<string, unknown>, chun
   return deepFreeze(config) as unknown as Config
 }
 
-async function loadInWorker(text: string, file: string, env: NodeJS.ProcessEnv): Promise<LoadResult> {
+async function loadInWorker(sources: readonly ConfigSource[], env: NodeJS.ProcessEnv): Promise<LoadResult> {
   const s = loadWorker()
   const id = nextId++
   const { port1, port2 } = new MessageChannel()
   try {
     const reply = new Promise<LoadReply>((resolve, reject) => s.pending.set(id, { resolve, reject }))
     s.worker.ref()
-    const request: LoadRequest = { id, text, file, env: { ...env }, port: port2 }
+    const request: LoadRequest = { id, sources: [...sources], env: { ...env }, port: port2 }
     s.worker.postMessage(request, [port2])
     const r = await reply
     if ('result' in r) return r.result
@@ -144,20 +144,24 @@ export function prewarmLoadWorker(): void {
   }
 }
 
-/** Prewarms the worker when `file` is large enough to be loaded by it. */
-export async function prewarmFor(file: string): Promise<void> {
+/** Prewarms the worker when the config's files are large enough, together, to be loaded by it. */
+export async function prewarmFor(paths: readonly string[]): Promise<void> {
   try {
-    if ((await stat(file)).size >= OFF_THREAD_BYTES) prewarmLoadWorker()
+    let size = 0
+    for (const file of await configFiles(paths)) size += (await stat(file)).size
+    if (size >= OFF_THREAD_BYTES) prewarmLoadWorker()
   } catch {
     // No file, no warm-up: the first large load starts the worker.
   }
 }
 
-export async function loadOffThread(text: string, file: string, env: NodeJS.ProcessEnv): Promise<LoadResult> {
-  if (text.length < OFF_THREAD_BYTES) return loadConfig(text, { file, env })
+/** Loads the files as one config (config/load.ts loadSources), in the worker when they are large together. */
+export async function loadOffThread(sources: readonly ConfigSource[], env: NodeJS.ProcessEnv): Promise<LoadResult> {
+  const size = sources.reduce((n, s) => n + s.text.length, 0)
+  if (size < OFF_THREAD_BYTES) return loadSources(sources, { env })
   try {
-    return await loadInWorker(text, file, env)
+    return await loadInWorker(sources, env)
   } catch {
-    return loadConfig(text, { file, env })
+    return loadSources(sources, { env })
   }
 }

@@ -8,8 +8,9 @@
  * nor reports, nor counts them again; only SIGHUP (`force`) does.
  */
 import { readFile } from 'node:fs/promises'
+import { ConfigPathError, configFiles } from '../config/files.js'
 import type { ConfigIssue } from '../config/issues.js'
-import { configHash, loadConfig } from '../config/load.js'
+import { loadSources, sourcesHash, type ConfigSource } from '../config/load.js'
 import { redactForConfig } from '../config/secrets/index.js'
 import { loadOffThread, prewarmFor } from './off-thread.js'
 import { reachable, type Reach } from '../compile/reach.js'
@@ -29,7 +30,8 @@ export interface ReloadResult {
 }
 
 export interface ReloaderOptions {
-  file: string
+  /** The config's files and directories (config/files.ts), merged as one. */
+  file: string | readonly string[]
   holder: RuntimeHolder
   env?: NodeJS.ProcessEnv
   /** How long a replaced Runtime lives on for requests that pinned it (ms). */
@@ -60,13 +62,18 @@ interface Retiring {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** Reads the file, riding out the moments of a swap when it is missing or empty. */
-async function readSettled(file: string): Promise<string> {
+/**
+ * Lists and reads the files, riding out the moments of a swap when one is
+ * missing or empty (a directory is listed again on each try: the swap may add
+ * or remove a file).
+ */
+async function readSettled(paths: readonly string[]): Promise<ConfigSource[]> {
   let delay = 50
   for (let attempt = 0; ; attempt++) {
     try {
-      const text = await readFile(file, 'utf8')
-      if (text.length > 0 || attempt >= 4) return text
+      const files = await configFiles(paths)
+      const sources = await Promise.all(files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })))
+      if (sources.every((s) => s.text.length > 0) || attempt >= 4) return sources
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if ((code !== 'ENOENT' && code !== 'EISDIR') || attempt >= 4) throw err
@@ -84,8 +91,9 @@ export function createReloader(opts: ReloaderOptions): Reloader {
   let lastError: ReloadResult | undefined
   const counts = { applied: 0, unchanged: 0, invalid: 0, unreadable: 0 }
   const retiring = new Map<NodeJS.Timeout, Retiring>()
-  // A large file will be reloaded by the load worker: start it now, warm, rather than on the first change.
-  void prewarmFor(opts.file)
+  const paths = typeof opts.file === 'string' ? [opts.file] : [...opts.file]
+  // A large config will be reloaded by the load worker: start it now, warm, rather than on the first change.
+  void prewarmFor(paths)
 
   const once = async (force: boolean): Promise<ReloadResult> => {
     const started = performance.now()
@@ -98,16 +106,18 @@ export function createReloader(opts: ReloaderOptions): Reloader {
       opts.onResult?.(full)
       return full
     }
-    let text: string
+    let sources: ConfigSource[]
     try {
-      text = await readSettled(opts.file)
+      sources = await readSettled(paths)
     } catch (err) {
-      const error = `${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
+      const e = err as NodeJS.ErrnoException
+      // A path's problem names that path (config/files.ts); a read error of one file, that file.
+      const error = err instanceof ConfigPathError ? err.message : `${e.path ?? paths.join(', ')}: ${e.code ?? e.message}`
       // The same read failure as last time (a file left missing): already reported.
       if (!force && lastError?.result === 'unreadable' && lastError.error === error) return lastError
       return done({ result: 'unreadable', error })
     }
-    const hash = configHash(text)
+    const hash = sourcesHash(sources)
     if (!force && hash === opts.holder.current().hash) {
       // The file being served is on disk again: whatever was refused meanwhile is no longer what is wrong.
       lastError = undefined
@@ -116,7 +126,7 @@ export function createReloader(opts: ReloaderOptions): Reloader {
     // The bytes refused last time, still there: judged and reported once, not on every re-check.
     if (!force && lastError?.result === 'invalid' && lastError.hash === hash) return lastError
     const env = opts.env ?? process.env
-    const loaded = opts.plugins ? loadConfig(text, { file: opts.file, env, registry: opts.plugins.registry }) : await loadOffThread(text, opts.file, env)
+    const loaded = opts.plugins ? loadSources(sources, { env, registry: opts.plugins.registry }) : await loadOffThread(sources, env)
     if (!loaded.ok) return done({ result: 'invalid', hash, issues: loaded.issues })
     let next
     try {

@@ -1,15 +1,18 @@
 /**
- * Notices that the config file may have changed. chokidar watches the file's
- * directory (not the file: editors and the kubelet replace files by rename and
- * symlink swap), and any event there counts. A slow poll of the file's bytes
- * catches what events miss (network filesystems, dropped events). Decisions
- * about content are the reloader's: this only says "look again".
+ * Notices that the config may have changed. chokidar watches each config
+ * file's directory (not the file: editors and the kubelet replace files by
+ * rename and symlink swap) and each directory given as a config path, and
+ * any event there counts. A slow poll of the files' bytes catches what events
+ * miss (network filesystems, dropped events). Decisions about content are the
+ * reloader's: this only says "look again".
  */
 import { watch, type FSWatcher } from 'chokidar'
+import { statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 
 export interface WatcherOptions {
-  file: string
+  /** The config's files and directories. */
+  file: string | readonly string[]
   onChange: () => void
   /** Trailing debounce of bursts (ms). */
   debounceMs?: number
@@ -23,8 +26,20 @@ export interface ConfigWatcher {
   close(): Promise<void>
 }
 
+/** A directory given is watched itself; a file (or a path not there yet), through its directory. */
+function directoryOf(path: string): string {
+  const full = resolve(path)
+  try {
+    if (statSync(full).isDirectory()) return full
+  } catch {
+    // Not there (yet): its parent is where it will appear.
+  }
+  return dirname(full)
+}
+
 export function watchConfig(opts: WatcherOptions): ConfigWatcher {
-  const file = resolve(opts.file)
+  const paths = typeof opts.file === 'string' ? [opts.file] : opts.file
+  const dirs = [...new Set(paths.map(directoryOf))]
   const debounceMs = opts.debounceMs ?? 250
   let timer: NodeJS.Timeout | undefined
   const trigger = () => {
@@ -35,7 +50,7 @@ export function watchConfig(opts: WatcherOptions): ConfigWatcher {
     }, debounceMs)
     timer.unref()
   }
-  const watcher: FSWatcher = watch(dirname(file), { depth: 0, ignoreInitial: true, atomic: true })
+  const watcher: FSWatcher = watch(dirs, { depth: 0, ignoreInitial: true, atomic: true })
   watcher.on('all', trigger)
   watcher.on('error', trigger) // a watch error may mean a missed change: look again
   const ready = new Promise<void>((r) => watcher.once('ready', () => r()))

@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { ConfigIssue } from '../config/issues.js'
-import { loadFile } from '../config/load.js'
+import { loadPaths } from '../config/load.js'
 import { redactForConfig } from '../config/secrets/index.js'
 import { compileRuntime, pluginsOf, type CompileOptions } from '../compile/runtime.js'
 import { createNodeState, type NodeState } from '../node/state.js'
@@ -36,7 +36,8 @@ import type { StreamLog } from '../runtime/stream/session.js'
 import { createSecureContext } from 'node:tls'
 
 export interface GatewayOptions {
-  config: string
+  /** The declarative files and directories, merged as one config (config/files.ts, config/merge.ts). */
+  config: string | readonly string[]
   listen: string[]
   tlsListen?: string[]
   /** Kong's stream_listen entries: `HOST:PORT [ssl] [udp]` (none by default, as Kong's `off`). */
@@ -188,7 +189,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const tracing = parseTracing(opts.tracingInstrumentations, opts.tracingSamplingRate)
   const env = opts.env ?? process.env
   const plugins = opts.plugins ?? BUNDLED_PLUGINS
-  const loaded = await loadFile(opts.config, { env, registry: plugins.registry })
+  const loaded = await loadPaths(typeof opts.config === 'string' ? [opts.config] : opts.config, { env, registry: plugins.registry })
   if (!loaded.ok) throw new ConfigError(loaded.issues)
   // Everything that outlives a reload: pools, target health, plugin metrics and slots.
   const node =

@@ -16,7 +16,7 @@ t.test('a large config loads off the event loop to the same, frozen config', asy
   t.ok(text.length > OFF_THREAD_BYTES, 'large enough for the worker')
   let ticks = 0
   const ticker = setInterval(() => ticks++, 5)
-  const off = await loadOffThread(text, 'big.yml', {})
+  const off = await loadOffThread([{ file: 'big.yml', text }], {})
   clearInterval(ticker)
   const inline = loadConfig(text, { file: 'big.yml', env: {} })
   t.ok(off.ok && inline.ok)
@@ -29,7 +29,7 @@ t.test('a large config loads off the event loop to the same, frozen config', asy
 
 t.test('an invalid large file reports its issues with positions from the worker', async (t) => {
   const text = `${bigConfig(4000)}  - name: broken\n    port: 99999\n`
-  const r = await loadOffThread(text, 'big.yml', {})
+  const r = await loadOffThread([{ file: 'big.yml', text }], {})
   t.notOk(r.ok)
   if (!r.ok)
     t.same(

@@ -19,7 +19,7 @@ t.test('overlapping loads through the one worker each get their own, whole confi
   prewarmLoadWorker()
   const texts = [bigConfig(2600, 'a'), bigConfig(2700, 'b'), `${bigConfig(2600, 'c')}  - username: u-1\n`]
   for (const text of texts) t.ok(text.length > OFF_THREAD_BYTES, 'large enough for the worker')
-  const [a, b, bad] = await Promise.all(texts.map((text) => loadOffThread(text, 'big.yml', {})))
+  const [a, b, bad] = await Promise.all(texts.map((text) => loadOffThread([{ file: 'big.yml', text }], {})))
   for (const [i, off] of [a!, b!].entries()) {
     const inline = loadConfig(texts[i]!, { file: 'big.yml', env: {} })
     t.ok(off.ok && inline.ok)

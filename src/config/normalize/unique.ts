@@ -2,7 +2,7 @@
  * Uniqueness across the file: primary keys (written or derived) and the
  * fields Kong declares unique. A clash is reported at the later entity.
  */
-import type { PathSegment, RawIssue } from '../issues.js'
+import type { RawIssue } from '../issues.js'
 import { COLLECTIONS } from '../schema/declarative.js'
 import type { EntitySets, Located } from './located.js'
 import { ID_FROM_UNIQUE_FIELD, UNIQUE } from './tables.js'
@@ -21,6 +21,7 @@ export function checkIds(sets: EntitySets): RawIssue[] {
           path: located.path,
           message: `uniqueness violation: '${collection}' entity with primary key set to '${located.entity.id}' already declared${why}`,
           kind: 'uniqueness',
+          other: first.path,
         })
       } else seen.set(located.entity.id, located)
     }
@@ -42,25 +43,18 @@ export function checkUnique(sets: EntitySets): RawIssue[] {
           continue
         }
         const shown = secret ? '<redacted>' : String(v)
-        // The secret is not shown, so say where its other owner is.
-        const owner =
-          secret && typeof first.entity.consumer === 'string'
-            ? ` (the same key belongs to another credential, first declared at ${formatPathShort(first.path)})`
-            : ''
+        // The secret is not shown, so say where its other owner is (the loader adds the
+        // place: a path in one file, file:line:column when several files are merged).
+        const note = secret && typeof first.entity.consumer === 'string' ? 'the same key belongs to another credential' : undefined
         issues.push({
           path: [...located.path, field],
-          message: `uniqueness violation: '${collection}' entity with ${field} set to '${shown}' already declared${owner}`,
+          message: `uniqueness violation: '${collection}' entity with ${field} set to '${shown}' already declared`,
           kind: 'uniqueness',
+          other: [...first.path, field],
+          ...(note ? { otherNote: note } : {}),
         })
       }
     }
   }
   return issues
-}
-
-function formatPathShort(path: readonly PathSegment[]): string {
-  return path
-    .map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`))
-    .join('')
-    .replace(/^\./, '')
 }

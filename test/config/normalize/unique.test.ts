@@ -13,7 +13,12 @@ t.test('the same id written twice is a primary-key clash', async (t) => {
     ],
   })
   t.same(checkIds(sets), [
-    { path: ['services', 1], message: `uniqueness violation: 'services' entity with primary key set to '${ID}' already declared`, kind: 'uniqueness' },
+    {
+      path: ['services', 1],
+      message: `uniqueness violation: 'services' entity with primary key set to '${ID}' already declared`,
+      kind: 'uniqueness',
+      other: ['services', 0],
+    },
   ])
   t.same(checkUnique(sets), [])
 })
@@ -27,7 +32,12 @@ t.test('two ids derived from the same name are reported as the name, once', asyn
   })
   t.same(checkIds(sets), [])
   t.same(checkUnique(sets), [
-    { path: ['services', 1, 'name'], message: "uniqueness violation: 'services' entity with name set to 'a' already declared", kind: 'uniqueness' },
+    {
+      path: ['services', 1, 'name'],
+      message: "uniqueness violation: 'services' entity with name set to 'a' already declared",
+      kind: 'uniqueness',
+      other: ['services', 0, 'name'],
+    },
   ])
 })
 
@@ -40,7 +50,7 @@ t.test('a plugin configured twice in the same scope says so', async (t) => {
   t.equal(issue?.kind, 'uniqueness')
 })
 
-t.test('a duplicate secret is not shown; where its other owner is, is', async (t) => {
+t.test('a duplicate secret is not shown; where its other owner is, is (the loader writes the place)', async (t) => {
   const sets = entitySets({
     consumers: [
       { username: 'alice', keyauth_credentials: [{ key: 'sesame' }] },
@@ -50,9 +60,10 @@ t.test('a duplicate secret is not shown; where its other owner is, is', async (t
   t.same(checkUnique(sets), [
     {
       path: ['consumers', 1, 'keyauth_credentials', 0, 'key'],
-      message:
-        "uniqueness violation: 'keyauth_credentials' entity with key set to '<redacted>' already declared (the same key belongs to another credential, first declared at consumers[0].keyauth_credentials[0])",
+      message: "uniqueness violation: 'keyauth_credentials' entity with key set to '<redacted>' already declared",
       kind: 'uniqueness',
+      other: ['consumers', 0, 'keyauth_credentials', 0, 'key'],
+      otherNote: 'the same key belongs to another credential',
     },
   ])
 })
