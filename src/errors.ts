@@ -552,6 +552,8 @@ export const AI = Object.freeze({
   failed: (message: string): JsonAnswer => table(500, { error: { message } }),
   /** Kong's bail(500): a request that cannot be configured (no body). */
   FAILED: empty(500),
+  /** huggingface with neither `upstream_url` nor a model to put in its URL (Kong's text, its typo kept). */
+  NO_HUGGINGFACE_URL: text(400, 'Could not parse the Hugging Face model endponit'),
   /** The body of an answer the driver could not translate (sent with status 500). */
   untranslatable: (message: string): string => JSON.stringify({ error: { message } }),
 })
