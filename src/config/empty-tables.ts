@@ -40,6 +40,10 @@ function withEmptyRecord(value: unknown, path: Path): unknown {
   return copy
 }
 
+// Each round replaces every empty list the parse reported; a record hidden in an
+// empty list's union branch takes one more. No real file needs more than a few.
+const MAX_ROUNDS = 64
+
 /**
  * `schema.safeParse`, with an empty list read as an empty record wherever the
  * schema expects a record or a map. Each round replaces at least one empty
@@ -47,9 +51,9 @@ function withEmptyRecord(value: unknown, path: Path): unknown {
  */
 export function parseTables<S extends z.ZodType>(schema: S, value: unknown, params?: z.core.ParseContext<z.core.$ZodIssue>): z.ZodSafeParseResult<z.output<S>> {
   let input = value
-  for (;;) {
+  for (let round = 1; ; round++) {
     const result = schema.safeParse(input, params)
-    if (result.success) return result
+    if (result.success || round === MAX_ROUNDS) return result
     const paths: Path[] = []
     emptyLists(result.error.issues, input, [], paths)
     if (paths.length === 0) return result

@@ -9,6 +9,8 @@ import { fixture } from './openai-standin.js'
 const MODEL: AiModel = { name: 'mistralai/Mistral-7B-Instruct-v0.2', provider: 'huggingface' }
 const CHAT = 'llm/v1/chat'
 const COMPLETIONS = 'llm/v1/completions'
+/** Model options as the schema gives them (with its default). */
+const options = (o: Record<string, unknown>) => ({ azure_api_version: '2023-05-15', ...o }) as NonNullable<AiModel['options']>
 
 t.test('endpoints', async (t) => {
   // kong/llm/drivers/shared.lua:103 upstream_url_format; kong/llm/drivers/huggingface.lua:227-229
@@ -19,10 +21,10 @@ t.test('endpoints', async (t) => {
   // preserve: the chat path too, and no client path (the driver does not call override_upstream_url)
   t.match(huggingface.endpoint(MODEL, 'preserve'), { ok: { path: '/models/mistralai/Mistral-7B-Instruct-v0.2/v1/chat/completions', pathRule: 'fixed' } })
   // upstream_url replaces the model URL; upstream_path is not read by this driver
-  const own = { ...MODEL, options: { upstream_url: 'http://10.0.0.1:8080/tgi', upstream_path: '/ignored' } }
+  const own = { ...MODEL, options: options({ upstream_url: 'http://10.0.0.1:8080/tgi', upstream_path: '/ignored' }) }
   t.match(huggingface.endpoint(own, CHAT), { ok: { scheme: 'http', host: '10.0.0.1', port: 8080, path: '/tgi/v1/chat/completions' } })
   // kong/llm/drivers/huggingface.lua:259: a URL without a path sets none
-  t.match(huggingface.endpoint({ ...MODEL, options: { upstream_url: 'http://10.0.0.1:8080' } }, COMPLETIONS), { ok: { pathRule: 'routed' } })
+  t.match(huggingface.endpoint({ ...MODEL, options: options({ upstream_url: 'http://10.0.0.1:8080' }) }, COMPLETIONS), { ok: { pathRule: 'routed' } })
   // kong/llm/drivers/huggingface.lua:239-257: nothing to build the URL from is Kong's 400 text
   const none = huggingface.endpoint({ provider: 'huggingface' }, 'preserve')
   t.match(none, { answer: { status: 400, body: 'Could not parse the Hugging Face model endponit' } })
@@ -44,7 +46,7 @@ t.test('request parameters', async (t) => {
     },
   })
   // the config's options win (merge_config_defaults); huggingface options as given
-  const model: AiModel = { ...MODEL, options: { max_tokens: 7, huggingface: { use_cache: true } } }
+  const model: AiModel = { ...MODEL, options: options({ max_tokens: 7, huggingface: { use_cache: true } }) }
   t.same(huggingface.toFormat({ prompt: 'p', max_tokens: 99 }, model, COMPLETIONS), {
     ok: { inputs: 'p', parameters: { max_new_tokens: 7 }, options: { use_cache: true, wait_for_model: false }, model: MODEL.name },
   })
@@ -58,7 +60,7 @@ t.test('request parameters', async (t) => {
 })
 
 t.test('answers', async (t) => {
-  const map = (raw: string, route = CHAT) => {
+  const map = (raw: string, route = CHAT): any => {
     const r = huggingface.fromFormat(raw, MODEL, route as typeof CHAT)
     return 'ok' in r ? { ok: JSON.parse(r.ok) } : r
   }
