@@ -556,6 +556,8 @@ export const AI = Object.freeze({
   IDENTITY_FAILED: table(500, { error: { message: 'LLM request failed before proxying' } }),
   /** The transformers' answer for the same failure: kong.response.exit(500, msg). */
   TRANSFORMER_IDENTITY_FAILED: table(500, { message: 'LLM request failed before proxying' }),
+  /** huggingface with neither `upstream_url` nor a model to put in its URL (Kong's text, its typo kept). */
+  NO_HUGGINGFACE_URL: text(400, 'Could not parse the Hugging Face model endponit'),
   /** The body of an answer the driver could not translate (sent with status 500). */
   untranslatable: (message: string): string => JSON.stringify({ error: { message } }),
 })

@@ -22,6 +22,7 @@ import {
   type RawIssue,
   type Severity,
 } from './issues.js'
+import { parseTables } from './empty-tables.js'
 import { deepFreeze, type Config, type Entities } from './model.js'
 import { Normalizer, type NormalizeResult } from './normalize/index.js'
 import { fastParse } from './fast-parse.js'
@@ -212,7 +213,7 @@ function check(root: Record<string, unknown>, env: NodeJS.ProcessEnv, registry: 
       if (!Array.isArray(items)) continue
       const schema = schemas.top[collection]
       items.forEach((item, i) => {
-        const result = schema.safeParse(item, { error: kongErrorMap })
+        const result = parseTables(schema, item, { error: kongErrorMap })
         if (result.success) normalizer.add(collection, result.data as Record<string, unknown>, [collection, i])
         else {
           const found = fromZod(result.error.issues, [collection, i])
@@ -416,7 +417,7 @@ function migrateLegacyRoutes(root: Record<string, unknown>): void {
 function validVaults(items: unknown): VaultEntity[] {
   if (!Array.isArray(items)) return []
   return items.flatMap((v) => {
-    const r = vaultSchema.safeParse(v)
+    const r = parseTables(vaultSchema, v)
     return r.success ? [r.data] : []
   })
 }

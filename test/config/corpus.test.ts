@@ -44,6 +44,15 @@ const KONG_REJECTS_TOO: Record<string, readonly string[]> = {
   '27-Platformatory-wso2-kong.yml': ['plugins[0].config.persistent_refresh_token: unknown field'],
 }
 
+/**
+ * Files still refused for other reasons, with paths Kong accepts that must not
+ * be among our issues. 34: acme's `storage_config.kong: []` is an empty Lua
+ * table, which Kong's record check takes (kong/db/schema/init.lua:949-952).
+ */
+const ACCEPTED_PARTS: Record<string, readonly string[]> = {
+  '34-erichsend-api-erichsen-dev.yml': ['plugins[0].config.storage_config.kong'],
+}
+
 const NOT_AVAILABLE = /^plugin '([^']+)' not enabled; add it to the 'plugins' configuration property/
 
 if (!corpusPresent()) {
@@ -57,6 +66,12 @@ for (const row of corpusPresent() ? rows() : []) {
     const text = readFileSync(join(CORPUS, row.file), 'utf8')
     const r = loadConfig(text, { file: row.file, env: {} })
     const issues = r.ok ? [] : r.issues
+    for (const part of ACCEPTED_PARTS[row.file] ?? [])
+      t.same(
+        issues.filter((i) => i.path === part || i.path.startsWith(`${part}.`) || i.path.startsWith(`${part}[`)).map((i) => i.message),
+        [],
+        `Kong accepts ${part}`,
+      )
     const missing = new Set(issues.map((i) => NOT_AVAILABLE.exec(i.message)?.[1]).filter((x): x is string => x !== undefined))
     if (row.expect === 'valid') {
       const other = issues.filter((i) => {

@@ -5,6 +5,7 @@
  * that exist.
  */
 import type { PluginRegistry } from '../../plugins/registry.js'
+import { parseTables } from '../empty-tables.js'
 import { fromZod, kongErrorMap, suggest, type RawIssue } from '../issues.js'
 import type { EntitySets } from './located.js'
 
@@ -41,7 +42,7 @@ export function checkPlugins(sets: EntitySets, registry: PluginRegistry): RawIss
       }
     }
     if (!failed?.dropped.has('config')) {
-      const parsed = def.config.safeParse(entity.config ?? {}, { error: kongErrorMap })
+      const parsed = parseTables(def.config, entity.config ?? {}, { error: kongErrorMap })
       if (parsed.success) entity.config = parsed.data as Record<string, unknown>
       else issues.push(...fromZod(parsed.error.issues, [...path, 'config']))
     }

@@ -11,6 +11,7 @@
  * reaches a Config: the file already has an error.
  */
 import type * as z from 'zod'
+import { parseTables } from '../empty-tables.js'
 import { randomUUID } from '../ids.js'
 import type { PathSegment, RawIssue } from '../issues.js'
 import type { Collection } from '../schema/context.js'
@@ -72,7 +73,7 @@ export function addFailed(
     const schema = salvage.nested(collection, child)
     items.forEach((item, i) => {
       const at = [...path, child, i]
-      const parsed = schema.safeParse(item)
+      const parsed = parseTables(schema, item)
       // Its problems were reported by the parent's schema already: here it only has to be added.
       if (parsed.success) addEntity(sets, issues, child, nestedValue(collection, parsed.data) as Record<string, unknown>, at, asParent(fk))
       else addFailed(sets, issues, child, nestedValue(collection, item), at, salvage, asParent(fk))

@@ -165,19 +165,22 @@ export default definePhases<AiProxyConfig>((conf, env) => {
 
       const endpoint = driver.endpoint(model, routeType, state.stream)
       if ('error' in endpoint) {
+        if (endpoint.answer) return endpoint.answer
         env.log.error(`failed to configure request for AI service: ${endpoint.error}`)
         return AI.FAILED
       }
       const e = endpoint.ok
       // preserve sends the client's own path, unless the deprecated upstream_path names one.
-      const path = preserve && model.options?.upstream_path === undefined ? kit.request.path : e.path
-      kit.upstream.setPath(path.replace(/^\/*/, '/'))
+      const path = preserve && model.options?.upstream_path === undefined && e.pathRule === undefined ? kit.request.path : e.path
+      if (e.pathRule !== 'routed') kit.upstream.setPath(path.replace(/^\/*/, '/'))
       kit.upstream.setTarget(e.host, e.port, e.scheme)
       if (e.defaultQuery) for (const [k, v] of Object.entries(e.defaultQuery)) if (!kit.upstream.query.has(k)) kit.upstream.query.set(k, v)
       if (driver.headers) for (const [k, v] of Object.entries(driver.headers(model))) kit.upstream.setHeader(k, v)
 
       if (auth?.header_name !== undefined && auth.header_value !== undefined)
-        if (kit.request.header(auth.header_name) === undefined || !auth.allow_override) kit.upstream.setHeader(auth.header_name, auth.header_value)
+        if (driver.headerAuthOnly || kit.request.header(auth.header_name) === undefined || !auth.allow_override)
+          kit.upstream.setHeader(auth.header_name, auth.header_value)
+      if (driver.headerAuthOnly) return undefined
       if (auth?.param_name !== undefined && auth.param_value !== undefined && auth.param_location === 'query')
         if (!kit.request.query.has(auth.param_name) || !auth.allow_override) kit.upstream.query.set(auth.param_name, auth.param_value)
       if (identityHeaders) for (const [k, v] of Object.entries(identityHeaders)) kit.upstream.setHeader(k, v)

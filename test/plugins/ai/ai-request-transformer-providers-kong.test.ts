@@ -1,4 +1,4 @@
-// Kong's ai-request-transformer "exact json response" cases for anthropic and cohere
+// Kong's ai-request-transformer "exact json response" cases for anthropic, cohere and huggingface
 // (spec/03-plugins/39-ai-request-transformer/01-transformer_spec.lua:242) through a real gateway,
 // a real echo upstream and a stand-in LLM that checks each provider's credential and path and
 // answers with Kong's request-transformer fixtures in the provider's own format.
@@ -28,6 +28,12 @@ const llm = await providerStandIn(t, (s) => {
     if (typeof s.json?.message !== 'string') return { status: 400, body: fixture('cohere/llm-v1-chat/responses/bad_request.json') }
     return { status: 200, body: fixture('cohere/request-transformer/response-in-json.json') }
   }
+  if (s.path === '/hf/v1/chat/completions') {
+    if (s.headers.authorization !== 'Bearer huggingface-key') return { status: 401, body: fixture('huggingface/llm-v1-chat/responses/unauthorized.json') }
+    if (!Array.isArray(s.json?.messages)) return { status: 400, body: fixture('huggingface/llm-v1-chat/responses/bad_request.json') }
+    // Hugging Face's chat answers in OpenAI's shape: the OpenAI fixture's answer.
+    return { status: 200, body: fixture('openai/request-transformer/response-in-json.json') }
+  }
   return { status: 404, body: '{}' }
 })
 
@@ -45,6 +51,12 @@ const llmConfig = {
     route_type: 'llm/v1/chat',
     model: { name: 'command', provider: 'cohere', options: { max_tokens: 512, temperature: 0.5, upstream_url: `${llm.url}/v1/chat` } },
     auth: { header_name: 'Authorization', header_value: 'Bearer cohere-key' },
+  },
+  // Not in Kong's spec (Kong's transformers fail on huggingface: its subrequest reads a model it is not given).
+  huggingface: {
+    route_type: 'llm/v1/chat',
+    model: { name: 'mistralai/Mistral-7B-Instruct-v0.2', provider: 'huggingface', options: { upstream_url: `${llm.url}/hf` } },
+    auth: { header_name: 'Authorization', header_value: 'Bearer huggingface-key' },
   },
 }
 

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
 
 export interface Seen {
+  method: string
   path: string
   query: URLSearchParams
   headers: IncomingMessage['headers']
@@ -40,7 +41,7 @@ export async function providerStandIn(t: Test, answer: (s: Seen) => Answer): Pro
       } catch {
         json = undefined
       }
-      const s: Seen = { path: u.pathname, query: u.searchParams, headers: req.headers, json }
+      const s: Seen = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, json }
       seen.push(s)
       const a = answer(s)
       res.writeHead(a.status, { 'content-type': a.type ?? 'application/json', ...a.headers })

@@ -64,7 +64,8 @@ export function introspector(o: IntrospectOptions): Introspector | { error: stri
   const identity = driver.identity?.(auth, o.node)
   const ep = driver.endpoint(model, 'llm/v1/chat')
   let url: string | undefined
-  if (model.options?.upstream_url !== undefined) url = model.options.upstream_url
+  // The URL as configured, unless the driver builds on it (huggingface's chat path under upstream_url).
+  if (model.options?.upstream_url !== undefined && !('ok' in ep && ep.ok.pathRule !== undefined)) url = model.options.upstream_url
   else if ('ok' in ep) {
     const e = ep.ok
     const q = e.defaultQuery ? `?${new URLSearchParams(e.defaultQuery).toString()}` : ''

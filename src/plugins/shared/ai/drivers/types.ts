@@ -1,4 +1,5 @@
 /** The contract of one provider's driver: how an OpenAI-format request and answer map to its wire format. */
+import type { TextAnswer } from '../../../../errors.js'
 import type { Body } from '../request.js'
 import type { NodeView } from '../../../types.js'
 import type { AiAuth, AiModel, Provider, RouteType } from '../schema.js'
@@ -11,9 +12,16 @@ export interface Endpoint {
   path: string
   /** Query arguments the provider needs unless the client sent them (azure's api-version). */
   defaultQuery?: Record<string, string>
+  /**
+   * How `path` is used (absent: set, except that preserve sends the client's
+   * path): 'fixed' is set on preserve too; 'routed' sets none, so the path
+   * the router built is sent (huggingface, whose URL may have no path).
+   */
+  pathRule?: 'fixed' | 'routed'
 }
 
-export type Result<T> = { ok: T } | { error: string }
+/** A failure; `answer` is what Kong sends the client instead of its default (huggingface's 400 text). */
+export type Result<T> = { ok: T } | { error: string; answer?: TextAnswer }
 
 /** One message of a streamed answer, as Kong's frame_to_events splits the provider's bytes. */
 export interface StreamEvent {
@@ -68,6 +76,11 @@ export interface Driver {
   streamTranslator?(model: AiModel, routeType: Exclude<RouteType, 'preserve'>): StreamTranslator
   /** Kong's configure_request: the upstream endpoint (before preserve's path rule). */
   endpoint(model: AiModel, routeType: RouteType, stream?: boolean): Result<Endpoint>
+  /**
+   * Kong's configure_request for this provider sets the auth header whatever
+   * `allow_override` says and never adds the query parameter (huggingface).
+   */
+  readonly headerAuthOnly?: boolean
   /** Headers the provider needs besides the configured auth (anthropic-version). */
   headers?(model: AiModel): Record<string, string>
   /** Kong's cloud identity (`auth.gcp_use_service_account`): undefined when the config asks for none. */
