@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { VERSION } from '../version.js'
 import { FORMATS, type Format } from './report.js'
-import { SERVE_USAGE } from './usage.js'
+import { EXPLAIN_USAGE, SERVE_USAGE } from './usage.js'
 import { luaRequires, REQUIRES_OPTION } from './lua-requires.js'
 import type { Io } from './validate.js'
 
@@ -17,6 +17,7 @@ ${SERVE_USAGE}
       Check declarative files exactly as the gateway loads them (the flag, or
       GATEWAY_UNTRUSTED_LUA_SANDBOX_REQUIRES, is checked as serve checks it).
       Exit 0 when every file is valid, 1 when one is not, 2 on usage or I/O errors.
+${EXPLAIN_USAGE}
   gateway schemas [--out FILE] [--check]
       Print (or write) the JSON Schema of kong.yml; --check exits 1 when FILE is out of date.
   gateway --version`
@@ -62,6 +63,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
     case 'serve':
       return (await import('./serve.js')).serve(rest, io)
+    case 'explain':
+      return (await import('./explain.js')).explainCommand(rest, io)
     case 'schemas': {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, check: { type: 'boolean', default: false } } })
       const [{ jsonSchema }, { registry }] = await Promise.all([import('./schemas.js'), import('../plugins/registry.js')])

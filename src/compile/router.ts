@@ -555,7 +555,13 @@ function explainCandidates(
         if (headerMatches([rule], req.headers)) continue
         all = false
         const name = rule.dashed ?? rule.name
-        lost.push({ kind: 'header', detail: req.headers[rule.name] ?? (rule.dashed === undefined ? undefined : req.headers[rule.dashed]) ? `${name} has none of the route's values` : `no ${name} header` })
+        lost.push({
+          kind: 'header',
+          detail:
+            (req.headers[rule.name] ?? (rule.dashed === undefined ? undefined : req.headers[rule.dashed]))
+              ? `${name} has none of the route's values`
+              : `no ${name} header`,
+        })
       }
       if (all) matched.push('headers')
     }

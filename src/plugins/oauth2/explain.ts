@@ -8,7 +8,8 @@ export function explainOauth2(conf: OAuth2Config, req: ExplainRequest): ExplainO
   return explainAuth(conf, req, OAUTH2.MISSING, (): AuthFinding => {
     const header = req.headers.authorization?.[0]
     const parts = header?.split(/\s+/).filter((p) => p !== '') ?? []
-    const token = parts.length === 2 && /^(bearer|token)$/i.test(parts[0]!) ? parts[1] : header === undefined ? (req.query.get('access_token') ?? undefined) : header
+    const token =
+      parts.length === 2 && /^(bearer|token)$/i.test(parts[0]!) ? parts[1] : header === undefined ? (req.query.get('access_token') ?? undefined) : header
     if (token === undefined || token === '') {
       if (header === undefined && req.method !== 'GET') return { unknown: 'no token in the headers or query; the body may carry access_token (not predicted)' }
       return undefined

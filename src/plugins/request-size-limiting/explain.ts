@@ -8,7 +8,10 @@ export function explainRequestSizeLimiting(conf: RequestSizeLimitingConfig, req:
   const cl = req.headers['content-length']?.[0]
   const length = cl === undefined || cl.trim() === '' ? NaN : Number(cl)
   const tooLarge = req.headers.expect?.[0]?.trim().toLowerCase() === '100-continue' ? REQUEST_SIZE_LIMITING.EXPECTATION_FAILED : REQUEST_SIZE_LIMITING.TOO_LARGE
-  if (Number.isFinite(length)) return length > maxBytes ? { answers: tooLarge, note: `Content-Length ${length} > ${maxBytes} bytes` } : { note: `Content-Length ${length} ≤ ${maxBytes} bytes` }
+  if (Number.isFinite(length))
+    return length > maxBytes
+      ? { answers: tooLarge, note: `Content-Length ${length} > ${maxBytes} bytes` }
+      : { note: `Content-Length ${length} ≤ ${maxBytes} bytes` }
   if (conf.require_content_length && req.headers['transfer-encoding']?.[0] !== 'chunked') return { answers: REQUEST_SIZE_LIMITING.NO_LENGTH }
   return { note: `no Content-Length: the body is counted as it streams (limit ${maxBytes} bytes)` }
 }

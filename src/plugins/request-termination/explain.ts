@@ -7,7 +7,8 @@ export function explainRequestTermination(conf: RequestTerminationConfig, req: E
   const trigger = conf.trigger
   if (trigger !== undefined) {
     const h = trigger.toLowerCase()
-    if (!req.headers[h] && !req.headers[h.replaceAll('_', '-')] && !req.query.has(trigger)) return { skipped: true, note: `no ${trigger} header or query argument: not triggered` }
+    if (!req.headers[h] && !req.headers[h.replaceAll('_', '-')] && !req.query.has(trigger))
+      return { skipped: true, note: `no ${trigger} header or query argument: not triggered` }
   }
   const status = conf.status_code
   const message = conf.message ?? REQUEST_TERMINATION_MESSAGES[status]
