@@ -44,6 +44,11 @@ services:
       - { name: low-regex, paths: ["~/v1/users/\\\\d+$"], regex_priority: 1 }
       - { name: high-regex, paths: ["~/v1/users/\\\\d+"], regex_priority: 9 }
       - { name: elsewhere, paths: [/v2] }
+  - name: off
+    url: http://off.internal
+    enabled: false
+    routes:
+      - { name: disabled, hosts: [api.test], paths: [/v1/users/profile] }
 `)
 
 t.test('the winning route and each runner-up with the reason it lost, in evaluation order', async (t) => {
@@ -61,14 +66,26 @@ t.test('the winning route and each runner-up with the reason it lost, in evaluat
   // Fewer attribute kinds (paths only) lose to hosts+paths whatever the path length (kong/router/transform.lua priority bits).
   t.same(lost(j, 'no-host'), ['priority'])
   t.match(j.runner_ups.find((c: any) => c.name === 'no-host').lost[0].detail, /fewer attribute kinds \(1 < 2\)/)
-  t.notOk(j.runner_ups.some((c: any) => c.name === 'elsewhere'), 'a route that matches nothing is not a runner-up')
+  t.notOk(
+    j.runner_ups.some((c: any) => c.name === 'elsewhere'),
+    'a route that matches nothing is not a runner-up',
+  )
+  // A disabled service's routes are not in the router (Kong: 404), listed last as excluded.
+  const off = j.runner_ups.at(-1)
+  t.equal(off.name, 'disabled')
+  t.equal(off.rank, null)
+  t.same(
+    off.lost.map((l: any) => l.reason),
+    ['excluded'],
+  )
+  t.match(off.lost[0].detail, 'its service off is disabled')
   // Evaluation order: those ranked above the winner first, then below.
-  const ranks = j.runner_ups.map((c: any) => c.rank)
+  const ranks = j.runner_ups.filter((c: any) => c.rank !== null).map((c: any) => c.rank)
   t.same(
     ranks,
     [...ranks].sort((a: number, b: number) => a - b),
   )
-  t.ok(j.runner_ups.filter((c: any) => c.rank < j.route.rank).every((c: any) => c.lost[0].reason !== 'priority'))
+  t.ok(j.runner_ups.filter((c: any) => c.rank !== null && c.rank < j.route.rank).every((c: any) => c.lost[0].reason !== 'priority'))
 })
 
 t.test('a header route wins when its header is sent; regex_priority orders regex routes', async (t) => {
@@ -227,13 +244,11 @@ t.test('request-termination and ip-restriction answers', async (t) => {
   t.match(unknown.j.plugins.phases.access.find((s: any) => s.name === 'ip-restriction').note, /--client-ip/)
 })
 
-t.test('the built command: text output and exit codes from bin/gateway', async (t) => {
+t.test('the built command: aligned text output and its exit code from bin/gateway', async (t) => {
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'gateway')
   const r = spawnSync(process.execPath, [bin, 'explain', plugins, 'GET', 'http://h.test/app'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })
   t.equal(r.status, 0, r.stderr)
-  t.match(r.stdout, /^Request   GET http:\/\/h\.test\/app$/m)
-  t.match(r.stdout, /^Route     app /m)
-  t.match(r.stdout, /^Answer    401 "No API key found in request" \(by key-auth\)$/m)
-  const none = spawnSync(process.execPath, [bin, 'explain', plugins, 'GET', 'http://h.test/none'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })
-  t.equal(none.status, 1)
+  t.match(r.stdout, /^Request {3}GET http:\/\/h\.test\/app$/m)
+  t.match(r.stdout, /^Route {5}app /m)
+  t.match(r.stdout, /^Answer {4}401 "No API key found in request" \(by key-auth\)$/m)
 })
