@@ -7,6 +7,9 @@ import { join } from 'node:path'
 import t from 'tap'
 import { run } from '../../src/cli/main.js'
 
+// Each run compiles a file as serve does; on a shared 2-core machine a few take a while.
+t.setTimeout(300_000)
+
 const dir = mkdtempSync(join(tmpdir(), 'gw-explain-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
