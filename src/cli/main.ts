@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { VERSION } from '../version.js'
 import { FORMATS, type Format } from './report.js'
-import { SERVE_USAGE } from './usage.js'
+import { EXPLAIN_USAGE, SERVE_USAGE } from './usage.js'
 import { luaRequires, REQUIRES_OPTION } from './lua-requires.js'
 import type { Io } from './validate.js'
 
@@ -19,6 +19,7 @@ ${SERVE_USAGE}
       Each PATH is one config; a directory is its *.yml, *.yaml and *.json merged.
       --merge: all PATHs are one config, as serve merges several --config.
       Exit 0 when every file is valid, 1 when one is not, 2 on usage or I/O errors.
+${EXPLAIN_USAGE}
   gateway schemas [--out FILE] [--check]
       Print (or write) the JSON Schema of kong.yml; --check exits 1 when FILE is out of date.
   gateway --version`
@@ -64,6 +65,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
     case 'serve':
       return (await import('./serve.js')).serve(rest, io)
+    case 'explain':
+      return (await import('./explain.js')).explainCommand(rest, io)
     case 'schemas': {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, check: { type: 'boolean', default: false } } })
       const [{ jsonSchema }, { registry }] = await Promise.all([import('./schemas.js'), import('../plugins/registry.js')])

@@ -63,3 +63,11 @@ ${wrap(REQUIRABLE.join(', '), '        ')}
       IDLE_TIMEOUT, GATEWAY_SYSLOG_SOCKET (the syslog plugin's socket; default /dev/log)
       (lists are comma-separated).
       Logs are JSON lines on stdout.`
+
+/** The usage text of `gateway explain`. */
+export const EXPLAIN_USAGE = `  gateway explain FILE METHOD URL [-H 'Name: value']... [--consumer NAME] [--sni NAME]
+                  [--client-ip IP] [--format text|json]
+      What the gateway would do with this request: the route (and the runner-ups, with why
+      each lost), the upstream URL, the target choice, every plugin per phase with its scope,
+      and which plugin would answer early. URL is http(s)://host/path?query or a /path (Host
+      from -H). Exit 0 when a route matches, 1 when none does, 2 on usage, I/O or an invalid file.`

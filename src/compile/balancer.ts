@@ -52,6 +52,12 @@ export interface Balancer {
   readonly upstream: Upstream
   /** A peer, or undefined when none can be used (Kong: 503 failure to get a peer). */
   pick(exclude?: ReadonlySet<string>, hashValue?: string): Peer | undefined
+  /**
+   * The target consistent-hashing would pick for `hashValue` now, without
+   * picking (explain); undefined for the other algorithms, whose picks depend
+   * on state that picking changes, or when no target is usable.
+   */
+  peek(hashValue: string | undefined): Peer | undefined
   /** A request to `peer` starts (least-connections). */
   acquire(peer: Peer): void
   /** It ended: feeds passive health checks, connection counts and latency. */
@@ -174,6 +180,10 @@ export function createBalancer(upstream: Upstream, targets: readonly Target[], h
     upstream,
     pick(exclude, hashValue) {
       return pickFrom(usable(exclude), hashValue)?.peer
+    },
+    peek(hashValue) {
+      // consistent-hashing's pick reads health and weights and changes nothing.
+      return upstream.algorithm === 'consistent-hashing' ? pickFrom(usable(), hashValue)?.peer : undefined
     },
     acquire(peer) {
       const p = byId.get(peer.id)

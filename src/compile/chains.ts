@@ -20,6 +20,8 @@ import type { ConsumerIndex, PluginDefinition, PluginEnv, PluginFactory, PluginL
 
 export interface PluginInstance {
   readonly plugin: Plugin
+  /** Its plugin's definition (explain reads its optional `explain` hook). */
+  readonly definition: PluginDefinition
   readonly name: string
   readonly priority: number
   /** Kong's precedence level, 1 (most specific) to 8 (global). */
@@ -118,6 +120,7 @@ export function compileChains(config: Config, opts: ChainOptions): Chains {
     const env: PluginEnv = { plugin: p, consumers: opts.consumers, log, metrics: opts.node.metrics, node: opts.node }
     const inst: PluginInstance = {
       plugin: p,
+      definition: def,
       log,
       name: p.name,
       priority: def.priority,
@@ -186,6 +189,18 @@ export function compileChains(config: Config, opts: ChainOptions): Chains {
       return chain
     },
   }
+}
+
+/**
+ * The instance a slot runs for a request whose consumer (identified so far) is
+ * `consumerId`: a consumer-scoped one when it is more specific than the base.
+ * The access phase and explain both choose with this.
+ */
+export function chooseInstance(slot: Slot, consumerId: string | undefined): PluginInstance | undefined {
+  const inst = slot.base
+  if (consumerId === undefined || !slot.forConsumer) return inst
+  const c = slot.forConsumer(consumerId)
+  return c && (!inst || c.level < inst.level) ? c : inst
 }
 
 /** The per-phase lists of the instances chosen for each slot (undefined: none). */

@@ -48,6 +48,54 @@ export interface RouteMatch {
   grpcOnly: boolean
 }
 
+/** Why a route did not take a request (explain only: `match` never builds these). */
+export type LossReason =
+  | { kind: 'method'; detail: string }
+  | { kind: 'host'; detail: string }
+  | { kind: 'header'; detail: string }
+  | { kind: 'sni'; detail: string }
+  | { kind: 'path'; detail: string }
+  | { kind: 'priority'; detail: string }
+  | { kind: 'excluded'; detail: string }
+
+/** What a path group's priority is made of (kong/router/transform.lua's bits). */
+export interface PriorityBits {
+  /** How many attribute kinds the route sets (methods, hosts, headers, snis, paths, sources, destinations). */
+  weight: number
+  plainHosts: boolean
+  headers: number
+  regex: boolean
+  regexPriority: number
+  /** The prefix length of a prefix group (0 for regex groups). */
+  pathLength: number
+  /** The id exact ties are broken on (higher first). */
+  tieId: string
+}
+
+/** One path group of a route, as the router ranks it (explain only). */
+export interface RouteCandidate {
+  route: Route
+  service: Service | undefined
+  /** Kong's 64-bit priority, hex. */
+  priority: string
+  /** 1-based position in evaluation order; undefined for a route the router leaves out. */
+  rank: number | undefined
+  bits: PriorityBits
+  /** The group's paths (prefixes, or `~regexes`). */
+  paths: string[]
+  /** The attributes the request matched. */
+  matched: string[]
+  /** Empty for the winner; why it lost otherwise. */
+  lost: LossReason[]
+}
+
+export interface RouteExplanation {
+  /** What `match` answers for the same request (computed afresh, not from the cache). */
+  match: RouteMatch | undefined
+  /** The winner first (when there is one), then every route that matched some attribute but lost, in evaluation order. */
+  candidates: RouteCandidate[]
+}
+
 const SPLIT_NS = '7f145bf9-0dce-4f91-98eb-debbce4b9f6b'
 const HTTP_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs'])
 
@@ -124,53 +172,31 @@ function priorityOf(route: Route, group: { regex: boolean; prefixLength: number 
 /** Routes (or trie insertions) between two pauses of the cooperative compile. */
 const STEP = 128
 
+/** A route the HTTP router leaves out, and why (explain lists it; `match` never sees it). */
+interface Excluded {
+  route: Route
+  service: Service | undefined
+  why: string
+}
+
 /** The matchers in evaluation order; pauses (yields) every STEP routes for compileRouterAsync. */
-function* compileMatchers(config: Config): Generator<void, Matcher[]> {
+function* compileMatchers(config: Config, excluded: Excluded[]): Generator<void, Matcher[]> {
   const services = new Map(config.services.map((s) => [s.id, s]))
   const matchers: Matcher[] = []
   let n = 0
   for (const route of config.routes) {
     if (++n % STEP === 0) yield
-    if (!route.protocols.some((p) => HTTP_PROTOCOLS.has(p))) continue
     const service = route.service ? services.get(route.service) : undefined
-    // Routes of a disabled service are not in the router at all (Kong: 404).
-    if (service && !service.enabled) continue
-    const p = route.protocols
-    const base = {
-      route,
-      service,
-      httpsOnly: p.includes('https') && !p.includes('http'),
-      grpcOnly: !p.includes('http') && !p.includes('https'),
-      methods: route.methods?.length ? new Set(route.methods) : undefined,
-      hosts: route.hosts?.length ? route.hosts.map(parseHost) : undefined,
-      snis: route.snis?.length ? route.snis.map((s) => parseHost(s.replace(/\.$/, ''))) : undefined,
-      headers: route.headers && Object.keys(route.headers).length > 0 ? compileHeaders(route.headers) : undefined,
+    if (!route.protocols.some((p) => HTTP_PROTOCOLS.has(p))) {
+      excluded.push({ route, service, why: `its protocols (${route.protocols.join(', ')}) belong to the stream router` })
+      continue
     }
-    const paths = route.paths ?? []
-    const regexPaths = paths.filter(isRegexPath)
-    const byLength = new Map<number, string[]>()
-    for (const p of paths.filter((p) => !isRegexPath(p))) byLength.set(p.length, [...(byLength.get(p.length) ?? []), p])
-    const groups: { regex: boolean; prefixLength: number; prefixes?: string[]; regexes?: RegExp[] }[] = []
-    if (regexPaths.length > 0) groups.push({ regex: true, prefixLength: 0, regexes: regexPaths.map(anchoredRegex) })
-    for (const [length, prefixes] of byLength) groups.push({ regex: false, prefixLength: length, prefixes })
-    if (groups.length === 0) groups.push({ regex: false, prefixLength: 0 })
-    groups.forEach((g, i) => {
-      // Written out rather than spread: a spread of `base` costs a quarter of the compile.
-      matchers.push({
-        route: base.route,
-        service: base.service,
-        httpsOnly: base.httpsOnly,
-        grpcOnly: base.grpcOnly,
-        methods: base.methods,
-        hosts: base.hosts,
-        snis: base.snis,
-        headers: base.headers,
-        priority: priorityOf(route, g),
-        tieId: groups.length > 1 ? uuidv5(SPLIT_NS, `${route.id}#${i + 1}`) : route.id,
-        prefixes: g.prefixes,
-        regexes: g.regexes,
-      })
-    })
+    // Routes of a disabled service are not in the router at all (Kong: 404).
+    if (service && !service.enabled) {
+      excluded.push({ route, service, why: `its service ${service.name ?? service.id} is disabled` })
+      continue
+    }
+    pushMatchers(route, service, matchers)
   }
   // Highest priority first; exact ties: higher id first (the ATC engine's order).
   // One fixed-width string per matcher sorts the same way, without BigInt
@@ -185,6 +211,46 @@ function* compileMatchers(config: Config): Generator<void, Matcher[]> {
   yield
   for (let i = 0; i < keyed.length; i++) matchers[i] = keyed[i]!.m
   return matchers
+}
+
+/** One matcher per path group of `route`, appended to `out`. */
+function pushMatchers(route: Route, service: Service | undefined, out: Matcher[]): void {
+  const p = route.protocols
+  const base = {
+    route,
+    service,
+    httpsOnly: p.includes('https') && !p.includes('http'),
+    grpcOnly: !p.includes('http') && !p.includes('https'),
+    methods: route.methods?.length ? new Set(route.methods) : undefined,
+    hosts: route.hosts?.length ? route.hosts.map(parseHost) : undefined,
+    snis: route.snis?.length ? route.snis.map((s) => parseHost(s.replace(/\.$/, ''))) : undefined,
+    headers: route.headers && Object.keys(route.headers).length > 0 ? compileHeaders(route.headers) : undefined,
+  }
+  const paths = route.paths ?? []
+  const regexPaths = paths.filter(isRegexPath)
+  const byLength = new Map<number, string[]>()
+  for (const p of paths.filter((p) => !isRegexPath(p))) byLength.set(p.length, [...(byLength.get(p.length) ?? []), p])
+  const groups: { regex: boolean; prefixLength: number; prefixes?: string[]; regexes?: RegExp[] }[] = []
+  if (regexPaths.length > 0) groups.push({ regex: true, prefixLength: 0, regexes: regexPaths.map(anchoredRegex) })
+  for (const [length, prefixes] of byLength) groups.push({ regex: false, prefixLength: length, prefixes })
+  if (groups.length === 0) groups.push({ regex: false, prefixLength: 0 })
+  groups.forEach((g, i) => {
+    // Written out rather than spread: a spread of `base` costs a quarter of the compile.
+    out.push({
+      route: base.route,
+      service: base.service,
+      httpsOnly: base.httpsOnly,
+      grpcOnly: base.grpcOnly,
+      methods: base.methods,
+      hosts: base.hosts,
+      snis: base.snis,
+      headers: base.headers,
+      priority: priorityOf(route, g),
+      tieId: groups.length > 1 ? uuidv5(SPLIT_NS, `${route.id}#${i + 1}`) : route.id,
+      prefixes: g.prefixes,
+      regexes: g.regexes,
+    })
+  })
 }
 
 // Kong prepends '^' to the regex as written: like Kong, `~/a|/b` anchors only its first branch.
@@ -249,6 +315,13 @@ export interface Router {
   readonly usesHeaders: boolean
   /** Matchers in evaluation order, for debugging and tests. */
   describe(): { route: string; priority: string }[]
+  /**
+   * Why this request goes where `match` sends it: every path group that could
+   * have matched some attribute, with the reason each lost. Walks all
+   * matchers with the predicates `match` uses; for `gateway explain` and the
+   * admin /explain only, never on the proxy's path.
+   */
+  explain(req: RouteRequest): RouteExplanation
 }
 
 /** Compiles a config's router in one go (startup, tests). */
@@ -282,7 +355,8 @@ export async function compileRouterAsync(config: Config, opts: { cacheSize?: num
 }
 
 function* routerSteps(config: Config, cacheSize: number): Generator<void, Router> {
-  const matchers = yield* compileMatchers(config)
+  const excluded: Excluded[] = []
+  const matchers = yield* compileMatchers(config, excluded)
   const rank = new Map<Matcher, number>()
   for (const m of matchers) {
     rank.set(m, rank.size)
@@ -380,15 +454,9 @@ function* routerSteps(config: Config, cacheSize: number): Generator<void, Router
     match(req) {
       // Most requests repeat the previous Host: its parsed form is remembered.
       if (req.host !== lastHostHeader) {
-        const rawHost = req.host.toLowerCase()
-        lastHostName = rawHost
-        lastHostPort = undefined
-        const colon = rawHost.lastIndexOf(':')
-        if (colon > -1 && !rawHost.endsWith(']')) {
-          lastHostName = rawHost.slice(0, colon)
-          const p = Number(rawHost.slice(colon + 1))
-          if (Number.isInteger(p)) lastHostPort = p
-        }
+        const parsed = splitHost(req.host)
+        lastHostName = parsed.name
+        lastHostPort = parsed.port
         lastHostHeader = req.host
       }
       const host = lastHostName
@@ -412,5 +480,136 @@ function* routerSteps(config: Config, cacheSize: number): Generator<void, Router
     describe() {
       return matchers.map((m) => ({ route: m.route.name ?? m.route.id, priority: `0x${m.priority.toString(16)}` }))
     },
+    explain(req) {
+      const parsed = splitHost(req.host)
+      const port = parsed.port ?? req.port
+      const match = evaluate(req, parsed.name, port)
+      return { match, candidates: explainCandidates(matchers, excluded, req, parsed.name, port, match) }
+    },
   }
+}
+
+/** Host header → lower-cased name and its port, if any. */
+function splitHost(raw: string): { name: string; port: number | undefined } {
+  const host = raw.toLowerCase()
+  const colon = host.lastIndexOf(':')
+  if (colon > -1 && !host.endsWith(']')) {
+    const p = Number(host.slice(colon + 1))
+    return { name: host.slice(0, colon), port: Number.isInteger(p) ? p : undefined }
+  }
+  return { name: host, port: undefined }
+}
+
+// ---------------------------------------------------------------- explain (never on the proxy's path)
+
+const hostText = (r: HostRule) =>
+  (r.kind === 'exact' ? r.host : r.kind === 'suffix' ? `*${r.suffix}` : `${r.prefix}*`) + (r.port === undefined ? '' : `:${r.port}`)
+
+function bitsOf(m: Matcher): PriorityBits {
+  const p = m.priority
+  return {
+    weight: Number(p >> 61n),
+    plainHosts: ((p >> 60n) & 1n) === 1n,
+    headers: Number((p >> 52n) & 0xffn),
+    regex: ((p >> 51n) & 1n) === 1n,
+    regexPriority: m.regexes ? m.route.regex_priority : 0,
+    pathLength: Number(p & 0x7ffffn),
+    tieId: m.tieId,
+  }
+}
+
+/** The first priority bit where `loser` ranks below `winner`, in Kong's order of significance. */
+function priorityLoss(loser: PriorityBits, winner: PriorityBits): string {
+  if (loser.weight !== winner.weight) return `it sets fewer attribute kinds (${loser.weight} < ${winner.weight})`
+  if (loser.plainHosts !== winner.plainHosts) return 'the winner has plain (wildcard-free) hosts'
+  if (loser.headers !== winner.headers) return `it matches on fewer headers (${loser.headers} < ${winner.headers})`
+  if (loser.regex !== winner.regex) return 'the winner has regex paths, which rank above prefix paths'
+  if (loser.regex && loser.regexPriority !== winner.regexPriority) return `lower regex_priority (${loser.regexPriority} < ${winner.regexPriority})`
+  if (!loser.regex && loser.pathLength !== winner.pathLength) return `shorter path prefix (${loser.pathLength} < ${winner.pathLength} characters)`
+  return 'equal priority: the tie goes to the higher id'
+}
+
+/** Every matcher's verdict on the request, with `match`'s predicates; the ones that matched something, in order. */
+function explainCandidates(
+  matchers: readonly Matcher[],
+  excluded: readonly Excluded[],
+  req: RouteRequest,
+  host: string,
+  port: number,
+  match: RouteMatch | undefined,
+): RouteCandidate[] {
+  const verdict = (m: Matcher, rank: number | undefined): RouteCandidate => {
+    const matched: string[] = []
+    const lost: LossReason[] = []
+    if (m.methods) {
+      if (m.methods.has(req.method)) matched.push('method')
+      else lost.push({ kind: 'method', detail: `${req.method} is not one of ${[...m.methods].join(', ')}` })
+    }
+    if (m.hosts) {
+      if (hostMatches(m.hosts, host, port)) matched.push('host')
+      else lost.push({ kind: 'host', detail: `${host || '(none)'} is not one of ${m.hosts.map(hostText).join(', ')}` })
+    }
+    if (m.headers) {
+      let all = true
+      for (const rule of m.headers) {
+        if (headerMatches([rule], req.headers)) continue
+        all = false
+        const name = rule.dashed ?? rule.name
+        lost.push({
+          kind: 'header',
+          detail:
+            (req.headers[rule.name] ?? (rule.dashed === undefined ? undefined : req.headers[rule.dashed]))
+              ? `${name} has none of the route's values`
+              : `no ${name} header`,
+        })
+      }
+      if (all) matched.push('headers')
+    }
+    if (m.snis) {
+      if (req.sni === undefined) matched.push('sni (not checked: plain http)')
+      else if (hostMatches(m.snis, req.sni.toLowerCase(), port)) matched.push('sni')
+      else lost.push({ kind: 'sni', detail: `${req.sni} is not one of ${m.snis.map(hostText).join(', ')}` })
+    }
+    if (m.prefixes) {
+      if (m.prefixes.some((x) => req.path.startsWith(x))) matched.push('path')
+      else lost.push({ kind: 'path', detail: `${req.path} does not start with ${m.prefixes.join(' or ')}` })
+    } else if (m.regexes) {
+      if (m.regexes.some((r) => r.test(req.path))) matched.push('path')
+      else lost.push({ kind: 'path', detail: `${req.path} matches none of ${m.route.paths!.filter(isRegexPath).join(', ')}` })
+    }
+    return {
+      route: m.route,
+      service: m.service,
+      priority: `0x${m.priority.toString(16)}`,
+      rank,
+      bits: bitsOf(m),
+      paths: m.prefixes ?? (m.regexes ? m.route.paths!.filter(isRegexPath) : []),
+      matched,
+      lost,
+    }
+  }
+  const out: RouteCandidate[] = []
+  let winner: RouteCandidate | undefined
+  const after: RouteCandidate[] = []
+  matchers.forEach((m, i) => {
+    const v = verdict(m, i + 1)
+    if (v.lost.length === 0 && !winner && match && m.route === match.route) {
+      winner = v
+      return
+    }
+    if (v.lost.length === 0 && winner) v.lost.push({ kind: 'priority', detail: priorityLoss(v.bits, winner.bits) })
+    if (v.matched.length > 0) (winner ? after : out).push(v)
+  })
+  const skipped: RouteCandidate[] = []
+  for (const e of excluded) {
+    const own: Matcher[] = []
+    pushMatchers(e.route, e.service, own)
+    for (const m of own) {
+      const v = verdict(m, undefined)
+      if (v.matched.length === 0) continue
+      v.lost.unshift({ kind: 'excluded', detail: `not in the HTTP router: ${e.why}` })
+      skipped.push(v)
+    }
+  }
+  return [...(winner ? [winner] : []), ...out, ...after, ...skipped]
 }

@@ -7,6 +7,7 @@
 import type { Config, Plugin, Service } from '../config/model.js'
 import type { UpstreamTls } from '../node/pools.js'
 import type { NodeState } from '../node/state.js'
+import type { PluginRegistry } from '../plugins/registry.js'
 import type { PluginSet } from '../plugins/set.js'
 import type { PluginLog } from '../plugins/types.js'
 import { createBalancer, type Balancer } from './balancer.js'
@@ -42,6 +43,8 @@ export interface Runtime {
   readonly certificates: CertificateStore
   /** Plugin chains: global, and per matched route. */
   readonly chains: Chains
+  /** The plugin definitions this Runtime was compiled with (which config fields are secret, explain hooks). */
+  readonly pluginRegistry: PluginRegistry
   /** The stream listeners' router (tcp, tls, tls_passthrough and udp routes). */
   readonly streamRouter: StreamRouter
   /** The plugins of each stream route (preread and log). */
@@ -103,6 +106,7 @@ export function compileRuntime(config: Config, hash: string, opts: CompileOption
     // Kong runs the certificate phase of global instances only.
     certificates: compileCertificates(config, chains.instances.filter((i) => i.level === 8 && i.phases.certificate !== undefined).sort(byPriority)),
     chains,
+    pluginRegistry: opts.plugins.registry,
     streamRouter: compileStreamRouter(config),
     streamChains: compileStreamChains(chains.instances),
   }

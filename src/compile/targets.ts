@@ -58,14 +58,22 @@ export function isGrpc(service: Service): boolean {
   return service.protocol === 'grpc' || service.protocol === 'grpcs'
 }
 
+/**
+ * The Host header Kong sends a target without preserve_host: the upstream's
+ * host_header, else the target's name, with the port unless it is the scheme's.
+ */
+export function hostHeaderOf(host: string, port: number, tls: boolean, hostHeader: string | undefined): string {
+  const name = hostHeader ?? host
+  return port === (tls ? 443 : 80) || /:\d+$/.test(name) ? name : `${name}:${port}`
+}
+
 export function runtimeTargets(node: NodeState, tlsFor: (service: Service) => UpstreamTls | undefined): RuntimeTargets {
   const cache = new WeakMap<Service, Map<Peer | undefined, Destination>>()
   const poolFor = (service: Service, origin: string, servername: string | undefined) =>
     node.pools.get({ origin, connectTimeout: service.connect_timeout, servername, tls: tlsFor(service), h2: isGrpc(service) })
   const build = (service: Service, host: string, port: number, hostHeader: string | undefined, scheme?: 'http' | 'https'): Destination => {
     const tls = scheme !== undefined ? scheme === 'https' : service.protocol === 'https' || service.protocol === 'grpcs'
-    const name = hostHeader ?? host
-    const header = port === (tls ? 443 : 80) || /:\d+$/.test(name) ? name : `${name}:${port}`
+    const header = hostHeaderOf(host, port, tls, hostHeader)
     const origin = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
     return { host, port, tls, origin, hostHeader: header, pool: poolFor(service, origin, tls ? sniOf(header) : undefined) }
   }

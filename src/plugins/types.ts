@@ -79,6 +79,45 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType<any, any>> {
    * `handler: () => import('./handler.js')`.
    */
   handler(): HandlerSource<z.output<S>> | Promise<HandlerSource<z.output<S>>>
+  /**
+   * Optional, for `gateway explain`: what this instance's access phase would
+   * do with `req`, predicted from the same parsed config the handler's
+   * factory gets. Must have no side effect (no counter, no network, no
+   * clock-dependent answer). Undefined: it cannot say ("runs; outcome depends
+   * on runtime").
+   */
+  explain?(conf: z.output<S>, req: ExplainRequest): ExplainOutcome | undefined
+}
+
+/** The request as `gateway explain` describes it, for plugins' explain hooks. */
+export interface ExplainRequest {
+  readonly method: string
+  /** The normalized path. */
+  readonly path: string
+  /** Lower-cased names, every value in order. */
+  readonly headers: Readonly<Record<string, readonly string[]>>
+  readonly query: URLSearchParams
+  /** The client address (`--client-ip`), when given. */
+  readonly clientIp: string | undefined
+  /** The consumer identified so far by the plugins before this one. */
+  readonly consumer: Consumer | undefined
+  /** Whether a credential (not an anonymous fallback) identified it. */
+  readonly credential: boolean
+  /** `--consumer`: authenticate as this consumer when the request carries no credential of its own. */
+  readonly assume: Consumer | undefined
+  readonly consumers: ConsumerIndex
+}
+
+/** What an explain hook predicts. */
+export interface ExplainOutcome {
+  /** The plugin answers instead of proxying: Kong's status and message (from the errors catalogue). */
+  readonly answers?: Exit
+  /** The plugin identifies this consumer (a credential's owner, or the anonymous fallback). */
+  readonly identifies?: { readonly consumer: Consumer; readonly anonymous: boolean }
+  /** What else to say (never a secret). */
+  readonly note?: string
+  /** The phase does nothing for this request (a trigger absent, a preflight skipped). */
+  readonly skipped?: boolean
 }
 
 /** Kong's default plugin protocols. */

@@ -6,7 +6,7 @@
  * is logged with the plugin's name and the request id, and the request gets
  * Kong's 500; the process carries on.
  */
-import { phaseLists, type Chain, type PhaseLists, type PluginInstance } from '../compile/chains.js'
+import { chooseInstance, phaseLists, type Chain, type PhaseLists, type PluginInstance } from '../compile/chains.js'
 import { PAYLOAD_TOO_LARGE, UNEXPECTED } from '../errors.js'
 import type { Exit, PhaseResult } from '../plugins/types.js'
 import { checkExit } from './header-checks.js'
@@ -125,12 +125,7 @@ function resolving(
   for (let k = from; k < order.length; k++) {
     const idx = order[k]!
     const slot = chain.slots[idx]!
-    let inst = slot.base
-    const consumerId = s.consumer?.id
-    if (consumerId !== undefined && slot.forConsumer) {
-      const c = slot.forConsumer(consumerId)
-      if (c && (!inst || c.level < inst.level)) inst = c
-    }
+    const inst = chooseInstance(slot, s.consumer?.id)
     chosen[idx] = inst
     if (exit || !inst?.phases.access) continue
     let out

@@ -24,6 +24,7 @@ import { VERSION } from '../version.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 import type { ServerStats } from './listener-stats.js'
 import type { WireHeaders } from '../runtime/kong-headers.js'
+import { explain } from '../runtime/explain/explain.js'
 
 export interface AdminServerOptions {
   holder: RuntimeHolder
@@ -339,6 +340,19 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
     if (!u) return reply.code(404).send(NOT_FOUND)
     if ((req.query as Record<string, unknown>).balancer_health === '1') return balancerHealth(r, u)
     return upstreamHealth(r, u)
+  })
+
+  // `gateway explain` against the Runtime serving now: read-only, nothing runs.
+  app.get('/explain', async (req, reply) => {
+    const q = req.query as Record<string, string | string[] | undefined>
+    const one = (k: string) => (Array.isArray(q[k]) ? q[k][0] : q[k])
+    const many = (k: string) => (q[k] === undefined ? [] : Array.isArray(q[k]) ? q[k] : [q[k]])
+    const method = one('method') ?? 'GET'
+    const url = one('url')
+    if (url === undefined) return reply.code(400).send({ message: "missing 'url' (and 'method', 'header', 'consumer', 'sni', 'client_ip')" })
+    const answer = explain(rt(), { method, url, headers: many('header'), consumer: one('consumer'), sni: one('sni'), clientIp: one('client_ip') })
+    if ('error' in answer) return reply.code(400).send({ message: answer.error })
+    return answer
   })
 
   app.get('/metrics', async (_req, reply) => {

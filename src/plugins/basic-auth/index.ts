@@ -1,5 +1,6 @@
 /** basic-auth: the plugin's definition (handler.ts runs requests; schema.ts is its config). */
 import { definePlugin, NO_CONSUMER, PROTOCOLS_ALL } from '../types.js'
+import { explainBasicAuth } from './explain.js'
 import { config } from './schema.js'
 
 export default definePlugin({
@@ -13,4 +14,5 @@ export default definePlugin({
   scopes: NO_CONSUMER,
   phases: ['access'],
   handler: () => import('./handler.js'),
+  explain: explainBasicAuth,
 })

@@ -1,5 +1,6 @@
 /** ip-restriction: the plugin's definition (handler.ts runs requests; schema.ts is its config). */
 import { definePlugin, ANY_SCOPE } from '../types.js'
+import { explainIpRestriction } from './explain.js'
 import { config } from './schema.js'
 
 export default definePlugin({
@@ -12,4 +13,5 @@ export default definePlugin({
   scopes: ANY_SCOPE,
   phases: ['access', 'preread'],
   handler: () => import('./handler.js'),
+  explain: explainIpRestriction,
 })

@@ -1,5 +1,6 @@
 /** request-size-limiting: the plugin's definition (handler.ts runs requests; schema.ts is its config). */
 import { definePlugin, ANY_SCOPE, PROTOCOLS_ALL } from '../types.js'
+import { explainRequestSizeLimiting } from './explain.js'
 import { config } from './schema.js'
 
 export default definePlugin({
@@ -13,4 +14,5 @@ export default definePlugin({
   scopes: ANY_SCOPE,
   phases: ['access'],
   handler: () => import('./handler.js'),
+  explain: explainRequestSizeLimiting,
 })

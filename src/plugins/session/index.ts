@@ -1,5 +1,6 @@
 /** session: the plugin's definition (handler.ts runs requests; schema.ts is its config). */
 import { definePlugin, NO_CONSUMER, PROTOCOLS_ALL } from '../types.js'
+import { explainSession } from './explain.js'
 import { config } from './schema.js'
 
 export default definePlugin({
@@ -12,4 +13,5 @@ export default definePlugin({
   scopes: NO_CONSUMER,
   phases: ['access', 'headerFilter'],
   handler: () => import('./handler.js'),
+  explain: explainSession,
 })

@@ -5,7 +5,8 @@
  */
 import { hash, timingSafeEqual } from 'node:crypto'
 import { anonymousMissing } from '../../errors.js'
-import type { Exit, Kit, PluginEnv } from '../types.js'
+import type { Consumer } from '../../config/model.js'
+import type { ExplainOutcome, ExplainRequest, Exit, Kit, PluginEnv } from '../types.js'
 
 export interface AuthGate {
   /** True when this plugin should not run: a preflight it skips, or OR-mode with a credential already set. */
@@ -70,4 +71,35 @@ export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
 export function challenge(scheme: string, realm: string | undefined, extra?: string): string {
   const params = [realm !== undefined ? `realm="${realm}"` : undefined, extra].filter((x) => x !== undefined)
   return params.length ? `${scheme} ${params.join(', ')}` : scheme
+}
+
+/**
+ * What an auth plugin's explain hook found in the request: a credential's
+ * consumer, a refusal, something only runtime can settle (a signature, a
+ * password, a directory), or nothing at all (undefined).
+ */
+export type AuthFinding = { consumer: Consumer } | { refuse: Exit } | { unknown: string } | undefined
+
+/**
+ * An auth plugin's explain hook around its own finding, as authGate runs its
+ * access phase: the preflight and logical-OR skips, `--consumer` when the
+ * request carries no credential, the anonymous fallback on failure.
+ */
+export function explainAuth(
+  conf: { anonymous?: string | undefined; run_on_preflight?: boolean | undefined },
+  req: ExplainRequest,
+  missing: Exit,
+  find: () => AuthFinding,
+): ExplainOutcome {
+  if (conf.run_on_preflight === false && req.method === 'OPTIONS') return { skipped: true, note: 'a preflight: skipped (run_on_preflight is false)' }
+  if (conf.anonymous !== undefined && req.credential) return { skipped: true, note: 'a credential is already authenticated (anonymous set: logical OR)' }
+  const found = find()
+  if (found && 'consumer' in found) return { identifies: { consumer: found.consumer, anonymous: false }, note: 'a declared credential matches' }
+  if (found && 'unknown' in found) return { note: found.unknown }
+  if (!found && req.assume) return { identifies: { consumer: req.assume, anonymous: false }, note: 'no credential in the request: --consumer assumed' }
+  const failure = found?.refuse ?? missing
+  if (conf.anonymous === undefined) return { answers: failure }
+  const anonymous = req.consumers.byIdOrUsername(conf.anonymous)
+  if (!anonymous) return { answers: anonymousMissing(conf.anonymous) }
+  return { identifies: { consumer: anonymous, anonymous: true }, note: `authentication fails (${failure.status}): the anonymous consumer is used` }
 }
