@@ -80,8 +80,9 @@ function sides(snapshot: Snapshot, ids: Identities, collection: Collection, regi
     const view: Record<string, unknown> = {}
     for (const [field, v] of Object.entries(entity)) {
       if (v === undefined) continue
-      if (snapshot.generated.has(generatedKey(collection, index, field))) view[field] = GENERATED
-      else if (refs[field] !== undefined) view[field] = ids.ref(refs[field], v)
+      // A reference is shown as what it names (its id may be random; the label is not).
+      if (refs[field] !== undefined) view[field] = ids.ref(refs[field], v)
+      else if (snapshot.generated.has(generatedKey(collection, index, field))) view[field] = GENERATED
       else view[field] = v
     }
     const display = (redactForDisplay({ [collection]: [view] }, registry, snapshot.config.sources) as Record<string, Record<string, unknown>[]>)[

@@ -73,7 +73,8 @@ function impacts(diff: EntityDiff, sides: Sides): RouteImpact[] {
     reasons.push(...chainReasons(sides.old.chains.forRoute(oldRoute), sides.new.chains.forRoute(newRoute), plugins, consumers))
     if (reasons.length > 0) out.push({ route: p.new.identity.label, change: 'changed', reasons })
   }
-  return out
+  // The new file's routes in its order, then the removed ones (stable sort).
+  return out.sort((x, y) => Number(x.change === 'removed') - Number(y.change === 'removed'))
 }
 
 function serviceReasons(diff: EntityDiff, route: Pair, services: { old: Map<string, Pair>; new: Map<string, Pair> }): string[] {
