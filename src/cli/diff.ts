@@ -36,15 +36,18 @@ export async function diff(oldFile: string, newFile: string, format: Format, io:
   const issues: ConfigIssue[] = []
   let ioFailed = false
   const snapshots: Snapshot[] = []
-  for (const r of loaded) {
+  for (const [i, r] of loaded.entries()) {
+    // `gateway diff kong.yml kong.yml`: one file, reported once.
+    const repeat = i === 1 && oldFile === newFile
     if ('io' in r) {
+      if (repeat) return 2
       io.err(r.io)
       ioFailed = true
       continue
     }
-    for (const w of r.warnings) io.err(format === 'github' ? githubLine(w) : textLine(w))
+    if (!repeat) for (const w of r.warnings) io.err(format === 'github' ? githubLine(w) : textLine(w))
     if (r.ok) snapshots.push(r.snapshot)
-    else issues.push(...r.issues)
+    else if (!repeat) issues.push(...r.issues)
   }
   if (issues.length > 0) reportInvalid(issues, format, io)
   if (ioFailed || issues.length > 0) return 2

@@ -54,7 +54,10 @@ function impacts(diff: EntityDiff, sides: Sides): RouteImpact[] {
   const out: RouteImpact[] = []
   const services = { old: byId(diff, 'services', 'old'), new: byId(diff, 'services', 'new') }
   const plugins = { old: byId(diff, 'plugins', 'old'), new: byId(diff, 'plugins', 'new') }
-  const consumers = diff.pairs.get('consumers') ?? []
+  // Only a consumer some plugin is scoped to can change which instance applies (and a
+  // config with many routes and consumers is not walked route × consumer).
+  const scoped = new Set<unknown>([...sides.old.config.plugins, ...sides.new.config.plugins].map((x) => x.consumer).filter((c) => c !== undefined))
+  const consumers = (diff.pairs.get('consumers') ?? []).filter((c) => scoped.has(c.old?.entity.id) || scoped.has(c.new?.entity.id))
   for (const p of diff.pairs.get('routes') ?? []) {
     if (!p.old) {
       out.push({ route: p.new!.identity.label, change: 'added', reasons: ['new route'] })
@@ -109,7 +112,7 @@ function upstreamReasons(diff: EntityDiff, oldHost: string, newHost: string): st
   for (const t of diff.pairs.get('targets') ?? []) {
     const side = t.new ?? t.old!
     if (side.entity.upstream !== (t.new ? upstream.new!.entity.id : upstream.old!.entity.id)) continue
-    const address = String(side.entity.target)
+    const address = String(side.display.target)
     if (!t.old) targets.push(`+${address}`)
     else if (!t.new) targets.push(`-${address}`)
     else if (fieldList(t).length > 0) targets.push(`~${address} (${fieldList(t).join(', ')})`)
