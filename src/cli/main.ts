@@ -20,6 +20,11 @@ ${SERVE_USAGE}
       --merge: all PATHs are one config, as serve merges several --config.
       Exit 0 when every file is valid, 1 when one is not, 2 on usage or I/O errors.
 ${EXPLAIN_USAGE}
+  gateway diff OLD NEW [--format text|json|github]
+      The entity-level change between two declarative files (created, updated,
+      deleted entities, the fields that changed, secrets redacted) and the routes
+      whose behaviour changes. Exit 0 when both load to the same configuration,
+      1 when they differ, 2 on usage or I/O errors or an invalid file.
   gateway schemas [--out FILE] [--check]
       Print (or write) the JSON Schema of kong.yml; --check exits 1 when FILE is out of date.
   gateway --version`
@@ -62,6 +67,19 @@ async function run(argv: string[], io: Io): Promise<number> {
       }
       const { validate } = await import('./validate.js')
       return validate(positionals, values.format as Format, io, values.merge)
+    }
+    case 'diff': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { format: { type: 'string', default: 'text' } } })
+      if (!(FORMATS as readonly string[]).includes(values.format)) {
+        io.err(`gateway diff: --format must be one of: ${FORMATS.join(', ')}`)
+        return 2
+      }
+      if (positionals.length !== 2) {
+        io.err('gateway diff: expected two declarative configuration files: OLD NEW')
+        return 2
+      }
+      const { diff } = await import('./diff.js')
+      return diff(positionals[0]!, positionals[1]!, values.format as Format, io)
     }
     case 'serve':
       return (await import('./serve.js')).serve(rest, io)
