@@ -13,7 +13,16 @@
  * is admitted again at the next request.
  */
 import { CounterStore, type CounterEntry } from './counter-store.js'
-import { COUNTERS, type CounterAnswer, type CounterOp, type CounterReply, type TakeAnswer, type ToPrimary, type ToWorker } from './counter-protocol.js'
+import {
+  COUNTERS,
+  REVOKE_TIMEOUT_MS,
+  type CounterAnswer,
+  type CounterOp,
+  type CounterReply,
+  type TakeAnswer,
+  type ToPrimary,
+  type ToWorker,
+} from './counter-protocol.js'
 
 /** At most this many units leased to a worker per key and answer: what the worker's headers may lag by. */
 export const LEASE_MAX = 100
@@ -21,19 +30,13 @@ export const LEASE_MAX = 100
 const LEASE_SHARE = 4
 /** How long a late answer to a timed-out revoke is still taken into account (ms). */
 const LATE_MS = 60_000
-/**
- * The default revoke wait. Only a refusal waits on it, and only while a worker
- * holds a lease on that key; a worker busy for a second (a loaded machine) must
- * not make a refusal early, so it is generous: a stuck worker costs 5 s once.
- */
-const REVOKE_TIMEOUT_MS = 5000
 
 export interface AuthorityOptions {
   /** Sends to one worker; false when it is gone (nothing will come back from it). */
   send(worker: number, message: ToWorker): boolean
   /** How many workers share the node (lease sizes). */
   workers(): number
-  /** How long a revoke waits for a worker's answer (ms, default 5000). */
+  /** How long a revoke waits for a worker's answer (ms, default REVOKE_TIMEOUT_MS). */
   revokeTimeoutMs?: number
 }
 
@@ -220,7 +223,7 @@ export class CounterAuthority {
       return Promise.resolve()
     }
     const done = new Promise<void>((resolve) => {
-      // Not unref'd: a refusal waits on it, and it lasts a second at most.
+      // Not unref'd: a refusal waits on it, and it lasts REVOKE_TIMEOUT_MS at most.
       const timer = setTimeout(() => {
         // Whoever has not answered may answer later: its units are then free again.
         const now = Date.now()

@@ -15,12 +15,23 @@
  * X-RateLimit-Remaining may lag by what they hold; refusals are exact.
  *
  * If the primary is gone, or does not answer in time, the worker counts on
- * its own (per worker, as before node-wide counters) rather than stall.
+ * its own (per worker, as before node-wide counters) rather than stall. An
+ * answer that comes after that still brings its lease: those units are
+ * counted in the primary, and this worker is the one asked to give them back.
  */
 import type { CounterTake, NodeCounters } from '../plugins/types.js'
 import { MAX_KEYS } from './counter-store.js'
 import { LocalCounters } from './counters.js'
-import { COUNTERS, isCountersMessage, type CounterAnswer, type CounterOp, type CounterReply, type PrimaryChannel, type TakeAnswer } from './counter-protocol.js'
+import {
+  ANSWER_TIMEOUT_MS,
+  COUNTERS,
+  isCountersMessage,
+  type CounterAnswer,
+  type CounterOp,
+  type CounterReply,
+  type PrimaryChannel,
+  type TakeAnswer,
+} from './counter-protocol.js'
 
 interface Lease {
   /** Units this worker may count without asking. */
@@ -37,19 +48,30 @@ interface Lease {
   refilling: boolean
 }
 
+interface Waiter {
+  /** The primary's answer, or undefined when it cannot answer (in time): the worker decides by itself. */
+  answer(a: CounterAnswer | undefined): void
+  /** An answer that came after `answer(undefined)`: what it granted must not be lost. */
+  late?: ((a: CounterAnswer) => void) | undefined
+}
+
 interface Batch {
-  /** Per operation; undefined once answered. */
-  readonly waiters: (((answer: CounterAnswer | undefined) => void) | undefined)[]
+  /** Per operation; undefined once answered (or, expired, when no late answer matters). */
+  readonly waiters: (Waiter | undefined)[]
   left: number
   readonly timer: NodeJS.Timeout
+  /** Once the worker stopped waiting: until when a late answer is still settled (epoch ms). */
+  lateUntil?: number
 }
 
 export interface LeaseOptions {
-  /** How long a batch may wait for the primary before the worker counts on its own (ms, default 2000). */
+  /** How long a batch may wait for the primary before the worker counts on its own (ms, default ANSWER_TIMEOUT_MS). */
   answerTimeoutMs?: number
 }
 
 const SWEEP_EVERY_MS = 10_000
+/** How long an expired batch's answers are still settled (ms): a primary this late is stuck, not slow. */
+const LATE_MS = 60_000
 
 export class LeasedCounters implements NodeCounters {
   readonly #channel: PrimaryChannel
@@ -60,7 +82,7 @@ export class LeasedCounters implements NodeCounters {
   readonly #timeoutMs: number
   readonly #stop: () => void
   #ops: CounterOp[] = []
-  #waiters: ((answer: CounterAnswer | undefined) => void)[] = []
+  #waiters: Waiter[] = []
   #scheduled = false
   #seq = 0
   #connected = true
@@ -68,7 +90,7 @@ export class LeasedCounters implements NodeCounters {
 
   constructor(channel: PrimaryChannel, opts: LeaseOptions = {}) {
     this.#channel = channel
-    this.#timeoutMs = opts.answerTimeoutMs ?? 2000
+    this.#timeoutMs = opts.answerTimeoutMs ?? ANSWER_TIMEOUT_MS
     this.#stop = channel.listen(
       (m) => this.#receive(m),
       () => this.#disconnected(),
@@ -82,7 +104,7 @@ export class LeasedCounters implements NodeCounters {
 
   add(keys: readonly string[], by: number, ttls: readonly number[]): void {
     if (!this.#connected) return this.#fallback.add(keys, by, ttls)
-    this.#queue({ op: 'add', keys: [...keys], by, ttls: [...ttls] }, undefined)
+    this.#queue({ op: 'add', keys: [...keys], by, ttls: [...ttls] }, { answer: noop })
   }
 
   take(keys: readonly string[], limits: readonly number[], ttls: readonly number[]): CounterTake | Promise<CounterTake> {
@@ -119,7 +141,11 @@ export class LeasedCounters implements NodeCounters {
       return units
     })
     const op: CounterOp = { op: 'take', keys: [...keys], limits: [...limits], ttls: [...ttls], returned, count: 1 }
-    return this.#ask(op).then((a) => {
+    // Answered late, after this worker decided by itself: the request is settled, its lease is not.
+    const late = (a: CounterAnswer) => {
+      if (isTake(a)) this.#apply(op.keys, op.limits, a)
+    }
+    return this.#ask(op, late).then((a) => {
       if (!isTake(a)) return this.#fallback.take(keys, limits, ttls)
       this.#apply(keys, limits, a)
       return { ok: a.ok, used: a.used }
@@ -161,9 +187,12 @@ export class LeasedCounters implements NodeCounters {
       returned: low.map(() => 0),
       count: 0,
     }
-    void this.#ask(op).then((a) => {
-      for (const i of low) held[i]!.refilling = false
+    const apply = (a: CounterAnswer | undefined) => {
       if (isTake(a)) this.#apply(op.keys, op.limits, a)
+    }
+    void this.#ask(op, apply).then((a) => {
+      for (const i of low) held[i]!.refilling = false
+      apply(a)
     })
   }
 
@@ -197,13 +226,14 @@ export class LeasedCounters implements NodeCounters {
     }
   }
 
-  #ask(op: CounterOp): Promise<CounterAnswer | undefined> {
-    return new Promise((resolve) => this.#queue(op, resolve))
+  /** `late` settles an answer that comes after the worker stopped waiting for it. */
+  #ask(op: CounterOp, late?: (a: CounterAnswer) => void): Promise<CounterAnswer | undefined> {
+    return new Promise((resolve) => this.#queue(op, { answer: resolve, late }))
   }
 
-  #queue(op: CounterOp, waiter: ((a: CounterAnswer | undefined) => void) | undefined): void {
+  #queue(op: CounterOp, waiter: Waiter): void {
     this.#ops.push(op)
-    this.#waiters.push(waiter ?? noop)
+    this.#waiters.push(waiter)
     if (this.#scheduled) return
     this.#scheduled = true
     // One message per turn of the event loop: requests that arrive together share it.
@@ -217,10 +247,14 @@ export class LeasedCounters implements NodeCounters {
     this.#ops = []
     this.#waiters = []
     if (ops.length === 0) return
-    if (!this.#connected) return waiters.forEach((w) => w(undefined))
+    if (!this.#connected) return waiters.forEach((w) => w.answer(undefined))
     const batch = ++this.#seq
-    // Not unref'd: requests wait on it, and it is cleared as soon as the answers are in.
-    const timer = setTimeout(() => this.#expire(batch), this.#timeoutMs)
+    // Not unref'd: requests wait on it, and it is cleared as soon as the answers are in. It expires
+    // the batch one turn later: after a stall of this worker (a loaded machine), timers run before
+    // the answers already waiting on the channel are read, and those answers must win. (node:cluster
+    // also holds the primary's messages back while a connection it handed this worker is not yet
+    // acknowledged: those answers come after the stall, late, and are settled as such.)
+    const timer = setTimeout(() => setImmediate(() => this.#expire(batch)), this.#timeoutMs)
     this.#batches.set(batch, { waiters, left: waiters.length, timer })
     if (!this.#channel.send({ type: COUNTERS, batch, ops })) this.#disconnected()
   }
@@ -235,16 +269,36 @@ export class LeasedCounters implements NodeCounters {
       this.#batches.delete(batch)
       clearTimeout(b.timer)
     }
-    waiter(answer)
+    if (b.lateUntil === undefined) waiter.answer(answer)
+    else waiter.late?.(answer)
   }
 
-  /** A batch's unanswered operations get nothing: they count on their own. */
-  #expire(batch: number): void {
+  /**
+   * A batch's unanswered operations get nothing: they count on their own. The
+   * batch stays to settle late answers, up to LATE_MS, unless the channel is
+   * `closed` (nothing more will come).
+   */
+  #expire(batch: number, closed = false): void {
     const b = this.#batches.get(batch)
-    if (!b) return
-    this.#batches.delete(batch)
+    if (!b || (b.lateUntil !== undefined && !closed)) return
     clearTimeout(b.timer)
-    for (const w of b.waiters) w?.(undefined)
+    const waiting = b.lateUntil === undefined ? [...b.waiters] : []
+    if (closed) this.#batches.delete(batch)
+    else this.#keepForLate(batch, b)
+    for (const w of waiting) w?.answer(undefined)
+  }
+
+  #keepForLate(batch: number, b: Batch): void {
+    const now = Date.now()
+    for (const [id, old] of this.#batches) if (old.lateUntil !== undefined && old.lateUntil < now) this.#batches.delete(id)
+    b.lateUntil = now + LATE_MS
+    b.waiters.forEach((w, i) => {
+      if (w && !w.late) {
+        b.waiters[i] = undefined
+        b.left--
+      }
+    })
+    if (b.left === 0) this.#batches.delete(batch)
   }
 
   #receive(m: unknown): void {
@@ -277,7 +331,7 @@ export class LeasedCounters implements NodeCounters {
     this.#leases.clear()
     if (this.#sweeper) clearInterval(this.#sweeper)
     this.#sweeper = undefined
-    for (const batch of [...this.#batches.keys()]) this.#expire(batch)
+    for (const batch of [...this.#batches.keys()]) this.#expire(batch, true)
   }
 
   #sweep(now: number): void {

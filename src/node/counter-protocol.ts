@@ -11,6 +11,22 @@
  * primary takes them back (`revoke`) before it refuses, so a refusal is exact.
  */
 
+/**
+ * How long the primary waits for a worker to give its leases back before it
+ * decides without them (ms). Only a refusal waits on it, and only while a
+ * worker holds a lease on that key; a worker busy for a second (a loaded
+ * machine) must not make a refusal early, so it is generous.
+ */
+export const REVOKE_TIMEOUT_MS = 5000
+
+/**
+ * How long a worker waits for the primary's answer before it counts on its
+ * own (ms). Longer than a revoke may take: a take that waits on a revoke is
+ * answered within REVOKE_TIMEOUT_MS, and a worker that gave up sooner would
+ * admit by its own count what the primary is about to refuse.
+ */
+export const ANSWER_TIMEOUT_MS = REVOKE_TIMEOUT_MS + 2000
+
 /** The `type` of every counters message (other messages share the channel). */
 export const COUNTERS = 'gateway:counters'
 

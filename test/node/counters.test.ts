@@ -16,6 +16,12 @@ interface Link {
   down: boolean
   /** Messages to the worker arrive this many ms late (a busy worker). */
   slow?: number
+  /**
+   * The worker's process stalls this long just after the primary answers it,
+   * once (a loaded machine): the answer waits on the line, and when the worker
+   * runs again its timers are due before it reads the line.
+   */
+  stall?: number
   deliver?: ((m: unknown) => void) | undefined
   onClose?: (() => void) | undefined
 }
@@ -31,6 +37,12 @@ function node(t: { teardown(fn: () => void): void }, n: number, opts: { revokeTi
       const copy = structuredClone(message)
       if (l.up && l.slow) setTimeout(() => l.deliver?.(copy), l.slow)
       else if (l.up) later(() => l.deliver?.(copy))
+      if (l.stall && 'replies' in message) {
+        // One process plays every part here, so the stall holds them all, as a descheduled worker would not;
+        // what matters is the worker's view: its answer timer is due before the answer is read.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, l.stall)
+        l.stall = undefined
+      }
       return true
     },
     revokeTimeoutMs: opts.revokeTimeoutMs,
@@ -180,6 +192,47 @@ t.test('a worker that answers a revoke after its timeout: the units it gives bac
   await new Promise((r) => setTimeout(r, 400))
   for (let i = 0; i < 150; i++) if ((await take(b, 'slow', 100)).ok) accepted++
   t.equal(accepted, 99, 'once it answers, its unused units are free again: 1 used by a, 99 by b')
+})
+
+t.test('a worker stalled past its answer timeout while its answer waits on the line: the answer wins, its lease is not lost', async (t) => {
+  // The flake in test/cli/workers-rate-limit.test.ts (97 of 100): a worker busy for longer than its answer
+  // timeout right after asking fell back to its own count and dropped the answer that came in meanwhile,
+  // with the units leased in it; they stayed counted in the primary, and the node refused early by them.
+  const { workers, authority, links } = node(t, 2, { answerTimeoutMs: 50 })
+  const [a, b] = workers as [LeasedCounters, LeasedCounters]
+  links[0]!.stall = 80
+  t.ok((await take(a, 'stalled', 100)).ok)
+  const leased = authority.store.get('stalled') - 1
+  t.ok(leased > 0, `the answer leased ${leased} units to worker a`)
+  let accepted = 1
+  for (let i = 0; i < 150; i++) if ((await take(i % 2 ? b : a, 'stalled', 100)).ok) accepted++
+  t.equal(accepted, 100, 'exactly the limit for the node')
+})
+
+t.test('an answer that comes after the worker stopped waiting: the units it leased are used, not lost', async (t) => {
+  const { workers, authority, links } = node(t, 2, { answerTimeoutMs: 20 })
+  const [a, b] = workers as [LeasedCounters, LeasedCounters]
+  links[0]!.slow = 60 // the primary's answer to a comes after a's answer timeout
+  t.ok((await take(a, 'late', 100)).ok, 'a counts by itself meanwhile')
+  await new Promise((r) => setTimeout(r, 100))
+  const leased = authority.store.get('late') - 1
+  t.ok(leased > 0, `the late answer leased ${leased} units to worker a`)
+  links[0]!.slow = 0
+  let accepted = 1
+  for (let i = 0; i < 150; i++) if ((await take(i % 2 ? b : a, 'late', 100)).ok) accepted++
+  t.equal(accepted, 100, 'exactly the limit for the node: a used its late lease or gave it back')
+})
+
+t.test('a holder 2.1 s late to answer a revoke: the asking worker waits for it, and the limit holds', async (t) => {
+  // Default timeouts: the revoke waits up to 5 s for a busy worker, so the asking worker must wait longer than
+  // that before it counts by itself, or it admits what the primary is about to refuse.
+  const { workers, authority, links } = node(t, 2)
+  const [a, b] = workers as [LeasedCounters, LeasedCounters]
+  for (let i = 0; i < 95; i++) t.ok((await take(a, 'busy-holder', 100)).ok)
+  t.equal(authority.store.get('busy-holder'), 95, 'a used every unit leased to it, and still counts as a holder')
+  for (let i = 0; i < 5; i++) t.ok((await take(b, 'busy-holder', 100)).ok)
+  links[0]!.slow = 2100 // a answers the revoke 2.1 s late (with nothing to give back)
+  t.notOk((await take(b, 'busy-holder', 100)).ok, 'the 101st request is refused')
 })
 
 t.test('a silent primary: the worker answers by itself after its answer timeout', async (t) => {
