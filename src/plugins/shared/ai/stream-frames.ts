@@ -4,6 +4,7 @@
  * keeps what a chunk cut in half until the next chunk completes it.
  */
 import type { StreamEvent } from './drivers/types.js'
+import { eventStreamFramer } from './stream-eventstream.js'
 
 export interface Framer {
   /** The events this chunk completes (none while a message is still incomplete). */
@@ -17,7 +18,7 @@ export interface Framer {
  * framer (Kong's _SUPPORTED_STREAMING_CONTENT_TYPES); each format's framer
  * lives in its own module, listed here.
  */
-const FRAMERS: ReadonlyMap<string, () => Framer> = new Map<string, () => Framer>([])
+const FRAMERS: ReadonlyMap<string, () => Framer> = new Map<string, () => Framer>([['application/vnd.amazon.eventstream', eventStreamFramer]])
 
 /** A fresh framer for this Content-Type header, or undefined when Kong does not translate that type (passed on as is). */
 export function framerFor(contentType: string | undefined): Framer | undefined {
