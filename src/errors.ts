@@ -550,6 +550,8 @@ export const AI = Object.freeze({
   STREAMING_DENIED: table(400, { error: { message: 'response streaming is not enabled for this LLM' } }),
   /** The transformers' internal_server_error(msg). */
   failed: (message: string): JsonAnswer => table(500, { error: { message } }),
+  /** Kong's bail(500, ...) when the provider's cloud identity failed (bedrock without a region). */
+  BEFORE_PROXYING: table(500, { error: { message: 'LLM request failed before proxying' } }),
   /** Kong's bail(500): a request that cannot be configured (no body). */
   FAILED: empty(500),
   /** The body of an answer the driver could not translate (sent with status 500). */

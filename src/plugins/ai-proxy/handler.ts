@@ -43,6 +43,8 @@ export default definePhases<AiProxyConfig>((conf, env) => {
   const preserve = routeType === 'preserve'
   const auth = conf.auth
   const options = conf.model.options
+  // Kong's cloud identity (bedrock's region, credentials and signer): settled once per config.
+  const identity = driver.identity?.(conf, { node: env.node, env: process.env })
   const states = new WeakMap<Kit, State>()
 
   return {
@@ -113,15 +115,19 @@ export default definePhases<AiProxyConfig>((conf, env) => {
         state.stats.promptTokens = estimate
       }
 
-      const endpoint = driver.endpoint(model, routeType)
+      if (identity?.error !== undefined) {
+        env.log.error(`error authenticating with ${conf.model.provider} using native provider auth, ${identity.error}`)
+        return AI.BEFORE_PROXYING
+      }
+      const endpoint = identity?.endpoint ? identity.endpoint(model, routeType, state.stream) : driver.endpoint(model, routeType)
       if ('error' in endpoint) {
         env.log.error(`failed to configure request for AI service: ${endpoint.error}`)
         return AI.FAILED
       }
       const e = endpoint.ok
       // preserve sends the client's own path, unless the deprecated upstream_path names one.
-      const path = preserve && model.options?.upstream_path === undefined ? kit.request.path : e.path
-      kit.upstream.setPath(path.replace(/^\/*/, '/'))
+      const path = (preserve && model.options?.upstream_path === undefined ? kit.request.path : e.path).replace(/^\/*/, '/')
+      kit.upstream.setPath(path)
       kit.upstream.setTarget(e.host, e.port, e.scheme)
       if (e.defaultQuery) for (const [k, v] of Object.entries(e.defaultQuery)) if (!kit.upstream.query.has(k)) kit.upstream.query.set(k, v)
       if (driver.headers) for (const [k, v] of Object.entries(driver.headers(model))) kit.upstream.setHeader(k, v)
@@ -130,6 +136,23 @@ export default definePhases<AiProxyConfig>((conf, env) => {
         if (kit.request.header(auth.header_name) === undefined || !auth.allow_override) kit.upstream.setHeader(auth.header_name, auth.header_value)
       if (auth?.param_name !== undefined && auth.param_value !== undefined && auth.param_location === 'query')
         if (!kit.request.query.has(auth.param_name) || !auth.allow_override) kit.upstream.query.set(auth.param_name, auth.param_value)
+      if (identity?.sign) {
+        // Signed as it will be sent: the final path, query and body (nothing after this may change them).
+        const query: Record<string, string[]> = {}
+        // Read only when there is one: reading the query re-encodes it.
+        if (kit.request.query.size > 0 || auth?.param_location === 'query') for (const [k, v] of kit.upstream.query) (query[k] ??= []).push(v)
+        const body = upstreamBody !== undefined ? state.sentBody! : raw
+        let signed: Record<string, string>
+        try {
+          signed = await identity.sign({ method: kit.upstream.method, scheme: e.scheme, host: e.host, port: e.port, path, query, body })
+        } catch (err) {
+          env.log.error(`failed to configure request for AI service: ${err instanceof Error ? err.message : String(err)}`)
+          return AI.FAILED
+        }
+        // A client's own token would be taken for the signer's: only the signer's goes.
+        if (signed['x-amz-security-token'] === undefined) kit.upstream.clearHeader('x-amz-security-token')
+        for (const [k, v] of Object.entries(signed)) kit.upstream.setHeader(k, v)
+      }
       return undefined
     },
 

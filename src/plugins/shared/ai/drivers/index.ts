@@ -2,12 +2,13 @@
 import type { Provider } from '../schema.js'
 import { anthropic } from './anthropic.js'
 import { azure } from './azure.js'
+import { bedrock } from './bedrock.js'
 import { cohere } from './cohere.js'
 import { llama2 } from './llama2.js'
 import { mistral } from './mistral.js'
 import { openai } from './openai.js'
 import type { Driver } from './types.js'
 
-export const DRIVERS: Partial<Record<Provider, Driver>> = { openai, azure, anthropic, cohere, mistral, llama2 }
+export const DRIVERS: Partial<Record<Provider, Driver>> = { openai, azure, anthropic, cohere, mistral, llama2, bedrock }
 
 export type { Driver, Endpoint } from './types.js'

@@ -1,6 +1,7 @@
 /** The contract of one provider's driver: how an OpenAI-format request and answer map to its wire format. */
+import type { NodeView } from '../../../types.js'
 import type { Body } from '../request.js'
-import type { AiModel, Provider, RouteType } from '../schema.js'
+import type { AiAuth, AiModel, Provider, RouteType } from '../schema.js'
 
 /** Where a request goes: Kong's set_scheme + set_target + set_path. */
 export interface Endpoint {
@@ -37,6 +38,38 @@ export interface StreamFrame {
  */
 export type StreamTranslator = (event: StreamEvent) => StreamFrame | undefined
 
+/** A request as it goes on the wire, for a driver to authenticate (sign) it. */
+export interface OutgoingRequest {
+  readonly method: string
+  readonly scheme: 'http' | 'https'
+  readonly host: string
+  readonly port: number
+  /** The path exactly as sent (already escaped). */
+  readonly path: string
+  /** The query as sent (a repeated name has each of its values). */
+  readonly query: Readonly<Record<string, string | string[]>>
+  readonly body: string | Buffer
+}
+
+/**
+ * What a driver keeps per plugin config (Kong's cloud_identity_function):
+ * made once when the config is compiled, used by each request.
+ */
+export interface DriverIdentity {
+  /** Why this config cannot reach the provider (Kong: `AWS region not specified anywhere`): each request fails before proxying. */
+  readonly error?: string
+  /** Kong's configure_request when it depends on the identity (bedrock's region) and on streaming (converse-stream). */
+  endpoint?(model: AiModel, routeType: RouteType, stream: boolean): Result<Endpoint>
+  /** Headers that authenticate the request as sent (bedrock's SigV4); rejects with a reason fit for the log, never a secret. */
+  sign?(req: OutgoingRequest): Promise<Record<string, string>>
+}
+
+export interface IdentityContext {
+  readonly node: NodeView
+  /** The process environment, read when the config is compiled. */
+  readonly env: NodeJS.ProcessEnv
+}
+
 export interface Driver {
   readonly provider: Provider
   /** Kong's streaming_has_token_counts: the provider reports prompt tokens (no estimate needed). */
@@ -53,6 +86,8 @@ export interface Driver {
   endpoint(model: AiModel, routeType: RouteType): Result<Endpoint>
   /** Headers the provider needs besides the configured auth (anthropic-version). */
   headers?(model: AiModel): Record<string, string>
+  /** Kong's cloud_identity_function: per-config credentials, endpoint and signer (bedrock); absent, the configured auth is all. */
+  identity?(llm: { auth?: AiAuth | undefined; model: AiModel }, ctx: IdentityContext): DriverIdentity
   /** Extra fields of the logged `meta` (Kong's ai_extra_meta: azure's ids). */
   meta?(model: AiModel): Record<string, string | undefined>
 }
