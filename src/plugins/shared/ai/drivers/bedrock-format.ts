@@ -37,6 +37,7 @@ const NO_SYSTEM_ROLE = [
   /mistral.mistral.*7b.*instruct/,
   /mistral.mixtral.*8x7b.*instruct/,
 ]
+export const refusesSystemPrompt = (name: string): boolean => NO_SYSTEM_ROLE.some((p) => p.test(name))
 
 const given = (v: unknown) => v !== undefined && v !== null && v !== false
 
@@ -110,7 +111,7 @@ export function toConverse(b: Body, model: AiModel): Body {
     if (messages.length > 0) out.messages = messages
     if (system.length > 0) {
       const name = String(model.name)
-      if (NO_SYSTEM_ROLE.some((p) => p.test(name))) throw new Unmappable(`system prompts are unsupported for model '${name}`)
+      if (refusesSystemPrompt(name)) throw new Unmappable(`system prompts are unsupported for model '${name}`)
       out.system = system
     }
   }

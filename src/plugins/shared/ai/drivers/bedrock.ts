@@ -14,7 +14,7 @@ import { configOrEnvCredentials } from '../../aws/credentials.js'
 import { requestSigner } from '../../aws/sigv4.js'
 import { mergeDefaults } from '../request.js'
 import type { AiModel, RouteType } from '../schema.js'
-import { fromConverse, toConverse, Unmappable } from './bedrock-format.js'
+import { fromConverse, refusesSystemPrompt, toConverse, Unmappable } from './bedrock-format.js'
 import { bedrockStreamTranslator } from './bedrock-stream.js'
 import type { Driver, DriverIdentity, Endpoint, Result } from './types.js'
 import { endpointOf } from './url.js'
@@ -95,4 +95,5 @@ export const bedrock: Driver = {
     return bedrockEndpoint(model.options?.bedrock?.aws_region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION, model, false)
   },
   identity,
+  refusesSystemPrompt: (model) => model.name !== undefined && refusesSystemPrompt(model.name),
 }

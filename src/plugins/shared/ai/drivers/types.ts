@@ -88,6 +88,8 @@ export interface Driver {
   headers?(model: AiModel): Record<string, string>
   /** Kong's cloud_identity_function: per-config credentials, endpoint and signer (bedrock); absent, the configured auth is all. */
   identity?(llm: { auth?: AiAuth | undefined; model: AiModel }, ctx: IdentityContext): DriverIdentity
+  /** The model takes no system prompt (Kong's bedrock_unsupported_system_role_patterns): the transformers ask it differently. */
+  refusesSystemPrompt?(model: AiModel): boolean
   /** Extra fields of the logged `meta` (Kong's ai_extra_meta: azure's ids). */
   meta?(model: AiModel): Record<string, string | undefined>
 }
