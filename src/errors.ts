@@ -552,7 +552,7 @@ export const AI = Object.freeze({
   failed: (message: string): JsonAnswer => table(500, { error: { message } }),
   /** Kong's bail(500): a request that cannot be configured (no body). */
   FAILED: empty(500),
-  /** The provider's cloud identity (gemini's GCP token) could not be had: Kong's bail(500, msg). */
+  /** The provider's cloud identity failed (bedrock without a region, gemini's GCP token not had): Kong's bail(500, msg). */
   IDENTITY_FAILED: table(500, { error: { message: 'LLM request failed before proxying' } }),
   /** The transformers' answer for the same failure: kong.response.exit(500, msg). */
   TRANSFORMER_IDENTITY_FAILED: table(500, { message: 'LLM request failed before proxying' }),

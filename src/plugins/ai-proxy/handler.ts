@@ -47,9 +47,9 @@ export default definePhases<AiProxyConfig>((conf, env) => {
   const preserve = routeType === 'preserve'
   const auth = conf.auth
   const options = conf.model.options
+  // Kong's cloud identity (bedrock's region, credentials and signer; gemini's tokens, cached on the node): settled once per config.
+  const identity = driver.identity?.(conf, { node: env.node, env: process.env })
   const states = new WeakMap<Kit, State>()
-  // Kong's cloud identity, made once per plugin instance (its tokens are cached on the node).
-  const identity = driver.identity?.(auth, env.node)
 
   /** A 200 stream: translated chunk by chunk, or, when its type cannot be framed, Kong's one error event. */
   function translating(kit: Kit, state: State, upstreamType: string | undefined): void {
@@ -153,8 +153,12 @@ export default definePhases<AiProxyConfig>((conf, env) => {
         state.stats.promptTokens = estimate
       }
 
+      if (identity?.error !== undefined) {
+        env.log.error(`error authenticating with ${conf.model.provider} using native provider auth, ${identity.error}`)
+        return AI.IDENTITY_FAILED
+      }
       let identityHeaders: Record<string, string> | undefined
-      if (identity) {
+      if (identity?.headers) {
         const got = await identity.headers()
         if ('error' in got) {
           env.log.error(`error authenticating with ${conf.model.provider} using native provider auth, ${got.error}`)
@@ -163,16 +167,16 @@ export default definePhases<AiProxyConfig>((conf, env) => {
         identityHeaders = got.ok
       }
 
-      const endpoint = driver.endpoint(model, routeType, state.stream)
+      const endpoint = identity?.endpoint ? identity.endpoint(model, routeType, state.stream) : driver.endpoint(model, routeType, state.stream)
       if ('error' in endpoint) {
         if (endpoint.answer) return endpoint.answer
         env.log.error(`failed to configure request for AI service: ${endpoint.error}`)
         return AI.FAILED
       }
       const e = endpoint.ok
-      // preserve sends the client's own path, unless the deprecated upstream_path names one.
-      const path = preserve && model.options?.upstream_path === undefined && e.pathRule === undefined ? kit.request.path : e.path
-      if (e.pathRule !== 'routed') kit.upstream.setPath(path.replace(/^\/*/, '/'))
+      // preserve sends the client's own path, unless the deprecated upstream_path names one; a 'routed' path is left as routed.
+      const path = (preserve && model.options?.upstream_path === undefined && e.pathRule === undefined ? kit.request.path : e.path).replace(/^\/*/, '/')
+      if (e.pathRule !== 'routed') kit.upstream.setPath(path)
       kit.upstream.setTarget(e.host, e.port, e.scheme)
       if (e.defaultQuery) for (const [k, v] of Object.entries(e.defaultQuery)) if (!kit.upstream.query.has(k)) kit.upstream.query.set(k, v)
       if (driver.headers) for (const [k, v] of Object.entries(driver.headers(model))) kit.upstream.setHeader(k, v)
@@ -180,10 +184,26 @@ export default definePhases<AiProxyConfig>((conf, env) => {
       if (auth?.header_name !== undefined && auth.header_value !== undefined)
         if (driver.headerAuthOnly || kit.request.header(auth.header_name) === undefined || !auth.allow_override)
           kit.upstream.setHeader(auth.header_name, auth.header_value)
-      if (driver.headerAuthOnly) return undefined
-      if (auth?.param_name !== undefined && auth.param_value !== undefined && auth.param_location === 'query')
+      if (!driver.headerAuthOnly && auth?.param_name !== undefined && auth.param_value !== undefined && auth.param_location === 'query')
         if (!kit.request.query.has(auth.param_name) || !auth.allow_override) kit.upstream.query.set(auth.param_name, auth.param_value)
       if (identityHeaders) for (const [k, v] of Object.entries(identityHeaders)) kit.upstream.setHeader(k, v)
+      if (identity?.sign) {
+        // Signed as it will be sent: the final path, query and body (nothing after this may change them).
+        const query: Record<string, string[]> = {}
+        // Read only when there is one: reading the query re-encodes it.
+        if (kit.request.query.size > 0 || auth?.param_location === 'query') for (const [k, v] of kit.upstream.query) (query[k] ??= []).push(v)
+        const body = upstreamBody !== undefined ? state.sentBody! : raw
+        let signed: Record<string, string>
+        try {
+          signed = await identity.sign({ method: kit.upstream.method, scheme: e.scheme, host: e.host, port: e.port, path, query, body })
+        } catch (err) {
+          env.log.error(`failed to configure request for AI service: ${err instanceof Error ? err.message : String(err)}`)
+          return AI.FAILED
+        }
+        // A client's own token would be taken for the signer's: only the signer's goes.
+        if (signed['x-amz-security-token'] === undefined) kit.upstream.clearHeader('x-amz-security-token')
+        for (const [k, v] of Object.entries(signed)) kit.upstream.setHeader(k, v)
+      }
       return undefined
     },
 

@@ -239,7 +239,7 @@ t.test('endpoints', async (t) => {
   })
   t.ok('error' in gemini.endpoint(model(), 'preserve'), 'preserve needs an upstream_url (Kong has no operation for it)')
   t.same(gemini.headers?.(model()), { 'accept-encoding': 'identity' }, "Kong's pre_request turns compression off")
-  t.equal(gemini.identity?.({ gcp_use_service_account: false, allow_override: false }, undefined as never), undefined)
+  t.equal(gemini.identity?.({ auth: { gcp_use_service_account: false, allow_override: false }, model: model() }, undefined as never), undefined)
 })
 
 const bin = (path: string) => Buffer.from(fixture(`unit/streaming-chunk-formats/${path}`), 'utf8')

@@ -8,6 +8,7 @@
 import { Agent, request } from 'undici'
 import { nodeSlot, type Kit, type NodeView } from '../../types.js'
 import { DRIVERS } from './drivers/index.js'
+import type { OutgoingRequest } from './drivers/types.js'
 import type { Body } from './request.js'
 import type { LlmConfig } from './schema.js'
 import { LlmStats } from './stats.js'
@@ -61,8 +62,12 @@ export function introspector(o: IntrospectOptions): Introspector | { error: stri
   const model = o.llm.model
   const auth = o.llm.auth
   const logging = o.llm.logging
-  const identity = driver.identity?.(auth, o.node)
-  const ep = driver.endpoint(model, 'llm/v1/chat')
+  // Kong's cloud identity (bedrock's region and signer), settled once per config as the plugin's own.
+  const identity = driver.identity?.(o.llm, { node: o.node, env: process.env })
+  if (identity?.error !== undefined) return { error: 'LLM request failed before proxying' }
+  const ep = identity?.endpoint ? identity.endpoint(model, 'llm/v1/chat', false) : driver.endpoint(model, 'llm/v1/chat')
+  // Kong's ai_introspect_body: a Bedrock model that refuses system prompts gets the instructions as the user's first turn.
+  const noSystem = driver.refusesSystemPrompt?.(model) === true
   let url: string | undefined
   // The URL as configured, unless the driver builds on it (huggingface's chat path under upstream_url).
   if (model.options?.upstream_url !== undefined && !('ok' in ep && ep.ok.pathRule !== undefined)) url = model.options.upstream_url
@@ -72,13 +77,19 @@ export function introspector(o: IntrospectOptions): Introspector | { error: stri
     url = `${e.scheme}://${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}${e.path}${q}`
   }
   return {
-    identity: async () => (identity ? identity.headers() : { ok: {} }),
+    identity: async () => (identity?.headers ? identity.headers() : { ok: {} }),
     async introspect(kit, text, identityHeaders = {}) {
       const request0: Body = {
-        messages: [
-          { role: 'system', content: o.prompt },
-          { role: 'user', content: text },
-        ],
+        messages: noSystem
+          ? [
+              { role: 'user', content: o.prompt },
+              { role: 'assistant', content: 'What is the message?' },
+              { role: 'user', content: text },
+            ]
+          : [
+              { role: 'system', content: o.prompt },
+              { role: 'user', content: text },
+            ],
         stream: false,
       }
       const out = driver.toFormat(request0, { ...model }, 'llm/v1/chat')
@@ -93,14 +104,20 @@ export function introspector(o: IntrospectOptions): Introspector | { error: stri
       if (auth?.header_name !== undefined && auth.header_value !== undefined) headers[auth.header_name.toLowerCase()] = auth.header_value
       // Kong's subrequest: the cloud identity's bearer instead of the configured header.
       Object.assign(headers, identityHeaders)
+      const payload = JSON.stringify(body)
       let status: number
       let answer: string
+      try {
+        if (identity?.sign) Object.assign(headers, await identity.sign(outgoing(url, payload)))
+      } catch (e) {
+        return { error: `failed to introspect request with AI service: ${(e as Error).message}` }
+      }
       try {
         const clients = o.node.slot(AI_CLIENTS)
         const res = await request(url, {
           method: 'POST',
           headers,
-          body: JSON.stringify(body),
+          body: payload,
           dispatcher: o.verify ? clients.verify : clients.noVerify,
           headersTimeout: o.timeoutMs,
           bodyTimeout: o.timeoutMs,
@@ -141,6 +158,16 @@ export function introspector(o: IntrospectOptions): Introspector | { error: stri
       return m ? { ok: m[0] } : { error: 'AI response did not match specified regular expression' }
     },
   }
+}
+
+/** A POST of `body` to `url`, as undici sends it, for a driver to sign. */
+function outgoing(url: string, body: string): OutgoingRequest {
+  const u = new URL(url)
+  const query: Record<string, string[]> = {}
+  for (const [k, v] of u.searchParams) (query[k] ??= []).push(v)
+  const scheme = u.protocol === 'http:' ? 'http' : 'https'
+  const port = u.port === '' ? (scheme === 'https' ? 443 : 80) : Number(u.port)
+  return { method: 'POST', scheme, host: u.hostname.replace(/^\[|\]$/g, ''), port, path: u.pathname, query, body }
 }
 
 /**

@@ -41,6 +41,11 @@ export const authRecord = z
     gcp_service_account_json: referenceable(z.string(), 'The service account JSON (else the GCP_SERVICE_ACCOUNT environment variable).').optional(),
     aws_access_key_id: referenceable(z.string(), 'Bedrock: a static IAM access key id (else AWS_ACCESS_KEY_ID).').optional(),
     aws_secret_access_key: referenceable(z.string(), 'Bedrock: the secret of that key (else AWS_SECRET_ACCESS_KEY).').optional(),
+    aws_assume_role_arn: referenceable(z.string(), 'Bedrock: an IAM role to assume (STS AssumeRole) with those credentials, and call Bedrock as.').optional(),
+    aws_role_session_name: str("Bedrock: the assumed role's session name (default `kong`)."),
+    aws_sts_endpoint_url: url
+      .optional()
+      .describe('Bedrock: the STS endpoint to assume the role at (default: the regional https://sts.<region>.amazonaws.com).'),
     allow_override: z
       .boolean({ error: 'expected a boolean' })
       .default(false)

@@ -7,6 +7,7 @@ import type { StreamEvent } from './drivers/types.js'
 import { jsonLinesFramer } from './json-lines-framer.js'
 import { sseFramer } from './sse-framer.js'
 import { jsonArrayFramer } from './stream-json-array.js'
+import { eventStreamFramer } from './stream-eventstream.js'
 
 export interface Framer {
   /** The events this chunk completes (none while a message is still incomplete). */
@@ -28,6 +29,8 @@ const FRAMERS: ReadonlyMap<string, () => Framer> = new Map<string, () => Framer>
   ['application/x-ndjson', jsonLinesFramer],
   // Gemini streams one JSON array (Kong's GEMINI_STREAM_CONTENT_TYPE).
   ['application/json', jsonArrayFramer],
+  // Bedrock's ConverseStream (Kong's AWS_STREAM_CONTENT_TYPE).
+  ['application/vnd.amazon.eventstream', eventStreamFramer],
 ])
 
 /** A fresh framer for this Content-Type header, or undefined when Kong does not translate that type (passed on as is). */

@@ -19,13 +19,13 @@ export type CredentialProvider = () => Promise<AwsCredentials>
 
 /** No source had credentials; the message names the sources, never a value. */
 export class NoCredentials extends Error {
-  constructor() {
-    super('no AWS credentials: set aws_key and aws_secret, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment')
+  constructor(fields = 'aws_key and aws_secret') {
+    super(`no AWS credentials: set ${fields}, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment`)
   }
 }
 
-/** The plugin's key and secret when set, else the environment's (read once, now). */
-export function configOrEnvCredentials(key: string | undefined, secret: string | undefined, env: NodeJS.ProcessEnv): CredentialProvider {
+/** The plugin's key and secret when set, else the environment's (read once, now); `fields` names the plugin's two fields when there are none. */
+export function configOrEnvCredentials(key: string | undefined, secret: string | undefined, env: NodeJS.ProcessEnv, fields?: string): CredentialProvider {
   if (key !== undefined && secret !== undefined) {
     const fixed: AwsCredentials = { accessKeyId: key, secretAccessKey: secret }
     return () => Promise.resolve(fixed)
@@ -39,5 +39,5 @@ export function configOrEnvCredentials(key: string | undefined, secret: string |
       : { accessKeyId: id, secretAccessKey: secretKey }
     return () => Promise.resolve(fromEnv)
   }
-  return () => Promise.reject(new NoCredentials())
+  return () => Promise.reject(new NoCredentials(fields))
 }

@@ -18,7 +18,7 @@ export interface SignableRequest {
   readonly port: number
   /** The path exactly as sent (already escaped). */
   readonly path: string
-  readonly query?: Readonly<Record<string, string>>
+  readonly query?: Readonly<Record<string, string | string[]>>
   /** Lower-case names. `host` is added from host and port. */
   readonly headers: Readonly<Record<string, string>>
   readonly body: string | Buffer

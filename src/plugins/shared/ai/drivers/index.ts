@@ -2,6 +2,7 @@
 import type { Provider } from '../schema.js'
 import { anthropic } from './anthropic.js'
 import { azure } from './azure.js'
+import { bedrock } from './bedrock.js'
 import { cohere } from './cohere.js'
 import { gemini } from './gemini.js'
 import { huggingface } from './huggingface.js'
@@ -10,6 +11,6 @@ import { mistral } from './mistral.js'
 import { openai } from './openai.js'
 import type { Driver } from './types.js'
 
-export const DRIVERS: Partial<Record<Provider, Driver>> = { openai, azure, anthropic, cohere, mistral, llama2, gemini, huggingface }
+export const DRIVERS: Partial<Record<Provider, Driver>> = { openai, azure, anthropic, cohere, mistral, llama2, gemini, huggingface, bedrock }
 
 export type { Driver, Endpoint } from './types.js'

@@ -51,15 +51,43 @@ export interface StreamFrame {
  */
 export type StreamTranslator = (event: StreamEvent) => StreamFrame | undefined
 
-/** A credential fetched rather than configured (gemini's GCP access token), made once per plugin instance. */
-export interface Identity {
-  /** The headers this request gets upstream, or why there are none (the request is then refused before proxying). */
-  headers(): Promise<Result<Record<string, string>>>
-}
-
 /** Who reads an answer: the transformer plugins refuse what ai-proxy passes on (gemini's safety blocks). */
 export interface AnswerContext {
   transformer?: boolean
+}
+
+/** A request as it goes on the wire, for a driver to authenticate (sign) it. */
+export interface OutgoingRequest {
+  readonly method: string
+  readonly scheme: 'http' | 'https'
+  readonly host: string
+  readonly port: number
+  /** The path exactly as sent (already escaped). */
+  readonly path: string
+  /** The query as sent (a repeated name has each of its values). */
+  readonly query: Readonly<Record<string, string | string[]>>
+  readonly body: string | Buffer
+}
+
+/**
+ * What a driver keeps per plugin config (Kong's cloud_identity_function):
+ * made once when the config is compiled, used by each request.
+ */
+export interface DriverIdentity {
+  /** Why this config cannot reach the provider (Kong: `AWS region not specified anywhere`): each request fails before proxying. */
+  readonly error?: string
+  /** Kong's configure_request when it depends on the identity (bedrock's region) and on streaming (converse-stream). */
+  endpoint?(model: AiModel, routeType: RouteType, stream: boolean): Result<Endpoint>
+  /** Headers fetched for each request (gemini's GCP access token), or why there are none: the request is refused before proxying. */
+  headers?(): Promise<Result<Record<string, string>>>
+  /** Headers that authenticate the request as sent (bedrock's SigV4); rejects with a reason fit for the log, never a secret. */
+  sign?(req: OutgoingRequest): Promise<Record<string, string>>
+}
+
+export interface IdentityContext {
+  readonly node: NodeView
+  /** The process environment, read when the config is compiled. */
+  readonly env: NodeJS.ProcessEnv
 }
 
 export interface Driver {
@@ -83,8 +111,10 @@ export interface Driver {
   readonly headerAuthOnly?: boolean
   /** Headers the provider needs besides the configured auth (anthropic-version). */
   headers?(model: AiModel): Record<string, string>
-  /** Kong's cloud identity (`auth.gcp_use_service_account`): undefined when the config asks for none. */
-  identity?(auth: AiAuth | undefined, node: NodeView): Identity | undefined
+  /** Kong's cloud_identity_function: per-config credentials, endpoint and signer (bedrock), or fetched tokens (gemini); absent, the configured auth is all. */
+  identity?(llm: { auth?: AiAuth | undefined; model: AiModel }, ctx: IdentityContext): DriverIdentity | undefined
+  /** The model takes no system prompt (Kong's bedrock_unsupported_system_role_patterns): the transformers ask it differently. */
+  refusesSystemPrompt?(model: AiModel): boolean
   /** Extra fields of the logged `meta` (Kong's ai_extra_meta: azure's ids). */
   meta?(model: AiModel): Record<string, string | undefined>
 }
