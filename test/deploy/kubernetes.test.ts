@@ -85,6 +85,9 @@ for (const kubectl of KUBECTLS)
         ['/etc/gateway/config', '/etc/gateway/credentials'],
         'the ConfigMap and Secret directories, both given to serve',
       )
+      for (const m of c.volumeMounts ?? [])
+        t.notOk(m.subPath ?? m.subPathExpr, `${m.mountPath}: no subPath (a subPath mount never receives ConfigMap/Secret updates)`)
+      t.notOk(pod.volumes?.find((v) => v.name === 'config')?.configMap?.items, 'the whole ConfigMap, not selected items')
       t.ok(find(objs, 'PodDisruptionBudget', 'gateway'), 'a PodDisruptionBudget')
       const np = find(objs, 'NetworkPolicy', 'gateway') as unknown as NetworkPolicy
       t.ok(np, 'a NetworkPolicy')
