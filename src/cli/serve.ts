@@ -7,7 +7,7 @@ import { parseStreamListen, splitStreamListen } from '../runtime/stream/listener
 import { singleFileMount } from '../reload/mount-check.js'
 import { createLogger, LOG_LEVELS, pluginLogger, type LogLevel } from '../observability/logger.js'
 import { textLine } from './report.js'
-import { availableParallelism } from 'node:os'
+import { autoWorkers } from './cpu-limit.js'
 import { installSafetyNet } from './safety-net.js'
 import { luaRequires, REQUIRES_OPTION } from './lua-requires.js'
 import { KEEPALIVE_OPTIONS, upstreamKeepalive } from './upstream-keepalive.js'
@@ -81,7 +81,7 @@ export async function serve(args: string[], io: Io): Promise<number> {
     },
   })
   const workersSpec = values.workers ?? io.env.GATEWAY_WORKERS ?? '1'
-  const workerCount = workersSpec === 'auto' ? availableParallelism() : Number(workersSpec)
+  const workerCount = workersSpec === 'auto' ? autoWorkers() : Number(workersSpec)
   if (!Number.isInteger(workerCount) || workerCount < 1) {
     io.err("gateway serve: --workers must be a whole number of at least 1, or 'auto'")
     return 2
