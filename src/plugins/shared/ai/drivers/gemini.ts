@@ -169,9 +169,9 @@ export const gemini: Driver = {
   },
   // Kong's pre_request: no compression, which breaks Gemini's streams.
   headers: () => ({ 'accept-encoding': 'identity' }),
-  identity({ auth }, { node, env }) {
+  identity({ auth }, ctx) {
     if (!auth?.gcp_use_service_account) return undefined
-    const source = gcpTokenSource(auth.gcp_service_account_json ?? env.GCP_SERVICE_ACCOUNT, node)
+    const source = gcpTokenSource(auth.gcp_service_account_json ?? ctx.env.GCP_SERVICE_ACCOUNT, ctx.node)
     return {
       async headers() {
         const t = await source.token()
