@@ -9,6 +9,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto'
 import type { Collection } from '../../config/schema/context.js'
+import { COLLECTIONS } from '../../config/schema/declarative.js'
 import { canonical } from './canonical.js'
 import { generatedKey, type Snapshot } from './snapshot.js'
 
@@ -19,30 +20,6 @@ export interface Identity {
 }
 
 type Entity = Readonly<Record<string, unknown>>
-
-/** The order labels are built in: a label may name the entities before it. */
-const ORDER: readonly Collection[] = [
-  'vaults',
-  'certificates',
-  'snis',
-  'ca_certificates',
-  'services',
-  'routes',
-  'consumers',
-  'upstreams',
-  'targets',
-  'plugins',
-  'keyauth_credentials',
-  'basicauth_credentials',
-  'jwt_secrets',
-  'hmacauth_credentials',
-  'acls',
-  'oauth2_credentials',
-  'oauth2_tokens',
-  'oauth2_authorization_codes',
-  'key_sets',
-  'keys',
-]
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex')
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
@@ -65,7 +42,8 @@ export class Identities {
   readonly #lists = new Map<Collection, Identity[]>()
 
   constructor(private readonly snapshot: Snapshot) {
-    for (const c of ORDER) {
+    // Kong's load order, parents first: a label may name the entities before it.
+    for (const c of COLLECTIONS) {
       const seen = new Map<string, number>()
       const ordinal = new Map<string, number>()
       const ids = new Map<string, Identity>()
