@@ -3,9 +3,11 @@
  *
  * Each route becomes one matcher per path group (all its regex paths; one group
  * per distinct prefix length), ordered by Kong's 64-bit priority and then by id.
- * Prefix paths sit in a character trie and plain hosts in a map, so a lookup
- * only checks the few matchers that can match; results are cached in an LRU
- * keyed by the request fields routes look at.
+ * Prefix paths sit in a character trie, so a lookup checks only the prefix
+ * matchers on the request path's way down it, and the regex and path-less
+ * matchers, in priority order; results are cached in an LRU keyed by the
+ * request fields routes look at. The predicates are in route-matchers.ts and
+ * explain's verdicts in router-explain.ts.
  */
 import { setImmediate } from 'node:timers/promises'
 import { LRUCache } from 'lru-cache'
