@@ -13,7 +13,7 @@ const elements = [
   { type: 'lua-syntax', pattern: 'src/lua/syntax' },
   { type: 'lua', pattern: 'src/lua' },
   { type: 'config', pattern: 'src/config' },
-  { type: 'plugin-contract', pattern: 'src/plugins/{types,registry,bundled,set}.ts', mode: 'file' },
+  { type: 'plugin-contract', pattern: 'src/plugins/{types,kit,node-view,stream-kit,registry,bundled,set}.ts', mode: 'file' },
   { type: 'plugin-shared', pattern: 'src/plugins/shared' },
   { type: 'plugin-definition', pattern: 'src/plugins/*/{index,schema}.ts', mode: 'file', capture: ['name'] },
   { type: 'plugin-handler', pattern: 'src/plugins/*/handler.ts', mode: 'file', capture: ['name'] },
