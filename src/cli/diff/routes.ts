@@ -4,13 +4,15 @@
  * whose upstream or targets changed, or whose effective plugin chain changed
  * (which instance of each plugin applies after Kong's precedence, global and
  * consumer-scoped instances included, its config, and the access-phase order
- * after `ordering`), read from the chains the compile layer builds.
+ * after `ordering`), read from the chains the compile layer builds; and
+ * routes whose requests another route now takes (takeover.ts).
  */
 import type { Chain, Chains, PluginInstance, Slot } from '../../compile/chains.js'
 import type { Config, Route } from '../../config/model.js'
 import type { Collection } from '../../config/schema/context.js'
 import type { EntityDiff, Pair, Side } from './entities.js'
 import { inertChains } from './chains.js'
+import { takeovers } from './takeover.js'
 
 export interface RouteImpact {
   readonly route: string
@@ -51,20 +53,21 @@ export async function routeImpacts(diff: EntityDiff, oldConfig: Config, newConfi
 }
 
 function impacts(diff: EntityDiff, sides: Sides): RouteImpact[] {
-  const out: RouteImpact[] = []
   const services = { old: byId(diff, 'services', 'old'), new: byId(diff, 'services', 'new') }
   const plugins = { old: byId(diff, 'plugins', 'old'), new: byId(diff, 'plugins', 'new') }
   // Only a consumer some plugin is scoped to can change which instance applies (and a
   // config with many routes and consumers is not walked route × consumer).
   const scoped = new Set<unknown>([...sides.old.config.plugins, ...sides.new.config.plugins].map((x) => x.consumer).filter((c) => c !== undefined))
   const consumers = (diff.pairs.get('consumers') ?? []).filter((c) => scoped.has(c.old?.entity.id) || scoped.has(c.new?.entity.id))
-  for (const p of diff.pairs.get('routes') ?? []) {
+  const routes = diff.pairs.get('routes') ?? []
+  const found = new Map<Pair, { change: RouteImpact['change']; reasons: string[] }>()
+  for (const p of routes) {
     if (!p.old) {
-      out.push({ route: p.new!.identity.label, change: 'added', reasons: ['new route'] })
+      found.set(p, { change: 'added', reasons: ['new route'] })
       continue
     }
     if (!p.new) {
-      out.push({ route: p.old.identity.label, change: 'removed', reasons: ['route removed'] })
+      found.set(p, { change: 'removed', reasons: ['route removed'] })
       continue
     }
     const reasons: string[] = []
@@ -74,10 +77,24 @@ function impacts(diff: EntityDiff, sides: Sides): RouteImpact[] {
     const oldRoute = p.old.entity as unknown as Route
     const newRoute = p.new.entity as unknown as Route
     reasons.push(...chainReasons(sides.old.chains.forRoute(oldRoute), sides.new.chains.forRoute(newRoute), plugins, consumers))
-    if (reasons.length > 0) out.push({ route: p.new.identity.label, change: 'changed', reasons })
+    if (reasons.length > 0) found.set(p, { change: 'changed', reasons })
   }
-  // The new file's routes in its order, then the removed ones (stable sort).
-  return out.sort((x, y) => Number(x.change === 'removed') - Number(y.change === 'removed'))
+  const entry = (p: Pair) => found.get(p) ?? found.set(p, { change: 'changed', reasons: [] }).get(p)!
+  const label = (p: Pair) => (p.new ?? p.old)!.identity.label
+  for (const t of takeovers(routes, sides.old.config, sides.new.config)) {
+    const to = t.to ? `to route ${label(t.to)}` : undefined
+    entry(t.from).reasons.push(
+      t.from.new
+        ? `its requests like ${t.request} now ${to ? `go ${to}` : 'match no route (404)'}`
+        : `${t.request} now ${to ? `goes ${to}` : 'matches no route (404)'}`,
+    )
+    if (t.to) entry(t.to).reasons.push(`takes requests like ${t.request} from route ${label(t.from)}`)
+  }
+  // The new file's routes in its order, then the removed ones.
+  const out: RouteImpact[] = []
+  for (const p of routes) if (p.new && found.has(p)) out.push({ route: label(p), ...found.get(p)! })
+  for (const p of routes) if (!p.new && found.has(p)) out.push({ route: label(p), ...found.get(p)! })
+  return out
 }
 
 function serviceReasons(diff: EntityDiff, route: Pair, services: { old: Map<string, Pair>; new: Map<string, Pair> }): string[] {
