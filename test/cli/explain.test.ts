@@ -247,6 +247,66 @@ t.test('request-termination and ip-restriction answers', async (t) => {
   t.match(unknown.j.plugins.phases.access.find((s: any) => s.name === 'ip-restriction').note, /--client-ip/)
 })
 
+const tls = file(`_format_version: "3.0"
+services:
+  - name: svc
+    url: http://svc.internal:8080
+    routes:
+      - { name: sni-a, protocols: [https], snis: [a.test], paths: [/s] }
+      - { name: sni-wild, protocols: [https], snis: ["*.sni.test"], paths: [/s] }
+      - { name: sni-right, protocols: [https], snis: ["sni.*"], paths: [/s] }
+      - { name: plain, paths: [/s] }
+  - name: db
+    url: tcp://10.0.0.9:5432
+    routes:
+      - { name: pg, protocols: [tcp], destinations: [{ port: 5432 }] }
+      - { name: tls-db, protocols: [tls], snis: [db.test] }
+`)
+
+t.test('snis: the server name decides among https routes; each loser says which name it wanted', async (t) => {
+  // The URL's host is the server name unless --sni names another.
+  const a = await json(tls, 'GET', 'https://a.test/s')
+  t.equal(a.j.request.sni, 'a.test')
+  t.equal(a.j.route.name, 'sni-a')
+  t.same(a.j.route.matched, ['sni', 'path'])
+  t.same(lost(a.j, 'sni-wild'), ['sni'])
+  t.match(a.j.runner_ups.find((c: any) => c.name === 'sni-wild').lost[0].detail, 'a.test is not one of *.sni.test')
+  // snis count as an attribute kind: the route without them ranks below.
+  t.match(a.j.runner_ups.find((c: any) => c.name === 'plain').lost[0].detail, /fewer attribute kinds \(1 < 2\)/)
+  // spec/01-unit/08-router_spec.lua:1768 leftmost wildcards, :1780 rightmost, :1789 no match
+  for (const sni of ['foo.sni.test', 'foo.bar.sni.test']) t.equal((await json(tls, 'GET', 'https://any.test/s', '--sni', sni)).j.route.name, 'sni-wild', sni)
+  for (const sni of ['sni.foo', 'sni.foo.bar']) t.equal((await json(tls, 'GET', 'https://any.test/s', '--sni', sni)).j.route.name, 'sni-right', sni)
+  const none = await json(tls, 'GET', 'https://any.test/s', '--sni', 'bar.sni.foo')
+  t.equal(none.j.route.name, 'plain')
+  t.same(
+    ['sni-a', 'sni-wild', 'sni-right'].map((n) => lost(none.j, n)),
+    [['sni'], ['sni'], ['sni']],
+  )
+})
+
+t.test('snis are not checked on plain http; the https-only route then answers 426', async (t) => {
+  // spec/01-unit/08-router_spec.lua:4716 "[sni] is ignored for http request"
+  const { code, j } = await json(tls, 'GET', 'http://a.test/s')
+  t.equal(code, 0)
+  t.match(j.route.matched, ['sni (not checked: plain http)', 'path'])
+  t.equal(j.request.sni, null)
+  // spec/02-integration/05-proxy/06-ssl_spec.lua:370 an https-only route answers plain http with 426
+  t.same(j.answer, { status: 426, message: 'Please use HTTPS protocol', by: 'protocol' })
+})
+
+t.test('stream routes are not in the HTTP router: listed as excluded, with why', async (t) => {
+  const { code, j } = await json(tls, 'GET', 'https://db.test/')
+  t.equal(code, 1)
+  t.same(j.answer, { status: 404, message: 'no Route matched with those values', by: 'router' })
+  const db = j.runner_ups.find((c: any) => c.name === 'tls-db')
+  t.equal(db.rank, null)
+  t.same(db.lost, [{ reason: 'excluded', detail: 'not in the HTTP router: its protocols (tls) belong to the stream router' }])
+  t.notOk(
+    j.runner_ups.some((c: any) => c.name === 'pg'),
+    'a tcp route with nothing in common with the request is not listed',
+  )
+})
+
 t.test('the built command: aligned text output and its exit code from bin/gateway', async (t) => {
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'gateway')
   const r = spawnSync(process.execPath, [bin, 'explain', plugins, 'GET', 'http://h.test/app'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })

@@ -92,3 +92,62 @@ t.test('after a hot reload /explain answers from the new config; bad input is a 
   t.equal(bad.status, 400)
   t.equal((await ask('GET', 'not a url')).status, 400)
 })
+
+t.test('consistent hashing: the target /explain picks is the one the proxy sends to', async (t) => {
+  const ups = await Promise.all(['t1', 't2', 't3'].map((n) => startUpstream(n)))
+  const targets = ups.map((u) => `      - { target: "127.0.0.1:${u.port}" }`).join('\n')
+  const g = await gateway(
+    `_format_version: "3.0"
+upstreams:
+  - name: by-cookie
+    algorithm: consistent-hashing
+    hash_on: cookie
+    hash_on_cookie: hashme
+    targets:
+${targets}
+  - name: by-header
+    algorithm: consistent-hashing
+    hash_on: header
+    hash_on_header: x-user
+    targets:
+${targets}
+services:
+  - { name: sticky, host: by-cookie, routes: [{ name: sticky, paths: [/sticky] }] }
+  - { name: per-user, host: by-header, routes: [{ name: per-user, paths: [/user] }] }
+`,
+    { adminListen: '127.0.0.1:0' },
+  )
+  t.teardown(async () => {
+    await g.close()
+    await Promise.all(ups.map((u) => u.close()))
+  })
+  const targetOf = (name: string) => `127.0.0.1:${ups.find((u) => u.requests.length > 0 && u.requests.at(-1)!.name === name)!.port}`
+  const explain = async (url: string, headers: string[]) => {
+    const q = new URLSearchParams({ method: 'GET', url })
+    for (const h of headers) q.append('header', h)
+    return (await fetchRaw(`${g.adminUrl}/explain?${q}`)).json<any>().upstream.balancer
+  }
+  const picks = new Set<string>()
+  for (const value of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {
+    for (const [path, header] of [
+      ['/sticky', `Cookie: hashme=${value}`],
+      ['/user', `x-user: ${value}`],
+    ] as const) {
+      const b = await explain(`http://h.test${path}`, [header])
+      const colon = header.indexOf(':')
+      const r = await fetchRaw(`${g.url}${path}`, { headers: { [header.slice(0, colon)]: header.slice(colon + 2) } })
+      t.equal(r.status, 200)
+      t.equal(b.pick, targetOf(r.json<{ name: string }>().name), `${path} with ${header}`)
+      picks.add(b.pick)
+    }
+  }
+  t.ok(picks.size > 1, 'different values hash to different targets')
+  // spec/02-integration/05-proxy/10-balancer/03-consistent-hashing_spec.lua:222: no cookie → the
+  // gateway sets one; the request and every later one carrying it go to the same target.
+  const first = await fetchRaw(`${g.url}/sticky`)
+  const cookie = String(first.headers['set-cookie']).split(';')[0]!
+  t.match(cookie, /^hashme=./)
+  const fresh = await explain('http://h.test/sticky', [])
+  t.match(fresh.pick_note, 'no hashme cookie: the gateway would set one with a random value')
+  t.equal((await explain('http://h.test/sticky', [`Cookie: ${cookie}`])).pick, targetOf(first.json<{ name: string }>().name))
+})
