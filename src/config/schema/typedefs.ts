@@ -197,6 +197,32 @@ export function kongUrlProblem(url: string): 'missing host in url' | 'missing sc
   return undefined
 }
 
+/** Kong's typedefs.url: a string with a scheme and a host, in Kong's words. */
+export const kongUrl = (base: z.ZodString = z.string()) =>
+  base.superRefine((v, ctx) => {
+    const problem = kongUrlProblem(v)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+
+/**
+ * Kong's typedefs.url, and one this gateway can send to: http or https with a
+ * host (the loggers' and tracers' endpoints). Kong's own messages first.
+ */
+export const httpUrl = (base: z.ZodString = z.string()) =>
+  base.superRefine((v, ctx) => {
+    const problem = kongUrlProblem(v)
+    if (problem) return void ctx.addIssue({ code: 'custom', message: problem })
+    let u: URL
+    try {
+      u = new URL(v)
+    } catch {
+      return void ctx.addIssue({ code: 'custom', message: /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? 'missing host in url' : 'missing scheme in url' })
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      ctx.addIssue({ code: 'custom', message: `unsupported scheme '${u.protocol.slice(0, -1)}' in url: expected http or https` })
+    else if (u.hostname === '') ctx.addIssue({ code: 'custom', message: 'missing host in url' })
+  })
+
 // RFC 3986 unreserved + reserved + '%'.
 const RFC3986_RE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/
 const BAD_PERCENT_RE = /%(?![0-9A-Fa-f]{2})/

@@ -7,26 +7,13 @@
  */
 import { ACL } from '../../errors.js'
 import { definePhases, type Exit, type Kit } from '../types.js'
+import { authenticatedGroups } from '../shared/auth.js'
 import type { AclConfig } from './schema.js'
 
 const { FORBIDDEN, UNAUTHORIZED } = ACL
 
 /** `true` = refuse; a string = allowed, with the groups header value. */
 type Decision = true | string
-
-/**
- * Kong accepts any table and reads its array part: an empty Lua table (which
- * reaches JS as `{}`, not `[]`) is an empty list of groups, not "no groups".
- */
-function authenticatedGroups(kit: Kit): readonly string[] | undefined {
-  const v = kit.shared.authenticated_groups
-  if (Array.isArray(v)) return v.filter((g): g is string => typeof g === 'string')
-  if (typeof v !== 'object' || v === null) return undefined
-  const record = v as Record<string, unknown>
-  const out: string[] = []
-  for (let i = 1; i in record; i++) if (typeof record[i] === 'string') out.push(record[i] as string)
-  return out
-}
 
 export default definePhases<AclConfig>((conf, env) => {
   const denyMode = (conf.deny?.length ?? 0) > 0

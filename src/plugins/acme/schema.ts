@@ -6,7 +6,7 @@
  * without a database).
  */
 import * as z from 'zod'
-import { checkAddress, host, kongUrlProblem, markSecret, metaFields, oneOf, oneOfInt, port, referenceable, whenValid } from '../../config/schema/typedefs.js'
+import { checkAddress, host, kongUrl, markSecret, metaFields, oneOf, oneOfInt, port, referenceable, whenValid } from '../../config/schema/typedefs.js'
 import { redisFields } from '../shared/redis/schema.js'
 
 /** Kong's reserved storage key prefixes (kong/plugins/acme/reserved_words.lua); also the keys the plugin writes. */
@@ -36,10 +36,7 @@ export const SHARED_DICTS = [
 // Kong's `match = "%w*%p*@+%w*%.?%w*"`, unanchored: any text holding an '@'.
 const email = z.string().refine((v) => v.includes('@'), { error: (iss) => `invalid value: ${String(iss.input)}` })
 
-const url = z.string().superRefine((v, ctx) => {
-  const problem = kongUrlProblem(v)
-  if (problem) ctx.addIssue({ code: 'custom', message: problem })
-})
+const url = kongUrl()
 
 /** Kong's typedefs.hosts element: at most one '*', as the leftmost or rightmost label. */
 const domain = z.string().superRefine((v, ctx) => {

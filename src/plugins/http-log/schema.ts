@@ -1,28 +1,11 @@
 /** http-log (Kong PRIORITY 12): sends each request's log record to an HTTP server, in batches. */
 import * as z from 'zod'
-import { headerName, kongUrlProblem, metaFields, oneOf, referenceable } from '../../config/schema/typedefs.js'
+import { headerName, httpUrl, metaFields, oneOf, referenceable } from '../../config/schema/typedefs.js'
 import { customFieldsByLua } from '../shared/log-fields-schema.js'
 import { queueSchema } from '../shared/queue.js'
 
 // Kong's typedefs.url: parsed, with a host and a scheme. Only http and https can be sent to.
-const url = z.string().superRefine((v, ctx) => {
-  // Kong's own checks first, in its words; then what this gateway can send to.
-  const problem = kongUrlProblem(v)
-  if (problem) {
-    ctx.addIssue({ code: 'custom', message: problem })
-    return
-  }
-  let u: URL
-  try {
-    u = new URL(v)
-  } catch {
-    ctx.addIssue({ code: 'custom', message: /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? 'missing host in url' : 'missing scheme in url' })
-    return
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    ctx.addIssue({ code: 'custom', message: `unsupported scheme '${u.protocol.slice(0, -1)}' in url: expected http or https` })
-  else if (u.hostname === '') ctx.addIssue({ code: 'custom', message: 'missing host in url' })
-})
+const url = httpUrl()
 
 const FORBIDDEN: Record<string, string> = {
   host: "cannot contain 'Host' header",

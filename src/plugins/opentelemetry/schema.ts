@@ -1,26 +1,11 @@
 /** opentelemetry (Kong PRIORITY 14): the config record (kong/plugins/opentelemetry/schema.lua). */
 import * as z from 'zod'
-import { headerName, kongUrlProblem, metaFields, number, oneOf, referenceable, timeoutMs } from '../../config/schema/typedefs.js'
+import { headerName, httpUrl, metaFields, number, oneOf, referenceable, timeoutMs } from '../../config/schema/typedefs.js'
 import { queueSchemaWith } from '../shared/queue.js'
 import { HEADER_TYPES, propagationSchema } from '../shared/tracing/propagation/index.js'
 
 // Kong's typedefs.url: parsed, with a host and a scheme; the exporter speaks http and https.
-const url = z.string().superRefine((v, ctx) => {
-  const problem = kongUrlProblem(v)
-  if (problem) {
-    ctx.addIssue({ code: 'custom', message: problem })
-    return
-  }
-  let u: URL
-  try {
-    u = new URL(v)
-  } catch {
-    ctx.addIssue({ code: 'custom', message: /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? 'missing host in url' : 'missing scheme in url' })
-    return
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    ctx.addIssue({ code: 'custom', message: `unsupported scheme '${u.protocol.slice(0, -1)}' in url: expected http or https` })
-})
+const url = httpUrl()
 
 const endpoint = (what: string) => referenceable(url, what, 'url').optional()
 

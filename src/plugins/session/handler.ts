@@ -8,6 +8,7 @@
  * the session it came with already says the same.
  */
 import { SESSION } from '../../errors.js'
+import { authenticatedGroups } from '../shared/auth.js'
 import { readBodyFields } from '../shared/body.js'
 import { definePhases, type Kit } from '../types.js'
 import { keysOf } from './format.js'
@@ -28,17 +29,6 @@ function sessionData(data: unknown): { consumer: string | undefined; credential:
     credential: typeof credential === 'string' ? credential : undefined,
     groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : undefined,
   }
-}
-
-/** Groups another plugin authenticated (Kong's ngx.ctx.authenticated_groups; a Lua table may come as an object). */
-function authenticatedGroups(kit: Kit): string[] | undefined {
-  const v = kit.shared.authenticated_groups
-  if (Array.isArray(v)) return v.filter((g): g is string => typeof g === 'string')
-  if (typeof v !== 'object' || v === null) return undefined
-  const record = v as Record<string, unknown>
-  const out: string[] = []
-  for (let i = 1; i in record; i++) if (typeof record[i] === 'string') out.push(record[i] as string)
-  return out
 }
 
 export default definePhases<SessionConfig>((conf, env) => {

@@ -103,3 +103,19 @@ export function explainAuth(
   if (!anonymous) return { answers: anonymousMissing(conf.anonymous) }
   return { identifies: { consumer: anonymous, anonymous: true }, note: `authentication fails (${failure.status}): the anonymous consumer is used` }
 }
+
+/**
+ * The groups another plugin authenticated (Kong's ngx.ctx.authenticated_groups),
+ * read as acl and session read them. Kong accepts any table and reads its array
+ * part: a Lua table may come as an object with keys 1..n, and an empty one
+ * (which reaches JS as `{}`, not `[]`) is an empty list, not "no groups".
+ */
+export function authenticatedGroups(kit: Kit): string[] | undefined {
+  const v = kit.shared.authenticated_groups
+  if (Array.isArray(v)) return v.filter((g): g is string => typeof g === 'string')
+  if (typeof v !== 'object' || v === null) return undefined
+  const record = v as Record<string, unknown>
+  const out: string[] = []
+  for (let i = 1; i in record; i++) if (typeof record[i] === 'string') out.push(record[i] as string)
+  return out
+}

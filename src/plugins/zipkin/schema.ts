@@ -1,6 +1,6 @@
 /** zipkin's config (Kong's kong/plugins/zipkin/schema.lua): where spans go, sampling, tags, propagation. */
 import * as z from 'zod'
-import { integer, kongUrlProblem, metaFields, number, oneOf, oneOfInt, referenceable } from '../../config/schema/typedefs.js'
+import { httpUrl, integer, metaFields, number, oneOf, oneOfInt, referenceable } from '../../config/schema/typedefs.js'
 import { queueSchema } from '../shared/queue.js'
 import { FORMATS, HEADER_TYPES, propagationSchema } from '../shared/tracing/propagation/index.js'
 
@@ -30,18 +30,7 @@ const staticTag = z.strictObject({
 })
 
 // Kong's typedefs.url; spans can only be POSTed over http or https.
-const url = z.string().superRefine((v, ctx) => {
-  const problem = kongUrlProblem(v)
-  if (problem) return void ctx.addIssue({ code: 'custom', message: problem })
-  let u: URL
-  try {
-    u = new URL(v)
-  } catch {
-    return void ctx.addIssue({ code: 'custom', message: 'missing host in url' })
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    ctx.addIssue({ code: 'custom', message: `unsupported scheme '${u.protocol.slice(0, -1)}' in url: expected http or https` })
-})
+const url = httpUrl()
 
 // Kong's typedefs.timeout: 0 to 2^31-2 ms.
 const timeout = (d: number, what: string) => integer(0, 2147483646).default(d).describe(`Timeout (ms) ${what} the Zipkin server.`)
