@@ -1,37 +1,13 @@
 // `gateway serve --error-default-type` and `--error-template-*` as a process (Kong's error_default_type
 // and error_template_*): applied to the gateway's own errors; a bad value or file is a usage error.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
+import { serveRun, stopServe } from '../helpers/gateway-cli.js'
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gateway')
 const dir = mkdtempSync(join(tmpdir(), 'gw-serve-'))
-
-function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (d) => (out += d))
-  child.stderr.on('data', (d) => (err += d))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const started = new Promise<Record<string, unknown>>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const line = out.split('\n').find((l) => l.includes('"gateway started"'))
-      if (line) resolve(JSON.parse(line) as Record<string, unknown>)
-    })
-    void exited.then((code) => reject(new Error(`exited ${code}: ${err}`)))
-  })
-  started.catch(() => {}) // tests that expect an exit do not await it
-  return { child, started, exited, output: () => ({ out, err }) }
-}
-
-const stop = async (child: ChildProcess, exited: Promise<number | null>) => {
-  if (child.exitCode === null) child.kill('SIGTERM')
-  return exited
-}
 
 t.test('--error-default-type and --error-template-*: applied; a bad value or file is a usage error (2)', async (t) => {
   // spec/02-integration/05-proxy/12-error_default_type_spec.lua:84 (Kong's error_default_type, error_template_*)
@@ -40,18 +16,18 @@ t.test('--error-default-type and --error-template-*: applied; a bad value or fil
   const template = join(dir, 'error.xml')
   writeFileSync(template, '<e>%s</e>')
   const base = ['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off']
-  const p = run([...base, '--error-default-type', 'application/xml'], { GATEWAY_ERROR_TEMPLATE_XML: template })
-  t.teardown(() => stop(p.child, p.exited))
+  const p = serveRun([...base, '--error-default-type', 'application/xml'], { GATEWAY_ERROR_TEMPLATE_XML: template })
+  t.teardown(() => stopServe(p))
   const proxy = ((await p.started).proxy as string[])[0]!
   const r = await request(`http://${proxy}/`)
   t.equal(r.statusCode, 502)
   t.equal(r.headers['content-type'], 'application/xml; charset=utf-8')
   t.equal(await r.body.text(), '<e>An invalid response was received from the upstream server</e>')
-  await stop(p.child, p.exited)
-  const badType = run([...base, '--error-default-type', 'text/csv'])
+  await stopServe(p)
+  const badType = serveRun([...base, '--error-default-type', 'text/csv'])
   t.equal(await badType.exited, 2)
   t.match(badType.output().err, "--error-default-type must be one of application/json, application/xml, text/html, text/plain, not 'text/csv'")
-  const missing = run([...base, '--error-template-html', join(dir, 'nope.html')])
+  const missing = serveRun([...base, '--error-template-html', join(dir, 'nope.html')])
   t.equal(await missing.exited, 2)
   t.match(missing.output().err, /--error-template-html: cannot read .*nope\.html: ENOENT/)
 })

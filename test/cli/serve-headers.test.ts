@@ -1,36 +1,21 @@
 // `gateway serve --headers / --headers-upstream / --allow-debug-header` (Kong's `headers`,
 // `headers_upstream` and `allow_debug_header`) as a process: the flag and its environment variable reach the request
 // path, and a bad value is a usage error. What each value does: test/runtime/server-tokens-kong.test.ts, debug-header-kong.test.ts.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
+import { serveRun } from '../helpers/gateway-cli.js'
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gateway')
 const file = join(mkdtempSync(join(tmpdir(), 'gw-headers-')), 'kong.yml')
 writeFileSync(file, '_format_version: "3.0"\n')
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off', ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (d) => (out += d))
-  child.stderr.on('data', (d) => (err += d))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const started = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const line = out.split('\n').find((l) => l.includes('"gateway started"'))
-      if (line) resolve((JSON.parse(line) as { proxy: string[] }).proxy[0]!)
-    })
-    void exited.then((code) => reject(new Error(`exited ${code}: ${err}`)))
-  })
-  started.catch(() => {})
-  return { child, started, exited, err: () => err }
+  const p = serveRun(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off', ...args], env)
+  const started = p.started.then((s) => s.proxy[0]!)
+  started.catch(() => {}) // tests that expect an exit do not await it
+  return { child: p.child, exited: p.exited, started, err: () => p.output().err }
 }
 
 async function headersOf(args: string[], env: Record<string, string> = {}) {

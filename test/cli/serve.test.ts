@@ -1,37 +1,13 @@
 // `gateway serve` as a process: flags and environment, refusing a bad file, stopping on SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
+import { serveRun, stopServe } from '../helpers/gateway-cli.js'
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gateway')
 const dir = mkdtempSync(join(tmpdir(), 'gw-serve-'))
-
-function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (d) => (out += d))
-  child.stderr.on('data', (d) => (err += d))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const started = new Promise<Record<string, unknown>>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const line = out.split('\n').find((l) => l.includes('"gateway started"'))
-      if (line) resolve(JSON.parse(line) as Record<string, unknown>)
-    })
-    void exited.then((code) => reject(new Error(`exited ${code}: ${err}`)))
-  })
-  started.catch(() => {}) // tests that expect an exit do not await it
-  return { child, started, exited, output: () => ({ out, err }) }
-}
-
-const stop = async (child: ChildProcess, exited: Promise<number | null>) => {
-  if (child.exitCode === null) child.kill('SIGTERM')
-  return exited
-}
 
 t.test('serves a file given by environment variables, and exits 0 on SIGTERM', async (t) => {
   const file = join(dir, 'ok.yml')
@@ -39,8 +15,8 @@ t.test('serves a file given by environment variables, and exits 0 on SIGTERM', a
     file,
     '_format_version: "3.0"\nroutes:\n  - paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: from env }\n',
   )
-  const p = run([], { GATEWAY_CONFIG: file, GATEWAY_LISTEN: '127.0.0.1:0', GATEWAY_ADMIN_LISTEN: '127.0.0.1:0' })
-  t.teardown(() => stop(p.child, p.exited))
+  const p = serveRun([], { GATEWAY_CONFIG: file, GATEWAY_LISTEN: '127.0.0.1:0', GATEWAY_ADMIN_LISTEN: '127.0.0.1:0' })
+  t.teardown(() => stopServe(p))
   const info = await p.started
   const proxy = (info.proxy as string[])[0]!
   const r = await request(`http://${proxy}/`)
@@ -48,14 +24,17 @@ t.test('serves a file given by environment variables, and exits 0 on SIGTERM', a
   const ready = await request(`http://${info.admin as string}/readyz`)
   t.equal(ready.statusCode, 200)
   await ready.body.dump()
-  t.equal(await stop(p.child, p.exited), 0)
+  t.equal(await stopServe(p), 0)
 })
 
 t.test('flags win over the environment', async (t) => {
   const file = join(dir, 'flags.yml')
   writeFileSync(file, '_format_version: "3.0"\n')
-  const p = run(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'], { GATEWAY_CONFIG: join(dir, 'missing.yml'), GATEWAY_LISTEN: 'bad' })
-  t.teardown(() => stop(p.child, p.exited))
+  const p = serveRun(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'], {
+    GATEWAY_CONFIG: join(dir, 'missing.yml'),
+    GATEWAY_LISTEN: 'bad',
+  })
+  t.teardown(() => stopServe(p))
   const info = await p.started
   t.equal(info.admin, 'off')
   t.match((info.proxy as string[])[0], /^127\.0\.0\.1:\d+$/)
@@ -64,7 +43,7 @@ t.test('flags win over the environment', async (t) => {
 t.test('an invalid file prints the validate errors and exits 1', async (t) => {
   const file = join(dir, 'bad.yml')
   writeFileSync(file, '_format_version: "3.0"\nservices:\n  - name: a\n    port: 99999\n')
-  const p = run(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'])
+  const p = serveRun(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'])
   t.equal(await p.exited, 1)
   const { err } = p.output()
   t.match(err, `${file}:3:5: services[0].host: required field missing (in service 'a')`)
@@ -72,11 +51,11 @@ t.test('an invalid file prints the validate errors and exits 1', async (t) => {
 })
 
 t.test('a missing file or a bad listen address is a usage error (2)', async (t) => {
-  const missing = run(['--config', join(dir, 'nope.yml'), '--admin-listen', 'off'])
+  const missing = serveRun(['--config', join(dir, 'nope.yml'), '--admin-listen', 'off'])
   t.equal(await missing.exited, 2)
   const file = join(dir, 'ok2.yml')
   writeFileSync(file, '_format_version: "3.0"\n')
-  const bad = run(['--config', file, '--listen', 'nonsense', '--admin-listen', 'off'])
+  const bad = serveRun(['--config', file, '--listen', 'nonsense', '--admin-listen', 'off'])
   t.equal(await bad.exited, 2)
   t.match(bad.output().err, "invalid listen address 'nonsense'")
 })
@@ -86,8 +65,8 @@ t.test('a changed file is reloaded and logged; SIGHUP reloads on demand', async 
   const cfg = (m: string) =>
     `_format_version: "3.0"\nroutes:\n  - paths: [/]\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: ${m} }\n`
   writeFileSync(file, cfg('before'))
-  const p = run(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'])
-  t.teardown(() => stop(p.child, p.exited))
+  const p = serveRun(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off'])
+  t.teardown(() => stopServe(p))
   const info = await p.started
   const url = `http://${(info.proxy as string[])[0]}/`
   writeFileSync(file, cfg('after'))
@@ -118,19 +97,19 @@ t.test('headers with underscores are kept by default (Kong); --underscores-in-he
     '_format_version: "3.0"\nroutes:\n  - paths: [/]\n    headers: { x_tenant: [blue] }\n    plugins:\n      - name: request-termination\n        config: { status_code: 200, message: routed }\n',
   )
   const statusWith = async (args: string[], env: Record<string, string> = {}) => {
-    const p = run(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off', ...args], env)
-    t.teardown(() => stop(p.child, p.exited))
+    const p = serveRun(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off', ...args], env)
+    t.teardown(() => stopServe(p))
     const proxy = ((await p.started).proxy as string[])[0]!
     const r = await request(`http://${proxy}/`, { headers: { x_tenant: 'blue' } })
     await r.body.dump()
-    await stop(p.child, p.exited)
+    await stopServe(p)
     return r.statusCode
   }
   t.equal(await statusWith([]), 200, 'kept by default: the route matches on x_tenant')
   t.equal(await statusWith(['--underscores-in-headers', 'off']), 404, 'off: ignored, so no route matches')
   t.equal(await statusWith([], { GATEWAY_UNDERSCORES_IN_HEADERS: 'off' }), 404)
   t.equal(await statusWith(['--underscores-in-headers', 'on'], { GATEWAY_UNDERSCORES_IN_HEADERS: 'off' }), 200, 'the flag wins over the environment')
-  const bad = run(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off', '--underscores-in-headers', 'maybe'])
+  const bad = serveRun(['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off', '--underscores-in-headers', 'maybe'])
   t.equal(await bad.exited, 2)
 })
 
@@ -138,14 +117,14 @@ t.test('body and send limits: bad values are usage errors (2); --client-body-tim
   const file = join(dir, 'limits.yml')
   writeFileSync(file, '_format_version: "3.0"\nservices:\n  - name: s\n    url: http://127.0.0.1:9\n    routes: [{ name: r, paths: [/] }]\n')
   const base = ['--config', file, '--listen', '127.0.0.1:0', '--admin-listen', 'off']
-  const badSize = run([...base, '--client-body-buffer-size', '8x'])
+  const badSize = serveRun([...base, '--client-body-buffer-size', '8x'])
   t.equal(await badSize.exited, 2)
   t.match(badSize.output().err, '--client-body-buffer-size must be a size in bytes like 8192, 8k or 1m')
-  const badTimeout = run(base, { GATEWAY_SEND_TIMEOUT: '0' })
+  const badTimeout = serveRun(base, { GATEWAY_SEND_TIMEOUT: '0' })
   t.equal(await badTimeout.exited, 2)
   t.match(badTimeout.output().err, '--send-timeout must be a whole number of milliseconds of at least 1')
-  const p = run([...base, '--client-body-timeout', '150'], { GATEWAY_CLIENT_BODY_BUFFER_SIZE: '1k', GATEWAY_PROXY_BUFFER_SIZE: '16k' })
-  t.teardown(() => stop(p.child, p.exited))
+  const p = serveRun([...base, '--client-body-timeout', '150'], { GATEWAY_CLIENT_BODY_BUFFER_SIZE: '1k', GATEWAY_PROXY_BUFFER_SIZE: '16k' })
+  t.teardown(() => stopServe(p))
   const [host, port] = ((await p.started).proxy as string[])[0]!.split(':')
   // A body that stops after 2 of 10 bytes: the gateway closes the connection, with no answer.
   // (With the 60 s default instead, it would still be open when the test gives up after 5 s.)
