@@ -52,6 +52,12 @@ export interface Reloader {
   /** The last failure, until the file on disk is valid again (applied, or the one being served). */
   readonly lastError: ReloadResult | undefined
   readonly counts: Readonly<Record<ReloadResult['result'], number>>
+  /**
+   * The last HISTORY_SIZE results that changed something or failed (applied,
+   * invalid, unreadable), oldest first; `unchanged` re-checks are only counted
+   * (the periodic re-check would otherwise push every failure out).
+   */
+  readonly history: readonly ReloadResult[]
   close(): void
 }
 
@@ -59,6 +65,9 @@ interface Retiring {
   dispose(): void
   reach: Reach
 }
+
+/** How many reload results the history keeps: enough to see a run of failures and what fixed it, bounded whatever the churn. */
+export const HISTORY_SIZE = 50
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -90,6 +99,7 @@ export function createReloader(opts: ReloaderOptions): Reloader {
   let last: ReloadResult | undefined
   let lastError: ReloadResult | undefined
   const counts = { applied: 0, unchanged: 0, invalid: 0, unreadable: 0 }
+  const history: ReloadResult[] = []
   const retiring = new Map<NodeJS.Timeout, Retiring>()
   const paths = typeof opts.file === 'string' ? [opts.file] : [...opts.file]
   // A large config will be reloaded by the load worker: start it now, warm, rather than on the first change.
@@ -103,6 +113,10 @@ export function createReloader(opts: ReloaderOptions): Reloader {
       last = full
       if (full.result === 'invalid' || full.result === 'unreadable') lastError = full
       else if (full.result === 'applied') lastError = undefined
+      if (full.result !== 'unchanged') {
+        history.push(full)
+        if (history.length > HISTORY_SIZE) history.shift()
+      }
       opts.onResult?.(full)
       return full
     }
@@ -194,6 +208,7 @@ export function createReloader(opts: ReloaderOptions): Reloader {
       return lastError
     },
     counts,
+    history,
     close() {
       for (const [t, r] of retiring) {
         clearTimeout(t)
