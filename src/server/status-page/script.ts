@@ -193,7 +193,9 @@ function renderConfig(services, routes, consumers, chains) {
     el('tr', { 'data-name': c.username || c.custom_id || c.id }, el('td', null, c.username || '—'), el('td', null, c.custom_id || '—'), el('td', null, list(c.tags))),
   ))
   const g = chains.global
-  $('global-plugins').replaceChildren(g.rewrite.length + g.log.length + g.header_filter.length ? phasesDetails(g, []) : el('p', { class: 'note' }, 'No global plugin.'))
+  const globals = new Map()
+  for (const phase of ['rewrite', 'header_filter', 'body_filter', 'log']) for (const p of g[phase]) globals.set(p.id, p)
+  $('global-plugins').replaceChildren(globals.size ? el('div', null, ...[...globals.values()].map(pluginChip), phasesDetails(g, [])) : el('p', { class: 'note' }, 'No global plugin.'))
 }
 
 function renderUpstreams(u) {
