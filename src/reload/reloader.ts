@@ -26,6 +26,8 @@ export interface ReloadResult {
   hash?: string | undefined
   durationMs: number
   issues?: ConfigIssue[] | undefined
+  /** In the history only: how many issues past the first HISTORY_ISSUES were dropped. */
+  omittedIssues?: number | undefined
   error?: string | undefined
 }
 
@@ -68,6 +70,8 @@ interface Retiring {
 
 /** How many reload results the history keeps: enough to see a run of failures and what fixed it, bounded whatever the churn. */
 export const HISTORY_SIZE = 50
+/** Issues kept per history entry (a file can have thousands; the last result keeps them all). */
+export const HISTORY_ISSUES = 20
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -114,7 +118,8 @@ export function createReloader(opts: ReloaderOptions): Reloader {
       if (full.result === 'invalid' || full.result === 'unreadable') lastError = full
       else if (full.result === 'applied') lastError = undefined
       if (full.result !== 'unchanged') {
-        history.push(full)
+        const many = full.issues !== undefined && full.issues.length > HISTORY_ISSUES
+        history.push(many ? { ...full, issues: full.issues!.slice(0, HISTORY_ISSUES), omittedIssues: full.issues!.length - HISTORY_ISSUES } : full)
         if (history.length > HISTORY_SIZE) history.shift()
       }
       opts.onResult?.(full)

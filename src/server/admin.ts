@@ -238,7 +238,7 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
 
   // The status page's JSON (status-views.ts; documented in the README's "Status page").
   app.get('/status/reloads', async () => ({
-    data: (opts.reloader?.history ?? []).map(reloadView),
+    data: (opts.reloader?.history ?? []).map((r) => ({ ...reloadView(r), errors_omitted: r.omittedIssues ?? 0 })),
     counts: opts.reloader ? { ...opts.reloader.counts } : null,
   }))
   app.get('/status/chains', async () => chainsView(rt()))

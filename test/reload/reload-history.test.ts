@@ -4,7 +4,7 @@
 // and the history stays bounded however many reloads a node sees.
 import { writeFileSync } from 'node:fs'
 import t from 'tap'
-import { HISTORY_SIZE } from '../../src/reload/reloader.js'
+import { HISTORY_ISSUES, HISTORY_SIZE } from '../../src/reload/reloader.js'
 import { fetchRaw, gateway } from '../helpers/gateway.js'
 
 const good = (message: string) => `_format_version: "3.0"
@@ -19,7 +19,12 @@ routes:
 const broken = (n: number) => `_format_version: "3.0"\nroutes:\n  - name: broken-${n}\n    paths: [nope]\n`
 
 interface Reloads {
-  data: { result: string; configuration_hash: string | null; errors: { file?: string; line?: number; column?: number; path?: string; message: string }[] }[]
+  data: {
+    result: string
+    configuration_hash: string | null
+    errors_omitted: number
+    errors: { file?: string; line?: number; column?: number; path?: string; message: string }[]
+  }[]
   counts: Record<string, number>
 }
 
@@ -63,4 +68,18 @@ t.test(`bounded: the last ${HISTORY_SIZE} entries`, async (t) => {
   t.equal(r.counts.invalid, total, 'the counts still count every one')
   // The newest entry is the last file written: broken-<total>, whose hash the reload reported.
   t.equal(r.data.at(-1)!.configuration_hash, (await gw.reload(true)).hash)
+})
+
+t.test(`each entry keeps its first ${HISTORY_ISSUES} problems and counts the rest`, async (t) => {
+  const gw = await gateway(good('one'), { adminListen: '127.0.0.1:0' })
+  t.teardown(() => gw.close())
+  const n = HISTORY_ISSUES + 5
+  writeFileSync(gw.file, `_format_version: "3.0"\nroutes:\n${Array.from({ length: n }, (_, i) => `  - name: r${i}\n    paths: [nope]\n`).join('')}`)
+  t.equal((await gw.reload()).issues?.length, n)
+  const r = (await fetchRaw(`${gw.adminUrl}/status/reloads`)).json<Reloads>()
+  t.equal(r.data[0]!.errors.length, HISTORY_ISSUES)
+  t.equal(r.data[0]!.errors_omitted, 5)
+  t.equal(r.data[0]!.errors[0]!.line, 4, 'the first ones, in file order')
+  const status = (await fetchRaw(`${gw.adminUrl}/status`)).json<{ last_error: { errors: unknown[] } }>()
+  t.equal(status.last_error.errors.length, n, '/status keeps them all')
 })

@@ -16,10 +16,8 @@ import { startUpstream } from '../helpers/upstream.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 // Not a skip: CI installs chromium (.ci/run), so its absence is a broken machine.
-if (!existsSync(CHROMIUM)) {
-  t.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; .ci/run does) to run the status page tests`)
-  process.exit(1)
-}
+if (!existsSync(CHROMIUM))
+  throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; .ci/run does) to run the status page tests`)
 
 const ENV = { REDIS_PASSWORD: 'vault-value-SECRET-7', LOG_TOKEN: 'vault-value-SECRET-8' }
 const LITERALS = ['alice-key-SECRET-1', 'alice-pass-SECRET-2', 'alice-jwt-SECRET-3', 'bob-key-SECRET-4', 'redis-user-SECRET-5', 'log-header-SECRET-6']

@@ -89,7 +89,7 @@ function problem(p) {
 
 function renderReloads(r, status) {
   const rows = r.data.slice().reverse().map((x) =>
-    el('tr', { class: 'reload-' + x.result }, el('td', null, when(x.at)), el('td', { class: x.result }, x.result), el('td', null, el('code', null, shortHash(x.configuration_hash))), el('td', null, x.duration_ms), el('td', null, ...x.errors.map(problem))),
+    el('tr', { class: 'reload-' + x.result }, el('td', null, when(x.at)), el('td', { class: x.result }, x.result), el('td', null, el('code', null, shortHash(x.configuration_hash))), el('td', null, x.duration_ms), el('td', null, ...x.errors.map(problem), x.errors_omitted ? el('span', { class: 'problem' }, '… and ' + x.errors_omitted + ' more') : null)),
   )
   $('reloads-empty').hidden = rows.length > 0
   $('reloads').tBodies[0].replaceChildren(...rows)
