@@ -204,11 +204,14 @@ t.test('traffic: requests per route from the prometheus metrics', async (t) => {
   for (let i = 0; i < 3; i++) t.equal((await rawRequest(`${proxy}/items`)).status, 200)
   t.equal((await rawRequest(`${proxy}/invoices`, { headers: { apikey: 'alice-key-SECRET-1' } })).status, 200)
   t.equal((await rawRequest(`${proxy}/invoices`)).status, 401)
-  // A function, not a string: the page's CSP forbids evaluating strings (unsafe-eval).
-  await page.waitForFunction(() => {
-    const requests = (route: string) => Number(document.querySelector(`#traffic tr[data-route="${route}"] td.requests`)?.textContent ?? 0)
-    return requests('catalog-items') >= 3 && requests('billing-invoices') >= 2
-  })
+  // A function, not a string: the page's CSP forbids evaluating strings (unsafe-eval). No
+  // named function inside it either: a loader (tsx) may wrap those in a helper the page lacks.
+  await page.waitForFunction(() =>
+    [
+      ['catalog-items', 3],
+      ['billing-invoices', 2],
+    ].every(([route, n]) => Number(document.querySelector(`#traffic tr[data-route="${route}"] td.requests`)?.textContent ?? 0) >= Number(n)),
+  )
   t.match(await page.textContent('#traffic tr[data-route="billing-invoices"]'), /2xx 1, 4xx 1/)
   t.match(await page.textContent('#traffic tr[data-route="catalog-items"]'), /\d+ ms \/ \d+ ms \/ \d+ ms/, 'latency quantiles')
 })
