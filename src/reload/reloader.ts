@@ -26,6 +26,8 @@ export interface ReloadResult {
   hash?: string | undefined
   durationMs: number
   issues?: ConfigIssue[] | undefined
+  /** In the history only: how many issues past the first HISTORY_ISSUES were dropped. */
+  omittedIssues?: number | undefined
   error?: string | undefined
 }
 
@@ -52,6 +54,12 @@ export interface Reloader {
   /** The last failure, until the file on disk is valid again (applied, or the one being served). */
   readonly lastError: ReloadResult | undefined
   readonly counts: Readonly<Record<ReloadResult['result'], number>>
+  /**
+   * The last HISTORY_SIZE results that changed something or failed (applied,
+   * invalid, unreadable), oldest first; `unchanged` re-checks are only counted
+   * (the periodic re-check would otherwise push every failure out).
+   */
+  readonly history: readonly ReloadResult[]
   close(): void
 }
 
@@ -59,6 +67,11 @@ interface Retiring {
   dispose(): void
   reach: Reach
 }
+
+/** How many reload results the history keeps: enough to see a run of failures and what fixed it, bounded whatever the churn. */
+export const HISTORY_SIZE = 50
+/** Issues kept per history entry (a file can have thousands; the last result keeps them all). */
+export const HISTORY_ISSUES = 20
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -90,6 +103,7 @@ export function createReloader(opts: ReloaderOptions): Reloader {
   let last: ReloadResult | undefined
   let lastError: ReloadResult | undefined
   const counts = { applied: 0, unchanged: 0, invalid: 0, unreadable: 0 }
+  const history: ReloadResult[] = []
   const retiring = new Map<NodeJS.Timeout, Retiring>()
   const paths = typeof opts.file === 'string' ? [opts.file] : [...opts.file]
   // A large config will be reloaded by the load worker: start it now, warm, rather than on the first change.
@@ -103,6 +117,11 @@ export function createReloader(opts: ReloaderOptions): Reloader {
       last = full
       if (full.result === 'invalid' || full.result === 'unreadable') lastError = full
       else if (full.result === 'applied') lastError = undefined
+      if (full.result !== 'unchanged') {
+        const many = full.issues !== undefined && full.issues.length > HISTORY_ISSUES
+        history.push(many ? { ...full, issues: full.issues!.slice(0, HISTORY_ISSUES), omittedIssues: full.issues!.length - HISTORY_ISSUES } : full)
+        if (history.length > HISTORY_SIZE) history.shift()
+      }
       opts.onResult?.(full)
       return full
     }
@@ -194,6 +213,7 @@ export function createReloader(opts: ReloaderOptions): Reloader {
       return lastError
     },
     counts,
+    history,
     close() {
       for (const [t, r] of retiring) {
         clearTimeout(t)

@@ -18,13 +18,16 @@ import { healthchecksOff, targetsHealth } from '../compile/target-health.js'
 import { createMetrics } from '../observability/metrics.js'
 import type { Registry } from 'prom-client'
 import { registry as pluginRegistry } from '../plugins/registry.js'
-import type { ReloadResult, Reloader } from '../reload/reloader.js'
+import type { Reloader } from '../reload/reloader.js'
 import type { Runtime } from '../compile/runtime.js'
 import { VERSION } from '../version.js'
 import type { RuntimeHolder } from '../reload/holder.js'
 import type { ServerStats } from './listener-stats.js'
 import type { WireHeaders } from '../runtime/kong-headers.js'
 import { explain } from '../runtime/explain/explain.js'
+import { trafficOf } from '../observability/traffic.js'
+import { prefersHtml, registerPageAssets, sendPage } from './status-page/index.js'
+import { chainsView, reloadView, upstreamsView } from './status-views.js'
 
 export interface AdminServerOptions {
   holder: RuntimeHolder
@@ -53,17 +56,6 @@ const isEmpty = (c: Config) => Object.values(c).every((v) => !Array.isArray(v) |
  * as "no configuration" (spec/02-integration/02-cmd/02-start_stop_spec.lua:519).
  */
 const statusHash = (r: Runtime, hash = r.hash) => (hash === r.hash && isEmpty(r.config) ? EMPTY_CONFIG_HASH : hash)
-
-function reloadView(r: ReloadResult) {
-  return {
-    result: r.result,
-    at: r.at.toISOString(),
-    duration_ms: r.durationMs,
-    configuration_hash: r.hash ?? null,
-    errors:
-      r.issues?.map((i) => ({ file: i.file, line: i.line, column: i.column, path: i.path, message: i.message })) ?? (r.error ? [{ message: r.error }] : []),
-  }
-}
 
 // ---------------------------------------------------------------- redaction (config/secrets/display.ts)
 
@@ -244,7 +236,20 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
     }
   })
 
-  app.get('/', async () => {
+  // The status page's JSON (status-views.ts; documented in the README's "Status page").
+  app.get('/status/reloads', async () => ({
+    data: (opts.reloader?.history ?? []).map((r) => ({ ...reloadView(r), errors_omitted: r.omittedIssues ?? 0 })),
+    counts: opts.reloader ? { ...opts.reloader.counts } : null,
+  }))
+  app.get('/status/chains', async () => chainsView(rt()))
+  app.get('/status/upstreams', async () => upstreamsView(rt()))
+  app.get('/status/traffic', async () => trafficOf(await metrics.render()))
+  registerPageAssets(app)
+
+  // A browser gets the status page; API clients keep Kong's JSON (Vary: caches keep the two apart).
+  app.get('/', async (req, reply) => {
+    reply.header('vary', 'Accept')
+    if (prefersHtml(req.headers.accept)) return sendPage(reply)
     const available: Record<string, { version: string; priority: number }> = {}
     for (const def of pluginRegistry.values()) available[def.name] = { version: def.version, priority: def.priority }
     return {
