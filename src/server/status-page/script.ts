@@ -65,7 +65,8 @@ function renderStatus(s) {
   $('hash').textContent = s.configuration_hash
   $('loaded-at').textContent = when(s.loaded_at)
   const e = s.entities
-  $('entities').textContent = e.services + ' services, ' + e.routes + ' routes, ' + e.consumers + ' consumers, ' + e.plugins + ' plugins, ' + e.upstreams + ' upstreams'
+  const count = (n, one) => n + ' ' + one + (n === 1 ? '' : 's')
+  $('entities').textContent = [count(e.services, 'service'), count(e.routes, 'route'), count(e.consumers, 'consumer'), count(e.plugins, 'plugin'), count(e.upstreams, 'upstream')].join(', ')
   const c = s.reloads
   $('reload-counts').textContent = c ? c.applied + ' applied, ' + c.invalid + ' invalid, ' + c.unreadable + ' unreadable, ' + c.unchanged + ' unchanged' : 'not watching'
   const workers = s.workers
