@@ -14,7 +14,7 @@ import { CounterAuthority } from '../node/counter-authority.js'
 import { CAPACITY_BYTES } from '../node/counter-store.js'
 import { SharedDicts } from '../node/shared-dicts.js'
 import { Registry } from 'prom-client'
-import { isCountersMessage, type PrimaryChannel, type ToPrimary } from '../node/counter-protocol.js'
+import { isCountersMessage, REVOKE_TIMEOUT_MS, type PrimaryChannel, type ToPrimary } from '../node/counter-protocol.js'
 import type { ServerStats } from '../server/listener-stats.js'
 import { answerStats, statsCollector } from './worker-stats.js'
 
@@ -74,6 +74,12 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
       w.send(message, undefined, undefined, () => undefined)
       return true
     },
+    // Counter keys hold what a limit is by (an IP, a header value, a consumer id): counted, not shown.
+    onLate: (ids, keys) =>
+      opts.log.warn(
+        { workers: ids.map((id) => cluster.workers?.[id]?.process.pid ?? 0), keys: keys.length, wait_ms: REVOKE_TIMEOUT_MS },
+        'counters: a worker did not give its leases back in time; limits may refuse early until it does',
+      ),
   })
   // Kong's kong_rate_limiting_counters shm is this store: shown from here, where it lives.
   new SharedDicts(primaryMetrics, g.node.id).add('kong_rate_limiting_counters', {

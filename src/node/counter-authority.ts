@@ -38,6 +38,11 @@ export interface AuthorityOptions {
   workers(): number
   /** How long a revoke waits for a worker's answer (ms, default REVOKE_TIMEOUT_MS). */
   revokeTimeoutMs?: number
+  /**
+   * A revoke timed out: these workers kept their units on these keys, so a limit may refuse
+   * early by those units until their late answers come (the primary logs it).
+   */
+  onLate?(workers: number[], keys: string[]): void
 }
 
 interface Revocation {
@@ -228,7 +233,10 @@ export class CounterAuthority {
         // Whoever has not answered may answer later: its units are then free again.
         const now = Date.now()
         for (const [lid, l] of this.#late) if (l.until < now) this.#late.delete(lid)
-        if (asked.size > 0) this.#late.set(id, { asked, until: now + LATE_MS })
+        if (asked.size > 0) {
+          this.#late.set(id, { asked, until: now + LATE_MS })
+          this.#opts.onLate?.([...asked.keys()], keys)
+        }
         finish()
       }, this.#opts.revokeTimeoutMs ?? REVOKE_TIMEOUT_MS)
       const finish = () => {

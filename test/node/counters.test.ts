@@ -26,7 +26,11 @@ interface Link {
   onClose?: (() => void) | undefined
 }
 
-function node(t: { teardown(fn: () => void): void }, n: number, opts: { revokeTimeoutMs?: number; answerTimeoutMs?: number } = {}) {
+function node(
+  t: { teardown(fn: () => void): void },
+  n: number,
+  opts: { revokeTimeoutMs?: number; answerTimeoutMs?: number; onLate?: (workers: number[], keys: string[]) => void } = {},
+) {
   const links: Link[] = Array.from({ length: n }, () => ({ up: true, down: true }))
   const later = (fn: () => void) => setImmediate(fn)
   const authority = new CounterAuthority({
@@ -46,6 +50,7 @@ function node(t: { teardown(fn: () => void): void }, n: number, opts: { revokeTi
       return true
     },
     revokeTimeoutMs: opts.revokeTimeoutMs,
+    onLate: opts.onLate,
   })
   const workers = links.map(
     (l, id) =>
@@ -169,7 +174,8 @@ t.test('a worker that dies holding a lease: its units stay counted, and nothing 
 })
 
 t.test('a worker that does not answer a revoke: the refusal waits for the revoke timeout, then counts its lease as used', async (t) => {
-  const { workers, authority, links } = node(t, 2, { revokeTimeoutMs: 20 })
+  const late: [number[], string[]][] = []
+  const { workers, authority, links } = node(t, 2, { revokeTimeoutMs: 20, onLate: (ws, keys) => late.push([ws, keys]) })
   const [a, b] = workers as [LeasedCounters, LeasedCounters]
   t.ok((await take(a, 'deaf', 100)).ok)
   const held = authority.store.get('deaf')
@@ -177,6 +183,8 @@ t.test('a worker that does not answer a revoke: the refusal waits for the revoke
   let accepted = 0
   for (let i = 0; i < 150; i++) if ((await take(b, 'deaf', 100)).ok) accepted++
   t.equal(accepted, 100 - held)
+  // The primary is told which worker kept its units, and on which keys (it logs it).
+  t.same(late[0], [[0], ['deaf']])
 })
 
 t.test('a worker that answers a revoke after its timeout: the units it gives back are admitted again', async (t) => {
