@@ -334,6 +334,29 @@ t.test('the chain: order, single flight, remembered failure, no secret in the er
   t.equal(short.calls.length, 2, 'an Expiration within 5 minutes is refreshed')
 })
 
+t.test('a refresh that fails keeps credentials that have not expired yet', async (t) => {
+  let down = false
+  const expiration = new Date(Date.now() + 60 * 60_000)
+  const agent = await serve(t, (req, _body, res) => {
+    if (down || req.headers.authorization !== 'tok') return answer(res, 503, '{}')
+    answer(res, 200, JSON.stringify({ ...TEMP, Expiration: expiration.toISOString() }))
+  })
+  let now = Date.now()
+  const chain = new CredentialChain(
+    [containerSource({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${agent.url}/v1/credentials`, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'tok' }, node)],
+    {
+      now: () => now,
+    },
+  )
+  t.equal((await chain.get()).accessKeyId, 'ASIACONTAINER')
+  down = true
+  now = expiration.getTime() - 2 * 60_000
+  t.equal((await chain.get()).accessKeyId, 'ASIACONTAINER', 'inside the 5-minute margin, the agent down: the old ones, still valid')
+  t.equal(agent.calls.length, 2, 'a refresh was tried')
+  now = expiration.getTime() + 1000
+  await t.rejects(chain.get(), /no AWS credentials/, 'expired and no refresh: none')
+})
+
 t.test('end to end: aws-lambda signs with container credentials, then web identity; bedrock too', async (t) => {
   const secrets = new Map<string, Secret>([
     ['ASIACONTAINER', { secret: 'container-secret', token: 'container-session' }],
