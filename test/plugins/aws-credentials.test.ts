@@ -21,7 +21,7 @@ import { sharedFileSource } from '../../src/plugins/shared/aws/providers/shared-
 import { stsEndpoint, webIdentitySource } from '../../src/plugins/shared/aws/providers/web-identity.js'
 import type { NodeSlot, NodeView } from '../../src/plugins/types.js'
 import { fetchRaw, gateway } from '../helpers/gateway.js'
-import { startLambda } from '../helpers/aws-standins.js'
+import { startConnectProxy, startLambda } from '../helpers/aws-standins.js'
 import { pluginLines } from '../helpers/plugin-gateway.js'
 import type { Secret } from '../helpers/sigv4-verify.js'
 import { verifySigV4 } from '../helpers/sigv4-verify.js'
@@ -247,13 +247,23 @@ t.test('web identity: STS AssumeRoleWithWebIdentity with the token file, re-read
   t.equal(sts.calls.length, 2, 'refreshed 5 minutes before Expiration')
   t.equal(new URLSearchParams(sts.calls[1]!.body).get('WebIdentityToken'), 'eyJ.irsa-token-2')
 
+  // Kong sends IRSA's STS call through the plugin's proxy_url (kong/plugins/aws-lambda/handler.lua).
+  const proxy = await startConnectProxy(Number(new URL(sts.url).port))
+  t.teardown(() => proxy.close())
+  const viaProxy = webIdentitySource(
+    { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: roleArn, AWS_ENDPOINT_URL_STS: 'http://sts.us-east-1.amazonaws.com:80' },
+    node,
+    { proxyUrl: proxy.url },
+  )
+  t.equal((await viaProxy.load())?.accessKeyId, 'ASIAWEBID')
+  t.same(proxy.connects, ['sts.us-east-1.amazonaws.com:80'], 'through proxy_url')
   const named = webIdentitySource(
     { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: 'arn:aws:iam::1:role/other', AWS_ENDPOINT_URL_STS: sts.url, AWS_ROLE_SESSION_NAME: 'gw' },
     node,
     {},
   )
   await t.rejects(named.load(), /AssumeRoleWithWebIdentity answered 403 AccessDenied/)
-  t.equal(new URLSearchParams(sts.calls[2]!.body).get('RoleSessionName'), 'gw')
+  t.equal(new URLSearchParams(sts.calls.at(-1)!.body).get('RoleSessionName'), 'gw')
   t.equal(String(stsEndpoint({}, 'eu-west-1')), 'https://sts.eu-west-1.amazonaws.com/', 'regional')
   t.equal(String(stsEndpoint({ AWS_REGION: 'ap-south-1' }, undefined)), 'https://sts.ap-south-1.amazonaws.com/')
   t.equal(String(stsEndpoint({ AWS_STS_REGIONAL_ENDPOINTS: 'legacy' }, 'eu-west-1')), 'https://sts.amazonaws.com/', 'legacy: global')
