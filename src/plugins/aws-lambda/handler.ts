@@ -4,14 +4,15 @@
  * Everything the config decides is settled when it is compiled: the
  * endpoint (`host`, or lambda.<region>.amazonaws.com, with `port` and
  * `disable_https`), the Invoke path and query, the credentials (config, else
- * the environment; then an assumed role) and the signer. A config Kong would
+ * the default chain: environment, shared file, container, web identity,
+ * instance metadata; then an assumed role) and the signer. A config Kong would
  * fail at request time (no region, no function) fails each request the same
  * way: Kong's 500, the reason logged.
  */
 import { UNEXPECTED } from '../../errors.js'
 import { assumeRole } from '../shared/aws/assume-role.js'
 import { dispatcherFor, send } from '../shared/aws/client.js'
-import { configOrEnvCredentials } from '../shared/aws/credentials.js'
+import { configOrChainCredentials } from '../shared/aws/providers/chain.js'
 import { requestSigner } from '../shared/aws/sigv4.js'
 import { definePhases, type Kit } from '../types.js'
 import { eventV1, eventV2 } from './event.js'
@@ -44,7 +45,13 @@ export default definePhases<AwsLambdaConfig>((conf, env) => {
   const path = `/2015-03-31/functions/${escapeSegment(conf.function_name!)}/invocations`
   const query: Record<string, string> = conf.qualifier === undefined ? {} : { Qualifier: conf.qualifier }
   const target = conf.qualifier === undefined ? path : `${path}?Qualifier=${escapeSegment(conf.qualifier)}`
-  let credentials = configOrEnvCredentials(conf.aws_key, conf.aws_secret, process.env)
+  let credentials = configOrChainCredentials(conf.aws_key, conf.aws_secret, {
+    node: env.node,
+    env: process.env,
+    region,
+    proxyUrl: conf.proxy_url,
+    imdsVersion: conf.aws_imds_protocol_version,
+  })
   if (conf.aws_assume_role_arn !== undefined) {
     credentials = assumeRole({
       base: credentials,

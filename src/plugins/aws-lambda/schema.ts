@@ -60,7 +60,7 @@ export const config = z
     base64_encode_body: flag(true, 'Base64-encode a body that is not text or a form before sending it.'),
     aws_imds_protocol_version: oneOf(['v1', 'v2'])
       .default('v1')
-      .describe('The EC2 instance metadata protocol (accepted; instance credentials are not fetched by this gateway).'),
+      .describe('The EC2 instance metadata protocol for instance credentials: v2 requires the IMDSv2 token, v1 falls back to asking without one.'),
     empty_arrays_mode: oneOf(['legacy', 'correct'])
       .default('legacy')
       .describe("legacy: empty arrays in a JSON answer are sent as {} (Kong's old behaviour); correct: kept as []."),

@@ -358,7 +358,8 @@ t.test('endpoints (kong/llm/drivers/bedrock.lua configure_request)', async (t) =
   t.same(bedrock.identity!({ model: { name: 'm', provider: 'bedrock' } }, { node, env: {} }), { error: 'AWS region not specified anywhere' })
 
   // No credentials anywhere: the signer says so, naming fields, never values.
-  const none = bedrock.identity!({ model }, { node, env: {} })!
+  // (the default chain's file and instance metadata left out: this machine's are not the test's)
+  const none = bedrock.identity!({ model }, { node, env: { AWS_EC2_METADATA_DISABLED: 'true', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials' } })!
   await t.rejects(
     none.sign!({ method: 'POST', scheme: 'https', host: 'h', port: 443, path: '/', query: {}, body: '' }),
     /^failed to sign AWS request: no AWS credentials: set auth\.aws_access_key_id and auth\.aws_secret_access_key/,

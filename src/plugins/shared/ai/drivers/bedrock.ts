@@ -4,13 +4,14 @@
  * answer) on `bedrock-runtime.{region}.amazonaws.com`, signed with SigV4 for
  * service `bedrock`. The region is `model.options.bedrock.aws_region`, else
  * AWS_REGION or AWS_DEFAULT_REGION; the credentials are `auth`'s key and
- * secret, else the environment's, optionally exchanged for an assumed role's
+ * secret, else lua-resty-aws's default chain (environment, shared file,
+ * container endpoint, web identity, instance metadata), optionally exchanged for an assumed role's
  * (STS AssumeRole). All of it is settled once per config (`identity`); the
  * mapping of requests and answers is bedrock-format.ts, of streamed events
  * bedrock-stream.ts.
  */
 import { assumeRole } from '../../aws/assume-role.js'
-import { configOrEnvCredentials } from '../../aws/credentials.js'
+import { configOrChainCredentials } from '../../aws/providers/chain.js'
 import { requestSigner } from '../../aws/sigv4.js'
 import { mergeDefaults } from '../request.js'
 import type { AiModel, RouteType } from '../schema.js'
@@ -42,12 +43,12 @@ function identity(llm: Parameters<NonNullable<Driver['identity']>>[0], ctx: Para
   const region = llm.model.options?.bedrock?.aws_region ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION
   if (region === undefined) return { error: NO_REGION }
   const auth = llm.auth
-  let credentials = configOrEnvCredentials(
-    auth?.aws_access_key_id,
-    auth?.aws_secret_access_key,
-    ctx.env,
-    'auth.aws_access_key_id and auth.aws_secret_access_key',
-  )
+  let credentials = configOrChainCredentials(auth?.aws_access_key_id, auth?.aws_secret_access_key, {
+    node: ctx.node,
+    env: ctx.env,
+    region,
+    fields: 'auth.aws_access_key_id and auth.aws_secret_access_key',
+  })
   if (auth?.aws_assume_role_arn !== undefined) {
     credentials = assumeRole({
       base: credentials,
