@@ -200,10 +200,13 @@ for (const policy of ['local', 'redis'] as const) {
 
     t.test('two x-kong-limit headers: both spend (README: Kong reads only the first)', async (t) => {
       // spec/03-plugins/24-response-rate-limiting/04-access_spec.lua:595 with the headers apart, as the spec means them
+      // What is left before, read in this case: the earlier cases' spending may be in the last minute.
+      const before = await get('test8', '', '/get')
+      const left = (h: Record<string, unknown>, name: string) => Number(h[`x-ratelimit-remaining-${name}-minute`])
       const r = await get('test8', 'x-kong-limit=video%3D1&x-kong-limit=image%3D1')
       t.equal(r.status, 200)
-      t.equal(r.headers['x-ratelimit-remaining-video-minute'], String(N - 3))
-      t.equal(r.headers['x-ratelimit-remaining-image-minute'], String(N - 1 - 2), 'image: 5, 1 spent before, 1 now')
+      t.equal(left(r.headers, 'video'), left(before.headers, 'video') - 1, 'video: 1 spent now')
+      t.equal(left(r.headers, 'image'), left(before.headers, 'image') - 1, 'image: 1 spent now')
     })
 
     t.test('should block on first violation', async (t) => {
