@@ -7,7 +7,6 @@
 // finds none); the behaviour is lua-resty-aws's src/resty/aws/credentials/*.lua.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -25,6 +24,7 @@ import { startConnectProxy, startLambda } from '../helpers/aws-standins.js'
 import { pluginLines } from '../helpers/plugin-gateway.js'
 import type { Secret } from '../helpers/sigv4-verify.js'
 import { verifySigV4 } from '../helpers/sigv4-verify.js'
+import { listenOnLoopback } from '../helpers/listen.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'aws-creds-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -60,15 +60,8 @@ async function serve(t: Test, handle: (req: IncomingMessage, body: string, res: 
       handle(req, body, res)
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls }
+  const port = await listenOnLoopback(t, server)
+  return { url: `http://127.0.0.1:${port}`, calls }
 }
 
 const answer = (res: ServerResponse, status: number, body: string, type = 'application/json') => {

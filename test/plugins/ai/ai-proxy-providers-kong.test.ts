@@ -3,13 +3,13 @@
 // checks its API's credential, path and body, and answers with Kong's fixtures.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { stringify } from 'yaml'
 import { fetchRaw, gateway } from '../../helpers/gateway.js'
 import { fixture } from './openai-standin.js'
+import { listenOnLoopback } from '../../helpers/listen.js'
 
 interface Seen {
   path: string
@@ -39,15 +39,8 @@ async function standIn(check: (s: Seen) => [number, string]) {
       res.end(body)
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, last: () => seen[seen.length - 1]! }
+  const port = await listenOnLoopback(t, server)
+  return { url: `http://127.0.0.1:${port}`, seen, last: () => seen[seen.length - 1]! }
 }
 
 // Azure OpenAI: the `api-key` header, an api-version, a deployment's chat/completions.

@@ -7,11 +7,11 @@
 // Kong's fixtures: the Converse answer, and for ConverseStream Kong's event-stream chunks or a stream
 // built by the test-side encoder (test/helpers/aws-eventstream.ts). The model id picks the scenario.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
 import { converseEvent } from '../../helpers/aws-eventstream.js'
 import { verifySigV4, type Secret, type Verified } from '../../helpers/sigv4-verify.js'
 import { fixture } from './openai-standin.js'
+import { listenOnLoopback } from '../../helpers/listen.js'
 
 export interface BedrockCall {
   modelId: string
@@ -145,13 +145,6 @@ export async function bedrockStandIn(t: Test, opts: { secrets: Map<string, Secre
     req.on('data', (c: Buffer) => parts.push(c))
     req.on('end', () => handle(req, res, Buffer.concat(parts)))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, refused, last: () => calls[calls.length - 1] }
+  const port = await listenOnLoopback(t, server)
+  return { url: `http://127.0.0.1:${port}`, calls, refused, last: () => calls[calls.length - 1] }
 }

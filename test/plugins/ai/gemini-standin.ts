@@ -7,9 +7,9 @@
 import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto'
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttps } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
 import { defaultCertificate } from '../../../src/server/default-certificate.js'
+import { listenOnLoopback } from '../../helpers/listen.js'
 
 export interface Seen {
   method: string
@@ -28,15 +28,8 @@ async function serve(t: Test, tls: boolean, listener: Listener): Promise<string>
     req.on('end', () => listener(req, res, Buffer.concat(chunks).toString('utf8')))
   }
   const server = tls ? createHttps(await defaultCertificate(), handle) : createHttp(handle)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  return `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const port = await listenOnLoopback(t, server)
+  return `${tls ? 'https' : 'http'}://127.0.0.1:${port}`
 }
 
 const OPERATION =

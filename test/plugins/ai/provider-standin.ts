@@ -2,8 +2,8 @@
 // records each request and lets the test's `answer` decide, from what a real
 // provider would look at (path, headers, JSON body), the status and body.
 import { createServer, type IncomingMessage } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
+import { listenOnLoopback } from '../../helpers/listen.js'
 
 export interface Seen {
   method: string
@@ -56,13 +56,6 @@ export async function providerStandIn(t: Test, answer: (s: Seen) => Answer): Pro
       next()
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, last: () => seen[seen.length - 1]! }
+  const port = await listenOnLoopback(t, server)
+  return { url: `http://127.0.0.1:${port}`, seen, last: () => seen[seen.length - 1]! }
 }
